@@ -1,0 +1,619 @@
+//! The sans-IO connection state machine: greeting, security handshake, then messages with
+//! heartbeats.
+//!
+//! It does no I/O and reads no clock. A driver owns the transport and calls, in a loop:
+//! - [`Connection::recv_buf`] to read bytes into, then [`Connection::handle_input`];
+//! - [`Connection::handle_timeout`] when the deadline from [`Connection::poll_timeout`] passes;
+//! - [`Connection::send`] (and [`Connection::subscribe`] / [`Connection::cancel`]) to queue;
+//! - [`Connection::transmit`] for the bytes to write (a [`bytes::Buf`]; advance it by what
+//!   was written);
+//! - [`Connection::poll_event`] for what happened: handshake done, messages, subscriptions, a
+//!   ZAP request, the end of the connection.
+//!
+//! After [`Event::Closed`], the connection does nothing more: the driver writes what is left to
+//! transmit (an ERROR command, when the handshake sent one) and closes the transport.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+
+use crate::command::{legacy_subscription, Command, RawCommand};
+use crate::error::{ConnectionError, MechanismError, SendError};
+use crate::frame::{Frame, FrameDecoder};
+use crate::greeting::{Greeting, GreetingDecoder, GreetingStage, GreetingWriter};
+use crate::mechanism::{HandshakeContext, Mechanism};
+use crate::message::Message;
+use crate::metadata::{Metadata, IDENTITY, SOCKET_TYPE, USER_ID};
+use crate::send_buffer::SendBuffer;
+use crate::socket_type::SocketType;
+use crate::zap::{ZapReply, ZapRequest};
+
+/// Initial capacity of the read buffer, and the least free space offered to each read.
+pub const READ_CHUNK: usize = 64 * 1024;
+
+/// Settings of one connection, taken from the socket's options when it connects or accepts.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Our socket type, announced as `Socket-Type` and checked against the peer's.
+    pub socket_type: SocketType,
+    /// `ZMQ_ROUTING_ID`: sent as `Identity` by REQ, DEALER and ROUTER sockets (at most 255 bytes).
+    pub routing_id: Bytes,
+    /// `ZMQ_METADATA`: extra `X-` properties added to READY / INITIATE.
+    pub metadata: Metadata,
+    /// `ZMQ_MAXMSGSIZE`: largest frame accepted (`None` = no limit, libzmq's -1). libzmq checks
+    /// it per frame, and so does this.
+    pub max_msg_size: Option<u64>,
+    /// `ZMQ_HANDSHAKE_IVL`: the whole greeting and handshake must finish within it (`None` = no
+    /// limit, libzmq's 0). Default 30 s.
+    pub handshake_ivl: Option<Duration>,
+    /// `ZMQ_HEARTBEAT_IVL`: send a PING this often once the handshake is done (`None` = never).
+    /// PINGs go only to ZMTP 3.1 peers; 3.0 has no PING command.
+    pub heartbeat_ivl: Option<Duration>,
+    /// `ZMQ_HEARTBEAT_TIMEOUT`: close if nothing arrives this long after a PING (`None` = the
+    /// heartbeat interval, libzmq's -1).
+    pub heartbeat_timeout: Option<Duration>,
+    /// `ZMQ_HEARTBEAT_TTL`: asks the peer to close if it hears nothing from us this long; sent in
+    /// PINGs in deciseconds (truncated, as libzmq), at most 6553.5 s.
+    pub heartbeat_ttl: Duration,
+    /// `ZMQ_ZAP_DOMAIN`: the domain a server-side mechanism puts in its ZAP requests.
+    pub zap_domain: Bytes,
+    /// The peer's address as text, for ZAP requests (its IP for tcp, empty otherwise).
+    pub peer_address: Bytes,
+}
+
+impl Config {
+    /// libzmq's defaults for a socket of type `socket_type`.
+    pub fn new(socket_type: SocketType) -> Config {
+        Config {
+            socket_type,
+            routing_id: Bytes::new(),
+            metadata: Metadata::new(),
+            max_msg_size: None,
+            handshake_ivl: Some(Duration::from_secs(30)),
+            heartbeat_ivl: None,
+            heartbeat_timeout: None,
+            heartbeat_ttl: Duration::ZERO,
+            zap_domain: Bytes::new(),
+            peer_address: Bytes::new(),
+        }
+    }
+
+    /// The properties we announce: `Socket-Type`, `Identity` where libzmq sends it, then the
+    /// `ZMQ_METADATA` ones.
+    fn local_metadata(&self) -> Metadata {
+        let mut md = Metadata::new();
+        let _ = md.insert(SOCKET_TYPE, Bytes::from_static(self.socket_type.as_str().as_bytes()));
+        if self.socket_type.sends_identity() {
+            let _ = md.insert(IDENTITY, self.routing_id.clone());
+        }
+        for (name, value) in self.metadata.iter() {
+            let _ = md.insert(String::from_utf8_lossy(name), value.clone());
+        }
+        md
+    }
+}
+
+/// What the peer turned out to be, once the handshake is done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerInfo {
+    /// The peer's greeting (version, mechanism).
+    pub greeting: Greeting,
+    /// The peer's socket type.
+    pub socket_type: SocketType,
+    /// Every property the peer sent, plus `User-Id` and the properties a ZAP handler attached.
+    pub metadata: Metadata,
+}
+
+impl PeerInfo {
+    /// The routing id the peer asked for (`Identity`), if it sent a non-empty one.
+    pub fn identity(&self) -> Option<&Bytes> {
+        self.metadata.identity().filter(|id| !id.is_empty())
+    }
+}
+
+/// Something the driver must act on or pass up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The handshake finished: messages may flow both ways.
+    Ready(PeerInfo),
+    /// A whole message arrived.
+    Message(Message),
+    /// A ZMTP 3.1 SUBSCRIBE command arrived (the 3.0 form arrives as a message; see
+    /// [`legacy_subscription`]).
+    Subscribe(Bytes),
+    /// A ZMTP 3.1 CANCEL command arrived.
+    Cancel(Bytes),
+    /// The mechanism needs a ZAP verdict; answer with [`Connection::handle_zap_reply`].
+    ZapRequest(ZapRequest),
+    /// The connection ended. Nothing follows.
+    Closed(ConnectionError),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Greeting,
+    Handshake,
+    Active,
+    Closed,
+}
+
+/// One ZMTP connection, from the first greeting byte to the close.
+#[derive(Debug)]
+pub struct Connection {
+    config: Config,
+    mechanism: Box<dyn Mechanism>,
+    local_metadata: Metadata,
+    zap_template: ZapRequest,
+    state: State,
+    greeting_out: GreetingWriter,
+    greeting_in: GreetingDecoder,
+    peer_greeting: Option<Greeting>,
+    decoder: FrameDecoder,
+    recv: BytesMut,
+    send: SendBuffer,
+    events: VecDeque<Event>,
+    partial: Message,
+    encrypted: bool,
+    zap_pending: bool,
+    handshake_deadline: Option<Instant>,
+    next_ping: Option<Instant>,
+    ping_timeout: Option<Instant>,
+    ttl_deadline: Option<Instant>,
+}
+
+impl Connection {
+    /// A new connection that starts its greeting at `now`.
+    pub fn new(config: Config, mechanism: Box<dyn Mechanism>, now: Instant) -> Connection {
+        let greeting_out = GreetingWriter::new(mechanism.name(), config.routing_id.len());
+        let mut send = SendBuffer::new();
+        send.put_raw(greeting_out.signature());
+        let zap_template = ZapRequest {
+            domain: config.zap_domain.clone(),
+            address: config.peer_address.clone(),
+            routing_id: config.routing_id.clone(),
+            mechanism: mechanism.name(),
+            credentials: Vec::new(),
+        };
+        Connection {
+            local_metadata: config.local_metadata(),
+            handshake_deadline: config.handshake_ivl.map(|d| now + d),
+            decoder: FrameDecoder::new(config.max_msg_size),
+            config,
+            mechanism,
+            zap_template,
+            state: State::Greeting,
+            greeting_out,
+            greeting_in: GreetingDecoder::new(),
+            peer_greeting: None,
+            recv: BytesMut::with_capacity(READ_CHUNK),
+            send,
+            events: VecDeque::with_capacity(64),
+            partial: Message::new(),
+            encrypted: false,
+            zap_pending: false,
+            next_ping: None,
+            ping_timeout: None,
+            ttl_deadline: None,
+        }
+    }
+
+    /// The settings this connection runs with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The peer's greeting, once read.
+    pub fn peer_greeting(&self) -> Option<&Greeting> {
+        self.peer_greeting.as_ref()
+    }
+
+    /// Whether the handshake is done and messages can be sent.
+    pub fn is_ready(&self) -> bool {
+        self.state == State::Active
+    }
+
+    /// Whether the connection has ended.
+    pub fn is_closed(&self) -> bool {
+        self.state == State::Closed
+    }
+
+    /// The read buffer, with at least [`READ_CHUNK`] bytes of free space (more when a large frame
+    /// is under way). Read transport bytes into it, then call [`Connection::handle_input`].
+    pub fn recv_buf(&mut self) -> &mut BytesMut {
+        let want = self
+            .decoder
+            .bytes_needed()
+            .saturating_sub(self.recv.len())
+            .clamp(READ_CHUNK, 16 * READ_CHUNK);
+        if self.recv.capacity() - self.recv.len() < want / 2 {
+            self.recv.reserve(want);
+        }
+        &mut self.recv
+    }
+
+    /// Appends `data` to the read buffer and processes it (a convenience for tests and
+    /// fuzzing; drivers read into [`Connection::recv_buf`] to avoid the copy).
+    pub fn feed(&mut self, now: Instant, data: &[u8]) {
+        self.recv.extend_from_slice(data);
+        self.handle_input(now);
+    }
+
+    /// Processes everything in the read buffer: greeting stages, handshake commands, frames.
+    pub fn handle_input(&mut self, now: Instant) {
+        if self.state == State::Closed {
+            self.recv.clear();
+            return;
+        }
+        if !self.recv.is_empty() {
+            // Any traffic proves the peer alive (libzmq cancels both timers on inbound data).
+            self.ping_timeout = None;
+            self.ttl_deadline = None;
+        }
+        if let Err(e) = self.process(now) {
+            self.close(e);
+        }
+    }
+
+    fn process(&mut self, now: Instant) -> Result<(), ConnectionError> {
+        if self.state == State::Greeting {
+            self.process_greeting()?;
+            if self.state == State::Greeting {
+                return Ok(());
+            }
+        }
+        while self.state != State::Closed {
+            if self.zap_pending {
+                // Frames wait in the buffer until the ZAP verdict is in.
+                return Ok(());
+            }
+            let Some(frame) = self.decoder.decode(&mut self.recv)? else {
+                return Ok(());
+            };
+            match self.state {
+                State::Handshake => self.handshake_frame(frame, now)?,
+                State::Active => self.active_frame(frame, now)?,
+                State::Greeting | State::Closed => unreachable_state(),
+            }
+        }
+        Ok(())
+    }
+
+    fn process_greeting(&mut self) -> Result<(), ConnectionError> {
+        loop {
+            let mut input: &[u8] = &self.recv;
+            let before = input.len();
+            let stage = self.greeting_in.decode(&mut input)?;
+            let used = before - input.len();
+            let _ = self.recv.split_to(used);
+            match stage {
+                GreetingStage::NeedMore => return Ok(()),
+                GreetingStage::Signature => self.send.put_raw(self.greeting_out.major()),
+                GreetingStage::Major(_) => self.send.put_raw(self.greeting_out.rest()),
+                GreetingStage::Legacy(version) => return Err(ConnectionError::LegacyPeer(version)),
+                GreetingStage::Complete(greeting) => {
+                    let local = self.mechanism.name();
+                    if greeting.mechanism != local {
+                        return Err(ConnectionError::MechanismMismatch {
+                            local,
+                            peer: greeting.mechanism,
+                        });
+                    }
+                    self.peer_greeting = Some(greeting);
+                    self.state = State::Handshake;
+                    return self.with_mechanism(|m, cx| m.start(cx));
+                }
+            }
+        }
+    }
+
+    fn handshake_frame(&mut self, frame: Frame, now: Instant) -> Result<(), ConnectionError> {
+        if !frame.command {
+            return Err(ConnectionError::MessageBeforeReady);
+        }
+        let command = RawCommand::parse(frame.body)?;
+        self.with_mechanism(|m, cx| m.handle_command(cx, command))?;
+        self.after_handshake_step(now);
+        Ok(())
+    }
+
+    /// Runs one mechanism step with a context borrowing the connection's parts, then records
+    /// what it asked for (completion, a ZAP request).
+    fn with_mechanism(
+        &mut self,
+        step: impl FnOnce(
+            &mut dyn Mechanism,
+            &mut HandshakeContext<'_>,
+        ) -> Result<(), MechanismError>,
+    ) -> Result<(), ConnectionError> {
+        let Some(peer_greeting) = self.peer_greeting.as_ref() else {
+            unreachable_state()
+        };
+        let mut completed = None;
+        let mut zap_request = None;
+        let mut cx = HandshakeContext {
+            socket_type: self.config.socket_type,
+            local_metadata: &self.local_metadata,
+            peer_greeting,
+            out: &mut self.send,
+            completed: &mut completed,
+            zap_request: &mut zap_request,
+            zap_template: &self.zap_template,
+        };
+        step(self.mechanism.as_mut(), &mut cx)?;
+        if let Some(request) = zap_request {
+            self.zap_pending = true;
+            self.events.push_back(Event::ZapRequest(request));
+        }
+        if let Some(metadata) = completed {
+            self.finish_handshake(*peer_greeting, metadata)?;
+        }
+        Ok(())
+    }
+
+    fn finish_handshake(
+        &mut self,
+        greeting: Greeting,
+        metadata: Metadata,
+    ) -> Result<(), ConnectionError> {
+        let socket_type = match metadata.socket_type() {
+            Some(Ok(t)) => t,
+            // Mechanisms check the peer's metadata before completing; this guards a mechanism
+            // that forgot to.
+            _ => return Err(MechanismError::MissingSocketType.into()),
+        };
+        self.state = State::Active;
+        self.encrypted = self.mechanism.encrypts();
+        self.handshake_deadline = None;
+        self.events.push_back(Event::Ready(PeerInfo {
+            greeting,
+            socket_type,
+            metadata,
+        }));
+        Ok(())
+    }
+
+    fn after_handshake_step(&mut self, now: Instant) {
+        if self.state == State::Active && self.next_ping.is_none() {
+            if let Some(ivl) = self.heartbeat_interval() {
+                self.next_ping = Some(now + ivl);
+            }
+        }
+    }
+
+    /// The PING interval, if heartbeats apply to this peer (ZMTP 3.1 or later).
+    fn heartbeat_interval(&self) -> Option<Duration> {
+        let v31 = self.peer_greeting.is_some_and(|g| g.is_v31());
+        self.config.heartbeat_ivl.filter(|_| v31)
+    }
+
+    fn active_frame(&mut self, frame: Frame, now: Instant) -> Result<(), ConnectionError> {
+        let frame = if self.encrypted {
+            if !frame.command {
+                return Err(MechanismError::UnexpectedCommand {
+                    expected: "MESSAGE",
+                    got: "a plain message frame".into(),
+                }
+                .into());
+            }
+            let command = RawCommand::parse(frame.body)?;
+            self.mechanism.open(command)?
+        } else {
+            frame
+        };
+        if !frame.command {
+            self.partial.push_back(frame.body);
+            if !frame.more {
+                let msg = std::mem::take(&mut self.partial);
+                self.events.push_back(Event::Message(msg));
+            }
+            return Ok(());
+        }
+        match Command::parse(frame.body)? {
+            Command::Ping { ttl, context } => {
+                self.queue_command(&Command::Pong { context })?;
+                if ttl > 0 && self.ttl_deadline.is_none() {
+                    self.ttl_deadline = Some(now + Duration::from_millis(u64::from(ttl) * 100));
+                }
+            }
+            Command::Subscribe(topic) => self.events.push_back(Event::Subscribe(topic)),
+            Command::Cancel(topic) => self.events.push_back(Event::Cancel(topic)),
+            // PONG only proves liveness, which any traffic does. Other commands (including a late
+            // ERROR or READY) have no meaning after the handshake; libzmq ignores them too.
+            Command::Pong { .. } | Command::Ready(_) | Command::Error { .. } | Command::Other(_) => {}
+        }
+        Ok(())
+    }
+
+    /// Passes the ZAP handler's answer to the mechanism.
+    pub fn handle_zap_reply(&mut self, now: Instant, reply: ZapReply) {
+        if self.state != State::Handshake || !self.zap_pending {
+            if self.state != State::Closed {
+                self.close(MechanismError::UnexpectedZapReply.into());
+            }
+            return;
+        }
+        self.zap_pending = false;
+        if let Err(e) = self.with_mechanism(|m, cx| m.handle_zap_reply(cx, reply)) {
+            self.close(e);
+            return;
+        }
+        self.after_handshake_step(now);
+        // Frames that arrived while the verdict was pending.
+        self.handle_input(now);
+    }
+
+    /// Acts on every deadline that has passed by `now`.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.state == State::Closed {
+            return;
+        }
+        if self.handshake_deadline.is_some_and(|d| d <= now) {
+            self.close(ConnectionError::HandshakeTimeout);
+            return;
+        }
+        if self.ping_timeout.is_some_and(|d| d <= now) {
+            self.close(ConnectionError::HeartbeatTimeout);
+            return;
+        }
+        if self.ttl_deadline.is_some_and(|d| d <= now) {
+            self.close(ConnectionError::TtlExpired);
+            return;
+        }
+        if self.next_ping.is_some_and(|d| d <= now) {
+            let Some(ivl) = self.heartbeat_interval() else {
+                self.next_ping = None;
+                return;
+            };
+            let ttl = (self.config.heartbeat_ttl.as_millis() / 100).min(u128::from(u16::MAX)) as u16;
+            if let Err(e) = self.queue_command(&Command::Ping {
+                ttl,
+                context: Bytes::new(),
+            }) {
+                self.close(e);
+                return;
+            }
+            self.next_ping = Some(now + ivl);
+            if self.ping_timeout.is_none() {
+                let timeout = self.config.heartbeat_timeout.unwrap_or(ivl);
+                self.ping_timeout = Some(now + timeout);
+            }
+        }
+    }
+
+    /// The earliest deadline at which [`Connection::handle_timeout`] must be called.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.state == State::Closed {
+            return None;
+        }
+        [
+            self.handshake_deadline,
+            self.ping_timeout,
+            self.ttl_deadline,
+            self.next_ping,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// The next event, if any.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// Bytes to write to the transport. Advance it by what was written; the rest stays queued.
+    pub fn transmit(&mut self) -> &mut SendBuffer {
+        &mut self.send
+    }
+
+    /// Whether bytes are waiting in [`Connection::transmit`].
+    pub fn wants_to_transmit(&self) -> bool {
+        !self.send.is_empty()
+    }
+
+    /// Queues a message for the peer: all its frames or, on error, none.
+    pub fn send(&mut self, msg: &Message) -> Result<(), SendError> {
+        self.check_sendable()?;
+        if msg.is_empty() {
+            return Err(SendError::EmptyMessage);
+        }
+        if !self.encrypted {
+            self.send.put_message(msg);
+            return Ok(());
+        }
+        let last = msg.len() - 1;
+        for (i, frame) in msg.iter().enumerate() {
+            if let Err(e) = self.mechanism.seal(i < last, false, frame, self.send.tail_mut()) {
+                self.close(e.into());
+                return Err(SendError::Closed);
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends a subscription in the form the peer understands: a SUBSCRIBE command to a ZMTP 3.1
+    /// peer, a `01`-prefixed message to a 3.0 peer.
+    pub fn subscribe(&mut self, topic: &[u8]) -> Result<(), SendError> {
+        self.send_subscription(true, topic)
+    }
+
+    /// Sends a cancellation: CANCEL to a ZMTP 3.1 peer, a `00`-prefixed message to a 3.0 peer.
+    pub fn cancel(&mut self, topic: &[u8]) -> Result<(), SendError> {
+        self.send_subscription(false, topic)
+    }
+
+    fn send_subscription(&mut self, subscribe: bool, topic: &[u8]) -> Result<(), SendError> {
+        self.check_sendable()?;
+        let v31 = self.peer_greeting.is_some_and(|g| g.is_v31());
+        if v31 {
+            let topic = Bytes::copy_from_slice(topic);
+            let cmd = if subscribe {
+                Command::Subscribe(topic)
+            } else {
+                Command::Cancel(topic)
+            };
+            return self.queue_command(&cmd).map_err(|_| SendError::Closed);
+        }
+        let body = if subscribe {
+            legacy_subscription::subscribe(topic)
+        } else {
+            legacy_subscription::cancel(topic)
+        };
+        self.send(&Message::single(body))
+    }
+
+    fn check_sendable(&self) -> Result<(), SendError> {
+        match self.state {
+            State::Active => Ok(()),
+            State::Closed => Err(SendError::Closed),
+            State::Greeting | State::Handshake => Err(SendError::NotReady),
+        }
+    }
+
+    /// Queues a command after the handshake, sealed if the mechanism encrypts.
+    fn queue_command(&mut self, cmd: &Command) -> Result<(), ConnectionError> {
+        if !self.encrypted {
+            self.send.put_command(cmd);
+            return Ok(());
+        }
+        let mut body = BytesMut::with_capacity(cmd.body_len());
+        cmd.encode_body(&mut body);
+        self.mechanism
+            .seal(false, true, &body, self.send.tail_mut())
+            .map_err(Into::into)
+    }
+
+    /// Ends the connection locally. What was queued stays in [`Connection::transmit`].
+    pub fn close_locally(&mut self) {
+        if self.state != State::Closed {
+            self.close(ConnectionError::Closed);
+        }
+    }
+
+    fn close(&mut self, reason: ConnectionError) {
+        self.state = State::Closed;
+        self.partial.clear();
+        self.recv.clear();
+        self.zap_pending = false;
+        self.events.push_back(Event::Closed(reason));
+    }
+}
+
+#[cold]
+fn unreachable_state() -> ! {
+    // Every caller is reached only in states where the invariant holds (a handshake step runs
+    // after the greeting was stored; frames are decoded only in Handshake and Active).
+    panic!("zmtp connection state invariant broken")
+}
+
+/// The `User-Id` and ZAP metadata a handler attached, merged into the peer's properties. For
+/// mechanisms completing after a ZAP verdict.
+pub fn merge_zap_metadata(peer: &mut Metadata, reply: &ZapReply) {
+    if !reply.user_id.is_empty() {
+        let _ = peer.insert(USER_ID, reply.user_id.clone());
+    }
+    for (name, value) in reply.metadata.iter() {
+        let _ = peer.insert(String::from_utf8_lossy(name), value.clone());
+    }
+}

@@ -1,0 +1,162 @@
+//! The [`Mechanism`] trait: what a security mechanism (NULL, PLAIN, CURVE, GSSAPI) does within
+//! the connection state machine, and the [`HandshakeContext`] it does it through.
+//!
+//! The connection owns the greeting and the framing. Once both greetings are in and name the same
+//! mechanism, it calls [`Mechanism::start`], then [`Mechanism::handle_command`] for every command
+//! frame until the mechanism calls [`HandshakeContext::complete`]. A server-side mechanism that
+//! needs a ZAP verdict calls [`HandshakeContext::request_zap`] and is resumed through
+//! [`Mechanism::handle_zap_reply`]. After the handshake, a mechanism that [`encrypts`] seals every
+//! outgoing frame and opens every incoming MESSAGE command.
+//!
+//! [`encrypts`]: Mechanism::encrypts
+
+use std::fmt;
+
+use bytes::{Bytes, BytesMut};
+
+use crate::command::{Command, RawCommand};
+use crate::error::MechanismError;
+use crate::frame::Frame;
+use crate::greeting::{Greeting, MechanismName};
+use crate::metadata::Metadata;
+use crate::send_buffer::SendBuffer;
+use crate::socket_type::SocketType;
+use crate::zap::{ZapReply, ZapRequest};
+
+/// A security mechanism, client or server side, as a sans-IO state machine.
+pub trait Mechanism: Send + fmt::Debug {
+    /// The name this mechanism puts in the greeting.
+    fn name(&self) -> MechanismName;
+
+    /// Called once both greetings are in; queues the first handshake commands, if this side
+    /// speaks first.
+    fn start(&mut self, cx: &mut HandshakeContext<'_>) -> Result<(), MechanismError>;
+
+    /// Called for each command frame the peer sends during the handshake.
+    fn handle_command(
+        &mut self,
+        cx: &mut HandshakeContext<'_>,
+        command: RawCommand,
+    ) -> Result<(), MechanismError>;
+
+    /// Called with the ZAP handler's answer to the request this mechanism raised.
+    fn handle_zap_reply(
+        &mut self,
+        cx: &mut HandshakeContext<'_>,
+        reply: ZapReply,
+    ) -> Result<(), MechanismError> {
+        let _ = (cx, reply);
+        Err(MechanismError::UnexpectedZapReply)
+    }
+
+    /// Whether frames are sealed after the handshake (CURVE, GSSAPI unless plaintext).
+    fn encrypts(&self) -> bool {
+        false
+    }
+
+    /// Seals one frame into `out` as a whole wire frame (a MESSAGE command). Only called when
+    /// [`Mechanism::encrypts`] is true.
+    fn seal(
+        &mut self,
+        more: bool,
+        command: bool,
+        body: &[u8],
+        out: &mut BytesMut,
+    ) -> Result<(), MechanismError> {
+        let _ = (more, command, body, out);
+        Err(MechanismError::UnexpectedCommand {
+            expected: "nothing: this mechanism does not seal",
+            got: "a frame to seal".into(),
+        })
+    }
+
+    /// Opens a MESSAGE command received after the handshake into the frame it carries. Only
+    /// called when [`Mechanism::encrypts`] is true.
+    fn open(&mut self, command: RawCommand) -> Result<Frame, MechanismError> {
+        Err(MechanismError::UnexpectedCommand {
+            expected: "nothing: this mechanism does not open",
+            got: command.name_lossy(),
+        })
+    }
+}
+
+/// What a mechanism sees of the connection during the handshake, and how it answers.
+#[derive(Debug)]
+pub struct HandshakeContext<'a> {
+    pub(crate) socket_type: SocketType,
+    pub(crate) local_metadata: &'a Metadata,
+    pub(crate) peer_greeting: &'a Greeting,
+    pub(crate) out: &'a mut SendBuffer,
+    pub(crate) completed: &'a mut Option<Metadata>,
+    pub(crate) zap_request: &'a mut Option<ZapRequest>,
+    pub(crate) zap_template: &'a ZapRequest,
+}
+
+impl HandshakeContext<'_> {
+    /// Our socket type.
+    pub fn socket_type(&self) -> SocketType {
+        self.socket_type
+    }
+
+    /// The properties we announce in READY or INITIATE: `Socket-Type`, `Identity` (REQ, DEALER,
+    /// ROUTER) and the `X-` properties of `ZMQ_METADATA`.
+    pub fn local_metadata(&self) -> &Metadata {
+        self.local_metadata
+    }
+
+    /// The peer's greeting (its ZMTP minor version, its as-server flag).
+    pub fn peer_greeting(&self) -> &Greeting {
+        self.peer_greeting
+    }
+
+    /// Queues a command for the peer, in the clear.
+    pub fn send_command(&mut self, command: &Command) {
+        self.out.put_command(command);
+    }
+
+    /// Queues a command whose data the mechanism has already laid out.
+    pub fn send_raw(&mut self, name: &'static str, data: Bytes) {
+        self.out.put_command(&Command::Other(RawCommand {
+            name: Bytes::from_static(name.as_bytes()),
+            data,
+        }));
+    }
+
+    /// Checks the peer's metadata: `Socket-Type` must be present, known, and compatible with ours.
+    /// Returns the peer's socket type.
+    pub fn check_peer_metadata(&self, metadata: &Metadata) -> Result<SocketType, MechanismError> {
+        match metadata.socket_type() {
+            None => Err(MechanismError::MissingSocketType),
+            Some(Err(raw)) => Err(MechanismError::UnknownSocketType(
+                String::from_utf8_lossy(&raw).into_owned(),
+            )),
+            Some(Ok(peer)) if !self.socket_type.is_compatible_with(peer) => {
+                Err(MechanismError::IncompatibleSocketType {
+                    local: self.socket_type,
+                    peer,
+                })
+            }
+            Some(Ok(peer)) => Ok(peer),
+        }
+    }
+
+    /// Ends the handshake successfully with the peer's metadata (already checked with
+    /// [`HandshakeContext::check_peer_metadata`]). Messages may flow from now on.
+    pub fn complete(&mut self, peer_metadata: Metadata) {
+        *self.completed = Some(peer_metadata);
+    }
+
+    /// Asks the ZAP handler about the peer with these credentials. The connection fills in the
+    /// domain, address and routing id, raises the request as an event, and passes the answer to
+    /// [`Mechanism::handle_zap_reply`].
+    pub fn request_zap(&mut self, credentials: Vec<Bytes>) {
+        let mut request = self.zap_template.clone();
+        request.credentials = credentials;
+        *self.zap_request = Some(request);
+    }
+
+    /// The ZAP domain (`ZMQ_ZAP_DOMAIN`) of the socket; empty if none is set.
+    pub fn zap_domain(&self) -> &Bytes {
+        &self.zap_template.domain
+    }
+}

@@ -1,0 +1,9 @@
+//! Tokio sockets for ZeroMQ (the next stage of the project).
+//!
+//! This crate will hold the endpoints (`tcp://`, `ipc://`, `inproc://`), the connection driver
+//! that runs a [`zmtp_codec::Connection`] over a Tokio stream, the per-peer pipes with their
+//! high-water marks, the socket patterns (REQ/REP, DEALER/ROUTER, PUSH/PULL, PAIR, PUB/SUB,
+//! XPUB/XSUB, STREAM) and the socket options of libzmq's `zmq_setsockopt` table. Until then it
+//! only re-exports the codec types its API will be built on.
+
+pub use zmtp_codec::{Message, SocketType};

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs, idempotently: Debian packages (libzmq, libsodium,
+# Kerberos, clang for bindgen) and a Python venv with pyzmq. Safe to run again; it skips what is there.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+need_pkgs=(libzmq3-dev libsodium-dev pkg-config krb5-kdc krb5-admin-server krb5-user libkrb5-dev clang libclang-dev python3-venv)
+missing=()
+for p in "${need_pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+venv="$here/.venv"
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import zmq' 2>/dev/null; then
+  echo "setup: creating Python venv with pyzmq in .venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --upgrade pip >/dev/null
+  "$venv/bin/pip" install -q pyzmq
+fi
+echo "setup: ok (libzmq $(pkg-config --modversion libzmq), pyzmq $("$venv/bin/python" -c 'import zmq; print(zmq.__version__)'))"

@@ -93,10 +93,12 @@ impl Command {
         let RawCommand { name, data } = raw;
         Ok(match &name[..] {
             b"READY" => {
-                Command::Ready(Metadata::parse(data).map_err(|source| CommandError::Metadata {
-                    command: "READY",
-                    source,
-                })?)
+                Command::Ready(
+                    Metadata::parse(data).map_err(|source| CommandError::Metadata {
+                        command: "READY",
+                        source,
+                    })?,
+                )
             }
             b"ERROR" => {
                 let Some(&len) = data.first() else {
@@ -248,11 +250,23 @@ mod tests {
         md.insert(SOCKET_TYPE, "ROUTER").expect("valid");
         round_trip(Command::Ready(md));
         round_trip(Command::Ready(Metadata::new()));
-        round_trip(Command::Error { reason: Bytes::from_static(b"400") });
-        round_trip(Command::Error { reason: Bytes::new() });
-        round_trip(Command::Ping { ttl: 0, context: Bytes::new() });
-        round_trip(Command::Ping { ttl: 650, context: Bytes::from_static(b"HI") });
-        round_trip(Command::Pong { context: Bytes::from_static(b"HI") });
+        round_trip(Command::Error {
+            reason: Bytes::from_static(b"400"),
+        });
+        round_trip(Command::Error {
+            reason: Bytes::new(),
+        });
+        round_trip(Command::Ping {
+            ttl: 0,
+            context: Bytes::new(),
+        });
+        round_trip(Command::Ping {
+            ttl: 650,
+            context: Bytes::from_static(b"HI"),
+        });
+        round_trip(Command::Pong {
+            context: Bytes::from_static(b"HI"),
+        });
         round_trip(Command::Subscribe(Bytes::from_static(b"weather.")));
         round_trip(Command::Subscribe(Bytes::new()));
         round_trip(Command::Cancel(Bytes::from_static(b"weather.")));
@@ -267,11 +281,17 @@ mod tests {
         // Smallest PING on the wire, body only: 04 PING 00 00.
         assert_eq!(
             Command::parse(Bytes::from_static(b"\x04PING\x00\x00")),
-            Ok(Command::Ping { ttl: 0, context: Bytes::new() })
+            Ok(Command::Ping {
+                ttl: 0,
+                context: Bytes::new()
+            })
         );
         // NetMQ: PONG with context "HI".
         let mut b = BytesMut::new();
-        Command::Pong { context: Bytes::from_static(b"HI") }.encode_body(&mut b);
+        Command::Pong {
+            context: Bytes::from_static(b"HI"),
+        }
+        .encode_body(&mut b);
         assert_eq!(&b[..], b"\x04PONGHI");
         // ROUTER's READY from the RFC 37 example.
         let ready = Bytes::from_static(b"\x05READY\x0bSocket-Type\x00\x00\x00\x06ROUTER");
@@ -281,10 +301,16 @@ mod tests {
     #[test]
     fn long_contexts_and_reasons_are_cut_on_write() {
         let mut b = BytesMut::new();
-        Command::Pong { context: Bytes::from(vec![7u8; 40]) }.encode_body(&mut b);
+        Command::Pong {
+            context: Bytes::from(vec![7u8; 40]),
+        }
+        .encode_body(&mut b);
         assert_eq!(b.len(), 5 + MAX_PING_CONTEXT);
         let mut b = BytesMut::new();
-        Command::Error { reason: Bytes::from(vec![b'x'; 300]) }.encode_body(&mut b);
+        Command::Error {
+            reason: Bytes::from(vec![b'x'; 300]),
+        }
+        .encode_body(&mut b);
         assert_eq!(b[6], 255);
         assert_eq!(b.len(), 7 + 255);
     }
@@ -294,23 +320,38 @@ mod tests {
         assert_eq!(Command::parse(Bytes::new()), Err(CommandError::Empty));
         assert_eq!(
             Command::parse(Bytes::from_static(b"\x09SUBSCR")),
-            Err(CommandError::NameTruncated { len: 9, frame_len: 7 })
+            Err(CommandError::NameTruncated {
+                len: 9,
+                frame_len: 7
+            })
         );
         assert_eq!(
             Command::parse(Bytes::from_static(b"\x04PING\x00")),
-            Err(CommandError::Malformed { command: "PING", reason: "no TTL" })
+            Err(CommandError::Malformed {
+                command: "PING",
+                reason: "no TTL"
+            })
         );
         assert_eq!(
             Command::parse(Bytes::from_static(b"\x05ERROR")),
-            Err(CommandError::Malformed { command: "ERROR", reason: "no reason length" })
+            Err(CommandError::Malformed {
+                command: "ERROR",
+                reason: "no reason length"
+            })
         );
         assert_eq!(
             Command::parse(Bytes::from_static(b"\x05ERROR\x05abc")),
-            Err(CommandError::Malformed { command: "ERROR", reason: "reason longer than the command" })
+            Err(CommandError::Malformed {
+                command: "ERROR",
+                reason: "reason longer than the command"
+            })
         );
         assert!(matches!(
             Command::parse(Bytes::from_static(b"\x05READY\x00")),
-            Err(CommandError::Metadata { command: "READY", .. })
+            Err(CommandError::Metadata {
+                command: "READY",
+                ..
+            })
         ));
     }
 
@@ -318,7 +359,10 @@ mod tests {
     fn empty_name_is_an_unknown_command() {
         assert_eq!(
             Command::parse(Bytes::from_static(b"\x00abc")),
-            Ok(Command::Other(RawCommand { name: Bytes::new(), data: Bytes::from_static(b"abc") }))
+            Ok(Command::Other(RawCommand {
+                name: Bytes::new(),
+                data: Bytes::from_static(b"abc")
+            }))
         );
     }
 
@@ -327,8 +371,14 @@ mod tests {
         use legacy_subscription::*;
         assert_eq!(&subscribe(b"A")[..], b"\x01A");
         assert_eq!(&cancel(b"")[..], b"\x00");
-        assert_eq!(parse(&subscribe(b"topic")), Some(Subscription::Subscribe(Bytes::from_static(b"topic"))));
-        assert_eq!(parse(&cancel(b"t")), Some(Subscription::Cancel(Bytes::from_static(b"t"))));
+        assert_eq!(
+            parse(&subscribe(b"topic")),
+            Some(Subscription::Subscribe(Bytes::from_static(b"topic")))
+        );
+        assert_eq!(
+            parse(&cancel(b"t")),
+            Some(Subscription::Cancel(Bytes::from_static(b"t")))
+        );
         assert_eq!(parse(&Bytes::from_static(b"\x02x")), None);
         assert_eq!(parse(&Bytes::new()), None);
     }

@@ -83,7 +83,10 @@ impl Config {
     /// `ZMQ_METADATA` ones.
     fn local_metadata(&self) -> Metadata {
         let mut md = Metadata::new();
-        let _ = md.insert(SOCKET_TYPE, Bytes::from_static(self.socket_type.as_str().as_bytes()));
+        let _ = md.insert(
+            SOCKET_TYPE,
+            Bytes::from_static(self.socket_type.as_str().as_bytes()),
+        );
         if self.socket_type.sends_identity() {
             let _ = md.insert(IDENTITY, self.routing_id.clone());
         }
@@ -321,10 +324,7 @@ impl Connection {
     /// what it asked for (completion, a ZAP request).
     fn with_mechanism(
         &mut self,
-        step: impl FnOnce(
-            &mut dyn Mechanism,
-            &mut HandshakeContext<'_>,
-        ) -> Result<(), MechanismError>,
+        step: impl FnOnce(&mut dyn Mechanism, &mut HandshakeContext<'_>) -> Result<(), MechanismError>,
     ) -> Result<(), ConnectionError> {
         let Some(peer_greeting) = self.peer_greeting.as_ref() else {
             unreachable_state()
@@ -420,7 +420,10 @@ impl Connection {
             Command::Cancel(topic) => self.events.push_back(Event::Cancel(topic)),
             // PONG only proves liveness, which any traffic does. Other commands (including a late
             // ERROR or READY) have no meaning after the handshake; libzmq ignores them too.
-            Command::Pong { .. } | Command::Ready(_) | Command::Error { .. } | Command::Other(_) => {}
+            Command::Pong { .. }
+            | Command::Ready(_)
+            | Command::Error { .. }
+            | Command::Other(_) => {}
         }
         Ok(())
     }
@@ -465,7 +468,8 @@ impl Connection {
                 self.next_ping = None;
                 return;
             };
-            let ttl = (self.config.heartbeat_ttl.as_millis() / 100).min(u128::from(u16::MAX)) as u16;
+            let ttl =
+                (self.config.heartbeat_ttl.as_millis() / 100).min(u128::from(u16::MAX)) as u16;
             if let Err(e) = self.queue_command(&Command::Ping {
                 ttl,
                 context: Bytes::new(),
@@ -524,7 +528,10 @@ impl Connection {
         }
         let last = msg.len() - 1;
         for (i, frame) in msg.iter().enumerate() {
-            if let Err(e) = self.mechanism.seal(i < last, false, frame, self.send.tail_mut()) {
+            if let Err(e) = self
+                .mechanism
+                .seal(i < last, false, frame, self.send.tail_mut())
+            {
                 self.close(e.into());
                 return Err(SendError::Closed);
             }

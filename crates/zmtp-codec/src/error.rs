@@ -21,7 +21,9 @@ pub enum GreetingError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FrameError {
     /// The size field exceeds `ZMQ_MAXMSGSIZE`; refused before any byte of the body is buffered.
-    #[error("frame of {size} bytes exceeds the maximum message size of {max} bytes (ZMQ_MAXMSGSIZE)")]
+    #[error(
+        "frame of {size} bytes exceeds the maximum message size of {max} bytes (ZMQ_MAXMSGSIZE)"
+    )]
     TooLarge {
         /// The size the peer announced.
         size: u64,

@@ -155,9 +155,30 @@ mod tests {
         wire.extend_from_slice(b"\x04PING");
         let frames = decode_all(&wire, None).expect("valid");
         assert_eq!(frames.len(), 3);
-        assert_eq!(frames[0], Frame { more: true, command: false, body: Bytes::from_static(b"abc") });
-        assert_eq!(frames[1], Frame { more: false, command: false, body: Bytes::new() });
-        assert_eq!(frames[2], Frame { more: false, command: true, body: Bytes::from_static(b"\x04PING") });
+        assert_eq!(
+            frames[0],
+            Frame {
+                more: true,
+                command: false,
+                body: Bytes::from_static(b"abc")
+            }
+        );
+        assert_eq!(
+            frames[1],
+            Frame {
+                more: false,
+                command: false,
+                body: Bytes::new()
+            }
+        );
+        assert_eq!(
+            frames[2],
+            Frame {
+                more: false,
+                command: true,
+                body: Bytes::from_static(b"\x04PING")
+            }
+        );
     }
 
     #[test]
@@ -184,11 +205,20 @@ mod tests {
     fn size_limit_is_checked_on_the_header_alone() {
         let mut d = FrameDecoder::new(Some(100));
         let mut buf = BytesMut::from(&[0x00, 101][..]);
-        assert_eq!(d.decode(&mut buf), Err(FrameError::TooLarge { size: 101, max: 100 }));
+        assert_eq!(
+            d.decode(&mut buf),
+            Err(FrameError::TooLarge {
+                size: 101,
+                max: 100
+            })
+        );
         let mut buf = BytesMut::from(&[0x02, 0x40, 0, 0, 0, 0, 0, 0, 0][..]);
         assert_eq!(
             d.decode(&mut buf),
-            Err(FrameError::TooLarge { size: 1 << 62, max: 100 })
+            Err(FrameError::TooLarge {
+                size: 1 << 62,
+                max: 100
+            })
         );
         let mut buf = BytesMut::from(&[0x02, 0x80, 0, 0, 0, 0, 0, 0, 0][..]);
         assert_eq!(
@@ -220,8 +250,15 @@ mod tests {
         buf.extend_from_slice(&[0x02, 0, 0, 0, 0, 0, 0, 4, 0]);
         buf.extend_from_slice(&[9u8; 1024]);
         let base = buf.as_ptr() as usize;
-        let frame = FrameDecoder::new(None).decode(&mut buf).expect("ok").expect("frame");
-        assert_eq!(frame.body.as_ptr() as usize, base + 9, "body is a view, not a copy");
+        let frame = FrameDecoder::new(None)
+            .decode(&mut buf)
+            .expect("ok")
+            .expect("frame");
+        assert_eq!(
+            frame.body.as_ptr() as usize,
+            base + 9,
+            "body is a view, not a copy"
+        );
     }
 
     #[test]

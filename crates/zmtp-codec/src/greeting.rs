@@ -277,7 +277,10 @@ impl GreetingDecoder {
                 // libzmq: bit 0 clear means a ZMTP 1.0 identity frame with a long length, whose
                 // flags byte this is; an identity frame has no flags set.
                 if end != 0 {
-                    return Err(GreetingError::NotZmtp { offset: 9, byte: end });
+                    return Err(GreetingError::NotZmtp {
+                        offset: 9,
+                        byte: end,
+                    });
                 }
                 self.reported = STAGE_DONE;
                 return Ok(Some(GreetingStage::Legacy(LegacyVersion::V1)));
@@ -400,7 +403,9 @@ mod tests {
             assert!(input.is_empty());
         }
         assert_eq!(stages.len(), 3);
-        assert!(matches!(stages[2], GreetingStage::Complete(g) if g.minor == 1 && g.mechanism == MechanismName::PLAIN));
+        assert!(
+            matches!(stages[2], GreetingStage::Complete(g) if g.minor == 1 && g.mechanism == MechanismName::PLAIN)
+        );
     }
 
     #[test]
@@ -409,28 +414,43 @@ mod tests {
         bytes.extend_from_slice(&[0x04, 0x06]);
         let mut d = GreetingDecoder::new();
         let mut input = &bytes[..];
-        while !matches!(d.decode(&mut input).expect("valid"), GreetingStage::Complete(_)) {}
+        while !matches!(
+            d.decode(&mut input).expect("valid"),
+            GreetingStage::Complete(_)
+        ) {}
         assert_eq!(input, &[0x04, 0x06]);
     }
 
     #[test]
     fn detects_legacy_peers_like_libzmq() {
         // ZMTP 1.0: short identity frame `01 00` (length 1 = flags only, empty identity).
-        assert_eq!(decode_all(&[0x01, 0x00]), vec![GreetingStage::Legacy(LegacyVersion::V1)]);
+        assert_eq!(
+            decode_all(&[0x01, 0x00]),
+            vec![GreetingStage::Legacy(LegacyVersion::V1)]
+        );
         // ZMTP 1.0 with a long identity length: FF + u64 + flags 0.
         let long = [0xFF, 0, 0, 0, 0, 0, 0, 1, 0, 0x00];
-        assert_eq!(decode_all(&long), vec![GreetingStage::Legacy(LegacyVersion::V1)]);
+        assert_eq!(
+            decode_all(&long),
+            vec![GreetingStage::Legacy(LegacyVersion::V1)]
+        );
         // ZMTP 2.0 (RFC 15): signature then revision 1, socket type 5.
         let v2 = [0xFF, 0, 0, 0, 0, 0, 0, 0, 1, 0x7F, 0x01, 0x05];
         assert_eq!(
             decode_all(&v2),
-            vec![GreetingStage::Signature, GreetingStage::Legacy(LegacyVersion::V2)]
+            vec![
+                GreetingStage::Signature,
+                GreetingStage::Legacy(LegacyVersion::V2)
+            ]
         );
         // Versioned signature with revision 0: libzmq's ZMTP_1_0.
         let v10 = [0xFF, 0, 0, 0, 0, 0, 0, 0, 1, 0x7F, 0x00];
         assert_eq!(
             decode_all(&v10),
-            vec![GreetingStage::Signature, GreetingStage::Legacy(LegacyVersion::V1)]
+            vec![
+                GreetingStage::Signature,
+                GreetingStage::Legacy(LegacyVersion::V1)
+            ]
         );
     }
 
@@ -450,7 +470,10 @@ mod tests {
         let mut input: &[u8] = b"GET / HTTP/1.1\r\n";
         assert_eq!(
             d.decode(&mut input),
-            Err(GreetingError::NotZmtp { offset: 1, byte: b'E' })
+            Err(GreetingError::NotZmtp {
+                offset: 1,
+                byte: b'E'
+            })
         );
         assert_eq!(input.len(), 14, "only two bytes were needed");
         let mut d = GreetingDecoder::new();
@@ -462,7 +485,10 @@ mod tests {
         let bad_end = [0xFF, 0, 0, 0, 0, 0, 0, 0, 1, 0x42];
         assert_eq!(
             d.decode(&mut &bad_end[..]),
-            Err(GreetingError::NotZmtp { offset: 9, byte: 0x42 })
+            Err(GreetingError::NotZmtp {
+                offset: 9,
+                byte: 0x42
+            })
         );
     }
 

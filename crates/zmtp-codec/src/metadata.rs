@@ -36,7 +36,8 @@ impl Metadata {
         value: impl Into<Bytes>,
     ) -> Result<(), MetadataError> {
         let name = name.as_ref();
-        let valid_char = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'+');
+        let valid_char =
+            |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'+');
         if name.is_empty() || name.len() > 255 || !name.bytes().all(valid_char) {
             return Err(MetadataError::InvalidName {
                 name: name.to_owned(),
@@ -91,7 +92,10 @@ impl Metadata {
 
     /// Bytes [`Metadata::encode`] writes.
     pub fn encoded_len(&self) -> usize {
-        self.props.iter().map(|(n, v)| 1 + n.len() + 4 + v.len()).sum()
+        self.props
+            .iter()
+            .map(|(n, v)| 1 + n.len() + 4 + v.len())
+            .sum()
     }
 
     /// Appends the wire encoding to `dst`.
@@ -154,7 +158,8 @@ mod tests {
 
     #[test]
     fn keeps_unknown_properties_and_ignores_name_case() {
-        let wire = Bytes::from_static(b"\x06X-Team\x00\x00\x00\x03ops\x0bsocket-type\x00\x00\x00\x03PUB");
+        let wire =
+            Bytes::from_static(b"\x06X-Team\x00\x00\x00\x03ops\x0bsocket-type\x00\x00\x00\x03PUB");
         let m = Metadata::parse(wire).expect("valid");
         assert_eq!(m.len(), 2);
         assert_eq!(m.get("x-team"), Some(&Bytes::from_static(b"ops")));
@@ -179,7 +184,9 @@ mod tests {
             Err(MetadataError::Truncated { offset: 0 })
         );
         assert_eq!(
-            Metadata::parse(Bytes::from_static(b"\x01A\x00\x00\x00\x00\x01B\x00\x00\x00\x05abc")),
+            Metadata::parse(Bytes::from_static(
+                b"\x01A\x00\x00\x00\x00\x01B\x00\x00\x00\x05abc"
+            )),
             Err(MetadataError::Truncated { offset: 6 })
         );
         assert_eq!(
@@ -191,9 +198,18 @@ mod tests {
     #[test]
     fn refuses_bad_names_on_insert() {
         let mut m = Metadata::new();
-        assert!(matches!(m.insert("", "x"), Err(MetadataError::InvalidName { .. })));
-        assert!(matches!(m.insert("has space", "x"), Err(MetadataError::InvalidName { .. })));
-        assert!(matches!(m.insert("a".repeat(256), "x"), Err(MetadataError::InvalidName { .. })));
+        assert!(matches!(
+            m.insert("", "x"),
+            Err(MetadataError::InvalidName { .. })
+        ));
+        assert!(matches!(
+            m.insert("has space", "x"),
+            Err(MetadataError::InvalidName { .. })
+        ));
+        assert!(matches!(
+            m.insert("a".repeat(256), "x"),
+            Err(MetadataError::InvalidName { .. })
+        ));
         assert!(m.insert("X-ok_1.2+3", "x").is_ok());
     }
 }

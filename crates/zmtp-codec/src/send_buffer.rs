@@ -181,7 +181,11 @@ mod tests {
         let mut slices = [IoSlice::new(&[]); 8];
         let n = b.chunks_vectored(&mut slices);
         assert_eq!(n, 3);
-        assert_eq!(slices[1].as_ptr(), body.as_ptr(), "the 64 KiB body is the caller's memory");
+        assert_eq!(
+            slices[1].as_ptr(),
+            body.as_ptr(),
+            "the 64 KiB body is the caller's memory"
+        );
         assert_eq!(b.len(), 5 + 9 + 65536 + 7);
         let bytes = drain(&mut b);
         assert_eq!(&bytes[..5], b"\x00\x03hdr");
@@ -205,7 +209,10 @@ mod tests {
     #[test]
     fn commands_use_the_command_flag() {
         let mut b = SendBuffer::new();
-        b.put_command(&Command::Ping { ttl: 0, context: Bytes::new() });
+        b.put_command(&Command::Ping {
+            ttl: 0,
+            context: Bytes::new(),
+        });
         assert_eq!(drain(&mut b), b"\x04\x07\x04PING\x00\x00");
     }
 }

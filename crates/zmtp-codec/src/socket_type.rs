@@ -117,7 +117,10 @@ impl SocketType {
 
     /// Whether libzmq sends the `Identity` property for this type (REQ, DEALER and ROUTER only).
     pub const fn sends_identity(self) -> bool {
-        matches!(self, SocketType::Req | SocketType::Dealer | SocketType::Router)
+        matches!(
+            self,
+            SocketType::Req | SocketType::Dealer | SocketType::Router
+        )
     }
 }
 
@@ -138,14 +141,22 @@ mod tests {
             assert_eq!(SocketType::from_bytes(t.as_str().as_bytes()), Some(t));
         }
         assert_eq!(SocketType::from_raw(12), None);
-        assert_eq!(SocketType::from_bytes(b"dealer"), None, "libzmq compares case-sensitively");
+        assert_eq!(
+            SocketType::from_bytes(b"dealer"),
+            None,
+            "libzmq compares case-sensitively"
+        );
     }
 
     #[test]
     fn compatibility_is_symmetric_and_matches_the_rfc_table() {
         for a in SocketType::ALL {
             for b in SocketType::ALL {
-                assert_eq!(a.is_compatible_with(b), b.is_compatible_with(a), "{a} vs {b}");
+                assert_eq!(
+                    a.is_compatible_with(b),
+                    b.is_compatible_with(a),
+                    "{a} vs {b}"
+                );
             }
         }
         assert!(SocketType::Push.is_compatible_with(SocketType::Pull));

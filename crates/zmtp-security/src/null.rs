@@ -9,9 +9,7 @@
 //! ZAP support.
 
 use bytes::Bytes;
-use zmtp_codec::{
-    Command, HandshakeContext, Mechanism, MechanismError, MechanismName, RawCommand,
-};
+use zmtp_codec::{Command, HandshakeContext, Mechanism, MechanismError, MechanismName, RawCommand};
 
 /// The ERROR reason sent to a peer whose socket type cannot talk to ours.
 pub const INCOMPATIBLE_SOCKET_TYPE: &str = "Invalid socket type";
@@ -69,4 +67,3 @@ impl Mechanism for Null {
         }
     }
 }
-

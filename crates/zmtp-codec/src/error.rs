@@ -155,6 +155,55 @@ pub enum MechanismError {
     /// A ZAP reply came that the mechanism was not waiting for.
     #[error("a ZAP reply arrived while none was awaited")]
     UnexpectedZapReply,
+    /// The ZAP handler's reply breaks RFC 27 (libzmq's `ZAP_MALFORMED_REPLY`, `BAD_VERSION`,
+    /// `BAD_REQUEST_ID`, `INVALID_STATUS_CODE`, `INVALID_METADATA`).
+    #[error("malformed ZAP reply: {reason}")]
+    ZapMalformed {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A command has the wrong size for its kind (CURVE's HELLO must be 200 bytes, ...).
+    #[error("{command} command has {got} bytes, expected {expected}")]
+    WrongSize {
+        /// The command's name.
+        command: &'static str,
+        /// The size required (or the least size allowed).
+        expected: usize,
+        /// The size received.
+        got: usize,
+    },
+    /// The peer asks for a version of the mechanism we do not speak.
+    #[error("{command} command announces version {major}.{minor}")]
+    UnsupportedVersion {
+        /// The command's name.
+        command: &'static str,
+        /// Major version.
+        major: u8,
+        /// Minor version.
+        minor: u8,
+    },
+    /// A cryptographic box did not open: wrong key, or tampered bytes.
+    #[error("the {what} box did not open (wrong key or tampered data)")]
+    DecryptFailed {
+        /// Which box: "HELLO", "WELCOME", "cookie", "INITIATE", "vouch", "READY", "MESSAGE".
+        what: &'static str,
+    },
+    /// A short nonce that does not increase: a replayed or reordered command.
+    #[error("{command} nonce {got} does not follow the last one, {last}")]
+    NonceNotIncreasing {
+        /// The command's name.
+        command: &'static str,
+        /// The last nonce accepted from the peer.
+        last: u64,
+        /// The nonce received.
+        got: u64,
+    },
+    /// The vouch inside CURVE's INITIATE does not match this connection's keys.
+    #[error("the client's vouch does not match this connection")]
+    VouchMismatch,
+    /// A GSS-API call failed; the text is the library's.
+    #[error("GSS-API: {0}")]
+    Gssapi(String),
 }
 
 /// Why a connection ended. Once returned, the connection emits nothing more but what is left

@@ -598,6 +598,14 @@ impl Connection {
         }
     }
 
+    /// Ends the connection with `reason`, for failures found outside the state machine (a
+    /// malformed ZAP reply, a ZAP handler that is required but missing).
+    pub fn abort(&mut self, reason: ConnectionError) {
+        if self.state != State::Closed {
+            self.close(reason);
+        }
+    }
+
     fn close(&mut self, reason: ConnectionError) {
         self.state = State::Closed;
         self.partial.clear();

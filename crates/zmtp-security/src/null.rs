@@ -5,11 +5,17 @@
 //! An incompatible socket type is answered with an ERROR command before closing, as RFC 23 asks.
 //! (libzmq itself closes without one; either way the peer sees the handshake fail.)
 //!
-//! ZAP for NULL (consulted only when a ZAP domain is set, as in libzmq) comes with the rest of the
-//! ZAP support.
+//! With ZAP ([`Null::with_zap`]: libzmq consults it only when the socket has a ZAP domain), the
+//! side doing ZAP holds its READY back until the handler says 200; on 400 or 500 it sends ERROR
+//! with the status code instead.
 
 use bytes::Bytes;
-use zmtp_codec::{Command, HandshakeContext, Mechanism, MechanismError, MechanismName, RawCommand};
+use zmtp_codec::{
+    Command, HandshakeContext, Mechanism, MechanismError, MechanismName, Metadata, RawCommand,
+    ZapReply,
+};
+
+use crate::zap;
 
 /// The ERROR reason sent to a peer whose socket type cannot talk to ours.
 pub const INCOMPATIBLE_SOCKET_TYPE: &str = "Invalid socket type";
@@ -17,13 +23,29 @@ pub const INCOMPATIBLE_SOCKET_TYPE: &str = "Invalid socket type";
 /// The NULL security mechanism, for either side of a connection.
 #[derive(Debug, Default, Clone)]
 pub struct Null {
-    ready_sent: bool,
+    zap: bool,
+    /// `User-Id` and metadata from the ZAP handler, merged into the peer's.
+    zap_properties: Metadata,
 }
 
 impl Null {
-    /// A NULL mechanism about to start.
+    /// A NULL mechanism about to start, without ZAP.
     pub fn new() -> Null {
         Null::default()
+    }
+
+    /// A NULL mechanism that asks the ZAP handler before accepting the peer (libzmq does this
+    /// when `ZMQ_ZAP_DOMAIN` is set and a handler exists).
+    pub fn with_zap() -> Null {
+        Null {
+            zap: true,
+            zap_properties: Metadata::new(),
+        }
+    }
+
+    fn send_ready(cx: &mut HandshakeContext<'_>) {
+        let ready = Command::Ready(cx.local_metadata().clone());
+        cx.send_command(&ready);
     }
 }
 
@@ -33,9 +55,24 @@ impl Mechanism for Null {
     }
 
     fn start(&mut self, cx: &mut HandshakeContext<'_>) -> Result<(), MechanismError> {
-        let ready = Command::Ready(cx.local_metadata().clone());
-        cx.send_command(&ready);
-        self.ready_sent = true;
+        if self.zap {
+            cx.request_zap(Vec::new());
+        } else {
+            Null::send_ready(cx);
+        }
+        Ok(())
+    }
+
+    fn handle_zap_reply(
+        &mut self,
+        cx: &mut HandshakeContext<'_>,
+        reply: ZapReply,
+    ) -> Result<(), MechanismError> {
+        if !self.zap {
+            return Err(MechanismError::UnexpectedZapReply);
+        }
+        zap::apply_verdict(cx, &reply, &mut self.zap_properties)?;
+        Null::send_ready(cx);
         Ok(())
     }
 
@@ -45,7 +82,7 @@ impl Mechanism for Null {
         command: RawCommand,
     ) -> Result<(), MechanismError> {
         match Command::from_raw(command)? {
-            Command::Ready(metadata) => {
+            Command::Ready(mut metadata) => {
                 if let Err(e) = cx.check_peer_metadata(&metadata) {
                     if matches!(e, MechanismError::IncompatibleSocketType { .. }) {
                         cx.send_command(&Command::Error {
@@ -53,6 +90,9 @@ impl Mechanism for Null {
                         });
                     }
                     return Err(e);
+                }
+                for (name, value) in self.zap_properties.iter() {
+                    let _ = metadata.insert(String::from_utf8_lossy(name), value.clone());
                 }
                 cx.complete(metadata);
                 Ok(())

@@ -6,41 +6,17 @@ use std::time::{Duration, Instant};
 use bytes::{Buf, Bytes, BytesMut};
 use proptest::prelude::*;
 use zmtp_codec::{
-    frame::FrameDecoder, greeting::GreetingWriter, Command, Config, Connection, ConnectionError,
-    Event, FrameError, GreetingError, LegacyVersion, MechanismError, MechanismName, Message,
-    Metadata, SendError, SocketType,
+    frame::FrameDecoder, Command, Config, Connection, ConnectionError, Event, FrameError,
+    GreetingError, LegacyVersion, MechanismError, MechanismName, Message, Metadata, SendError,
+    SocketType,
 };
 use zmtp_security::Null;
 
+mod harness;
+use harness::*;
+
 fn conn(config: Config, now: Instant) -> Connection {
     Connection::new(config, Box::new(Null::new()), now)
-}
-
-fn take_transmit(c: &mut Connection) -> Vec<u8> {
-    let buf = c.transmit();
-    let out = buf.copy_to_bytes(buf.remaining());
-    out.to_vec()
-}
-
-fn events(c: &mut Connection) -> Vec<Event> {
-    std::iter::from_fn(|| c.poll_event()).collect()
-}
-
-/// Moves bytes both ways until neither side has anything to send.
-fn pump(a: &mut Connection, b: &mut Connection, now: Instant) {
-    loop {
-        let ab = take_transmit(a);
-        let ba = take_transmit(b);
-        if ab.is_empty() && ba.is_empty() {
-            return;
-        }
-        if !ab.is_empty() {
-            b.feed(now, &ab);
-        }
-        if !ba.is_empty() {
-            a.feed(now, &ba);
-        }
-    }
 }
 
 fn ready_pair(client: Config, server: Config, now: Instant) -> (Connection, Connection) {
@@ -49,42 +25,6 @@ fn ready_pair(client: Config, server: Config, now: Instant) -> (Connection, Conn
     pump(&mut c, &mut s, now);
     assert!(c.is_ready() && s.is_ready(), "handshake should finish");
     (c, s)
-}
-
-fn messages(evs: Vec<Event>) -> Vec<Message> {
-    evs.into_iter()
-        .filter_map(|e| match e {
-            Event::Message(m) => Some(m),
-            _ => None,
-        })
-        .collect()
-}
-
-fn closed_reason(c: &mut Connection) -> Option<ConnectionError> {
-    events(c).into_iter().find_map(|e| match e {
-        Event::Closed(r) => Some(r),
-        _ => None,
-    })
-}
-
-/// Our 64-byte NULL greeting as a raw peer would send it, with a chosen minor version.
-fn raw_greeting(minor: u8, mechanism: MechanismName) -> Vec<u8> {
-    let mut g = GreetingWriter::new(mechanism, 0).as_bytes().to_vec();
-    g[11] = minor;
-    g
-}
-
-fn raw_command(cmd: &Command) -> Vec<u8> {
-    let mut b = zmtp_codec::SendBuffer::new();
-    b.put_command(cmd);
-    b.copy_to_bytes(b.remaining()).to_vec()
-}
-
-fn raw_ready(socket_type: SocketType) -> Vec<u8> {
-    let mut md = Metadata::new();
-    md.insert("Socket-Type", socket_type.as_str())
-        .expect("valid");
-    raw_command(&Command::Ready(md))
 }
 
 /// A connection that has finished its handshake with a raw peer of `minor` version.

@@ -13,6 +13,9 @@
 //! 500 send ERROR with the code as its reason, then close. A reply that breaks the rules below
 //! fails the handshake without an ERROR.
 
+use std::future::Future;
+use std::pin::Pin;
+
 use bytes::Bytes;
 use zmtp_codec::{
     Command, HandshakeContext, MechanismError, MechanismName, Message, Metadata, ZapReply,
@@ -116,6 +119,28 @@ pub fn decode_reply(msg: &Message) -> Result<ZapReply, MechanismError> {
     })
 }
 
+/// The future a [`ZapHandler`] returns.
+pub type ZapFuture = Pin<Box<dyn Future<Output = ZapReply> + Send + 'static>>;
+
+/// An authentication handler, called by the socket layer with each [`ZapRequest`] a server-side
+/// handshake raises. It is runtime-agnostic: any future will do. A libzmq-style handler (a REP
+/// socket bound at [`ZAP_ENDPOINT`]) is served through the same hook, by a handler that forwards
+/// [`encode_request`] to that socket and parses the answer with [`decode_reply`].
+pub trait ZapHandler: Send + Sync + 'static {
+    /// Decides on one request.
+    fn authenticate(&self, request: ZapRequest) -> ZapFuture;
+}
+
+impl<F, Fut> ZapHandler for F
+where
+    F: Fn(ZapRequest) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ZapReply> + Send + 'static,
+{
+    fn authenticate(&self, request: ZapRequest) -> ZapFuture {
+        Box::pin(self(request))
+    }
+}
+
 /// Applies a verdict to a server-side handshake: `Ok` on 200 (with the handler's `User-Id` and
 /// metadata merged into `peer`); on 400 and 500 an ERROR command carrying the code is queued;
 /// 300 closes silently.
@@ -152,6 +177,37 @@ mod tests {
 
     fn reply_frames(frames: &[&[u8]]) -> Message {
         frames.iter().map(|f| Bytes::copy_from_slice(f)).collect()
+    }
+
+    #[test]
+    fn closures_are_handlers() {
+        let handler = |req: ZapRequest| async move {
+            if req.credentials.first().is_some_and(|u| u == "admin") {
+                ZapReply::accept("admin")
+            } else {
+                ZapReply::refuse("who are you")
+            }
+        };
+        let req = ZapRequest {
+            domain: Bytes::new(),
+            address: Bytes::new(),
+            routing_id: Bytes::new(),
+            mechanism: MechanismName::PLAIN,
+            credentials: vec![Bytes::from_static(b"admin"), Bytes::from_static(b"pw")],
+        };
+        let boxed: Box<dyn ZapHandler> = Box::new(handler);
+        let reply = poll_once(boxed.authenticate(req));
+        assert!(reply.is_accepted());
+    }
+
+    /// Polls a future that never waits (the handler above is immediately ready).
+    fn poll_once(mut fut: ZapFuture) -> ZapReply {
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        match fut.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(v) => v,
+            std::task::Poll::Pending => panic!("the handler should be ready at once"),
+        }
     }
 
     #[test]

@@ -157,6 +157,8 @@ pub struct Connection {
     send: SendBuffer,
     events: VecDeque<Event>,
     partial: Message,
+    /// Bytes left in `recv` after the last processing (a partial frame); more means new input.
+    unprocessed: usize,
     encrypted: bool,
     zap_pending: bool,
     handshake_deadline: Option<Instant>,
@@ -193,6 +195,7 @@ impl Connection {
             send,
             events: VecDeque::with_capacity(64),
             partial: Message::new(),
+            unprocessed: 0,
             encrypted: false,
             zap_pending: false,
             next_ping: None,
@@ -248,19 +251,29 @@ impl Connection {
             self.recv.clear();
             return;
         }
-        if !self.recv.is_empty() {
-            // Any traffic proves the peer alive (libzmq cancels both timers on inbound data).
+        if self.recv.len() > self.unprocessed {
+            // New traffic proves the peer alive (libzmq cancels both timers on inbound data).
             self.ping_timeout = None;
             self.ttl_deadline = None;
         }
         if let Err(e) = self.process(now) {
             self.close(e);
         }
+        self.unprocessed = self.recv.len();
+    }
+
+    /// The peer closed its end of the transport (a read returned 0 bytes). Ends the connection
+    /// with [`ConnectionError::PeerClosed`]; a partial message in the buffer is discarded.
+    pub fn handle_eof(&mut self) {
+        if self.state != State::Closed {
+            let during_handshake = self.state != State::Active;
+            self.close(ConnectionError::PeerClosed { during_handshake });
+        }
     }
 
     fn process(&mut self, now: Instant) -> Result<(), ConnectionError> {
         if self.state == State::Greeting {
-            self.process_greeting()?;
+            self.process_greeting(now)?;
             if self.state == State::Greeting {
                 return Ok(());
             }
@@ -282,7 +295,7 @@ impl Connection {
         Ok(())
     }
 
-    fn process_greeting(&mut self) -> Result<(), ConnectionError> {
+    fn process_greeting(&mut self, now: Instant) -> Result<(), ConnectionError> {
         loop {
             let mut input: &[u8] = &self.recv;
             let before = input.len();
@@ -304,7 +317,7 @@ impl Connection {
                     }
                     self.peer_greeting = Some(greeting);
                     self.state = State::Handshake;
-                    return self.with_mechanism(|m, cx| m.start(cx));
+                    return self.with_mechanism(now, |m, cx| m.start(cx));
                 }
             }
         }
@@ -314,16 +327,22 @@ impl Connection {
         if !frame.command {
             return Err(ConnectionError::MessageBeforeReady);
         }
-        let command = RawCommand::parse(frame.body)?;
-        self.with_mechanism(|m, cx| m.handle_command(cx, command))?;
-        self.after_handshake_step(now);
-        Ok(())
+        let command = if frame.body.is_empty() && self.mechanism.accepts_empty_command() {
+            RawCommand {
+                name: Bytes::new(),
+                data: Bytes::new(),
+            }
+        } else {
+            RawCommand::parse(frame.body)?
+        };
+        self.with_mechanism(now, |m, cx| m.handle_command(cx, command))
     }
 
     /// Runs one mechanism step with a context borrowing the connection's parts, then records
     /// what it asked for (completion, a ZAP request).
     fn with_mechanism(
         &mut self,
+        now: Instant,
         step: impl FnOnce(&mut dyn Mechanism, &mut HandshakeContext<'_>) -> Result<(), MechanismError>,
     ) -> Result<(), ConnectionError> {
         let Some(peer_greeting) = self.peer_greeting.as_ref() else {
@@ -346,13 +365,14 @@ impl Connection {
             self.events.push_back(Event::ZapRequest(request));
         }
         if let Some(metadata) = completed {
-            self.finish_handshake(*peer_greeting, metadata)?;
+            self.finish_handshake(now, *peer_greeting, metadata)?;
         }
         Ok(())
     }
 
     fn finish_handshake(
         &mut self,
+        now: Instant,
         greeting: Greeting,
         metadata: Metadata,
     ) -> Result<(), ConnectionError> {
@@ -365,20 +385,13 @@ impl Connection {
         self.state = State::Active;
         self.encrypted = self.mechanism.encrypts();
         self.handshake_deadline = None;
+        self.next_ping = self.heartbeat_interval().map(|ivl| now + ivl);
         self.events.push_back(Event::Ready(PeerInfo {
             greeting,
             socket_type,
             metadata,
         }));
         Ok(())
-    }
-
-    fn after_handshake_step(&mut self, now: Instant) {
-        if self.state == State::Active && self.next_ping.is_none() {
-            if let Some(ivl) = self.heartbeat_interval() {
-                self.next_ping = Some(now + ivl);
-            }
-        }
     }
 
     /// The PING interval, if heartbeats apply to this peer (ZMTP 3.1 or later).
@@ -437,11 +450,10 @@ impl Connection {
             return;
         }
         self.zap_pending = false;
-        if let Err(e) = self.with_mechanism(|m, cx| m.handle_zap_reply(cx, reply)) {
+        if let Err(e) = self.with_mechanism(now, |m, cx| m.handle_zap_reply(cx, reply)) {
             self.close(e);
             return;
         }
-        self.after_handshake_step(now);
         // Frames that arrived while the verdict was pending.
         self.handle_input(now);
     }
@@ -527,11 +539,14 @@ impl Connection {
             return Ok(());
         }
         let last = msg.len() - 1;
+        let mark = self.send.tail_mut().len();
         for (i, frame) in msg.iter().enumerate() {
             if let Err(e) = self
                 .mechanism
                 .seal(i < last, false, frame, self.send.tail_mut())
             {
+                // All frames or none: drop what this message had sealed so far.
+                self.send.tail_mut().truncate(mark);
                 self.close(e.into());
                 return Err(SendError::Closed);
             }

@@ -245,6 +245,12 @@ pub enum ConnectionError {
     /// Nothing arrived within the TTL the peer put in its last PING (its `ZMQ_HEARTBEAT_TTL`).
     #[error("no traffic from the peer within the TTL of its PING (ZMQ_HEARTBEAT_TTL)")]
     TtlExpired,
+    /// The peer closed the transport.
+    #[error("the peer closed the connection (during the handshake: {during_handshake})")]
+    PeerClosed {
+        /// Whether the handshake was still under way (a refused peer often just closes).
+        during_handshake: bool,
+    },
     /// The connection was closed locally.
     #[error("the connection was closed locally")]
     Closed,

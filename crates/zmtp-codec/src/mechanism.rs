@@ -39,6 +39,16 @@ pub trait Mechanism: Send + fmt::Debug {
         command: RawCommand,
     ) -> Result<(), MechanismError>;
 
+    /// Whether an empty command frame (the COMMAND flag and a zero size: no name at all) is a
+    /// handshake step of this mechanism at this point. libzmq's GSSAPI sends one whenever a
+    /// GSS-API step yields no token (the client's last step of a Kerberos exchange); every other
+    /// mechanism leaves this `false`, and the connection refuses such a frame as malformed
+    /// ([`CommandError::Empty`](crate::CommandError::Empty)). When `true`, the frame reaches
+    /// [`Mechanism::handle_command`] as a [`RawCommand`] with an empty name and no data.
+    fn accepts_empty_command(&self) -> bool {
+        false
+    }
+
     /// Called with the ZAP handler's answer to the request this mechanism raised.
     fn handle_zap_reply(
         &mut self,
@@ -120,6 +130,13 @@ impl HandshakeContext<'_> {
             name: Bytes::from_static(name.as_bytes()),
             data,
         }));
+    }
+
+    /// Queues an empty command frame (flags `04`, size 0): what libzmq's GSSAPI sends when a
+    /// GSS-API step yields no token, so that the peer, which waits for a frame, takes its turn.
+    /// No other mechanism uses it.
+    pub fn send_empty_command(&mut self) {
+        self.out.put_frame(false, true, &Bytes::new());
     }
 
     /// Checks the peer's metadata: `Socket-Type` must be present, known, and compatible with ours.

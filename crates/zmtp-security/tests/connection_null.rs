@@ -519,3 +519,36 @@ proptest! {
         prop_assert_eq!(got, msgs);
     }
 }
+
+#[test]
+fn peer_close_is_reported_with_the_phase() {
+    let now = Instant::now();
+    let mut c = conn(Config::new(SocketType::Push), now);
+    c.handle_eof();
+    assert_eq!(
+        closed_reason(&mut c),
+        Some(ConnectionError::PeerClosed { during_handshake: true })
+    );
+    let mut c = ready_with_raw_peer(Config::new(SocketType::Pull), 1, now);
+    c.feed(now, b"\x01\x01a"); // half a message, then the peer goes away
+    c.handle_eof();
+    let evs = events(&mut c);
+    assert_eq!(
+        evs,
+        vec![Event::Closed(ConnectionError::PeerClosed { during_handshake: false })],
+        "no partial message is delivered"
+    );
+}
+
+#[test]
+fn only_new_bytes_count_as_liveness() {
+    let t0 = Instant::now();
+    let mut cfg = Config::new(SocketType::Pull);
+    cfg.heartbeat_ivl = Some(Duration::from_secs(1));
+    let mut c = ready_with_raw_peer(cfg, 1, t0);
+    c.feed(t0, b"\x00\x05ab"); // a partial frame stays in the buffer
+    c.handle_timeout(t0 + Duration::from_secs(1)); // PING, timeout armed for 2 s
+    c.handle_input(t0 + Duration::from_millis(1500)); // nothing new arrived
+    c.handle_timeout(t0 + Duration::from_secs(2));
+    assert_eq!(closed_reason(&mut c), Some(ConnectionError::HeartbeatTimeout));
+}

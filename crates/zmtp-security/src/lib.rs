@@ -4,11 +4,20 @@
 //! - [`plain`]: PLAIN (RFC 24): user name and password, checked by a ZAP handler.
 //! - [`zap`]: ZAP (RFC 27) requests and replies as libzmq exchanges them, and when each
 //!   mechanism consults a handler.
+//! - [`curve`]: CURVE (RFC 25/26 with libzmq's errata): [`CurveClient`] and [`CurveServer`],
+//!   every frame sealed after the handshake.
+//! - [`keys`]: CURVE key pairs, public-from-secret, keys that print as Z85 and wipe on drop.
+//! - [`z85`]: Z85 (RFC 32), the text form of keys.
 #![forbid(unsafe_code)]
 
+pub mod curve;
+pub mod keys;
 pub mod null;
 pub mod plain;
+pub mod z85;
 pub mod zap;
 
+pub use curve::{CurveClient, CurveServer};
+pub use keys::{CurveKeyPair, CurvePublicKey, CurveSecretKey, KeyError};
 pub use null::Null;
 pub use plain::{PlainClient, PlainCredentials, PlainServer};

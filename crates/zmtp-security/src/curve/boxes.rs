@@ -1,0 +1,145 @@
+//! NaCl's boxes as CurveZMQ uses them: XSalsa20-Poly1305 under a key that is either the
+//! precomputed Curve25519 shared key of two parties (`crypto_box_beforenm`) or a random
+//! symmetric key (`crypto_secretbox`, for the cookie). On the wire a box is the 16-byte
+//! Poly1305 tag followed by the ciphertext, as libsodium's `*_easy` functions lay it out.
+//!
+//! Built from x25519-dalek and crypto_secretbox rather than the crypto_box crate, for two
+//! reasons: crypto_box 0.9's `SecretKey` wipes only its scalar on drop and keeps a copy of the
+//! secret bytes, while x25519-dalek's `StaticSecret` and `SharedSecret` wipe themselves; and
+//! x25519-dalek tells when a peer's key has low order (an all-zero shared secret), which
+//! libsodium refuses and so do we. The construction is the one crypto_box itself uses (X25519,
+//! then HSalsa20 with a zero nonce, then XSalsa20-Poly1305), and a test checks the two agree.
+
+use bytes::BytesMut;
+use crypto_secretbox::aead::generic_array::GenericArray;
+use crypto_secretbox::aead::{AeadInPlace, KeyInit};
+use crypto_secretbox::{Kdf, Key, Nonce, XSalsa20Poly1305};
+use rand_core::{OsRng, RngCore};
+use x25519_dalek::{PublicKey, StaticSecret};
+use zeroize::Zeroizing;
+
+/// The Poly1305 tag in front of every box.
+pub(crate) const TAG_LEN: usize = 16;
+
+/// A box key, wiped on drop (crypto_secretbox's cipher zeroizes its key).
+pub(crate) struct BoxKey(XSalsa20Poly1305);
+
+impl BoxKey {
+    /// The shared key of `ours` and `theirs`, or `None` if `theirs` has low order (the shared
+    /// secret is all zeros, which libsodium's `crypto_box_beforenm` refuses).
+    pub(crate) fn precompute(ours: &StaticSecret, theirs: &[u8; 32]) -> Option<BoxKey> {
+        let shared = ours.diffie_hellman(&PublicKey::from(*theirs));
+        if !shared.was_contributory() {
+            return None;
+        }
+        let key = Zeroizing::new(XSalsa20Poly1305::kdf(
+            Key::from_slice(shared.as_bytes()),
+            &GenericArray::default(),
+        ));
+        Some(BoxKey(XSalsa20Poly1305::new(&key)))
+    }
+
+    /// A fresh random symmetric key (the server's cookie key).
+    pub(crate) fn random() -> BoxKey {
+        let mut key = Zeroizing::new(Key::default());
+        OsRng.fill_bytes(key.as_mut_slice());
+        BoxKey(XSalsa20Poly1305::new(&key))
+    }
+
+    /// Appends `Box[plaintext]` (tag, then ciphertext) to `out`.
+    pub(crate) fn seal_append(&self, nonce: &Nonce, plaintext: &[u8], out: &mut BytesMut) {
+        let start = out.len();
+        out.reserve(TAG_LEN + plaintext.len());
+        out.extend_from_slice(&[0u8; TAG_LEN]);
+        out.extend_from_slice(plaintext);
+        self.seal_in_place(nonce, &mut out[start..]);
+    }
+
+    /// Seals `buf` in place: its first [`TAG_LEN`] bytes receive the tag, the rest is the
+    /// plaintext and becomes the ciphertext.
+    pub(crate) fn seal_in_place(&self, nonce: &Nonce, buf: &mut [u8]) {
+        let (tag_out, text) = buf.split_at_mut(TAG_LEN);
+        // crypto_secretbox fails only when given associated data, which CurveZMQ never has. Were
+        // it to fail, leave an all-zero box that the peer refuses rather than panic.
+        match self.0.encrypt_in_place_detached(nonce, b"", text) {
+            Ok(tag) => tag_out.copy_from_slice(&tag),
+            Err(_) => {
+                tag_out.fill(0);
+                text.fill(0);
+            }
+        }
+    }
+
+    /// Opens `boxed` (tag, then ciphertext) into a new buffer wiped on drop.
+    pub(crate) fn open(&self, nonce: &Nonce, boxed: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+        let mut buf = Zeroizing::new(boxed.to_vec());
+        self.open_in_place(nonce, &mut buf)?;
+        buf.drain(..TAG_LEN);
+        Some(buf)
+    }
+
+    /// Opens `buf` (tag, then ciphertext) in place: on success `buf[TAG_LEN..]` holds the
+    /// plaintext. `None` when the tag does not match (wrong key, tampered bytes) or `buf` is
+    /// shorter than a tag.
+    pub(crate) fn open_in_place(&self, nonce: &Nonce, buf: &mut [u8]) -> Option<()> {
+        if buf.len() < TAG_LEN {
+            return None;
+        }
+        let (tag, text) = buf.split_at_mut(TAG_LEN);
+        let tag = GenericArray::clone_from_slice(tag);
+        self.0
+            .decrypt_in_place_detached(nonce, b"", text, &tag)
+            .ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::curve::nonce;
+
+    #[test]
+    fn seals_and_opens() {
+        let a = StaticSecret::random_from_rng(OsRng);
+        let b = StaticSecret::random_from_rng(OsRng);
+        let ab = BoxKey::precompute(&a, PublicKey::from(&b).as_bytes()).expect("contributory");
+        let ba = BoxKey::precompute(&b, PublicKey::from(&a).as_bytes()).expect("contributory");
+        let n = nonce::short(nonce::MESSAGE_C, 7);
+        let mut out = BytesMut::from(&b"head"[..]);
+        ab.seal_append(&n, b"hello", &mut out);
+        assert_eq!(out.len(), 4 + TAG_LEN + 5);
+        assert_eq!(
+            ba.open(&n, &out[4..]).as_deref().map(|v| &v[..]),
+            Some(&b"hello"[..])
+        );
+        out[4 + TAG_LEN] ^= 1;
+        assert!(ba.open(&n, &out[4..]).is_none());
+        assert!(ba.open(&n, &out[4..4 + TAG_LEN - 1]).is_none());
+    }
+
+    #[test]
+    fn agrees_with_crypto_box() {
+        use crypto_box::aead::Aead;
+        let (a, b) = ([3u8; 32], [9u8; 32]);
+        let b_public = PublicKey::from(&StaticSecret::from(b)).to_bytes();
+        let ours = BoxKey::precompute(&StaticSecret::from(a), &b_public).expect("contributory");
+        let theirs = crypto_box::SalsaBox::new(
+            &crypto_box::PublicKey::from(b_public),
+            &crypto_box::SecretKey::from(a),
+        );
+        let n = nonce::short(nonce::HELLO, 1);
+        let sealed = theirs.encrypt(&n, &b"payload"[..]).expect("seals");
+        let mut out = BytesMut::new();
+        ours.seal_append(&n, b"payload", &mut out);
+        assert_eq!(&out[..], &sealed[..]);
+    }
+
+    #[test]
+    fn low_order_keys_are_refused() {
+        let a = StaticSecret::random_from_rng(OsRng);
+        assert!(BoxKey::precompute(&a, &[0u8; 32]).is_none());
+        let mut one = [0u8; 32];
+        one[0] = 1;
+        assert!(BoxKey::precompute(&a, &one).is_none());
+    }
+}

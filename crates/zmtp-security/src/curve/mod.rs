@@ -1,0 +1,26 @@
+//! CURVE (RFC 25 and 26, CurveZMQ), as libzmq speaks it: a handshake that authenticates the
+//! server by its long-term key and the client by its own (vouched for with transient keys), then
+//! every frame sealed in a MESSAGE command with perfect forward secrecy.
+//!
+//! ```text
+//! C: HELLO    05 "HELLO" 01 00 [72 zeros] C' nonce Box[64 zeros](C'->S)           200 bytes
+//! S: WELCOME  07 "WELCOME" nonce16 Box[S' + cookie](S->C')                          168 bytes
+//! C: INITIATE 08 "INITIATE" cookie nonce Box[C + vouch + metadata](C'->S')         >= 257 bytes
+//! S: READY    05 "READY" nonce Box[metadata](S'->C')                                >= 30 bytes
+//! both: MESSAGE 07 "MESSAGE" nonce Box[flags + payload]                             >= 33 bytes
+//! ```
+//! Where RFC 26 and libzmq differ, this follows libzmq: 72 bytes of HELLO padding, MESSAGE nonce
+//! prefixes `CurveZMQMESSAGEC` / `CurveZMQMESSAGES`, an inner flags byte that also carries
+//! COMMAND, short nonces starting at 1 on each side. The server fails HELLO and INITIATE without
+//! an ERROR command; it sends ERROR only for a ZAP refusal (400, 500). Boxes are NaCl's
+//! (Curve25519, XSalsa20, Poly1305); `src/curve/boxes.rs` says how they are built.
+
+mod boxes;
+mod client;
+mod nonce;
+mod server;
+mod session;
+mod wire;
+
+pub use client::CurveClient;
+pub use server::CurveServer;

@@ -703,3 +703,219 @@ pub(crate) fn bound_address(socket: &zmq::Socket) -> SocketAddr {
 pub(crate) fn millis(d: Duration) -> i32 {
     i32::try_from(d.as_millis()).expect("duration fits a libzmq option")
 }
+
+// ------------------------------------------------------------------------------------------------
+// Security: a libzmq ZAP handler, and bulk traffic both ways
+// ------------------------------------------------------------------------------------------------
+
+/// One request a [`LibzmqZapHandler`] answered: mechanism and credential frames.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SeenZapRequest {
+    /// The domain frame.
+    pub(crate) domain: Vec<u8>,
+    /// The mechanism frame (`PLAIN`, `CURVE`, ...).
+    pub(crate) mechanism: Vec<u8>,
+    /// The credential frames.
+    pub(crate) credentials: Vec<Vec<u8>>,
+}
+
+/// libzmq's way of authenticating: a REP socket bound at `inproc://zeromq.zap.01` in the server's
+/// context, on its own thread, answering each request with the status and user id `policy`
+/// returns. Stops (and returns what it saw) on [`LibzmqZapHandler::stop`].
+pub(crate) struct LibzmqZapHandler {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<Vec<SeenZapRequest>>>,
+}
+
+impl fmt::Debug for LibzmqZapHandler {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LibzmqZapHandler").finish_non_exhaustive()
+    }
+}
+
+impl LibzmqZapHandler {
+    /// Binds the handler in `ctx` (before any server socket of `ctx` handshakes) and serves.
+    pub(crate) fn start(
+        ctx: &zmq::Context,
+        policy: impl Fn(&SeenZapRequest) -> (u16, Vec<u8>) + Send + 'static,
+    ) -> LibzmqZapHandler {
+        let rep = ctx.socket(zmq::REP).expect("ZAP REP socket");
+        rep.set_linger(0).expect("ZMQ_LINGER");
+        rep.set_rcvtimeo(20).expect("ZMQ_RCVTIMEO");
+        rep.bind("inproc://zeromq.zap.01")
+            .expect("bind the ZAP handler");
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopping = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            while !stopping.load(std::sync::atomic::Ordering::Relaxed) {
+                let frames = match rep.recv_multipart(0) {
+                    Ok(frames) => frames,
+                    Err(zmq::Error::EAGAIN) => continue,
+                    Err(e) => panic!("ZAP handler: {e}"),
+                };
+                assert!(frames.len() >= 6, "a ZAP request has 6+ frames: {frames:?}");
+                assert_eq!(frames[0], b"1.0", "ZAP version");
+                let request = SeenZapRequest {
+                    domain: frames[2].clone(),
+                    mechanism: frames[5].clone(),
+                    credentials: frames[6..].to_vec(),
+                };
+                let (status, user_id) = policy(&request);
+                let status = status.to_string();
+                let reply: [&[u8]; 6] = [
+                    b"1.0",
+                    &frames[1],
+                    status.as_bytes(),
+                    b"status text",
+                    &user_id,
+                    b"",
+                ];
+                rep.send_multipart(reply, 0).expect("ZAP reply");
+                seen.push(request);
+            }
+            seen
+        });
+        LibzmqZapHandler {
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// Stops the handler and returns the requests it answered.
+    pub(crate) fn stop(mut self) -> Vec<SeenZapRequest> {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        match self.thread.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(seen)) => seen,
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            None => Vec::new(),
+        }
+    }
+}
+
+impl Drop for LibzmqZapHandler {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Sends `count` messages of `traffic` through the driver, keeping at most a few MiB queued,
+/// and waits until all are written.
+pub(crate) async fn send_traffic(
+    d: &mut Driver,
+    traffic: &mut Traffic,
+    count: usize,
+    limit: Duration,
+) -> Result<(), DriveError> {
+    const HIGH: usize = 4 << 20;
+    const LOW: usize = 1 << 20;
+    let mut sent = 0;
+    while sent < count {
+        while sent < count && d.conn.transmit().len() < HIGH {
+            d.conn
+                .send(&traffic.next_message())
+                .expect("queue a message on a ready connection");
+            sent += 1;
+        }
+        let last = sent == count;
+        d.run_until("the peer to take the queued messages", limit, |d| {
+            let queued = d.conn.transmit().len();
+            if last {
+                queued == 0
+            } else {
+                queued < LOW
+            }
+        })
+        .await?;
+    }
+    Ok(())
+}
+
+/// Receives `count` messages through the driver and checks each against `traffic`; other events
+/// fail the test.
+pub(crate) async fn recv_traffic(
+    d: &mut Driver,
+    traffic: &mut Traffic,
+    count: usize,
+    limit: Duration,
+) -> Result<(), DriveError> {
+    let mut scratch = Vec::new();
+    let mut received = 0;
+    while received < count {
+        let before = received;
+        d.run_until("the next message", limit, |d| {
+            while let Some(event) = d.events.pop_front() {
+                match event {
+                    Event::Message(msg) => {
+                        let spec = traffic.next_spec();
+                        if let Err(e) = check_message(received, &spec, &msg, &mut scratch) {
+                            panic!("a wrong message arrived: {e}");
+                        }
+                        received += 1;
+                    }
+                    other => panic!("unexpected event {other:?}"),
+                }
+            }
+            received > before
+        })
+        .await?;
+    }
+    Ok(())
+}
+
+/// libzmq side of a bulk exchange: receives `count` messages (after a routing id frame when
+/// `routed`, whose value is returned) and checks them against `traffic`.
+pub(crate) fn libzmq_recv_traffic(
+    socket: &zmq::Socket,
+    traffic: &mut Traffic,
+    count: usize,
+    routed: bool,
+) -> Option<Vec<u8>> {
+    let mut scratch = Vec::new();
+    let mut routing_id = None;
+    for i in 0..count {
+        let mut frames = socket
+            .recv_multipart(0)
+            .unwrap_or_else(|e| panic!("libzmq: message {i}: recv failed ({e})"));
+        if routed {
+            routing_id = Some(frames.remove(0));
+        }
+        let spec = traffic.next_spec();
+        assert_eq!(frames.len(), spec.len(), "libzmq: message {i}: frame count");
+        for (j, (frame, f)) in frames.iter().zip(&spec).enumerate() {
+            if let Err(e) = check_frame(i, j, f, frame, &mut scratch) {
+                panic!("libzmq received a wrong frame: {e}");
+            }
+        }
+    }
+    routing_id
+}
+
+/// libzmq side of a bulk exchange: sends `count` messages of `traffic`, each after `routing_id`
+/// when given (a ROUTER addressing its peer).
+pub(crate) fn libzmq_send_traffic(
+    socket: &zmq::Socket,
+    traffic: &mut Traffic,
+    count: usize,
+    routing_id: Option<&[u8]>,
+) {
+    let mut body = Vec::new();
+    for i in 0..count {
+        let spec = traffic.next_spec();
+        if let Some(id) = routing_id {
+            socket
+                .send(id, zmq::SNDMORE)
+                .unwrap_or_else(|e| panic!("libzmq: message {i}: routing id: {e}"));
+        }
+        for (j, f) in spec.iter().enumerate() {
+            fill_frame(f, &mut body);
+            let flags = if j + 1 < spec.len() { zmq::SNDMORE } else { 0 };
+            socket
+                .send(&body[..], flags)
+                .unwrap_or_else(|e| panic!("libzmq: message {i} frame {j}: send failed ({e})"));
+        }
+    }
+}

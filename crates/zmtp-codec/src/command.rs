@@ -9,6 +9,9 @@ use bytes::{BufMut, Bytes, BytesMut};
 use crate::error::CommandError;
 use crate::metadata::Metadata;
 
+/// libzmq 4.3's PLAIN ERROR prefix: `"\x05ERROR"` compiled as the bytes `5E 52 52 4F 52`.
+const LIBZMQ_PLAIN_ERROR: &[u8] = b"\x5eRROR";
+
 /// Longest PING context a peer may send; longer ones are truncated when echoed (as libzmq).
 pub const MAX_PING_CONTEXT: usize = 16;
 
@@ -23,7 +26,17 @@ pub struct RawCommand {
 
 impl RawCommand {
     /// Splits a command frame's body.
+    ///
+    /// Reads libzmq's malformed PLAIN ERROR as an ERROR: libzmq 4.3 spells that command's prefix
+    /// `"\x05ERROR"` in C, where the hex escape swallows the `E`, so it sends `5E "RROR"`, a
+    /// name length of 94 in a frame too short to hold it.
     pub fn parse(mut body: Bytes) -> Result<RawCommand, CommandError> {
+        if body.len() < 95 && body.starts_with(LIBZMQ_PLAIN_ERROR) {
+            return Ok(RawCommand {
+                name: Bytes::from_static(b"ERROR"),
+                data: body.split_off(LIBZMQ_PLAIN_ERROR.len()),
+            });
+        }
         let Some(&name_len) = body.first() else {
             return Err(CommandError::Empty);
         };
@@ -353,6 +366,18 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn libzmq_plain_error_quirk_reads_as_error() {
+        // What libzmq 4.3.4's PLAIN server sends when its ZAP handler answers 400.
+        let wire = Bytes::from_static(b"\x5eRROR\x03400");
+        assert_eq!(
+            Command::parse(wire),
+            Ok(Command::Error {
+                reason: Bytes::from_static(b"400")
+            })
+        );
     }
 
     #[test]

@@ -8,9 +8,12 @@
 //!   every frame sealed after the handshake.
 //! - [`keys`]: CURVE key pairs, public-from-secret, keys that print as Z85 and wipe on drop.
 //! - [`z85`]: Z85 (RFC 32), the text form of keys.
+//! - [`gssapi`]: GSSAPI (Kerberos; libzmq's wire format): the `ZMQ_GSSAPI_*` options always, the
+//!   mechanisms `GssapiClient` and `GssapiServer` with the `gssapi` feature.
 #![forbid(unsafe_code)]
 
 pub mod curve;
+pub mod gssapi;
 pub mod keys;
 pub mod null;
 pub mod plain;
@@ -18,6 +21,9 @@ pub mod z85;
 pub mod zap;
 
 pub use curve::{CurveClient, CurveServer};
+#[cfg(feature = "gssapi")]
+pub use gssapi::{GssapiClient, GssapiServer};
+pub use gssapi::{GssapiOptions, NameType};
 pub use keys::{CurveKeyPair, CurvePublicKey, CurveSecretKey, KeyError};
 pub use null::Null;
 pub use plain::{PlainClient, PlainCredentials, PlainServer};

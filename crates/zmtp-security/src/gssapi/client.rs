@@ -1,0 +1,144 @@
+//! GSSAPI, client side: initiate the security context (tokens in INITIATE commands until it is
+//! established), then wait for the server's READY and answer with ours.
+
+use bytes::BytesMut;
+use zmtp_codec::{Frame, HandshakeContext, Mechanism, MechanismError, MechanismName, RawCommand};
+
+use super::gss::{context, Initiator, Progress};
+use super::ready::{peer_error, recv_ready, send_ready};
+use super::wire::{self, INITIATE};
+use super::{GssapiOptionError, GssapiOptions};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// Before the greetings are done.
+    Start,
+    /// Our context needs the server's next token.
+    ExpectToken,
+    /// Our context is established; the server's READY comes next.
+    ExpectReady,
+    /// The handshake is over.
+    Done,
+}
+
+/// The client side of GSSAPI (`ZMQ_GSSAPI_SERVER` off, `ZMQ_GSSAPI_SERVICE_PRINCIPAL` set).
+#[derive(Debug)]
+pub struct GssapiClient {
+    options: GssapiOptions,
+    context: Option<Initiator>,
+    step: Step,
+    /// Reused for the plaintext of each frame wrapped.
+    scratch: Vec<u8>,
+}
+
+impl GssapiClient {
+    /// A client for these options. Credentials are acquired, and the KDC contacted, only when
+    /// the handshake starts; failures then end it with
+    /// [`MechanismError::Gssapi`].
+    pub fn new(options: GssapiOptions) -> Result<GssapiClient, GssapiOptionError> {
+        let options = GssapiOptions {
+            server: false,
+            ..options
+        };
+        options.validate()?;
+        Ok(GssapiClient {
+            options,
+            context: None,
+            step: Step::Start,
+            scratch: Vec::new(),
+        })
+    }
+
+    /// The options this client runs with.
+    pub fn options(&self) -> &GssapiOptions {
+        &self.options
+    }
+
+    fn encrypt(&self) -> bool {
+        !self.options.plaintext
+    }
+
+    /// Sends what a context step produced and moves on.
+    fn advance(
+        &mut self,
+        cx: &mut HandshakeContext<'_>,
+        progress: Progress,
+    ) -> Result<(), MechanismError> {
+        wire::send_token(cx, progress.token.as_deref())?;
+        if progress.complete {
+            if self.encrypt() {
+                context(&mut self.context)?.check_confidentiality()?;
+            }
+            self.step = Step::ExpectReady;
+        } else {
+            self.step = Step::ExpectToken;
+        }
+        Ok(())
+    }
+}
+
+impl Mechanism for GssapiClient {
+    fn name(&self) -> MechanismName {
+        MechanismName::GSSAPI
+    }
+
+    fn start(&mut self, cx: &mut HandshakeContext<'_>) -> Result<(), MechanismError> {
+        let mut initiator = Initiator::new(&self.options)?;
+        let progress = initiator.step(None)?;
+        self.context = Some(initiator);
+        self.advance(cx, progress)
+    }
+
+    fn handle_command(
+        &mut self,
+        cx: &mut HandshakeContext<'_>,
+        command: RawCommand,
+    ) -> Result<(), MechanismError> {
+        if command.is("ERROR") {
+            return Err(peer_error(command));
+        }
+        match self.step {
+            Step::ExpectToken if command.is(INITIATE) => {
+                let token = wire::parse_initiate(&command)?;
+                let progress = context(&mut self.context)?.step(Some(&token))?;
+                self.advance(cx, progress)
+            }
+            Step::ExpectReady => {
+                let encrypt = self.encrypt();
+                let initiator = context(&mut self.context)?;
+                let metadata = recv_ready(command, encrypt.then_some(&mut *initiator))?;
+                cx.check_peer_metadata(&metadata)?;
+                send_ready(cx, encrypt.then_some((initiator, &mut self.scratch)))?;
+                self.step = Step::Done;
+                cx.complete(metadata);
+                Ok(())
+            }
+            step => Err(MechanismError::UnexpectedCommand {
+                expected: match step {
+                    Step::ExpectToken => "INITIATE",
+                    _ => "nothing (the handshake is not under way)",
+                },
+                got: command.name_lossy(),
+            }),
+        }
+    }
+
+    fn encrypts(&self) -> bool {
+        self.encrypt()
+    }
+
+    fn seal(
+        &mut self,
+        more: bool,
+        command: bool,
+        body: &[u8],
+        out: &mut BytesMut,
+    ) -> Result<(), MechanismError> {
+        let initiator = context(&mut self.context)?;
+        wire::seal(initiator, &mut self.scratch, more, command, body, out)
+    }
+
+    fn open(&mut self, command: RawCommand) -> Result<Frame, MechanismError> {
+        wire::open(context(&mut self.context)?, command)
+    }
+}

@@ -1,0 +1,203 @@
+//! GSSAPI, server side: accept the client's tokens until the security context is established,
+//! wait for the client's last step, ask ZAP about the client principal (if told to), send READY,
+//! wait for the client's READY.
+
+use bytes::{Bytes, BytesMut};
+use zmtp_codec::{
+    Frame, HandshakeContext, Mechanism, MechanismError, MechanismName, Metadata, RawCommand,
+    ZapReply,
+};
+
+use super::gss::{context, Acceptor};
+use super::ready::{peer_error, recv_ready, send_ready};
+use super::wire::{self, INITIATE};
+use super::{GssapiOptionError, GssapiOptions};
+use crate::zap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// The client's next token comes next.
+    ExpectToken,
+    /// Our context is established and our last token sent; the client answers with its last
+    /// step (an empty command frame from libzmq), which the handshake waits for.
+    ExpectClientFinish,
+    /// Waiting for the ZAP handler's verdict on the client principal.
+    AwaitZap,
+    /// Our READY is sent; the client's comes next.
+    ExpectReady,
+    /// The handshake is over.
+    Done,
+}
+
+/// The server side of GSSAPI (`ZMQ_GSSAPI_SERVER` = 1).
+#[derive(Debug)]
+pub struct GssapiServer {
+    options: GssapiOptions,
+    zap: bool,
+    context: Option<Acceptor>,
+    step: Step,
+    /// Reused for the plaintext of each frame wrapped.
+    scratch: Vec<u8>,
+    /// `User-Id` and metadata from the ZAP handler, merged into the client's at READY.
+    zap_properties: Metadata,
+}
+
+impl GssapiServer {
+    /// A server that accepts every client the security context authenticates (libzmq without a
+    /// ZAP handler).
+    pub fn new(options: GssapiOptions) -> Result<GssapiServer, GssapiOptionError> {
+        let options = GssapiOptions {
+            server: true,
+            ..options
+        };
+        options.validate()?;
+        Ok(GssapiServer {
+            options,
+            zap: false,
+            context: None,
+            step: Step::ExpectToken,
+            scratch: Vec::new(),
+            zap_properties: Metadata::new(),
+        })
+    }
+
+    /// A server that asks the ZAP handler about each authenticated client, with the client
+    /// principal's display name (`client@REALM`) as the one credential (libzmq does this when a
+    /// handler exists).
+    pub fn with_zap(options: GssapiOptions) -> Result<GssapiServer, GssapiOptionError> {
+        Ok(GssapiServer {
+            zap: true,
+            ..GssapiServer::new(options)?
+        })
+    }
+
+    /// The options this server runs with.
+    pub fn options(&self) -> &GssapiOptions {
+        &self.options
+    }
+
+    fn encrypt(&self) -> bool {
+        !self.options.plaintext
+    }
+
+    fn send_ready(&mut self, cx: &mut HandshakeContext<'_>) -> Result<(), MechanismError> {
+        let encrypt = self.encrypt();
+        let acceptor = context(&mut self.context)?;
+        send_ready(cx, encrypt.then_some((acceptor, &mut self.scratch)))?;
+        self.step = Step::ExpectReady;
+        Ok(())
+    }
+
+    /// The client has taken its last step: consult ZAP, or go straight to READY.
+    fn context_established(&mut self, cx: &mut HandshakeContext<'_>) -> Result<(), MechanismError> {
+        if self.zap {
+            let principal = context(&mut self.context)?.peer_principal()?;
+            cx.request_zap(vec![Bytes::from(principal)]);
+            self.step = Step::AwaitZap;
+            Ok(())
+        } else {
+            self.send_ready(cx)
+        }
+    }
+}
+
+impl Mechanism for GssapiServer {
+    fn name(&self) -> MechanismName {
+        MechanismName::GSSAPI
+    }
+
+    fn start(&mut self, _cx: &mut HandshakeContext<'_>) -> Result<(), MechanismError> {
+        self.context = Some(Acceptor::new(&self.options)?);
+        Ok(())
+    }
+
+    fn accepts_empty_command(&self) -> bool {
+        self.step == Step::ExpectClientFinish
+    }
+
+    fn handle_command(
+        &mut self,
+        cx: &mut HandshakeContext<'_>,
+        command: RawCommand,
+    ) -> Result<(), MechanismError> {
+        if command.is("ERROR") {
+            return Err(peer_error(command));
+        }
+        match self.step {
+            Step::ExpectToken if command.is(INITIATE) => {
+                let token = wire::parse_initiate(&command)?;
+                let encrypt = self.encrypt();
+                let acceptor = context(&mut self.context)?;
+                let progress = acceptor.step(&token)?;
+                wire::send_token(cx, progress.token.as_deref())?;
+                if progress.complete {
+                    if encrypt {
+                        acceptor.check_confidentiality()?;
+                    }
+                    self.step = Step::ExpectClientFinish;
+                }
+                Ok(())
+            }
+            // libzmq's server does not look at this frame at all; an INITIATE (a token after
+            // completion means nothing) is accepted as well as the empty frame.
+            Step::ExpectClientFinish if command.name.is_empty() || command.is(INITIATE) => {
+                if command.is(INITIATE) {
+                    wire::parse_initiate(&command)?;
+                }
+                self.context_established(cx)
+            }
+            Step::ExpectReady => {
+                let encrypt = self.encrypt();
+                let acceptor = context(&mut self.context)?;
+                let mut metadata = recv_ready(command, encrypt.then_some(acceptor))?;
+                cx.check_peer_metadata(&metadata)?;
+                for (name, value) in self.zap_properties.iter() {
+                    let _ = metadata.insert(String::from_utf8_lossy(name), value.clone());
+                }
+                self.step = Step::Done;
+                cx.complete(metadata);
+                Ok(())
+            }
+            step => Err(MechanismError::UnexpectedCommand {
+                expected: match step {
+                    Step::ExpectToken => "INITIATE",
+                    Step::ExpectClientFinish => "the client's last step (an empty command)",
+                    Step::AwaitZap => "nothing until the ZAP handler answers",
+                    _ => "nothing (the handshake is over)",
+                },
+                got: command.name_lossy(),
+            }),
+        }
+    }
+
+    fn handle_zap_reply(
+        &mut self,
+        cx: &mut HandshakeContext<'_>,
+        reply: ZapReply,
+    ) -> Result<(), MechanismError> {
+        if self.step != Step::AwaitZap {
+            return Err(MechanismError::UnexpectedZapReply);
+        }
+        zap::apply_verdict(cx, &reply, &mut self.zap_properties)?;
+        self.send_ready(cx)
+    }
+
+    fn encrypts(&self) -> bool {
+        self.encrypt()
+    }
+
+    fn seal(
+        &mut self,
+        more: bool,
+        command: bool,
+        body: &[u8],
+        out: &mut BytesMut,
+    ) -> Result<(), MechanismError> {
+        let acceptor = context(&mut self.context)?;
+        wire::seal(acceptor, &mut self.scratch, more, command, body, out)
+    }
+
+    fn open(&mut self, command: RawCommand) -> Result<Frame, MechanismError> {
+        wire::open(context(&mut self.context)?, command)
+    }
+}

@@ -402,13 +402,9 @@ impl Connection {
 
     fn active_frame(&mut self, frame: Frame, now: Instant) -> Result<(), ConnectionError> {
         let frame = if self.encrypted {
-            if !frame.command {
-                return Err(MechanismError::UnexpectedCommand {
-                    expected: "MESSAGE",
-                    got: "a plain message frame".into(),
-                }
-                .into());
-            }
+            // libzmq (4.3 and master) sends CURVE's and GSSAPI's MESSAGE commands in ordinary
+            // frames without the COMMAND flag, and reads either kind: every frame after the
+            // handshake is a sealed command, whatever its flags say. So do we.
             let command = RawCommand::parse(frame.body)?;
             self.mechanism.open(command)?
         } else {

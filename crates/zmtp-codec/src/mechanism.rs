@@ -64,8 +64,9 @@ pub trait Mechanism: Send + fmt::Debug {
         false
     }
 
-    /// Seals one frame into `out` as a whole wire frame (a MESSAGE command). Only called when
-    /// [`Mechanism::encrypts`] is true.
+    /// Seals one frame into `out` as a whole wire frame (a MESSAGE command; libzmq puts it in an
+    /// ordinary frame, without the COMMAND flag, and the connection reads either). Only called
+    /// when [`Mechanism::encrypts`] is true.
     fn seal(
         &mut self,
         more: bool,
@@ -80,8 +81,8 @@ pub trait Mechanism: Send + fmt::Debug {
         })
     }
 
-    /// Opens a MESSAGE command received after the handshake into the frame it carries. Only
-    /// called when [`Mechanism::encrypts`] is true.
+    /// Opens a MESSAGE command received after the handshake (in any frame, command or not) into
+    /// the frame it carries. Only called when [`Mechanism::encrypts`] is true.
     fn open(&mut self, command: RawCommand) -> Result<Frame, MechanismError> {
         Err(MechanismError::UnexpectedCommand {
             expected: "nothing: this mechanism does not open",

@@ -157,6 +157,28 @@ fn honest_raw_client_is_accepted() {
 }
 
 #[test]
+fn message_in_either_frame_kind() {
+    // libzmq sends MESSAGE in ordinary frames; a command frame is read the same way.
+    let now = Instant::now();
+    let mut s = greeted_server(now, false);
+    let raw = raw_client_after_welcome(now, &mut s, 1);
+    s.feed(
+        now,
+        &command_frame(&raw.initiate(2, &raw.vouch(), &socket_metadata(SocketType::Dealer))),
+    );
+    let _ready = take_command(&mut s);
+    let as_data = |body: Vec<u8>| {
+        let mut f = vec![0x00, body.len() as u8];
+        f.extend_from_slice(&body);
+        f
+    };
+    s.feed(now, &as_data(raw.message(3, 0x01, b"part one")));
+    s.feed(now, &command_frame(&raw.message(4, 0x00, b"part two")));
+    let evs = events(&mut s);
+    assert_eq!(messages(evs), vec![Message::from(["part one", "part two"])]);
+}
+
+#[test]
 fn tampered_message() {
     // Flip a bit in the nonce (raising it by 256), the tag, the sealed flags, the payload: each
     // fails to open. (Lowering the nonce fails earlier, as a replay.)
@@ -491,14 +513,25 @@ fn truncated_commands() {
 #[test]
 fn clear_frames_after_the_handshake_are_refused() {
     let now = Instant::now();
-    // A plain message frame.
+    // A plain message: every frame must be a sealed command now, and "hello" does not parse
+    // as one.
     let (_c, mut s) = ready_pair(now);
     s.feed(now, b"\x00\x05hello");
     assert_eq!(
         closed_reason(&mut s),
+        Some(ConnectionError::Command(CommandError::NameTruncated {
+            len: usize::from(b'h'),
+            frame_len: 5
+        }))
+    );
+    // A clear PING in an ordinary frame.
+    let (_c, mut s) = ready_pair(now);
+    s.feed(now, b"\x00\x07\x04PING\x00\x00");
+    assert_eq!(
+        closed_reason(&mut s),
         mech(MechanismError::UnexpectedCommand {
             expected: "MESSAGE",
-            got: "a plain message frame".into()
+            got: "PING".into()
         })
     );
     // A clear PING command.

@@ -11,7 +11,8 @@
 //! ```
 //! Where RFC 26 and libzmq differ, this follows libzmq: 72 bytes of HELLO padding, MESSAGE nonce
 //! prefixes `CurveZMQMESSAGEC` / `CurveZMQMESSAGES`, an inner flags byte that also carries
-//! COMMAND, short nonces starting at 1 on each side. The server fails HELLO and INITIATE without
+//! COMMAND, short nonces starting at 1 on each side, and MESSAGE carried in an ordinary frame
+//! (no COMMAND flag on the outer frame; either kind is read). The server fails HELLO and INITIATE without
 //! an ERROR command; it sends ERROR only for a ZAP refusal (400, 500). Boxes are NaCl's
 //! (Curve25519, XSalsa20, Poly1305); `src/curve/boxes.rs` says how they are built.
 

@@ -5,10 +5,13 @@
 //! MESSAGE = 07 "MESSAGE" short-nonce:u64 Box[flags:u8 payload](C'<->S')
 //! flags   = bit 0 MORE, bit 1 COMMAND (libzmq's extension: PING, PONG, SUBSCRIBE, CANCEL)
 //! ```
-//! The outer frame is a ZMTP command frame (flags `04` or `06`).
+//! The outer frame is an ordinary frame (flags `00`, or `02` when long), as libzmq sends it,
+//! although the body is a command: libzmq 4.3 (and master) never sets the COMMAND flag on it and
+//! reads either kind, and the connection reads either kind too. (The notes and RFC 25 suggest a
+//! command frame; what libzmq puts on the wire wins.)
 
 use bytes::{Buf, BytesMut};
-use zmtp_codec::frame::{header_len, put_header, FLAG_COMMAND};
+use zmtp_codec::frame::{header_len, put_header};
 use zmtp_codec::{Frame, MechanismError, RawCommand};
 
 use super::boxes::{BoxKey, TAG_LEN};
@@ -64,7 +67,7 @@ impl Session {
         self.next.next(command)
     }
 
-    /// Writes one frame as a whole MESSAGE command frame into `out`, sealing it in place.
+    /// Writes one frame as a whole MESSAGE frame into `out`, sealing it in place.
     pub(crate) fn seal(
         &mut self,
         more: bool,
@@ -75,7 +78,8 @@ impl Session {
         let n = self.next.next("MESSAGE")?;
         let size = MESSAGE_NAME.len() + 8 + TAG_LEN + 1 + body.len();
         out.reserve(header_len(size) + size);
-        put_header(out, FLAG_COMMAND, size);
+        // No flag: an ordinary frame, as libzmq sends MESSAGE (the inner flags say the rest).
+        put_header(out, 0, size);
         out.extend_from_slice(MESSAGE_NAME);
         out.extend_from_slice(&n.to_be_bytes());
         let boxed = out.len();

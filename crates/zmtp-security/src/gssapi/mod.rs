@@ -10,10 +10,12 @@
 //!      authentication that is the client's third frame, which the server waits for
 //! S: READY   (wrapped, see below)                        after ZAP, if a handler is consulted
 //! C: READY   (wrapped)
-//! then every frame, commands included:
+//! then every frame, commands included, becomes one MESSAGE in an ordinary frame (flags 00, or
+//! 02 when long: libzmq's encoder replaces the message and its flags with the MESSAGE):
 //!    MESSAGE = 07 "MESSAGE" wrapped_len:u32be gss_wrap(conf = 1, [flags:u8][body])
 //!    flags: 0x01 MORE, 0x02 COMMAND (0x04 SUBSCRIBE and 0x08 CANCEL from libzmq 4.3.5 on)
 //! ```
+//! The READYs' MESSAGEs go in command frames (libzmq marks every handshake frame a command).
 //!
 //! With `ZMQ_GSSAPI_PLAINTEXT` the READY commands and all later frames go unwrapped, as with
 //! NULL; both sides must agree on it.

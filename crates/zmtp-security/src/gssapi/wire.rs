@@ -5,7 +5,7 @@
 use std::ops::Deref;
 
 use bytes::{BufMut, Bytes, BytesMut};
-use zmtp_codec::frame::{header_len, put_header, FLAG_COMMAND as FRAME_COMMAND};
+use zmtp_codec::frame::{header_len, put_header};
 use zmtp_codec::{CommandError, Frame, HandshakeContext, MechanismError, RawCommand};
 
 /// The command carrying a context token.
@@ -111,7 +111,9 @@ fn wrap_frame<W: Wrapping>(
 }
 
 /// Seals one frame into `out` as a whole wire frame: a MESSAGE command holding the wrapped
-/// `[flags][body]`.
+/// `[flags][body]`, in an ordinary frame (flags 00, or 02 when long) as libzmq sends it: its
+/// encoder replaces the message with the MESSAGE command and its empty flags. (libzmq reads a
+/// MESSAGE in a command frame just as well; so does [`open`].)
 pub(crate) fn seal<W: Wrapping>(
     context: &mut W,
     scratch: &mut Vec<u8>,
@@ -131,7 +133,7 @@ pub(crate) fn seal<W: Wrapping>(
     let length = length_field(token.len())?;
     let body_len = MESSAGE_NAME.len() + length.len() + token.len();
     out.reserve(header_len(body_len) + body_len);
-    put_header(out, FRAME_COMMAND, body_len);
+    put_header(out, 0, body_len);
     out.put_slice(MESSAGE_NAME);
     out.put_slice(&length);
     out.put_slice(&token);
@@ -262,7 +264,10 @@ mod tests {
 
     /// The frame's body as a RawCommand, after checking the frame header.
     fn as_command(frame: &[u8]) -> RawCommand {
-        assert_eq!(frame[0], FRAME_COMMAND, "a short command frame");
+        assert_eq!(
+            frame[0], 0,
+            "a short ordinary frame, as libzmq sends MESSAGE"
+        );
         assert_eq!(usize::from(frame[1]), frame.len() - 2);
         RawCommand::parse(Bytes::copy_from_slice(&frame[2..])).expect("parses")
     }
@@ -270,9 +275,10 @@ mod tests {
     #[test]
     fn seal_layout_matches_libzmq() {
         let out = sealed(true, false, b"hello");
-        // 04 size | 07 MESSAGE | len:u32be | token
+        // 00 size | 07 MESSAGE | len:u32be | token
         let token_len = TAG.len() + 1 + 5;
         assert_eq!(out.len(), 2 + 8 + 4 + token_len);
+        assert_eq!(&out[..2], &[0x00, (8 + 4 + token_len) as u8]);
         assert_eq!(&out[2..10], b"\x07MESSAGE");
         assert_eq!(&out[10..14], &(token_len as u32).to_be_bytes());
         assert_eq!(&out[14..17], TAG);

@@ -384,6 +384,30 @@ fn plaintext_on_one_side_only_fails() {
 }
 
 #[test]
+fn every_name_type_names_the_same_principals() {
+    let now = Instant::now();
+    let realm = realm();
+    // The client as a user name ("client", completed with the default realm), the service as a
+    // Kerberos principal name; the server as a Kerberos principal name too.
+    let client_opts =
+        GssapiOptions::client(format!("zmq/localhost@{realm}"), NameType::KrbPrincipal)
+            .with_principal("client", NameType::UserName);
+    let server_opts = GssapiOptions::server()
+        .with_principal(format!("zmq/localhost@{realm}"), NameType::KrbPrincipal);
+    let mut c = client(now, SocketType::Dealer, client_opts);
+    let mut s = server(now, SocketType::Router, server_opts, true);
+    pump(&mut c, &mut s, now);
+    let evs = events(&mut s);
+    let [Event::ZapRequest(request)] = evs.as_slice() else {
+        panic!("expected a ZAP request, got {evs:?}");
+    };
+    assert_eq!(request.credentials, vec![Bytes::from(client_principal())]);
+    s.handle_zap_reply(now, zmtp_codec::ZapReply::accept("someone"));
+    pump(&mut c, &mut s, now);
+    assert_ready(&mut c, &mut s);
+}
+
+#[test]
 fn unknown_service_principal_is_refused_by_the_kdc() {
     let now = Instant::now();
     let options = GssapiOptions::client(UNKNOWN_SERVICE, NameType::HostBased)

@@ -42,6 +42,12 @@
 //!   (server) only, where libzmq asks for both (`GSS_C_BOTH`), which also requires the client's
 //!   key in the acceptor keytab. Anything libzmq accepts is accepted here.
 //! - Names are imported without libzmq's trailing NUL byte.
+//! - A ZAP refusal (300, 400, 500) ends the handshake, with ERROR for 400 and 500 as the other
+//!   mechanisms do. libzmq 4.3.4's GSSAPI server reports the refusal to its monitor
+//!   (`HANDSHAKE_FAILED_AUTH`) and then completes the handshake anyway (seen in the interop
+//!   tests' set-up; later libzmq closes instead).
+//! - A context that cannot be accepted ends the connection at once; libzmq 4.3.4's server
+//!   leaves it stalled until its `ZMQ_HANDSHAKE_IVL` runs out.
 //! - A failure (a GSS-API error, a malformed token, a message that does not unwrap) ends the
 //!   connection with [`MechanismError::Gssapi`](zmtp_codec::MechanismError::Gssapi) or a
 //!   command error; libzmq asserts in some of these cases.

@@ -24,9 +24,9 @@
 //! - Roles come from `ZMQ_GSSAPI_SERVER`, not from the greeting's as-server flag.
 //! - The client asks for mutual authentication and replay detection
 //!   (`GSS_C_MUTUAL_FLAG | GSS_C_REPLAY_FLAG`) and lets the library choose the mechanism
-//!   (Kerberos 5 with MIT krb5). libzmq sends nothing when the server's last step has no token,
-//!   so without mutual authentication its handshake would stall; asking for it is what makes the
-//!   exchange above always end with the server's token.
+//!   (Kerberos 5 with MIT krb5). Mutual authentication is what makes the server's last step
+//!   yield a token (the AP-REP) for the client to finish with; without it libzmq's client would
+//!   be waiting for READY when the server's empty frame arrives, and fail.
 //! - The server consults ZAP once its context is complete (when the socket layer says a handler
 //!   exists: `GssapiServer::with_zap`), with one credential frame: the client principal's
 //!   display name (`client@REALM`). A `User-Id` from the handler becomes a peer property.

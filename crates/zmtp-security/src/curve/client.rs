@@ -261,7 +261,7 @@ impl Mechanism for CurveClient {
     ) -> Result<(), MechanismError> {
         match &mut self.state {
             State::Active(session) => session.seal(more, command, body, out),
-            _ => Err(not_ready()),
+            _ => Err(wire::not_ready()),
         }
     }
 
@@ -273,13 +273,5 @@ impl Mechanism for CurveClient {
                 &command,
             )),
         }
-    }
-}
-
-/// Sealing asked for before the handshake is done (the connection never does this).
-pub(crate) fn not_ready() -> MechanismError {
-    MechanismError::UnexpectedCommand {
-        expected: "the end of the handshake",
-        got: "a frame to seal".into(),
     }
 }

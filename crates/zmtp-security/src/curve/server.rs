@@ -18,7 +18,6 @@ use zmtp_codec::{
 };
 
 use super::boxes::BoxKey;
-use super::client::not_ready;
 use super::nonce::{self, Counter, PeerNonce};
 use super::session::Session;
 use super::wire::{self, COOKIE_LEN, HELLO_LEN, HELLO_PADDING, INITIATE_MIN, VOUCH_LEN};
@@ -324,7 +323,7 @@ impl Mechanism for CurveServer {
     ) -> Result<(), MechanismError> {
         match &mut self.state {
             State::Active(session) => session.seal(more, command, body, out),
-            _ => Err(not_ready()),
+            _ => Err(wire::not_ready()),
         }
     }
 

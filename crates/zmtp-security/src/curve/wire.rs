@@ -47,6 +47,14 @@ pub(crate) fn unexpected(expected: &'static str, command: &RawCommand) -> Mechan
     }
 }
 
+/// Sealing asked for before the handshake is done (the connection never does this).
+pub(crate) fn not_ready() -> MechanismError {
+    MechanismError::UnexpectedCommand {
+        expected: "the end of the handshake",
+        got: "a frame to seal".into(),
+    }
+}
+
 /// The peer's ERROR command as a `PeerError` (or the reason it does not parse).
 pub(crate) fn peer_error(command: RawCommand) -> MechanismError {
     match Command::from_raw(command) {

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs every cargo-fuzz target in fuzz/ for SECONDS each (default 30), one after another, on the
+# nightly toolchain, installing cargo-fuzz first if it is missing. Exits non-zero on the first
+# target that finds a crash (the input is left in fuzz/artifacts/<target>/).
+#
+#   scripts/fuzz.sh [SECONDS]
+#
+# Environment: FUZZ_TARGETS to run a subset ("frame_decoder command_parse"), FUZZ_TOOLCHAIN
+# (default nightly), FUZZ_RSS_LIMIT_MB (default 2048), FUZZ_JOBS (libFuzzer -fork, default 0: one process).
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+seconds=${1:-30}
+toolchain=${FUZZ_TOOLCHAIN:-nightly}
+rss=${FUZZ_RSS_LIMIT_MB:-2048}
+jobs=${FUZZ_JOBS:-0}
+
+if ! rustup toolchain list | grep -q "^$toolchain"; then
+  echo "fuzz: installing the $toolchain toolchain"
+  rustup toolchain install "$toolchain" --profile minimal
+fi
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  echo "fuzz: installing cargo-fuzz"
+  cargo install cargo-fuzz --locked
+fi
+
+cd "$here/fuzz"
+targets=${FUZZ_TARGETS:-$(cargo "+$toolchain" fuzz list)}
+extra=()
+[ "$jobs" -gt 0 ] && extra+=("-fork=$jobs")
+for t in $targets; do
+  echo "fuzz: $t for ${seconds}s"
+  mkdir -p "corpus/$t"
+  # Saved crash inputs seed the corpus too, so a regression is found again at once.
+  seeds=()
+  [ -d "regressions/$t" ] && seeds+=("regressions/$t")
+  cargo "+$toolchain" fuzz run "$t" "corpus/$t" ${seeds[@]+"${seeds[@]}"} -- \
+    -max_total_time="$seconds" -rss_limit_mb="$rss" -dict=zmtp.dict -print_final_stats=1 ${extra[@]+"${extra[@]}"}
+done
+echo "fuzz: all targets ran ${seconds}s without a crash"

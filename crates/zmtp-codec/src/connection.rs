@@ -128,7 +128,7 @@ pub enum Event {
     /// A ZMTP 3.1 CANCEL command arrived.
     Cancel(Bytes),
     /// The mechanism needs a ZAP verdict; answer with [`Connection::handle_zap_reply`].
-    ZapRequest(ZapRequest),
+    ZapRequest(Box<ZapRequest>),
     /// The connection ended. Nothing follows.
     Closed(ConnectionError),
 }
@@ -362,7 +362,7 @@ impl Connection {
         step(self.mechanism.as_mut(), &mut cx)?;
         if let Some(request) = zap_request {
             self.zap_pending = true;
-            self.events.push_back(Event::ZapRequest(request));
+            self.events.push_back(Event::ZapRequest(Box::new(request)));
         }
         if let Some(metadata) = completed {
             self.finish_handshake(now, *peer_greeting, metadata)?;
@@ -411,10 +411,16 @@ impl Connection {
             frame
         };
         if !frame.command {
-            self.partial.push_back(frame.body);
-            if !frame.more {
-                let msg = std::mem::take(&mut self.partial);
-                self.events.push_back(Event::Message(msg));
+            if !frame.more && self.partial.is_empty() {
+                // The common case, a one-frame message, skips the assembly buffer.
+                self.events
+                    .push_back(Event::Message(Message::single(frame.body)));
+            } else {
+                self.partial.push_back(frame.body);
+                if !frame.more {
+                    let msg = std::mem::take(&mut self.partial);
+                    self.events.push_back(Event::Message(msg));
+                }
             }
             return Ok(());
         }

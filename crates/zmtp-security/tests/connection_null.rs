@@ -527,7 +527,9 @@ fn peer_close_is_reported_with_the_phase() {
     c.handle_eof();
     assert_eq!(
         closed_reason(&mut c),
-        Some(ConnectionError::PeerClosed { during_handshake: true })
+        Some(ConnectionError::PeerClosed {
+            during_handshake: true
+        })
     );
     let mut c = ready_with_raw_peer(Config::new(SocketType::Pull), 1, now);
     c.feed(now, b"\x01\x01a"); // half a message, then the peer goes away
@@ -535,7 +537,9 @@ fn peer_close_is_reported_with_the_phase() {
     let evs = events(&mut c);
     assert_eq!(
         evs,
-        vec![Event::Closed(ConnectionError::PeerClosed { during_handshake: false })],
+        vec![Event::Closed(ConnectionError::PeerClosed {
+            during_handshake: false
+        })],
         "no partial message is delivered"
     );
 }
@@ -550,5 +554,8 @@ fn only_new_bytes_count_as_liveness() {
     c.handle_timeout(t0 + Duration::from_secs(1)); // PING, timeout armed for 2 s
     c.handle_input(t0 + Duration::from_millis(1500)); // nothing new arrived
     c.handle_timeout(t0 + Duration::from_secs(2));
-    assert_eq!(closed_reason(&mut c), Some(ConnectionError::HeartbeatTimeout));
+    assert_eq!(
+        closed_reason(&mut c),
+        Some(ConnectionError::HeartbeatTimeout)
+    );
 }

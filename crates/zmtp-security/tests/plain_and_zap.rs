@@ -34,7 +34,7 @@ fn until_zap(c: &mut Connection, s: &mut Connection, now: Instant) -> ZapRequest
     pump(c, s, now);
     let evs = events(s);
     match evs.as_slice() {
-        [Event::ZapRequest(req)] => req.clone(),
+        [Event::ZapRequest(req)] => (**req).clone(),
         other => panic!("expected one ZAP request, got {other:?}"),
     }
 }

@@ -9,10 +9,12 @@
 pub mod commands;
 pub mod connection;
 pub mod frames;
+pub mod mechanisms;
 
 pub use commands::command_parse;
 pub use connection::{connection, Side};
 pub use frames::frame_decoder;
+pub use mechanisms::{curve_server, plain_server, z85_decode};
 
 /// Chunk sizes drawn from one seed byte, for splitting an input into reads: a small
 /// xorshift generator, so that a single fuzzer byte yields a varied but reproducible pattern.

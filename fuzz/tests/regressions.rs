@@ -89,3 +89,48 @@ fn smoke() {
         zmtp_fuzz::command_parse(body);
     }
 }
+
+#[test]
+fn mechanism_plain_server() {
+    replay("mechanism_plain_server", zmtp_fuzz::plain_server);
+}
+
+#[test]
+fn mechanism_curve_server() {
+    replay("mechanism_curve_server", zmtp_fuzz::curve_server);
+}
+
+#[test]
+fn z85_decode() {
+    replay("z85_decode", zmtp_fuzz::z85_decode);
+}
+
+/// The mechanism targets on hand-made inputs: a clean CURVE transcript (with and without ZAP,
+/// every verdict, a wrong server key), single corruptions at many offsets, and PLAIN commands.
+#[test]
+fn mechanism_smoke() {
+    for flags in 0..4u8 {
+        for verdict in 0..5u8 {
+            zmtp_fuzz::curve_server(&[flags, verdict, 0]);
+            zmtp_fuzz::curve_server(&[flags, verdict, 0, 0x00, 0x05, b'x']);
+        }
+    }
+    for round in 0..4u8 {
+        for offset in (0u16..400).step_by(13) {
+            for op in [0x01u8, 0x40, 0x80, 0xC0] {
+                let [hi, lo] = offset.to_be_bytes();
+                zmtp_fuzz::curve_server(&[1, 0, 1, round, hi, lo, op]);
+            }
+        }
+    }
+    for verdict in 0..5u8 {
+        zmtp_fuzz::plain_server(&[
+            verdict, 0, 0x04, 0x0b, 0x05, b'H', b'E', b'L', b'L', b'O', 1, b'u', 2, b'p', b'w',
+        ]);
+        zmtp_fuzz::plain_server(&[
+            verdict, 3, 0x04, 0x09, 0x08, b'I', b'N', b'I', b'T', b'I', b'A', b'T', b'E',
+        ]);
+    }
+    zmtp_fuzz::z85_decode(b"HelloWorld");
+    zmtp_fuzz::z85_decode(b"%%%%%");
+}

@@ -35,7 +35,7 @@ fn pair_until_zap(now: Instant, plaintext: bool) -> (Connection, Connection, Zap
         panic!("expected one ZAP request, got {evs:?}");
     };
     assert!(!c.is_ready() && !s.is_ready());
-    let request = request.clone();
+    let request = (**request).clone();
     (c, s, request)
 }
 

@@ -6,4 +6,7 @@
 //! XPUB/XSUB, STREAM) and the socket options of libzmq's `zmq_setsockopt` table. Until then it
 //! only re-exports the codec types its API will be built on.
 
+pub mod endpoint;
+
+pub use endpoint::{Endpoint, EndpointError};
 pub use zmtp_codec::{Message, SocketType};

@@ -185,7 +185,10 @@ pub fn curve_server(data: &[u8]) {
     }
     let clean = count == 0 && flags & 2 == 0 && (flags & 1 == 0 || *verdict % 5 == 0);
     if clean {
-        assert!(sw.ready && cw.ready, "an untouched transcript completes the handshake");
+        assert!(
+            sw.ready && cw.ready,
+            "an untouched transcript completes the handshake"
+        );
     }
     if !trailing.is_empty() {
         server.feed(t, trailing);

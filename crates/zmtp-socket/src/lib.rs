@@ -6,7 +6,14 @@
 //! XPUB/XSUB, STREAM) and the socket options of libzmq's `zmq_setsockopt` table. Until then it
 //! only re-exports the codec types its API will be built on.
 
+mod core;
 pub mod endpoint;
+mod engine;
+pub mod error;
+mod socket;
+mod transport;
 
 pub use endpoint::{Endpoint, EndpointError};
+pub use error::{Error, Result};
+pub use socket::{Pull, Push};
 pub use zmtp_codec::{Message, SocketType};

@@ -1,0 +1,385 @@
+//! The state a socket shares with its connection tasks: its pipes, and the wakers of whoever
+//! waits on them. One short lock guards it; every operation on it is O(1) per message (amortised)
+//! and wakes a task only when that task sleeps.
+//!
+//! The application side (send, receive) and the connection side (take outbound messages, deliver
+//! inbound ones) meet here. Connection tasks move messages in batches: one lock per read or write,
+//! not per message.
+
+pub(crate) mod pipe;
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::Instant;
+
+use parking_lot::Mutex;
+use slab::Slab;
+use zmtp_codec::Message;
+
+pub(crate) use pipe::{Pipe, PipeId};
+
+/// A socket's shared core.
+#[derive(Debug)]
+pub(crate) struct Core {
+    pub(crate) state: Mutex<State>,
+}
+
+/// What the lock guards.
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    pipes: Slab<Pipe>,
+    next_generation: u64,
+    /// Attached pipes in load-balancing order.
+    lb: Vec<usize>,
+    lb_next: usize,
+    /// Pipes with inbound messages, in fair-queueing order.
+    ready: VecDeque<usize>,
+    recv_waker: Option<Waker>,
+    send_waker: Option<Waker>,
+    /// The application closed the socket: connections flush until `linger_until`, then stop.
+    pub(crate) closed: bool,
+    /// When lingering connections give up (`None`: wait for ever, libzmq's `ZMQ_LINGER` -1).
+    pub(crate) linger_until: Option<Instant>,
+}
+
+/// Wakers to call once the lock is released.
+#[derive(Debug, Default)]
+pub(crate) struct Wake(Vec<Waker>);
+
+impl Wake {
+    fn push(&mut self, waker: Option<Waker>) {
+        if let Some(w) = waker {
+            self.0.push(w);
+        }
+    }
+
+    /// Wakes everyone collected.
+    pub(crate) fn run(self) {
+        for w in self.0 {
+            w.wake();
+        }
+    }
+}
+
+/// What a connection task got from [`Core::take_outbound`].
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Outbound {
+    /// Messages were moved into the caller's queue.
+    Taken,
+    /// Nothing to send; the task's waker is registered.
+    Empty,
+    /// The socket is closed and the pipe is drained: the connection can end.
+    Finished,
+}
+
+impl Core {
+    pub(crate) fn new() -> Arc<Core> {
+        Arc::new(Core {
+            state: Mutex::new(State::default()),
+        })
+    }
+
+    /// Creates a pipe, not yet attached to a live connection. With `queue_while_detached` (a
+    /// connecting socket without `ZMQ_IMMEDIATE`) it joins load balancing at once, so messages
+    /// queue for the connection to come, as in libzmq.
+    pub(crate) fn add_pipe(
+        &self,
+        sndhwm: usize,
+        rcvhwm: usize,
+        queue_while_detached: bool,
+    ) -> PipeId {
+        let mut wake = Wake::default();
+        let id = {
+            let mut st = self.state.lock();
+            st.next_generation += 1;
+            let generation = st.next_generation;
+            let mut pipe = Pipe::new(generation, sndhwm, rcvhwm);
+            pipe.queue_while_detached = queue_while_detached;
+            pipe.in_lb = queue_while_detached;
+            let key = st.pipes.insert(pipe);
+            if queue_while_detached {
+                st.lb.push(key);
+                wake.push(st.send_waker.take());
+            }
+            PipeId { key, generation }
+        };
+        wake.run();
+        id
+    }
+
+    /// Marks the pipe as served by a live, handshaken connection: it joins load balancing.
+    pub(crate) fn attach(&self, id: PipeId) {
+        let mut wake = Wake::default();
+        {
+            let mut st = self.state.lock();
+            let Some(pipe) = st.pipe_mut(id) else { return };
+            if pipe.attached {
+                return;
+            }
+            pipe.attached = true;
+            if !pipe.in_lb {
+                pipe.in_lb = true;
+                st.lb.push(id.key);
+            }
+            // A sender blocked for lack of peers may go now.
+            wake.push(st.send_waker.take());
+        }
+        wake.run();
+    }
+
+    /// The connection serving the pipe is gone. With `keep`, the pipe stays for the next
+    /// connection (a connecting socket reconnects; its queued messages wait, as in libzmq);
+    /// otherwise its outbound messages are dropped and it goes once its inbound ones are read.
+    pub(crate) fn detach(&self, id: PipeId, keep: bool) {
+        let mut st = self.state.lock();
+        let Some(pipe) = st.pipe_mut(id) else { return };
+        pipe.attached = false;
+        pipe.writer = None;
+        pipe.reader = None;
+        if !keep {
+            pipe.terminated = true;
+            pipe.outbound.clear();
+        }
+        let drop_now = !keep && pipe.inbound.is_empty();
+        if !(keep && pipe.queue_while_detached) {
+            pipe.in_lb = false;
+            st.lb.retain(|&k| k != id.key);
+        }
+        if drop_now {
+            st.remove(id.key);
+        }
+    }
+
+    /// Removes a pipe whatever it holds (a connecting socket disconnecting for good).
+    pub(crate) fn remove_pipe(&self, id: PipeId) {
+        let mut st = self.state.lock();
+        if st.pipe_mut(id).is_some() {
+            st.lb.retain(|&k| k != id.key);
+            st.remove(id.key);
+        }
+    }
+
+    /// Moves up to `max` outbound messages of the pipe into `into`. Registers `cx`'s waker when
+    /// there are none.
+    pub(crate) fn take_outbound(
+        &self,
+        id: PipeId,
+        cx: &mut Context<'_>,
+        max: usize,
+        into: &mut VecDeque<Message>,
+    ) -> Outbound {
+        let mut wake = Wake::default();
+        let result = {
+            let mut st = self.state.lock();
+            let closed = st.closed;
+            let Some(pipe) = st.pipe_mut(id) else {
+                return Outbound::Finished;
+            };
+            if pipe.outbound.is_empty() {
+                if closed {
+                    Outbound::Finished
+                } else {
+                    pipe.writer = Some(cx.waker().clone());
+                    Outbound::Empty
+                }
+            } else {
+                let was_full = !pipe.has_room();
+                let n = max.min(pipe.outbound.len());
+                into.extend(pipe.outbound.drain(..n));
+                if was_full {
+                    wake.push(st.send_waker.take());
+                }
+                Outbound::Taken
+            }
+        };
+        wake.run();
+        result
+    }
+
+    /// Moves messages from a connection into the pipe, up to `ZMQ_RCVHWM`. Returns `true` when
+    /// all went in; otherwise the rest stay in `from` and `cx`'s waker is registered for room.
+    pub(crate) fn deliver_inbound(
+        &self,
+        id: PipeId,
+        cx: &mut Context<'_>,
+        from: &mut VecDeque<Message>,
+    ) -> bool {
+        let mut wake = Wake::default();
+        let all = {
+            let mut st = self.state.lock();
+            let st = &mut *st;
+            let Some(pipe) = st
+                .pipes
+                .get_mut(id.key)
+                .filter(|p| p.generation == id.generation)
+            else {
+                from.clear();
+                return true;
+            };
+            let was_empty = pipe.inbound.is_empty();
+            while !pipe.inbound_full() {
+                let Some(msg) = from.pop_front() else { break };
+                pipe.inbound.push_back(msg);
+            }
+            if !from.is_empty() {
+                pipe.reader = Some(cx.waker().clone());
+            }
+            if was_empty && !pipe.inbound.is_empty() && !pipe.in_ready_list {
+                pipe.in_ready_list = true;
+                st.ready.push_back(id.key);
+                wake.push(st.recv_waker.take());
+            }
+            from.is_empty()
+        };
+        wake.run();
+        all
+    }
+
+    /// Load-balanced send (PUSH, DEALER, REQ): the next attached pipe with room, in turn.
+    /// Without `immediate`, pipes of connecting sockets that are not (yet, or no longer) attached
+    /// take messages too, as libzmq queues them for the connection to come.
+    pub(crate) fn poll_send_lb(
+        &self,
+        cx: Option<&mut Context<'_>>,
+        msg: &mut Option<Message>,
+    ) -> Poll<Result<PipeId, crate::Error>> {
+        let mut wake = Wake::default();
+        let result = {
+            let mut st = self.state.lock();
+            if st.closed {
+                return Poll::Ready(Err(crate::Error::Closed));
+            }
+            match st.pick_lb() {
+                Some(key) => {
+                    let pipe = &mut st.pipes[key];
+                    if let Some(m) = msg.take() {
+                        pipe.outbound.push_back(m);
+                    }
+                    wake.push(pipe.writer.take());
+                    Poll::Ready(Ok(PipeId {
+                        key,
+                        generation: pipe.generation,
+                    }))
+                }
+                None => {
+                    if let Some(cx) = cx {
+                        st.send_waker = Some(cx.waker().clone());
+                    }
+                    Poll::Pending
+                }
+            }
+        };
+        wake.run();
+        result
+    }
+
+    /// Fair-queued receive (PULL, DEALER, ROUTER, REP, ...): one message from the next pipe that
+    /// has any, in turn. Returns the pipe it came from.
+    pub(crate) fn poll_recv_fq(
+        &self,
+        cx: Option<&mut Context<'_>>,
+    ) -> Poll<Result<(PipeId, Message), crate::Error>> {
+        let mut wake = Wake::default();
+        let result = {
+            let mut st = self.state.lock();
+            let st = &mut *st;
+            loop {
+                let Some(key) = st.ready.pop_front() else {
+                    if st.closed {
+                        break Poll::Ready(Err(crate::Error::Closed));
+                    }
+                    if let Some(cx) = cx {
+                        st.recv_waker = Some(cx.waker().clone());
+                    }
+                    break Poll::Pending;
+                };
+                let Some(pipe) = st.pipes.get_mut(key) else {
+                    continue;
+                };
+                let was_full = pipe.inbound_full();
+                let Some(msg) = pipe.inbound.pop_front() else {
+                    pipe.in_ready_list = false;
+                    continue;
+                };
+                let id = PipeId {
+                    key,
+                    generation: pipe.generation,
+                };
+                if pipe.inbound.is_empty() {
+                    pipe.in_ready_list = false;
+                    if pipe.terminated {
+                        st.remove(key);
+                    }
+                } else {
+                    st.ready.push_back(key);
+                }
+                if was_full {
+                    if let Some(pipe) = st.pipes.get_mut(key) {
+                        wake.push(pipe.reader.take());
+                    }
+                }
+                break Poll::Ready(Ok((id, msg)));
+            }
+        };
+        wake.run();
+        result
+    }
+
+    /// Whether the pipe has no outbound messages left (or is gone).
+    pub(crate) fn outbound_empty(&self, id: PipeId) -> bool {
+        let mut st = self.state.lock();
+        st.pipe_mut(id).is_none_or(|p| p.outbound.is_empty())
+    }
+
+    /// Closes the socket: no more sends or receives; connections flush what they hold until
+    /// `linger_until` (`None`: for ever), then end. Wakes every task so it sees it.
+    pub(crate) fn close(&self, linger_until: Option<Instant>) {
+        let mut wake = Wake::default();
+        {
+            let mut st = self.state.lock();
+            st.closed = true;
+            st.linger_until = linger_until;
+            wake.push(st.recv_waker.take());
+            wake.push(st.send_waker.take());
+            for (_, pipe) in st.pipes.iter_mut() {
+                wake.push(pipe.writer.take());
+                wake.push(pipe.reader.take());
+            }
+        }
+        wake.run();
+    }
+
+    /// Whether the socket was closed, and until when its connections may linger.
+    pub(crate) fn closed(&self) -> Option<Option<Instant>> {
+        let st = self.state.lock();
+        st.closed.then_some(st.linger_until)
+    }
+}
+
+impl State {
+    fn pipe_mut(&mut self, id: PipeId) -> Option<&mut Pipe> {
+        self.pipes
+            .get_mut(id.key)
+            .filter(|p| p.generation == id.generation)
+    }
+
+    fn remove(&mut self, key: usize) {
+        self.pipes.remove(key);
+        self.ready.retain(|&k| k != key);
+    }
+
+    /// The next pipe in turn that may take a message, advancing the turn.
+    fn pick_lb(&mut self) -> Option<usize> {
+        let n = self.lb.len();
+        for i in 0..n {
+            let at = (self.lb_next + i) % n;
+            let key = self.lb[at];
+            if self.pipes.get(key).is_some_and(Pipe::has_room) {
+                self.lb_next = (at + 1) % n;
+                return Some(key);
+            }
+        }
+        None
+    }
+}

@@ -1,0 +1,71 @@
+//! A pipe: the two bounded queues between a socket and one peer.
+
+use std::collections::VecDeque;
+use std::task::Waker;
+
+use zmtp_codec::Message;
+
+/// A pipe's place in its socket: slab key and generation (so a stale id never reaches a new
+/// pipe that reused the key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct PipeId {
+    pub(crate) key: usize,
+    pub(crate) generation: u64,
+}
+
+/// The queues to and from one peer, bounded by `ZMQ_SNDHWM` and `ZMQ_RCVHWM` in messages
+/// (0 = unbounded), as libzmq counts them.
+#[derive(Debug)]
+pub(crate) struct Pipe {
+    pub(crate) generation: u64,
+    /// Messages for the peer, not yet taken by its connection.
+    pub(crate) outbound: VecDeque<Message>,
+    /// Messages from the peer, not yet taken by the application.
+    pub(crate) inbound: VecDeque<Message>,
+    pub(crate) sndhwm: usize,
+    pub(crate) rcvhwm: usize,
+    /// A live connection has finished its handshake and drains `outbound`.
+    pub(crate) attached: bool,
+    /// The connection is gone for good: the pipe goes once `inbound` is read.
+    pub(crate) terminated: bool,
+    /// Takes messages while no connection is attached (a connecting socket without
+    /// `ZMQ_IMMEDIATE`): it stays in load balancing across reconnects.
+    pub(crate) queue_while_detached: bool,
+    /// Listed in the socket's load-balancing order.
+    pub(crate) in_lb: bool,
+    /// Listed in the socket's fair-queue of pipes with inbound messages.
+    pub(crate) in_ready_list: bool,
+    /// The connection task, waiting for outbound messages.
+    pub(crate) writer: Option<Waker>,
+    /// The connection task, waiting for room in `inbound`.
+    pub(crate) reader: Option<Waker>,
+}
+
+impl Pipe {
+    pub(crate) fn new(generation: u64, sndhwm: usize, rcvhwm: usize) -> Pipe {
+        Pipe {
+            generation,
+            outbound: VecDeque::new(),
+            inbound: VecDeque::new(),
+            sndhwm,
+            rcvhwm,
+            attached: false,
+            terminated: false,
+            queue_while_detached: false,
+            in_lb: false,
+            in_ready_list: false,
+            writer: None,
+            reader: None,
+        }
+    }
+
+    /// Whether one more message fits under `ZMQ_SNDHWM`.
+    pub(crate) fn has_room(&self) -> bool {
+        self.sndhwm == 0 || self.outbound.len() < self.sndhwm
+    }
+
+    /// Whether `inbound` is at `ZMQ_RCVHWM`.
+    pub(crate) fn inbound_full(&self) -> bool {
+        self.rcvhwm != 0 && self.inbound.len() >= self.rcvhwm
+    }
+}

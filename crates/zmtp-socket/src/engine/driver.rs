@@ -1,0 +1,339 @@
+//! The task behind one connection.
+//!
+//! Each time it is polled it loops until nothing moves: deliver decoded messages to the pipe
+//! (stopping at `ZMQ_RCVHWM`), read what the transport has into the connection's read buffer,
+//! take queued messages from the pipe (a batch under one lock) and encode them, write everything
+//! encoded in one vectored write, and act on the connection's timers. It sleeps only on the
+//! transport, on the pipe (its waker is registered there, and senders wake it only when it
+//! sleeps) and on the next deadline.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::io::IoSlice;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use bytes::{Buf, Bytes};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::time::Sleep;
+use tokio_util::io::poll_read_buf;
+use zmtp_codec::{Connection, ConnectionError, Event, MechanismError, Message, PeerInfo};
+use zmtp_security::zap::ZapFuture;
+
+use super::settings::ConnectionSettings;
+use crate::core::{Core, Outbound, PipeId};
+
+/// Encoded bytes waiting to be written above which no more messages are taken from the pipe:
+/// they stay there, counted against `ZMQ_SNDHWM`, as in libzmq.
+const WRITE_BACKLOG: usize = 256 * 1024;
+/// Most messages taken from the pipe under one lock.
+const TAKE_BATCH: usize = 256;
+/// iovecs per vectored write.
+const IOVECS: usize = 64;
+
+/// Why a connection task ended.
+#[derive(Debug)]
+pub(crate) enum Exit {
+    /// The connection state machine ended (handshake refused, peer closed, heartbeat lost, ...).
+    Connection(ConnectionError),
+    /// Reading or writing the transport failed.
+    Io(std::io::Error),
+    /// The socket was closed and everything queued was written (or its linger ran out).
+    SocketClosed,
+}
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Exit::Connection(reason) => write!(f, "{reason}"),
+            Exit::Io(e) => write!(f, "I/O error: {e}"),
+            Exit::SocketClosed => f.write_str("the socket was closed"),
+        }
+    }
+}
+
+/// Which pipe a connection serves.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum PipeSlot {
+    /// A connecting socket's pipe, kept across reconnects.
+    Existing(PipeId),
+    /// A bound socket's connection: a pipe is made when the handshake completes.
+    OnReady,
+}
+
+/// Runs one connection until it ends. Returns the pipe it served (if any) and why it ended.
+pub(crate) async fn run_connection<S>(
+    core: Arc<Core>,
+    settings: Arc<ConnectionSettings>,
+    slot: PipeSlot,
+    stream: S,
+    peer_address: Bytes,
+) -> (Option<PipeId>, Option<PeerInfo>, Exit)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut config = settings.config.clone();
+    config.peer_address = peer_address;
+    let conn = Connection::new(config, settings.mechanism(), Instant::now());
+    let mut driver = Driver {
+        core,
+        settings,
+        pipe: match slot {
+            PipeSlot::Existing(id) => Some(id),
+            PipeSlot::OnReady => None,
+        },
+        stream,
+        conn,
+        sleep: Box::pin(tokio::time::sleep_until(tokio::time::Instant::now())),
+        sleep_at: None,
+        inbound: VecDeque::new(),
+        outbound: VecDeque::new(),
+        read_closed: false,
+        peer: None,
+        closing: false,
+        exit: None,
+        zap: None,
+    };
+    let exit = std::future::poll_fn(|cx| driver.poll(cx)).await;
+    (driver.pipe, driver.peer, exit)
+}
+
+struct Driver<S> {
+    core: Arc<Core>,
+    settings: Arc<ConnectionSettings>,
+    pipe: Option<PipeId>,
+    stream: S,
+    conn: Connection,
+    sleep: Pin<Box<Sleep>>,
+    sleep_at: Option<Instant>,
+    /// Decoded messages the pipe had no room for yet.
+    inbound: VecDeque<Message>,
+    /// Messages taken from the pipe, to encode (kept to reuse its allocation).
+    outbound: VecDeque<Message>,
+    read_closed: bool,
+    peer: Option<PeerInfo>,
+    /// The socket is closed: flush, then end.
+    closing: bool,
+    /// The connection ended: flush what it left to write (an ERROR), then end.
+    exit: Option<Exit>,
+    zap: Option<ZapFuture>,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Exit> {
+        if let Some(linger_until) = self.core.closed() {
+            self.closing = true;
+            if linger_until.is_some_and(|t| Instant::now() >= t) {
+                return Poll::Ready(Exit::SocketClosed);
+            }
+        }
+        loop {
+            let mut progress = false;
+            progress |= self.poll_zap(cx);
+            progress |= self.deliver(cx);
+            if self.exit.is_none() {
+                match self.poll_read(cx) {
+                    Ok(p) => progress |= p,
+                    Err(e) => return Poll::Ready(Exit::Io(e)),
+                }
+            }
+            progress |= self.take_events();
+            progress |= self.deliver(cx);
+            progress |= self.take_outbound(cx);
+            match self.poll_write(cx) {
+                Ok(p) => progress |= p,
+                Err(e) => {
+                    return Poll::Ready(self.exit.take().unwrap_or(Exit::Io(e)));
+                }
+            }
+            if !self.conn.wants_to_transmit() {
+                if let Some(exit) = self.exit.take() {
+                    return Poll::Ready(exit);
+                }
+                if self.closing && self.outbound.is_empty() && self.pipe_drained() {
+                    return Poll::Ready(Exit::SocketClosed);
+                }
+            }
+            progress |= self.poll_timer(cx);
+            if !progress {
+                return Poll::Pending;
+            }
+        }
+    }
+
+    /// Whether the closing socket has nothing left for this connection.
+    fn pipe_drained(&self) -> bool {
+        match self.pipe {
+            None => true,
+            Some(id) => self.core.outbound_empty(id),
+        }
+    }
+
+    fn poll_zap(&mut self, cx: &mut Context<'_>) -> bool {
+        let Some(fut) = self.zap.as_mut() else {
+            return false;
+        };
+        match fut.as_mut().poll(cx) {
+            Poll::Ready(reply) => {
+                self.zap = None;
+                self.conn.handle_zap_reply(Instant::now(), reply);
+                true
+            }
+            Poll::Pending => false,
+        }
+    }
+
+    fn poll_read(&mut self, cx: &mut Context<'_>) -> std::io::Result<bool> {
+        if self.read_closed || !self.inbound.is_empty() || self.conn.is_closed() {
+            return Ok(false);
+        }
+        match poll_read_buf(Pin::new(&mut self.stream), cx, self.conn.recv_buf()) {
+            Poll::Ready(Ok(0)) => {
+                self.read_closed = true;
+                self.conn.handle_eof();
+                Ok(true)
+            }
+            Poll::Ready(Ok(_)) => {
+                self.conn.handle_input(Instant::now());
+                Ok(true)
+            }
+            Poll::Ready(Err(e)) => Err(e),
+            Poll::Pending => Ok(false),
+        }
+    }
+
+    fn take_events(&mut self) -> bool {
+        let mut any = false;
+        while let Some(event) = self.conn.poll_event() {
+            any = true;
+            match event {
+                Event::Message(msg) => self.inbound.push_back(msg),
+                Event::Ready(peer) => {
+                    let id = match self.pipe {
+                        Some(id) => id,
+                        None => {
+                            let id = self.core.add_pipe(
+                                self.settings.sndhwm,
+                                self.settings.rcvhwm,
+                                false,
+                            );
+                            self.pipe = Some(id);
+                            id
+                        }
+                    };
+                    self.core.attach(id);
+                    self.peer = Some(peer);
+                }
+                // Subscriptions reach PUB/XPUB sockets, which come with the pub/sub patterns.
+                Event::Subscribe(_) | Event::Cancel(_) => {}
+                Event::ZapRequest(request) => match &self.settings.zap_handler {
+                    Some(handler) => self.zap = Some(handler.authenticate(*request)),
+                    None => self
+                        .conn
+                        .abort(ConnectionError::Mechanism(MechanismError::Refused {
+                            status: 500,
+                            text: "no ZAP handler is installed".into(),
+                        })),
+                },
+                Event::Closed(reason) => self.exit = Some(Exit::Connection(reason)),
+            }
+        }
+        any
+    }
+
+    fn deliver(&mut self, cx: &mut Context<'_>) -> bool {
+        if self.inbound.is_empty() {
+            return false;
+        }
+        let Some(id) = self.pipe else {
+            // Messages arrive only after Ready, which makes the pipe.
+            self.inbound.clear();
+            return true;
+        };
+        let before = self.inbound.len();
+        self.core.deliver_inbound(id, cx, &mut self.inbound);
+        self.inbound.len() != before
+    }
+
+    fn take_outbound(&mut self, cx: &mut Context<'_>) -> bool {
+        let Some(id) = self.pipe else { return false };
+        if !self.conn.is_ready() || self.conn.transmit().len() >= WRITE_BACKLOG {
+            return false;
+        }
+        match self
+            .core
+            .take_outbound(id, cx, TAKE_BATCH, &mut self.outbound)
+        {
+            Outbound::Taken => {
+                for msg in self.outbound.drain(..) {
+                    // A send fails only once the connection has ended; its event says why.
+                    let _ = self.conn.send(&msg);
+                }
+                true
+            }
+            Outbound::Empty | Outbound::Finished => false,
+        }
+    }
+
+    fn poll_write(&mut self, cx: &mut Context<'_>) -> std::io::Result<bool> {
+        let mut progress = false;
+        while self.conn.wants_to_transmit() {
+            let tx = self.conn.transmit();
+            let mut slices = [IoSlice::new(&[]); IOVECS];
+            let n = tx.chunks_vectored(&mut slices);
+            match Pin::new(&mut self.stream).poll_write_vectored(cx, &slices[..n]) {
+                Poll::Ready(Ok(0)) => {
+                    return Err(std::io::ErrorKind::WriteZero.into());
+                }
+                Poll::Ready(Ok(written)) => {
+                    tx.advance(written);
+                    progress = true;
+                }
+                Poll::Ready(Err(e)) => return Err(e),
+                Poll::Pending => break,
+            }
+        }
+        if progress && !self.conn.wants_to_transmit() {
+            // Everything is out; make sure it leaves the process.
+            let _ = Pin::new(&mut self.stream).poll_flush(cx);
+        }
+        Ok(progress)
+    }
+
+    fn poll_timer(&mut self, cx: &mut Context<'_>) -> bool {
+        let linger = if self.closing {
+            self.core.closed().flatten()
+        } else {
+            None
+        };
+        let next = match (self.conn.poll_timeout(), linger) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let Some(at) = next else {
+            self.sleep_at = None;
+            return false;
+        };
+        if self.sleep_at != Some(at) {
+            self.sleep_at = Some(at);
+            self.sleep.as_mut().reset(at.into());
+        }
+        if self.sleep.as_mut().poll(cx).is_ready() {
+            self.sleep_at = None;
+            let now = Instant::now();
+            if linger.is_some_and(|t| now >= t) {
+                // Linger ran out: drop what is left. The next poll returns.
+                self.exit = Some(Exit::SocketClosed);
+                let tx = self.conn.transmit();
+                let left = tx.len();
+                tx.advance(left);
+                return true;
+            }
+            self.conn.handle_timeout(now);
+            return true;
+        }
+        false
+    }
+}

@@ -1,0 +1,8 @@
+//! The connection engine: one task per connection, running a [`zmtp_codec::Connection`] over a
+//! byte stream and moving messages between it and the socket's pipe.
+
+pub(crate) mod driver;
+pub(crate) mod settings;
+
+pub(crate) use driver::run_connection;
+pub(crate) use settings::ConnectionSettings;

@@ -1,0 +1,66 @@
+//! The socket layer's error: one type whose variants carry libzmq's meanings.
+
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::endpoint::EndpointError;
+
+/// What went wrong in a socket operation. The libzmq errno each variant corresponds to is in its
+/// doc, for users porting code.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The operation cannot complete now and the caller asked not to wait (`EAGAIN` with
+    /// `ZMQ_DONTWAIT`).
+    #[error("the operation would block (EAGAIN)")]
+    WouldBlock,
+    /// `ZMQ_SNDTIMEO` or `ZMQ_RCVTIMEO` passed (`EAGAIN`).
+    #[error("timed out after {0:?} (EAGAIN)")]
+    Timeout(Duration),
+    /// A ROUTER with `ZMQ_ROUTER_MANDATORY` has no peer with this routing id (`EHOSTUNREACH`).
+    #[error("no peer with routing id {0:?} (EHOSTUNREACH)")]
+    HostUnreachable(Bytes),
+    /// The call is not allowed in the socket's current state, e.g. a REQ sending twice
+    /// (`EFSM`).
+    #[error("{0} (EFSM)")]
+    InvalidState(&'static str),
+    /// The socket was closed (`ETERM` / `ENOTSOCK`).
+    #[error("the socket is closed (ETERM)")]
+    Closed,
+    /// The endpoint does not parse or names a transport that is not supported.
+    #[error(transparent)]
+    Endpoint(#[from] EndpointError),
+    /// `unbind` or `disconnect` of an endpoint the socket is not bound or connected to
+    /// (`ENOENT`).
+    #[error("not bound or connected to {0} (ENOENT)")]
+    NotFound(String),
+    /// An operating-system error on an endpoint (bind: address in use, no such device, ...).
+    #[error("{op} {endpoint}: {source}")]
+    Io {
+        /// What was being done: "bind", "connect", ...
+        op: &'static str,
+        /// The endpoint concerned.
+        endpoint: String,
+        /// The OS error.
+        source: Arc<io::Error>,
+    },
+    /// A message without frames cannot be sent.
+    #[error("a message needs at least one frame")]
+    EmptyMessage,
+}
+
+impl Error {
+    pub(crate) fn io(op: &'static str, endpoint: impl ToString, source: io::Error) -> Error {
+        Error::Io {
+            op,
+            endpoint: endpoint.to_string(),
+            source: Arc::new(source),
+        }
+    }
+}
+
+/// The result of socket operations.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

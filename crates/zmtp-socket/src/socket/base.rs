@@ -1,0 +1,157 @@
+//! What every socket has: its core, the settings new connections take, and its endpoints.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::task::JoinHandle;
+use zmtp_codec::{Config, SocketType};
+
+use crate::core::{Core, PipeId};
+use crate::endpoint::{Endpoint, TcpEndpoint, TcpHost};
+use crate::engine::ConnectionSettings;
+use crate::error::{Error, Result};
+use crate::transport::tcp;
+
+#[derive(Debug)]
+enum Attachment {
+    Listener(JoinHandle<()>),
+    Connecter(JoinHandle<()>, PipeId),
+}
+
+/// The part of a socket common to every type.
+#[derive(Debug)]
+pub(crate) struct SocketBase {
+    pub(crate) core: Arc<Core>,
+    pub(crate) settings: ConnectionSettings,
+    /// `ZMQ_LINGER` (`None`: wait for ever).
+    pub(crate) linger: Option<Duration>,
+    endpoints: Vec<(String, Attachment)>,
+}
+
+impl SocketBase {
+    pub(crate) fn new(socket_type: SocketType) -> SocketBase {
+        SocketBase {
+            core: Core::new(),
+            settings: ConnectionSettings::new(Config::new(socket_type)),
+            linger: Some(Duration::from_secs(30)),
+            endpoints: Vec::new(),
+        }
+    }
+
+    /// Binds, and returns the endpoint actually bound (the port the OS chose for `*` or `0`),
+    /// as libzmq's `ZMQ_LAST_ENDPOINT` gives it.
+    pub(crate) async fn bind(&mut self, endpoint: &str) -> Result<String> {
+        let parsed: Endpoint = endpoint.parse()?;
+        match parsed {
+            Endpoint::Tcp(tcp_ep) => {
+                let listener = tcp::bind(&tcp_ep)
+                    .await
+                    .map_err(|e| Error::io("bind", endpoint, e))?;
+                let local = listener
+                    .local_addr()
+                    .map_err(|e| Error::io("bind", endpoint, e))?;
+                let bound = Endpoint::Tcp(TcpEndpoint {
+                    host: TcpHost::Ip(local.ip()),
+                    port: local.port(),
+                })
+                .to_string();
+                let task = tcp::spawn_listener(
+                    self.core.clone(),
+                    Arc::new(self.settings.clone()),
+                    listener,
+                );
+                self.endpoints
+                    .push((bound.clone(), Attachment::Listener(task)));
+                Ok(bound)
+            }
+            other => Err(Error::Endpoint(crate::endpoint::EndpointError {
+                endpoint: endpoint.to_owned(),
+                kind: crate::endpoint::EndpointErrorKind::UnsupportedTransport(
+                    transport_name(&other).to_owned(),
+                ),
+            })),
+        }
+    }
+
+    /// Connects (in the background: the connection is made, and remade, by its own task).
+    pub(crate) async fn connect(&mut self, endpoint: &str) -> Result<()> {
+        let parsed: Endpoint = endpoint.parse()?;
+        match parsed {
+            Endpoint::Tcp(tcp_ep) => {
+                if tcp_ep.host == TcpHost::Any || tcp_ep.port == 0 {
+                    return Err(Error::Endpoint(crate::endpoint::EndpointError {
+                        endpoint: endpoint.to_owned(),
+                        kind: crate::endpoint::EndpointErrorKind::BadPort(
+                            "a wildcard host or port is for bind, not connect".into(),
+                        ),
+                    }));
+                }
+                let s = &self.settings;
+                let pipe = self.core.add_pipe(s.sndhwm, s.rcvhwm, !s.immediate);
+                let task = tcp::spawn_connecter(
+                    self.core.clone(),
+                    Arc::new(self.settings.clone()),
+                    tcp_ep,
+                    pipe,
+                );
+                self.endpoints
+                    .push((endpoint.to_owned(), Attachment::Connecter(task, pipe)));
+                Ok(())
+            }
+            other => Err(Error::Endpoint(crate::endpoint::EndpointError {
+                endpoint: endpoint.to_owned(),
+                kind: crate::endpoint::EndpointErrorKind::UnsupportedTransport(
+                    transport_name(&other).to_owned(),
+                ),
+            })),
+        }
+    }
+
+    /// Stops listening on a bound endpoint (connections already accepted stay, as in libzmq).
+    pub(crate) fn unbind(&mut self, endpoint: &str) -> Result<()> {
+        let at = self
+            .endpoints
+            .iter()
+            .position(|(e, a)| e == endpoint && matches!(a, Attachment::Listener(_)))
+            .ok_or_else(|| Error::NotFound(endpoint.to_owned()))?;
+        if let (_, Attachment::Listener(task)) = self.endpoints.remove(at) {
+            task.abort();
+        }
+        Ok(())
+    }
+
+    /// Drops a connected endpoint: its connection and its queued messages.
+    pub(crate) fn disconnect(&mut self, endpoint: &str) -> Result<()> {
+        let at = self
+            .endpoints
+            .iter()
+            .position(|(e, a)| e == endpoint && matches!(a, Attachment::Connecter(..)))
+            .ok_or_else(|| Error::NotFound(endpoint.to_owned()))?;
+        if let (_, Attachment::Connecter(task, pipe)) = self.endpoints.remove(at) {
+            task.abort();
+            self.core.remove_pipe(pipe);
+        }
+        Ok(())
+    }
+}
+
+fn transport_name(endpoint: &Endpoint) -> &'static str {
+    match endpoint {
+        Endpoint::Tcp(_) => "tcp",
+        Endpoint::Ipc(_) => "ipc",
+        Endpoint::Inproc(_) => "inproc",
+    }
+}
+
+impl Drop for SocketBase {
+    fn drop(&mut self) {
+        // Listeners stop at once; connections flush what is queued for up to ZMQ_LINGER.
+        for (_, attachment) in &self.endpoints {
+            if let Attachment::Listener(task) = attachment {
+                task.abort();
+            }
+        }
+        self.core
+            .close(self.linger.map(|linger| Instant::now() + linger));
+    }
+}

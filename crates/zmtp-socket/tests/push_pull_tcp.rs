@@ -1,0 +1,102 @@
+//! PUSH and PULL over tcp, ours on both ends.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use zmtp_socket::{Error, Message, Pull, Push};
+
+const LIMIT: Duration = Duration::from_secs(30);
+
+#[tokio::test]
+async fn messages_flow_in_order_both_bind_directions() {
+    for push_binds in [true, false] {
+        let mut push = Push::new();
+        let mut pull = Pull::new();
+        if push_binds {
+            let ep = push.bind("tcp://127.0.0.1:*").await.expect("bind");
+            pull.connect(&ep).await.expect("connect");
+        } else {
+            let ep = pull.bind("tcp://127.0.0.1:0").await.expect("bind");
+            push.connect(&ep).await.expect("connect");
+        }
+        let sender = tokio::spawn(async move {
+            for i in 0..10_000u32 {
+                push.send(Message::from([
+                    i.to_be_bytes().to_vec(),
+                    vec![7; (i % 300) as usize],
+                ]))
+                .await
+                .expect("send");
+            }
+            push
+        });
+        for i in 0..10_000u32 {
+            let msg = tokio::time::timeout(LIMIT, pull.next())
+                .await
+                .expect("a message within the limit")
+                .expect("the stream goes on")
+                .expect("no error");
+            assert_eq!(msg.len(), 2);
+            assert_eq!(&msg.frames()[0][..], &i.to_be_bytes());
+            assert_eq!(msg.frames()[1].len(), (i % 300) as usize);
+        }
+        drop(sender.await.expect("sender"));
+    }
+}
+
+#[tokio::test]
+async fn messages_sent_before_the_peer_exists_wait_for_it() {
+    // A connecting PUSH queues for the connection to come (no ZMQ_IMMEDIATE), as in libzmq.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("probe a free port");
+    let port = listener.local_addr().expect("addr").port();
+    drop(listener);
+    let ep = format!("tcp://127.0.0.1:{port}");
+    let mut push = Push::new();
+    push.connect(&ep).await.expect("connect");
+    push.send("early")
+        .await
+        .expect("queued while the peer is away");
+    let mut pull = Pull::new();
+    pull.bind(&ep).await.expect("bind");
+    let msg = tokio::time::timeout(LIMIT, pull.recv())
+        .await
+        .expect("the reconnect delivers it")
+        .expect("message");
+    assert_eq!(msg, Message::from(["early"]));
+}
+
+#[tokio::test]
+async fn try_send_without_peers_would_block_and_try_recv_too() {
+    let mut push = Push::new();
+    assert!(matches!(push.try_send("x"), Err(Error::WouldBlock)));
+    assert!(matches!(
+        push.try_send(Message::new()),
+        Err(Error::EmptyMessage)
+    ));
+    let mut pull = Pull::new();
+    assert!(matches!(pull.try_recv(), Err(Error::WouldBlock)));
+}
+
+#[tokio::test]
+async fn bad_endpoints_are_named() {
+    let mut push = Push::new();
+    let err = push.bind("tcp://127.0.0.1").await.expect_err("no port");
+    assert_eq!(
+        err.to_string(),
+        "invalid endpoint \"tcp://127.0.0.1\": no port: expected host:port"
+    );
+    let err = push
+        .connect("pgm://eth0;239.1.1.1:5555")
+        .await
+        .expect_err("pgm");
+    assert!(err.to_string().contains("not supported yet"), "{err}");
+    let taken = push.bind("tcp://127.0.0.1:*").await.expect("bind");
+    let mut other = Push::new();
+    let err = other.bind(&taken).await.expect_err("address in use");
+    assert!(matches!(err, Error::Io { op: "bind", .. }), "{err}");
+    assert!(matches!(
+        push.unbind("tcp://127.0.0.1:1"),
+        Err(Error::NotFound(_))
+    ));
+    push.unbind(&taken).expect("unbind what was bound");
+}

@@ -10,10 +10,12 @@ mod core;
 pub mod endpoint;
 mod engine;
 pub mod error;
+pub mod options;
 mod socket;
 mod transport;
 
 pub use endpoint::{Endpoint, EndpointError};
 pub use error::{Error, Result};
+pub use options::{OptionError, OptionName, OptionValue, SocketOptions};
 pub use socket::{Pull, Push};
 pub use zmtp_codec::{Message, SocketType};

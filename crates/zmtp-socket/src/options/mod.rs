@@ -1,0 +1,46 @@
+//! Socket options: libzmq's `zmq_setsockopt` table as data, with libzmq's defaults and checks.
+//!
+//! Pure data and validation (no Tokio, no I/O). The project's copy of the table is
+//! `options.tsv` beside this file (70 rows, from the libzmq 4.2.2 man page), and a test walks
+//! it: every row has an [`OptionName`], its default, and its socket types.
+//!
+//! - [`OptionName`]: one variant per row (plus the two GSSAPI name types of libzmq 4.3), with
+//!   libzmq's names and numbers, the socket types it applies to ([`OptionName::applies_to`],
+//!   the table; [`OptionName::accepted_by`], what libzmq accepts), its [`ValueKind`], and when
+//!   a change takes effect on a live socket ([`OptionName::effect`]).
+//! - [`SocketOptions`]: every option's value. The dynamic API of libzmq
+//!   ([`SocketOptions::set`], [`SocketOptions::set_for`], [`SocketOptions::get`] with
+//!   [`OptionValue`]s), typed `set_*`/`get_*` accessors, and a builder whose first invalid value
+//!   is reported by [`SocketOptions::build`]. From it: the selected security mechanism
+//!   ([`SocketOptions::mechanism`], [`SocketOptions::security`]) and a connection's codec
+//!   settings ([`SocketOptions::connection_config`]).
+//! - [`OptionError`]: what is wrong, naming the option: `ZMQ_SNDHWM must be >= 0, got -5`.
+//!
+//! Where the table and libzmq disagree, the table gives the defaults (`ZMQ_LINGER` 30 s where
+//! libzmq starts at -1; `ZMQ_HEARTBEAT_TIMEOUT` 0, read as "the heartbeat interval", which is
+//! what libzmq's -1 does) and libzmq gives the checks (`ZMQ_TOS` may be 0). Each option's doc
+//! says where this crate is stricter than libzmq.
+
+mod accessors;
+mod applicability;
+mod config;
+mod effect;
+mod error;
+mod filter;
+mod name;
+mod security;
+mod socket_options;
+mod validate;
+mod value;
+
+pub use effect::OptionEffect;
+pub use error::OptionError;
+pub use filter::TcpAcceptFilter;
+pub use name::OptionName;
+pub use security::{MechanismKind, Security};
+pub use socket_options::SocketOptions;
+pub use value::{OptionValue, ValueKind};
+
+/// The project's copy of `spec/options.tsv`: the 4.2.2 man page's option table, tab-separated,
+/// one header line then one line per option (name, type, unit, default, socket types).
+pub const OPTIONS_TABLE: &str = include_str!("options.tsv");

@@ -1,0 +1,357 @@
+//! The security mechanism the options select, by libzmq's rules.
+//!
+//! libzmq keeps one `mechanism` and one `as_server` flag that each security option changes as
+//! it is set, so the last setting wins:
+//!
+//! | option set | mechanism | server side |
+//! |---|---|---|
+//! | `ZMQ_PLAIN_SERVER` = 1 / 0 | PLAIN / NULL | yes / no |
+//! | `ZMQ_PLAIN_USERNAME`, `ZMQ_PLAIN_PASSWORD` (non-empty) | PLAIN | no |
+//! | `ZMQ_PLAIN_USERNAME`, `ZMQ_PLAIN_PASSWORD` (empty: libzmq's NULL) | NULL | unchanged |
+//! | `ZMQ_CURVE_SERVER` = 1 / 0 | CURVE / NULL | yes / no |
+//! | `ZMQ_CURVE_PUBLICKEY`, `ZMQ_CURVE_SECRETKEY` | CURVE | unchanged |
+//! | `ZMQ_CURVE_SERVERKEY` | CURVE | no |
+//! | `ZMQ_GSSAPI_SERVER` = 1 / 0 | GSSAPI | yes / no |
+//! | `ZMQ_GSSAPI_PRINCIPAL` | GSSAPI | unchanged |
+//! | `ZMQ_GSSAPI_SERVICE_PRINCIPAL` | GSSAPI | no |
+//!
+//! libzmq 4.2.2 had no `ZMQ_MECHANISM` in its table (4.3 reads it back as 0 to 3);
+//! [`SocketOptions::mechanism`] gives it, and [`SocketOptions::security`] what a connection
+//! needs to run it.
+
+use zmtp_security::{CurveKeyPair, CurvePublicKey, GssapiOptions, PlainCredentials};
+
+use super::error::OptionError;
+use super::name::OptionName;
+use super::socket_options::SocketOptions;
+
+/// A security mechanism, with libzmq's numbers (`ZMQ_NULL` 0 ... `ZMQ_GSSAPI` 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum MechanismKind {
+    /// `ZMQ_NULL` (0): no security; a server may still ask ZAP when `ZMQ_ZAP_DOMAIN` is set.
+    #[default]
+    Null,
+    /// `ZMQ_PLAIN` (1): user name and password in the clear.
+    Plain,
+    /// `ZMQ_CURVE` (2): CurveZMQ encryption and authentication.
+    Curve,
+    /// `ZMQ_GSSAPI` (3): Kerberos.
+    Gssapi,
+}
+
+impl MechanismKind {
+    /// libzmq's number for the mechanism (what its `ZMQ_MECHANISM` reads).
+    pub const fn as_raw(self) -> i32 {
+        match self {
+            MechanismKind::Null => 0,
+            MechanismKind::Plain => 1,
+            MechanismKind::Curve => 2,
+            MechanismKind::Gssapi => 3,
+        }
+    }
+
+    /// The name in the greeting's mechanism field.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            MechanismKind::Null => "NULL",
+            MechanismKind::Plain => "PLAIN",
+            MechanismKind::Curve => "CURVE",
+            MechanismKind::Gssapi => "GSSAPI",
+        }
+    }
+}
+
+/// What a connection needs to run the selected mechanism, one side of it.
+#[derive(Debug, Clone)]
+pub enum Security {
+    /// NULL.
+    Null,
+    /// PLAIN client, with `ZMQ_PLAIN_USERNAME` and `ZMQ_PLAIN_PASSWORD`.
+    PlainClient(PlainCredentials),
+    /// PLAIN server (`ZMQ_PLAIN_SERVER`); a ZAP handler checks the credentials.
+    PlainServer,
+    /// CURVE client: its key pair (`ZMQ_CURVE_SECRETKEY`, with `ZMQ_CURVE_PUBLICKEY` if set)
+    /// and the server's public key (`ZMQ_CURVE_SERVERKEY`).
+    CurveClient {
+        /// The client's long-term key pair.
+        keys: CurveKeyPair,
+        /// The server's long-term public key.
+        server: CurvePublicKey,
+    },
+    /// CURVE server (`ZMQ_CURVE_SERVER`), with its key pair (`ZMQ_CURVE_SECRETKEY`).
+    CurveServer(CurveKeyPair),
+    /// GSSAPI, client or server as [`GssapiOptions::server`] says.
+    Gssapi(GssapiOptions),
+}
+
+impl SocketOptions {
+    /// The mechanism the options select (libzmq's `ZMQ_MECHANISM`).
+    pub fn mechanism(&self) -> MechanismKind {
+        self.mechanism
+    }
+
+    /// Whether the options select the server side of [`SocketOptions::mechanism`] (libzmq's
+    /// `as_server`). Always false for NULL, which has no sides.
+    pub fn is_server(&self) -> bool {
+        self.as_server && self.mechanism != MechanismKind::Null
+    }
+
+    /// The GSSAPI options as the GSSAPI mechanism takes them: the server side if
+    /// `ZMQ_GSSAPI_SERVER` reads 1, the principals (unset when empty), the name types and
+    /// `ZMQ_GSSAPI_PLAINTEXT`.
+    pub fn gssapi_options(&self) -> GssapiOptions {
+        let non_empty = |s: &String| (!s.is_empty()).then(|| s.clone());
+        GssapiOptions {
+            server: self.is_server_of(MechanismKind::Gssapi),
+            principal: non_empty(&self.gssapi_principal),
+            principal_nametype: self.gssapi_principal_nametype,
+            service_principal: non_empty(&self.gssapi_service_principal),
+            service_principal_nametype: self.gssapi_service_principal_nametype,
+            plaintext: self.gssapi_plaintext,
+        }
+    }
+
+    /// What a connection needs to run the selected mechanism, or the option that is missing.
+    ///
+    /// libzmq checks none of this when the options are set; a CURVE client without a server
+    /// key, for one, runs with a key of zeros and fails its handshake. Here it is an error
+    /// before any connection:
+    /// - a PLAIN client needs `ZMQ_PLAIN_USERNAME` and `ZMQ_PLAIN_PASSWORD`, both non-empty
+    ///   (libzmq would send an empty one);
+    /// - a CURVE client needs `ZMQ_CURVE_SECRETKEY` and `ZMQ_CURVE_SERVERKEY`, and a
+    ///   `ZMQ_CURVE_PUBLICKEY`, if set, that matches the secret key (the key pair comes from
+    ///   the secret key);
+    /// - a CURVE server needs `ZMQ_CURVE_SECRETKEY`, and the same match;
+    /// - a GSSAPI client needs `ZMQ_GSSAPI_SERVICE_PRINCIPAL`.
+    pub fn security(&self) -> Result<Security, OptionError> {
+        match (self.mechanism, self.as_server) {
+            (MechanismKind::Null, _) => Ok(Security::Null),
+            (MechanismKind::Plain, true) => Ok(Security::PlainServer),
+            (MechanismKind::Plain, false) => {
+                let missing = |option| OptionError::Missing {
+                    option,
+                    mechanism: "a PLAIN client",
+                };
+                if self.plain_username.is_empty() {
+                    return Err(missing(OptionName::PlainUsername));
+                }
+                if self.plain_password.0.is_empty() {
+                    return Err(missing(OptionName::PlainPassword));
+                }
+                PlainCredentials::new(
+                    self.plain_username.as_bytes(),
+                    self.plain_password.0.as_bytes(),
+                )
+                .map(Security::PlainClient)
+                // Unreachable: both were checked for 1 to 255 bytes when set.
+                .map_err(|e| OptionError::Invalid {
+                    option: OptionName::PlainUsername,
+                    reason: e.to_string(),
+                })
+            }
+            (MechanismKind::Curve, server) => {
+                let side = if server {
+                    "a CURVE server"
+                } else {
+                    "a CURVE client"
+                };
+                let secret = self.curve_secret_key.clone().ok_or(OptionError::Missing {
+                    option: OptionName::CurveSecretKey,
+                    mechanism: side,
+                })?;
+                let keys = CurveKeyPair::from_secret(secret);
+                if self
+                    .curve_public_key
+                    .is_some_and(|public| public != *keys.public())
+                {
+                    return Err(OptionError::Conflict {
+                        option: OptionName::CurvePublicKey,
+                        other: OptionName::CurveSecretKey,
+                        reason: "the public key is not the secret key's",
+                    });
+                }
+                if server {
+                    return Ok(Security::CurveServer(keys));
+                }
+                let server = self.curve_server_key.ok_or(OptionError::Missing {
+                    option: OptionName::CurveServerKey,
+                    mechanism: side,
+                })?;
+                Ok(Security::CurveClient { keys, server })
+            }
+            (MechanismKind::Gssapi, server) => {
+                let options = self.gssapi_options();
+                if !server && options.service_principal.is_none() {
+                    return Err(OptionError::Missing {
+                        option: OptionName::GssapiServicePrincipal,
+                        mechanism: "a GSSAPI client",
+                    });
+                }
+                Ok(Security::Gssapi(options))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zmtp_security::CurveSecretKey;
+
+    fn key(byte: u8) -> CurveSecretKey {
+        CurveSecretKey::from_bytes([byte; 32])
+    }
+
+    #[test]
+    fn last_setting_wins_as_in_libzmq() -> Result<(), OptionError> {
+        let mut o = SocketOptions::new();
+        assert_eq!((o.mechanism(), o.is_server()), (MechanismKind::Null, false));
+        o.set(OptionName::PlainServer, 1)?;
+        assert_eq!((o.mechanism(), o.is_server()), (MechanismKind::Plain, true));
+        o.set(OptionName::PlainUsername, "admin")?;
+        assert_eq!(
+            (o.mechanism(), o.is_server()),
+            (MechanismKind::Plain, false)
+        );
+        assert_eq!(o.get(OptionName::PlainServer), 0.into());
+        o.set(OptionName::CurveServer, 1)?;
+        assert_eq!((o.mechanism(), o.is_server()), (MechanismKind::Curve, true));
+        o.set(OptionName::CurveSecretKey, &[7u8; 32])?;
+        assert_eq!((o.mechanism(), o.is_server()), (MechanismKind::Curve, true));
+        o.set(OptionName::CurveServerKey, &[9u8; 32])?;
+        assert_eq!(
+            (o.mechanism(), o.is_server()),
+            (MechanismKind::Curve, false)
+        );
+        o.set(OptionName::CurveServer, 0)?;
+        assert_eq!((o.mechanism(), o.is_server()), (MechanismKind::Null, false));
+        o.set(OptionName::GssapiServer, 0)?;
+        assert_eq!(o.mechanism(), MechanismKind::Gssapi);
+        o.set(OptionName::GssapiServer, 1)?;
+        assert_eq!(
+            (o.mechanism(), o.is_server()),
+            (MechanismKind::Gssapi, true)
+        );
+        o.set(OptionName::GssapiPrincipal, "zmq@localhost")?;
+        assert!(o.is_server());
+        o.set(OptionName::GssapiServicePrincipal, "zmq@localhost")?;
+        assert!(!o.is_server());
+        o.set(OptionName::PlainPassword, "")?;
+        assert_eq!(o.mechanism(), MechanismKind::Null);
+        o.set(OptionName::CurvePublicKey, &[1u8; 32])?;
+        assert_eq!(o.mechanism(), MechanismKind::Curve);
+        o.set(OptionName::PlainServer, 0)?;
+        assert_eq!(o.mechanism(), MechanismKind::Null);
+        assert_eq!(MechanismKind::Gssapi.as_raw(), 3);
+        assert_eq!(MechanismKind::Curve.as_str(), "CURVE");
+        Ok(())
+    }
+
+    #[test]
+    fn resolved_security() -> Result<(), OptionError> {
+        assert!(matches!(SocketOptions::new().security()?, Security::Null));
+
+        let plain = SocketOptions::new().plain_username("admin").build()?;
+        assert_eq!(
+            plain.security().map(|_| ()),
+            Err(OptionError::Missing {
+                option: OptionName::PlainPassword,
+                mechanism: "a PLAIN client"
+            })
+        );
+        let plain = SocketOptions::new()
+            .plain_username("admin")
+            .plain_password("secret")
+            .build()?;
+        match plain.security()? {
+            Security::PlainClient(c) => {
+                assert_eq!(
+                    (c.username(), c.password()),
+                    (&b"admin"[..], &b"secret"[..])
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        let server = SocketOptions::new().plain_server(true).build()?;
+        assert!(matches!(server.security()?, Security::PlainServer));
+
+        let server_secret = key(1);
+        let server_public = server_secret.public_key();
+        let curve_server = SocketOptions::new()
+            .curve_server(true)
+            .curve_secret_key(server_secret.clone())
+            .build()?;
+        match curve_server.security()? {
+            Security::CurveServer(keys) => assert_eq!(*keys.public(), server_public),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            SocketOptions::new()
+                .curve_server(true)
+                .build()?
+                .security()
+                .map(|_| ()),
+            Err(OptionError::Missing {
+                option: OptionName::CurveSecretKey,
+                mechanism: "a CURVE server"
+            })
+        );
+
+        let client_secret = key(2);
+        let client = SocketOptions::new()
+            .curve_public_key(client_secret.public_key())
+            .curve_secret_key(client_secret.clone())
+            .build()?;
+        assert_eq!(
+            client.security().map(|_| ()),
+            Err(OptionError::Missing {
+                option: OptionName::CurveServerKey,
+                mechanism: "a CURVE client"
+            })
+        );
+        let client = client.curve_server_key(server_public).build()?;
+        match client.security()? {
+            Security::CurveClient { keys, server } => {
+                assert_eq!(server, server_public);
+                assert_eq!(*keys.public(), client_secret.public_key());
+            }
+            other => panic!("{other:?}"),
+        }
+        let mismatched = client.curve_public_key(server_public).build()?;
+        assert!(matches!(
+            mismatched.security(),
+            Err(OptionError::Conflict {
+                option: OptionName::CurvePublicKey,
+                ..
+            })
+        ));
+
+        let gss = SocketOptions::new().gssapi_server(false).build()?;
+        assert_eq!(
+            gss.security().map(|_| ()),
+            Err(OptionError::Missing {
+                option: OptionName::GssapiServicePrincipal,
+                mechanism: "a GSSAPI client"
+            })
+        );
+        let gss = SocketOptions::new()
+            .gssapi_principal("client@EXAMPLE.COM")
+            .gssapi_principal_nametype(zmtp_security::NameType::KrbPrincipal)
+            .gssapi_service_principal("zmq@localhost")
+            .gssapi_plaintext(true)
+            .build()?;
+        match gss.security()? {
+            Security::Gssapi(g) => {
+                assert!(!g.server && g.plaintext);
+                assert_eq!(g.principal.as_deref(), Some("client@EXAMPLE.COM"));
+                assert_eq!(g.principal_nametype, zmtp_security::NameType::KrbPrincipal);
+                assert_eq!(g.service_principal.as_deref(), Some("zmq@localhost"));
+                assert_eq!(g.validate(), Ok(()));
+            }
+            other => panic!("{other:?}"),
+        }
+        let gss_server = SocketOptions::new().gssapi_server(true).build()?;
+        assert!(matches!(gss_server.security()?, Security::Gssapi(g) if g.server));
+        Ok(())
+    }
+}

@@ -184,8 +184,8 @@ option_names! {
     XpubWelcomeMsg = 72, "ZMQ_XPUB_WELCOME_MSG";
     /// `ZMQ_ZAP_DOMAIN` (55): "Set RFC 27 authentication domain". String, default not set.
     ZapDomain = 55, "ZMQ_ZAP_DOMAIN";
-    /// `ZMQ_TCP_ACCEPT_FILTER` (38): "Assign filters to allow new TCP connections". CIDR text,
-    /// default no filters.
+    /// `ZMQ_TCP_ACCEPT_FILTER` (38): "Assign filters to allow new TCP connections". Binary data
+    /// holding a CIDR string, default no filters.
     TcpAcceptFilter = 38, "ZMQ_TCP_ACCEPT_FILTER";
     /// `ZMQ_IPC_FILTER_GID` (60): "Assign group ID filters to allow new IPC connections".
     /// `gid_t`, default no filters.

@@ -602,8 +602,9 @@ impl SocketOptions {
     /// mechanism and the server side is selected.
     ///
     /// Options libzmq cannot read back give their state here: `ZMQ_SUBSCRIBE` and
-    /// `ZMQ_UNSUBSCRIBE` the subscriptions in force, the filters their lists, and
-    /// `ZMQ_CONNECT_RID` the id waiting for the next connect.
+    /// `ZMQ_UNSUBSCRIBE` the subscriptions in force, the filters their lists (an accept filter
+    /// as the bytes of its text, `address/prefix`), and `ZMQ_CONNECT_RID` the id waiting for
+    /// the next connect.
     pub fn get(&self, name: OptionName) -> OptionValue {
         use OptionName::*;
         use OptionValue as V;
@@ -685,7 +686,7 @@ impl SocketOptions {
             TcpAcceptFilter => V::List(
                 self.tcp_accept_filters
                     .iter()
-                    .map(|f| V::Str(f.to_string()))
+                    .map(|f| V::Bytes(Bytes::from(f.to_string())))
                     .collect(),
             ),
             IpcFilterGid => V::List(self.ipc_filter_gids.iter().map(|g| V::Uint32(*g)).collect()),

@@ -181,15 +181,16 @@ impl OptionName {
             Affinity | VmciBufferSize | VmciBufferMinSize | VmciBufferMaxSize => ValueKind::Uint64,
             MaxMsgSize => ValueKind::Int64,
             IpcFilterGid | IpcFilterUid => ValueKind::Uint32,
-            ConnectRid | Identity | Subscribe | Unsubscribe | XpubWelcomeMsg => ValueKind::Binary,
+            ConnectRid | Identity | Subscribe | Unsubscribe | XpubWelcomeMsg | TcpAcceptFilter => {
+                ValueKind::Binary
+            }
             CurvePublicKey | CurveSecretKey | CurveServerKey => ValueKind::CurveKey,
             GssapiPrincipal
             | GssapiServicePrincipal
             | PlainPassword
             | PlainUsername
             | SocksProxy
-            | ZapDomain
-            | TcpAcceptFilter => ValueKind::Text,
+            | ZapDomain => ValueKind::Text,
             Backlog
             | Conflate
             | ConnectTimeout

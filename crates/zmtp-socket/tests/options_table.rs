@@ -1,0 +1,638 @@
+//! The socket options against the project's copy of the option table
+//! (`src/options/options.tsv`, from libzmq 4.2.2's `zmq_setsockopt` man page): every row exists
+//! with its default and its socket types; every option round-trips; every value libzmq refuses
+//! is refused here, naming the option; socket types refuse what libzmq's socket types refuse.
+
+use bytes::Bytes;
+use zmtp_socket::options::{
+    OptionError, OptionName, OptionValue, SocketOptions, ValueKind, OPTIONS_TABLE,
+};
+use zmtp_socket::SocketType;
+
+/// One row of the table.
+struct Row<'a> {
+    name: &'a str,
+    kind: &'a str,
+    default: &'a str,
+    applies_to: &'a str,
+}
+
+fn rows() -> Vec<Row<'static>> {
+    let mut lines = OPTIONS_TABLE.lines();
+    assert_eq!(
+        lines.next(),
+        Some("option\ttype\tunit\tdefault\tapplies_to"),
+        "the header"
+    );
+    lines
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| {
+            let cols: Vec<&str> = line.split('\t').collect();
+            assert_eq!(cols.len(), 5, "five columns in {line:?}");
+            Row {
+                name: cols[0],
+                kind: cols[1],
+                default: cols[3],
+                applies_to: cols[4],
+            }
+        })
+        .collect()
+}
+
+/// What a default column says: a number, or nothing set.
+#[derive(Debug, PartialEq)]
+enum TableDefault {
+    Number(i128),
+    Unset,
+}
+
+/// "NULL", "not set", "N/A" and "no filters (allow from all)" are unset; otherwise the leading
+/// number ("-1 (infinite)", "30000 (thirty seconds)", "0 (false)", "65546").
+fn parse_default(text: &str) -> TableDefault {
+    if ["NULL", "not set", "N/A", "no filters"]
+        .iter()
+        .any(|unset| text.starts_with(unset))
+    {
+        return TableDefault::Unset;
+    }
+    let number = text.split_whitespace().next().unwrap_or_default();
+    TableDefault::Number(
+        number
+            .parse()
+            .unwrap_or_else(|_| panic!("a number or an unset marker: {text:?}")),
+    )
+}
+
+/// What `get` gives, in the terms of the table's default column.
+fn as_default(value: &OptionValue) -> TableDefault {
+    match value {
+        OptionValue::Int(v) => TableDefault::Number((*v).into()),
+        OptionValue::Int64(v) => TableDefault::Number((*v).into()),
+        OptionValue::Uint64(v) => TableDefault::Number((*v).into()),
+        OptionValue::Uint32(v) => TableDefault::Number((*v).into()),
+        OptionValue::Bytes(b) if b.is_empty() => TableDefault::Unset,
+        OptionValue::Str(s) if s.is_empty() => TableDefault::Unset,
+        OptionValue::List(l) if l.is_empty() => TableDefault::Unset,
+        other => panic!("a default that is neither a number nor unset: {other:?}"),
+    }
+}
+
+/// The socket types a row's "applies to" column lists.
+fn parse_applies_to(text: &str) -> Vec<SocketType> {
+    if text == "N/A" || (text.starts_with("all") && !text.starts_with("all but")) {
+        return SocketType::ALL.to_vec();
+    }
+    if let Some(rest) = text.strip_prefix("all but ") {
+        let excluded = socket_types(rest.split(',').next().unwrap_or_default());
+        return SocketType::ALL
+            .into_iter()
+            .filter(|t| !excluded.contains(t))
+            .collect();
+    }
+    socket_types(text)
+}
+
+fn socket_types(list: &str) -> Vec<SocketType> {
+    list.split(',')
+        .map(|t| t.trim().trim_end_matches('.'))
+        .map(|t| {
+            let name = t
+                .strip_prefix("ZMQ_")
+                .unwrap_or_else(|| panic!("a ZMQ_ socket type: {t:?}"));
+            SocketType::from_bytes(name.as_bytes())
+                .unwrap_or_else(|| panic!("a socket type: {t:?}"))
+        })
+        .collect()
+}
+
+fn parse_kind(text: &str) -> ValueKind {
+    match text {
+        "int" | "pid_t" => ValueKind::Int,
+        "int64_t" => ValueKind::Int64,
+        "uint64_t" => ValueKind::Uint64,
+        "uid_t" | "gid_t" => ValueKind::Uint32,
+        "binary data" => ValueKind::Binary,
+        "character string" => ValueKind::Text,
+        "binary data or Z85 text string" => ValueKind::CurveKey,
+        other => panic!("an option type: {other:?}"),
+    }
+}
+
+#[test]
+fn every_row_of_the_table_exists_with_its_default_and_socket_types() {
+    let rows = rows();
+    assert_eq!(rows.len(), 70);
+    assert_eq!(OptionName::ALL.len(), 70);
+    let defaults = SocketOptions::new();
+    for (i, row) in rows.iter().enumerate() {
+        let option = OptionName::from_zmq_name(row.name)
+            .unwrap_or_else(|| panic!("row {i}: {} has no OptionName", row.name));
+        assert_eq!(option.zmq_name(), row.name);
+        assert_eq!(OptionName::ALL[i], option, "ALL follows the table's order");
+        assert_eq!(OptionName::from_zmq_id(option.zmq_id()), Some(option));
+        assert!(option.in_table());
+
+        assert_eq!(option.kind(), parse_kind(row.kind), "{}: type", row.name);
+
+        let got = defaults.get(option);
+        assert_eq!(
+            as_default(&got),
+            parse_default(row.default),
+            "{}: default {:?}, got {got:?}",
+            row.name,
+            row.default
+        );
+        assert_eq!(option.default_value(), got);
+
+        let listed = parse_applies_to(row.applies_to);
+        for t in SocketType::ALL {
+            assert_eq!(
+                option.applies_to(t),
+                listed.contains(&t),
+                "{}: applies to {t}? the table says {:?}",
+                row.name,
+                row.applies_to
+            );
+            if listed.contains(&t) {
+                assert!(option.accepted_by(t), "{} on {t}", row.name);
+            }
+        }
+    }
+    // The two options beyond the table are the GSSAPI name types, host-based by default.
+    for option in OptionName::BEYOND_TABLE {
+        assert!(!option.in_table());
+        assert_eq!(defaults.get(option), OptionValue::Int(0));
+    }
+}
+
+/// A valid, non-default value for each option, and what `get` then reads.
+fn valid_value(option: OptionName) -> (OptionValue, OptionValue) {
+    use OptionName as N;
+    use OptionValue as V;
+    let same = |v: V| (v.clone(), v);
+    let bytes = |b: &'static [u8]| V::Bytes(Bytes::from_static(b));
+    let list = |v: V| V::List(vec![v]);
+    match option {
+        N::Affinity => same(V::Uint64(3)),
+        N::Backlog => same(V::Int(50)),
+        N::ConnectRid => same(bytes(b"peer-1")),
+        N::Conflate => same(V::Int(1)),
+        N::ConnectTimeout => same(V::Int(250)),
+        // Keys: 40 Z85 characters in, the 32 bytes out (Z85 of 32 zero bytes).
+        N::CurvePublicKey | N::CurveSecretKey | N::CurveServerKey => {
+            (V::Str("0".repeat(40)), V::Bytes(Bytes::from(vec![0u8; 32])))
+        }
+        N::CurveServer => same(V::Int(1)),
+        N::GssapiPlaintext => same(V::Int(1)),
+        N::GssapiPrincipal => same(V::Str("client@EXAMPLE.COM".into())),
+        N::GssapiServer => same(V::Int(1)),
+        N::GssapiServicePrincipal => same(V::Str("zmq@localhost".into())),
+        N::GssapiPrincipalNametype | N::GssapiServicePrincipalNametype => same(V::Int(2)),
+        N::HandshakeIvl => same(V::Int(0)),
+        N::HeartbeatIvl => same(V::Int(1000)),
+        N::HeartbeatTimeout => same(V::Int(3000)),
+        N::HeartbeatTtl => same(V::Int(6_553_599)),
+        N::Identity => same(bytes(b"client-1")),
+        N::Immediate => same(V::Int(1)),
+        N::InvertMatching => same(V::Int(1)),
+        N::Ipv6 => same(V::Int(1)),
+        N::Linger => same(V::Int(-1)),
+        N::MaxMsgSize => same(V::Int64(1 << 20)),
+        N::MulticastHops => same(V::Int(5)),
+        N::MulticastMaxTpdu => same(V::Int(9000)),
+        N::PlainPassword => same(V::Str("secret".into())),
+        N::PlainServer => same(V::Int(1)),
+        N::PlainUsername => same(V::Str("admin".into())),
+        N::UseFd => same(V::Int(3)),
+        N::ProbeRouter => same(V::Int(1)),
+        N::Rate => same(V::Int(1000)),
+        N::RcvBuf => same(V::Int(65_536)),
+        N::RcvHwm => same(V::Int(0)),
+        N::RcvTimeo => same(V::Int(0)),
+        N::ReconnectIvl => same(V::Int(-1)),
+        N::ReconnectIvlMax => same(V::Int(5000)),
+        N::RecoveryIvl => same(V::Int(0)),
+        N::ReqCorrelate | N::ReqRelaxed => same(V::Int(1)),
+        N::RouterHandover | N::RouterMandatory | N::RouterRaw => same(V::Int(1)),
+        N::SndBuf => same(V::Int(131_072)),
+        N::SndHwm => same(V::Int(5)),
+        N::SndTimeo => same(V::Int(10)),
+        N::SocksProxy => same(V::Str("127.0.0.1:1080".into())),
+        N::StreamNotify => same(V::Int(0)),
+        N::Subscribe => (bytes(b"weather."), list(bytes(b"weather."))),
+        // On fresh options there is nothing to remove: the list stays empty.
+        N::Unsubscribe => (bytes(b"weather."), V::List(Vec::new())),
+        N::TcpKeepalive => same(V::Int(0)),
+        N::TcpKeepaliveCnt => same(V::Int(3)),
+        N::TcpKeepaliveIdle => same(V::Int(60)),
+        N::TcpKeepaliveIntvl => same(V::Int(5)),
+        N::TcpMaxRt => same(V::Int(1000)),
+        N::Tos => same(V::Int(0x10)),
+        N::XpubVerbose | N::XpubVerboser | N::XpubManual | N::XpubNodrop => same(V::Int(1)),
+        N::XpubWelcomeMsg => same(bytes(b"welcome")),
+        N::ZapDomain => same(V::Str("global".into())),
+        N::TcpAcceptFilter => (V::Str("10.0.0.0/8".into()), list(bytes(b"10.0.0.0/8"))),
+        N::IpcFilterGid => (V::Uint32(1000), list(V::Uint32(1000))),
+        N::IpcFilterPid => (V::Int(42), list(V::Int(42))),
+        N::IpcFilterUid => (V::Uint32(0), list(V::Uint32(0))),
+        N::Ipv4Only => same(V::Int(0)),
+        N::VmciBufferSize => same(V::Uint64(1 << 20)),
+        N::VmciBufferMinSize => same(V::Uint64(64)),
+        N::VmciBufferMaxSize => same(V::Uint64(1 << 22)),
+        N::VmciConnectTimeout => same(V::Int(100)),
+    }
+}
+
+#[test]
+fn every_option_round_trips_through_set_and_get() -> Result<(), OptionError> {
+    for option in OptionName::every() {
+        let (value, expected) = valid_value(option);
+        let mut options = SocketOptions::new();
+        options.set(option, value.clone())?;
+        assert_eq!(options.get(option), expected, "{option} = {value:?}");
+        // The same through libzmq's numeric constant.
+        let mut by_id = SocketOptions::new();
+        by_id.set_by_id(option.zmq_id(), value)?;
+        assert_eq!(by_id.get(option), expected, "{option} by id");
+    }
+    Ok(())
+}
+
+#[test]
+fn unsubscribe_removes_one_instance() -> Result<(), OptionError> {
+    let mut options = SocketOptions::new();
+    options.set(OptionName::Subscribe, "a")?;
+    options.set(OptionName::Subscribe, "b")?;
+    options.set(OptionName::Subscribe, "a")?;
+    options.set(OptionName::Unsubscribe, "a")?;
+    options.set(OptionName::Unsubscribe, "zzz")?;
+    let expected = OptionValue::List(vec![
+        OptionValue::Bytes(Bytes::from_static(b"b")),
+        OptionValue::Bytes(Bytes::from_static(b"a")),
+    ]);
+    assert_eq!(options.get(OptionName::Subscribe), expected);
+    assert_eq!(options.get(OptionName::Unsubscribe), expected);
+    Ok(())
+}
+
+/// Values of the right type that libzmq refuses (`EINVAL`), per option, and some this crate
+/// refuses beyond libzmq (marked). Options with none are listed in
+/// `OPTIONS_WITHOUT_INVALID_VALUES`.
+fn invalid_values(option: OptionName) -> Vec<OptionValue> {
+    use OptionName as N;
+    use OptionValue as V;
+    let long = |n: usize| V::Bytes(Bytes::from(vec![b'x'; n]));
+    let ints = |v: &[i32]| v.iter().map(|i| V::Int(*i)).collect::<Vec<_>>();
+    match option {
+        N::Backlog
+        | N::ConnectTimeout
+        | N::HandshakeIvl
+        | N::HeartbeatIvl
+        | N::HeartbeatTimeout
+        | N::ReconnectIvlMax
+        | N::RecoveryIvl
+        | N::TcpMaxRt
+        | N::Tos
+        | N::SndHwm
+        | N::RcvHwm => ints(&[-1, i32::MIN]),
+        N::Linger
+        | N::RcvTimeo
+        | N::SndTimeo
+        | N::ReconnectIvl
+        | N::SndBuf
+        | N::RcvBuf
+        | N::UseFd => ints(&[-2, i32::MIN]),
+        // Beyond libzmq, which takes any int here.
+        N::VmciConnectTimeout => ints(&[-2]),
+        N::Rate | N::MulticastHops | N::MulticastMaxTpdu => ints(&[0, -1]),
+        N::HeartbeatTtl => ints(&[-100, 6_553_600, i32::MAX]),
+        N::TcpKeepalive => ints(&[2, -2]),
+        // libzmq also takes 0 (which the OS then refuses); the table says -1 or > 0.
+        N::TcpKeepaliveCnt | N::TcpKeepaliveIdle | N::TcpKeepaliveIntvl => ints(&[-2, 0]),
+        N::Conflate
+        | N::CurveServer
+        | N::GssapiPlaintext
+        | N::GssapiServer
+        | N::Immediate
+        | N::Ipv6
+        | N::Ipv4Only
+        | N::PlainServer
+        | N::StreamNotify => ints(&[2, -1]),
+        N::RouterRaw
+        | N::RouterMandatory
+        | N::RouterHandover
+        | N::ProbeRouter
+        | N::ReqCorrelate
+        | N::ReqRelaxed
+        | N::XpubVerbose
+        | N::XpubVerboser
+        | N::XpubManual
+        | N::XpubNodrop => ints(&[-1]),
+        N::GssapiPrincipalNametype | N::GssapiServicePrincipalNametype => ints(&[3, -1]),
+        // Beyond libzmq (which takes any int64_t; below -1 it means no limit too).
+        N::MaxMsgSize => vec![V::Int64(-2), V::Int64(i64::MIN)],
+        // The leading zero byte is refused beyond libzmq, which reserves but takes it.
+        N::Identity | N::ConnectRid => vec![
+            V::Bytes(Bytes::new()),
+            long(256),
+            V::Bytes(Bytes::from_static(b"\0abc")),
+        ],
+        N::CurvePublicKey | N::CurveSecretKey | N::CurveServerKey => vec![
+            long(31),
+            long(33),
+            V::Bytes(Bytes::new()),
+            // 40 characters, not all Z85.
+            V::Str(format!("{}~", "0".repeat(39))),
+            // 41 bytes that do not end in NUL.
+            long(41),
+        ],
+        N::PlainUsername | N::PlainPassword | N::ZapDomain => vec![long(256)],
+        N::GssapiPrincipal | N::GssapiServicePrincipal => {
+            vec![V::Bytes(Bytes::new()), long(256)]
+        }
+        N::TcpAcceptFilter => vec![
+            V::Str("10.0.0.0/33".into()),
+            V::Str("10.0.0.0/".into()),
+            V::Str("not-an-address".into()),
+            // IPv6 with ZMQ_IPV6 off, as libzmq.
+            V::Str("::1".into()),
+            long(256),
+        ],
+        N::IpcFilterGid | N::IpcFilterUid => ints(&[-1]),
+        N::Affinity
+        | N::VmciBufferSize
+        | N::VmciBufferMinSize
+        | N::VmciBufferMaxSize
+        | N::InvertMatching
+        | N::Subscribe
+        | N::Unsubscribe
+        | N::XpubWelcomeMsg
+        | N::SocksProxy
+        | N::IpcFilterPid => Vec::new(),
+    }
+}
+
+/// The options for which libzmq refuses no value of the right type:
+/// - `ZMQ_AFFINITY` and the VMCI buffer sizes take any `uint64_t`;
+/// - `ZMQ_INVERT_MATCHING` takes any `int` (non-zero is on);
+/// - `ZMQ_SUBSCRIBE`, `ZMQ_UNSUBSCRIBE` and `ZMQ_XPUB_WELCOME_MSG` take any binary data,
+///   empty included (subscribe to everything; no welcome message);
+/// - `ZMQ_SOCKS_PROXY` takes any string (empty: no proxy);
+/// - `ZMQ_IPC_FILTER_PID` takes any `pid_t`.
+///
+/// For these only a value of the wrong type is refused (libzmq: a wrong `option_len`).
+const OPTIONS_WITHOUT_INVALID_VALUES: [OptionName; 10] = [
+    OptionName::Affinity,
+    OptionName::VmciBufferSize,
+    OptionName::VmciBufferMinSize,
+    OptionName::VmciBufferMaxSize,
+    OptionName::InvertMatching,
+    OptionName::Subscribe,
+    OptionName::Unsubscribe,
+    OptionName::XpubWelcomeMsg,
+    OptionName::SocksProxy,
+    OptionName::IpcFilterPid,
+];
+
+/// A value of the wrong type for the option.
+fn wrong_type(option: OptionName) -> OptionValue {
+    match option.kind() {
+        ValueKind::Int | ValueKind::Int64 | ValueKind::Uint64 | ValueKind::Uint32 => {
+            OptionValue::Str("1".into())
+        }
+        ValueKind::Binary | ValueKind::Text | ValueKind::CurveKey => OptionValue::Int(1),
+    }
+}
+
+#[test]
+fn invalid_values_are_refused_naming_the_option() {
+    for option in OptionName::every() {
+        let invalid = invalid_values(option);
+        assert_eq!(
+            invalid.is_empty(),
+            OPTIONS_WITHOUT_INVALID_VALUES.contains(&option),
+            "{option}: invalid values listed, or listed as having none"
+        );
+        let values = invalid
+            .into_iter()
+            .chain([wrong_type(option), OptionValue::List(Vec::new())]);
+        for value in values {
+            let mut options = SocketOptions::new();
+            let before = options.get(option);
+            let result = options.set(option, value.clone());
+            let Err(error) = result else {
+                panic!("{option} took {value:?}");
+            };
+            assert_eq!(error.option(), Some(option), "{error}");
+            assert!(
+                error.to_string().starts_with(option.zmq_name()),
+                "the message names the option: {error}"
+            );
+            assert_eq!(
+                options.get(option),
+                before,
+                "{option} unchanged by {value:?}"
+            );
+            assert_eq!(
+                options.mechanism(),
+                SocketOptions::new().mechanism(),
+                "{option}: a refused value selects no mechanism"
+            );
+        }
+    }
+}
+
+#[test]
+fn messages_say_what_is_allowed() {
+    let mut options = SocketOptions::new();
+    let message = |r: Result<(), OptionError>| r.map_err(|e| e.to_string()).err();
+    assert_eq!(
+        message(options.set(OptionName::SndHwm, -5)).as_deref(),
+        Some("ZMQ_SNDHWM must be >= 0, got -5")
+    );
+    assert_eq!(
+        message(options.set(OptionName::Linger, -2)).as_deref(),
+        Some("ZMQ_LINGER must be -1 (infinite) or >= 0 ms, got -2")
+    );
+    assert_eq!(
+        message(options.set(OptionName::TcpKeepalive, 3)).as_deref(),
+        Some("ZMQ_TCP_KEEPALIVE must be -1 (the OS's), 0 or 1, got 3")
+    );
+    assert_eq!(
+        message(options.set(OptionName::Identity, &[0u8; 0])).as_deref(),
+        Some("ZMQ_IDENTITY must be 1 to 255 bytes, got 0 bytes")
+    );
+    assert_eq!(
+        message(options.set(OptionName::SndHwm, "10")).as_deref(),
+        Some("ZMQ_SNDHWM takes an int, got a string")
+    );
+    assert_eq!(
+        message(options.set(OptionName::CurveServerKey, &[1u8; 33])).as_deref(),
+        Some(
+            "ZMQ_CURVE_SERVERKEY: a CURVE key is 32 bytes, 40 Z85 characters or 41 bytes ending \
+             in NUL, not 33 bytes"
+        )
+    );
+    assert_eq!(
+        message(options.set_by_id(16, 1)).as_deref(),
+        Some("unknown socket option 16")
+    );
+}
+
+#[test]
+fn null_values_clear_and_unset_as_in_libzmq() -> Result<(), OptionError> {
+    let mut options = SocketOptions::new();
+    options.set(OptionName::TcpAcceptFilter, "10.0.0.0/8")?;
+    options.set(OptionName::TcpAcceptFilter, "192.168.0.1")?;
+    assert_eq!(options.get_tcp_accept_filters().len(), 2);
+    options.set(OptionName::TcpAcceptFilter, Bytes::new())?;
+    assert!(options.get_tcp_accept_filters().is_empty());
+
+    options.set(OptionName::Ipv6, 1)?;
+    options.set(OptionName::TcpAcceptFilter, "fe80::/10\0")?;
+    assert_eq!(
+        options.get(OptionName::TcpAcceptFilter),
+        OptionValue::List(vec![OptionValue::Bytes(Bytes::from_static(b"fe80::/10"))])
+    );
+
+    for gid in [100u32, 200, 100] {
+        options.set(OptionName::IpcFilterGid, gid)?;
+    }
+    assert_eq!(options.get_ipc_filter_gids().len(), 2);
+    options.set(OptionName::IpcFilterGid, "")?;
+    assert!(options.get_ipc_filter_gids().is_empty());
+
+    options.set(OptionName::PlainUsername, "admin")?;
+    options.set(OptionName::PlainPassword, "secret")?;
+    options.set(OptionName::PlainUsername, Bytes::new())?;
+    assert_eq!(
+        options.get(OptionName::PlainUsername),
+        OptionValue::Str(String::new())
+    );
+    assert_eq!(options.get_plain_password(), Some("secret"));
+    assert_eq!(
+        options.mechanism(),
+        zmtp_socket::options::MechanismKind::Null
+    );
+
+    options.set(OptionName::SocksProxy, "proxy:1080")?;
+    options.set(OptionName::SocksProxy, "")?;
+    assert_eq!(options.get_socks_proxy(), None);
+    options.set(OptionName::XpubWelcomeMsg, "hello")?;
+    options.set(OptionName::XpubWelcomeMsg, Bytes::new())?;
+    assert_eq!(options.get_xpub_welcome_msg(), None);
+    Ok(())
+}
+
+#[test]
+fn socket_types_refuse_what_libzmq_refuses() -> Result<(), OptionError> {
+    for option in OptionName::every() {
+        let (value, _) = valid_value(option);
+        for t in SocketType::ALL {
+            let mut options = SocketOptions::new();
+            if matches!(t, SocketType::XPub | SocketType::Pub)
+                && matches!(option, OptionName::Subscribe | OptionName::Unsubscribe)
+            {
+                options.set_xpub_manual(true)?;
+            }
+            let before = options.get(option);
+            let result = options.set_for(t, option, value.clone());
+            if option.accepted_by(t) {
+                assert_eq!(result, Ok(()), "{option} on {t}");
+            } else {
+                assert!(
+                    matches!(
+                        result,
+                        Err(OptionError::NotForSocketType { option: o, socket_type, .. })
+                            if o == option && socket_type == t
+                    ),
+                    "{option} on {t}: {result:?}"
+                );
+                assert_eq!(options.get(option), before);
+            }
+        }
+    }
+
+    // A SUBSCRIBE on an XPUB or PUB needs XPUB_MANUAL, as in libzmq.
+    let mut options = SocketOptions::new();
+    let refused = options.set_for(SocketType::XPub, OptionName::Subscribe, "a");
+    assert_eq!(
+        refused.map_err(|e| e.to_string()),
+        Err(
+            "ZMQ_SUBSCRIBE is not an option of XPUB sockets (it is for SUB, and XPUB or PUB \
+             with ZMQ_XPUB_MANUAL on)"
+                .into()
+        )
+    );
+    options.set_for(SocketType::XPub, OptionName::XpubManual, 1)?;
+    options.set_for(SocketType::XPub, OptionName::Subscribe, "a")?;
+
+    // What libzmq's class hierarchy allows beyond the table.
+    let mut options = SocketOptions::new();
+    options.set_for(SocketType::Rep, OptionName::RouterMandatory, 1)?;
+    options.set_for(SocketType::Pub, OptionName::XpubVerbose, 1)?;
+    options.set_for(SocketType::Router, OptionName::Conflate, 1)?;
+    options.set_for(SocketType::Stream, OptionName::HandshakeIvl, 1000)?;
+    assert!(options
+        .set_for(SocketType::XSub, OptionName::Subscribe, "a")
+        .is_err());
+    assert!(options
+        .set_for(SocketType::Dealer, OptionName::RouterMandatory, 1)
+        .is_err());
+    // The socket type is checked before the value.
+    assert!(matches!(
+        options.set_for(SocketType::Pair, OptionName::ReqRelaxed, -1),
+        Err(OptionError::NotForSocketType { .. })
+    ));
+    Ok(())
+}
+
+#[test]
+fn build_for_checks_the_socket_type() {
+    let pub_options = SocketOptions::new().subscribe("weather.");
+    assert_eq!(
+        pub_options.clone().build_for(SocketType::Pub).map(|_| ()),
+        Err(OptionError::NotForSocketType {
+            option: OptionName::Subscribe,
+            socket_type: SocketType::Pub,
+            accepted_by: "SUB, and XPUB or PUB with ZMQ_XPUB_MANUAL on",
+        })
+    );
+    assert!(pub_options.clone().build_for(SocketType::Sub).is_ok());
+    assert!(pub_options
+        .xpub_manual(true)
+        .build_for(SocketType::XPub)
+        .is_ok());
+
+    let router = SocketOptions::new()
+        .router_mandatory(true)
+        .connect_rid("peer")
+        .sndhwm(10)
+        .conflate(true);
+    assert!(router.clone().build_for(SocketType::Router).is_ok());
+    assert!(matches!(
+        router.clone().build_for(SocketType::Dealer),
+        Err(OptionError::NotForSocketType {
+            option: OptionName::ConnectRid,
+            socket_type: SocketType::Dealer,
+            ..
+        })
+    ));
+    // Default values of per-type options are fine anywhere (STREAM_NOTIFY is on by default).
+    assert!(SocketOptions::new().build_for(SocketType::Pair).is_ok());
+    assert!(SocketOptions::new()
+        .stream_notify(true)
+        .build_for(SocketType::Push)
+        .is_ok());
+    // A deferred error comes first.
+    assert!(matches!(
+        SocketOptions::new()
+            .subscribe("x")
+            .sndhwm(-1)
+            .build_for(SocketType::Pub),
+        Err(OptionError::OutOfRange {
+            option: OptionName::SndHwm,
+            ..
+        })
+    ));
+}

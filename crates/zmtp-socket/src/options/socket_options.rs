@@ -338,11 +338,22 @@ impl SocketOptions {
     /// binary data or an empty string plays libzmq's `(NULL, 0)`: it clears the accept filters
     /// and unsets the PLAIN credentials.
     ///
-    /// Where this is stricter or looser than libzmq, the option's doc says so: routing ids may
-    /// not start with a zero byte; `ZMQ_MAXMSGSIZE` and `ZMQ_VMCI_CONNECT_TIMEOUT` must be -1 or
-    /// more; `ZMQ_TCP_KEEPALIVE_CNT`/`_IDLE`/`_INTVL` must be -1 or more than 0 (as the table
-    /// says; libzmq also takes 0, which the OS then refuses); strings must be UTF-8;
-    /// `ZMQ_TCP_ACCEPT_FILTER` takes addresses, not host names.
+    /// Where this differs from libzmq:
+    /// - routing ids (`ZMQ_IDENTITY`, `ZMQ_CONNECT_RID`) may not start with a zero byte, and
+    ///   `ZMQ_CONNECT_RID` is at most 255 bytes, as the man pages ask (libzmq takes both);
+    /// - `ZMQ_MAXMSGSIZE` and `ZMQ_VMCI_CONNECT_TIMEOUT` must be -1 or more (libzmq takes any
+    ///   value; below -1 means the same as -1);
+    /// - `ZMQ_TCP_KEEPALIVE_CNT`/`_IDLE`/`_INTVL` must be -1 or more than 0, as the table says
+    ///   (libzmq also takes 0, which the OS then refuses);
+    /// - `ZMQ_HEARTBEAT_TTL` is 0 to 6553599 ms, libzmq 4.3's range (4.2.2 stopped at 655399;
+    ///   both took -99 to -1 as 0), and reads back as set (libzmq reads back whole
+    ///   deciseconds);
+    /// - strings must be UTF-8 and may hold no NUL but a trailing one;
+    /// - `ZMQ_TCP_ACCEPT_FILTER` takes addresses, not host names;
+    /// - an empty `ZMQ_PLAIN_USERNAME` or `ZMQ_PLAIN_PASSWORD` also forgets the old value;
+    /// - the CURVE and GSSAPI options are taken whatever this build supports (libzmq refuses
+    ///   them when built without libsodium or GSS-API); running the mechanism is the socket
+    ///   layer's business.
     pub fn set(
         &mut self,
         name: OptionName,
@@ -810,4 +821,55 @@ fn name_type(name: OptionName, value: &OptionValue) -> Result<NameType, OptionEr
         allowed: "0 (host-based), 1 (user name) or 2 (Kerberos principal)",
         got: raw.into(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_changes_and_hides_secrets() -> Result<(), OptionError> {
+        let options = SocketOptions::new()
+            .sndhwm(7)
+            .plain_username("admin")
+            .plain_password("hunter2")
+            .build()?;
+        let text = format!("{options:?}");
+        assert!(text.contains("ZMQ_SNDHWM: Int(7)"), "{text}");
+        assert!(text.contains("admin"), "{text}");
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(text.contains("<redacted>"), "{text}");
+        assert!(
+            !text.contains("ZMQ_RCVHWM"),
+            "defaults are left out: {text}"
+        );
+
+        let secret = zmtp_security::CurveSecretKey::from_bytes([0x42; 32]);
+        let options = SocketOptions::new()
+            .curve_secret_key(secret.clone())
+            .build()?;
+        let text = format!("{options:?}");
+        assert!(!text.contains(&*secret.to_z85()), "{text}");
+        assert!(text.contains(&secret.public_key().to_z85()), "{text}");
+        Ok(())
+    }
+
+    #[test]
+    fn options_move_between_threads() {
+        fn send_sync<T: Send + Sync + 'static>() {}
+        send_sync::<SocketOptions>();
+        send_sync::<OptionError>();
+    }
+
+    #[test]
+    fn set_by_id_and_unknown_ids() -> Result<(), OptionError> {
+        let mut options = SocketOptions::new();
+        options.set_by_id(23, 5)?;
+        assert_eq!(options.get_sndhwm(), 5);
+        assert_eq!(
+            options.set_by_id(13, 1),
+            Err(OptionError::Unknown("13".into()))
+        );
+        Ok(())
+    }
 }

@@ -70,7 +70,117 @@ pub(super) fn unless_minus_one(value: i32) -> Option<i32> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::{OptionValue, SocketOptions};
     use super::*;
+    use bytes::Bytes;
+    use zmtp_security::{CurveSecretKey, NameType};
+
+    #[test]
+    fn typed_accessors_map_to_libzmq_values() -> Result<(), OptionError> {
+        let mut o = SocketOptions::new();
+        let raw = |o: &SocketOptions, n: OptionName| o.get(n);
+
+        assert_eq!(o.get_linger(), Some(Duration::from_secs(30)));
+        o.set_linger(None)?;
+        assert_eq!(raw(&o, OptionName::Linger), OptionValue::Int(-1));
+        assert_eq!(o.get_linger(), None);
+        o.set_linger(Some(Duration::ZERO))?;
+        assert_eq!(o.get_linger(), Some(Duration::ZERO));
+
+        assert_eq!(o.get_sndtimeo(), None);
+        o.set_sndtimeo(Some(Duration::from_millis(250)))?;
+        assert_eq!(raw(&o, OptionName::SndTimeo), OptionValue::Int(250));
+
+        assert_eq!(o.get_handshake_ivl(), Some(Duration::from_secs(30)));
+        o.set_handshake_ivl(None)?;
+        assert_eq!(raw(&o, OptionName::HandshakeIvl), OptionValue::Int(0));
+        assert_eq!(o.get_handshake_ivl(), None);
+
+        assert_eq!(o.get_heartbeat_timeout(), None);
+        o.set_heartbeat_timeout(Some(Duration::from_millis(1500)))?;
+        assert_eq!(o.get_heartbeat_timeout(), Some(Duration::from_millis(1500)));
+
+        assert_eq!(o.get_reconnect_ivl(), Some(Duration::from_millis(100)));
+        o.set_reconnect_ivl(None)?;
+        assert_eq!(raw(&o, OptionName::ReconnectIvl), OptionValue::Int(-1));
+        assert_eq!(o.get_reconnect_ivl_max(), None);
+
+        assert_eq!(o.get_maxmsgsize(), None);
+        o.set_maxmsgsize(Some(1024))?;
+        assert_eq!(raw(&o, OptionName::MaxMsgSize), OptionValue::Int64(1024));
+        assert!(matches!(
+            o.set_maxmsgsize(Some(u64::MAX)),
+            Err(OptionError::OutOfRange {
+                option: OptionName::MaxMsgSize,
+                ..
+            })
+        ));
+        assert_eq!(o.get_maxmsgsize(), Some(1024));
+
+        assert_eq!(o.get_tcp_keepalive(), None);
+        o.set_tcp_keepalive(Some(false))?;
+        assert_eq!(raw(&o, OptionName::TcpKeepalive), OptionValue::Int(0));
+        assert_eq!(o.get_tcp_keepalive(), Some(false));
+        assert!(o.set_tcp_keepalive_cnt(Some(0)).is_err());
+        o.set_tcp_keepalive_idle(Some(30))?;
+        assert_eq!(o.get_tcp_keepalive_idle(), Some(30));
+        assert_eq!(o.get_tcp_keepalive_intvl(), None);
+
+        assert_eq!((o.get_sndbuf(), o.get_use_fd()), (None, None));
+        o.set_use_fd(Some(3))?;
+        assert!(o.set_use_fd(Some(-2)).is_err());
+        assert_eq!(o.get_use_fd(), Some(3));
+
+        assert!(o.get_ipv4only() && !o.get_ipv6());
+        o.set_ipv6(true)?;
+        assert!(!o.get_ipv4only());
+        assert_eq!(raw(&o, OptionName::Ipv4Only), OptionValue::Int(0));
+        o.set_ipv4only(true)?;
+        assert!(!o.get_ipv6());
+
+        assert_eq!(o.get_recovery_ivl(), Duration::from_secs(10));
+        assert_eq!(o.get_vmci_connect_timeout(), None);
+
+        o.set_xpub_verboser(true)?;
+        assert!(o.get_xpub_verbose() && o.get_xpub_verboser());
+        o.set_xpub_verbose(true)?;
+        assert!(o.get_xpub_verbose() && !o.get_xpub_verboser());
+
+        assert_eq!(o.get_connect_rid(), None);
+        o.set_connect_rid("peer")?;
+        assert_eq!(o.get_connect_rid(), Some(&Bytes::from_static(b"peer")));
+        assert_eq!(o.take_connect_rid(), Some(Bytes::from_static(b"peer")));
+        assert_eq!(o.take_connect_rid(), None);
+
+        assert_eq!(o.get_identity(), None);
+        o.set_identity(Bytes::from_static(b"me"))?;
+        assert_eq!(o.get_identity(), Some(&Bytes::from_static(b"me")));
+
+        let secret = CurveSecretKey::from_bytes([5; 32]);
+        o.set_curve_secret_key(secret.clone())?;
+        assert_eq!(
+            raw(&o, OptionName::CurveSecretKey),
+            OptionValue::Bytes(Bytes::copy_from_slice(&[5; 32]))
+        );
+        assert_eq!(
+            o.get_curve_secret_key().map(|k| k.public_key()),
+            Some(secret.public_key())
+        );
+        o.set_curve_server(true)?;
+        assert!(o.get_curve_server() && !o.get_plain_server() && !o.get_gssapi_server());
+        o.set_curve_server_key(secret.public_key())?;
+        assert!(!o.get_curve_server());
+
+        o.set_gssapi_service_principal_nametype(NameType::UserName)?;
+        assert_eq!(
+            raw(&o, OptionName::GssapiServicePrincipalNametype),
+            OptionValue::Int(1)
+        );
+        assert_eq!(o.get_zap_domain(), None);
+        o.set_zap_domain("global")?;
+        assert_eq!(o.get_zap_domain(), Some("global"));
+        Ok(())
+    }
 
     #[test]
     fn durations_round_up_to_milliseconds() {

@@ -100,3 +100,26 @@ async fn bad_endpoints_are_named() {
     ));
     push.unbind(&taken).expect("unbind what was bound");
 }
+
+#[tokio::test]
+async fn large_messages_take_the_zero_copy_path() {
+    let mut push = Push::new();
+    let mut pull = Pull::new();
+    let ep = pull.bind("tcp://127.0.0.1:*").await.expect("bind");
+    push.connect(&ep).await.expect("connect");
+    let body = bytes::Bytes::from(vec![0xAB; 70_000]);
+    let sender = tokio::spawn(async move {
+        for _ in 0..200 {
+            push.send(body.clone()).await.expect("send");
+        }
+        push
+    });
+    for i in 0..200 {
+        let msg = tokio::time::timeout(LIMIT, pull.recv())
+            .await
+            .unwrap_or_else(|_| panic!("message {i} within the limit"))
+            .expect("message");
+        assert_eq!(msg.byte_len(), 70_000);
+    }
+    drop(sender.await.expect("sender"));
+}

@@ -25,6 +25,15 @@ fi
 
 cd "$here/fuzz"
 targets=${FUZZ_TARGETS:-$(cargo "+$toolchain" fuzz list)}
+# The GSSAPI server target needs the throwaway Kerberos realm (its keytab) while it runs.
+case " $targets " in
+  *gssapi*)
+    export ZMTP_KDC_DIR
+    ZMTP_KDC_DIR=$(mktemp -d /tmp/zmtp-fuzz-kdc.XXXXXX)
+    trap 'bash "$here/scripts/kdc.sh" stop' EXIT
+    eval "$(bash "$here/scripts/kdc.sh" start)"
+    ;;
+esac
 extra=()
 [ "$jobs" -gt 0 ] && extra+=("-fork=$jobs")
 for t in $targets; do
@@ -33,7 +42,9 @@ for t in $targets; do
   # Saved crash inputs seed the corpus too, so a regression is found again at once.
   seeds=()
   [ -d "regressions/$t" ] && seeds+=("regressions/$t")
-  cargo "+$toolchain" fuzz run "$t" "corpus/$t" ${seeds[@]+"${seeds[@]}"} -- \
+  features=()
+  case "$t" in *gssapi*) features=(--features gssapi) ;; esac
+  cargo "+$toolchain" fuzz run ${features[@]+"${features[@]}"} "$t" "corpus/$t" ${seeds[@]+"${seeds[@]}"} -- \
     -max_total_time="$seconds" -rss_limit_mb="$rss" -dict=zmtp.dict -print_final_stats=1 ${extra[@]+"${extra[@]}"}
 done
 echo "fuzz: all targets ran ${seconds}s without a crash"

@@ -14,6 +14,8 @@ pub mod mechanisms;
 pub use commands::command_parse;
 pub use connection::{connection, Side};
 pub use frames::frame_decoder;
+#[cfg(feature = "gssapi")]
+pub use mechanisms::gssapi_server;
 pub use mechanisms::{curve_server, plain_server, z85_decode};
 
 /// Chunk sizes drawn from one seed byte, for splitting an input into reads: a small

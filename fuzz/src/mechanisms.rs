@@ -199,6 +199,47 @@ pub fn curve_server(data: &[u8]) {
     assert!(sw.closed, "EOF closes the connection");
 }
 
+/// A GSSAPI server (acceptor credentials from the keytab of `scripts/kdc.sh`) against fuzzed
+/// client bytes. Input: `[flags, verdict, chunk seed, bytes...]`; `flags` bit 0: plaintext,
+/// bit 1: the server consults ZAP. Tokens a fuzzer makes are not valid Kerberos, so this
+/// exercises the framing, the token plumbing into GSS-API, and every refusal path.
+#[cfg(feature = "gssapi")]
+pub fn gssapi_server(data: &[u8]) {
+    use zmtp_security::gssapi::{GssapiOptions, GssapiServer};
+    let [flags, verdict, seed, rest @ ..] = data else {
+        return;
+    };
+    let options = GssapiOptions::server().with_plaintext(flags & 1 == 1);
+    let mechanism = if flags & 2 == 0 {
+        GssapiServer::new(options)
+    } else {
+        GssapiServer::with_zap(options)
+    };
+    let Ok(mechanism) = mechanism else {
+        return;
+    };
+    let mut t = Instant::now();
+    let mut server = Connection::new(Config::new(SocketType::Router), Box::new(mechanism), t);
+    let mut watch = Watch::default();
+    let mut answer = || verdict_for(*verdict);
+    server.feed(t, GreetingWriter::new(MechanismName::GSSAPI, 0).as_bytes());
+    let mut sizes = ChunkSizes::new(*seed);
+    let mut input = rest;
+    while !input.is_empty() {
+        let n = sizes.next_size().min(input.len());
+        server.feed(t, &input[..n]);
+        input = &input[n..];
+        watch.drain(&mut server, t, &mut answer);
+        let _ = take(&mut server);
+        t += Duration::from_millis(700);
+        server.handle_timeout(t);
+        watch.drain(&mut server, t, &mut answer);
+    }
+    server.handle_eof();
+    watch.drain(&mut server, t, &mut answer);
+    assert!(watch.closed, "EOF closes the connection");
+}
+
 /// Z85 decoding of arbitrary text: errors are fine; anything decoded re-encodes to the input.
 pub fn z85_decode(data: &[u8]) {
     if let Ok(bytes) = zmtp_security::z85::decode(data) {

@@ -30,6 +30,9 @@ pub enum Error {
     /// The socket was closed (`ETERM` / `ENOTSOCK`).
     #[error("the socket is closed (ETERM)")]
     Closed,
+    /// An option value libzmq would refuse (`EINVAL`); the error names the option.
+    #[error(transparent)]
+    Option(#[from] crate::options::OptionError),
     /// The endpoint does not parse or names a transport that is not supported.
     #[error(transparent)]
     Endpoint(#[from] EndpointError),

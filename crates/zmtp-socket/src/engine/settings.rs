@@ -4,65 +4,26 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use zmtp_codec::{Config, Mechanism};
+use zmtp_codec::{Config, Mechanism, SocketType};
 use zmtp_security::zap::ZapHandler;
-use zmtp_security::{
-    CurveClient, CurveKeyPair, CurvePublicKey, CurveServer, Null, PlainClient, PlainCredentials,
-    PlainServer,
-};
+use zmtp_security::{CurveClient, CurveServer, Null, PlainClient, PlainServer};
 
-/// The security mechanism a connection runs, and its side.
-// The PLAIN and CURVE choices are made from the socket options (ZMQ_PLAIN_*, ZMQ_CURVE_*), which
-// the options module wires in next; until then only NULL is constructed.
-#[allow(dead_code)]
-#[derive(Debug, Clone)]
-pub(crate) enum MechanismChoice {
-    /// NULL; asks ZAP when the socket has a ZAP domain and a handler exists.
-    Null,
-    /// PLAIN client (`ZMQ_PLAIN_USERNAME` / `ZMQ_PLAIN_PASSWORD`).
-    PlainClient(PlainCredentials),
-    /// PLAIN server (`ZMQ_PLAIN_SERVER`).
-    PlainServer,
-    /// CURVE client (`ZMQ_CURVE_SERVERKEY` and the client's key pair).
-    CurveClient {
-        keys: CurveKeyPair,
-        server: CurvePublicKey,
-    },
-    /// CURVE server (`ZMQ_CURVE_SERVER` and the server's key pair).
-    CurveServer(CurveKeyPair),
-}
-
-impl MechanismChoice {
-    /// A fresh mechanism for one connection. `zap` says whether a ZAP handler is there to ask.
-    pub(crate) fn build(&self, zap: bool, has_domain: bool) -> Box<dyn Mechanism> {
-        match self {
-            MechanismChoice::Null if zap && has_domain => Box::new(Null::with_zap()),
-            MechanismChoice::Null => Box::new(Null::new()),
-            MechanismChoice::PlainClient(creds) => Box::new(PlainClient::new(creds.clone())),
-            MechanismChoice::PlainServer => Box::new(PlainServer::new()),
-            MechanismChoice::CurveClient { keys, server } => {
-                Box::new(CurveClient::new(keys.clone(), *server))
-            }
-            MechanismChoice::CurveServer(keys) => {
-                Box::new(CurveServer::new(keys.clone()).with_zap(zap))
-            }
-        }
-    }
-}
+use crate::options::{OptionError, OptionName, Security, SocketOptions};
 
 /// A snapshot of the options a connection runs with.
 #[derive(Clone)]
 pub(crate) struct ConnectionSettings {
     /// Codec settings: socket type, routing id, size limit, handshake and heartbeat timers.
     pub(crate) config: Config,
-    pub(crate) mechanism: MechanismChoice,
+    pub(crate) security: Security,
     pub(crate) zap_handler: Option<Arc<dyn ZapHandler>>,
     /// `ZMQ_SNDHWM` and `ZMQ_RCVHWM` in messages (0: unbounded).
     pub(crate) sndhwm: usize,
     pub(crate) rcvhwm: usize,
     /// `ZMQ_IMMEDIATE`.
     pub(crate) immediate: bool,
-    /// `ZMQ_RECONNECT_IVL` (`None`: never reconnect, libzmq's -1) and `ZMQ_RECONNECT_IVL_MAX`.
+    /// `ZMQ_RECONNECT_IVL` (`None`: never reconnect, libzmq's -1) and `ZMQ_RECONNECT_IVL_MAX`
+    /// (zero: no backoff growth).
     pub(crate) reconnect_ivl: Option<Duration>,
     pub(crate) reconnect_ivl_max: Duration,
     /// `ZMQ_CONNECT_TIMEOUT` (`None`: the OS's).
@@ -73,7 +34,7 @@ impl std::fmt::Debug for ConnectionSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ConnectionSettings")
             .field("config", &self.config)
-            .field("mechanism", &self.mechanism)
+            .field("security", &self.security)
             .field("zap_handler", &self.zap_handler.is_some())
             .field("sndhwm", &self.sndhwm)
             .field("rcvhwm", &self.rcvhwm)
@@ -86,26 +47,50 @@ impl std::fmt::Debug for ConnectionSettings {
 }
 
 impl ConnectionSettings {
-    /// libzmq's defaults for a socket of `config`'s type, with NULL security.
-    pub(crate) fn new(config: Config) -> ConnectionSettings {
-        ConnectionSettings {
-            config,
-            mechanism: MechanismChoice::Null,
-            zap_handler: None,
-            sndhwm: 1000,
-            rcvhwm: 1000,
-            immediate: false,
-            reconnect_ivl: Some(Duration::from_millis(100)),
-            reconnect_ivl_max: Duration::ZERO,
-            connect_timeout: None,
+    /// The settings new connections of a `socket_type` socket take from `options`.
+    pub(crate) fn from_options(
+        options: &SocketOptions,
+        socket_type: SocketType,
+        zap_handler: Option<Arc<dyn ZapHandler>>,
+    ) -> Result<ConnectionSettings, OptionError> {
+        let security = options.security()?;
+        if matches!(security, Security::Gssapi(_)) {
+            return Err(OptionError::Invalid {
+                option: OptionName::GssapiServer,
+                reason: "GSSAPI sockets are not available yet (the mechanism is, in zmtp-security)"
+                    .into(),
+            });
         }
+        let hwm = |v: i32| usize::try_from(v).unwrap_or(0);
+        Ok(ConnectionSettings {
+            config: options.connection_config(socket_type),
+            security,
+            zap_handler,
+            sndhwm: hwm(options.get_sndhwm()),
+            rcvhwm: hwm(options.get_rcvhwm()),
+            immediate: options.get_immediate(),
+            reconnect_ivl: options.get_reconnect_ivl(),
+            reconnect_ivl_max: options.get_reconnect_ivl_max().unwrap_or_default(),
+            connect_timeout: options.get_connect_timeout(),
+        })
     }
 
-    /// The mechanism for one new connection.
+    /// A fresh mechanism for one connection. ZAP is asked when a handler exists (NULL: only
+    /// with a ZAP domain too), as libzmq decides.
     pub(crate) fn mechanism(&self) -> Box<dyn Mechanism> {
-        self.mechanism.build(
-            self.zap_handler.is_some(),
-            !self.config.zap_domain.is_empty(),
-        )
+        let zap = self.zap_handler.is_some();
+        match &self.security {
+            Security::Null if zap && !self.config.zap_domain.is_empty() => {
+                Box::new(Null::with_zap())
+            }
+            Security::PlainClient(creds) => Box::new(PlainClient::new(creds.clone())),
+            Security::PlainServer => Box::new(PlainServer::new()),
+            Security::CurveClient { keys, server } => {
+                Box::new(CurveClient::new(keys.clone(), *server))
+            }
+            Security::CurveServer(keys) => Box::new(CurveServer::new(keys.clone()).with_zap(zap)),
+            // Refused in `from_options`; NULL is the only other choice.
+            Security::Null | Security::Gssapi(_) => Box::new(Null::new()),
+        }
     }
 }

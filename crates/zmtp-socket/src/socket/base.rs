@@ -1,15 +1,17 @@
 //! What every socket has: its core, the settings new connections take, and its endpoints.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use tokio::task::JoinHandle;
-use zmtp_codec::{Config, SocketType};
+use zmtp_codec::SocketType;
+use zmtp_security::zap::ZapHandler;
 
 use crate::core::{Core, PipeId};
 use crate::endpoint::{Endpoint, TcpEndpoint, TcpHost};
 use crate::engine::ConnectionSettings;
 use crate::error::{Error, Result};
+use crate::options::{OptionName, OptionValue, SocketOptions};
 use crate::transport::tcp;
 
 #[derive(Debug)]
@@ -19,29 +21,72 @@ enum Attachment {
 }
 
 /// The part of a socket common to every type.
-#[derive(Debug)]
 pub(crate) struct SocketBase {
     pub(crate) core: Arc<Core>,
-    pub(crate) settings: ConnectionSettings,
-    /// `ZMQ_LINGER` (`None`: wait for ever).
-    pub(crate) linger: Option<Duration>,
+    socket_type: SocketType,
+    options: SocketOptions,
+    zap_handler: Option<Arc<dyn ZapHandler>>,
     endpoints: Vec<(String, Attachment)>,
+}
+
+impl std::fmt::Debug for SocketBase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SocketBase")
+            .field("socket_type", &self.socket_type)
+            .field("options", &self.options)
+            .field("zap_handler", &self.zap_handler.is_some())
+            .field("endpoints", &self.endpoints)
+            .finish_non_exhaustive()
+    }
 }
 
 impl SocketBase {
     pub(crate) fn new(socket_type: SocketType) -> SocketBase {
         SocketBase {
             core: Core::new(),
-            settings: ConnectionSettings::new(Config::new(socket_type)),
-            linger: Some(Duration::from_secs(30)),
+            socket_type,
+            options: SocketOptions::new(),
+            zap_handler: None,
             endpoints: Vec::new(),
         }
+    }
+
+    /// A socket with `options`, checked as libzmq would check them for this socket type.
+    pub(crate) fn with_options(socket_type: SocketType, options: SocketOptions) -> Result<Self> {
+        let mut base = SocketBase::new(socket_type);
+        base.options = options.build_for(socket_type)?;
+        Ok(base)
+    }
+
+    pub(crate) fn options(&self) -> &SocketOptions {
+        &self.options
+    }
+
+    /// Sets an option on the live socket (`zmq_setsockopt`): it applies to connections made
+    /// from now on, or at once for the options libzmq applies at once.
+    pub(crate) fn set_option(&mut self, name: OptionName, value: OptionValue) -> Result<()> {
+        self.options.set_for(self.socket_type, name, value)?;
+        Ok(())
+    }
+
+    pub(crate) fn set_zap_handler(&mut self, handler: Arc<dyn ZapHandler>) {
+        self.zap_handler = Some(handler);
+    }
+
+    /// What connections made now run with.
+    fn settings(&self) -> Result<Arc<ConnectionSettings>> {
+        Ok(Arc::new(ConnectionSettings::from_options(
+            &self.options,
+            self.socket_type,
+            self.zap_handler.clone(),
+        )?))
     }
 
     /// Binds, and returns the endpoint actually bound (the port the OS chose for `*` or `0`),
     /// as libzmq's `ZMQ_LAST_ENDPOINT` gives it.
     pub(crate) async fn bind(&mut self, endpoint: &str) -> Result<String> {
         let parsed: Endpoint = endpoint.parse()?;
+        let settings = self.settings()?;
         match parsed {
             Endpoint::Tcp(tcp_ep) => {
                 let listener = tcp::bind(&tcp_ep)
@@ -55,11 +100,7 @@ impl SocketBase {
                     port: local.port(),
                 })
                 .to_string();
-                let task = tcp::spawn_listener(
-                    self.core.clone(),
-                    Arc::new(self.settings.clone()),
-                    listener,
-                );
+                let task = tcp::spawn_listener(self.core.clone(), settings, listener);
                 self.endpoints
                     .push((bound.clone(), Attachment::Listener(task)));
                 Ok(bound)
@@ -86,14 +127,11 @@ impl SocketBase {
                         ),
                     }));
                 }
-                let s = &self.settings;
-                let pipe = self.core.add_pipe(s.sndhwm, s.rcvhwm, !s.immediate);
-                let task = tcp::spawn_connecter(
-                    self.core.clone(),
-                    Arc::new(self.settings.clone()),
-                    tcp_ep,
-                    pipe,
-                );
+                let settings = self.settings()?;
+                let pipe =
+                    self.core
+                        .add_pipe(settings.sndhwm, settings.rcvhwm, !settings.immediate);
+                let task = tcp::spawn_connecter(self.core.clone(), settings, tcp_ep, pipe);
                 self.endpoints
                     .push((endpoint.to_owned(), Attachment::Connecter(task, pipe)));
                 Ok(())
@@ -151,7 +189,10 @@ impl Drop for SocketBase {
                 task.abort();
             }
         }
-        self.core
-            .close(self.linger.map(|linger| Instant::now() + linger));
+        self.core.close(
+            self.options
+                .get_linger()
+                .map(|linger| Instant::now() + linger),
+        );
     }
 }

@@ -7,3 +7,78 @@ mod push;
 
 pub use pull::Pull;
 pub use push::Push;
+
+/// The methods every typed socket has: construction with options, option access, ZAP handler,
+/// bind / connect / unbind / disconnect.
+macro_rules! common_socket_methods {
+    ($ty:ident, $socket_type:expr, $zmq:literal) => {
+        impl Default for $ty {
+            fn default() -> Self {
+                $ty::new()
+            }
+        }
+
+        impl $ty {
+            #[doc = concat!("A ", $zmq, " socket with libzmq's default options.")]
+            pub fn new() -> $ty {
+                $ty {
+                    base: $crate::socket::base::SocketBase::new($socket_type),
+                }
+            }
+
+            #[doc = concat!("A ", $zmq, " socket with `options`, refused (naming the option) ")]
+            /// where libzmq would refuse one of them for this socket type.
+            pub fn with_options(options: $crate::options::SocketOptions) -> $crate::Result<$ty> {
+                Ok($ty {
+                    base: $crate::socket::base::SocketBase::with_options($socket_type, options)?,
+                })
+            }
+
+            /// The socket's options (`zmq_getsockopt`).
+            pub fn options(&self) -> &$crate::options::SocketOptions {
+                self.base.options()
+            }
+
+            /// Sets an option on the live socket (`zmq_setsockopt`). Most options apply to
+            /// connections made afterwards, as in libzmq ([`OptionName::effect`] says which).
+            ///
+            /// [`OptionName::effect`]: crate::options::OptionName::effect
+            pub fn set_option(
+                &mut self,
+                name: $crate::options::OptionName,
+                value: impl Into<$crate::options::OptionValue>,
+            ) -> $crate::Result<()> {
+                self.base.set_option(name, value.into())
+            }
+
+            /// Installs the authentication handler that server-side handshakes of connections
+            /// made from now on consult (libzmq's handler at `inproc://zeromq.zap.01`).
+            pub fn set_zap_handler(&mut self, handler: impl zmtp_security::zap::ZapHandler) {
+                self.base.set_zap_handler(std::sync::Arc::new(handler));
+            }
+
+            /// Binds to an endpoint (`tcp://127.0.0.1:*`); returns the endpoint actually bound
+            /// (`ZMQ_LAST_ENDPOINT`: the port the OS chose for `*` or `0`).
+            pub async fn bind(&mut self, endpoint: &str) -> $crate::Result<String> {
+                self.base.bind(endpoint).await
+            }
+
+            /// Connects to an endpoint. The connection is made, and remade after a loss, in the
+            /// background (`ZMQ_RECONNECT_IVL`).
+            pub async fn connect(&mut self, endpoint: &str) -> $crate::Result<()> {
+                self.base.connect(endpoint).await
+            }
+
+            /// Stops listening on a bound endpoint (connections already made stay).
+            pub fn unbind(&mut self, endpoint: &str) -> $crate::Result<()> {
+                self.base.unbind(endpoint)
+            }
+
+            /// Drops a connected endpoint, with what is queued for it.
+            pub fn disconnect(&mut self, endpoint: &str) -> $crate::Result<()> {
+                self.base.disconnect(endpoint)
+            }
+        }
+    };
+}
+pub(crate) use common_socket_methods;

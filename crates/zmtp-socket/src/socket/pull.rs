@@ -17,40 +17,9 @@ pub struct Pull {
     base: SocketBase,
 }
 
-impl Default for Pull {
-    fn default() -> Self {
-        Pull::new()
-    }
-}
+super::common_socket_methods!(Pull, SocketType::Pull, "PULL");
 
 impl Pull {
-    /// A PULL socket with libzmq's default options.
-    pub fn new() -> Pull {
-        Pull {
-            base: SocketBase::new(SocketType::Pull),
-        }
-    }
-
-    /// Binds to an endpoint (`tcp://127.0.0.1:*`); returns the endpoint actually bound.
-    pub async fn bind(&mut self, endpoint: &str) -> Result<String> {
-        self.base.bind(endpoint).await
-    }
-
-    /// Connects to an endpoint; the connection is made (and remade) in the background.
-    pub async fn connect(&mut self, endpoint: &str) -> Result<()> {
-        self.base.connect(endpoint).await
-    }
-
-    /// Stops listening on a bound endpoint.
-    pub fn unbind(&mut self, endpoint: &str) -> Result<()> {
-        self.base.unbind(endpoint)
-    }
-
-    /// Drops a connected endpoint.
-    pub fn disconnect(&mut self, endpoint: &str) -> Result<()> {
-        self.base.disconnect(endpoint)
-    }
-
     /// The next message from any peer, waiting for one.
     pub async fn recv(&mut self) -> Result<Message> {
         poll_fn(|cx| self.base.core.poll_recv_fq(Some(cx)))

@@ -1,0 +1,110 @@
+//! PUSH/PULL over tcp with PLAIN and CURVE, options set the libzmq way, a Rust ZAP handler.
+
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use zmtp_codec::{ZapReply, ZapRequest};
+use zmtp_security::CurveKeyPair;
+use zmtp_socket::{Message, OptionName, Pull, Push, SocketOptions};
+
+const LIMIT: Duration = Duration::from_secs(30);
+
+async fn recv(pull: &mut Pull) -> Message {
+    tokio::time::timeout(LIMIT, pull.recv())
+        .await
+        .expect("a message within the limit")
+        .expect("message")
+}
+
+#[tokio::test]
+async fn plain_with_a_rust_zap_handler() {
+    let (seen_tx, mut seen_rx) = mpsc::unbounded_channel::<ZapRequest>();
+    let mut pull = Pull::with_options(SocketOptions::new().plain_server(true)).expect("options");
+    pull.set_zap_handler(move |req: ZapRequest| {
+        let seen = seen_tx.clone();
+        async move {
+            let ok = req.credentials == [&b"admin"[..], &b"secret"[..]];
+            let _ = seen.send(req);
+            if ok {
+                ZapReply::accept("admin")
+            } else {
+                ZapReply::refuse("bad password")
+            }
+        }
+    });
+    let ep = pull.bind("tcp://127.0.0.1:*").await.expect("bind");
+
+    // A client with the wrong password: the handler refuses it.
+    let mut bad = Push::with_options(
+        SocketOptions::new()
+            .plain_username("admin")
+            .plain_password("guess"),
+    )
+    .expect("options");
+    bad.connect(&ep).await.expect("connect");
+    bad.send("must not arrive").await.expect("queued");
+    let req = tokio::time::timeout(LIMIT, seen_rx.recv())
+        .await
+        .expect("the handler is asked")
+        .expect("request");
+    assert_eq!(req.credentials[1], &b"guess"[..]);
+
+    // A client with the right one gets through; the refused one's message never does.
+    let mut good = Push::new();
+    good.set_option(OptionName::PlainUsername, "admin")
+        .expect("username");
+    good.set_option(OptionName::PlainPassword, "secret")
+        .expect("password");
+    good.connect(&ep).await.expect("connect");
+    good.send(Message::from(["hello", "plain"]))
+        .await
+        .expect("send");
+    assert_eq!(recv(&mut pull).await, Message::from(["hello", "plain"]));
+    assert!(pull.try_recv().is_err(), "nothing from the refused client");
+}
+
+#[tokio::test]
+async fn curve_between_our_sockets() {
+    let server = CurveKeyPair::generate();
+    let client = CurveKeyPair::generate();
+    let mut pull = Pull::with_options(
+        SocketOptions::new()
+            .curve_server(true)
+            .curve_secret_key(server.secret().clone()),
+    )
+    .expect("server options");
+    let ep = pull.bind("tcp://127.0.0.1:*").await.expect("bind");
+    let mut push = Push::with_options(
+        SocketOptions::new()
+            .curve_server_key(*server.public())
+            .curve_public_key(*client.public())
+            .curve_secret_key(client.secret().clone()),
+    )
+    .expect("client options");
+    push.connect(&ep).await.expect("connect");
+    for i in 0..100u32 {
+        push.send(Message::from([i.to_be_bytes().to_vec(), vec![1; 9000]]))
+            .await
+            .expect("send");
+    }
+    for i in 0..100u32 {
+        let msg = recv(&mut pull).await;
+        assert_eq!(&msg.frames()[0][..], &i.to_be_bytes());
+        assert_eq!(msg.frames()[1].len(), 9000);
+    }
+}
+
+#[tokio::test]
+async fn invalid_options_are_refused_naming_the_option() {
+    let err = Push::with_options(SocketOptions::new().sndhwm(-1)).expect_err("negative HWM");
+    assert!(err.to_string().contains("ZMQ_SNDHWM"), "{err}");
+    let mut push = Push::new();
+    let err = push
+        .set_option(OptionName::Linger, -2)
+        .expect_err("linger below -1");
+    assert!(err.to_string().contains("ZMQ_LINGER"), "{err}");
+    let err = push
+        .set_option(OptionName::Subscribe, "x")
+        .expect_err("SUBSCRIBE is for SUB");
+    assert!(err.to_string().contains("ZMQ_SUBSCRIBE"), "{err}");
+}

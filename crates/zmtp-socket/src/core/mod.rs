@@ -37,6 +37,8 @@ pub(crate) struct State {
     ready: VecDeque<usize>,
     recv_waker: Option<Waker>,
     send_waker: Option<Waker>,
+    /// At most one peer at a time (PAIR).
+    exclusive: bool,
     /// The application closed the socket: connections flush until `linger_until`, then stop.
     pub(crate) closed: bool,
     /// When lingering connections give up (`None`: wait for ever, libzmq's `ZMQ_LINGER` -1).
@@ -74,9 +76,12 @@ pub(crate) enum Outbound {
 }
 
 impl Core {
-    pub(crate) fn new() -> Arc<Core> {
+    pub(crate) fn new(exclusive: bool) -> Arc<Core> {
         Arc::new(Core {
-            state: Mutex::new(State::default()),
+            state: Mutex::new(State {
+                exclusive,
+                ..State::default()
+            }),
         })
     }
 
@@ -109,13 +114,20 @@ impl Core {
     }
 
     /// Marks the pipe as served by a live, handshaken connection: it joins load balancing.
-    pub(crate) fn attach(&self, id: PipeId) {
+    /// Returns `false` when the socket takes one peer at a time (PAIR) and has one already.
+    pub(crate) fn attach(&self, id: PipeId) -> bool {
         let mut wake = Wake::default();
         {
             let mut st = self.state.lock();
-            let Some(pipe) = st.pipe_mut(id) else { return };
+            let busy = st.exclusive && st.pipes.iter().any(|(key, p)| key != id.key && p.attached);
+            let Some(pipe) = st.pipe_mut(id) else {
+                return false;
+            };
+            if busy {
+                return false;
+            }
             if pipe.attached {
-                return;
+                return true;
             }
             pipe.attached = true;
             if !pipe.in_lb {
@@ -126,6 +138,7 @@ impl Core {
             wake.push(st.send_waker.take());
         }
         wake.run();
+        true
     }
 
     /// The connection serving the pipe is gone. With `keep`, the pipe stays for the next
@@ -381,5 +394,122 @@ impl State {
             }
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::task::{Context, Poll, Waker};
+
+    fn cx() -> Context<'static> {
+        Context::from_waker(Waker::noop())
+    }
+
+    #[test]
+    fn an_exclusive_socket_attaches_one_pipe_at_a_time() {
+        let core = Core::new(true);
+        let first = core.add_pipe(10, 10, false);
+        let second = core.add_pipe(10, 10, false);
+        assert!(core.attach(first));
+        assert!(!core.attach(second), "PAIR keeps its peer");
+        core.detach(first, false);
+        assert!(core.attach(second), "a new peer once the first is gone");
+    }
+
+    #[test]
+    fn load_balancing_skips_full_pipes_and_waits_when_all_are() {
+        let core = Core::new(false);
+        let a = core.add_pipe(1, 10, false);
+        let b = core.add_pipe(1, 10, false);
+        assert!(core.attach(a) && core.attach(b));
+        let mut cx = cx();
+        let sent: Vec<PipeId> = (0..2)
+            .map(
+                |i| match core.poll_send_lb(Some(&mut cx), &mut Some(Message::from(vec![i]))) {
+                    Poll::Ready(Ok(id)) => id,
+                    other => panic!("room expected: {other:?}"),
+                },
+            )
+            .collect();
+        assert_eq!(sent, vec![a, b], "round robin");
+        assert!(core
+            .poll_send_lb(Some(&mut cx), &mut Some(Message::from("x")))
+            .is_pending());
+        let mut taken = VecDeque::new();
+        assert_eq!(
+            core.take_outbound(b, &mut cx, 10, &mut taken),
+            Outbound::Taken
+        );
+        assert_eq!(taken.len(), 1);
+        assert!(matches!(
+            core.poll_send_lb(Some(&mut cx), &mut Some(Message::from("y"))),
+            Poll::Ready(Ok(id)) if id == b
+        ));
+    }
+
+    #[test]
+    fn fair_queueing_alternates_between_pipes() {
+        let core = Core::new(false);
+        let a = core.add_pipe(10, 10, false);
+        let b = core.add_pipe(10, 10, false);
+        let mut cx = cx();
+        let mut from_a: VecDeque<Message> = ["a1", "a2"].into_iter().map(Message::from).collect();
+        let mut from_b: VecDeque<Message> = ["b1", "b2"].into_iter().map(Message::from).collect();
+        assert!(core.deliver_inbound(a, &mut cx, &mut from_a));
+        assert!(core.deliver_inbound(b, &mut cx, &mut from_b));
+        let order: Vec<Message> = (0..4)
+            .map(|_| match core.poll_recv_fq(Some(&mut cx)) {
+                Poll::Ready(Ok((_, m))) => m,
+                other => panic!("a message expected: {other:?}"),
+            })
+            .collect();
+        let expected: Vec<Message> = ["a1", "b1", "a2", "b2"]
+            .into_iter()
+            .map(Message::from)
+            .collect();
+        assert_eq!(order, expected);
+        assert!(core.poll_recv_fq(Some(&mut cx)).is_pending());
+    }
+
+    #[test]
+    fn inbound_stops_at_the_high_water_mark() {
+        let core = Core::new(false);
+        let a = core.add_pipe(10, 2, false);
+        let mut cx = cx();
+        let mut batch: VecDeque<Message> = ["1", "2", "3"].into_iter().map(Message::from).collect();
+        assert!(
+            !core.deliver_inbound(a, &mut cx, &mut batch),
+            "only two fit"
+        );
+        assert_eq!(batch.len(), 1);
+        assert!(core.poll_recv_fq(Some(&mut cx)).is_ready());
+        assert!(core.deliver_inbound(a, &mut cx, &mut batch), "room again");
+    }
+
+    #[test]
+    fn a_closed_socket_refuses_and_connections_finish_once_drained() {
+        let core = Core::new(false);
+        let a = core.add_pipe(10, 10, false);
+        assert!(core.attach(a));
+        let mut cx = cx();
+        assert!(core
+            .poll_send_lb(Some(&mut cx), &mut Some(Message::from("last")))
+            .is_ready());
+        core.close(None);
+        assert!(matches!(
+            core.poll_send_lb(Some(&mut cx), &mut Some(Message::from("x"))),
+            Poll::Ready(Err(crate::Error::Closed))
+        ));
+        let mut taken = VecDeque::new();
+        assert_eq!(
+            core.take_outbound(a, &mut cx, 10, &mut taken),
+            Outbound::Taken,
+            "linger flushes"
+        );
+        assert_eq!(
+            core.take_outbound(a, &mut cx, 10, &mut taken),
+            Outbound::Finished
+        );
     }
 }

@@ -223,8 +223,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                             id
                         }
                     };
-                    self.core.attach(id);
-                    self.peer = Some(peer);
+                    if self.core.attach(id) {
+                        self.peer = Some(peer);
+                    } else {
+                        // A PAIR that has its peer already: this one goes.
+                        self.conn.close_locally();
+                    }
                 }
                 // Subscriptions reach PUB/XPUB sockets, which come with the pub/sub patterns.
                 Event::Subscribe(_) | Event::Cancel(_) => {}

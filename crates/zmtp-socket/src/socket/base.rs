@@ -43,7 +43,7 @@ impl std::fmt::Debug for SocketBase {
 impl SocketBase {
     pub(crate) fn new(socket_type: SocketType) -> SocketBase {
         SocketBase {
-            core: Core::new(),
+            core: Core::new(socket_type == SocketType::Pair),
             socket_type,
             options: SocketOptions::new(),
             zap_handler: None,

@@ -2,9 +2,14 @@
 //! socket per ZeroMQ socket type, exposing only what that type can do.
 
 pub(crate) mod base;
+mod dealer;
+pub(crate) mod io_methods;
+mod pair;
 mod pull;
 mod push;
 
+pub use dealer::Dealer;
+pub use pair::Pair;
 pub use pull::Pull;
 pub use push::Push;
 

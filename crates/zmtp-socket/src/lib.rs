@@ -17,5 +17,5 @@ mod transport;
 pub use endpoint::{Endpoint, EndpointError};
 pub use error::{Error, Result};
 pub use options::{OptionError, OptionName, OptionValue, SocketOptions};
-pub use socket::{Dealer, Pair, Pull, Push};
+pub use socket::{Dealer, Pair, Pull, Push, Rep, Req, Router};
 pub use zmtp_codec::{Message, SocketType};

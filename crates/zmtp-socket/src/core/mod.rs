@@ -6,18 +6,22 @@
 //! inbound ones) meet here. Connection tasks move messages in batches: one lock per read or write,
 //! not per message.
 
+pub(crate) mod envelope;
 pub(crate) mod pipe;
+pub(crate) mod routing;
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
+use bytes::Bytes;
 use parking_lot::Mutex;
 use slab::Slab;
 use zmtp_codec::Message;
 
 pub(crate) use pipe::{Pipe, PipeId};
+pub(crate) use routing::PeerAttach;
 
 /// A socket's shared core.
 #[derive(Debug)]
@@ -43,6 +47,10 @@ pub(crate) struct State {
     pub(crate) closed: bool,
     /// When lingering connections give up (`None`: wait for ever, libzmq's `ZMQ_LINGER` -1).
     pub(crate) linger_until: Option<Instant>,
+    /// ROUTER and REP: routing id to pipe key.
+    routing: HashMap<Bytes, usize>,
+    /// The next generated routing id's counter (libzmq starts it at a random value).
+    next_rid: u32,
 }
 
 /// Wakers to call once the lock is released.
@@ -80,6 +88,7 @@ impl Core {
         Arc::new(Core {
             state: Mutex::new(State {
                 exclusive,
+                next_rid: routing::random_u32(),
                 ..State::default()
             }),
         })
@@ -113,9 +122,17 @@ impl Core {
         id
     }
 
-    /// Marks the pipe as served by a live, handshaken connection: it joins load balancing.
-    /// Returns `false` when the socket takes one peer at a time (PAIR) and has one already.
+    /// Marks the pipe as served by a live connection, with nothing known of its peer (tests).
+    #[cfg(test)]
     pub(crate) fn attach(&self, id: PipeId) -> bool {
+        self.attach_peer(id, &PeerAttach::default())
+    }
+
+    /// Marks the pipe as served by a live, handshaken connection: it joins load balancing and,
+    /// on a ROUTER or REP, the routing table (see [`PeerAttach`]).
+    /// Returns `false` when the socket takes one peer at a time (PAIR) and has one already, or
+    /// the pipe is gone (a ROUTER_HANDOVER took its routing id): the connection should end.
+    pub(crate) fn attach_peer(&self, id: PipeId, peer: &PeerAttach) -> bool {
         let mut wake = Wake::default();
         {
             let mut st = self.state.lock();
@@ -123,16 +140,24 @@ impl Core {
             let Some(pipe) = st.pipe_mut(id) else {
                 return false;
             };
-            if busy {
+            if busy || pipe.terminated {
                 return false;
             }
             if pipe.attached {
                 return true;
             }
             pipe.attached = true;
+            if peer.probe && !pipe.probed {
+                pipe.probed = true;
+                pipe.outbound.push_front(Message::single(Bytes::new()));
+                wake.push(pipe.writer.take());
+            }
             if !pipe.in_lb {
                 pipe.in_lb = true;
                 st.lb.push(id.key);
+            }
+            if peer.routing {
+                st.identify(id.key, peer, &mut wake);
             }
             // A sender blocked for lack of peers may go now.
             wake.push(st.send_waker.take());
@@ -158,6 +183,9 @@ impl Core {
         if !(keep && pipe.queue_while_detached) {
             pipe.in_lb = false;
             st.lb.retain(|&k| k != id.key);
+        }
+        if !keep {
+            st.unroute(id.key);
         }
         if drop_now {
             st.remove(id.key);
@@ -189,7 +217,10 @@ impl Core {
             let Some(pipe) = st.pipe_mut(id) else {
                 return Outbound::Finished;
             };
-            if pipe.outbound.is_empty() {
+            if pipe.terminated {
+                // A ROUTER_HANDOVER gave its routing id to a newer peer: the connection ends.
+                Outbound::Finished
+            } else if pipe.outbound.is_empty() {
                 if closed {
                     Outbound::Finished
                 } else {
@@ -238,7 +269,7 @@ impl Core {
             if !from.is_empty() {
                 pipe.reader = Some(cx.waker().clone());
             }
-            if was_empty && !pipe.inbound.is_empty() && !pipe.in_ready_list {
+            if was_empty && !pipe.inbound.is_empty() && !pipe.in_ready_list && !pipe.ignored {
                 pipe.in_ready_list = true;
                 st.ready.push_back(id.key);
                 wake.push(st.recv_waker.take());
@@ -296,43 +327,15 @@ impl Core {
         let mut wake = Wake::default();
         let result = {
             let mut st = self.state.lock();
-            let st = &mut *st;
-            loop {
-                let Some(key) = st.ready.pop_front() else {
-                    if st.closed {
-                        break Poll::Ready(Err(crate::Error::Closed));
-                    }
+            match st.pop_inbound(&mut wake) {
+                Some((id, msg, _)) => Poll::Ready(Ok((id, msg))),
+                None if st.closed => Poll::Ready(Err(crate::Error::Closed)),
+                None => {
                     if let Some(cx) = cx {
                         st.recv_waker = Some(cx.waker().clone());
                     }
-                    break Poll::Pending;
-                };
-                let Some(pipe) = st.pipes.get_mut(key) else {
-                    continue;
-                };
-                let was_full = pipe.inbound_full();
-                let Some(msg) = pipe.inbound.pop_front() else {
-                    pipe.in_ready_list = false;
-                    continue;
-                };
-                let id = PipeId {
-                    key,
-                    generation: pipe.generation,
-                };
-                if pipe.inbound.is_empty() {
-                    pipe.in_ready_list = false;
-                    if pipe.terminated {
-                        st.remove(key);
-                    }
-                } else {
-                    st.ready.push_back(key);
+                    Poll::Pending
                 }
-                if was_full {
-                    if let Some(pipe) = st.pipes.get_mut(key) {
-                        wake.push(pipe.reader.take());
-                    }
-                }
-                break Poll::Ready(Ok((id, msg)));
             }
         };
         wake.run();
@@ -378,8 +381,41 @@ impl State {
     }
 
     fn remove(&mut self, key: usize) {
+        self.unroute(key);
         self.pipes.remove(key);
         self.ready.retain(|&k| k != key);
+    }
+
+    /// The next inbound message in fair-queueing order, with its pipe and the pipe's routing id.
+    fn pop_inbound(&mut self, wake: &mut Wake) -> Option<(PipeId, Message, Option<Bytes>)> {
+        loop {
+            let key = self.ready.pop_front()?;
+            let Some(pipe) = self.pipes.get_mut(key) else {
+                continue;
+            };
+            let was_full = pipe.inbound_full();
+            let Some(msg) = pipe.inbound.pop_front() else {
+                pipe.in_ready_list = false;
+                continue;
+            };
+            let id = PipeId {
+                key,
+                generation: pipe.generation,
+            };
+            let routing_id = pipe.routing_id.clone();
+            if was_full {
+                wake.push(pipe.reader.take());
+            }
+            if pipe.inbound.is_empty() {
+                pipe.in_ready_list = false;
+                if pipe.terminated {
+                    self.remove(key);
+                }
+            } else {
+                self.ready.push_back(key);
+            }
+            return Some((id, msg, routing_id));
+        }
     }
 
     /// The next pipe in turn that may take a message, advancing the turn.

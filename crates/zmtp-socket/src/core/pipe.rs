@@ -3,6 +3,7 @@
 use std::collections::VecDeque;
 use std::task::Waker;
 
+use bytes::Bytes;
 use zmtp_codec::Message;
 
 /// A pipe's place in its socket: slab key and generation (so a stale id never reaches a new
@@ -39,6 +40,14 @@ pub(crate) struct Pipe {
     pub(crate) writer: Option<Waker>,
     /// The connection task, waiting for room in `inbound`.
     pub(crate) reader: Option<Waker>,
+    /// The pipe's routing id (ROUTER and REP sockets), once known.
+    pub(crate) routing_id: Option<Bytes>,
+    /// A peer whose routing id is already taken (no `ZMQ_ROUTER_HANDOVER`): libzmq never reads
+    /// from it nor routes to it, so its messages wait, up to `ZMQ_RCVHWM`, for ever.
+    pub(crate) ignored: bool,
+    /// `ZMQ_PROBE_ROUTER`'s empty message went out (once per pipe, as libzmq sends it when it
+    /// attaches the pipe).
+    pub(crate) probed: bool,
 }
 
 impl Pipe {
@@ -56,6 +65,9 @@ impl Pipe {
             in_ready_list: false,
             writer: None,
             reader: None,
+            routing_id: None,
+            ignored: false,
+            probed: false,
         }
     }
 

@@ -223,7 +223,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                             id
                         }
                     };
-                    if self.core.attach(id) {
+                    let how = self.settings.peer_attach(peer.identity());
+                    if self.core.attach_peer(id, &how) {
                         self.peer = Some(peer);
                     } else {
                         // A PAIR that has its peer already: this one goes.
@@ -275,6 +276,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                     // A send fails only once the connection has ended; its event says why.
                     let _ = self.conn.send(&msg);
                 }
+                true
+            }
+            Outbound::Finished if !self.closing && !self.conn.is_closed() => {
+                // The pipe was taken from this connection (a ROUTER_HANDOVER): it ends.
+                self.conn.close_locally();
                 true
             }
             Outbound::Empty | Outbound::Finished => false,

@@ -8,6 +8,7 @@ use zmtp_codec::{Config, Mechanism, SocketType};
 use zmtp_security::zap::ZapHandler;
 use zmtp_security::{CurveClient, CurveServer, Null, PlainClient, PlainServer};
 
+use crate::core::PeerAttach;
 use crate::options::{OptionError, OptionName, Security, SocketOptions};
 
 /// A snapshot of the options a connection runs with.
@@ -28,6 +29,9 @@ pub(crate) struct ConnectionSettings {
     pub(crate) reconnect_ivl_max: Duration,
     /// `ZMQ_CONNECT_TIMEOUT` (`None`: the OS's).
     pub(crate) connect_timeout: Option<Duration>,
+    /// `ZMQ_PROBE_ROUTER` and `ZMQ_ROUTER_HANDOVER`, for attaching the pipe.
+    pub(crate) probe_router: bool,
+    pub(crate) router_handover: bool,
 }
 
 impl std::fmt::Debug for ConnectionSettings {
@@ -42,6 +46,8 @@ impl std::fmt::Debug for ConnectionSettings {
             .field("reconnect_ivl", &self.reconnect_ivl)
             .field("reconnect_ivl_max", &self.reconnect_ivl_max)
             .field("connect_timeout", &self.connect_timeout)
+            .field("probe_router", &self.probe_router)
+            .field("router_handover", &self.router_handover)
             .finish()
     }
 }
@@ -72,7 +78,23 @@ impl ConnectionSettings {
             reconnect_ivl: options.get_reconnect_ivl(),
             reconnect_ivl_max: options.get_reconnect_ivl_max().unwrap_or_default(),
             connect_timeout: options.get_connect_timeout(),
+            probe_router: options.get_probe_router(),
+            router_handover: options.get_router_handover(),
         })
+    }
+
+    /// How a pipe whose peer has `identity` joins the socket (routing id, probe).
+    pub(crate) fn peer_attach(&self, identity: Option<&bytes::Bytes>) -> PeerAttach {
+        let routing = matches!(
+            self.config.socket_type,
+            SocketType::Router | SocketType::Rep
+        );
+        PeerAttach {
+            routing,
+            identity: identity.cloned(),
+            handover: self.router_handover,
+            probe: self.probe_router,
+        }
     }
 
     /// A fresh mechanism for one connection. ZAP is asked when a handler exists (NULL: only

@@ -7,16 +7,22 @@ pub(crate) mod io_methods;
 mod pair;
 mod pull;
 mod push;
+mod rep;
+mod req;
+mod router;
 
 pub use dealer::Dealer;
 pub use pair::Pair;
 pub use pull::Pull;
 pub use push::Push;
+pub use rep::Rep;
+pub use req::Req;
+pub use router::Router;
 
 /// The methods every typed socket has: construction with options, option access, ZAP handler,
 /// bind / connect / unbind / disconnect.
 macro_rules! common_socket_methods {
-    ($ty:ident, $socket_type:expr, $zmq:literal) => {
+    ($ty:ident, $socket_type:expr, $zmq:literal $(, $field:ident : $init:expr)*) => {
         impl Default for $ty {
             fn default() -> Self {
                 $ty::new()
@@ -28,6 +34,7 @@ macro_rules! common_socket_methods {
             pub fn new() -> $ty {
                 $ty {
                     base: $crate::socket::base::SocketBase::new($socket_type),
+                    $($field: $init,)*
                 }
             }
 
@@ -36,6 +43,7 @@ macro_rules! common_socket_methods {
             pub fn with_options(options: $crate::options::SocketOptions) -> $crate::Result<$ty> {
                 Ok($ty {
                     base: $crate::socket::base::SocketBase::with_options($socket_type, options)?,
+                    $($field: $init,)*
                 })
             }
 

@@ -1,0 +1,421 @@
+//! Identity routing (ROUTER, and REP which is built on it in libzmq): the table from routing
+//! ids to pipes, how a new peer gets its id, and sending to / receiving from a named peer.
+//!
+//! A pipe's routing id is, in libzmq's order: `ZMQ_CONNECT_RID` for a pipe this socket
+//! connected; otherwise the peer's announced `Identity` when it is not empty; otherwise a
+//! generated 5-byte id (a zero byte, then a 32-bit big-endian counter that starts at a random
+//! value). An announced id already in use is refused: the newcomer is ignored (never read, never
+//! routed to) unless `ZMQ_ROUTER_HANDOVER` is set, in which case it takes the id over and the
+//! older connection ends.
+
+use std::hash::{BuildHasher, Hasher};
+use std::task::{Context, Poll};
+
+use bytes::{BufMut, Bytes, BytesMut};
+use zmtp_codec::Message;
+
+use super::{Core, PipeId, State, Wake};
+
+/// What the socket needs to know of a peer whose connection is ready, to attach its pipe.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PeerAttach {
+    /// The socket routes by id (ROUTER, REP): the pipe gets a routing id.
+    pub(crate) routing: bool,
+    /// The routing id the peer announced (`Identity` property), when not empty.
+    pub(crate) identity: Option<Bytes>,
+    /// `ZMQ_ROUTER_HANDOVER`: a newcomer with an id in use takes it over.
+    pub(crate) handover: bool,
+    /// `ZMQ_PROBE_ROUTER`: queue an empty message first, so a ROUTER peer learns our id.
+    pub(crate) probe: bool,
+}
+
+/// A random 32-bit value from the standard library's per-process random hash keys (enough to
+/// start the routing-id counter and the REQ request id somewhere unpredictable, as libzmq does).
+pub(crate) fn random_u32() -> u32 {
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    hasher.write_u128(nanos);
+    // Truncation intended: any 32 bits of the hash will do.
+    hasher.finish() as u32
+}
+
+/// libzmq's generated routing id: a zero byte (never the first byte of an id a user chooses,
+/// `ZMQ_ROUTING_ID` refuses it) and the counter in network order.
+pub(crate) fn generated_id(counter: u32) -> Bytes {
+    let mut id = BytesMut::with_capacity(5);
+    id.put_u8(0);
+    id.put_u32(counter);
+    id.freeze()
+}
+
+impl State {
+    fn next_generated_id(&mut self) -> Bytes {
+        let id = generated_id(self.next_rid);
+        self.next_rid = self.next_rid.wrapping_add(1);
+        id
+    }
+
+    /// Gives a newly attached pipe its routing id (libzmq's `router_t::identify_peer`).
+    pub(super) fn identify(&mut self, key: usize, peer: &PeerAttach, wake: &mut Wake) {
+        let Some(pipe) = self.pipes.get(key) else {
+            return;
+        };
+        if pipe.routing_id.is_some() || pipe.ignored {
+            // Named by ZMQ_CONNECT_RID, or a reconnect: the id stays, as in libzmq.
+            return;
+        }
+        let id = match &peer.identity {
+            None => self.next_generated_id(),
+            Some(id) => {
+                if let Some(&old) = self.routing.get(id) {
+                    if old != key {
+                        if !peer.handover {
+                            if let Some(pipe) = self.pipes.get_mut(key) {
+                                pipe.ignored = true;
+                            }
+                            return;
+                        }
+                        self.hand_over(old, wake);
+                    }
+                }
+                id.clone()
+            }
+        };
+        if let Some(pipe) = self.pipes.get_mut(key) {
+            pipe.routing_id = Some(id.clone());
+        }
+        self.routing.insert(id, key);
+    }
+
+    /// `ZMQ_ROUTER_HANDOVER`: the pipe at `old` loses its id to a newcomer. Its unread messages
+    /// stay readable under a generated id; its queued ones are dropped and its connection ends.
+    fn hand_over(&mut self, old: usize, wake: &mut Wake) {
+        let renamed = self.next_generated_id();
+        self.unroute(old);
+        let Some(pipe) = self.pipes.get_mut(old) else {
+            return;
+        };
+        pipe.routing_id = Some(renamed);
+        pipe.terminated = true;
+        pipe.attached = false;
+        pipe.outbound.clear();
+        pipe.in_lb = false;
+        wake.push(pipe.writer.take());
+        let empty = pipe.inbound.is_empty();
+        self.lb.retain(|&k| k != old);
+        if empty {
+            self.remove(old);
+        }
+    }
+
+    /// Takes the pipe at `key` out of the routing table (its id may be reused).
+    pub(super) fn unroute(&mut self, key: usize) {
+        if let Some(id) = self.pipes.get(key).and_then(|p| p.routing_id.as_ref()) {
+            if self.routing.get(id) == Some(&key) {
+                self.routing.remove(id);
+            }
+        }
+    }
+}
+
+impl Core {
+    /// Names a pipe this socket connects before its connection exists (`ZMQ_CONNECT_RID`), so
+    /// a ROUTER can address the peer at once. An id already in use leaves the pipe ignored, as
+    /// libzmq refuses duplicates.
+    #[allow(dead_code)] // Wired to connect once the transports settle (ZMQ_CONNECT_RID).
+    pub(crate) fn set_connect_rid(&self, id: PipeId, routing_id: Bytes) {
+        let mut st = self.state.lock();
+        let taken = st.routing.contains_key(&routing_id);
+        let Some(pipe) = st.pipe_mut(id) else { return };
+        if taken {
+            pipe.ignored = true;
+            return;
+        }
+        pipe.routing_id = Some(routing_id.clone());
+        st.routing.insert(routing_id, id.key);
+    }
+
+    /// ROUTER send: `msg` is `[routing id, frames...]`; the frames go to that peer's pipe.
+    /// An unknown id, or a peer whose queue is at `ZMQ_SNDHWM`, drops the message silently,
+    /// unless `mandatory` (`ZMQ_ROUTER_MANDATORY`): then an unknown id is
+    /// [`Error::HostUnreachable`](crate::Error::HostUnreachable) and a full queue waits
+    /// (`Pending`, woken when it has room; libzmq's `EAGAIN`). A message of the routing id
+    /// alone is dropped, as libzmq drops a routing id sent without `ZMQ_SNDMORE`.
+    pub(crate) fn poll_send_routed(
+        &self,
+        cx: Option<&mut Context<'_>>,
+        msg: &mut Option<Message>,
+        mandatory: bool,
+    ) -> Poll<Result<(), crate::Error>> {
+        let mut wake = Wake::default();
+        let result = {
+            let mut st = self.state.lock();
+            if st.closed {
+                return Poll::Ready(Err(crate::Error::Closed));
+            }
+            let Some(m) = msg.as_ref() else {
+                return Poll::Ready(Ok(()));
+            };
+            let Some(rid) = m.first().cloned() else {
+                return Poll::Ready(Err(crate::Error::EmptyMessage));
+            };
+            if m.len() < 2 {
+                msg.take();
+                return Poll::Ready(Ok(()));
+            }
+            let target = st.routing.get(&rid).copied();
+            match target.and_then(|key| st.pipes.get_mut(key)) {
+                None => {
+                    msg.take();
+                    if mandatory {
+                        Poll::Ready(Err(crate::Error::HostUnreachable(rid)))
+                    } else {
+                        Poll::Ready(Ok(()))
+                    }
+                }
+                Some(pipe) if !pipe.has_room() => {
+                    if mandatory {
+                        if let Some(cx) = cx {
+                            st.send_waker = Some(cx.waker().clone());
+                        }
+                        Poll::Pending
+                    } else {
+                        msg.take();
+                        Poll::Ready(Ok(()))
+                    }
+                }
+                Some(pipe) => {
+                    if let Some(mut m) = msg.take() {
+                        m.pop_front();
+                        pipe.outbound.push_back(m);
+                    }
+                    wake.push(pipe.writer.take());
+                    Poll::Ready(Ok(()))
+                }
+            }
+        };
+        wake.run();
+        result
+    }
+
+    /// ROUTER receive: the next message, fair-queued, as `[routing id, frames...]`.
+    pub(crate) fn poll_recv_routed(
+        &self,
+        cx: Option<&mut Context<'_>>,
+    ) -> Poll<Result<Message, crate::Error>> {
+        let mut wake = Wake::default();
+        let result = {
+            let mut st = self.state.lock();
+            match st.pop_inbound(&mut wake) {
+                Some((_, mut msg, rid)) => {
+                    msg.push_front(rid.unwrap_or_default());
+                    Poll::Ready(Ok(msg))
+                }
+                None if st.closed => Poll::Ready(Err(crate::Error::Closed)),
+                None => {
+                    if let Some(cx) = cx {
+                        st.recv_waker = Some(cx.waker().clone());
+                    }
+                    Poll::Pending
+                }
+            }
+        };
+        wake.run();
+        result
+    }
+
+    /// Queues `msg` on one pipe (REP's reply), dropping it when the pipe is gone or at
+    /// `ZMQ_SNDHWM`, as libzmq's REP (a ROUTER without `ZMQ_ROUTER_MANDATORY`) does.
+    pub(crate) fn send_to_pipe(&self, id: PipeId, msg: Message) -> Result<(), crate::Error> {
+        let mut wake = Wake::default();
+        {
+            let mut st = self.state.lock();
+            if st.closed {
+                return Err(crate::Error::Closed);
+            }
+            if let Some(pipe) = st.pipe_mut(id) {
+                if !pipe.terminated && pipe.has_room() {
+                    pipe.outbound.push_back(msg);
+                    wake.push(pipe.writer.take());
+                }
+            }
+        }
+        wake.run();
+        Ok(())
+    }
+
+    /// Drops every inbound message waiting now (REQ does so before each request, so a late
+    /// reply to an older request is never taken for the new one's).
+    pub(crate) fn discard_inbound(&self) {
+        let mut wake = Wake::default();
+        {
+            let mut st = self.state.lock();
+            while st.pop_inbound(&mut wake).is_some() {}
+        }
+        wake.run();
+    }
+
+    /// The routing id of a pipe, once it has one.
+    #[cfg(test)]
+    pub(crate) fn routing_id(&self, id: PipeId) -> Option<Bytes> {
+        self.state.lock().pipe_mut(id)?.routing_id.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::VecDeque;
+    use std::task::Waker;
+
+    fn routed(identity: Option<&'static str>, handover: bool) -> PeerAttach {
+        PeerAttach {
+            routing: true,
+            identity: identity.map(Bytes::from),
+            handover,
+            probe: false,
+        }
+    }
+
+    fn inbound(core: &Core, id: PipeId, frames: &[&'static str]) {
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut q: VecDeque<Message> = [Message::from_iter(frames.iter().copied())].into();
+        assert!(core.deliver_inbound(id, &mut cx, &mut q));
+    }
+
+    #[test]
+    fn generated_ids_are_a_zero_byte_and_a_big_endian_counter() {
+        assert_eq!(&generated_id(0x0102_0304)[..], &[0, 1, 2, 3, 4]);
+        let core = Core::new(false);
+        let a = core.add_pipe(10, 10, false);
+        let b = core.add_pipe(10, 10, false);
+        assert!(core.attach_peer(a, &routed(None, false)));
+        assert!(core.attach_peer(b, &routed(None, false)));
+        let (ia, ib) = (
+            core.routing_id(a).expect("id"),
+            core.routing_id(b).expect("id"),
+        );
+        assert_eq!((ia.len(), ia[0]), (5, 0));
+        let n = |id: &Bytes| u32::from_be_bytes([id[1], id[2], id[3], id[4]]);
+        assert_eq!(n(&ib), n(&ia).wrapping_add(1), "consecutive");
+    }
+
+    #[test]
+    fn routing_by_announced_identity_and_mandatory_errors() {
+        let core = Core::new(false);
+        let a = core.add_pipe(1, 10, false);
+        assert!(core.attach_peer(a, &routed(Some("A"), false)));
+        let send = |m: Message, mandatory| {
+            let mut cx = Context::from_waker(Waker::noop());
+            core.poll_send_routed(Some(&mut cx), &mut Some(m), mandatory)
+        };
+        assert!(matches!(
+            send(Message::from(["A", "hi"]), true),
+            Poll::Ready(Ok(()))
+        ));
+        // Full (SNDHWM 1): dropped without ROUTER_MANDATORY, waits with it.
+        assert!(matches!(
+            send(Message::from(["A", "x"]), false),
+            Poll::Ready(Ok(()))
+        ));
+        assert!(send(Message::from(["A", "x"]), true).is_pending());
+        assert!(matches!(
+            send(Message::from(["B", "x"]), true),
+            Poll::Ready(Err(crate::Error::HostUnreachable(id))) if id == "B"
+        ));
+        assert!(matches!(
+            send(Message::from(["B", "x"]), false),
+            Poll::Ready(Ok(()))
+        ));
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut out = VecDeque::new();
+        core.take_outbound(a, &mut cx, 10, &mut out);
+        assert_eq!(
+            Vec::from(out),
+            vec![Message::from(["hi"])],
+            "the id is stripped"
+        );
+        inbound(&core, a, &["req"]);
+        assert!(matches!(
+            core.poll_recv_routed(None),
+            Poll::Ready(Ok(m)) if m == Message::from(["A", "req"])
+        ));
+    }
+
+    #[test]
+    fn a_duplicate_identity_is_ignored_without_handover() {
+        let core = Core::new(false);
+        let a = core.add_pipe(10, 10, false);
+        let b = core.add_pipe(10, 10, false);
+        assert!(core.attach_peer(a, &routed(Some("X"), false)));
+        assert!(core.attach_peer(b, &routed(Some("X"), false)));
+        assert_eq!(core.routing_id(b), None);
+        inbound(&core, b, &["from b"]);
+        assert!(core.poll_recv_routed(None).is_pending(), "never read");
+        inbound(&core, a, &["from a"]);
+        assert!(matches!(
+            core.poll_recv_routed(None),
+            Poll::Ready(Ok(m)) if m == Message::from(["X", "from a"])
+        ));
+    }
+
+    #[test]
+    fn handover_gives_the_id_to_the_newcomer_and_ends_the_old_pipe() {
+        let core = Core::new(false);
+        let a = core.add_pipe(10, 10, false);
+        let b = core.add_pipe(10, 10, false);
+        assert!(core.attach_peer(a, &routed(Some("X"), true)));
+        inbound(&core, a, &["unread"]);
+        assert!(core.attach_peer(b, &routed(Some("X"), true)));
+        assert_eq!(core.routing_id(b), Some(Bytes::from_static(b"X")));
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut out = VecDeque::new();
+        assert_eq!(
+            core.take_outbound(a, &mut cx, 10, &mut out),
+            super::super::Outbound::Finished
+        );
+        // The old peer's unread message is still there, under a generated id.
+        match core.poll_recv_routed(None) {
+            Poll::Ready(Ok(m)) => {
+                assert_eq!(m.len(), 2);
+                assert_eq!((m.frames()[0].len(), m.frames()[0][0]), (5, 0));
+            }
+            other => panic!("the unread message: {other:?}"),
+        }
+        assert!(matches!(
+            core.poll_send_routed(None, &mut Some(Message::from(["X", "new"])), true),
+            Poll::Ready(Ok(()))
+        ));
+        core.take_outbound(b, &mut cx, 10, &mut out);
+        assert_eq!(Vec::from(out), vec![Message::from(["new"])]);
+    }
+
+    #[test]
+    fn probe_goes_first_once_and_connect_rid_routes_before_the_connection() {
+        let core = Core::new(false);
+        let a = core.add_pipe(10, 10, true);
+        core.set_connect_rid(a, Bytes::from_static(b"peer"));
+        assert!(matches!(
+            core.poll_send_routed(None, &mut Some(Message::from(["peer", "early"])), true),
+            Poll::Ready(Ok(()))
+        ));
+        let probe = PeerAttach {
+            probe: true,
+            ..routed(Some("other"), false)
+        };
+        assert!(core.attach_peer(a, &probe));
+        assert_eq!(core.routing_id(a), Some(Bytes::from_static(b"peer")));
+        core.detach(a, true);
+        assert!(core.attach_peer(a, &probe), "a reconnect");
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut out = VecDeque::new();
+        core.take_outbound(a, &mut cx, 10, &mut out);
+        assert_eq!(
+            Vec::from(out),
+            vec![Message::from([Bytes::new()]), Message::from(["early"])]
+        );
+    }
+}

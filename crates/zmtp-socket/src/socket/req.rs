@@ -1,0 +1,100 @@
+//! `ZMQ_REQ`: the client of request/reply. It sends a request, load-balanced over its peers,
+//! then receives that request's reply, strictly in turn, and only from the peer it asked.
+//!
+//! It is not a [`futures::Stream`]: a reply is only there after a request, so there is no
+//! stream of them to follow; call [`Req::send`] and [`Req::recv`] in turn.
+
+use std::task::Poll;
+
+use zmtp_codec::{Message, SocketType};
+
+use super::base::SocketBase;
+use crate::core::envelope::ReqState;
+
+/// A REQ socket (send a request, receive its reply, in turn).
+///
+/// The empty delimiter frame (and with `ZMQ_REQ_CORRELATE` the request id before it) is added
+/// on send and removed on receive: the caller sees only bodies.
+#[derive(Debug)]
+pub struct Req {
+    base: SocketBase,
+    state: ReqState,
+}
+
+super::common_socket_methods!(Req, SocketType::Req, "REQ", state: ReqState::default());
+
+impl Req {
+    /// Sends a request to the next peer in turn, waiting while none can take it (no peer yet,
+    /// or every queue at `ZMQ_SNDHWM`). A second request before the reply is
+    /// [`Error::InvalidState`](crate::Error::InvalidState) (`EFSM`), unless `ZMQ_REQ_RELAXED`
+    /// is set: then the earlier reply will be ignored.
+    pub async fn send(&mut self, msg: impl Into<Message>) -> crate::Result<()> {
+        let mut wire = Some(self.begin(msg.into())?);
+        let core = &self.base.core;
+        let pipe = match core.poll_send_lb(None, &mut wire) {
+            Poll::Ready(r) => r?,
+            Poll::Pending => {
+                std::future::poll_fn(|cx| core.poll_send_lb(Some(cx), &mut wire)).await?
+            }
+        };
+        self.state.sent(pipe);
+        Ok(())
+    }
+
+    /// Sends a request if a peer can take it now (`ZMQ_DONTWAIT`), else
+    /// [`Error::WouldBlock`](crate::Error::WouldBlock).
+    pub fn try_send(&mut self, msg: impl Into<Message>) -> crate::Result<()> {
+        let mut wire = Some(self.begin(msg.into())?);
+        match self.base.core.poll_send_lb(None, &mut wire) {
+            Poll::Ready(r) => {
+                self.state.sent(r?);
+                Ok(())
+            }
+            Poll::Pending => Err(crate::Error::WouldBlock),
+        }
+    }
+
+    fn begin(&mut self, body: Message) -> crate::Result<Message> {
+        let body = super::io_methods::non_empty(body)?;
+        let opts = self.base.options();
+        let (relaxed, correlate) = (opts.get_req_relaxed(), opts.get_req_correlate());
+        let wire = self.state.begin_request(body, relaxed, correlate)?;
+        // Replies that came in since (late ones to an earlier request) are not this one's.
+        self.base.core.discard_inbound();
+        Ok(wire)
+    }
+
+    /// Receives the reply to the request sent, waiting for it. Before a request,
+    /// [`Error::InvalidState`](crate::Error::InvalidState) (`EFSM`). Messages from other peers,
+    /// and with `ZMQ_REQ_CORRELATE` replies to other requests, are dropped.
+    pub async fn recv(&mut self) -> crate::Result<Message> {
+        self.state.check_recv()?;
+        std::future::poll_fn(|cx| self.poll_reply(Some(cx))).await
+    }
+
+    /// The reply if it is there (`ZMQ_DONTWAIT`), else
+    /// [`Error::WouldBlock`](crate::Error::WouldBlock).
+    pub fn try_recv(&mut self) -> crate::Result<Message> {
+        self.state.check_recv()?;
+        match self.poll_reply(None) {
+            Poll::Ready(r) => r,
+            Poll::Pending => Err(crate::Error::WouldBlock),
+        }
+    }
+
+    fn poll_reply(
+        &mut self,
+        mut cx: Option<&mut std::task::Context<'_>>,
+    ) -> Poll<crate::Result<Message>> {
+        let correlate = self.base.options().get_req_correlate();
+        loop {
+            let (pipe, msg) = match self.base.core.poll_recv_fq(cx.as_deref_mut()) {
+                Poll::Ready(r) => r?,
+                Poll::Pending => return Poll::Pending,
+            };
+            if let Some(body) = self.state.accept_reply(pipe, msg, correlate) {
+                return Poll::Ready(Ok(body));
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! `ZMQ_ROUTER`: addresses peers by routing id. Every message received is prefixed with the
+//! routing id of the peer it came from; every message sent starts with the routing id of the
+//! peer it goes to. Peers are fair-queued on receive.
+
+use zmtp_codec::{Message, SocketType};
+
+use super::base::SocketBase;
+
+/// A ROUTER socket (identity routing out, fair-queued in).
+/// Also a [`futures::Stream`] of received `[routing id, frames...]` messages, ending when the
+/// socket is closed.
+///
+/// A peer's routing id is its `ZMQ_ROUTING_ID` when it set one, `ZMQ_CONNECT_RID` for a peer
+/// this socket connected to with that option set, or else a 5-byte id the socket makes up
+/// (a zero byte and a counter). A second peer announcing an id in use is ignored, unless
+/// `ZMQ_ROUTER_HANDOVER` is set, when it takes the id over.
+#[derive(Debug)]
+pub struct Router {
+    base: SocketBase,
+}
+
+super::common_socket_methods!(Router, SocketType::Router, "ROUTER");
+
+impl Router {
+    /// Sends `[routing id, frames...]`: the frames go to that peer. A message for a peer that
+    /// is not connected, or whose queue is at `ZMQ_SNDHWM`, is dropped silently, as libzmq
+    /// does, unless `ZMQ_ROUTER_MANDATORY` is set: then an unknown peer is
+    /// [`Error::HostUnreachable`](crate::Error::HostUnreachable) (`EHOSTUNREACH`) and a full
+    /// queue makes the send wait for room. A message of one frame (a routing id alone) is
+    /// dropped.
+    pub async fn send(&mut self, msg: impl Into<Message>) -> crate::Result<()> {
+        let mandatory = self.base.options().get_router_mandatory();
+        let mut msg = Some(super::io_methods::non_empty(msg.into())?);
+        let core = &self.base.core;
+        if let std::task::Poll::Ready(done) = core.poll_send_routed(None, &mut msg, mandatory) {
+            return done;
+        }
+        std::future::poll_fn(|cx| core.poll_send_routed(Some(cx), &mut msg, mandatory)).await
+    }
+
+    /// Sends without waiting (`ZMQ_DONTWAIT`): as [`send`](Router::send), but a full queue
+    /// with `ZMQ_ROUTER_MANDATORY` is [`Error::WouldBlock`](crate::Error::WouldBlock)
+    /// (`EAGAIN`).
+    pub fn try_send(&mut self, msg: impl Into<Message>) -> crate::Result<()> {
+        let mandatory = self.base.options().get_router_mandatory();
+        let mut msg = Some(super::io_methods::non_empty(msg.into())?);
+        match self.base.core.poll_send_routed(None, &mut msg, mandatory) {
+            std::task::Poll::Ready(r) => r,
+            std::task::Poll::Pending => Err(crate::Error::WouldBlock),
+        }
+    }
+
+    /// The next message from any peer, as `[routing id, frames...]`, waiting for one.
+    pub async fn recv(&mut self) -> crate::Result<Message> {
+        std::future::poll_fn(|cx| self.base.core.poll_recv_routed(Some(cx))).await
+    }
+
+    /// The next message if one is there (`ZMQ_DONTWAIT`), else
+    /// [`Error::WouldBlock`](crate::Error::WouldBlock).
+    pub fn try_recv(&mut self) -> crate::Result<Message> {
+        match self.base.core.poll_recv_routed(None) {
+            std::task::Poll::Ready(r) => r,
+            std::task::Poll::Pending => Err(crate::Error::WouldBlock),
+        }
+    }
+}
+
+impl futures::Stream for Router {
+    type Item = crate::Result<Message>;
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::task::Poll;
+        match self.base.core.poll_recv_routed(Some(cx)) {
+            Poll::Ready(Ok(msg)) => Poll::Ready(Some(Ok(msg))),
+            Poll::Ready(Err(crate::Error::Closed)) => Poll::Ready(None),
+            Poll::Ready(Err(e)) => Poll::Ready(Some(Err(e))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}

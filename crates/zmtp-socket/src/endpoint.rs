@@ -94,7 +94,27 @@ pub enum EndpointErrorKind {
     /// libzmq's `source;destination` form of tcp connect.
     #[error("source addresses (source;destination) are not supported yet")]
     SourceAddress,
+    /// A wildcard (`ipc://*`) given to connect: wildcards are for bind.
+    #[error("a wildcard is for bind, not connect")]
+    WildcardConnect,
+    /// An `ipc://` address that does not fit a Unix socket address (`sun_path`, with its
+    /// terminating NUL; the `@` of an abstract name counts), libzmq's `ENAMETOOLONG`.
+    #[error("ipc address of {len} bytes is too long: at most {max} fit a Unix socket address")]
+    IpcPathTooLong {
+        /// The address's length in bytes.
+        len: usize,
+        /// The longest that fits.
+        max: usize,
+    },
 }
+
+/// The longest `ipc://` address (bytes after `ipc://`) that fits `sun_path` with its NUL, as
+/// libzmq checks it.
+pub const IPC_ADDRESS_MAX: usize = if cfg!(any(target_os = "linux", target_os = "android")) {
+    107
+} else {
+    103
+};
 
 const UNSUPPORTED: [&str; 8] = ["pgm", "epgm", "norm", "tipc", "vmci", "ws", "wss", "udp"];
 
@@ -114,6 +134,12 @@ impl FromStr for Endpoint {
         }
         match transport {
             "tcp" => parse_tcp(address).map(Endpoint::Tcp).map_err(fail),
+            "ipc" if address.len() > IPC_ADDRESS_MAX => {
+                Err(fail(EndpointErrorKind::IpcPathTooLong {
+                    len: address.len(),
+                    max: IPC_ADDRESS_MAX,
+                }))
+            }
             "ipc" => Ok(Endpoint::Ipc(match address {
                 "*" => IpcEndpoint::Any,
                 _ => match address.strip_prefix('@') {
@@ -287,6 +313,15 @@ mod tests {
             Ok(Endpoint::Inproc("workers".into()))
         );
         assert_eq!(parse("inproc://"), Err(EndpointErrorKind::EmptyAddress));
+        let longest = format!("ipc:///{}", "x".repeat(IPC_ADDRESS_MAX - 1));
+        assert!(parse(&longest).is_ok());
+        assert_eq!(
+            parse(&format!("{longest}x")),
+            Err(EndpointErrorKind::IpcPathTooLong {
+                len: IPC_ADDRESS_MAX + 1,
+                max: IPC_ADDRESS_MAX
+            })
+        );
     }
 
     #[test]

@@ -50,6 +50,15 @@ pub enum Error {
         /// The OS error.
         source: Arc<io::Error>,
     },
+    /// The peer's socket type cannot talk to this one (a PUSH connecting to a PUSH over
+    /// inproc): the connection is not made.
+    #[error("a {ours} socket cannot connect to a {peer} socket (incompatible socket types)")]
+    IncompatibleSocketTypes {
+        /// This socket's type.
+        ours: zmtp_codec::SocketType,
+        /// The peer's type.
+        peer: zmtp_codec::SocketType,
+    },
     /// A message without frames cannot be sent.
     #[error("a message needs at least one frame")]
     EmptyMessage,

@@ -8,15 +8,19 @@ use zmtp_codec::SocketType;
 use zmtp_security::zap::ZapHandler;
 
 use crate::core::{Core, PipeId};
-use crate::endpoint::{Endpoint, TcpEndpoint, TcpHost};
+use crate::endpoint::{
+    Endpoint, EndpointError, EndpointErrorKind, IpcEndpoint, TcpEndpoint, TcpHost,
+};
 use crate::engine::ConnectionSettings;
 use crate::error::{Error, Result};
 use crate::options::{OptionName, OptionValue, SocketOptions};
-use crate::transport::tcp;
+use crate::transport::{inproc, ipc, tcp, Binding};
 
 #[derive(Debug)]
 enum Attachment {
     Listener(JoinHandle<()>),
+    /// A bound ipc or inproc endpoint: dropping it stops listening and frees the address.
+    Bound(Binding),
     Connecter(JoinHandle<()>, PipeId),
 }
 
@@ -105,12 +109,22 @@ impl SocketBase {
                     .push((bound.clone(), Attachment::Listener(task)));
                 Ok(bound)
             }
-            other => Err(Error::Endpoint(crate::endpoint::EndpointError {
-                endpoint: endpoint.to_owned(),
-                kind: crate::endpoint::EndpointErrorKind::UnsupportedTransport(
-                    transport_name(&other).to_owned(),
-                ),
-            })),
+            Endpoint::Ipc(ipc_ep) => {
+                let (listening, bound) = ipc::bind(self.core.clone(), settings, &ipc_ep)
+                    .map_err(|e| Error::io("bind", endpoint, e))?;
+                self.endpoints
+                    .push((bound.clone(), Attachment::Bound(Binding::Ipc(listening))));
+                Ok(bound)
+            }
+            Endpoint::Inproc(name) => {
+                let registration = inproc::bind(self.core.clone(), settings, &name)
+                    .map_err(|e| Error::io("bind", endpoint, e))?;
+                self.endpoints.push((
+                    endpoint.to_owned(),
+                    Attachment::Bound(Binding::Inproc(registration)),
+                ));
+                Ok(endpoint.to_owned())
+            }
         }
     }
 
@@ -136,12 +150,37 @@ impl SocketBase {
                     .push((endpoint.to_owned(), Attachment::Connecter(task, pipe)));
                 Ok(())
             }
-            other => Err(Error::Endpoint(crate::endpoint::EndpointError {
+            Endpoint::Ipc(IpcEndpoint::Any) => Err(Error::Endpoint(EndpointError {
                 endpoint: endpoint.to_owned(),
-                kind: crate::endpoint::EndpointErrorKind::UnsupportedTransport(
-                    transport_name(&other).to_owned(),
-                ),
+                kind: EndpointErrorKind::WildcardConnect,
             })),
+            Endpoint::Ipc(ipc_ep) => {
+                let settings = self.settings()?;
+                let pipe =
+                    self.core
+                        .add_pipe(settings.sndhwm, settings.rcvhwm, !settings.immediate);
+                let task = ipc::spawn_connecter(self.core.clone(), settings, ipc_ep, pipe);
+                self.endpoints
+                    .push((endpoint.to_owned(), Attachment::Connecter(task, pipe)));
+                Ok(())
+            }
+            Endpoint::Inproc(name) => {
+                let settings = self.settings()?;
+                let pipe =
+                    self.core
+                        .add_pipe(settings.sndhwm, settings.rcvhwm, !settings.immediate);
+                match inproc::connect(self.core.clone(), settings, &name, pipe) {
+                    Ok(task) => {
+                        self.endpoints
+                            .push((endpoint.to_owned(), Attachment::Connecter(task, pipe)));
+                        Ok(())
+                    }
+                    Err(e) => {
+                        self.core.remove_pipe(pipe);
+                        Err(e)
+                    }
+                }
+            }
         }
     }
 
@@ -150,10 +189,14 @@ impl SocketBase {
         let at = self
             .endpoints
             .iter()
-            .position(|(e, a)| e == endpoint && matches!(a, Attachment::Listener(_)))
+            .position(|(e, a)| {
+                e == endpoint && matches!(a, Attachment::Listener(_) | Attachment::Bound(_))
+            })
             .ok_or_else(|| Error::NotFound(endpoint.to_owned()))?;
-        if let (_, Attachment::Listener(task)) = self.endpoints.remove(at) {
-            task.abort();
+        match self.endpoints.remove(at).1 {
+            Attachment::Listener(task) => task.abort(),
+            Attachment::Bound(binding) => binding.release(),
+            Attachment::Connecter(..) => {}
         }
         Ok(())
     }
@@ -170,14 +213,6 @@ impl SocketBase {
             self.core.remove_pipe(pipe);
         }
         Ok(())
-    }
-}
-
-fn transport_name(endpoint: &Endpoint) -> &'static str {
-    match endpoint {
-        Endpoint::Tcp(_) => "tcp",
-        Endpoint::Ipc(_) => "ipc",
-        Endpoint::Inproc(_) => "inproc",
     }
 }
 

@@ -1,3 +1,29 @@
-//! Transports: how connections are made. Each hands byte streams to the connection engine.
+//! Transports: how connections are made. `tcp://` and `ipc://` hand byte streams to the
+//! connection engine; `inproc://` links two sockets' pipes directly, without encoding.
 
+pub(crate) mod connecter;
+pub(crate) mod inproc;
+pub(crate) mod ipc;
+pub(crate) mod listener;
 pub(crate) mod tcp;
+
+/// What a bound `ipc://` or `inproc://` endpoint holds until unbind or close. Dropping it stops
+/// listening and releases the address: the ipc socket file (and the directory `ipc://*` made),
+/// or the inproc name.
+#[derive(Debug)]
+pub(crate) enum Binding {
+    /// A Unix-domain listener.
+    Ipc(ipc::Listening),
+    /// A name in the process-wide inproc registry.
+    Inproc(inproc::Registration),
+}
+
+impl Binding {
+    /// Stops listening and frees the address now (unbind); dropping does the same (close).
+    pub(crate) fn release(self) {
+        match self {
+            Binding::Ipc(listening) => drop(listening),
+            Binding::Inproc(registration) => drop(registration),
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! The reconnect loop shared by the stream transports (`tcp://`, `ipc://`): connect, run the
+//! connection over the stream, and after a failure or a loss try again with exponential backoff
+//! (`ZMQ_RECONNECT_IVL` up to `ZMQ_RECONNECT_IVL_MAX`) until the socket disconnects or closes.
+//! The transport only says how to open one stream.
+
+use std::fmt::Display;
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::task::JoinHandle;
+use tracing::debug;
+
+use crate::core::{Core, PipeId};
+use crate::engine::driver::PipeSlot;
+use crate::engine::{run_connection, ConnectionSettings};
+
+/// Starts the task that keeps `pipe` connected to `endpoint`. `connect` opens one stream and
+/// says the peer address a ZAP handler sees for it.
+pub(crate) fn spawn_connecter<C, F, S>(
+    core: Arc<Core>,
+    settings: Arc<ConnectionSettings>,
+    endpoint: impl Display + Send + 'static,
+    pipe: PipeId,
+    connect: C,
+) -> JoinHandle<()>
+where
+    C: Fn() -> F + Send + 'static,
+    F: Future<Output = io::Result<(S, Bytes)>> + Send,
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    tokio::spawn(async move {
+        let base = settings.reconnect_ivl;
+        let mut backoff = base;
+        loop {
+            if core.closed().is_some() {
+                break;
+            }
+            match connect().await {
+                Ok((stream, address)) => {
+                    let (_, peer, exit) = run_connection(
+                        core.clone(),
+                        settings.clone(),
+                        PipeSlot::Existing(pipe),
+                        stream,
+                        address,
+                    )
+                    .await;
+                    debug!(%endpoint, %exit, "connection ended");
+                    core.detach(pipe, true);
+                    if peer.is_some() {
+                        // A connection that got through its handshake resets the backoff.
+                        backoff = base;
+                    }
+                }
+                Err(e) => debug!(%endpoint, error = %e, "connect failed"),
+            }
+            if core.closed().is_some() {
+                break;
+            }
+            let Some(ivl) = backoff else { break };
+            tokio::time::sleep(jitter(ivl)).await;
+            backoff = Some(next_backoff(ivl, settings.reconnect_ivl_max));
+        }
+        core.remove_pipe(pipe);
+    })
+}
+
+/// Bounds one connection attempt by `ZMQ_CONNECT_TIMEOUT` (`None`: the OS's own limit).
+pub(crate) async fn with_timeout<T>(
+    timeout: Option<Duration>,
+    attempt: impl Future<Output = io::Result<T>>,
+) -> io::Result<T> {
+    match timeout {
+        Some(t) => tokio::time::timeout(t, attempt)
+            .await
+            .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "ZMQ_CONNECT_TIMEOUT"))?,
+        None => attempt.await,
+    }
+}
+
+/// libzmq doubles the interval after each failed attempt up to `ZMQ_RECONNECT_IVL_MAX` (0: no
+/// growth).
+fn next_backoff(ivl: Duration, max: Duration) -> Duration {
+    if max <= ivl {
+        ivl
+    } else {
+        (ivl * 2).min(max)
+    }
+}
+
+/// Up to 10 % more, so that many sockets losing one peer do not all come back at once.
+fn jitter(ivl: Duration) -> Duration {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    ivl + ivl.mul_f64(f64::from(nanos % 1000) / 10_000.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_maximum() {
+        let ms = Duration::from_millis;
+        assert_eq!(next_backoff(ms(100), Duration::ZERO), ms(100));
+        assert_eq!(next_backoff(ms(100), ms(1000)), ms(200));
+        assert_eq!(next_backoff(ms(800), ms(1000)), ms(1000));
+        assert_eq!(next_backoff(ms(1000), ms(1000)), ms(1000));
+        assert_eq!(
+            next_backoff(ms(100), ms(50)),
+            ms(100),
+            "a max below the ivl is ignored"
+        );
+        let j = jitter(ms(100));
+        assert!(j >= ms(100) && j <= ms(110));
+    }
+}

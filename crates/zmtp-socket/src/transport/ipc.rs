@@ -1,0 +1,235 @@
+//! `ipc://`: Unix-domain stream sockets, with the same engine, listener and reconnect loop as
+//! `tcp://`.
+//!
+//! As libzmq does:
+//! - binding a path first unlinks whatever file is there (libzmq 4.3 removes a socket file left
+//!   behind by an earlier run without checking whether something still listens on it, so a
+//!   second socket binding the same path takes it over);
+//! - the socket file is removed on unbind and when the socket is closed;
+//! - `ipc://*` binds `socket` in a fresh directory `tmpXXXXXX` of the temporary directory
+//!   (`$TMPDIR`, else `/tmp`), reports that path as the bound endpoint, and removes both file
+//!   and directory afterwards;
+//! - `ipc://@name` is a Linux abstract socket: no file, nothing to remove;
+//! - the peer address a ZAP handler sees is empty (libzmq asks `getnameinfo`, which has no
+//!   answer for a Unix-domain peer, and then leaves the address empty).
+
+use std::io;
+use std::os::unix::net::SocketAddr as StdSocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use tokio::net::{UnixListener, UnixStream};
+use tokio::task::JoinHandle;
+
+use super::connecter::{self, with_timeout};
+use super::listener::{self, Accept};
+use crate::core::{Core, PipeId};
+use crate::endpoint::{Endpoint, IpcEndpoint};
+use crate::engine::ConnectionSettings;
+
+/// A bound `ipc://` endpoint: the accept task, and the file to remove when it goes.
+#[derive(Debug)]
+pub(crate) struct Listening {
+    task: JoinHandle<()>,
+    /// Dropped after the task is aborted: removes the socket file.
+    _unlink: Option<Unlink>,
+}
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Removes a bound socket file (and the directory `ipc://*` made for it) when dropped.
+#[derive(Debug)]
+struct Unlink {
+    path: PathBuf,
+    dir: Option<PathBuf>,
+}
+
+impl Drop for Unlink {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
+impl Accept for UnixListener {
+    type Stream = UnixStream;
+
+    fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, Bytes)>> {
+        UnixListener::poll_accept(self, cx).map_ok(|(stream, _)| (stream, Bytes::new()))
+    }
+}
+
+/// Binds `endpoint` and starts accepting. Returns what the socket keeps until unbind or close,
+/// and the endpoint actually bound (the fresh path for `ipc://*`).
+pub(crate) fn bind(
+    core: Arc<Core>,
+    settings: Arc<ConnectionSettings>,
+    endpoint: &IpcEndpoint,
+) -> io::Result<(Listening, String)> {
+    let (listener, bound, unlink) = match endpoint {
+        IpcEndpoint::Path(path) => {
+            match std::fs::remove_file(path) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+            let listener = UnixListener::bind_addr(&StdSocketAddr::from_pathname(path)?.into())?;
+            let unlink = Unlink {
+                path: path.clone(),
+                dir: None,
+            };
+            (listener, endpoint.clone(), Some(unlink))
+        }
+        IpcEndpoint::Abstract(name) => {
+            let listener = UnixListener::bind_addr(&abstract_address(name)?.into())?;
+            (listener, endpoint.clone(), None)
+        }
+        IpcEndpoint::Any => {
+            let dir = fresh_directory()?;
+            let path = dir.join("socket");
+            let bound = StdSocketAddr::from_pathname(&path)
+                .and_then(|addr| UnixListener::bind_addr(&addr.into()));
+            let listener = match bound {
+                Ok(listener) => listener,
+                Err(e) => {
+                    let _ = std::fs::remove_dir(&dir);
+                    return Err(e);
+                }
+            };
+            let unlink = Unlink {
+                path: path.clone(),
+                dir: Some(dir),
+            };
+            (listener, IpcEndpoint::Path(path), Some(unlink))
+        }
+    };
+    let task = listener::spawn_listener(core, settings, listener);
+    Ok((
+        Listening {
+            task,
+            _unlink: unlink,
+        },
+        Endpoint::Ipc(bound).to_string(),
+    ))
+}
+
+/// Connects, runs the connection, and reconnects until the socket closes or disconnects.
+pub(crate) fn spawn_connecter(
+    core: Arc<Core>,
+    settings: Arc<ConnectionSettings>,
+    endpoint: IpcEndpoint,
+    pipe: PipeId,
+) -> JoinHandle<()> {
+    let timeout = settings.connect_timeout;
+    let label = Endpoint::Ipc(endpoint.clone());
+    connecter::spawn_connecter(core, settings, label, pipe, move || {
+        let endpoint = endpoint.clone();
+        async move {
+            let addr = match &endpoint {
+                IpcEndpoint::Path(path) => StdSocketAddr::from_pathname(path)?,
+                IpcEndpoint::Abstract(name) => abstract_address(name)?,
+                IpcEndpoint::Any => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        "cannot connect to ipc://* (a wildcard is for bind)",
+                    ))
+                }
+            };
+            let stream = with_timeout(timeout, UnixStream::connect_addr(&addr.into())).await?;
+            Ok((stream, Bytes::new()))
+        }
+    })
+}
+
+#[cfg(target_os = "linux")]
+fn abstract_address(name: &str) -> io::Result<StdSocketAddr> {
+    use std::os::linux::net::SocketAddrExt;
+    StdSocketAddr::from_abstract_name(name.as_bytes())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn abstract_address(_name: &str) -> io::Result<StdSocketAddr> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "abstract ipc://@names exist on Linux only",
+    ))
+}
+
+/// Makes `tmpXXXXXX` (six random letters and digits) in the temporary directory, as libzmq's
+/// `mkdtemp` does for `ipc://*`.
+fn fresh_directory() -> io::Result<PathBuf> {
+    let base = std::env::temp_dir();
+    for attempt in 0u32..100 {
+        let dir = base.join(format!("tmp{}", random_suffix(attempt)));
+        match create_private_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        "no fresh directory for ipc://* after 100 tries",
+    ))
+}
+
+/// A directory only its owner may enter (mode 0700, as `mkdtemp` makes it).
+fn create_private_dir(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new().mode(0o700).create(dir)
+}
+
+/// Six characters from `[A-Za-z0-9]`, different on each call (std's randomly keyed hasher over a
+/// process-wide counter, the time and the attempt number).
+fn random_suffix(attempt: u32) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    hasher.write_u32(attempt);
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    let mut bits = hasher.finish();
+    (0..6)
+        .map(|_| {
+            let c = ALPHABET[(bits % ALPHABET.len() as u64) as usize];
+            bits /= ALPHABET.len() as u64;
+            char::from(c)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fresh_directories_differ_and_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let a = fresh_directory().expect("a fresh directory");
+        let b = fresh_directory().expect("another");
+        assert_ne!(a, b);
+        let name = a.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        assert!(name.starts_with("tmp") && name.len() == 9, "{name}");
+        let mode = std::fs::metadata(&a)
+            .expect("metadata")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700);
+        std::fs::remove_dir(a).expect("remove");
+        std::fs::remove_dir(b).expect("remove");
+    }
+}

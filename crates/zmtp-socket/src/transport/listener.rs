@@ -1,0 +1,61 @@
+//! The accept loop shared by the stream transports: each accepted stream runs the connection
+//! engine in its own task, with a pipe made when its handshake completes.
+
+use std::io;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::task::JoinHandle;
+use tracing::debug;
+
+use crate::core::Core;
+use crate::engine::driver::PipeSlot;
+use crate::engine::{run_connection, ConnectionSettings};
+
+/// A listening socket of some transport.
+pub(crate) trait Accept: Send + Sync + 'static {
+    /// The accepted streams.
+    type Stream: AsyncRead + AsyncWrite + Unpin + Send + 'static;
+
+    /// The next connection, with the peer address a ZAP handler sees for it.
+    fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(Self::Stream, Bytes)>>;
+}
+
+/// Accepts connections until the task is aborted (unbind, close); each runs in its own task.
+pub(crate) fn spawn_listener<L: Accept>(
+    core: Arc<Core>,
+    settings: Arc<ConnectionSettings>,
+    listener: L,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let (stream, address) = match std::future::poll_fn(|cx| listener.poll_accept(cx)).await
+            {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    debug!(error = %e, "accept failed");
+                    // Out of file descriptors and the like: back off a little, as libzmq does.
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            };
+            if core.closed().is_some() {
+                return;
+            }
+            let core = core.clone();
+            let settings = settings.clone();
+            tokio::spawn(async move {
+                let (pipe, _, exit) =
+                    run_connection(core.clone(), settings, PipeSlot::OnReady, stream, address)
+                        .await;
+                debug!(%exit, "accepted connection ended");
+                if let Some(id) = pipe {
+                    core.detach(id, false);
+                }
+            });
+        }
+    })
+}

@@ -248,15 +248,17 @@ impl Link {
         let peer_pipe = bound
             .core
             .add_pipe(bound.settings.sndhwm, bound.settings.rcvhwm, false);
-        // Hook for identity routing (ROUTER): each side's ZMQ_ROUTING_ID
-        // (`settings.config.routing_id`, `bound.settings.config.routing_id`) goes to the other
-        // core when attaching, once the core takes a peer routing id.
-        let _ = &settings.config.routing_id;
-        if !bound.core.attach(peer_pipe) {
+        // Each side learns the other's routing id as a ZMTP handshake's Identity property
+        // would give it (libzmq sends it over inproc too): a ROUTER or REP routes by it.
+        let identity =
+            |s: &ConnectionSettings| Some(s.config.routing_id.clone()).filter(|id| !id.is_empty());
+        let theirs = bound.settings.peer_attach(identity(settings).as_ref());
+        if !bound.core.attach_peer(peer_pipe, &theirs) {
             bound.core.remove_pipe(peer_pipe);
             return None;
         }
-        if !core.attach(pipe) {
+        let ours = settings.peer_attach(identity(&bound.settings).as_ref());
+        if !core.attach_peer(pipe, &ours) {
             bound.core.detach(peer_pipe, false);
             return None;
         }

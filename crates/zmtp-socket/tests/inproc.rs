@@ -1,0 +1,257 @@
+//! `inproc://` between our sockets: PUSH/PULL, DEALER/DEALER, PAIR and a ROUTER learning a
+//! DEALER's routing id; connect before bind; names taken and freed; incompatible types refused;
+//! the high-water marks of both sides bounding what a sender can queue.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use zmtp_socket::endpoint::EndpointErrorKind;
+use zmtp_socket::{
+    Dealer, Error, Message, OptionName, Pair, Pull, Push, Router, SocketOptions, SocketType,
+};
+
+const LIMIT: Duration = Duration::from_secs(30);
+const COUNT: u32 = 10_000;
+
+/// All sockets of the process share one inproc namespace: each test takes its own names.
+fn fresh_name() -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!("inproc://test-{}", N.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Message `i` of a run: its number, then a body whose size and bytes depend on it.
+fn message(i: u32) -> Message {
+    Message::from([
+        i.to_be_bytes().to_vec(),
+        vec![(i % 251) as u8; (i % 700) as usize],
+    ])
+}
+
+/// `COUNT` messages from `$tx` to `$rx`, every one checked; gives the sender back.
+macro_rules! flow {
+    ($tx:expr, $rx:expr) => {{
+        let mut tx = $tx;
+        let sender = tokio::spawn(async move {
+            for i in 0..COUNT {
+                tx.send(message(i)).await.expect("send");
+            }
+            tx
+        });
+        for i in 0..COUNT {
+            let msg = tokio::time::timeout(LIMIT, $rx.recv())
+                .await
+                .unwrap_or_else(|_| panic!("message {i} within {LIMIT:?}"))
+                .expect("message");
+            assert_eq!(msg, message(i), "message {i} byte-exact and in order");
+        }
+        tokio::time::timeout(LIMIT, sender)
+            .await
+            .expect("sender done")
+            .expect("sender")
+    }};
+}
+
+#[tokio::test]
+async fn push_pull_either_side_binding() {
+    for push_binds in [true, false] {
+        let ep = fresh_name();
+        let mut push = Push::new();
+        let mut pull = Pull::new();
+        if push_binds {
+            assert_eq!(push.bind(&ep).await.expect("bind"), ep);
+            pull.connect(&ep).await.expect("connect");
+        } else {
+            assert_eq!(pull.bind(&ep).await.expect("bind"), ep);
+            push.connect(&ep).await.expect("connect");
+        }
+        drop(flow!(push, pull));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_pull_on_a_multi_thread_runtime() {
+    let ep = fresh_name();
+    let mut pull = Pull::new();
+    pull.bind(&ep).await.expect("bind");
+    let mut push = Push::new();
+    push.connect(&ep).await.expect("connect");
+    drop(flow!(push, pull));
+}
+
+#[tokio::test]
+async fn dealer_to_dealer_and_pair_both_ways() {
+    let ep = fresh_name();
+    let mut a = Dealer::new();
+    a.bind(&ep).await.expect("bind");
+    let mut b = Dealer::new();
+    b.connect(&ep).await.expect("connect");
+    let mut b = flow!(b, a);
+    let _a = flow!(a, b);
+
+    let ep = fresh_name();
+    let mut a = Pair::new();
+    a.bind(&ep).await.expect("bind");
+    let mut b = Pair::new();
+    b.connect(&ep).await.expect("connect");
+    let mut b = flow!(b, a);
+    let _a = flow!(a, b);
+}
+
+#[tokio::test]
+async fn connect_before_bind_waits_for_the_bind() {
+    // libzmq's test_inproc_connect: the connect is pending until the name is bound.
+    let ep = fresh_name();
+    let mut push = Push::new();
+    push.connect(&ep)
+        .await
+        .expect("connect to a name nobody has bound");
+    push.send("early")
+        .await
+        .expect("queued for the bind to come");
+    let mut pull = Pull::new();
+    pull.bind(&ep).await.expect("bind");
+    let msg = tokio::time::timeout(LIMIT, pull.recv())
+        .await
+        .expect("delivered once bound")
+        .expect("message");
+    assert_eq!(msg, Message::from(["early"]));
+}
+
+#[tokio::test]
+async fn a_router_learns_the_dealers_routing_id() {
+    let ep = fresh_name();
+    let mut router = Router::new();
+    router.bind(&ep).await.expect("bind");
+    let mut dealer = Dealer::new();
+    dealer
+        .set_option(OptionName::Identity, "worker-1")
+        .expect("ZMQ_ROUTING_ID");
+    dealer.connect(&ep).await.expect("connect");
+    dealer.send("ready").await.expect("send");
+    let msg = tokio::time::timeout(LIMIT, router.recv())
+        .await
+        .expect("within the limit")
+        .expect("message");
+    assert_eq!(msg, Message::from(["worker-1", "ready"]));
+    router
+        .send(Message::from(["worker-1", "work"]))
+        .await
+        .expect("routed back");
+    let reply = tokio::time::timeout(LIMIT, dealer.recv())
+        .await
+        .expect("within the limit")
+        .expect("message");
+    assert_eq!(reply, Message::from(["work"]));
+}
+
+#[tokio::test]
+async fn names_are_taken_until_unbind_or_close() {
+    let ep = fresh_name();
+    let mut first = Pull::new();
+    first.bind(&ep).await.expect("bind");
+    let mut second = Pull::new();
+    match second.bind(&ep).await {
+        Err(Error::Io {
+            op: "bind", source, ..
+        }) => {
+            assert_eq!(source.kind(), std::io::ErrorKind::AddrInUse)
+        }
+        other => panic!("a bound name must be refused (EADDRINUSE): {other:?}"),
+    }
+    first.unbind(&ep).expect("unbind");
+    assert!(matches!(first.unbind(&ep), Err(Error::NotFound(_))));
+    second.bind(&ep).await.expect("free after unbind");
+    drop(second);
+    first.bind(&ep).await.expect("free after close");
+}
+
+#[tokio::test]
+async fn bad_inproc_endpoints_are_named() {
+    let mut push = Push::new();
+    match push.bind("inproc://").await {
+        Err(Error::Endpoint(e)) => assert_eq!(e.kind, EndpointErrorKind::EmptyAddress),
+        other => panic!("an empty name must be refused: {other:?}"),
+    }
+    match push.connect("inproc://").await {
+        Err(Error::Endpoint(e)) => assert_eq!(e.kind, EndpointErrorKind::EmptyAddress),
+        other => panic!("an empty name must be refused: {other:?}"),
+    }
+    let ep = fresh_name();
+    let mut bound = Push::new();
+    bound.bind(&ep).await.expect("bind");
+    match push.connect(&ep).await {
+        Err(Error::IncompatibleSocketTypes { ours, peer }) => {
+            assert_eq!((ours, peer), (SocketType::Push, SocketType::Push))
+        }
+        other => panic!("PUSH to PUSH must be refused: {other:?}"),
+    }
+    // The refused connect left nothing behind: there is no peer to send to.
+    assert!(matches!(push.try_send("x"), Err(Error::WouldBlock)));
+}
+
+/// Sends with `try_send` until it keeps saying `WouldBlock` after the link had every chance to
+/// move messages (it runs on this current-thread runtime when the test yields). Returns how
+/// many went.
+async fn fill(push: &mut Push) -> u32 {
+    let mut sent = 0u32;
+    let mut idle_yields = 0;
+    while idle_yields < 1_000 {
+        match push.try_send(message(sent)) {
+            Ok(()) => {
+                sent += 1;
+                idle_yields = 0;
+                assert!(
+                    sent < 100_000,
+                    "the high-water marks never stopped the sender"
+                );
+            }
+            Err(Error::WouldBlock) => {
+                idle_yields += 1;
+                tokio::task::yield_now().await;
+            }
+            Err(e) => panic!("send failed: {e}"),
+        }
+    }
+    sent
+}
+
+#[tokio::test]
+async fn a_sender_blocks_after_its_sndhwm_plus_the_peers_rcvhwm() {
+    const SNDHWM: u32 = 5;
+    const RCVHWM: u32 = 7;
+    for push_binds in [true, false] {
+        let ep = fresh_name();
+        let mut push =
+            Push::with_options(SocketOptions::new().sndhwm(SNDHWM as i32)).expect("options");
+        let mut pull =
+            Pull::with_options(SocketOptions::new().rcvhwm(RCVHWM as i32)).expect("options");
+        if push_binds {
+            push.bind(&ep).await.expect("bind");
+            pull.connect(&ep).await.expect("connect");
+        } else {
+            pull.bind(&ep).await.expect("bind");
+            push.connect(&ep).await.expect("connect");
+        }
+        let sent = fill(&mut push).await;
+        // libzmq's inproc pipe holds sndhwm + rcvhwm; the link may hold one more batch, which
+        // it takes from the sender's queue only (so at most SNDHWM).
+        assert!(
+            (SNDHWM + RCVHWM..=2 * SNDHWM + RCVHWM).contains(&sent),
+            "{sent} messages went before the sender blocked (push binds: {push_binds})"
+        );
+        for i in 0..sent {
+            let msg = tokio::time::timeout(LIMIT, pull.recv())
+                .await
+                .expect("within the limit")
+                .expect("message");
+            assert_eq!(msg, message(i));
+        }
+        assert!(matches!(pull.try_recv(), Err(Error::WouldBlock)));
+        push.send("after").await.expect("room again");
+        let msg = tokio::time::timeout(LIMIT, pull.recv())
+            .await
+            .expect("within the limit")
+            .expect("message");
+        assert_eq!(msg, Message::from(["after"]));
+    }
+}

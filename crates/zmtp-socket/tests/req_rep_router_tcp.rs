@@ -483,3 +483,45 @@ async fn req_relaxed_resends_to_the_next_peer_and_strict_refuses() {
         msg(&["b"])
     );
 }
+
+#[tokio::test]
+async fn connect_rid_names_the_peer_before_the_connection_router_to_router() {
+    let (mut server, ep) = bound_router(SocketOptions::new().identity("server-self")).await;
+    let mut client = Router::with_options(
+        SocketOptions::new()
+            .identity("client")
+            .router_mandatory(true)
+            .connect_rid("srv"),
+    )
+    .expect("options");
+    client.connect(&ep).await.expect("connect");
+    assert_eq!(client.options().get_connect_rid(), None, "used once");
+    // Routable at once under the chosen name (not the id the server announces).
+    client.send(msg(&["srv", "hello"])).await.expect("send");
+    assert_eq!(
+        within("server", server.recv()).await.expect("recv"),
+        msg(&["client", "hello"])
+    );
+    server.send(msg(&["client", "back"])).await.expect("send");
+    assert_eq!(
+        within("client", client.recv()).await.expect("recv"),
+        msg(&["srv", "back"])
+    );
+    assert!(matches!(
+        client.try_send(msg(&["server-self", "x"])),
+        Err(Error::HostUnreachable(_))
+    ));
+    // A second connect without the option: the peer's announced id.
+    let (mut other, ep2) = bound_router(SocketOptions::new().identity("other")).await;
+    client.connect(&ep2).await.expect("connect");
+    client.send(msg(&["srv", "ping"])).await.expect("send");
+    within("server", server.recv()).await.expect("recv");
+    eventually("the announced id is routable", || {
+        client.try_send(msg(&["other", "hi"])).is_ok()
+    })
+    .await;
+    assert_eq!(
+        within("other", other.recv()).await.expect("recv"),
+        msg(&["client", "hi"])
+    );
+}

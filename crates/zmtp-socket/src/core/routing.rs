@@ -125,7 +125,6 @@ impl Core {
     /// Names a pipe this socket connects before its connection exists (`ZMQ_CONNECT_RID`), so
     /// a ROUTER can address the peer at once. An id already in use leaves the pipe ignored, as
     /// libzmq refuses duplicates.
-    #[allow(dead_code)] // Wired to connect once the transports settle (ZMQ_CONNECT_RID).
     pub(crate) fn set_connect_rid(&self, id: PipeId, routing_id: Bytes) {
         let mut st = self.state.lock();
         let taken = st.routing.contains_key(&routing_id);

@@ -142,9 +142,7 @@ impl SocketBase {
                     }));
                 }
                 let settings = self.settings()?;
-                let pipe =
-                    self.core
-                        .add_pipe(settings.sndhwm, settings.rcvhwm, !settings.immediate);
+                let pipe = self.connect_pipe(&settings);
                 let task = tcp::spawn_connecter(self.core.clone(), settings, tcp_ep, pipe);
                 self.endpoints
                     .push((endpoint.to_owned(), Attachment::Connecter(task, pipe)));
@@ -156,9 +154,7 @@ impl SocketBase {
             })),
             Endpoint::Ipc(ipc_ep) => {
                 let settings = self.settings()?;
-                let pipe =
-                    self.core
-                        .add_pipe(settings.sndhwm, settings.rcvhwm, !settings.immediate);
+                let pipe = self.connect_pipe(&settings);
                 let task = ipc::spawn_connecter(self.core.clone(), settings, ipc_ep, pipe);
                 self.endpoints
                     .push((endpoint.to_owned(), Attachment::Connecter(task, pipe)));
@@ -166,9 +162,7 @@ impl SocketBase {
             }
             Endpoint::Inproc(name) => {
                 let settings = self.settings()?;
-                let pipe =
-                    self.core
-                        .add_pipe(settings.sndhwm, settings.rcvhwm, !settings.immediate);
+                let pipe = self.connect_pipe(&settings);
                 match inproc::connect(self.core.clone(), settings, &name, pipe) {
                     Ok(task) => {
                         self.endpoints
@@ -182,6 +176,20 @@ impl SocketBase {
                 }
             }
         }
+    }
+
+    /// The pipe for a connect: it takes `ZMQ_CONNECT_RID` (once) as its routing id on a ROUTER
+    /// or REP, so the peer can be addressed before the connection exists.
+    fn connect_pipe(&mut self, settings: &ConnectionSettings) -> PipeId {
+        let pipe = self
+            .core
+            .add_pipe(settings.sndhwm, settings.rcvhwm, !settings.immediate);
+        if matches!(self.socket_type, SocketType::Router | SocketType::Rep) {
+            if let Some(rid) = self.options.take_connect_rid() {
+                self.core.set_connect_rid(pipe, rid);
+            }
+        }
+        pipe
     }
 
     /// Stops listening on a bound endpoint (connections already accepted stay, as in libzmq).

@@ -5,7 +5,9 @@ macro_rules! lb_send_methods {
     ($ty:ident) => {
         impl $ty {
             /// Queues a message for the next peer in turn, waiting while every peer's queue is
-            /// at `ZMQ_SNDHWM` (or there is no peer yet).
+            /// at `ZMQ_SNDHWM` (or there is no peer yet), for at most `ZMQ_SNDTIMEO`
+            /// ([`Error::Timeout`](crate::Error::Timeout); zero:
+            /// [`Error::WouldBlock`](crate::Error::WouldBlock)).
             pub async fn send(
                 &mut self,
                 msg: impl Into<zmtp_codec::Message>,
@@ -15,8 +17,10 @@ macro_rules! lb_send_methods {
                 if let std::task::Poll::Ready(done) = self.base.core.poll_send_lb(None, &mut msg) {
                     return done.map(|_| ());
                 }
-                std::future::poll_fn(|cx| self.base.core.poll_send_lb(Some(cx), &mut msg))
-                    .await
+                let core = &self.base.core;
+                let wait = std::future::poll_fn(|cx| core.poll_send_lb(Some(cx), &mut msg));
+                $crate::socket::io_methods::within(self.base.options().get_sndtimeo(), wait)
+                    .await?
                     .map(|_| ())
             }
 
@@ -37,10 +41,13 @@ macro_rules! lb_send_methods {
 macro_rules! fq_recv_methods {
     ($ty:ident) => {
         impl $ty {
-            /// The next message from any peer, waiting for one.
+            /// The next message from any peer, waiting for one for at most `ZMQ_RCVTIMEO`
+            /// ([`Error::Timeout`](crate::Error::Timeout); 0: [`Error::WouldBlock`](crate::Error::WouldBlock)).
             pub async fn recv(&mut self) -> $crate::Result<zmtp_codec::Message> {
-                std::future::poll_fn(|cx| self.base.core.poll_recv_fq(Some(cx)))
-                    .await
+                let core = &self.base.core;
+                let wait = std::future::poll_fn(|cx| core.poll_recv_fq(Some(cx)));
+                $crate::socket::io_methods::within(self.base.options().get_rcvtimeo(), wait)
+                    .await?
                     .map(|(_, msg)| msg)
             }
 
@@ -74,6 +81,21 @@ macro_rules! fq_recv_methods {
 }
 
 pub(crate) use {fq_recv_methods, lb_send_methods};
+
+/// Runs `wait` for at most `limit` (`ZMQ_SNDTIMEO` / `ZMQ_RCVTIMEO`: `None` waits for ever, zero
+/// does not wait at all).
+pub(crate) async fn within<T>(
+    limit: Option<std::time::Duration>,
+    wait: impl std::future::Future<Output = T>,
+) -> crate::Result<T> {
+    match limit {
+        None => Ok(wait.await),
+        Some(limit) if limit.is_zero() => Err(crate::Error::WouldBlock),
+        Some(limit) => tokio::time::timeout(limit, wait)
+            .await
+            .map_err(|_| crate::Error::Timeout(limit)),
+    }
+}
 
 /// Refuses a message without frames.
 pub(crate) fn non_empty(msg: zmtp_codec::Message) -> crate::Result<zmtp_codec::Message> {

@@ -255,3 +255,37 @@ async fn a_sender_blocks_after_its_sndhwm_plus_the_peers_rcvhwm() {
         assert_eq!(msg, Message::from(["after"]));
     }
 }
+
+#[tokio::test]
+async fn disconnect_takes_the_peer_away_from_the_bound_socket() {
+    let ep = fresh_name();
+    let mut push = Push::new();
+    push.bind(&ep).await.expect("bind");
+    let mut pull = Pull::new();
+    pull.connect(&ep).await.expect("connect");
+    push.send("one").await.expect("send");
+    let msg = tokio::time::timeout(LIMIT, pull.recv())
+        .await
+        .expect("within the limit")
+        .expect("message");
+    assert_eq!(msg, Message::from(["one"]));
+    pull.disconnect(&ep).expect("disconnect");
+    // The link task ends when the runtime next runs it; then the PUSH has no peer left.
+    let mut gone = false;
+    for _ in 0..1_000 {
+        if matches!(push.try_send("lost"), Err(Error::WouldBlock)) {
+            gone = true;
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert!(gone, "the bound PUSH still has a peer after the disconnect");
+    let mut other = Pull::new();
+    other.connect(&ep).await.expect("connect again");
+    push.send("two").await.expect("send");
+    let msg = tokio::time::timeout(LIMIT, other.recv())
+        .await
+        .expect("within the limit")
+        .expect("message");
+    assert_eq!(msg, Message::from(["two"]));
+}

@@ -14,6 +14,7 @@
 
 pub mod curve;
 pub mod gssapi;
+mod handshake;
 pub mod keys;
 pub mod null;
 pub mod plain;

@@ -120,7 +120,7 @@ impl ExpectWelcome {
         command: RawCommand,
     ) -> Result<ExpectReady, MechanismError> {
         if command.is("ERROR") {
-            return Err(wire::peer_error(command));
+            return Err(crate::handshake::peer_error(command));
         }
         if !command.is("WELCOME") {
             return Err(wire::unexpected("WELCOME", &command));
@@ -184,7 +184,7 @@ impl ExpectReady {
         command: RawCommand,
     ) -> Result<Session, MechanismError> {
         if command.is("ERROR") {
-            return Err(wire::peer_error(command));
+            return Err(crate::handshake::peer_error(command));
         }
         if !command.is("READY") {
             return Err(wire::unexpected("READY", &command));
@@ -200,7 +200,8 @@ impl ExpectReady {
             .key
             .open(&nonce::short(nonce::READY, n), &data[8..])
             .ok_or(MechanismError::DecryptFailed { what: "READY" })?;
-        let metadata = wire::parse_metadata("READY", &plain)?;
+        let metadata =
+            crate::handshake::parse_metadata("READY", bytes::Bytes::copy_from_slice(&plain))?;
         cx.check_peer_metadata(&metadata)?;
         cx.complete(metadata);
         Ok(Session::client(

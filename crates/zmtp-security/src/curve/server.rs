@@ -229,7 +229,10 @@ impl ExpectInitiate {
             return Err(MechanismError::VouchMismatch);
         }
 
-        let metadata = wire::parse_metadata("INITIATE", &plain[32 + VOUCH_LEN..])?;
+        let metadata = crate::handshake::parse_metadata(
+            "INITIATE",
+            bytes::Bytes::copy_from_slice(&plain[32 + VOUCH_LEN..]),
+        )?;
         cx.check_peer_metadata(&metadata)?;
         let session = Session::server(key, Counter::new(), self.peer);
         Ok((session, metadata, client_public))

@@ -1,8 +1,7 @@
 //! The sizes CurveZMQ's commands must have (whole command bodies, name included, as libzmq
 //! counts them) and small helpers shared by the client and the server.
 
-use bytes::Bytes;
-use zmtp_codec::{Command, CommandError, MechanismError, Metadata, RawCommand};
+use zmtp_codec::{MechanismError, RawCommand};
 
 /// HELLO: name, version, 72 bytes of padding, C', short nonce, Box[64 zeros] (exact).
 pub(crate) const HELLO_LEN: usize = 200;
@@ -53,29 +52,6 @@ pub(crate) fn not_ready() -> MechanismError {
         expected: "the end of the handshake",
         got: "a frame to seal".into(),
     }
-}
-
-/// The peer's ERROR command as a `PeerError` (or the reason it does not parse).
-pub(crate) fn peer_error(command: RawCommand) -> MechanismError {
-    match Command::from_raw(command) {
-        Ok(Command::Error { reason }) => MechanismError::PeerError {
-            reason: String::from_utf8_lossy(&reason).into_owned(),
-        },
-        Ok(other) => MechanismError::UnexpectedCommand {
-            expected: "ERROR",
-            got: String::from_utf8_lossy(other.name()).into_owned(),
-        },
-        Err(e) => e.into(),
-    }
-}
-
-/// Parses the metadata found inside a box.
-pub(crate) fn parse_metadata(
-    command: &'static str,
-    data: &[u8],
-) -> Result<Metadata, MechanismError> {
-    Metadata::parse(Bytes::copy_from_slice(data))
-        .map_err(|source| MechanismError::Command(CommandError::Metadata { command, source }))
 }
 
 /// The `N` bytes of `data` at offset `at`, if there are that many.

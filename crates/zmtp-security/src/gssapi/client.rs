@@ -5,9 +5,10 @@ use bytes::BytesMut;
 use zmtp_codec::{Frame, HandshakeContext, Mechanism, MechanismError, MechanismName, RawCommand};
 
 use super::gss::{context, Initiator, Progress};
-use super::ready::{peer_error, recv_ready, send_ready};
+use super::ready::{recv_ready, send_ready};
 use super::wire::{self, INITIATE};
 use super::{GssapiOptionError, GssapiOptions};
+use crate::handshake::peer_error;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Step {

@@ -46,17 +46,3 @@ pub(crate) fn recv_ready<W: Wrapping>(
         })
     })
 }
-
-/// An ERROR command as the peer's refusal.
-pub(crate) fn peer_error(command: RawCommand) -> MechanismError {
-    match Command::from_raw(command) {
-        Ok(Command::Error { reason }) => MechanismError::PeerError {
-            reason: String::from_utf8_lossy(&reason).into_owned(),
-        },
-        Ok(other) => MechanismError::UnexpectedCommand {
-            expected: "ERROR",
-            got: String::from_utf8_lossy(other.name()).into_owned(),
-        },
-        Err(e) => e.into(),
-    }
-}

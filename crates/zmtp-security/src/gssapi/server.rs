@@ -9,9 +9,10 @@ use zmtp_codec::{
 };
 
 use super::gss::{context, Acceptor};
-use super::ready::{peer_error, recv_ready, send_ready};
+use super::ready::{recv_ready, send_ready};
 use super::wire::{self, INITIATE};
 use super::{GssapiOptionError, GssapiOptions};
+use crate::handshake::peer_error;
 use crate::zap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,12 +1,10 @@
 //! PLAIN, client side: HELLO, wait for WELCOME, INITIATE, wait for READY.
 
-use bytes::{BufMut, Bytes, BytesMut};
-use zmtp_codec::{
-    Command, CommandError, HandshakeContext, Mechanism, MechanismError, MechanismName, Metadata,
-    RawCommand,
-};
+use bytes::{BufMut, BytesMut};
+use zmtp_codec::{HandshakeContext, Mechanism, MechanismError, MechanismName, RawCommand};
 
 use super::PlainCredentials;
+use crate::handshake::{parse_metadata, peer_error};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Step {
@@ -56,7 +54,7 @@ impl Mechanism for PlainClient {
         command: RawCommand,
     ) -> Result<(), MechanismError> {
         if command.is("ERROR") {
-            return Err(peer_error(command)?);
+            return Err(peer_error(command));
         }
         match self.step {
             Step::ExpectWelcome if command.is("WELCOME") => {
@@ -89,26 +87,4 @@ impl Mechanism for PlainClient {
             }),
         }
     }
-}
-
-/// The ERROR command's reason as a `PeerError`.
-pub(crate) fn peer_error(command: RawCommand) -> Result<MechanismError, MechanismError> {
-    match Command::from_raw(command)? {
-        Command::Error { reason } => Ok(MechanismError::PeerError {
-            reason: String::from_utf8_lossy(&reason).into_owned(),
-        }),
-        other => Err(MechanismError::UnexpectedCommand {
-            expected: "ERROR",
-            got: String::from_utf8_lossy(other.name()).into_owned(),
-        }),
-    }
-}
-
-/// Parses metadata carried by a handshake command.
-pub(crate) fn parse_metadata(
-    command: &'static str,
-    data: Bytes,
-) -> Result<Metadata, MechanismError> {
-    Metadata::parse(data)
-        .map_err(|source| MechanismError::Command(CommandError::Metadata { command, source }))
 }

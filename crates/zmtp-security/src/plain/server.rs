@@ -6,7 +6,7 @@ use zmtp_codec::{
     ZapReply,
 };
 
-use super::client::{parse_metadata, peer_error};
+use crate::handshake::{parse_metadata, peer_error};
 use crate::zap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,7 +89,7 @@ impl Mechanism for PlainServer {
                 cx.complete(metadata);
                 Ok(())
             }
-            _ if command.is("ERROR") => Err(peer_error(command)?),
+            _ if command.is("ERROR") => Err(peer_error(command)),
             step => Err(MechanismError::UnexpectedCommand {
                 expected: match step {
                     Step::ExpectHello => "HELLO",

@@ -29,10 +29,19 @@ pub struct Rep {
 super::common_socket_methods!(Rep, SocketType::Rep, "REP", pending: None);
 
 impl Rep {
-    /// Receives the next request's body, waiting for one. While a reply is due,
+    /// Receives the next request's body, waiting for one for at most `ZMQ_RCVTIMEO`
+    /// ([`Error::Timeout`](crate::Error::Timeout)). While a reply is due,
     /// [`Error::InvalidState`](crate::Error::InvalidState) (`EFSM`).
     pub async fn recv(&mut self) -> crate::Result<Message> {
-        std::future::poll_fn(|cx| self.poll_request(Some(cx))).await
+        if let Poll::Ready(r) = self.poll_request(None) {
+            return r;
+        }
+        let limit = self.base.options().get_rcvtimeo();
+        super::io_methods::within(
+            limit,
+            std::future::poll_fn(|cx| self.poll_request(Some(cx))),
+        )
+        .await?
     }
 
     /// The next request if one is there (`ZMQ_DONTWAIT`), else

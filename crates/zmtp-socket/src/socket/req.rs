@@ -25,7 +25,8 @@ super::common_socket_methods!(Req, SocketType::Req, "REQ", state: ReqState::defa
 
 impl Req {
     /// Sends a request to the next peer in turn, waiting while none can take it (no peer yet,
-    /// or every queue at `ZMQ_SNDHWM`). A second request before the reply is
+    /// or every queue at `ZMQ_SNDHWM`), for at most `ZMQ_SNDTIMEO`
+    /// ([`Error::Timeout`](crate::Error::Timeout)). A second request before the reply is
     /// [`Error::InvalidState`](crate::Error::InvalidState) (`EFSM`), unless `ZMQ_REQ_RELAXED`
     /// is set: then the earlier reply will be ignored.
     pub async fn send(&mut self, msg: impl Into<Message>) -> crate::Result<()> {
@@ -34,7 +35,8 @@ impl Req {
         let pipe = match core.poll_send_lb(None, &mut wire) {
             Poll::Ready(r) => r?,
             Poll::Pending => {
-                std::future::poll_fn(|cx| core.poll_send_lb(Some(cx), &mut wire)).await?
+                let wait = std::future::poll_fn(|cx| core.poll_send_lb(Some(cx), &mut wire));
+                super::io_methods::within(self.base.options().get_sndtimeo(), wait).await??
             }
         };
         self.state.sent(pipe);
@@ -64,12 +66,18 @@ impl Req {
         Ok(wire)
     }
 
-    /// Receives the reply to the request sent, waiting for it. Before a request,
+    /// Receives the reply to the request sent, waiting for it for at most `ZMQ_RCVTIMEO`
+    /// ([`Error::Timeout`](crate::Error::Timeout)). Before a request,
     /// [`Error::InvalidState`](crate::Error::InvalidState) (`EFSM`). Messages from other peers,
     /// and with `ZMQ_REQ_CORRELATE` replies to other requests, are dropped.
     pub async fn recv(&mut self) -> crate::Result<Message> {
         self.state.check_recv()?;
-        std::future::poll_fn(|cx| self.poll_reply(Some(cx))).await
+        if let Poll::Ready(r) = self.poll_reply(None) {
+            return r;
+        }
+        let limit = self.base.options().get_rcvtimeo();
+        super::io_methods::within(limit, std::future::poll_fn(|cx| self.poll_reply(Some(cx))))
+            .await?
     }
 
     /// The reply if it is there (`ZMQ_DONTWAIT`), else

@@ -26,8 +26,9 @@ impl Router {
     /// is not connected, or whose queue is at `ZMQ_SNDHWM`, is dropped silently, as libzmq
     /// does, unless `ZMQ_ROUTER_MANDATORY` is set: then an unknown peer is
     /// [`Error::HostUnreachable`](crate::Error::HostUnreachable) (`EHOSTUNREACH`) and a full
-    /// queue makes the send wait for room. A message of one frame (a routing id alone) is
-    /// dropped.
+    /// queue makes the send wait for room, for at most `ZMQ_SNDTIMEO`
+    /// ([`Error::Timeout`](crate::Error::Timeout)). A message of one frame (a routing id alone)
+    /// is dropped.
     pub async fn send(&mut self, msg: impl Into<Message>) -> crate::Result<()> {
         let mandatory = self.base.options().get_router_mandatory();
         let mut msg = Some(super::io_methods::non_empty(msg.into())?);
@@ -35,7 +36,8 @@ impl Router {
         if let std::task::Poll::Ready(done) = core.poll_send_routed(None, &mut msg, mandatory) {
             return done;
         }
-        std::future::poll_fn(|cx| core.poll_send_routed(Some(cx), &mut msg, mandatory)).await
+        let wait = std::future::poll_fn(|cx| core.poll_send_routed(Some(cx), &mut msg, mandatory));
+        super::io_methods::within(self.base.options().get_sndtimeo(), wait).await?
     }
 
     /// Sends without waiting (`ZMQ_DONTWAIT`): as [`send`](Router::send), but a full queue
@@ -50,9 +52,15 @@ impl Router {
         }
     }
 
-    /// The next message from any peer, as `[routing id, frames...]`, waiting for one.
+    /// The next message from any peer, as `[routing id, frames...]`, waiting for one for at
+    /// most `ZMQ_RCVTIMEO` ([`Error::Timeout`](crate::Error::Timeout)).
     pub async fn recv(&mut self) -> crate::Result<Message> {
-        std::future::poll_fn(|cx| self.base.core.poll_recv_routed(Some(cx))).await
+        let core = &self.base.core;
+        if let std::task::Poll::Ready(r) = core.poll_recv_routed(None) {
+            return r;
+        }
+        let wait = std::future::poll_fn(|cx| core.poll_recv_routed(Some(cx)));
+        super::io_methods::within(self.base.options().get_rcvtimeo(), wait).await?
     }
 
     /// The next message if one is there (`ZMQ_DONTWAIT`), else

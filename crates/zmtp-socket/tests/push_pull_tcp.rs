@@ -139,3 +139,37 @@ async fn send_and_recv_timeouts() {
         Pull::with_options(SocketOptions::new().rcvtimeo(Some(ms(20)))).expect("options");
     assert!(matches!(pull.recv().await, Err(Error::Timeout(_))));
 }
+
+#[tokio::test]
+async fn a_zero_receive_timeout_still_takes_what_is_there() {
+    use zmtp_socket::OptionName;
+    let mut pull = Pull::new();
+    let ep = pull.bind("tcp://127.0.0.1:*").await.expect("bind");
+    let mut push = Push::new();
+    push.connect(&ep).await.expect("connect");
+    push.send("a").await.expect("send");
+    push.send("b").await.expect("send");
+    assert_eq!(recv_within(&mut pull).await, Message::from(["a"]));
+    pull.set_option(OptionName::RcvTimeo, 0)
+        .expect("ZMQ_RCVTIMEO");
+    // "b" arrives sooner or later; a receive with a zero timeout must then return it.
+    let b = tokio::time::timeout(LIMIT, async {
+        loop {
+            match pull.recv().await {
+                Ok(msg) => return msg,
+                Err(Error::WouldBlock) => tokio::time::sleep(Duration::from_millis(1)).await,
+                Err(e) => panic!("{e}"),
+            }
+        }
+    })
+    .await
+    .expect("the second message within the limit");
+    assert_eq!(b, Message::from(["b"]));
+}
+
+async fn recv_within(pull: &mut Pull) -> Message {
+    tokio::time::timeout(LIMIT, pull.recv())
+        .await
+        .expect("a message within the limit")
+        .expect("message")
+}

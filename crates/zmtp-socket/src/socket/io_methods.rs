@@ -44,6 +44,10 @@ macro_rules! fq_recv_methods {
             /// The next message from any peer, waiting for one for at most `ZMQ_RCVTIMEO`
             /// ([`Error::Timeout`](crate::Error::Timeout); 0: [`Error::WouldBlock`](crate::Error::WouldBlock)).
             pub async fn recv(&mut self) -> $crate::Result<zmtp_codec::Message> {
+                // A message already there is taken whatever the timeout (even zero).
+                if let std::task::Poll::Ready(got) = self.base.core.poll_recv_fq(None) {
+                    return got.map(|(_, msg)| msg);
+                }
                 let core = &self.base.core;
                 let wait = std::future::poll_fn(|cx| core.poll_recv_fq(Some(cx)));
                 $crate::socket::io_methods::within(self.base.options().get_rcvtimeo(), wait)

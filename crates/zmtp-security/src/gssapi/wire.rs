@@ -354,7 +354,7 @@ mod tests {
             ))
         );
         assert_eq!(
-            open(&mut f, message_with(b"\x00\x00\x00\x04XXXX")),
+            open(&mut f, message_with(b"\x00\x00\x00\x04NOPE")),
             Err(MechanismError::Gssapi("bad token".into()))
         );
         let more_command = [

@@ -6,7 +6,7 @@
 //!   behind by an earlier run without checking whether something still listens on it, so a
 //!   second socket binding the same path takes it over);
 //! - the socket file is removed on unbind and when the socket is closed;
-//! - `ipc://*` binds `socket` in a fresh directory `tmpXXXXXX` of the temporary directory
+//! - `ipc://*` binds `socket` in a fresh directory `tmp` + six random characters in the temporary directory
 //!   (`$TMPDIR`, else `/tmp`), reports that path as the bound endpoint, and removes both file
 //!   and directory afterwards;
 //! - `ipc://@name` is a Linux abstract socket: no file, nothing to remove;
@@ -162,7 +162,7 @@ fn abstract_address(_name: &str) -> io::Result<StdSocketAddr> {
     ))
 }
 
-/// Makes `tmpXXXXXX` (six random letters and digits) in the temporary directory, as libzmq's
+/// Makes `tmp` + six random letters and digits in the temporary directory, as libzmq's
 /// `mkdtemp` does for `ipc://*`.
 fn fresh_directory() -> io::Result<PathBuf> {
     let base = std::env::temp_dir();

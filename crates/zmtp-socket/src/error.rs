@@ -59,6 +59,9 @@ pub enum Error {
         /// The peer's type.
         peer: zmtp_codec::SocketType,
     },
+    /// A context setting libzmq would refuse (`EINVAL`), e.g. `ZMQ_IO_THREADS` of 0.
+    #[error("{0} (EINVAL)")]
+    InvalidArgument(&'static str),
     /// A message without frames cannot be sent.
     #[error("a message needs at least one frame")]
     EmptyMessage,

@@ -1,11 +1,13 @@
-//! Tokio sockets for ZeroMQ (the next stage of the project).
+//! Tokio sockets for ZeroMQ: the endpoints (`tcp://`, `ipc://`, `inproc://`), the connection
+//! engine that runs a [`zmtp_codec::Connection`] over a Tokio stream, the per-peer pipes with
+//! their high-water marks, the socket patterns, and the socket options of libzmq's
+//! `zmq_setsockopt` table.
 //!
-//! This crate will hold the endpoints (`tcp://`, `ipc://`, `inproc://`), the connection driver
-//! that runs a [`zmtp_codec::Connection`] over a Tokio stream, the per-peer pipes with their
-//! high-water marks, the socket patterns (REQ/REP, DEALER/ROUTER, PUSH/PULL, PAIR, PUB/SUB,
-//! XPUB/XSUB, STREAM) and the socket options of libzmq's `zmq_setsockopt` table. Until then it
-//! only re-exports the codec types its API will be built on.
+//! Sockets belong to a [`Context`]; its runtime, on threads of its own, runs their connections,
+//! so a closed socket flushes its queue for up to `ZMQ_LINGER` whatever the application does
+//! next.
 
+mod context;
 mod core;
 pub mod endpoint;
 mod engine;
@@ -14,6 +16,7 @@ pub mod options;
 mod socket;
 mod transport;
 
+pub use context::Context;
 pub use endpoint::{Endpoint, EndpointError};
 pub use error::{Error, Result};
 pub use options::{OptionError, OptionName, OptionValue, SocketOptions};

@@ -8,6 +8,7 @@ use zmtp_codec::{Config, Mechanism, SocketType};
 use zmtp_security::zap::ZapHandler;
 use zmtp_security::{CurveClient, CurveServer, Null, PlainClient, PlainServer};
 
+use crate::context::Shared;
 use crate::core::PeerAttach;
 use crate::options::{OptionError, OptionName, Security, SocketOptions};
 
@@ -32,6 +33,8 @@ pub(crate) struct ConnectionSettings {
     /// `ZMQ_PROBE_ROUTER` and `ZMQ_ROUTER_HANDOVER`, for attaching the pipe.
     pub(crate) probe_router: bool,
     pub(crate) router_handover: bool,
+    /// Where the connection's tasks run, and the inproc namespace.
+    pub(crate) context: Arc<Shared>,
 }
 
 impl std::fmt::Debug for ConnectionSettings {
@@ -48,7 +51,7 @@ impl std::fmt::Debug for ConnectionSettings {
             .field("connect_timeout", &self.connect_timeout)
             .field("probe_router", &self.probe_router)
             .field("router_handover", &self.router_handover)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -58,6 +61,7 @@ impl ConnectionSettings {
         options: &SocketOptions,
         socket_type: SocketType,
         zap_handler: Option<Arc<dyn ZapHandler>>,
+        context: Arc<Shared>,
     ) -> Result<ConnectionSettings, OptionError> {
         let security = options.security()?;
         if matches!(security, Security::Gssapi(_)) {
@@ -80,6 +84,7 @@ impl ConnectionSettings {
             connect_timeout: options.get_connect_timeout(),
             probe_router: options.get_probe_router(),
             router_handover: options.get_router_handover(),
+            context,
         })
     }
 

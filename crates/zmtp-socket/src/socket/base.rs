@@ -7,6 +7,7 @@ use tokio::task::JoinHandle;
 use zmtp_codec::SocketType;
 use zmtp_security::zap::ZapHandler;
 
+use crate::context::Context;
 use crate::core::{Core, PipeId};
 use crate::endpoint::{
     Endpoint, EndpointError, EndpointErrorKind, IpcEndpoint, TcpEndpoint, TcpHost,
@@ -27,6 +28,7 @@ enum Attachment {
 /// The part of a socket common to every type.
 pub(crate) struct SocketBase {
     pub(crate) core: Arc<Core>,
+    context: Context,
     socket_type: SocketType,
     options: SocketOptions,
     zap_handler: Option<Arc<dyn ZapHandler>>,
@@ -45,21 +47,30 @@ impl std::fmt::Debug for SocketBase {
 }
 
 impl SocketBase {
-    pub(crate) fn new(socket_type: SocketType) -> SocketBase {
-        SocketBase {
-            core: Core::new(socket_type == SocketType::Pair),
+    /// A socket of `context` with `options`, checked as libzmq would check them for this
+    /// socket type.
+    pub(crate) fn new(
+        context: &Context,
+        socket_type: SocketType,
+        options: SocketOptions,
+    ) -> Result<Self> {
+        context.shared.check_live()?;
+        let options = options.build_for(socket_type)?;
+        let core = Core::new(socket_type == SocketType::Pair);
+        context.shared.register(&core, options.get_linger());
+        Ok(SocketBase {
+            core,
+            context: context.clone(),
             socket_type,
-            options: SocketOptions::new(),
+            options,
             zap_handler: None,
             endpoints: Vec::new(),
-        }
+        })
     }
 
-    /// A socket with `options`, checked as libzmq would check them for this socket type.
-    pub(crate) fn with_options(socket_type: SocketType, options: SocketOptions) -> Result<Self> {
-        let mut base = SocketBase::new(socket_type);
-        base.options = options.build_for(socket_type)?;
-        Ok(base)
+    /// The context the socket belongs to.
+    pub(crate) fn context(&self) -> &Context {
+        &self.context
     }
 
     pub(crate) fn options(&self) -> &SocketOptions {
@@ -70,6 +81,9 @@ impl SocketBase {
     /// from now on, or at once for the options libzmq applies at once.
     pub(crate) fn set_option(&mut self, name: OptionName, value: OptionValue) -> Result<()> {
         self.options.set_for(self.socket_type, name, value)?;
+        if name == OptionName::Linger {
+            (self.context.shared).set_linger(&self.core, self.options.get_linger());
+        }
         Ok(())
     }
 
@@ -79,10 +93,12 @@ impl SocketBase {
 
     /// What connections made now run with.
     fn settings(&self) -> Result<Arc<ConnectionSettings>> {
+        self.context.shared.check_live()?;
         Ok(Arc::new(ConnectionSettings::from_options(
             &self.options,
             self.socket_type,
             self.zap_handler.clone(),
+            self.context.shared.clone(),
         )?))
     }
 
@@ -93,7 +109,7 @@ impl SocketBase {
         let settings = self.settings()?;
         match parsed {
             Endpoint::Tcp(tcp_ep) => {
-                let listener = tcp::bind(&tcp_ep)
+                let listener = tcp::bind(&tcp_ep, &settings.context)
                     .await
                     .map_err(|e| Error::io("bind", endpoint, e))?;
                 let local = listener

@@ -30,21 +30,46 @@ macro_rules! common_socket_methods {
         }
 
         impl $ty {
-            #[doc = concat!("A ", $zmq, " socket with libzmq's default options.")]
+            #[doc = concat!("A ", $zmq, " socket with libzmq's default options, in the ")]
+            /// process-wide [`Context::global`](crate::Context::global).
+            ///
+            /// # Panics
+            /// If that context was terminated ([`Context::term`](crate::Context::term)); use
+            /// [`Self::new_in`] to get the error instead.
             pub fn new() -> $ty {
-                $ty {
-                    base: $crate::socket::base::SocketBase::new($socket_type),
-                    $($field: $init,)*
+                match $ty::new_in($crate::Context::global()) {
+                    Ok(socket) => socket,
+                    Err(e) => panic!("cannot make a socket: {e}"),
                 }
             }
 
+            #[doc = concat!("A ", $zmq, " socket with libzmq's default options, in `context` ")]
+            /// (refused with [`Error::Closed`](crate::Error::Closed) once it is terminated).
+            pub fn new_in(context: &$crate::Context) -> $crate::Result<$ty> {
+                $ty::with_options_in(context, $crate::options::SocketOptions::new())
+            }
+
             #[doc = concat!("A ", $zmq, " socket with `options`, refused (naming the option) ")]
-            /// where libzmq would refuse one of them for this socket type.
+            /// where libzmq would refuse one of them for this socket type, in the process-wide
+            /// [`Context::global`](crate::Context::global).
             pub fn with_options(options: $crate::options::SocketOptions) -> $crate::Result<$ty> {
+                $ty::with_options_in($crate::Context::global(), options)
+            }
+
+            #[doc = concat!("A ", $zmq, " socket with `options`, in `context`.")]
+            pub fn with_options_in(
+                context: &$crate::Context,
+                options: $crate::options::SocketOptions,
+            ) -> $crate::Result<$ty> {
                 Ok($ty {
-                    base: $crate::socket::base::SocketBase::with_options($socket_type, options)?,
+                    base: $crate::socket::base::SocketBase::new(context, $socket_type, options)?,
                     $($field: $init,)*
                 })
+            }
+
+            /// The context the socket belongs to.
+            pub fn context(&self) -> &$crate::Context {
+                self.base.context()
             }
 
             /// The socket's options (`zmq_getsockopt`).

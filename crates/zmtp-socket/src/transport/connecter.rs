@@ -32,7 +32,8 @@ where
     F: Future<Output = io::Result<(S, Bytes)>> + Send,
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    tokio::spawn(async move {
+    let context = settings.context.clone();
+    context.spawn(async move {
         let base = settings.reconnect_ivl;
         let mut backoff = base;
         loop {

@@ -1,9 +1,8 @@
 //! `inproc://`: sockets of one process linked pipe to pipe, moving [`Message`]s without
 //! encoding.
 //!
-//! Bound names live in one process-wide registry: every socket shares one namespace (libzmq
-//! scopes it per context; this crate has no context type yet). A connect to a name nobody has
-//! bound waits for the bind, as in libzmq. Each connection is a small task, the link, that moves
+//! Bound names live in the context's registry: the sockets of one [`Context`](crate::Context) share a namespace,
+//! as in libzmq. A connect to a name nobody has bound waits for the bind, as in libzmq. Each connection is a small task, the link, that moves
 //! batches of messages from one socket's pipe (its outbound queue) into the other's (its
 //! inbound queue) and back, through the same core calls a tcp connection uses, so high-water
 //! marks, wake-ups and linger behave the same. What a sender can queue before it blocks is its
@@ -21,7 +20,7 @@ use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
@@ -32,6 +31,7 @@ use tokio::time::Sleep;
 use tracing::debug;
 use zmtp_codec::Message;
 
+use crate::context::Shared;
 use crate::core::{Core, Outbound, PipeId};
 use crate::engine::ConnectionSettings;
 use crate::error::{Error, Result};
@@ -50,30 +50,31 @@ struct Bound {
     settings: Arc<ConnectionSettings>,
 }
 
+/// A context's bound names.
 #[derive(Debug, Default)]
-struct Registry {
+pub(crate) struct Registry {
+    names: Mutex<Names>,
+    /// Woken on every bind, so that pending connects look again.
+    bound: Notify,
+}
+
+#[derive(Debug, Default)]
+struct Names {
     names: HashMap<String, Bound>,
     next_id: u64,
 }
 
-fn registry() -> &'static Mutex<Registry> {
-    static REGISTRY: OnceLock<Mutex<Registry>> = OnceLock::new();
-    REGISTRY.get_or_init(Mutex::default)
-}
-
-/// Woken on every bind, so that pending connects look again.
-static BOUND: Notify = Notify::const_new();
-
 /// A name bound by a socket; dropping it (unbind, close) frees the name.
 #[derive(Debug)]
 pub(crate) struct Registration {
+    context: Arc<Shared>,
     name: String,
     id: u64,
 }
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        let mut reg = registry().lock();
+        let mut reg = self.context.inproc.names.lock();
         if reg.names.get(&self.name).is_some_and(|b| b.id == self.id) {
             reg.names.remove(&self.name);
         }
@@ -87,8 +88,9 @@ pub(crate) fn bind(
     settings: Arc<ConnectionSettings>,
     name: &str,
 ) -> io::Result<Registration> {
+    let context = settings.context.clone();
     let id = {
-        let mut reg = registry().lock();
+        let mut reg = context.inproc.names.lock();
         if reg
             .names
             .get(name)
@@ -105,8 +107,9 @@ pub(crate) fn bind(
             .insert(name.to_owned(), Bound { id, core, settings });
         id
     };
-    BOUND.notify_waiters();
+    context.inproc.bound.notify_waiters();
     Ok(Registration {
+        context,
         name: name.to_owned(),
         id,
     })
@@ -121,14 +124,17 @@ pub(crate) fn connect(
     name: &str,
     pipe: PipeId,
 ) -> Result<JoinHandle<()>> {
-    if let Some(bound) = lookup(name, None) {
+    let registry = &settings.context.inproc;
+    if let Some(bound) = registry.lookup(name, None) {
         check_types(&settings, &bound.settings)?;
     }
     let name = name.to_owned();
-    Ok(tokio::spawn(async move {
+    let context = settings.context.clone();
+    Ok(context.spawn(async move {
         let mut last = None;
         loop {
-            let Some(bound) = wait_for_bind(&core, &name, last).await else {
+            let registry = &settings.context.inproc;
+            let Some(bound) = registry.wait_for_bind(&core, &name, last).await else {
                 break;
             };
             last = Some(bound.id);
@@ -156,31 +162,34 @@ fn check_types(ours: &ConnectionSettings, peer: &ConnectionSettings) -> Result<(
     }
 }
 
-/// The live binding of `name`, unless it is `not` (one already tried).
-fn lookup(name: &str, not: Option<u64>) -> Option<Bound> {
-    registry()
-        .lock()
-        .names
-        .get(name)
-        .filter(|b| Some(b.id) != not && b.core.closed().is_none())
-        .cloned()
-}
+impl Registry {
+    /// The live binding of `name`, unless it is `not` (one already tried).
+    fn lookup(&self, name: &str, not: Option<u64>) -> Option<Bound> {
+        self.names
+            .lock()
+            .names
+            .get(name)
+            .filter(|b| Some(b.id) != not && b.core.closed().is_none())
+            .cloned()
+    }
 
-/// Waits for a live binding of `name` other than `not`; `None` once our socket is closed. The
-/// core has no close notification, so a pending connect looks at it every [`CLOSED_CHECK`].
-async fn wait_for_bind(core: &Core, name: &str, not: Option<u64>) -> Option<Bound> {
-    loop {
-        if core.closed().is_some() {
-            return None;
+    /// Waits for a live binding of `name` other than `not`; `None` once our socket is closed.
+    /// The core has no close notification, so a pending connect looks at it every
+    /// [`CLOSED_CHECK`].
+    async fn wait_for_bind(&self, core: &Core, name: &str, not: Option<u64>) -> Option<Bound> {
+        loop {
+            if core.closed().is_some() {
+                return None;
+            }
+            let notified = self.bound.notified();
+            let mut notified = std::pin::pin!(notified);
+            // Registered before looking, so a bind in between is not missed.
+            notified.as_mut().enable();
+            if let Some(bound) = self.lookup(name, not) {
+                return Some(bound);
+            }
+            let _ = tokio::time::timeout(CLOSED_CHECK, notified).await;
         }
-        let notified = BOUND.notified();
-        let mut notified = std::pin::pin!(notified);
-        // Registered before looking, so a bind in between is not missed.
-        notified.as_mut().enable();
-        if let Some(bound) = lookup(name, not) {
-            return Some(bound);
-        }
-        let _ = tokio::time::timeout(CLOSED_CHECK, notified).await;
     }
 }
 

@@ -74,6 +74,16 @@ pub(crate) fn bind(
     settings: Arc<ConnectionSettings>,
     endpoint: &IpcEndpoint,
 ) -> io::Result<(Listening, String)> {
+    // The listener registers with the reactor of the context's runtime, where it is polled.
+    let context = settings.context.clone();
+    context.enter(|| bind_here(core, settings, endpoint))
+}
+
+fn bind_here(
+    core: Arc<Core>,
+    settings: Arc<ConnectionSettings>,
+    endpoint: &IpcEndpoint,
+) -> io::Result<(Listening, String)> {
     let (listener, bound, unlink) = match endpoint {
         IpcEndpoint::Path(path) => {
             match std::fs::remove_file(path) {

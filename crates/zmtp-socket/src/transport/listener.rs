@@ -30,7 +30,8 @@ pub(crate) fn spawn_listener<L: Accept>(
     settings: Arc<ConnectionSettings>,
     listener: L,
 ) -> JoinHandle<()> {
-    tokio::spawn(async move {
+    let context = settings.context.clone();
+    context.spawn(async move {
         loop {
             let (stream, address) = match std::future::poll_fn(|cx| listener.poll_accept(cx)).await
             {
@@ -47,7 +48,7 @@ pub(crate) fn spawn_listener<L: Accept>(
             }
             let core = core.clone();
             let settings = settings.clone();
-            tokio::spawn(async move {
+            settings.context.clone().spawn(async move {
                 let (pipe, _, exit) =
                     run_connection(core.clone(), settings, PipeSlot::OnReady, stream, address)
                         .await;

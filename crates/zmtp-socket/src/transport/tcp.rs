@@ -14,18 +14,24 @@ use tokio::task::JoinHandle;
 
 use super::connecter::{self, with_timeout};
 use super::listener::{self, Accept};
+use crate::context::Shared;
 use crate::core::{Core, PipeId};
 use crate::endpoint::{TcpEndpoint, TcpHost};
 use crate::engine::ConnectionSettings;
 
-/// Resolves a bind address: `*` is every IPv4 interface (libzmq's default with `ZMQ_IPV6` off).
-pub(crate) async fn bind(endpoint: &TcpEndpoint) -> io::Result<TcpListener> {
+/// Resolves a bind address (`*` is every IPv4 interface, libzmq's default with `ZMQ_IPV6` off)
+/// and binds it, registering the listener with the runtime of `context` (where its accept loop
+/// will run).
+pub(crate) async fn bind(endpoint: &TcpEndpoint, context: &Shared) -> io::Result<TcpListener> {
     let addr = match &endpoint.host {
         TcpHost::Any => SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), endpoint.port),
         TcpHost::Ip(ip) => SocketAddr::new(*ip, endpoint.port),
         TcpHost::Name(name) => resolve(name, endpoint.port).await?,
     };
-    TcpListener::bind(addr).await
+    // std's bind sets SO_REUSEADDR on Unix, as Tokio's and libzmq's do.
+    let listener = std::net::TcpListener::bind(addr)?;
+    listener.set_nonblocking(true)?;
+    context.enter(|| TcpListener::from_std(listener))
 }
 
 async fn resolve(host: &str, port: u16) -> io::Result<SocketAddr> {

@@ -1,0 +1,244 @@
+//! Contexts and `ZMQ_LINGER`: a closed socket keeps delivering what it queued after the runtime
+//! that used it is gone (its connections run on the context's own threads); LINGER 0 discards;
+//! `Context::term` closes the context's sockets and waits for their connections; contexts with
+//! several I/O threads or on the caller's runtime work; each context has its own inproc names.
+
+use std::time::Duration;
+
+use zmtp_socket::{Context, Error, Message, Pull, Push, SocketOptions};
+
+const LIMIT: Duration = Duration::from_secs(30);
+
+/// A runtime of the kind `#[tokio::main(flavor = "current_thread")]` makes.
+fn current_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+fn body(i: u32, len: usize) -> Message {
+    let mut b = vec![(i % 251) as u8; len];
+    b[..4].copy_from_slice(&i.to_be_bytes());
+    Message::single(b)
+}
+
+/// Receives `count` messages of `len` bytes in order, each checked.
+async fn expect_all(pull: &mut Pull, count: u32, len: usize) {
+    for i in 0..count {
+        let msg = tokio::time::timeout(LIMIT, pull.recv())
+            .await
+            .unwrap_or_else(|_| panic!("message {i} of {count} within {LIMIT:?}"))
+            .expect("recv");
+        assert_eq!(msg, body(i, len), "message {i} byte-exact and in order");
+    }
+}
+
+/// 20 MB queued on a PUSH (far more than the kernel's socket buffers and the receiver's
+/// RCVHWM hold), the PUSH dropped and its runtime shut down: everything still arrives, because
+/// the connection runs on the context's I/O thread, not on the runtime that sent.
+#[test]
+fn linger_delivers_after_the_sending_runtime_is_gone() {
+    const COUNT: u32 = 20_000;
+    const LEN: usize = 1024;
+    let receiver = current_thread();
+    let mut pull =
+        Pull::with_options(SocketOptions::new().rcvhwm(10)).expect("pull with a small RCVHWM");
+    let endpoint = receiver
+        .block_on(pull.bind("tcp://127.0.0.1:*"))
+        .expect("bind");
+
+    let sender = current_thread();
+    sender.block_on(async {
+        let mut push = Push::with_options(SocketOptions::new().sndhwm(0)).expect("push");
+        push.connect(&endpoint).await.expect("connect");
+        for i in 0..COUNT {
+            push.send(body(i, LEN)).await.expect("send");
+        }
+        // Dropped here with the default ZMQ_LINGER (30 s).
+    });
+    drop(sender);
+
+    receiver.block_on(expect_all(&mut pull, COUNT, LEN));
+}
+
+/// The same over inproc with `ZMQ_LINGER` 0: the dropped PUSH's queue is discarded, so the PULL
+/// gets at most what was already in its own pipe or in the link's batch in flight.
+#[test]
+fn linger_zero_discards_what_is_queued() {
+    const COUNT: u32 = 5_000;
+    let ctx = Context::new().expect("context");
+    let rt = current_thread();
+    rt.block_on(async {
+        let mut pull = Pull::with_options_in(&ctx, SocketOptions::new().rcvhwm(10)).expect("pull");
+        pull.bind("inproc://linger-zero").await.expect("bind");
+        let mut push = Push::with_options_in(
+            &ctx,
+            SocketOptions::new().sndhwm(0).linger(Some(Duration::ZERO)),
+        )
+        .expect("push");
+        push.connect("inproc://linger-zero").await.expect("connect");
+        for i in 0..COUNT {
+            push.send(body(i, 16)).await.expect("send");
+        }
+        // The first message arrives: the link runs.
+        expect_all(&mut pull, 1, 16).await;
+        drop(push);
+        // Everything the PULL can still read, in order, then nothing more.
+        let mut got = 1;
+        // (A quiet spell ends the count early under load; the bound below still holds.)
+        while let Ok(msg) = tokio::time::timeout(Duration::from_millis(200), pull.recv()).await {
+            assert_eq!(msg.expect("recv"), body(got, 16), "in order");
+            got += 1;
+        }
+        // RCVHWM (10) plus one link batch (256) at most; never the whole queue.
+        assert!(
+            got < 10 + 256 + 2,
+            "LINGER 0 discarded the queue: {got} of {COUNT} messages arrived"
+        );
+    });
+}
+
+/// `Context::term` returns once a closed socket's LINGER has run out, although its peer never
+/// came; the socket's messages are then gone.
+#[test]
+fn term_waits_for_linger_then_returns() {
+    let ctx = Context::new().expect("context");
+    let rt = current_thread();
+    rt.block_on(async {
+        let mut push = Push::with_options_in(
+            &ctx,
+            SocketOptions::new().linger(Some(Duration::from_millis(100))),
+        )
+        .expect("push");
+        // Nobody listens there: the message stays queued until LINGER gives up.
+        push.connect("ipc://@zmtp-test-term-no-peer")
+            .await
+            .expect("connect");
+        push.send(Message::single("never delivered"))
+            .await
+            .expect("queued");
+        drop(push);
+        tokio::time::timeout(LIMIT, ctx.term())
+            .await
+            .expect("term returns once LINGER has run out");
+    });
+}
+
+/// `Context::term` closes the sockets still open (their calls fail with `Closed`, libzmq's
+/// ETERM) and the context takes no new sockets.
+#[test]
+fn term_closes_open_sockets_and_refuses_new_ones() {
+    let ctx = Context::new().expect("context");
+    let rt = current_thread();
+    rt.block_on(async {
+        let mut pull = Pull::new_in(&ctx).expect("pull");
+        pull.bind("inproc://term-open").await.expect("bind");
+        let mut push = Push::new_in(&ctx).expect("push");
+        push.connect("inproc://term-open").await.expect("connect");
+        push.send(Message::single("before term"))
+            .await
+            .expect("send");
+        expect_message(&mut pull, "before term").await;
+
+        tokio::time::timeout(LIMIT, ctx.term())
+            .await
+            .expect("term returns");
+        assert!(matches!(
+            push.send(Message::single("x")).await,
+            Err(Error::Closed)
+        ));
+        assert!(matches!(pull.recv().await, Err(Error::Closed)));
+        assert!(matches!(Push::new_in(&ctx), Err(Error::Closed)));
+    });
+}
+
+async fn expect_message(pull: &mut Pull, text: &str) {
+    let msg = tokio::time::timeout(LIMIT, pull.recv())
+        .await
+        .unwrap_or_else(|_| panic!("{text:?} within {LIMIT:?}"))
+        .expect("recv");
+    assert_eq!(msg, Message::single(text.to_owned()));
+}
+
+/// `Context::term_blocking` from a plain thread, after the sender's runtime is gone: returns
+/// once the connection has written everything, and everything arrives.
+#[test]
+fn term_blocking_flushes_from_outside_any_runtime() {
+    const COUNT: u32 = 2_000;
+    let receiver = current_thread();
+    let mut pull = Pull::new();
+    let endpoint = receiver
+        .block_on(pull.bind("tcp://127.0.0.1:*"))
+        .expect("bind");
+    let ctx = Context::new().expect("context");
+    current_thread().block_on(async {
+        let mut push = Push::new_in(&ctx).expect("push");
+        push.connect(&endpoint).await.expect("connect");
+        for i in 0..COUNT {
+            push.send(body(i, 100)).await.expect("send");
+        }
+    });
+    let term = std::thread::spawn(move || ctx.term_blocking());
+    receiver.block_on(expect_all(&mut pull, COUNT, 100));
+    term.join().expect("term_blocking returned");
+}
+
+/// Contexts with several I/O threads, and on the caller's runtime, carry traffic over tcp.
+#[test]
+fn io_threads_and_caller_runtime_contexts_work() {
+    for ctx in [
+        Context::with_io_threads(2).expect("two I/O threads"),
+        Context::on_caller_runtime(),
+    ] {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let mut pull = Pull::new_in(&ctx).expect("pull");
+            let endpoint = pull.bind("tcp://127.0.0.1:*").await.expect("bind");
+            let mut push = Push::new_in(&ctx).expect("push");
+            push.connect(&endpoint).await.expect("connect");
+            for i in 0..1_000 {
+                push.send(body(i, 64)).await.expect("send");
+            }
+            expect_all(&mut pull, 1_000, 64).await;
+        });
+    }
+    assert!(matches!(
+        Context::with_io_threads(0),
+        Err(Error::InvalidArgument(_))
+    ));
+}
+
+/// Each context has its own inproc namespace, as in libzmq: the same name binds in two
+/// contexts, and a connect reaches the binder of its own context.
+#[test]
+fn inproc_names_belong_to_their_context() {
+    let (a, b) = (Context::new().expect("a"), Context::new().expect("b"));
+    current_thread().block_on(async {
+        let mut pull_a = Pull::new_in(&a).expect("pull a");
+        let mut pull_b = Pull::new_in(&b).expect("pull b");
+        pull_a
+            .bind("inproc://shared-name")
+            .await
+            .expect("bind in a");
+        pull_b
+            .bind("inproc://shared-name")
+            .await
+            .expect("the same name binds in another context");
+        let mut push_b = Push::new_in(&b).expect("push b");
+        push_b
+            .connect("inproc://shared-name")
+            .await
+            .expect("connect in b");
+        push_b.send(Message::single("to b")).await.expect("send");
+        expect_message(&mut pull_b, "to b").await;
+        assert!(
+            matches!(pull_a.try_recv(), Err(Error::WouldBlock)),
+            "nothing reached the other context's socket"
+        );
+    });
+}

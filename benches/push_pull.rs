@@ -1,16 +1,35 @@
 //! A first PUSH→PULL throughput comparison over tcp loopback: zmtp against libzmq (the `zmq`
-//! crate on the system's libzmq), in one process, sender and receiver on their own threads (zmtp:
-//! one current-thread Tokio runtime each; libzmq: one I/O thread per context). The full
-//! two-process suite comes with the performance work; this is the quick look.
+//! crate on the system's libzmq), in one process, sender and receiver on their own threads, each
+//! with a context of its own (libzmq: one I/O thread per context). zmtp runs twice: with a
+//! context per side whose connections run on its own I/O thread (the default, as libzmq), and
+//! with contexts that run the connections on the caller's current-thread runtime
+//! (`Context::on_caller_runtime`). The full two-process suite comes with the performance work;
+//! this is the quick look.
 //!
 //! `cargo bench --bench push_pull` (sizes 64 B and 64 KiB), or
 //! `cargo bench --bench push_pull -- SIZE COUNT` for one case.
 
 use std::time::{Duration, Instant};
 
-use zmtp::socket::{Pull, Push};
+use zmtp::socket::{Context, Pull, Push};
 
-fn zmtp_run(size: usize, count: usize) -> Duration {
+/// Where zmtp's connections run.
+#[derive(Clone, Copy, Debug)]
+enum Mode {
+    /// Each side's context runs them on its own I/O thread.
+    IoThread,
+    /// On the runtime of the side's application thread.
+    Caller,
+}
+
+fn context(mode: Mode) -> Context {
+    match mode {
+        Mode::IoThread => Context::new().expect("context"),
+        Mode::Caller => Context::on_caller_runtime(),
+    }
+}
+
+fn zmtp_run(mode: Mode, size: usize, count: usize) -> Duration {
     let (ep_tx, ep_rx) = std::sync::mpsc::channel::<String>();
     let (done_tx, done_rx) = tokio::sync::oneshot::channel::<Duration>();
     let receiver = std::thread::spawn(move || {
@@ -19,7 +38,7 @@ fn zmtp_run(size: usize, count: usize) -> Duration {
             .build()
             .expect("runtime");
         rt.block_on(async move {
-            let mut pull = Pull::new();
+            let mut pull = Pull::new_in(&context(mode)).expect("pull");
             let ep = pull.bind("tcp://127.0.0.1:*").await.expect("bind");
             ep_tx.send(ep).expect("send endpoint");
             let first = pull.recv().await.expect("first");
@@ -38,7 +57,7 @@ fn zmtp_run(size: usize, count: usize) -> Duration {
         .build()
         .expect("runtime");
     let elapsed = rt.block_on(async move {
-        let mut push = Push::new();
+        let mut push = Push::new_in(&context(mode)).expect("push");
         push.connect(&ep).await.expect("connect");
         let body = bytes::Bytes::from(vec![0x5a; size]);
         for _ in 0..count {
@@ -94,7 +113,8 @@ fn main() {
     // `cargo bench` passes --bench; `cargo test --all-targets` runs this binary without it:
     // then one small round checks that it works, without the timing runs.
     if !std::env::args().any(|a| a == "--bench") {
-        zmtp_run(64, 1000);
+        zmtp_run(Mode::IoThread, 64, 1000);
+        zmtp_run(Mode::Caller, 64, 1000);
         libzmq_run(64, 1000);
         println!("push_pull: smoke run passed (use cargo bench for figures)");
         return;
@@ -113,17 +133,26 @@ fn main() {
     println!("| implementation | size | messages | throughput | bandwidth |");
     println!("|---|---|---|---|---|");
     for (size, count) in cases {
-        let mut zmtp = Vec::new();
+        let mut io_thread = Vec::new();
+        let mut caller = Vec::new();
         let mut libzmq = Vec::new();
         for _ in 0..3 {
-            zmtp.push(report("zmtp", size, count, zmtp_run(size, count)));
+            let d = zmtp_run(Mode::IoThread, size, count);
+            io_thread.push(report("zmtp (I/O thread)", size, count, d));
+            let d = zmtp_run(Mode::Caller, size, count);
+            caller.push(report("zmtp (caller's runtime)", size, count, d));
             libzmq.push(report("libzmq", size, count, libzmq_run(size, count)));
         }
-        zmtp.sort_by(f64::total_cmp);
-        libzmq.sort_by(f64::total_cmp);
+        for v in [&mut io_thread, &mut caller, &mut libzmq] {
+            v.sort_by(f64::total_cmp);
+        }
         println!(
-            "| median ratio zmtp/libzmq | {size} B | | {:.2}x | |",
-            zmtp[1] / libzmq[1]
+            "| median ratio zmtp (I/O thread)/libzmq | {size} B | | {:.2}x | |",
+            io_thread[1] / libzmq[1]
+        );
+        println!(
+            "| median ratio zmtp (caller's runtime)/libzmq | {size} B | | {:.2}x | |",
+            caller[1] / libzmq[1]
         );
     }
 }

@@ -11,3 +11,7 @@ pub use zmtp_security as security;
 pub use zmtp_socket as socket;
 
 pub use zmtp_codec::{Message, SocketType};
+pub use zmtp_socket::{
+    Context, Dealer, Error, OptionName, OptionValue, Pair, Pull, Push, Rep, Req, Result, Router,
+    SocketOptions,
+};

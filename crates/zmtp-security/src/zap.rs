@@ -123,8 +123,8 @@ pub fn decode_reply(msg: &Message) -> Result<ZapReply, MechanismError> {
 pub type ZapFuture = Pin<Box<dyn Future<Output = ZapReply> + Send + 'static>>;
 
 /// An authentication handler, called by the socket layer with each [`ZapRequest`] a server-side
-/// handshake raises. It is runtime-agnostic: any future will do. A libzmq-style handler (a REP
-/// socket bound at [`ZAP_ENDPOINT`]) is served through the same hook, by a handler that forwards
+/// handshake raises. It is runtime-agnostic: any future will do. The socket layer also serves a
+/// libzmq-style handler (a REP socket bound at [`ZAP_ENDPOINT`]): it forwards
 /// [`encode_request`] to that socket and parses the answer with [`decode_reply`].
 pub trait ZapHandler: Send + Sync + 'static {
     /// Decides on one request.

@@ -20,9 +20,9 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Sleep;
 use tokio_util::io::poll_read_buf;
 use zmtp_codec::{Connection, ConnectionError, Event, MechanismError, Message, PeerInfo};
-use zmtp_security::zap::ZapFuture;
 
 use super::settings::ConnectionSettings;
+use super::zap::{ZapAnswer, ZapRoute};
 use crate::core::{Core, Outbound, PipeId};
 
 /// Encoded bytes waiting to be written above which no more messages are taken from the pipe:
@@ -76,7 +76,12 @@ where
 {
     let mut config = settings.config.clone();
     config.peer_address = peer_address;
-    let conn = Connection::new(config, settings.mechanism(), Instant::now());
+    let zap_route = settings.zap_route();
+    let conn = Connection::new(
+        config,
+        settings.mechanism(zap_route.is_some()),
+        Instant::now(),
+    );
     let mut driver = Driver {
         core,
         settings,
@@ -94,6 +99,7 @@ where
         peer: None,
         closing: false,
         exit: None,
+        zap_route,
         zap: None,
     };
     let exit = std::future::poll_fn(|cx| driver.poll(cx)).await;
@@ -118,7 +124,9 @@ struct Driver<S> {
     closing: bool,
     /// The connection ended: flush what it left to write (an ERROR), then end.
     exit: Option<Exit>,
-    zap: Option<ZapFuture>,
+    /// Who answers this connection's ZAP requests.
+    zap_route: Option<ZapRoute>,
+    zap: Option<ZapAnswer>,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
@@ -176,9 +184,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             return false;
         };
         match fut.as_mut().poll(cx) {
-            Poll::Ready(reply) => {
+            Poll::Ready(answer) => {
                 self.zap = None;
-                self.conn.handle_zap_reply(Instant::now(), reply);
+                match answer {
+                    Ok(reply) => self.conn.handle_zap_reply(Instant::now(), reply),
+                    Err(e) => self.conn.abort(ConnectionError::Mechanism(e)),
+                }
                 true
             }
             Poll::Pending => false,
@@ -233,8 +244,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                 }
                 // Subscriptions reach PUB/XPUB sockets, which come with the pub/sub patterns.
                 Event::Subscribe(_) | Event::Cancel(_) => {}
-                Event::ZapRequest(request) => match &self.settings.zap_handler {
-                    Some(handler) => self.zap = Some(handler.authenticate(*request)),
+                Event::ZapRequest(request) => match &self.zap_route {
+                    Some(route) => self.zap = Some(route.ask(*request)),
                     None => self
                         .conn
                         .abort(ConnectionError::Mechanism(MechanismError::Refused {

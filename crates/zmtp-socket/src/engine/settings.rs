@@ -10,6 +10,7 @@ use zmtp_security::{CurveClient, CurveServer, Null, PlainClient, PlainServer};
 
 use crate::context::Shared;
 use crate::core::PeerAttach;
+use crate::engine::zap::ZapRoute;
 use crate::options::{OptionError, OptionName, Security, SocketOptions};
 
 /// A snapshot of the options a connection runs with.
@@ -102,10 +103,14 @@ impl ConnectionSettings {
         }
     }
 
-    /// A fresh mechanism for one connection. ZAP is asked when a handler exists (NULL: only
-    /// with a ZAP domain too), as libzmq decides.
-    pub(crate) fn mechanism(&self) -> Box<dyn Mechanism> {
-        let zap = self.zap_handler.is_some();
+    /// Who answers ZAP requests for a connection starting now (see [`ZapRoute::find`]).
+    pub(crate) fn zap_route(&self) -> Option<ZapRoute> {
+        ZapRoute::find(self.zap_handler.as_ref(), &self.context)
+    }
+
+    /// A fresh mechanism for one connection. ZAP is asked when a handler exists (`zap`: NULL
+    /// only with a ZAP domain too), as libzmq decides.
+    pub(crate) fn mechanism(&self, zap: bool) -> Box<dyn Mechanism> {
         match &self.security {
             Security::Null if zap && !self.config.zap_domain.is_empty() => {
                 Box::new(Null::with_zap())

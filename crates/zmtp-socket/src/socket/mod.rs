@@ -90,7 +90,9 @@ macro_rules! common_socket_methods {
             }
 
             /// Installs the authentication handler that server-side handshakes of connections
-            /// made from now on consult (libzmq's handler at `inproc://zeromq.zap.01`).
+            /// made from now on consult. Without one, a socket bound at
+            /// `inproc://zeromq.zap.01` in the socket's context answers, as in libzmq (a REP or
+            /// ROUTER speaking ZAP 1.0); this handler takes precedence over it.
             pub fn set_zap_handler(&mut self, handler: impl zmtp_security::zap::ZapHandler) {
                 self.base.set_zap_handler(std::sync::Arc::new(handler));
             }

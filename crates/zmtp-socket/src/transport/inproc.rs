@@ -163,6 +163,11 @@ fn check_types(ours: &ConnectionSettings, peer: &ConnectionSettings) -> Result<(
 }
 
 impl Registry {
+    /// Whether a live socket has bound `name`.
+    pub(crate) fn is_bound(&self, name: &str) -> bool {
+        self.lookup(name, None).is_some()
+    }
+
     /// The live binding of `name`, unless it is `not` (one already tried).
     fn lookup(&self, name: &str, not: Option<u64>) -> Option<Bound> {
         self.names

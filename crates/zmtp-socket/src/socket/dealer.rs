@@ -10,8 +10,11 @@ use super::base::SocketBase;
 #[derive(Debug)]
 pub struct Dealer {
     base: SocketBase,
+    /// The item a [`futures::Sink`] holds until a peer has room.
+    sink: Option<zmtp_codec::Message>,
 }
 
-super::common_socket_methods!(Dealer, SocketType::Dealer, "DEALER");
+super::common_socket_methods!(Dealer, SocketType::Dealer, "DEALER", sink: None);
 super::io_methods::lb_send_methods!(Dealer);
 super::io_methods::fq_recv_methods!(Dealer);
+super::split::split_impl!(Dealer);

@@ -1,4 +1,11 @@
-//! Send and receive methods shared by the socket types that load-balance out and fair-queue in.
+//! Send and receive methods shared by the socket types that load-balance out and fair-queue in,
+//! and the [`futures::Sink`] / [`futures::Stream`] impls of every socket type.
+//!
+//! Each sending type has three internal entry points that take `&self` (so that the halves of
+//! a split socket can share it): `send_shared`, `try_send_shared` and `poll_send_slot` (push the
+//! message held in a slot, waiting for room). Each receiving type has `recv_shared`,
+//! `try_recv_shared` and `poll_recv_shared`. The public methods and the trait impls are written
+//! once over them, here.
 
 /// `send` / `try_send`: load-balanced over the peers with room (PUSH, DEALER, PAIR).
 macro_rules! lb_send_methods {
@@ -12,7 +19,17 @@ macro_rules! lb_send_methods {
                 &mut self,
                 msg: impl Into<zmtp_codec::Message>,
             ) -> $crate::Result<()> {
-                let mut msg = Some($crate::socket::io_methods::non_empty(msg.into())?);
+                self.send_shared(msg.into()).await
+            }
+
+            /// Queues a message if a peer has room now (`ZMQ_DONTWAIT`), else
+            /// [`Error::WouldBlock`](crate::Error::WouldBlock).
+            pub fn try_send(&mut self, msg: impl Into<zmtp_codec::Message>) -> $crate::Result<()> {
+                self.try_send_shared(msg.into())
+            }
+
+            pub(crate) async fn send_shared(&self, msg: zmtp_codec::Message) -> $crate::Result<()> {
+                let mut msg = Some($crate::socket::io_methods::non_empty(msg)?);
                 // The common case: room now, no waiting and no waker.
                 if let std::task::Poll::Ready(done) = self.base.core.poll_send_lb(None, &mut msg) {
                     return done.map(|_| ());
@@ -24,16 +41,36 @@ macro_rules! lb_send_methods {
                     .map(|_| ())
             }
 
-            /// Queues a message if a peer has room now (`ZMQ_DONTWAIT`), else
-            /// [`Error::WouldBlock`](crate::Error::WouldBlock).
-            pub fn try_send(&mut self, msg: impl Into<zmtp_codec::Message>) -> $crate::Result<()> {
-                let mut msg = Some($crate::socket::io_methods::non_empty(msg.into())?);
+            pub(crate) fn try_send_shared(&self, msg: zmtp_codec::Message) -> $crate::Result<()> {
+                let mut msg = Some($crate::socket::io_methods::non_empty(msg)?);
                 match self.base.core.poll_send_lb(None, &mut msg) {
                     std::task::Poll::Ready(r) => r.map(|_| ()),
                     std::task::Poll::Pending => Err($crate::Error::WouldBlock),
                 }
             }
+
+            /// Pushes the message in `slot` (if any) once a peer has room.
+            pub(crate) fn poll_send_slot(
+                &self,
+                cx: &mut std::task::Context<'_>,
+                slot: &mut Option<zmtp_codec::Message>,
+            ) -> std::task::Poll<$crate::Result<()>> {
+                if slot.is_none() {
+                    return std::task::Poll::Ready(Ok(()));
+                }
+                self.base.core.poll_send_lb(Some(cx), slot).map_ok(|_| ())
+            }
+
+            /// Checks a message a [`futures::Sink`] is given.
+            pub(crate) fn sink_item(
+                &self,
+                msg: zmtp_codec::Message,
+            ) -> $crate::Result<zmtp_codec::Message> {
+                $crate::socket::io_methods::non_empty(msg)
+            }
         }
+
+        $crate::socket::io_methods::sink_impl!($ty);
     };
 }
 
@@ -44,27 +81,46 @@ macro_rules! fq_recv_methods {
             /// The next message from any peer, waiting for one for at most `ZMQ_RCVTIMEO`
             /// ([`Error::Timeout`](crate::Error::Timeout); 0: [`Error::WouldBlock`](crate::Error::WouldBlock)).
             pub async fn recv(&mut self) -> $crate::Result<zmtp_codec::Message> {
-                // A message already there is taken whatever the timeout (even zero).
-                if let std::task::Poll::Ready(got) = self.base.core.poll_recv_fq(None) {
-                    return got.map(|(_, msg)| msg);
-                }
-                let core = &self.base.core;
-                let wait = std::future::poll_fn(|cx| core.poll_recv_fq(Some(cx)));
-                $crate::socket::io_methods::within(self.base.options().get_rcvtimeo(), wait)
-                    .await?
-                    .map(|(_, msg)| msg)
+                self.recv_shared().await
             }
 
             /// The next message if one is there (`ZMQ_DONTWAIT`), else
             /// [`Error::WouldBlock`](crate::Error::WouldBlock).
             pub fn try_recv(&mut self) -> $crate::Result<zmtp_codec::Message> {
-                match self.base.core.poll_recv_fq(None) {
-                    std::task::Poll::Ready(r) => r.map(|(_, msg)| msg),
+                self.try_recv_shared()
+            }
+
+            pub(crate) async fn recv_shared(&self) -> $crate::Result<zmtp_codec::Message> {
+                // A message already there is taken whatever the timeout (even zero).
+                if let std::task::Poll::Ready(got) = self.poll_recv_shared(None) {
+                    return got;
+                }
+                let wait = std::future::poll_fn(|cx| self.poll_recv_shared(Some(cx)));
+                $crate::socket::io_methods::within(self.base.options().get_rcvtimeo(), wait).await?
+            }
+
+            pub(crate) fn try_recv_shared(&self) -> $crate::Result<zmtp_codec::Message> {
+                match self.poll_recv_shared(None) {
+                    std::task::Poll::Ready(r) => r,
                     std::task::Poll::Pending => Err($crate::Error::WouldBlock),
                 }
             }
+
+            pub(crate) fn poll_recv_shared(
+                &self,
+                cx: Option<&mut std::task::Context<'_>>,
+            ) -> std::task::Poll<$crate::Result<zmtp_codec::Message>> {
+                self.base.core.poll_recv_fq(cx).map_ok(|(_, msg)| msg)
+            }
         }
 
+        $crate::socket::io_methods::stream_impl!($ty);
+    };
+}
+
+/// [`futures::Stream`] over `poll_recv_shared`: ends when the socket is closed.
+macro_rules! stream_impl {
+    ($ty:ident) => {
         impl futures::Stream for $ty {
             type Item = $crate::Result<zmtp_codec::Message>;
 
@@ -72,19 +128,76 @@ macro_rules! fq_recv_methods {
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
             ) -> std::task::Poll<Option<Self::Item>> {
-                use std::task::Poll;
-                match self.base.core.poll_recv_fq(Some(cx)) {
-                    Poll::Ready(Ok((_, msg))) => Poll::Ready(Some(Ok(msg))),
-                    Poll::Ready(Err($crate::Error::Closed)) => Poll::Ready(None),
-                    Poll::Ready(Err(e)) => Poll::Ready(Some(Err(e))),
-                    Poll::Pending => Poll::Pending,
-                }
+                $crate::socket::io_methods::stream_item(self.poll_recv_shared(Some(cx)))
             }
         }
     };
 }
 
-pub(crate) use {fq_recv_methods, lb_send_methods};
+/// [`futures::Sink`] over `poll_send_slot`, holding the item given in the socket's `sink` field
+/// until a peer has room (without `ZMQ_SNDTIMEO`: wrap the sink in a timeout for one).
+macro_rules! sink_impl {
+    ($ty:ident) => {
+        impl futures::Sink<zmtp_codec::Message> for $ty {
+            type Error = $crate::Error;
+
+            fn poll_ready(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<$crate::Result<()>> {
+                let this = self.get_mut();
+                let mut slot = this.sink.take();
+                let polled = this.poll_send_slot(cx, &mut slot);
+                this.sink = slot;
+                polled
+            }
+
+            fn start_send(
+                self: std::pin::Pin<&mut Self>,
+                item: zmtp_codec::Message,
+            ) -> $crate::Result<()> {
+                let this = self.get_mut();
+                debug_assert!(this.sink.is_none(), "start_send without poll_ready");
+                this.sink = Some(this.sink_item(item)?);
+                Ok(())
+            }
+
+            fn poll_flush(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<$crate::Result<()>> {
+                // Handed to a peer's queue is as far as a send goes: the connection writes it.
+                let this = self.get_mut();
+                let mut slot = this.sink.take();
+                let polled = this.poll_send_slot(cx, &mut slot);
+                this.sink = slot;
+                polled
+            }
+
+            fn poll_close(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<$crate::Result<()>> {
+                self.poll_flush(cx)
+            }
+        }
+    };
+}
+
+pub(crate) use {fq_recv_methods, lb_send_methods, sink_impl, stream_impl};
+
+/// A receive result as a stream item: the stream ends when the socket is closed.
+pub(crate) fn stream_item(
+    polled: std::task::Poll<crate::Result<zmtp_codec::Message>>,
+) -> std::task::Poll<Option<crate::Result<zmtp_codec::Message>>> {
+    use std::task::Poll;
+    match polled {
+        Poll::Ready(Ok(msg)) => Poll::Ready(Some(Ok(msg))),
+        Poll::Ready(Err(crate::Error::Closed)) => Poll::Ready(None),
+        Poll::Ready(Err(e)) => Poll::Ready(Some(Err(e))),
+        Poll::Pending => Poll::Pending,
+    }
+}
 
 /// Runs `wait` for at most `limit` (`ZMQ_SNDTIMEO` / `ZMQ_RCVTIMEO`: `None` waits for ever, zero
 /// does not wait at all).

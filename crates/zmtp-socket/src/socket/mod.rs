@@ -10,6 +10,7 @@ mod push;
 mod rep;
 mod req;
 mod router;
+pub(crate) mod split;
 
 pub use dealer::Dealer;
 pub use pair::Pair;
@@ -18,6 +19,7 @@ pub use push::Push;
 pub use rep::Rep;
 pub use req::Req;
 pub use router::Router;
+pub use split::{RecvHalf, ReuniteError, SendHalf};
 
 /// The methods every typed socket has: construction with options, option access, ZAP handler,
 /// bind / connect / unbind / disconnect.

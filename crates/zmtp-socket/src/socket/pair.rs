@@ -10,8 +10,11 @@ use super::base::SocketBase;
 #[derive(Debug)]
 pub struct Pair {
     base: SocketBase,
+    /// The item a [`futures::Sink`] holds until a peer has room.
+    sink: Option<zmtp_codec::Message>,
 }
 
-super::common_socket_methods!(Pair, SocketType::Pair, "PAIR");
+super::common_socket_methods!(Pair, SocketType::Pair, "PAIR", sink: None);
 super::io_methods::lb_send_methods!(Pair);
 super::io_methods::fq_recv_methods!(Pair);
+super::split::split_impl!(Pair);

@@ -8,7 +8,9 @@ use super::base::SocketBase;
 #[derive(Debug)]
 pub struct Push {
     base: SocketBase,
+    /// The item a [`futures::Sink`] holds until a peer has room.
+    sink: Option<zmtp_codec::Message>,
 }
 
-super::common_socket_methods!(Push, SocketType::Push, "PUSH");
+super::common_socket_methods!(Push, SocketType::Push, "PUSH", sink: None);
 super::io_methods::lb_send_methods!(Push);

@@ -110,3 +110,35 @@ impl futures::Stream for Rep {
         }
     }
 }
+
+/// Replies as a [`futures::Sink`]: each item is the reply to the request received last, as
+/// [`Rep::send`] sends it (never waiting; before a request,
+/// [`Error::InvalidState`](crate::Error::InvalidState)).
+impl futures::Sink<Message> for Rep {
+    type Error = crate::Error;
+
+    fn poll_ready(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> Poll<crate::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn start_send(self: std::pin::Pin<&mut Self>, item: Message) -> crate::Result<()> {
+        self.get_mut().try_send(item)
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> Poll<crate::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> Poll<crate::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}

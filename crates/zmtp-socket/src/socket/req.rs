@@ -19,9 +19,11 @@ use crate::core::envelope::ReqState;
 pub struct Req {
     base: SocketBase,
     state: ReqState,
+    /// A request a [`futures::Sink`] was given, until a peer has room for it.
+    sink: Option<Message>,
 }
 
-super::common_socket_methods!(Req, SocketType::Req, "REQ", state: ReqState::default());
+super::common_socket_methods!(Req, SocketType::Req, "REQ", state: ReqState::default(), sink: None);
 
 impl Req {
     /// Sends a request to the next peer in turn, waiting while none can take it (no peer yet,
@@ -58,6 +60,11 @@ impl Req {
 
     fn begin(&mut self, body: Message) -> crate::Result<Message> {
         let body = super::io_methods::non_empty(body)?;
+        if self.sink.is_some() {
+            return Err(crate::Error::InvalidState(
+                "a REQ's sink holds a request not flushed yet",
+            ));
+        }
         let opts = self.base.options();
         let (relaxed, correlate) = (opts.get_req_relaxed(), opts.get_req_correlate());
         let wire = self.state.begin_request(body, relaxed, correlate)?;
@@ -103,6 +110,59 @@ impl Req {
             if let Some(body) = self.state.accept_reply(pipe, msg, correlate) {
                 return Poll::Ready(Ok(body));
             }
+        }
+    }
+}
+
+/// Requests as a [`futures::Sink`]: each item is a request, with the same rules as
+/// [`Req::send`] (a second one before the reply is received is
+/// [`Error::InvalidState`](crate::Error::InvalidState)), waiting for room without
+/// `ZMQ_SNDTIMEO`.
+impl futures::Sink<Message> for Req {
+    type Error = crate::Error;
+
+    fn poll_ready(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<crate::Result<()>> {
+        self.get_mut().poll_push_request(cx)
+    }
+
+    fn start_send(self: std::pin::Pin<&mut Self>, item: Message) -> crate::Result<()> {
+        let this = self.get_mut();
+        let wire = this.begin(item)?;
+        this.sink = Some(wire);
+        Ok(())
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<crate::Result<()>> {
+        self.get_mut().poll_push_request(cx)
+    }
+
+    fn poll_close(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<crate::Result<()>> {
+        self.get_mut().poll_push_request(cx)
+    }
+}
+
+impl Req {
+    /// Pushes the request a sink holds, once a peer has room.
+    fn poll_push_request(&mut self, cx: &mut std::task::Context<'_>) -> Poll<crate::Result<()>> {
+        if self.sink.is_none() {
+            return Poll::Ready(Ok(()));
+        }
+        match self.base.core.poll_send_lb(Some(cx), &mut self.sink) {
+            Poll::Ready(Ok(pipe)) => {
+                self.state.sent(pipe);
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => Poll::Pending,
         }
     }
 }

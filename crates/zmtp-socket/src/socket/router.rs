@@ -2,6 +2,8 @@
 //! routing id of the peer it came from; every message sent starts with the routing id of the
 //! peer it goes to. Peers are fair-queued on receive.
 
+use std::task::Poll;
+
 use zmtp_codec::{Message, SocketType};
 
 use super::base::SocketBase;
@@ -17,9 +19,11 @@ use super::base::SocketBase;
 #[derive(Debug)]
 pub struct Router {
     base: SocketBase,
+    /// The item a [`futures::Sink`] holds until it can go.
+    sink: Option<Message>,
 }
 
-super::common_socket_methods!(Router, SocketType::Router, "ROUTER");
+super::common_socket_methods!(Router, SocketType::Router, "ROUTER", sink: None);
 
 impl Router {
     /// Sends `[routing id, frames...]`: the frames go to that peer. A message for a peer that
@@ -30,62 +34,88 @@ impl Router {
     /// ([`Error::Timeout`](crate::Error::Timeout)). A message of one frame (a routing id alone)
     /// is dropped.
     pub async fn send(&mut self, msg: impl Into<Message>) -> crate::Result<()> {
-        let mandatory = self.base.options().get_router_mandatory();
-        let mut msg = Some(super::io_methods::non_empty(msg.into())?);
-        let core = &self.base.core;
-        if let std::task::Poll::Ready(done) = core.poll_send_routed(None, &mut msg, mandatory) {
-            return done;
-        }
-        let wait = std::future::poll_fn(|cx| core.poll_send_routed(Some(cx), &mut msg, mandatory));
-        super::io_methods::within(self.base.options().get_sndtimeo(), wait).await?
+        self.send_shared(msg.into()).await
     }
 
     /// Sends without waiting (`ZMQ_DONTWAIT`): as [`send`](Router::send), but a full queue
     /// with `ZMQ_ROUTER_MANDATORY` is [`Error::WouldBlock`](crate::Error::WouldBlock)
     /// (`EAGAIN`).
     pub fn try_send(&mut self, msg: impl Into<Message>) -> crate::Result<()> {
-        let mandatory = self.base.options().get_router_mandatory();
-        let mut msg = Some(super::io_methods::non_empty(msg.into())?);
-        match self.base.core.poll_send_routed(None, &mut msg, mandatory) {
-            std::task::Poll::Ready(r) => r,
-            std::task::Poll::Pending => Err(crate::Error::WouldBlock),
-        }
+        self.try_send_shared(msg.into())
     }
 
     /// The next message from any peer, as `[routing id, frames...]`, waiting for one for at
     /// most `ZMQ_RCVTIMEO` ([`Error::Timeout`](crate::Error::Timeout)).
     pub async fn recv(&mut self) -> crate::Result<Message> {
-        let core = &self.base.core;
-        if let std::task::Poll::Ready(r) = core.poll_recv_routed(None) {
-            return r;
-        }
-        let wait = std::future::poll_fn(|cx| core.poll_recv_routed(Some(cx)));
-        super::io_methods::within(self.base.options().get_rcvtimeo(), wait).await?
+        self.recv_shared().await
     }
 
     /// The next message if one is there (`ZMQ_DONTWAIT`), else
     /// [`Error::WouldBlock`](crate::Error::WouldBlock).
     pub fn try_recv(&mut self) -> crate::Result<Message> {
-        match self.base.core.poll_recv_routed(None) {
-            std::task::Poll::Ready(r) => r,
-            std::task::Poll::Pending => Err(crate::Error::WouldBlock),
+        self.try_recv_shared()
+    }
+
+    pub(crate) async fn send_shared(&self, msg: Message) -> crate::Result<()> {
+        let mandatory = self.base.options().get_router_mandatory();
+        let mut msg = Some(super::io_methods::non_empty(msg)?);
+        let core = &self.base.core;
+        if let Poll::Ready(done) = core.poll_send_routed(None, &mut msg, mandatory) {
+            return done;
+        }
+        let wait = std::future::poll_fn(|cx| core.poll_send_routed(Some(cx), &mut msg, mandatory));
+        super::io_methods::within(self.base.options().get_sndtimeo(), wait).await?
+    }
+
+    pub(crate) fn try_send_shared(&self, msg: Message) -> crate::Result<()> {
+        let mandatory = self.base.options().get_router_mandatory();
+        let mut msg = Some(super::io_methods::non_empty(msg)?);
+        match self.base.core.poll_send_routed(None, &mut msg, mandatory) {
+            Poll::Ready(r) => r,
+            Poll::Pending => Err(crate::Error::WouldBlock),
         }
     }
-}
 
-impl futures::Stream for Router {
-    type Item = crate::Result<Message>;
-
-    fn poll_next(
-        self: std::pin::Pin<&mut Self>,
+    /// Sends the message in `slot` (if any), waiting for room as [`send`](Router::send) does.
+    pub(crate) fn poll_send_slot(
+        &self,
         cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Self::Item>> {
-        use std::task::Poll;
-        match self.base.core.poll_recv_routed(Some(cx)) {
-            Poll::Ready(Ok(msg)) => Poll::Ready(Some(Ok(msg))),
-            Poll::Ready(Err(crate::Error::Closed)) => Poll::Ready(None),
-            Poll::Ready(Err(e)) => Poll::Ready(Some(Err(e))),
-            Poll::Pending => Poll::Pending,
+        slot: &mut Option<Message>,
+    ) -> Poll<crate::Result<()>> {
+        if slot.is_none() {
+            return Poll::Ready(Ok(()));
+        }
+        let mandatory = self.base.options().get_router_mandatory();
+        self.base.core.poll_send_routed(Some(cx), slot, mandatory)
+    }
+
+    pub(crate) fn sink_item(&self, msg: Message) -> crate::Result<Message> {
+        super::io_methods::non_empty(msg)
+    }
+
+    pub(crate) async fn recv_shared(&self) -> crate::Result<Message> {
+        if let Poll::Ready(r) = self.poll_recv_shared(None) {
+            return r;
+        }
+        let wait = std::future::poll_fn(|cx| self.poll_recv_shared(Some(cx)));
+        super::io_methods::within(self.base.options().get_rcvtimeo(), wait).await?
+    }
+
+    pub(crate) fn try_recv_shared(&self) -> crate::Result<Message> {
+        match self.poll_recv_shared(None) {
+            Poll::Ready(r) => r,
+            Poll::Pending => Err(crate::Error::WouldBlock),
         }
     }
+
+    pub(crate) fn poll_recv_shared(
+        &self,
+        cx: Option<&mut std::task::Context<'_>>,
+    ) -> Poll<crate::Result<Message>> {
+        self.base.core.poll_recv_routed(cx)
+    }
 }
+
+super::io_methods::stream_impl!(Router);
+super::io_methods::sink_impl!(Router);
+super::split::split_impl!(Router);

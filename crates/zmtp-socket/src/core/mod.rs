@@ -51,6 +51,13 @@ pub(crate) struct State {
     routing: HashMap<Bytes, usize>,
     /// The next generated routing id's counter (libzmq starts it at a random value).
     next_rid: u32,
+    /// The socket's `ZMQ_SNDHWM` / `ZMQ_RCVHWM` now (0: unbounded): new pipes take them, and a
+    /// change reaches the pipes there are (as libzmq 4.2+ does).
+    sndhwm: usize,
+    rcvhwm: usize,
+    /// `ZMQ_ROUTER_HANDOVER` and `ZMQ_PROBE_ROUTER` now, read when a peer attaches.
+    router_handover: bool,
+    probe_router: bool,
 }
 
 /// Wakers to call once the lock is released.
@@ -364,6 +371,44 @@ impl Core {
             }
         }
         wake.run();
+    }
+
+    /// The high-water marks new pipes take: (`ZMQ_SNDHWM`, `ZMQ_RCVHWM`).
+    pub(crate) fn hwm(&self) -> (usize, usize) {
+        let st = self.state.lock();
+        (st.sndhwm, st.rcvhwm)
+    }
+
+    /// Sets the high-water marks of the socket's pipes, those there are and those to come.
+    /// Whoever waits for room that the change makes (a sender, a connection delivering) is
+    /// woken; messages already queued above a lowered mark stay.
+    pub(crate) fn set_hwm(&self, sndhwm: usize, rcvhwm: usize) {
+        let mut wake = Wake::default();
+        {
+            let mut st = self.state.lock();
+            st.sndhwm = sndhwm;
+            st.rcvhwm = rcvhwm;
+            for (_, pipe) in st.pipes.iter_mut() {
+                pipe.sndhwm = sndhwm;
+                pipe.rcvhwm = rcvhwm;
+                wake.push(pipe.reader.take());
+            }
+            wake.push(st.send_waker.take());
+        }
+        wake.run();
+    }
+
+    /// `ZMQ_ROUTER_HANDOVER` and `ZMQ_PROBE_ROUTER` as the socket has them now.
+    pub(crate) fn routing_options(&self) -> (bool, bool) {
+        let st = self.state.lock();
+        (st.router_handover, st.probe_router)
+    }
+
+    /// Changes `ZMQ_ROUTER_HANDOVER` and `ZMQ_PROBE_ROUTER` for peers attaching from now on.
+    pub(crate) fn set_routing_options(&self, router_handover: bool, probe_router: bool) {
+        let mut st = self.state.lock();
+        st.router_handover = router_handover;
+        st.probe_router = probe_router;
     }
 
     /// Whether the socket was closed, and until when its connections may linger.

@@ -225,16 +225,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                     let id = match self.pipe {
                         Some(id) => id,
                         None => {
-                            let id = self.core.add_pipe(
-                                self.settings.sndhwm,
-                                self.settings.rcvhwm,
-                                false,
-                            );
+                            let (sndhwm, rcvhwm) = self.core.hwm();
+                            let id = self.core.add_pipe(sndhwm, rcvhwm, false);
                             self.pipe = Some(id);
                             id
                         }
                     };
-                    let how = self.settings.peer_attach(peer.identity());
+                    let how = self.settings.peer_attach(&self.core, peer.identity());
                     if self.core.attach_peer(id, &how) {
                         self.peer = Some(peer);
                     } else {

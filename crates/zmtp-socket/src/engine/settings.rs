@@ -9,7 +9,7 @@ use zmtp_security::zap::ZapHandler;
 use zmtp_security::{CurveClient, CurveServer, Null, PlainClient, PlainServer};
 
 use crate::context::Shared;
-use crate::core::PeerAttach;
+use crate::core::{Core, PeerAttach};
 use crate::engine::zap::ZapRoute;
 use crate::options::{OptionError, OptionName, Security, SocketOptions};
 
@@ -20,9 +20,6 @@ pub(crate) struct ConnectionSettings {
     pub(crate) config: Config,
     pub(crate) security: Security,
     pub(crate) zap_handler: Option<Arc<dyn ZapHandler>>,
-    /// `ZMQ_SNDHWM` and `ZMQ_RCVHWM` in messages (0: unbounded).
-    pub(crate) sndhwm: usize,
-    pub(crate) rcvhwm: usize,
     /// `ZMQ_IMMEDIATE`.
     pub(crate) immediate: bool,
     /// `ZMQ_RECONNECT_IVL` (`None`: never reconnect, libzmq's -1) and `ZMQ_RECONNECT_IVL_MAX`
@@ -31,9 +28,6 @@ pub(crate) struct ConnectionSettings {
     pub(crate) reconnect_ivl_max: Duration,
     /// `ZMQ_CONNECT_TIMEOUT` (`None`: the OS's).
     pub(crate) connect_timeout: Option<Duration>,
-    /// `ZMQ_PROBE_ROUTER` and `ZMQ_ROUTER_HANDOVER`, for attaching the pipe.
-    pub(crate) probe_router: bool,
-    pub(crate) router_handover: bool,
     /// Where the connection's tasks run, and the inproc namespace.
     pub(crate) context: Arc<Shared>,
 }
@@ -44,14 +38,10 @@ impl std::fmt::Debug for ConnectionSettings {
             .field("config", &self.config)
             .field("security", &self.security)
             .field("zap_handler", &self.zap_handler.is_some())
-            .field("sndhwm", &self.sndhwm)
-            .field("rcvhwm", &self.rcvhwm)
             .field("immediate", &self.immediate)
             .field("reconnect_ivl", &self.reconnect_ivl)
             .field("reconnect_ivl_max", &self.reconnect_ivl_max)
             .field("connect_timeout", &self.connect_timeout)
-            .field("probe_router", &self.probe_router)
-            .field("router_handover", &self.router_handover)
             .finish_non_exhaustive()
     }
 }
@@ -72,25 +62,22 @@ impl ConnectionSettings {
                     .into(),
             });
         }
-        let hwm = |v: i32| usize::try_from(v).unwrap_or(0);
         Ok(ConnectionSettings {
             config: options.connection_config(socket_type),
             security,
             zap_handler,
-            sndhwm: hwm(options.get_sndhwm()),
-            rcvhwm: hwm(options.get_rcvhwm()),
             immediate: options.get_immediate(),
             reconnect_ivl: options.get_reconnect_ivl(),
             reconnect_ivl_max: options.get_reconnect_ivl_max().unwrap_or_default(),
             connect_timeout: options.get_connect_timeout(),
-            probe_router: options.get_probe_router(),
-            router_handover: options.get_router_handover(),
             context,
         })
     }
 
-    /// How a pipe whose peer has `identity` joins the socket (routing id, probe).
-    pub(crate) fn peer_attach(&self, identity: Option<&bytes::Bytes>) -> PeerAttach {
+    /// How a pipe whose peer has `identity` joins the socket `core` (routing id, probe, with
+    /// the socket's `ZMQ_ROUTER_HANDOVER` and `ZMQ_PROBE_ROUTER` as they are now).
+    pub(crate) fn peer_attach(&self, core: &Core, identity: Option<&bytes::Bytes>) -> PeerAttach {
+        let (handover, probe) = core.routing_options();
         let routing = matches!(
             self.config.socket_type,
             SocketType::Router | SocketType::Rep
@@ -98,8 +85,8 @@ impl ConnectionSettings {
         PeerAttach {
             routing,
             identity: identity.cloned(),
-            handover: self.router_handover,
-            probe: self.probe_router,
+            handover,
+            probe,
         }
     }
 

@@ -33,6 +33,7 @@ pub(crate) struct SocketBase {
     options: SocketOptions,
     zap_handler: Option<Arc<dyn ZapHandler>>,
     endpoints: Vec<(String, Attachment)>,
+    last_endpoint: Option<String>,
 }
 
 impl std::fmt::Debug for SocketBase {
@@ -58,6 +59,7 @@ impl SocketBase {
         let options = options.build_for(socket_type)?;
         let core = Core::new(socket_type == SocketType::Pair);
         context.shared.register(&core, options.get_linger());
+        apply_live_options(&core, &options);
         Ok(SocketBase {
             core,
             context: context.clone(),
@@ -65,6 +67,7 @@ impl SocketBase {
             options,
             zap_handler: None,
             endpoints: Vec::new(),
+            last_endpoint: None,
         })
     }
 
@@ -81,8 +84,15 @@ impl SocketBase {
     /// from now on, or at once for the options libzmq applies at once.
     pub(crate) fn set_option(&mut self, name: OptionName, value: OptionValue) -> Result<()> {
         self.options.set_for(self.socket_type, name, value)?;
-        if name == OptionName::Linger {
-            (self.context.shared).set_linger(&self.core, self.options.get_linger());
+        match name {
+            OptionName::Linger => {
+                (self.context.shared).set_linger(&self.core, self.options.get_linger());
+            }
+            OptionName::SndHwm
+            | OptionName::RcvHwm
+            | OptionName::RouterHandover
+            | OptionName::ProbeRouter => apply_live_options(&self.core, &self.options),
+            _ => {}
         }
         Ok(())
     }
@@ -105,6 +115,25 @@ impl SocketBase {
     /// Binds, and returns the endpoint actually bound (the port the OS chose for `*` or `0`),
     /// as libzmq's `ZMQ_LAST_ENDPOINT` gives it.
     pub(crate) async fn bind(&mut self, endpoint: &str) -> Result<String> {
+        let bound = self.bind_endpoint(endpoint).await?;
+        self.last_endpoint = Some(bound.clone());
+        Ok(bound)
+    }
+
+    /// Connects (in the background: the connection is made, and remade, by its own task).
+    pub(crate) async fn connect(&mut self, endpoint: &str) -> Result<()> {
+        self.connect_endpoint(endpoint).await?;
+        self.last_endpoint = Some(endpoint.to_owned());
+        Ok(())
+    }
+
+    /// `ZMQ_LAST_ENDPOINT`: the endpoint of the last successful bind (as bound, with the port
+    /// the OS chose) or connect.
+    pub(crate) fn last_endpoint(&self) -> Option<&str> {
+        self.last_endpoint.as_deref()
+    }
+
+    async fn bind_endpoint(&mut self, endpoint: &str) -> Result<String> {
         let parsed: Endpoint = endpoint.parse()?;
         let settings = self.settings()?;
         match parsed {
@@ -144,8 +173,7 @@ impl SocketBase {
         }
     }
 
-    /// Connects (in the background: the connection is made, and remade, by its own task).
-    pub(crate) async fn connect(&mut self, endpoint: &str) -> Result<()> {
+    async fn connect_endpoint(&mut self, endpoint: &str) -> Result<()> {
         let parsed: Endpoint = endpoint.parse()?;
         match parsed {
             Endpoint::Tcp(tcp_ep) => {
@@ -197,9 +225,8 @@ impl SocketBase {
     /// The pipe for a connect: it takes `ZMQ_CONNECT_RID` (once) as its routing id on a ROUTER
     /// or REP, so the peer can be addressed before the connection exists.
     fn connect_pipe(&mut self, settings: &ConnectionSettings) -> PipeId {
-        let pipe = self
-            .core
-            .add_pipe(settings.sndhwm, settings.rcvhwm, !settings.immediate);
+        let (sndhwm, rcvhwm) = self.core.hwm();
+        let pipe = self.core.add_pipe(sndhwm, rcvhwm, !settings.immediate);
         if matches!(self.socket_type, SocketType::Router | SocketType::Rep) {
             if let Some(rid) = self.options.take_connect_rid() {
                 self.core.set_connect_rid(pipe, rid);
@@ -238,6 +265,14 @@ impl SocketBase {
         }
         Ok(())
     }
+}
+
+/// Gives the core the options it consults itself, as they are now: the high-water marks (which
+/// reach existing pipes, as in libzmq 4.2+) and the routing flags read when a peer attaches.
+fn apply_live_options(core: &Core, options: &SocketOptions) {
+    let hwm = |v: i32| usize::try_from(v).unwrap_or(0);
+    core.set_hwm(hwm(options.get_sndhwm()), hwm(options.get_rcvhwm()));
+    core.set_routing_options(options.get_router_handover(), options.get_probe_router());
 }
 
 impl Drop for SocketBase {

@@ -111,6 +111,12 @@ macro_rules! common_socket_methods {
                 self.base.connect(endpoint).await
             }
 
+            /// The endpoint of the last successful bind (as bound: with the port the OS chose
+            /// for `*`, the path made for `ipc://*`) or connect (`ZMQ_LAST_ENDPOINT`).
+            pub fn last_endpoint(&self) -> Option<&str> {
+                self.base.last_endpoint()
+            }
+
             /// Stops listening on a bound endpoint (connections already made stay).
             pub fn unbind(&mut self, endpoint: &str) -> $crate::Result<()> {
                 self.base.unbind(endpoint)

@@ -259,19 +259,20 @@ impl Link {
         pipe: PipeId,
         bound: &Bound,
     ) -> Option<Link> {
-        let peer_pipe = bound
-            .core
-            .add_pipe(bound.settings.sndhwm, bound.settings.rcvhwm, false);
+        let (sndhwm, rcvhwm) = bound.core.hwm();
+        let peer_pipe = bound.core.add_pipe(sndhwm, rcvhwm, false);
         // Each side learns the other's routing id as a ZMTP handshake's Identity property
         // would give it (libzmq sends it over inproc too): a ROUTER or REP routes by it.
         let identity =
             |s: &ConnectionSettings| Some(s.config.routing_id.clone()).filter(|id| !id.is_empty());
-        let theirs = bound.settings.peer_attach(identity(settings).as_ref());
+        let theirs = bound
+            .settings
+            .peer_attach(&bound.core, identity(settings).as_ref());
         if !bound.core.attach_peer(peer_pipe, &theirs) {
             bound.core.remove_pipe(peer_pipe);
             return None;
         }
-        let ours = settings.peer_attach(identity(&bound.settings).as_ref());
+        let ours = settings.peer_attach(core, identity(&bound.settings).as_ref());
         if !core.attach_peer(pipe, &ours) {
             bound.core.detach(peer_pipe, false);
             return None;

@@ -1,14 +1,13 @@
 //! `inproc://` between our sockets: PUSH/PULL, DEALER/DEALER, PAIR and a ROUTER learning a
-//! DEALER's routing id; connect before bind; names taken and freed; incompatible types refused;
-//! the high-water marks of both sides bounding what a sender can queue.
+//! DEALER's routing id; connect before bind; names taken and freed; incompatible types refused.
+//! (How many messages the high-water marks of both sides let a sender queue is in
+//! `options_spec.rs`, with libzmq's other test_hwm cases.)
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use zmtp_socket::endpoint::EndpointErrorKind;
-use zmtp_socket::{
-    Dealer, Error, Message, OptionName, Pair, Pull, Push, Router, SocketOptions, SocketType,
-};
+use zmtp_socket::{Dealer, Error, Message, OptionName, Pair, Pull, Push, Router, SocketType};
 
 const LIMIT: Duration = Duration::from_secs(30);
 const COUNT: u32 = 10_000;
@@ -187,73 +186,6 @@ async fn bad_inproc_endpoints_are_named() {
     }
     // The refused connect left nothing behind: there is no peer to send to.
     assert!(matches!(push.try_send("x"), Err(Error::WouldBlock)));
-}
-
-/// Sends with `try_send` until it keeps saying `WouldBlock` after the link had every chance to
-/// move messages (it runs on this current-thread runtime when the test yields). Returns how
-/// many went.
-async fn fill(push: &mut Push) -> u32 {
-    let mut sent = 0u32;
-    let mut idle_yields = 0;
-    while idle_yields < 1_000 {
-        match push.try_send(message(sent)) {
-            Ok(()) => {
-                sent += 1;
-                idle_yields = 0;
-                assert!(
-                    sent < 100_000,
-                    "the high-water marks never stopped the sender"
-                );
-            }
-            Err(Error::WouldBlock) => {
-                idle_yields += 1;
-                tokio::task::yield_now().await;
-            }
-            Err(e) => panic!("send failed: {e}"),
-        }
-    }
-    sent
-}
-
-#[tokio::test]
-async fn a_sender_blocks_after_its_sndhwm_plus_the_peers_rcvhwm() {
-    const SNDHWM: u32 = 5;
-    const RCVHWM: u32 = 7;
-    for push_binds in [true, false] {
-        let ep = fresh_name();
-        let mut push =
-            Push::with_options(SocketOptions::new().sndhwm(SNDHWM as i32)).expect("options");
-        let mut pull =
-            Pull::with_options(SocketOptions::new().rcvhwm(RCVHWM as i32)).expect("options");
-        if push_binds {
-            push.bind(&ep).await.expect("bind");
-            pull.connect(&ep).await.expect("connect");
-        } else {
-            pull.bind(&ep).await.expect("bind");
-            push.connect(&ep).await.expect("connect");
-        }
-        let sent = fill(&mut push).await;
-        // libzmq's inproc pipe holds sndhwm + rcvhwm; the link may hold one more batch, which
-        // it takes from the sender's queue only (so at most SNDHWM).
-        assert!(
-            (SNDHWM + RCVHWM..=2 * SNDHWM + RCVHWM).contains(&sent),
-            "{sent} messages went before the sender blocked (push binds: {push_binds})"
-        );
-        for i in 0..sent {
-            let msg = tokio::time::timeout(LIMIT, pull.recv())
-                .await
-                .expect("within the limit")
-                .expect("message");
-            assert_eq!(msg, message(i));
-        }
-        assert!(matches!(pull.try_recv(), Err(Error::WouldBlock)));
-        push.send("after").await.expect("room again");
-        let msg = tokio::time::timeout(LIMIT, pull.recv())
-            .await
-            .expect("within the limit")
-            .expect("message");
-        assert_eq!(msg, Message::from(["after"]));
-    }
 }
 
 #[tokio::test]

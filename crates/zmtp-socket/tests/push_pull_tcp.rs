@@ -125,22 +125,6 @@ async fn large_messages_take_the_zero_copy_path() {
 }
 
 #[tokio::test]
-async fn send_and_recv_timeouts() {
-    use zmtp_socket::SocketOptions;
-    let ms = Duration::from_millis;
-    let mut push =
-        Push::with_options(SocketOptions::new().sndtimeo(Some(ms(50)))).expect("options");
-    // No peer: the send waits ZMQ_SNDTIMEO, then gives up.
-    assert!(matches!(push.send("x").await, Err(Error::Timeout(d)) if d == ms(50)));
-    let mut pull =
-        Pull::with_options(SocketOptions::new().rcvtimeo(Some(Duration::ZERO))).expect("options");
-    assert!(matches!(pull.recv().await, Err(Error::WouldBlock)));
-    let mut pull =
-        Pull::with_options(SocketOptions::new().rcvtimeo(Some(ms(20)))).expect("options");
-    assert!(matches!(pull.recv().await, Err(Error::Timeout(_))));
-}
-
-#[tokio::test]
 async fn a_zero_receive_timeout_still_takes_what_is_there() {
     use zmtp_socket::OptionName;
     let mut pull = Pull::new();

@@ -7,7 +7,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use bytes::Bytes;
-use zmtp_socket::{Dealer, Error, Message, Rep, Req, Router, SocketOptions};
+use zmtp_socket::{Dealer, Error, Message, Req, Router, SocketOptions};
 
 const LIMIT: Duration = Duration::from_secs(20);
 
@@ -300,20 +300,5 @@ async fn connect_rid_names_the_peer_before_the_connection_router_to_router() {
     assert_eq!(
         within("other", other.recv()).await.expect("recv"),
         msg(&["client", "hi"])
-    );
-}
-
-#[tokio::test]
-async fn rcvtimeo_and_sndtimeo_bound_the_waits() {
-    let short = Some(Duration::from_millis(50));
-    let (mut router, _) = bound_router(SocketOptions::new().rcvtimeo(short)).await;
-    assert!(matches!(router.recv().await, Err(Error::Timeout(_))));
-    let mut rep = Rep::with_options(SocketOptions::new().rcvtimeo(short)).expect("options");
-    assert!(matches!(rep.recv().await, Err(Error::Timeout(_))));
-    let mut req = Req::with_options(SocketOptions::new().sndtimeo(short)).expect("options");
-    assert!(matches!(req.send("no peer").await, Err(Error::Timeout(_))));
-    assert!(
-        matches!(req.try_recv(), Err(Error::InvalidState(_))),
-        "nothing was sent"
     );
 }

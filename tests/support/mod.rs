@@ -401,10 +401,14 @@ pub(crate) const MIB: usize = 1 << 20;
 /// referenced bodies), 40 % 65 B - 4 KiB, 10 % from 8 KiB to 40 KiB (zero-copy path); and every
 /// 1000th message (index 500 mod 1000) carries an extra frame of exactly 1 MiB. Messages have 1
 /// to 4 frames (5 with the 1 MiB one).
+///
+/// [`Traffic::light`] makes smaller messages from the same generator, for tests that run many
+/// cases of 10,000 messages each way.
 #[derive(Debug, Clone)]
 pub(crate) struct Traffic {
     rng: XorShift64,
     index: u64,
+    light: bool,
 }
 
 /// The size from which the codec's send buffer references bodies instead of copying them.
@@ -416,10 +420,35 @@ impl Traffic {
         Traffic {
             rng: XorShift64::new(seed),
             index: 0,
+            light: false,
+        }
+    }
+
+    /// A generator of small messages seeded with `seed` (about 400 bytes a message on average):
+    /// 1 to 3 frames each, about 15 % empty, 55 % 1-32 B, 14 % of 255 / 256 B (short and long
+    /// size fields), 15 % 33 B - 1 KiB, 1 % of [`ZERO_COPY`] - 1 / [`ZERO_COPY`] B; message
+    /// 5,000 carries an extra frame of exactly 1 MiB.
+    pub(crate) fn light(seed: u64) -> Traffic {
+        Traffic {
+            light: true,
+            ..Traffic::new(seed)
+        }
+    }
+
+    fn light_frame_len(&mut self) -> usize {
+        match self.rng.below(100) {
+            0..=14 => 0,
+            15..=69 => 1 + self.rng.below(32),
+            70..=83 => [255, 256][self.rng.below(2)],
+            84..=98 => 33 + self.rng.below(1024 - 32),
+            _ => [ZERO_COPY - 1, ZERO_COPY][self.rng.below(2)],
         }
     }
 
     fn frame_len(&mut self) -> usize {
+        if self.light {
+            return self.light_frame_len();
+        }
         let boundaries = [255, 256, ZERO_COPY - 1, ZERO_COPY];
         match self.rng.below(100) {
             0..=11 => 0,
@@ -432,7 +461,7 @@ impl Traffic {
 
     /// The frames of the next message.
     pub(crate) fn next_spec(&mut self) -> Vec<FrameSpec> {
-        let count = 1 + self.rng.below(4);
+        let count = 1 + self.rng.below(if self.light { 3 } else { 4 });
         let mut frames = Vec::with_capacity(count + 1);
         for _ in 0..count {
             let len = self.frame_len();
@@ -441,7 +470,12 @@ impl Traffic {
                 seed: self.rng.next_u64(),
             });
         }
-        if self.index % 1000 == 500 {
+        let big = if self.light {
+            self.index == 5_000
+        } else {
+            self.index % 1000 == 500
+        };
+        if big {
             let at = self.rng.below(frames.len() + 1);
             let seed = self.rng.next_u64();
             frames.insert(at, FrameSpec { len: MIB, seed });

@@ -3,8 +3,7 @@
 //!
 //! - bind returns the endpoint actually bound: the port the OS chose for `tcp://...:*` and
 //!   `:0` (connectable as returned), `0.0.0.0` for `tcp://*`, the path made for `ipc://*`, the
-//!   name for inproc; `zmq_getsockopt(ZMQ_LAST_ENDPOINT)` has no getter here, the return value
-//!   is the API;
+//!   name for inproc, and `last_endpoint()` (`ZMQ_LAST_ENDPOINT`) says the same;
 //! - after unbind a new connect cannot reach the endpoint; an inproc unbind only frees the name
 //!   (libzmq keeps inproc pipes); over tcp and ipc libzmq also drops the connections accepted
 //!   through the endpoint, which this crate does not do yet (those two tests are ignored, with
@@ -195,7 +194,9 @@ async fn last_endpoint_tcp() {
         ("tcp://localhost:*", "127.0.0.1"),
     ] {
         let mut pull = Pull::new();
+        assert_eq!(pull.last_endpoint(), None, "nothing bound yet");
         let ep = pull.bind(given).await.expect("bind");
+        assert_eq!(pull.last_endpoint(), Some(ep.as_str()), "ZMQ_LAST_ENDPOINT");
         let (bound_host, port) = ep
             .strip_prefix("tcp://")
             .and_then(|rest| rest.rsplit_once(':'))
@@ -228,6 +229,7 @@ async fn last_endpoint_tcp() {
 async fn last_endpoint_ipc_and_inproc() {
     let mut pull = Pull::new();
     let ep = pull.bind("ipc://*").await.expect("bind");
+    assert_eq!(pull.last_endpoint(), Some(ep.as_str()), "ZMQ_LAST_ENDPOINT");
     let path = ep.strip_prefix("ipc://").expect("an ipc endpoint");
     assert!(path.starts_with('/'), "an absolute path: {ep}");
     assert!(std::path::Path::new(path).exists(), "{ep} exists");

@@ -5,9 +5,8 @@
 //!   `:0` (connectable as returned), `0.0.0.0` for `tcp://*`, the path made for `ipc://*`, the
 //!   name for inproc, and `last_endpoint()` (`ZMQ_LAST_ENDPOINT`) says the same;
 //! - after unbind a new connect cannot reach the endpoint; an inproc unbind only frees the name
-//!   (libzmq keeps inproc pipes); over tcp and ipc libzmq also drops the connections accepted
-//!   through the endpoint, which this crate does not do yet (those two tests are ignored, with
-//!   the reason); unbinding a wildcard form,
+//!   (libzmq keeps inproc pipes); over tcp and ipc the connections accepted through the
+//!   endpoint end with it, as in libzmq; unbinding a wildcard form,
 //!   or anything not bound, is `NotFound` (`ENOENT`), as is disconnecting what is not connected;
 //! - disconnect takes the peer away at once (a send would block) and drops what was queued for
 //!   it;
@@ -63,7 +62,7 @@ async fn send_after_unbind_inproc_keeps_the_link() {
 
 /// libzmq's test_send_after_unbind_fails: over tcp and ipc the connections accepted through an
 /// endpoint go with its unbind (the listener owns its sessions), so the bound PUSH has no peer
-/// left. Here they stay (the documented behaviour of `unbind` for now), hence ignored.
+/// left.
 async fn send_after_unbind_fails(transport: &str) {
     let (mut push, _pull, ep) = bound_push(transport).await;
     push.unbind(&ep).expect("unbind");
@@ -74,13 +73,11 @@ async fn send_after_unbind_fails(transport: &str) {
 }
 
 #[tokio::test]
-#[ignore = "unbind keeps the connections accepted through the endpoint; libzmq drops them"]
 async fn send_after_unbind_fails_tcp() {
     send_after_unbind_fails("tcp").await;
 }
 
 #[tokio::test]
-#[ignore = "unbind keeps the connections accepted through the endpoint; libzmq drops them"]
 async fn send_after_unbind_fails_ipc() {
     send_after_unbind_fails("ipc").await;
 }

@@ -8,7 +8,7 @@
 //! - HWM (inproc, as libzmq's test): the defaults (1000 each way); how many messages a PUSH can
 //!   queue before it blocks with finite and infinite `ZMQ_SNDHWM` / `ZMQ_RCVHWM`, bind first or
 //!   connect first; messages queued by a connecting socket that closes before the bind are
-//!   delivered once it comes (linger; not so here yet: that test is ignored, with the reason);
+//!   delivered once it comes (within the connecting socket's linger);
 //! - `ZMQ_RCVTIMEO` / `ZMQ_SNDTIMEO` on every socket type: zero fails at once with
 //!   `WouldBlock`, a positive value with `Timeout` after at least that long (only a lower bound
 //!   is checked), a message arriving during the wait is returned, and the option can change on
@@ -242,10 +242,8 @@ async fn hwm_connect_first_queues_sndhwm_before_the_bind() {
 }
 
 /// libzmq's test_inproc_connect_and_close_first: what a connecting socket queued before the
-/// name was bound still arrives after it closes (its linger). Here the pending inproc connect
-/// gives up when its socket closes, and the messages are lost, hence ignored.
+/// name was bound still arrives after it closes (its linger).
 #[tokio::test]
-#[ignore = "a pending inproc connect drops its queue when its socket closes before the bind; libzmq delivers it"]
 async fn hwm_connect_and_close_first_delivers_after_the_bind() {
     let ctx = Context::on_caller_runtime();
     let ep = bind_endpoint("inproc");

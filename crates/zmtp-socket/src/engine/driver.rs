@@ -19,6 +19,7 @@ use bytes::{Buf, Bytes};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Sleep;
 use tokio_util::io::poll_read_buf;
+use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 use zmtp_codec::{Connection, ConnectionError, Event, MechanismError, Message, PeerInfo};
 
 use super::settings::ConnectionSettings;
@@ -42,6 +43,9 @@ pub(crate) enum Exit {
     Io(std::io::Error),
     /// The socket was closed and everything queued was written (or its linger ran out).
     SocketClosed,
+    /// The endpoint the connection was accepted through was unbound (libzmq ends those
+    /// connections, dropping what is queued for them).
+    Unbound,
 }
 
 impl std::fmt::Display for Exit {
@@ -50,6 +54,7 @@ impl std::fmt::Display for Exit {
             Exit::Connection(reason) => write!(f, "{reason}"),
             Exit::Io(e) => write!(f, "I/O error: {e}"),
             Exit::SocketClosed => f.write_str("the socket was closed"),
+            Exit::Unbound => f.write_str("its endpoint was unbound"),
         }
     }
 }
@@ -70,6 +75,7 @@ pub(crate) async fn run_connection<S>(
     slot: PipeSlot,
     stream: S,
     peer_address: Bytes,
+    unbound: Option<CancellationToken>,
 ) -> (Option<PipeId>, Option<PeerInfo>, Exit)
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -101,6 +107,7 @@ where
         exit: None,
         zap_route,
         zap: None,
+        unbound: unbound.map(|token| Box::pin(token.cancelled_owned())),
     };
     let exit = std::future::poll_fn(|cx| driver.poll(cx)).await;
     (driver.pipe, driver.peer, exit)
@@ -127,10 +134,17 @@ struct Driver<S> {
     /// Who answers this connection's ZAP requests.
     zap_route: Option<ZapRoute>,
     zap: Option<ZapAnswer>,
+    /// Fires when the endpoint this connection was accepted through is unbound.
+    unbound: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Exit> {
+        if let Some(unbound) = self.unbound.as_mut() {
+            if unbound.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Exit::Unbound);
+            }
+        }
         if let Some(linger_until) = self.core.closed() {
             self.closing = true;
             if linger_until.is_some_and(|t| Instant::now() >= t) {

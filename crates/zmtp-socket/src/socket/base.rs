@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 use zmtp_codec::SocketType;
 use zmtp_security::zap::ZapHandler;
 
@@ -19,7 +20,8 @@ use crate::transport::{inproc, ipc, tcp, Binding};
 
 #[derive(Debug)]
 enum Attachment {
-    Listener(JoinHandle<()>),
+    /// A tcp accept loop, and the token that ends its connections on unbind.
+    Listener(JoinHandle<()>, CancellationToken),
     /// A bound ipc or inproc endpoint: dropping it stops listening and frees the address.
     Bound(Binding),
     Connecter(JoinHandle<()>, PipeId),
@@ -149,9 +151,11 @@ impl SocketBase {
                     port: local.port(),
                 })
                 .to_string();
-                let task = tcp::spawn_listener(self.core.clone(), settings, listener);
+                let unbound = CancellationToken::new();
+                let task =
+                    tcp::spawn_listener(self.core.clone(), settings, listener, unbound.clone());
                 self.endpoints
-                    .push((bound.clone(), Attachment::Listener(task)));
+                    .push((bound.clone(), Attachment::Listener(task, unbound)));
                 Ok(bound)
             }
             Endpoint::Ipc(ipc_ep) => {
@@ -235,17 +239,21 @@ impl SocketBase {
         pipe
     }
 
-    /// Stops listening on a bound endpoint (connections already accepted stay, as in libzmq).
+    /// Stops listening on a bound endpoint; the tcp and ipc connections accepted through it end
+    /// (libzmq's `zmq_unbind`).
     pub(crate) fn unbind(&mut self, endpoint: &str) -> Result<()> {
         let at = self
             .endpoints
             .iter()
             .position(|(e, a)| {
-                e == endpoint && matches!(a, Attachment::Listener(_) | Attachment::Bound(_))
+                e == endpoint && matches!(a, Attachment::Listener(..) | Attachment::Bound(_))
             })
             .ok_or_else(|| Error::NotFound(endpoint.to_owned()))?;
         match self.endpoints.remove(at).1 {
-            Attachment::Listener(task) => task.abort(),
+            Attachment::Listener(task, unbound) => {
+                task.abort();
+                unbound.cancel();
+            }
             Attachment::Bound(binding) => binding.release(),
             Attachment::Connecter(..) => {}
         }
@@ -279,7 +287,7 @@ impl Drop for SocketBase {
     fn drop(&mut self) {
         // Listeners stop at once; connections flush what is queued for up to ZMQ_LINGER.
         for (_, attachment) in &self.endpoints {
-            if let Attachment::Listener(task) = attachment {
+            if let Attachment::Listener(task, _) = attachment {
                 task.abort();
             }
         }

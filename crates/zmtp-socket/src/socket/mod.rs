@@ -117,7 +117,8 @@ macro_rules! common_socket_methods {
                 self.base.last_endpoint()
             }
 
-            /// Stops listening on a bound endpoint (connections already made stay).
+            /// Stops listening on a bound endpoint. As in libzmq, the tcp and ipc connections
+            /// accepted through it end too, with what is queued for them; inproc links stay.
             pub fn unbind(&mut self, endpoint: &str) -> $crate::Result<()> {
                 self.base.unbind(endpoint)
             }

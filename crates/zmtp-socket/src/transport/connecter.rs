@@ -48,6 +48,7 @@ where
                         PipeSlot::Existing(pipe),
                         stream,
                         address,
+                        None,
                     )
                     .await;
                     debug!(%endpoint, %exit, "connection ended");

@@ -134,7 +134,7 @@ pub(crate) fn connect(
         let mut last = None;
         loop {
             let registry = &settings.context.inproc;
-            let Some(bound) = registry.wait_for_bind(&core, &name, last).await else {
+            let Some(bound) = registry.wait_for_bind(&core, pipe, &name, last).await else {
                 break;
             };
             last = Some(bound.id);
@@ -178,13 +178,23 @@ impl Registry {
             .cloned()
     }
 
-    /// Waits for a live binding of `name` other than `not`; `None` once our socket is closed.
-    /// The core has no close notification, so a pending connect looks at it every
-    /// [`CLOSED_CHECK`].
-    async fn wait_for_bind(&self, core: &Core, name: &str, not: Option<u64>) -> Option<Bound> {
+    /// Waits for a live binding of `name` other than `not`; `None` once our socket is closed
+    /// and `pipe` has nothing left to deliver, or its `ZMQ_LINGER` has run out (libzmq delivers
+    /// what a socket closed before the bind queued, within its linger). The core has no close
+    /// notification, so a pending connect looks at it every [`CLOSED_CHECK`].
+    async fn wait_for_bind(
+        &self,
+        core: &Core,
+        pipe: PipeId,
+        name: &str,
+        not: Option<u64>,
+    ) -> Option<Bound> {
         loop {
-            if core.closed().is_some() {
-                return None;
+            if let Some(linger_until) = core.closed() {
+                let expired = linger_until.is_some_and(|t| Instant::now() >= t);
+                if expired || core.outbound_empty(pipe) {
+                    return None;
+                }
             }
             let notified = self.bound.notified();
             let mut notified = std::pin::pin!(notified);

@@ -22,6 +22,7 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use tokio::net::{UnixListener, UnixStream};
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 use super::connecter::{self, with_timeout};
 use super::listener::{self, Accept};
@@ -33,6 +34,8 @@ use crate::engine::ConnectionSettings;
 #[derive(Debug)]
 pub(crate) struct Listening {
     task: JoinHandle<()>,
+    /// Cancelled on unbind: the connections accepted here end too.
+    pub(crate) unbound: CancellationToken,
     /// Dropped after the task is aborted: removes the socket file.
     _unlink: Option<Unlink>,
 }
@@ -120,10 +123,12 @@ fn bind_here(
             (listener, IpcEndpoint::Path(path), Some(unlink))
         }
     };
-    let task = listener::spawn_listener(core, settings, listener);
+    let unbound = CancellationToken::new();
+    let task = listener::spawn_listener(core, settings, listener, unbound.clone());
     Ok((
         Listening {
             task,
+            unbound,
             _unlink: unlink,
         },
         Endpoint::Ipc(bound).to_string(),

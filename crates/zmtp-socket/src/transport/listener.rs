@@ -9,6 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 use tracing::debug;
 
 use crate::core::Core;
@@ -25,10 +26,13 @@ pub(crate) trait Accept: Send + Sync + 'static {
 }
 
 /// Accepts connections until the task is aborted (unbind, close); each runs in its own task.
+/// Cancelling `unbound` (unbind, not close) ends the connections accepted here too, as libzmq
+/// does; on close they flush for `ZMQ_LINGER` instead.
 pub(crate) fn spawn_listener<L: Accept>(
     core: Arc<Core>,
     settings: Arc<ConnectionSettings>,
     listener: L,
+    unbound: CancellationToken,
 ) -> JoinHandle<()> {
     let context = settings.context.clone();
     context.spawn(async move {
@@ -48,10 +52,17 @@ pub(crate) fn spawn_listener<L: Accept>(
             }
             let core = core.clone();
             let settings = settings.clone();
+            let unbound = unbound.clone();
             settings.context.clone().spawn(async move {
-                let (pipe, _, exit) =
-                    run_connection(core.clone(), settings, PipeSlot::OnReady, stream, address)
-                        .await;
+                let (pipe, _, exit) = run_connection(
+                    core.clone(),
+                    settings,
+                    PipeSlot::OnReady,
+                    stream,
+                    address,
+                    Some(unbound),
+                )
+                .await;
                 debug!(%exit, "accepted connection ended");
                 if let Some(id) = pipe {
                     core.detach(id, false);

@@ -19,10 +19,15 @@ pub(crate) enum Binding {
 }
 
 impl Binding {
-    /// Stops listening and frees the address now (unbind); dropping does the same (close).
+    /// Stops listening and frees the address now (unbind), ending the ipc connections accepted
+    /// through it as libzmq does; dropping stops listening but lets them linger (close).
     pub(crate) fn release(self) {
         match self {
-            Binding::Ipc(listening) => drop(listening),
+            Binding::Ipc(listening) => {
+                // Unbind, unlike close, ends the connections accepted through it.
+                listening.unbound.cancel();
+                drop(listening);
+            }
             Binding::Inproc(registration) => drop(registration),
         }
     }

@@ -11,6 +11,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 use super::connecter::{self, with_timeout};
 use super::listener::{self, Accept};
@@ -57,8 +58,9 @@ pub(crate) fn spawn_listener(
     core: Arc<Core>,
     settings: Arc<ConnectionSettings>,
     listener: TcpListener,
+    unbound: CancellationToken,
 ) -> JoinHandle<()> {
-    listener::spawn_listener(core, settings, listener)
+    listener::spawn_listener(core, settings, listener, unbound)
 }
 
 /// Connects, runs the connection, and reconnects until the socket closes.

@@ -6,7 +6,9 @@
 //! client's is `client@REALM` with `ZMQ_GSSAPI_PRINCIPAL_NAMETYPE` = 2 (a Kerberos principal
 //! name) and service principal `zmq@localhost`. Accepted handshakes carry 1,000 multipart
 //! messages byte-exact each way (DEALER to ROUTER); a service principal whose key the server
-//! does not hold is refused.
+//! does not hold is refused. Both the sans-IO codec (driven by hand) and our sockets
+//! (`zmtp::Dealer` / `zmtp::Router` with the GSSAPI options, a Rust ZAP handler on our server)
+//! face libzmq's sockets.
 #![cfg(feature = "gssapi")]
 
 mod support;
@@ -554,4 +556,155 @@ async fn libzmq_client_with_a_wrong_service_principal_is_refused_by_codec_server
         "{}",
         format_events(&events)
     );
+}
+
+// ------------------------------------------------------------------------------------------------
+// Our sockets (zmtp::Dealer / zmtp::Router with the GSSAPI options) against libzmq's
+// ------------------------------------------------------------------------------------------------
+
+/// Our DEALER's GSSAPI client options, as a libzmq user sets them.
+fn socket_client_options(plaintext: bool) -> zmtp::SocketOptions {
+    zmtp::SocketOptions::new()
+        .gssapi_service_principal(SERVICE)
+        .gssapi_principal(client_principal())
+        .gssapi_principal_nametype(NameType::KrbPrincipal)
+        .gssapi_plaintext(plaintext)
+}
+
+/// Receives `count` messages of `traffic` on our socket, each checked byte for byte (a ROUTER's
+/// routing-id frame first, when `routed`); returns the routing id seen.
+async fn socket_recv_traffic(
+    recv: &mut (impl futures::Stream<Item = zmtp::Result<Message>> + Unpin),
+    traffic: &mut Traffic,
+    count: usize,
+    routed: bool,
+) -> Option<Bytes> {
+    use futures::StreamExt;
+    let mut scratch = Vec::new();
+    let mut rid = None;
+    for i in 0..count {
+        let mut msg = tokio::time::timeout(STALL, recv.next())
+            .await
+            .unwrap_or_else(|_| panic!("message {i} of {count} within {STALL:?}"))
+            .expect("socket open")
+            .expect("message");
+        if routed {
+            rid = msg.pop_front();
+        }
+        support::check_message(i, &traffic.next_spec(), &msg, &mut scratch)
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    rid
+}
+
+async fn socket_dealer_to_libzmq_router(plaintext: bool) {
+    let (addr_tx, addr_rx) = oneshot::channel();
+    let server = libzmq_server(addr_tx, plaintext, None);
+    let addr = tokio::time::timeout(STALL, addr_rx)
+        .await
+        .expect("address in time")
+        .expect("address sent");
+    let mut dealer = zmtp::Dealer::with_options(socket_client_options(plaintext))
+        .expect("GSSAPI client options");
+    dealer
+        .connect(&format!("tcp://{addr}"))
+        .await
+        .expect("connect");
+    dealer.send("hello").await.expect("hello");
+    let mut to_server = Traffic::new(TO_SERVER);
+    for _ in 0..MESSAGES {
+        dealer.send(to_server.next_message()).await.expect("send");
+    }
+    socket_recv_traffic(&mut dealer, &mut Traffic::new(TO_CLIENT), MESSAGES, false).await;
+    dealer.send("end").await.expect("end");
+    let report = tokio::time::timeout(Duration::from_secs(60), server)
+        .await
+        .expect("libzmq thread ends")
+        .expect("libzmq thread succeeds");
+    let principal = client_principal();
+    if plaintext {
+        assert!(report.zap.len() <= 1);
+    } else {
+        assert_eq!(report.user_id.as_deref(), Some(principal.as_str()));
+        assert_eq!(report.zap.len(), 1, "one ZAP request");
+    }
+}
+
+#[tokio::test]
+async fn socket_gssapi_dealer_to_libzmq_router_encrypted() {
+    socket_dealer_to_libzmq_router(false).await;
+}
+
+#[tokio::test]
+async fn socket_gssapi_dealer_to_libzmq_router_plaintext() {
+    socket_dealer_to_libzmq_router(true).await;
+}
+
+async fn libzmq_dealer_to_socket_router(plaintext: bool) {
+    let principal = client_principal();
+    let mut router = zmtp::Router::with_options(
+        zmtp::SocketOptions::new()
+            .gssapi_server(true)
+            .gssapi_principal(SERVICE)
+            .gssapi_plaintext(plaintext),
+    )
+    .expect("GSSAPI server options");
+    let (seen_tx, mut seen_rx) = tokio::sync::mpsc::unbounded_channel();
+    let expected = principal.clone();
+    router.set_zap_handler(move |req: zmtp::codec::ZapRequest| {
+        let seen = seen_tx.clone();
+        let ok = req.credentials == [Bytes::from(expected.clone())];
+        let user = expected.clone();
+        async move {
+            let _ = seen.send(req);
+            if ok {
+                ZapReply::accept(user)
+            } else {
+                ZapReply::refuse("unknown principal")
+            }
+        }
+    });
+    let endpoint = router.bind("tcp://127.0.0.1:*").await.expect("bind");
+    let addr: SocketAddr = endpoint
+        .trim_start_matches("tcp://")
+        .parse()
+        .expect("a socket address");
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let client = libzmq_client(addr, SERVICE, plaintext, done_rx);
+    let rid = socket_recv_traffic(&mut router, &mut Traffic::new(TO_SERVER), MESSAGES, true)
+        .await
+        .expect("a routing id");
+    let mut to_client = Traffic::new(TO_CLIENT);
+    for _ in 0..MESSAGES {
+        let mut msg = to_client.next_message();
+        msg.push_front(rid.clone());
+        router.send(msg).await.expect("send");
+    }
+    if !plaintext {
+        let req = seen_rx.try_recv().expect("our server asked ZAP");
+        assert_eq!(req.mechanism, MechanismName::GSSAPI);
+        assert_eq!(req.credentials, vec![Bytes::from(principal)]);
+    }
+    // The client reads this only after it has checked every message of ours (buffered).
+    done_tx.send(()).expect("client waits");
+    let events = tokio::time::timeout(Duration::from_secs(60), client)
+        .await
+        .expect("libzmq thread ends")
+        .expect("libzmq thread succeeds");
+    assert_eq!(
+        events.last().map(|e| e.event),
+        Some(EVENT_HANDSHAKE_SUCCEEDED),
+        "{}",
+        format_events(&events)
+    );
+}
+
+#[tokio::test]
+async fn libzmq_gssapi_dealer_to_socket_router_encrypted() {
+    libzmq_dealer_to_socket_router(false).await;
+}
+
+#[tokio::test]
+async fn libzmq_gssapi_dealer_to_socket_router_plaintext() {
+    libzmq_dealer_to_socket_router(true).await;
 }

@@ -46,6 +46,8 @@ pub(crate) enum Exit {
     /// The endpoint the connection was accepted through was unbound (libzmq ends those
     /// connections, dropping what is queued for them).
     Unbound,
+    /// The security mechanism could not be set up from the socket's options.
+    Mechanism(String),
 }
 
 impl std::fmt::Display for Exit {
@@ -55,6 +57,7 @@ impl std::fmt::Display for Exit {
             Exit::Io(e) => write!(f, "I/O error: {e}"),
             Exit::SocketClosed => f.write_str("the socket was closed"),
             Exit::Unbound => f.write_str("its endpoint was unbound"),
+            Exit::Mechanism(reason) => write!(f, "no mechanism: {reason}"),
         }
     }
 }
@@ -83,11 +86,17 @@ where
     let mut config = settings.config.clone();
     config.peer_address = peer_address;
     let zap_route = settings.zap_route();
-    let conn = Connection::new(
-        config,
-        settings.mechanism(zap_route.is_some()),
-        Instant::now(),
-    );
+    let mechanism = match settings.mechanism(zap_route.is_some()) {
+        Ok(mechanism) => mechanism,
+        Err(reason) => {
+            let pipe = match slot {
+                PipeSlot::Existing(id) => Some(id),
+                PipeSlot::OnReady => None,
+            };
+            return (pipe, None, Exit::Mechanism(reason));
+        }
+    };
+    let conn = Connection::new(config, mechanism, Instant::now());
     let mut driver = Driver {
         core,
         settings,

@@ -55,12 +55,17 @@ impl ConnectionSettings {
         context: Arc<Shared>,
     ) -> Result<ConnectionSettings, OptionError> {
         let security = options.security()?;
-        if matches!(security, Security::Gssapi(_)) {
-            return Err(OptionError::Invalid {
-                option: OptionName::GssapiServer,
-                reason: "GSSAPI sockets are not available yet (the mechanism is, in zmtp-security)"
-                    .into(),
-            });
+        if let Security::Gssapi(gssapi) = &security {
+            if !cfg!(feature = "gssapi") {
+                return Err(OptionError::Invalid {
+                    option: OptionName::GssapiServer,
+                    reason: "zmtp was built without its `gssapi` feature".into(),
+                });
+            }
+            gssapi.validate().map_err(|e| OptionError::Invalid {
+                option: OptionName::GssapiPrincipal,
+                reason: e.to_string(),
+            })?;
         }
         Ok(ConnectionSettings {
             config: options.connection_config(socket_type),
@@ -97,8 +102,9 @@ impl ConnectionSettings {
 
     /// A fresh mechanism for one connection. ZAP is asked when a handler exists (`zap`: NULL
     /// only with a ZAP domain too), as libzmq decides.
-    pub(crate) fn mechanism(&self, zap: bool) -> Box<dyn Mechanism> {
-        match &self.security {
+    /// Fails only for options `from_options` refuses (checked there), so never in practice.
+    pub(crate) fn mechanism(&self, zap: bool) -> Result<Box<dyn Mechanism>, String> {
+        Ok(match &self.security {
             Security::Null if zap && !self.config.zap_domain.is_empty() => {
                 Box::new(Null::with_zap())
             }
@@ -108,8 +114,16 @@ impl ConnectionSettings {
                 Box::new(CurveClient::new(keys.clone(), *server))
             }
             Security::CurveServer(keys) => Box::new(CurveServer::new(keys.clone()).with_zap(zap)),
-            // Refused in `from_options`; NULL is the only other choice.
-            Security::Null | Security::Gssapi(_) => Box::new(Null::new()),
-        }
+            // Validated in `from_options`, so the mechanism is made. Its GSS-API calls block
+            // (a KDC round trip at most): they run on the context's I/O thread, not on the
+            // application's runtime.
+            #[cfg(feature = "gssapi")]
+            Security::Gssapi(options) => zmtp_security::gssapi::mechanism(options, zap)
+                .map_err(|e| format!("GSSAPI options: {e}"))?,
+            // Refused in `from_options` without the feature; NULL is the only other choice.
+            #[cfg(not(feature = "gssapi"))]
+            Security::Gssapi(_) => Box::new(Null::new()),
+            Security::Null => Box::new(Null::new()),
+        })
     }
 }

@@ -11,9 +11,11 @@
 //! and ROUTER-ROUTER the connecting side) sends 10,000 requests of `Traffic::light(seed)`, with
 //! at most [`WINDOW`] unanswered (one for REQ). The *server* checks each request byte-exact and
 //! answers with the next message of `Traffic::light(seed ^ REPLY_SEED)`, behind the envelope it
-//! received: a ROUTER addresses its reply with the routing-id frame (and checks that frame: the
-//! client's announced id, or the same generated one every time). The client checks each reply
-//! byte-exact: 10,000 messages each way. PUSH-PULL goes one way.
+//! received: a ROUTER addresses its reply with the routing-id frame, and checks that frame. A
+//! client facing a ROUTER announces `ZMQ_ROUTING_ID` "matrix-client" when it connects, and no id
+//! when it binds, so the ROUTER makes one up (0x00 and four bytes, in libzmq and here) and must
+//! keep it. The client checks each reply byte-exact: 10,000 messages each way. PUSH-PULL goes
+//! one way.
 //!
 //! ROUTER-ROUTER: the bound ROUTER announces `ZMQ_ROUTING_ID` "matrix-server" and the connecting
 //! one "matrix-client". Our connecting ROUTER names the bound one with `ZMQ_CONNECT_RID`, so it
@@ -52,7 +54,7 @@ const STALL: Duration = Duration::from_secs(30);
 const CASE_LIMIT: Duration = Duration::from_secs(150);
 /// Replies come from `Traffic::light(seed ^ REPLY_SEED)`.
 const REPLY_SEED: u64 = 0x5EED_4E91_7F0E_2B3A;
-/// ROUTER-ROUTER: the connecting ROUTER's routing id.
+/// The routing id a client facing a ROUTER announces when it connects.
 const CLIENT_ID: &[u8] = b"matrix-client";
 /// ROUTER-ROUTER: the bound ROUTER's routing id.
 const SERVER_ID: &[u8] = b"matrix-server";
@@ -208,7 +210,9 @@ struct Plan {
     server_envelope: usize,
     /// Whether the server's envelope ends with an empty delimiter.
     delimited: bool,
-    /// The routing id the server must see, when the client announces one.
+    /// The routing id the client announces (`ZMQ_ROUTING_ID`), which a ROUTER server must see:
+    /// a client facing a ROUTER announces one when it connects (always in ROUTER-ROUTER), and
+    /// none when it binds, so that the ROUTER makes one up (0x00 and four bytes, libzmq's form).
     client_id: Option<&'static [u8]>,
     /// Whether the server answers (all but PUSH-PULL).
     replies: bool,
@@ -227,6 +231,7 @@ impl Case {
             // PAIR-PAIR, DEALER-DEALER, ROUTER-ROUTER: the connecting side asks.
             _ => !self.we_bind,
         };
+        let client_connects = ours_is_client != self.we_bind;
         let (client, server) = if ours_is_client {
             (self.ours, self.theirs)
         } else {
@@ -249,13 +254,32 @@ impl Case {
             client_prefix,
             server_envelope,
             delimited,
-            client_id: (client == Router).then_some(CLIENT_ID),
+            client_id: (server == Router && (client == Router || client_connects))
+                .then_some(CLIENT_ID),
             replies: server != Pull,
             window: if client == Req { 1 } else { WINDOW },
         }
     }
 
-    /// Whether the ROUTER-ROUTER ids apply.
+    /// The routing id our socket announces (`ZMQ_ROUTING_ID`), if any.
+    fn our_routing_id(&self, plan: &Plan) -> Option<&'static [u8]> {
+        if plan.ours_is_client {
+            plan.client_id
+        } else {
+            self.router_router().then_some(SERVER_ID)
+        }
+    }
+
+    /// The routing id libzmq's socket announces, if any.
+    fn their_routing_id(&self, plan: &Plan) -> Option<&'static [u8]> {
+        if plan.ours_is_client {
+            self.router_router().then_some(SERVER_ID)
+        } else {
+            plan.client_id
+        }
+    }
+
+    /// Whether both sockets are ROUTERs.
     fn router_router(&self) -> bool {
         self.ours == Kind::Router && self.theirs == Kind::Router
     }
@@ -336,12 +360,18 @@ fn check_envelope(
         return Ok(());
     }
     let id = envelope[0];
-    if let Some(expected) = plan.client_id {
-        if id != expected {
+    match plan.client_id {
+        Some(expected) if id != expected => {
             return Err(format!(
                 "request {index}: routing id {id:?}, expected the client's {expected:?}"
-            ));
+            ))
         }
+        None if id.len() != 5 || id[0] != 0 => {
+            return Err(format!(
+                "request {index}: routing id {id:?}, expected a made-up one (0x00 and 4 bytes)"
+            ))
+        }
+        _ => {}
     }
     match seen_id {
         Some(first) if first != id => {
@@ -392,7 +422,7 @@ async fn run_case(case: Case, progress: Arc<Progress>) {
     });
     let expected_credentials = case.expected_credentials(keys.as_ref());
 
-    let mut ours = Ours::new(case.ours, our_options(&case, keys.as_ref()));
+    let mut ours = Ours::new(case.ours, our_options(&case, &plan, keys.as_ref()));
     let our_zap = Arc::new(Mutex::new(Vec::new()));
     if case.we_bind && case.mechanism != Mechanism::Null {
         ours.set_zap_handler(our_zap_handler(
@@ -563,7 +593,7 @@ impl Ours {
     }
 }
 
-fn our_options(case: &Case, keys: Option<&Keys>) -> SocketOptions {
+fn our_options(case: &Case, plan: &Plan, keys: Option<&Keys>) -> SocketOptions {
     let server = case.we_bind;
     let mut options = match (case.mechanism, keys, server) {
         (Mechanism::Plain, _, true) => SocketOptions::new().plain_server(true),
@@ -583,12 +613,11 @@ fn our_options(case: &Case, keys: Option<&Keys>) -> SocketOptions {
         // A reply that cannot be routed is an error, not a silent drop.
         options = options.router_mandatory(true);
     }
-    if case.router_router() {
-        options = if case.we_bind {
-            options.identity(SERVER_ID)
-        } else {
-            options.identity(CLIENT_ID).connect_rid(SERVER_ID)
-        };
+    if let Some(id) = case.our_routing_id(plan) {
+        options = options.identity(id);
+    }
+    if case.router_router() && plan.ours_is_client {
+        options = options.connect_rid(SERVER_ID);
     }
     options
 }
@@ -853,8 +882,7 @@ fn libzmq_side(side: LibzmqSide) -> LibzmqReport {
     if kind == Kind::Router {
         s.set_router_mandatory(true).expect("ZMQ_ROUTER_MANDATORY");
     }
-    if case.router_router() {
-        let id = if case.we_bind { CLIENT_ID } else { SERVER_ID };
+    if let Some(id) = case.their_routing_id(&plan) {
         s.set_identity(id).expect("ZMQ_ROUTING_ID");
     }
     match (case.mechanism, &keys, server) {

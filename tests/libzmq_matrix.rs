@@ -857,7 +857,8 @@ fn libzmq_side(side: LibzmqSide) -> LibzmqReport {
     // libzmq 4.3.4's REQ cannot be a mechanism server whose ZAP handler names a user: its engine
     // hands the user id to the session ahead of the first message (a "credential" message), the
     // REQ session's reply state machine refuses that message, and the connection is dropped as
-    // soon as the first reply arrives. Its other sockets take it; so a REQ gets no user id.
+    // soon as the first reply arrives (libzmq against libzmq too). Its other sockets take it;
+    // so a REQ gets no user id.
     let user_id = if kind == Kind::Req {
         Vec::new()
     } else {

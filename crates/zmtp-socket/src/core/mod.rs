@@ -9,6 +9,7 @@
 pub(crate) mod envelope;
 pub(crate) mod pipe;
 pub(crate) mod routing;
+pub(crate) mod subscriptions;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;

@@ -12,6 +12,6 @@ pub use zmtp_socket as socket;
 
 pub use zmtp_codec::{Message, SocketType};
 pub use zmtp_socket::{
-    Context, Dealer, Error, OptionName, OptionValue, Pair, Pull, Push, Rep, Req, Result, Router,
-    SocketOptions,
+    Context, Dealer, Error, OptionName, OptionValue, Pair, Pub, Pull, Push, Rep, Req, Result,
+    Router, SocketOptions, Sub, XPub, XSub,
 };

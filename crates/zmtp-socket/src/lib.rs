@@ -20,5 +20,8 @@ pub use context::Context;
 pub use endpoint::{Endpoint, EndpointError};
 pub use error::{Error, Result};
 pub use options::{OptionError, OptionName, OptionValue, SocketOptions};
-pub use socket::{Dealer, Pair, Pull, Push, RecvHalf, Rep, Req, ReuniteError, Router, SendHalf};
+pub use socket::{
+    Dealer, Pair, Pub, Pull, Push, RecvHalf, Rep, Req, ReuniteError, Router, SendHalf, Sub, XPub,
+    XSub,
+};
 pub use zmtp_codec::{Message, SocketType};

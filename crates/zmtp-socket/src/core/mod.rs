@@ -8,6 +8,7 @@
 
 pub(crate) mod envelope;
 pub(crate) mod pipe;
+pub(crate) mod pubsub;
 pub(crate) mod routing;
 pub(crate) mod subscriptions;
 
@@ -59,6 +60,10 @@ pub(crate) struct State {
     /// `ZMQ_ROUTER_HANDOVER` and `ZMQ_PROBE_ROUTER` now, read when a peer attaches.
     router_handover: bool,
     probe_router: bool,
+    /// PUB and XPUB: peers' subscriptions, fan-out.
+    publisher: Option<Box<pubsub::Publisher>>,
+    /// SUB and XSUB: our subscriptions.
+    subscriber: Option<Box<pubsub::Subscriber>>,
 }
 
 /// Wakers to call once the lock is released.
@@ -167,6 +172,7 @@ impl Core {
             if peer.routing {
                 st.identify(id.key, peer, &mut wake);
             }
+            st.greet_pipe(id.key, &mut wake);
             // A sender blocked for lack of peers may go now.
             wake.push(st.send_waker.take());
         }
@@ -178,6 +184,12 @@ impl Core {
     /// connection (a connecting socket reconnects; its queued messages wait, as in libzmq);
     /// otherwise its outbound messages are dropped and it goes once its inbound ones are read.
     pub(crate) fn detach(&self, id: PipeId, keep: bool) {
+        let mut wake = Wake::default();
+        self.detach_locked(id, keep, &mut wake);
+        wake.run();
+    }
+
+    fn detach_locked(&self, id: PipeId, keep: bool, wake: &mut Wake) {
         let mut st = self.state.lock();
         let Some(pipe) = st.pipe_mut(id) else { return };
         pipe.attached = false;
@@ -195,6 +207,8 @@ impl Core {
         if !keep {
             st.unroute(id.key);
         }
+        // A publisher forgets the peer's subscriptions (a reconnecting peer sends them again).
+        st.forget_subscriber(id.key, wake);
         if drop_now {
             st.remove(id.key);
         }
@@ -202,11 +216,16 @@ impl Core {
 
     /// Removes a pipe whatever it holds (a connecting socket disconnecting for good).
     pub(crate) fn remove_pipe(&self, id: PipeId) {
-        let mut st = self.state.lock();
-        if st.pipe_mut(id).is_some() {
-            st.lb.retain(|&k| k != id.key);
-            st.remove(id.key);
+        let mut wake = Wake::default();
+        {
+            let mut st = self.state.lock();
+            if st.pipe_mut(id).is_some() {
+                st.lb.retain(|&k| k != id.key);
+                st.forget_subscriber(id.key, &mut wake);
+                st.remove(id.key);
+            }
         }
+        wake.run();
     }
 
     /// Moves up to `max` outbound messages of the pipe into `into`. Registers `cx`'s waker when
@@ -261,19 +280,27 @@ impl Core {
         let all = {
             let mut st = self.state.lock();
             let st = &mut *st;
-            let Some(pipe) = st
-                .pipes
-                .get_mut(id.key)
-                .filter(|p| p.generation == id.generation)
-            else {
+            if st.pipe_mut(id).is_none() {
                 from.clear();
                 return true;
-            };
-            let was_empty = pipe.inbound.is_empty();
-            while !pipe.inbound_full() {
-                let Some(msg) = from.pop_front() else { break };
-                pipe.inbound.push_back(msg);
             }
+            let was_empty = st.pipes[id.key].inbound.is_empty();
+            if st.publisher.is_none() && st.subscriber.is_none() {
+                let pipe = &mut st.pipes[id.key];
+                while !pipe.inbound_full() {
+                    let Some(msg) = from.pop_front() else { break };
+                    pipe.inbound.push_back(msg);
+                }
+            } else {
+                // Subscriptions are applied, and a SUB's filter runs, as messages come in.
+                while !st.pipes[id.key].inbound_full() {
+                    let Some(msg) = from.pop_front() else { break };
+                    if let Some(msg) = st.filter_inbound(id, msg, &mut wake) {
+                        st.pipes[id.key].inbound.push_back(msg);
+                    }
+                }
+            }
+            let pipe = &mut st.pipes[id.key];
             if !from.is_empty() {
                 pipe.reader = Some(cx.waker().clone());
             }

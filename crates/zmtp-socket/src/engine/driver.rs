@@ -20,10 +20,13 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Sleep;
 use tokio_util::io::poll_read_buf;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
-use zmtp_codec::{Connection, ConnectionError, Event, MechanismError, Message, PeerInfo};
+use zmtp_codec::{
+    Connection, ConnectionError, Event, MechanismError, Message, PeerInfo, SocketType,
+};
 
 use super::settings::ConnectionSettings;
 use super::zap::{ZapAnswer, ZapRoute};
+use crate::core::pubsub::{parse_subscription, subscription_message};
 use crate::core::{Core, Outbound, PipeId};
 
 /// Encoded bytes waiting to be written above which no more messages are taken from the pipe:
@@ -262,8 +265,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                         self.conn.close_locally();
                     }
                 }
-                // Subscriptions reach PUB/XPUB sockets, which come with the pub/sub patterns.
-                Event::Subscribe(_) | Event::Cancel(_) => {}
+                // Subscriptions reach the socket as libzmq carries them inside: a message of
+                // 1 (or 0) and the prefix, which a PUB/XPUB applies as it comes in.
+                Event::Subscribe(prefix) => {
+                    self.inbound.push_back(subscription_message(true, &prefix))
+                }
+                Event::Cancel(prefix) => {
+                    self.inbound.push_back(subscription_message(false, &prefix))
+                }
                 Event::ZapRequest(request) => match &self.zap_route {
                     Some(route) => self.zap = Some(route.ask(*request)),
                     None => self
@@ -303,9 +312,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             .take_outbound(id, cx, TAKE_BATCH, &mut self.outbound)
         {
             Outbound::Taken => {
+                let subscriber = matches!(
+                    self.settings.config.socket_type,
+                    SocketType::Sub | SocketType::XSub
+                );
                 for msg in self.outbound.drain(..) {
                     // A send fails only once the connection has ended; its event says why.
-                    let _ = self.conn.send(&msg);
+                    // A subscriber's subscriptions go in the form the peer reads (a 3.1
+                    // command, or the 3.0 message).
+                    let _ = match subscriber.then(|| parse_subscription(&msg)).flatten() {
+                        Some((true, prefix)) => self.conn.subscribe(&prefix),
+                        Some((false, prefix)) => self.conn.cancel(&prefix),
+                        None => self.conn.send(&msg),
+                    };
                 }
                 true
             }

@@ -9,6 +9,7 @@ use zmtp_codec::SocketType;
 use zmtp_security::zap::ZapHandler;
 
 use crate::context::Context;
+use crate::core::pubsub::PublisherOptions;
 use crate::core::{Core, PipeId};
 use crate::endpoint::{
     Endpoint, EndpointError, EndpointErrorKind, IpcEndpoint, TcpEndpoint, TcpHost,
@@ -60,6 +61,20 @@ impl SocketBase {
         context.shared.check_live()?;
         let options = options.build_for(socket_type)?;
         let core = Core::new(socket_type == SocketType::Pair);
+        match socket_type {
+            SocketType::Pub | SocketType::XPub => {
+                core.make_publisher(publisher_options(socket_type, &options));
+            }
+            SocketType::Sub | SocketType::XSub => {
+                core.make_subscriber(socket_type == SocketType::Sub);
+                if socket_type == SocketType::Sub {
+                    for prefix in options.get_subscriptions() {
+                        core.subscriber_update(true, prefix)?;
+                    }
+                }
+            }
+            _ => {}
+        }
         context.shared.register(&core, options.get_linger());
         apply_live_options(&core, &options);
         Ok(SocketBase {
@@ -85,6 +100,13 @@ impl SocketBase {
     /// Sets an option on the live socket (`zmq_setsockopt`): it applies to connections made
     /// from now on, or at once for the options libzmq applies at once.
     pub(crate) fn set_option(&mut self, name: OptionName, value: OptionValue) -> Result<()> {
+        let prefix = match (&value, name) {
+            (OptionValue::Bytes(b), OptionName::Subscribe | OptionName::Unsubscribe) => b.clone(),
+            (OptionValue::Str(s), OptionName::Subscribe | OptionName::Unsubscribe) => {
+                bytes::Bytes::copy_from_slice(s.as_bytes())
+            }
+            _ => bytes::Bytes::new(),
+        };
         self.options.set_for(self.socket_type, name, value)?;
         match name {
             OptionName::Linger => {
@@ -94,9 +116,38 @@ impl SocketBase {
             | OptionName::RcvHwm
             | OptionName::RouterHandover
             | OptionName::ProbeRouter => apply_live_options(&self.core, &self.options),
+            OptionName::XpubVerbose
+            | OptionName::XpubVerboser
+            | OptionName::XpubManual
+            | OptionName::XpubNodrop
+            | OptionName::XpubWelcomeMsg
+            | OptionName::InvertMatching => {
+                if matches!(self.socket_type, SocketType::Pub | SocketType::XPub) {
+                    let options = publisher_options(self.socket_type, &self.options);
+                    self.core.set_publisher_options(options);
+                } else if self.socket_type == SocketType::Sub {
+                    self.core
+                        .set_subscriber_invert(self.options.get_invert_matching());
+                }
+            }
+            OptionName::Subscribe | OptionName::Unsubscribe => {
+                self.subscription(name == OptionName::Subscribe, &prefix)?;
+            }
             _ => {}
         }
         Ok(())
+    }
+
+    /// `ZMQ_SUBSCRIBE` / `ZMQ_UNSUBSCRIBE`: a SUB's own subscriptions, an XPUB_MANUAL's
+    /// subscriptions for the peer it last heard one from.
+    pub(crate) fn subscription(&self, subscribe: bool, prefix: &[u8]) -> Result<()> {
+        match self.socket_type {
+            SocketType::Pub | SocketType::XPub => {
+                self.core.manual_subscription(subscribe, prefix);
+                Ok(())
+            }
+            _ => self.core.subscriber_update(subscribe, prefix),
+        }
     }
 
     pub(crate) fn set_zap_handler(&mut self, handler: Arc<dyn ZapHandler>) {
@@ -272,6 +323,19 @@ impl SocketBase {
             self.core.remove_pipe(pipe);
         }
         Ok(())
+    }
+}
+
+/// What a PUB or XPUB's fan-out consults, from its options as they are now.
+fn publisher_options(socket_type: SocketType, options: &SocketOptions) -> PublisherOptions {
+    PublisherOptions {
+        xpub: socket_type == SocketType::XPub,
+        verbose: options.get_xpub_verbose() || options.get_xpub_verboser(),
+        verboser: options.get_xpub_verboser(),
+        manual: options.get_xpub_manual(),
+        nodrop: options.get_xpub_nodrop(),
+        invert: options.get_invert_matching(),
+        welcome: options.get_xpub_welcome_msg().cloned(),
     }
 }
 

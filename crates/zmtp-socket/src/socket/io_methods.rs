@@ -74,6 +74,73 @@ macro_rules! lb_send_methods {
     };
 }
 
+/// `send` / `try_send` and [`futures::Sink`]: fanned out to the peers whose subscriptions match
+/// (PUB, XPUB).
+macro_rules! dist_send_methods {
+    ($ty:ident) => {
+        impl $ty {
+            /// Sends a message to every peer with a subscription matching its first frame. A
+            /// peer whose queue is at `ZMQ_SNDHWM` misses it, as in libzmq, unless
+            /// `ZMQ_XPUB_NODROP` is set: then the send waits while any matching peer is full,
+            /// for at most `ZMQ_SNDTIMEO` ([`Error::Timeout`](crate::Error::Timeout); zero:
+            /// [`Error::WouldBlock`](crate::Error::WouldBlock)). With no subscriber the message
+            /// goes nowhere.
+            pub async fn send(
+                &mut self,
+                msg: impl Into<zmtp_codec::Message>,
+            ) -> $crate::Result<()> {
+                self.send_shared(msg.into()).await
+            }
+
+            /// Sends without waiting (`ZMQ_DONTWAIT`): with `ZMQ_XPUB_NODROP` and a matching
+            /// peer full, [`Error::WouldBlock`](crate::Error::WouldBlock).
+            pub fn try_send(&mut self, msg: impl Into<zmtp_codec::Message>) -> $crate::Result<()> {
+                self.try_send_shared(msg.into())
+            }
+
+            pub(crate) async fn send_shared(&self, msg: zmtp_codec::Message) -> $crate::Result<()> {
+                let mut msg = Some($crate::socket::io_methods::non_empty(msg)?);
+                if let std::task::Poll::Ready(done) = self.base.core.poll_send_dist(None, &mut msg)
+                {
+                    return done;
+                }
+                let core = &self.base.core;
+                let wait = std::future::poll_fn(|cx| core.poll_send_dist(Some(cx), &mut msg));
+                $crate::socket::io_methods::within(self.base.options().get_sndtimeo(), wait).await?
+            }
+
+            pub(crate) fn try_send_shared(&self, msg: zmtp_codec::Message) -> $crate::Result<()> {
+                let mut msg = Some($crate::socket::io_methods::non_empty(msg)?);
+                match self.base.core.poll_send_dist(None, &mut msg) {
+                    std::task::Poll::Ready(r) => r,
+                    std::task::Poll::Pending => Err($crate::Error::WouldBlock),
+                }
+            }
+
+            /// Sends the message in `slot` (if any), waiting as [`send`](Self::send) does.
+            pub(crate) fn poll_send_slot(
+                &self,
+                cx: &mut std::task::Context<'_>,
+                slot: &mut Option<zmtp_codec::Message>,
+            ) -> std::task::Poll<$crate::Result<()>> {
+                if slot.is_none() {
+                    return std::task::Poll::Ready(Ok(()));
+                }
+                self.base.core.poll_send_dist(Some(cx), slot)
+            }
+
+            pub(crate) fn sink_item(
+                &self,
+                msg: zmtp_codec::Message,
+            ) -> $crate::Result<zmtp_codec::Message> {
+                $crate::socket::io_methods::non_empty(msg)
+            }
+        }
+
+        $crate::socket::io_methods::sink_impl!($ty);
+    };
+}
+
 /// `recv` / `try_recv` and [`futures::Stream`]: fair-queued from the peers (PULL, DEALER, PAIR).
 macro_rules! fq_recv_methods {
     ($ty:ident) => {
@@ -184,7 +251,7 @@ macro_rules! sink_impl {
     };
 }
 
-pub(crate) use {fq_recv_methods, lb_send_methods, sink_impl, stream_impl};
+pub(crate) use {dist_send_methods, fq_recv_methods, lb_send_methods, sink_impl, stream_impl};
 
 /// A receive result as a stream item: the stream ends when the socket is closed.
 pub(crate) fn stream_item(

@@ -5,21 +5,29 @@ pub(crate) mod base;
 mod dealer;
 pub(crate) mod io_methods;
 mod pair;
+mod publisher;
 mod pull;
 mod push;
 mod rep;
 mod req;
 mod router;
 pub(crate) mod split;
+mod subscriber;
+mod xpub;
+mod xsub;
 
 pub use dealer::Dealer;
 pub use pair::Pair;
+pub use publisher::Pub;
 pub use pull::Pull;
 pub use push::Push;
 pub use rep::Rep;
 pub use req::Req;
 pub use router::Router;
 pub use split::{RecvHalf, ReuniteError, SendHalf};
+pub use subscriber::Sub;
+pub use xpub::XPub;
+pub use xsub::XSub;
 
 /// The methods every typed socket has: construction with options, option access, ZAP handler,
 /// bind / connect / unbind / disconnect.

@@ -60,6 +60,8 @@ pub(crate) struct State {
     /// `ZMQ_ROUTER_HANDOVER` and `ZMQ_PROBE_ROUTER` now, read when a peer attaches.
     router_handover: bool,
     probe_router: bool,
+    /// `ZMQ_CONFLATE` for pipes made from now on.
+    conflate: bool,
     /// PUB and XPUB: peers' subscriptions, fan-out.
     publisher: Option<Box<pubsub::Publisher>>,
     /// SUB and XSUB: our subscriptions.
@@ -122,6 +124,7 @@ impl Core {
             st.next_generation += 1;
             let generation = st.next_generation;
             let mut pipe = Pipe::new(generation, sndhwm, rcvhwm);
+            pipe.conflate = st.conflate;
             pipe.queue_while_detached = queue_while_detached;
             pipe.in_lb = queue_while_detached;
             let key = st.pipes.insert(pipe);
@@ -289,14 +292,14 @@ impl Core {
                 let pipe = &mut st.pipes[id.key];
                 while !pipe.inbound_full() {
                     let Some(msg) = from.pop_front() else { break };
-                    pipe.inbound.push_back(msg);
+                    pipe.push_inbound(msg);
                 }
             } else {
                 // Subscriptions are applied, and a SUB's filter runs, as messages come in.
                 while !st.pipes[id.key].inbound_full() {
                     let Some(msg) = from.pop_front() else { break };
                     if let Some(msg) = st.filter_inbound(id, msg, &mut wake) {
-                        st.pipes[id.key].inbound.push_back(msg);
+                        st.pipes[id.key].push_inbound(msg);
                     }
                 }
             }
@@ -333,7 +336,7 @@ impl Core {
                 Some(key) => {
                     let pipe = &mut st.pipes[key];
                     if let Some(m) = msg.take() {
-                        pipe.outbound.push_back(m);
+                        pipe.push_outbound(m);
                     }
                     wake.push(pipe.writer.take());
                     Poll::Ready(Ok(PipeId {
@@ -424,6 +427,12 @@ impl Core {
             wake.push(st.send_waker.take());
         }
         wake.run();
+    }
+
+    /// `ZMQ_CONFLATE` for the pipes made from now on (a connect's pipe is made at connect, a
+    /// bound socket's when each connection's handshake completes).
+    pub(crate) fn set_conflate(&self, conflate: bool) {
+        self.state.lock().conflate = conflate;
     }
 
     /// `ZMQ_ROUTER_HANDOVER` and `ZMQ_PROBE_ROUTER` as the socket has them now.

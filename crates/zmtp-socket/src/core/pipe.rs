@@ -48,6 +48,9 @@ pub(crate) struct Pipe {
     /// `ZMQ_PROBE_ROUTER`'s empty message went out (once per pipe, as libzmq sends it when it
     /// attaches the pipe).
     pub(crate) probed: bool,
+    /// `ZMQ_CONFLATE`: each queue keeps only its newest message (the high-water marks do not
+    /// apply).
+    pub(crate) conflate: bool,
 }
 
 impl Pipe {
@@ -68,16 +71,33 @@ impl Pipe {
             routing_id: None,
             ignored: false,
             probed: false,
+            conflate: false,
         }
+    }
+
+    /// Queues a message for the peer (with `ZMQ_CONFLATE`, in place of what is queued).
+    pub(crate) fn push_outbound(&mut self, msg: Message) {
+        if self.conflate {
+            self.outbound.clear();
+        }
+        self.outbound.push_back(msg);
+    }
+
+    /// Queues a message from the peer (with `ZMQ_CONFLATE`, in place of what is queued).
+    pub(crate) fn push_inbound(&mut self, msg: Message) {
+        if self.conflate {
+            self.inbound.clear();
+        }
+        self.inbound.push_back(msg);
     }
 
     /// Whether one more message fits under `ZMQ_SNDHWM`.
     pub(crate) fn has_room(&self) -> bool {
-        self.sndhwm == 0 || self.outbound.len() < self.sndhwm
+        self.conflate || self.sndhwm == 0 || self.outbound.len() < self.sndhwm
     }
 
     /// Whether `inbound` is at `ZMQ_RCVHWM`.
     pub(crate) fn inbound_full(&self) -> bool {
-        self.rcvhwm != 0 && self.inbound.len() >= self.rcvhwm
+        !self.conflate && self.rcvhwm != 0 && self.inbound.len() >= self.rcvhwm
     }
 }

@@ -226,7 +226,12 @@ impl State {
             }
             let m = if i + 1 == n { msg.take() } else { msg.clone() };
             if let Some(m) = m {
-                pipe.outbound.push_back(m);
+                if ignore_hwm {
+                    // A subscription: never conflated away (ZMQ_CONFLATE is for data).
+                    pipe.outbound.push_back(m);
+                } else {
+                    pipe.push_outbound(m);
+                }
                 wake.push(pipe.writer.take());
             }
         }
@@ -322,7 +327,7 @@ impl Core {
                     }
                     let copy = if i + 1 == n { m.take() } else { m.clone() };
                     if let Some(copy) = copy {
-                        pipe.outbound.push_back(copy);
+                        pipe.push_outbound(copy);
                         wake.push(pipe.writer.take());
                     }
                 }

@@ -189,7 +189,7 @@ impl Core {
                 Some(pipe) => {
                     if let Some(mut m) = msg.take() {
                         m.pop_front();
-                        pipe.outbound.push_back(m);
+                        pipe.push_outbound(m);
                     }
                     wake.push(pipe.writer.take());
                     Poll::Ready(Ok(()))
@@ -237,7 +237,7 @@ impl Core {
             }
             if let Some(pipe) = st.pipe_mut(id) {
                 if !pipe.terminated && pipe.has_room() {
-                    pipe.outbound.push_back(msg);
+                    pipe.push_outbound(msg);
                     wake.push(pipe.writer.take());
                 }
             }

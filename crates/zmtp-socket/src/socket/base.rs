@@ -114,6 +114,7 @@ impl SocketBase {
             }
             OptionName::SndHwm
             | OptionName::RcvHwm
+            | OptionName::Conflate
             | OptionName::RouterHandover
             | OptionName::ProbeRouter => apply_live_options(&self.core, &self.options),
             OptionName::XpubVerbose
@@ -345,6 +346,7 @@ fn apply_live_options(core: &Core, options: &SocketOptions) {
     let hwm = |v: i32| usize::try_from(v).unwrap_or(0);
     core.set_hwm(hwm(options.get_sndhwm()), hwm(options.get_rcvhwm()));
     core.set_routing_options(options.get_router_handover(), options.get_probe_router());
+    core.set_conflate(options.get_conflate());
 }
 
 impl Drop for SocketBase {

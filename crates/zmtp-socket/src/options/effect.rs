@@ -105,6 +105,48 @@ impl OptionName {
         true
     }
 
+    /// Whether sockets of this crate act on the option today. The others are accepted,
+    /// validated and read back as libzmq does, but change nothing yet: the transport tuning
+    /// (`ZMQ_AFFINITY`, `ZMQ_BACKLOG`, `ZMQ_SNDBUF`, `ZMQ_RCVBUF`, `ZMQ_TOS`, the TCP keepalive
+    /// options, `ZMQ_TCP_MAXRT`, `ZMQ_IPV6`, `ZMQ_IPV4ONLY`), the accept filters
+    /// (`ZMQ_TCP_ACCEPT_FILTER`, `ZMQ_IPC_FILTER_*`), `ZMQ_SOCKS_PROXY`, `ZMQ_USE_FD`, STREAM's
+    /// and raw ROUTER's options (`ZMQ_ROUTER_RAW`, `ZMQ_STREAM_NOTIFY`), multicast
+    /// (`ZMQ_RATE`, `ZMQ_RECOVERY_IVL`, `ZMQ_MULTICAST_HOPS`, `ZMQ_MULTICAST_MAXTPDU`) and VMCI.
+    pub const fn in_effect(self) -> bool {
+        use OptionName::*;
+        !matches!(
+            self,
+            Affinity
+                | Backlog
+                | SndBuf
+                | RcvBuf
+                | Tos
+                | TcpKeepalive
+                | TcpKeepaliveCnt
+                | TcpKeepaliveIdle
+                | TcpKeepaliveIntvl
+                | TcpMaxRt
+                | Ipv6
+                | Ipv4Only
+                | TcpAcceptFilter
+                | IpcFilterGid
+                | IpcFilterPid
+                | IpcFilterUid
+                | SocksProxy
+                | UseFd
+                | RouterRaw
+                | StreamNotify
+                | Rate
+                | RecoveryIvl
+                | MulticastHops
+                | MulticastMaxTpdu
+                | VmciBufferSize
+                | VmciBufferMinSize
+                | VmciBufferMaxSize
+                | VmciConnectTimeout
+        )
+    }
+
     /// Whether a change reaches the socket's existing connections
     /// ([`OptionEffect::Immediate`]), rather than only later ones.
     pub const fn affects_existing_connections(self) -> bool {
@@ -140,5 +182,22 @@ mod tests {
             OptionEffect::NextBindOrConnect
         );
         assert!(OptionName::ALL.iter().all(|o| o.settable_when_live()));
+    }
+
+    #[test]
+    fn what_takes_effect_today() {
+        let idle: Vec<_> = OptionName::every().filter(|o| !o.in_effect()).collect();
+        assert_eq!(idle.len(), 28, "{idle:?}");
+        for o in [
+            OptionName::SndHwm,
+            OptionName::Linger,
+            OptionName::CurveServer,
+            OptionName::Subscribe,
+            OptionName::XpubNodrop,
+            OptionName::Conflate,
+            OptionName::HeartbeatIvl,
+        ] {
+            assert!(o.in_effect(), "{o}");
+        }
     }
 }

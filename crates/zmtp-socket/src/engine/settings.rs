@@ -12,6 +12,7 @@ use crate::context::Shared;
 use crate::core::{Core, PeerAttach};
 use crate::engine::zap::ZapRoute;
 use crate::options::{OptionError, OptionName, Security, SocketOptions};
+use crate::transport::tcp_tuning::TcpTuning;
 
 /// A snapshot of the options a connection runs with.
 #[derive(Clone)]
@@ -28,6 +29,8 @@ pub(crate) struct ConnectionSettings {
     pub(crate) reconnect_ivl_max: Duration,
     /// `ZMQ_CONNECT_TIMEOUT` (`None`: the OS's).
     pub(crate) connect_timeout: Option<Duration>,
+    /// The TCP options, for the OS sockets of tcp endpoints.
+    pub(crate) tcp: TcpTuning,
     /// Where the connection's tasks run, and the inproc namespace.
     pub(crate) context: Arc<Shared>,
 }
@@ -75,6 +78,7 @@ impl ConnectionSettings {
             reconnect_ivl: options.get_reconnect_ivl(),
             reconnect_ivl_max: options.get_reconnect_ivl_max().unwrap_or_default(),
             connect_timeout: options.get_connect_timeout(),
+            tcp: TcpTuning::from_options(options),
             context,
         })
     }

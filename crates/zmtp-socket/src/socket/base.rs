@@ -192,7 +192,7 @@ impl SocketBase {
         let settings = self.settings()?;
         match parsed {
             Endpoint::Tcp(tcp_ep) => {
-                let listener = tcp::bind(&tcp_ep, &settings.context)
+                let listener = tcp::bind(&tcp_ep, &settings.tcp, &settings.context)
                     .await
                     .map_err(|e| Error::io("bind", endpoint, e))?;
                 let local = listener

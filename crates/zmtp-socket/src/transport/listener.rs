@@ -23,6 +23,12 @@ pub(crate) trait Accept: Send + Sync + 'static {
 
     /// The next connection, with the peer address a ZAP handler sees for it.
     fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(Self::Stream, Bytes)>>;
+
+    /// Applies the socket's transport options to an accepted stream (tcp: buffers, TOS,
+    /// keepalive, `ZMQ_TCP_MAXRT`).
+    fn tune(_stream: &Self::Stream, _settings: &ConnectionSettings) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Accepts connections until the task is aborted (unbind, close); each runs in its own task.
@@ -49,6 +55,9 @@ pub(crate) fn spawn_listener<L: Accept>(
             };
             if core.closed().is_some() {
                 return;
+            }
+            if let Err(e) = L::tune(&stream, &settings) {
+                debug!(error = %e, "an accepted connection refused the socket's options");
             }
             let core = core.clone();
             let settings = settings.clone();

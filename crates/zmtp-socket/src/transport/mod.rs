@@ -6,6 +6,7 @@ pub(crate) mod inproc;
 pub(crate) mod ipc;
 pub(crate) mod listener;
 pub(crate) mod tcp;
+pub(crate) mod tcp_tuning;
 
 /// What a bound `ipc://` or `inproc://` endpoint holds until unbind or close. Dropping it stops
 /// listening and releases the address: the ipc socket file (and the directory `ipc://*` made),

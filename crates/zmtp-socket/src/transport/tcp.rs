@@ -3,12 +3,13 @@
 //! `ipc://`, in [`super::listener`] and [`super::connecter`]).
 
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
+use socket2::SockRef;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -19,26 +20,33 @@ use crate::context::Shared;
 use crate::core::{Core, PipeId};
 use crate::endpoint::{TcpEndpoint, TcpHost};
 use crate::engine::ConnectionSettings;
+use crate::transport::tcp_tuning::TcpTuning;
 
 /// Resolves a bind address (`*` is every IPv4 interface, libzmq's default with `ZMQ_IPV6` off)
 /// and binds it, registering the listener with the runtime of `context` (where its accept loop
 /// will run).
-pub(crate) async fn bind(endpoint: &TcpEndpoint, context: &Shared) -> io::Result<TcpListener> {
+pub(crate) async fn bind(
+    endpoint: &TcpEndpoint,
+    tuning: &TcpTuning,
+    context: &Shared,
+) -> io::Result<TcpListener> {
     let addr = match &endpoint.host {
+        // With ZMQ_IPV6, `*` is the IPv6 wildcard in dual stack (IPv4 too), as in libzmq.
+        TcpHost::Any if tuning.ipv6 => SocketAddr::new(Ipv6Addr::UNSPECIFIED.into(), endpoint.port),
         TcpHost::Any => SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), endpoint.port),
         TcpHost::Ip(ip) => SocketAddr::new(*ip, endpoint.port),
-        TcpHost::Name(name) => resolve(name, endpoint.port).await?,
+        TcpHost::Name(name) => resolve(name, endpoint.port, tuning.ipv6).await?,
     };
-    // std's bind sets SO_REUSEADDR on Unix, as Tokio's and libzmq's do.
-    let listener = std::net::TcpListener::bind(addr)?;
-    listener.set_nonblocking(true)?;
+    let listener = tuning.listen(addr)?;
     context.enter(|| TcpListener::from_std(listener))
 }
 
-async fn resolve(host: &str, port: u16) -> io::Result<SocketAddr> {
+/// The first address of `host` (IPv4 ones only unless `ipv6`, as libzmq resolves with
+/// `ZMQ_IPV6` off).
+async fn resolve(host: &str, port: u16, ipv6: bool) -> io::Result<SocketAddr> {
     tokio::net::lookup_host((host, port))
         .await?
-        .next()
+        .find(|a| ipv6 || a.is_ipv4())
         .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("{host} has no address")))
 }
 
@@ -46,10 +54,13 @@ impl Accept for TcpListener {
     type Stream = TcpStream;
 
     fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, Bytes)>> {
-        TcpListener::poll_accept(self, cx).map_ok(|(stream, peer)| {
-            let _ = stream.set_nodelay(true);
-            (stream, Bytes::from(peer.ip().to_string()))
-        })
+        TcpListener::poll_accept(self, cx)
+            .map_ok(|(stream, peer)| (stream, Bytes::from(peer.ip().to_string())))
+    }
+
+    fn tune(stream: &TcpStream, settings: &ConnectionSettings) -> io::Result<()> {
+        let v6 = stream.local_addr()?.is_ipv6();
+        settings.tcp.apply_to_connection(SockRef::from(stream), v6)
     }
 }
 
@@ -71,12 +82,13 @@ pub(crate) fn spawn_connecter(
     pipe: PipeId,
 ) -> JoinHandle<()> {
     let timeout = settings.connect_timeout;
+    let tuning = settings.tcp.clone();
     let label = endpoint.clone();
     connecter::spawn_connecter(core, settings, label, pipe, move || {
         let endpoint = endpoint.clone();
+        let tuning = tuning.clone();
         async move {
-            let stream = connect(&endpoint, timeout).await?;
-            let _ = stream.set_nodelay(true);
+            let stream = connect(&endpoint, &tuning, timeout).await?;
             let address = Bytes::from(
                 stream
                     .peer_addr()
@@ -88,10 +100,14 @@ pub(crate) fn spawn_connecter(
     })
 }
 
-async fn connect(endpoint: &TcpEndpoint, timeout: Option<Duration>) -> io::Result<TcpStream> {
+async fn connect(
+    endpoint: &TcpEndpoint,
+    tuning: &TcpTuning,
+    timeout: Option<Duration>,
+) -> io::Result<TcpStream> {
     let addr = match &endpoint.host {
         TcpHost::Ip(ip) => SocketAddr::new(*ip, endpoint.port),
-        TcpHost::Name(name) => resolve(name, endpoint.port).await?,
+        TcpHost::Name(name) => resolve(name, endpoint.port, tuning.ipv6).await?,
         TcpHost::Any => {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -99,5 +115,5 @@ async fn connect(endpoint: &TcpEndpoint, timeout: Option<Duration>) -> io::Resul
             ))
         }
     };
-    with_timeout(timeout, TcpStream::connect(addr)).await
+    with_timeout(timeout, tuning.connecting_socket(addr)?.connect(addr)).await
 }

@@ -68,6 +68,8 @@ impl SocketBase {
             SocketType::Sub | SocketType::XSub => {
                 core.make_subscriber(socket_type == SocketType::Sub);
                 if socket_type == SocketType::Sub {
+                    // Given at creation, INVERT_MATCHING applies as it does set later.
+                    core.set_subscriber_invert(options.get_invert_matching());
                     for prefix in options.get_subscriptions() {
                         core.subscriber_update(true, prefix)?;
                     }

@@ -69,6 +69,9 @@ pub(crate) struct PublisherOptions {
 pub(crate) struct Publisher {
     pub(crate) options: PublisherOptions,
     trie: SubscriptionTrie,
+    /// XPUB_MANUAL: what each peer asked for (passed up, not applied), so that a peer that goes
+    /// has its prefixes cancelled upstream, as libzmq does.
+    requested: SubscriptionTrie,
     scratch: MatchScratch,
     /// The pipes a message goes to (reused).
     targets: Vec<usize>,
@@ -95,6 +98,7 @@ impl Publisher {
         Box::new(Publisher {
             options,
             trie: SubscriptionTrie::new(Repeats::Once),
+            requested: SubscriptionTrie::new(Repeats::Once),
             scratch: MatchScratch::new(),
             targets: Vec::new(),
             pending: VecDeque::new(),
@@ -140,6 +144,11 @@ impl State {
         };
         let opts = &publisher.options;
         let pass_up = if opts.manual {
+            if subscribe {
+                publisher.requested.subscribe(&prefix, from.key);
+            } else {
+                publisher.requested.unsubscribe(&prefix, from.key);
+            }
             true
         } else if subscribe {
             publisher.trie.subscribe(&prefix, from.key) || opts.verbose
@@ -158,7 +167,8 @@ impl State {
     }
 
     /// A pipe's peer is gone: its subscriptions go, and an XPUB passes up the cancels of
-    /// prefixes no one else holds (every one with `ZMQ_XPUB_VERBOSER`).
+    /// prefixes no one else holds (every one with `ZMQ_XPUB_VERBOSER`); with `ZMQ_XPUB_MANUAL`,
+    /// a cancel of every prefix the peer had asked for and not cancelled.
     pub(crate) fn forget_subscriber(&mut self, key: usize, wake: &mut Wake) {
         let Some(publisher) = self.publisher.as_mut() else {
             return;
@@ -171,6 +181,11 @@ impl State {
         let mut cancels = Vec::new();
         publisher.trie.remove_pipe(key, |prefix, last| {
             if xpub && !manual && (last || verboser) {
+                cancels.push(subscription_message(false, prefix));
+            }
+        });
+        publisher.requested.remove_pipe(key, |prefix, _| {
+            if xpub && manual {
                 cancels.push(subscription_message(false, prefix));
             }
         });
@@ -352,9 +367,8 @@ impl Core {
             let mut st = self.state.lock();
             if let Some(p) = st.publisher.as_mut() {
                 if let Some((pipe, msg)) = p.pending.pop_front() {
-                    if pipe.is_some() {
-                        p.last_pipe = pipe;
-                    }
+                    // A cancel for a departed peer leaves no pipe for XPUB_MANUAL to apply to.
+                    p.last_pipe = pipe;
                     return Poll::Ready(Ok(msg));
                 }
             }
@@ -574,6 +588,41 @@ mod tests {
         core.manual_subscription(true, b"other");
         send(&core, Message::single("other.1"));
         assert_eq!(outbound(&core, a), vec![Message::single("other.1")]);
+    }
+
+    #[test]
+    fn xpub_manual_cancels_what_a_departed_peer_asked_for() {
+        let core = Core::new(false);
+        core.make_publisher(PublisherOptions {
+            xpub: true,
+            manual: true,
+            ..PublisherOptions::default()
+        });
+        let a = core.add_pipe(10, 10, false);
+        assert!(core.attach_peer(a, &PeerAttach::default()));
+        deliver(&core, a, vec![subscription_message(true, b"x")]);
+        deliver(&core, a, vec![subscription_message(true, b"y")]);
+        deliver(&core, a, vec![subscription_message(false, b"x")]);
+        for _ in 0..3 {
+            assert!(ready(core.poll_recv_xpub(None)).is_some());
+        }
+        core.manual_subscription(true, b"applied");
+        core.detach(a, false);
+        assert_eq!(
+            ready(core.poll_recv_xpub(None)),
+            Some(subscription_message(false, b"y")),
+            "its own remaining prefix, not the one applied for it"
+        );
+        assert!(core.poll_recv_xpub(None).is_pending());
+        core.manual_subscription(true, b"late");
+        assert!(
+            core.state
+                .lock()
+                .publisher
+                .as_ref()
+                .is_some_and(|p| p.trie.is_empty()),
+            "after that cancel there is no peer to apply a subscription to"
+        );
     }
 
     #[test]

@@ -365,7 +365,14 @@ impl Core {
         let mut wake = Wake::default();
         let result = {
             let mut st = self.state.lock();
-            match st.pop_inbound(&mut wake) {
+            // A SUB drops what no subscription matches now.
+            let popped = loop {
+                match st.pop_inbound(&mut wake) {
+                    Some((_, msg, _)) if !st.subscriber_keeps(&msg) => {}
+                    popped => break popped,
+                }
+            };
+            match popped {
                 Some((id, msg, _)) => Poll::Ready(Ok((id, msg))),
                 None if st.closed => Poll::Ready(Err(crate::Error::Closed)),
                 None => {

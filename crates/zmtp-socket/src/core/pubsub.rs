@@ -1,7 +1,8 @@
 //! Publish-subscribe in the core: the publisher side (PUB, XPUB) keeps each peer's
 //! subscriptions in a [`SubscriptionTrie`] and fans messages out to the matching pipes; the
 //! subscriber side (SUB, XSUB) keeps its own subscriptions, sends them to every peer (again when a
-//! peer (re)connects) and, for SUB, filters what arrives.
+//! peer (re)connects) and, for SUB, filters what it receives, as the application reads it
+//! (libzmq's SUB does too: a message that arrived before the subscription matching it is kept).
 //!
 //! Subscriptions travel through pipes as libzmq carries them internally: a one-frame message
 //! whose first byte is 1 (subscribe) or 0 (cancel), then the prefix. The connection engine
@@ -125,15 +126,16 @@ impl Subscriber {
 impl State {
     /// Takes a message from a peer before it is queued for the application: a subscription is
     /// applied (and, on an XPUB, passed up when libzmq would), other messages are kept only by
-    /// an XPUB; a SUB keeps only what its subscriptions match. Returns the message to queue.
+    /// an XPUB. A subscriber queues everything (a SUB filters as the application reads, see
+    /// [`State::subscriber_keeps`]). Returns the message to queue.
     pub(crate) fn filter_inbound(
         &mut self,
         from: PipeId,
         msg: Message,
         wake: &mut Wake,
     ) -> Option<Message> {
-        if let Some(sub) = &self.subscriber {
-            return sub.keeps(topic(&msg)).then_some(msg);
+        if self.subscriber.is_some() {
+            return Some(msg);
         }
         let Some(publisher) = self.publisher.as_mut() else {
             return Some(msg);
@@ -164,6 +166,15 @@ impl State {
             wake.push(self.recv_waker.take());
         }
         None
+    }
+
+    /// Whether a message read from the queue goes to the application: a SUB checks it against
+    /// its subscriptions as they are when it is read (a welcome message that arrives just before
+    /// the SUB subscribes to it is kept, as in libzmq); other sockets keep everything.
+    pub(crate) fn subscriber_keeps(&self, msg: &Message) -> bool {
+        self.subscriber
+            .as_ref()
+            .is_none_or(|sub| sub.keeps(topic(msg)))
     }
 
     /// A pipe's peer is gone: its subscriptions go, and an XPUB passes up the cancels of
@@ -588,6 +599,29 @@ mod tests {
         core.manual_subscription(true, b"other");
         send(&core, Message::single("other.1"));
         assert_eq!(outbound(&core, a), vec![Message::single("other.1")]);
+    }
+
+    #[test]
+    fn a_sub_filters_by_its_subscriptions_when_the_message_is_read() {
+        let core = Core::new(false);
+        core.make_subscriber(true);
+        let a = core.add_pipe(10, 10, false);
+        assert!(core.attach_peer(a, &PeerAttach::default()));
+        core.subscriber_update(true, b"old").expect("subscribe");
+        deliver(
+            &core,
+            a,
+            vec![Message::single("welcome"), Message::single("old.1")],
+        );
+        // Subscribed after the welcome arrived, cancelled after old.1 did: read now, the
+        // welcome is kept and old.1 is not.
+        core.subscriber_update(true, b"welcome").expect("subscribe");
+        core.subscriber_update(false, b"old").expect("cancel");
+        assert_eq!(
+            ready(core.poll_recv_fq(None).map_ok(|(_, m)| m)),
+            Some(Message::single("welcome"))
+        );
+        assert!(core.poll_recv_fq(None).is_pending(), "old.1 dropped");
     }
 
     #[test]

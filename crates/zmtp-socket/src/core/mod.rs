@@ -194,6 +194,7 @@ impl Core {
 
     fn detach_locked(&self, id: PipeId, keep: bool, wake: &mut Wake) {
         let mut st = self.state.lock();
+        let subscriber = st.subscriber.is_some();
         let Some(pipe) = st.pipe_mut(id) else { return };
         pipe.attached = false;
         pipe.writer = None;
@@ -201,6 +202,11 @@ impl Core {
         if !keep {
             pipe.terminated = true;
             pipe.outbound.clear();
+        } else if subscriber {
+            // Subscriptions still queued are stale: the next connection gets the whole current
+            // set first (an unsubscribe made meanwhile must not be undone by an old subscribe).
+            pipe.outbound
+                .retain(|m| pubsub::parse_subscription(m).is_none());
         }
         let drop_now = !keep && pipe.inbound.is_empty();
         if !(keep && pipe.queue_while_detached) {

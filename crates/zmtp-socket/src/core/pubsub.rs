@@ -660,6 +660,25 @@ mod tests {
     }
 
     #[test]
+    fn stale_subscriptions_do_not_survive_a_reconnect() {
+        let core = Core::new(false);
+        core.make_subscriber(true);
+        let a = core.add_pipe(10, 10, true);
+        assert!(core.attach_peer(a, &PeerAttach::default()));
+        core.subscriber_update(true, b"gone").expect("subscribe");
+        core.subscriber_update(true, b"kept").expect("subscribe");
+        // The connection is lost before it takes them; "gone" is cancelled meanwhile.
+        core.detach(a, true);
+        core.subscriber_update(false, b"gone").expect("cancel");
+        assert!(core.attach_peer(a, &PeerAttach::default()));
+        assert_eq!(
+            outbound(&core, a),
+            vec![subscription_message(true, b"kept")],
+            "only the current set, once"
+        );
+    }
+
+    #[test]
     fn a_subscriber_sends_its_subscriptions_to_each_new_peer_and_filters() {
         let core = Core::new(false);
         core.make_subscriber(true);

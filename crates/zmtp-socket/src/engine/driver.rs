@@ -257,6 +257,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                             id
                         }
                     };
+                    super::trace::handshake_succeeded(&peer);
                     let how = self.settings.peer_attach(&self.core, peer.identity());
                     if self.core.attach_peer(id, &how) {
                         self.peer = Some(peer);

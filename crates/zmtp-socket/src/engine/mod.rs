@@ -3,6 +3,7 @@
 
 pub(crate) mod driver;
 pub(crate) mod settings;
+pub(crate) mod trace;
 pub(crate) mod zap;
 
 pub(crate) use driver::run_connection;

@@ -179,6 +179,7 @@ impl SocketBase {
     /// Connects (in the background: the connection is made, and remade, by its own task).
     pub(crate) async fn connect(&mut self, endpoint: &str) -> Result<()> {
         self.connect_endpoint(endpoint).await?;
+        tracing::debug!(socket = self.socket_type.as_str(), endpoint, "connecting");
         self.last_endpoint = Some(endpoint.to_owned());
         Ok(())
     }
@@ -206,8 +207,13 @@ impl SocketBase {
                 })
                 .to_string();
                 let unbound = CancellationToken::new();
-                let task =
-                    tcp::spawn_listener(self.core.clone(), settings, listener, unbound.clone());
+                let task = tcp::spawn_listener(
+                    self.core.clone(),
+                    settings,
+                    listener,
+                    bound.clone(),
+                    unbound.clone(),
+                );
                 self.endpoints
                     .push((bound.clone(), Attachment::Listener(task, unbound)));
                 Ok(bound)

@@ -12,11 +12,11 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::task::JoinHandle;
-use tracing::debug;
+use tracing::{debug, Instrument};
 
 use crate::core::{Core, PipeId};
 use crate::engine::driver::PipeSlot;
-use crate::engine::{run_connection, ConnectionSettings};
+use crate::engine::{run_connection, trace, ConnectionSettings};
 
 /// Starts the task that keeps `pipe` connected to `endpoint`. `connect` opens one stream and
 /// says the peer address a ZAP handler sees for it.
@@ -33,6 +33,7 @@ where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let context = settings.context.clone();
+    let endpoint = endpoint.to_string();
     context.spawn(async move {
         let base = settings.reconnect_ivl;
         let mut backoff = base;
@@ -42,6 +43,9 @@ where
             }
             match connect().await {
                 Ok((stream, address)) => {
+                    let peer = String::from_utf8_lossy(&address).into_owned();
+                    let span = trace::connection_span(&settings, &endpoint, &peer);
+                    span.in_scope(|| debug!("connected"));
                     let (_, peer, exit) = run_connection(
                         core.clone(),
                         settings.clone(),
@@ -50,8 +54,9 @@ where
                         address,
                         None,
                     )
+                    .instrument(span.clone())
                     .await;
-                    debug!(%endpoint, %exit, "connection ended");
+                    span.in_scope(|| trace::connection_ended(&exit, peer.is_some()));
                     core.detach(pipe, true);
                     if peer.is_some() {
                         // A connection that got through its handshake resets the backoff.
@@ -63,8 +68,13 @@ where
             if core.closed().is_some() {
                 break;
             }
-            let Some(ivl) = backoff else { break };
-            tokio::time::sleep(jitter(ivl)).await;
+            let Some(ivl) = backoff else {
+                debug!(%endpoint, "no reconnect (ZMQ_RECONNECT_IVL is -1)");
+                break;
+            };
+            let delay = jitter(ivl);
+            debug!(%endpoint, ?delay, "reconnect scheduled");
+            tokio::time::sleep(delay).await;
             backoff = Some(next_backoff(ivl, settings.reconnect_ivl_max));
         }
         core.remove_pipe(pipe);

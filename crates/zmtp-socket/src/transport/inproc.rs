@@ -130,27 +130,35 @@ pub(crate) fn connect(
     }
     let name = name.to_owned();
     let context = settings.context.clone();
-    Ok(context.spawn(async move {
-        let mut last = None;
-        loop {
-            let registry = &settings.context.inproc;
-            let Some(bound) = registry.wait_for_bind(&core, pipe, &name, last).await else {
-                break;
-            };
-            last = Some(bound.id);
-            if let Err(e) = check_types(&settings, &bound.settings) {
-                debug!(%name, error = %e, "inproc peer refused");
-                continue;
+    let span = tracing::info_span!(
+        "zmtp::inproc",
+        socket = settings.config.socket_type.as_str(),
+        name = %name,
+    );
+    Ok(context.spawn(tracing::Instrument::instrument(
+        async move {
+            let mut last = None;
+            loop {
+                let registry = &settings.context.inproc;
+                let Some(bound) = registry.wait_for_bind(&core, pipe, &name, last).await else {
+                    break;
+                };
+                last = Some(bound.id);
+                if let Err(e) = check_types(&settings, &bound.settings) {
+                    debug!(%name, error = %e, "inproc peer refused");
+                    continue;
+                }
+                let Some(link) = Link::new(&core, &settings, pipe, &bound) else {
+                    debug!(%name, "inproc peer refused (a PAIR with a peer already)");
+                    continue;
+                };
+                link.run().await;
+                debug!(%name, "inproc connection ended");
             }
-            let Some(link) = Link::new(&core, &settings, pipe, &bound) else {
-                debug!(%name, "inproc peer refused (a PAIR with a peer already)");
-                continue;
-            };
-            link.run().await;
-            debug!(%name, "inproc connection ended");
-        }
-        core.remove_pipe(pipe);
-    }))
+            core.remove_pipe(pipe);
+        },
+        span,
+    )))
 }
 
 fn check_types(ours: &ConnectionSettings, peer: &ConnectionSettings) -> Result<()> {

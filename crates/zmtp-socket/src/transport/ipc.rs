@@ -124,7 +124,8 @@ fn bind_here(
         }
     };
     let unbound = CancellationToken::new();
-    let task = listener::spawn_listener(core, settings, listener, unbound.clone());
+    let label = Endpoint::Ipc(bound.clone()).to_string();
+    let task = listener::spawn_listener(core, settings, listener, label, unbound.clone());
     Ok((
         Listening {
             task,

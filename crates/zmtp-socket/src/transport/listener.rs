@@ -10,11 +10,11 @@ use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use tracing::debug;
+use tracing::{debug, info, Instrument};
 
 use crate::core::Core;
 use crate::engine::driver::PipeSlot;
-use crate::engine::{run_connection, ConnectionSettings};
+use crate::engine::{run_connection, trace, ConnectionSettings};
 
 /// A listening socket of some transport.
 pub(crate) trait Accept: Send + Sync + 'static {
@@ -38,45 +38,56 @@ pub(crate) fn spawn_listener<L: Accept>(
     core: Arc<Core>,
     settings: Arc<ConnectionSettings>,
     listener: L,
+    endpoint: String,
     unbound: CancellationToken,
 ) -> JoinHandle<()> {
     let context = settings.context.clone();
-    context.spawn(async move {
-        loop {
-            let (stream, address) = match std::future::poll_fn(|cx| listener.poll_accept(cx)).await
-            {
-                Ok(accepted) => accepted,
-                Err(e) => {
-                    debug!(error = %e, "accept failed");
-                    // Out of file descriptors and the like: back off a little, as libzmq does.
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
+    let span = trace::listener_span(&settings, &endpoint);
+    span.in_scope(|| info!("listening"));
+    context.spawn(
+        async move {
+            loop {
+                let (stream, address) =
+                    match std::future::poll_fn(|cx| listener.poll_accept(cx)).await {
+                        Ok(accepted) => accepted,
+                        Err(e) => {
+                            info!(error = %e, "accept failed");
+                            // Out of file descriptors and the like: back off a little, as libzmq does.
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                            continue;
+                        }
+                    };
+                if core.closed().is_some() {
+                    return;
                 }
-            };
-            if core.closed().is_some() {
-                return;
-            }
-            if let Err(e) = L::tune(&stream, &settings) {
-                debug!(error = %e, "an accepted connection refused the socket's options");
-            }
-            let core = core.clone();
-            let settings = settings.clone();
-            let unbound = unbound.clone();
-            settings.context.clone().spawn(async move {
-                let (pipe, _, exit) = run_connection(
-                    core.clone(),
-                    settings,
-                    PipeSlot::OnReady,
-                    stream,
-                    address,
-                    Some(unbound),
-                )
-                .await;
-                debug!(%exit, "accepted connection ended");
-                if let Some(id) = pipe {
-                    core.detach(id, false);
+                if let Err(e) = L::tune(&stream, &settings) {
+                    debug!(error = %e, "an accepted connection refused the socket's options");
                 }
-            });
+                let core = core.clone();
+                let settings = settings.clone();
+                let unbound = unbound.clone();
+                let peer = String::from_utf8_lossy(&address).into_owned();
+                let span = trace::connection_span(&settings, &endpoint, &peer);
+                span.in_scope(|| debug!("accepted"));
+                let context = settings.context.clone();
+                let connection = async move {
+                    let (pipe, peer, exit) = run_connection(
+                        core.clone(),
+                        settings,
+                        PipeSlot::OnReady,
+                        stream,
+                        address,
+                        Some(unbound),
+                    )
+                    .await;
+                    trace::connection_ended(&exit, peer.is_some());
+                    if let Some(id) = pipe {
+                        core.detach(id, false);
+                    }
+                };
+                context.spawn(connection.instrument(span));
+            }
         }
-    })
+        .instrument(span),
+    )
 }

@@ -69,9 +69,10 @@ pub(crate) fn spawn_listener(
     core: Arc<Core>,
     settings: Arc<ConnectionSettings>,
     listener: TcpListener,
+    endpoint: String,
     unbound: CancellationToken,
 ) -> JoinHandle<()> {
-    listener::spawn_listener(core, settings, listener, unbound)
+    listener::spawn_listener(core, settings, listener, endpoint, unbound)
 }
 
 /// Connects, runs the connection, and reconnects until the socket closes.
@@ -83,7 +84,7 @@ pub(crate) fn spawn_connecter(
 ) -> JoinHandle<()> {
     let timeout = settings.connect_timeout;
     let tuning = settings.tcp.clone();
-    let label = endpoint.clone();
+    let label = crate::endpoint::Endpoint::Tcp(endpoint.clone());
     connecter::spawn_connecter(core, settings, label, pipe, move || {
         let endpoint = endpoint.clone();
         let tuning = tuning.clone();

@@ -15,15 +15,19 @@
 //! - `our_xpub_sees_libzmq_sub_and_xsub`: our XPUB receives the subscriptions and cancels of a
 //!   libzmq SUB and a libzmq XSUB (new prefixes and last cancels only, an XSUB's own message, the
 //!   cancels of a departing XSUB), and publishes to both;
-//! - `raw_zmtp30`: test doubles speaking ZMTP 3.0 (minor version 0, NULL) by hand over a Tokio
-//!   `TcpStream`: a SUB double subscribing to our PUB with the 3.0 message form (`0x01` + prefix
-//!   as a data frame) gets what it asked for, and cancels with `0x00`; our SUB facing a PUB double
-//!   sends its subscriptions and cancels in that form, not as SUBSCRIBE / CANCEL commands.
+//! - `raw_zmtp30::<tcp|ipc>`: test doubles speaking ZMTP 3.0 (minor version 0, NULL) by hand
+//!   over a Tokio `TcpStream` / `UnixStream` (zmtp-codec's `Connection` always announces 3.1):
+//!   a SUB double subscribing to our PUB with the 3.0 message form (`0x01` + prefix as a data
+//!   frame) gets what it asked for, and cancels with `0x00`; our SUB facing a PUB double sends
+//!   its subscriptions and cancels in that form, not as SUBSCRIBE / CANCEL commands.
 //!
 //! Our sockets run on a current-thread Tokio runtime (their connections on the context's I/O
 //! thread); libzmq's are driven from the same thread with blocking calls bounded by
 //! `ZMQ_RCVTIMEO`. A subscriber is known to be subscribed when a probe published on its prefix
-//! reaches it (the publisher repeats the probe until then). Every wait is bounded and fails
+//! reaches it (the publisher repeats the probe until then). libzmq attaches a connection that
+//! one of its bound sockets accepted (and a bound SUB sends its subscriptions) only when the
+//! application next calls into that socket, so while waiting on our side for what a bound
+//! libzmq socket should send, the test nudges it (`ZMQ_EVENTS`). Every wait is bounded and fails
 //! saying what it awaited.
 
 mod support;
@@ -34,8 +38,8 @@ use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes, BytesMut};
 use support::{frame_bytes, millis, LibzmqZapHandler, SeenZapRequest, Traffic, XorShift64};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
 use zmtp::codec::{ZapReply, ZapRequest};
 use zmtp::security::CurveKeyPair;
 use zmtp::socket::{Message, Pub, SocketOptions, Sub, XPub};
@@ -124,22 +128,37 @@ cases! {
     our_xpub_sees_libzmq_sub_and_xsub(either);
 }
 
-mod raw_zmtp30 {
-    #[test]
-    fn sub_double_subscribes_to_our_pub() {
-        crate::run(
-            "raw_zmtp30::sub_double_subscribes_to_our_pub",
-            crate::raw_sub_to_our_pub(),
-        );
-    }
+macro_rules! raw_cases {
+    ($( $transport:ident: $variant:ident; )+) => {
+        mod raw_zmtp30 {
+            $(
+                mod $transport {
+                    #[test]
+                    fn sub_double_subscribes_to_our_pub() {
+                        let name = concat!(module_path!(), "::sub_double_subscribes_to_our_pub");
+                        crate::run(
+                            name,
+                            crate::raw_sub_to_our_pub(name, crate::Transport::$variant),
+                        );
+                    }
 
-    #[test]
-    fn our_sub_subscribes_to_pub_double() {
-        crate::run(
-            "raw_zmtp30::our_sub_subscribes_to_pub_double",
-            crate::our_sub_to_raw_pub(),
-        );
-    }
+                    #[test]
+                    fn our_sub_subscribes_to_pub_double() {
+                        let name = concat!(module_path!(), "::our_sub_subscribes_to_pub_double");
+                        crate::run(
+                            name,
+                            crate::our_sub_to_raw_pub(name, crate::Transport::$variant),
+                        );
+                    }
+                }
+            )+
+        }
+    };
+}
+
+raw_cases! {
+    tcp: Tcp;
+    ipc: Ipc;
 }
 
 /// Runs a case on a current-thread runtime, within [`CASE_LIMIT`].
@@ -1062,17 +1081,22 @@ struct RawFrame {
     body: Vec<u8>,
 }
 
-/// A ZMTP 3.0 peer written by hand over a Tokio `TcpStream`.
+/// A byte stream of a test double (tcp or ipc).
+trait RawStream: AsyncRead + AsyncWrite + Unpin + Send {}
+
+impl<S: AsyncRead + AsyncWrite + Unpin + Send> RawStream for S {}
+
+/// A ZMTP 3.0 peer written by hand over a Tokio `TcpStream` or `UnixStream`.
 struct RawPeer {
-    stream: TcpStream,
+    stream: Box<dyn RawStream>,
     buf: BytesMut,
     who: &'static str,
 }
 
 impl RawPeer {
-    fn new(stream: TcpStream, who: &'static str) -> RawPeer {
+    fn new(stream: impl RawStream + 'static, who: &'static str) -> RawPeer {
         RawPeer {
-            stream,
+            stream: Box::new(stream),
             buf: BytesMut::new(),
             who,
         }
@@ -1225,12 +1249,80 @@ impl RawPeer {
     }
 }
 
-/// The address of a `tcp://host:port` endpoint.
-fn tcp_address(endpoint: &str) -> String {
-    endpoint
-        .strip_prefix("tcp://")
-        .unwrap_or_else(|| panic!("a tcp endpoint: {endpoint}"))
-        .to_owned()
+/// Connects a test double to our socket bound at `endpoint` (`tcp://host:port` or
+/// `ipc://path`).
+async fn connect_raw(endpoint: &str, who: &'static str) -> RawPeer {
+    let connecting = async {
+        if let Some(address) = endpoint.strip_prefix("tcp://") {
+            TcpStream::connect(address)
+                .await
+                .map(|s| RawPeer::new(s, who))
+        } else if let Some(path) = endpoint.strip_prefix("ipc://") {
+            UnixStream::connect(path)
+                .await
+                .map(|s| RawPeer::new(s, who))
+        } else {
+            panic!("{who}: a tcp or ipc endpoint: {endpoint}")
+        }
+    };
+    tokio::time::timeout(STALL, connecting)
+        .await
+        .unwrap_or_else(|_| panic!("{who}: connect to {endpoint} within {STALL:?}"))
+        .unwrap_or_else(|e| panic!("{who}: connect to {endpoint}: {e}"))
+}
+
+/// A listening test double: a tcp or ipc listener and the endpoint our socket connects to.
+enum RawListener {
+    Tcp(TcpListener),
+    Ipc(UnixListener, std::path::PathBuf),
+}
+
+impl RawListener {
+    async fn bind(transport: Transport, who: &'static str) -> (RawListener, String) {
+        match transport {
+            Transport::Tcp => {
+                let listener = TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .unwrap_or_else(|e| panic!("{who}: listen: {e}"));
+                let address = listener.local_addr().expect("the listener's address");
+                (RawListener::Tcp(listener), format!("tcp://{address}"))
+            }
+            Transport::Ipc => {
+                static N: AtomicU32 = AtomicU32::new(0);
+                let path = std::env::temp_dir().join(format!(
+                    "zmtp-raw-pubsub-{}-{}.sock",
+                    std::process::id(),
+                    N.fetch_add(1, Ordering::Relaxed)
+                ));
+                let _ = std::fs::remove_file(&path);
+                let listener =
+                    UnixListener::bind(&path).unwrap_or_else(|e| panic!("{who}: listen: {e}"));
+                let endpoint = format!("ipc://{}", path.display());
+                (RawListener::Ipc(listener, path), endpoint)
+            }
+        }
+    }
+
+    async fn accept(&self, who: &'static str) -> RawPeer {
+        let accepting = async {
+            match self {
+                RawListener::Tcp(l) => l.accept().await.map(|(s, _)| RawPeer::new(s, who)),
+                RawListener::Ipc(l, _) => l.accept().await.map(|(s, _)| RawPeer::new(s, who)),
+            }
+        };
+        tokio::time::timeout(STALL, accepting)
+            .await
+            .unwrap_or_else(|_| panic!("{who}: our socket connects within {STALL:?}"))
+            .unwrap_or_else(|e| panic!("{who}: accept: {e}"))
+    }
+}
+
+impl Drop for RawListener {
+    fn drop(&mut self) {
+        if let RawListener::Ipc(_, path) = self {
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 /// Our PUB probes the raw SUB double on `prefix` until it gets the probe.
@@ -1281,19 +1373,14 @@ async fn raw_collect(raw: &mut RawPeer, end: &Frames) -> Vec<Frames> {
     }
 }
 
-async fn raw_sub_to_our_pub() {
-    let who = "raw_zmtp30::sub_double_subscribes_to_our_pub";
+async fn raw_sub_to_our_pub(who: &'static str, transport: Transport) {
     let mut publisher = Pub::new();
-    let endpoint = within(
-        || format!("{who}: our bind"),
-        publisher.bind("tcp://127.0.0.1:*"),
-    )
-    .await;
-    let stream = tokio::time::timeout(STALL, TcpStream::connect(tcp_address(&endpoint)))
-        .await
-        .unwrap_or_else(|_| panic!("{who}: tcp connect within {STALL:?}"))
-        .unwrap_or_else(|e| panic!("{who}: tcp connect: {e}"));
-    let mut raw = RawPeer::new(stream, who);
+    let bind_at = match transport {
+        Transport::Tcp => "tcp://127.0.0.1:*",
+        Transport::Ipc => "ipc://*",
+    };
+    let endpoint = within(|| format!("{who}: our bind"), publisher.bind(bind_at)).await;
+    let mut raw = connect_raw(&endpoint, who).await;
     let minor = raw.handshake("SUB", "PUB").await;
     assert_eq!(minor, 1, "{who}: our PUB announces ZMTP 3.1");
     // The 3.0 form: a data frame of 0x01 and the prefix.
@@ -1335,24 +1422,12 @@ async fn raw_sub_to_our_pub() {
     check_received(&format!("{who}: after the cancel"), &got, &[end]);
 }
 
-async fn our_sub_to_raw_pub() {
-    let who = "raw_zmtp30::our_sub_subscribes_to_pub_double";
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap_or_else(|e| panic!("{who}: listen: {e}"));
-    let address = listener.local_addr().expect("the listener's address");
+async fn our_sub_to_raw_pub(who: &'static str, transport: Transport) {
+    let (listener, endpoint) = RawListener::bind(transport, who).await;
     let mut sub = Sub::new();
     sub.subscribe("news.").expect("subscribe");
-    within(
-        || format!("{who}: our connect"),
-        sub.connect(&format!("tcp://{address}")),
-    )
-    .await;
-    let (stream, _) = tokio::time::timeout(STALL, listener.accept())
-        .await
-        .unwrap_or_else(|_| panic!("{who}: our SUB connects within {STALL:?}"))
-        .unwrap_or_else(|e| panic!("{who}: accept: {e}"));
-    let mut raw = RawPeer::new(stream, who);
+    within(|| format!("{who}: our connect"), sub.connect(&endpoint)).await;
+    let mut raw = listener.accept(who).await;
     let minor = raw.handshake("PUB", "SUB").await;
     assert_eq!(minor, 1, "{who}: our SUB announces ZMTP 3.1");
 

@@ -167,14 +167,30 @@ impl Context {
 }
 
 impl Shared {
-    /// Runs a connection task on the context's runtime.
-    pub(crate) fn spawn<F>(&self, task: F) -> JoinHandle<()>
+    /// Runs a connection task on the context's runtime. Built with `--cfg tokio_unstable`, the
+    /// task carries `name` (`zmtp::conn tcp://127.0.0.1:5555 DEALER`), which tokio-console
+    /// shows.
+    pub(crate) fn spawn<F>(&self, name: &str, task: F) -> JoinHandle<()>
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        match &self.io {
-            Io::Threads { handle, .. } => self.tracker.spawn_on(task, handle),
-            Io::Caller => self.tracker.spawn(task),
+        let task = self.tracker.track_future(task);
+        #[cfg(tokio_unstable)]
+        {
+            let builder = tokio::task::Builder::new().name(name);
+            let spawned = match &self.io {
+                Io::Threads { handle, .. } => builder.spawn_on(task, handle),
+                Io::Caller => builder.spawn(task),
+            };
+            spawned.expect("a running Tokio runtime takes new tasks")
+        }
+        #[cfg(not(tokio_unstable))]
+        {
+            let _ = name;
+            match &self.io {
+                Io::Threads { handle, .. } => handle.spawn(task),
+                Io::Caller => tokio::spawn(task),
+            }
         }
     }
 

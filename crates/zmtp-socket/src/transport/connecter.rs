@@ -34,7 +34,8 @@ where
 {
     let context = settings.context.clone();
     let endpoint = endpoint.to_string();
-    context.spawn(async move {
+    let task_name = format!("zmtp::conn {endpoint} {}", settings.config.socket_type);
+    context.spawn(&task_name, async move {
         let base = settings.reconnect_ivl;
         let mut backoff = base;
         loop {

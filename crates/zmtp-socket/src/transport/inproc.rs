@@ -135,30 +135,37 @@ pub(crate) fn connect(
         socket = settings.config.socket_type.as_str(),
         name = %name,
     );
-    Ok(context.spawn(tracing::Instrument::instrument(
-        async move {
-            let mut last = None;
-            loop {
-                let registry = &settings.context.inproc;
-                let Some(bound) = registry.wait_for_bind(&core, pipe, &name, last).await else {
-                    break;
-                };
-                last = Some(bound.id);
-                if let Err(e) = check_types(&settings, &bound.settings) {
-                    debug!(%name, error = %e, "inproc peer refused");
-                    continue;
+    let task_name = format!(
+        "zmtp::inproc inproc://{name} {}",
+        settings.config.socket_type
+    );
+    Ok(context.spawn(
+        &task_name,
+        tracing::Instrument::instrument(
+            async move {
+                let mut last = None;
+                loop {
+                    let registry = &settings.context.inproc;
+                    let Some(bound) = registry.wait_for_bind(&core, pipe, &name, last).await else {
+                        break;
+                    };
+                    last = Some(bound.id);
+                    if let Err(e) = check_types(&settings, &bound.settings) {
+                        debug!(%name, error = %e, "inproc peer refused");
+                        continue;
+                    }
+                    let Some(link) = Link::new(&core, &settings, pipe, &bound) else {
+                        debug!(%name, "inproc peer refused (a PAIR with a peer already)");
+                        continue;
+                    };
+                    link.run().await;
+                    debug!(%name, "inproc connection ended");
                 }
-                let Some(link) = Link::new(&core, &settings, pipe, &bound) else {
-                    debug!(%name, "inproc peer refused (a PAIR with a peer already)");
-                    continue;
-                };
-                link.run().await;
-                debug!(%name, "inproc connection ended");
-            }
-            core.remove_pipe(pipe);
-        },
-        span,
-    )))
+                core.remove_pipe(pipe);
+            },
+            span,
+        ),
+    ))
 }
 
 fn check_types(ours: &ConnectionSettings, peer: &ConnectionSettings) -> Result<()> {

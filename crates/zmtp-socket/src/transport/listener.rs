@@ -44,7 +44,9 @@ pub(crate) fn spawn_listener<L: Accept>(
     let context = settings.context.clone();
     let span = trace::listener_span(&settings, &endpoint);
     span.in_scope(|| info!("listening"));
+    let task_name = format!("zmtp::listen {endpoint} {}", settings.config.socket_type);
     context.spawn(
+        &task_name,
         async move {
             loop {
                 let (stream, address) =
@@ -70,6 +72,10 @@ pub(crate) fn spawn_listener<L: Accept>(
                 let span = trace::connection_span(&settings, &endpoint, &peer);
                 span.in_scope(|| debug!("accepted"));
                 let context = settings.context.clone();
+                let task_name = format!(
+                    "zmtp::conn {endpoint} {} from {peer}",
+                    settings.config.socket_type
+                );
                 let connection = async move {
                     let (pipe, peer, exit) = run_connection(
                         core.clone(),
@@ -85,7 +91,7 @@ pub(crate) fn spawn_listener<L: Accept>(
                         core.detach(id, false);
                     }
                 };
-                context.spawn(connection.instrument(span));
+                context.spawn(&task_name, connection.instrument(span));
             }
         }
         .instrument(span),

@@ -1,0 +1,554 @@
+//! Running a socket: bind and connect, then move messages between it and standard input and
+//! output in the way of its type.
+
+use std::collections::VecDeque;
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+use zmtp_codec::{Message, SocketType};
+use zmtp_socket::{
+    Context, Dealer, Pair, Pub, Pull, Push, Rep, Req, Router, SocketOptions, Sub, XPub, XSub,
+};
+
+use crate::cli::{self, Command, Common};
+use crate::format::{self, Printer};
+use crate::setup::{self, Auth};
+
+/// What one run needs, whatever the socket type.
+#[derive(Debug)]
+struct Job {
+    socket_type: SocketType,
+    common: Common,
+    files: Vec<PathBuf>,
+    delay: Option<Duration>,
+    hex: bool,
+    prefixes: Vec<String>,
+    reply: Option<cli::Reply>,
+}
+
+impl Job {
+    fn new(socket_type: SocketType, common: Common) -> Job {
+        Job {
+            socket_type,
+            common,
+            files: Vec::new(),
+            delay: None,
+            hex: false,
+            prefixes: Vec::new(),
+            reply: None,
+        }
+    }
+
+    fn input(mut self, input: cli::Input) -> Job {
+        self.files = input.files;
+        self.delay = input.delay.map(Duration::from_millis);
+        self
+    }
+
+    fn output(mut self, output: cli::Output) -> Job {
+        self.hex = output.hex;
+        self
+    }
+
+    fn prefixes(mut self, subscriptions: cli::Subscriptions) -> Job {
+        self.prefixes = subscriptions.prefixes;
+        self
+    }
+}
+
+/// Runs a socket subcommand to its end; the error is the one line to print.
+pub(crate) fn run(command: Command) -> Result<(), String> {
+    let job = match command {
+        Command::Keygen => return Err("keygen is not a socket type".to_owned()),
+        Command::Push(a) => Job::new(SocketType::Push, a.common).input(a.input),
+        Command::Pub(a) => Job::new(SocketType::Pub, a.common).input(a.input),
+        Command::Pull(a) => Job::new(SocketType::Pull, a.common).output(a.output),
+        Command::Sub(a) => Job::new(SocketType::Sub, a.common)
+            .output(a.output)
+            .prefixes(a.subscriptions),
+        Command::Req(a) => both(SocketType::Req, a),
+        Command::Dealer(a) => both(SocketType::Dealer, a),
+        Command::Router(a) => both(SocketType::Router, a),
+        Command::Pair(a) => both(SocketType::Pair, a),
+        Command::Xpub(a) => both(SocketType::XPub, a),
+        Command::Xsub(a) => Job::new(SocketType::XSub, a.common)
+            .input(a.input)
+            .output(a.output)
+            .prefixes(a.subscriptions),
+        Command::Rep(a) => {
+            let mut job = Job::new(SocketType::Rep, a.common).output(a.output);
+            job.reply = Some(a.reply);
+            job
+        }
+    };
+    if job.socket_type == SocketType::Router && !job.files.is_empty() {
+        return Err(
+            "--file is not for router sockets: each message needs a routing id, \
+                    so write `ROUTING-ID MESSAGE` lines on standard input"
+                .to_owned(),
+        );
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the Tokio runtime: {e}"))?;
+    runtime.block_on(job.run())
+}
+
+fn both(socket_type: SocketType, args: cli::BothArgs) -> Job {
+    Job::new(socket_type, args.common)
+        .input(args.input)
+        .output(args.output)
+}
+
+/// The socket, whatever its type.
+#[derive(Debug)]
+enum Socket {
+    Push(Push),
+    Pull(Pull),
+    Pub(Pub),
+    Sub(Sub),
+    Req(Req),
+    Rep(Rep),
+    Dealer(Dealer),
+    Router(Router),
+    Pair(Pair),
+    XPub(XPub),
+    XSub(XSub),
+}
+
+/// `$body` with `$s` bound to the socket, whatever its type.
+macro_rules! each {
+    ($socket:expr, $s:ident => $body:expr) => {
+        match $socket {
+            Socket::Push($s) => $body,
+            Socket::Pull($s) => $body,
+            Socket::Pub($s) => $body,
+            Socket::Sub($s) => $body,
+            Socket::Req($s) => $body,
+            Socket::Rep($s) => $body,
+            Socket::Dealer($s) => $body,
+            Socket::Router($s) => $body,
+            Socket::Pair($s) => $body,
+            Socket::XPub($s) => $body,
+            Socket::XSub($s) => $body,
+        }
+    };
+}
+
+impl Socket {
+    fn new(
+        context: &Context,
+        socket_type: SocketType,
+        options: SocketOptions,
+    ) -> zmtp_socket::Result<Socket> {
+        let ctx = context;
+        Ok(match socket_type {
+            SocketType::Push => Socket::Push(Push::with_options_in(ctx, options)?),
+            SocketType::Pull => Socket::Pull(Pull::with_options_in(ctx, options)?),
+            SocketType::Pub => Socket::Pub(Pub::with_options_in(ctx, options)?),
+            SocketType::Sub => Socket::Sub(Sub::with_options_in(ctx, options)?),
+            SocketType::Req => Socket::Req(Req::with_options_in(ctx, options)?),
+            SocketType::Rep => Socket::Rep(Rep::with_options_in(ctx, options)?),
+            SocketType::Dealer => Socket::Dealer(Dealer::with_options_in(ctx, options)?),
+            SocketType::Router => Socket::Router(Router::with_options_in(ctx, options)?),
+            SocketType::Pair => Socket::Pair(Pair::with_options_in(ctx, options)?),
+            SocketType::XPub => Socket::XPub(XPub::with_options_in(ctx, options)?),
+            SocketType::XSub => Socket::XSub(XSub::with_options_in(ctx, options)?),
+            _ => {
+                return Err(zmtp_socket::Error::InvalidArgument(
+                    "this socket type is not offered by the command-line tool",
+                ))
+            }
+        })
+    }
+
+    async fn bind(&mut self, endpoint: &str) -> zmtp_socket::Result<String> {
+        each!(self, s => s.bind(endpoint).await)
+    }
+
+    async fn connect(&mut self, endpoint: &str) -> zmtp_socket::Result<()> {
+        each!(self, s => s.connect(endpoint).await)
+    }
+
+    fn set_zap_handler(&mut self, auth: Auth) {
+        each!(self, s => s.set_zap_handler(move |request: zmtp_codec::ZapRequest| {
+            let reply = auth.decide(&request);
+            async move { reply }
+        }))
+    }
+
+    async fn send(&mut self, msg: Message) -> zmtp_socket::Result<()> {
+        match self {
+            Socket::Push(s) => s.send(msg).await,
+            Socket::Pub(s) => s.send(msg).await,
+            Socket::Req(s) => s.send(msg).await,
+            Socket::Rep(s) => s.send(msg).await,
+            Socket::Dealer(s) => s.send(msg).await,
+            Socket::Router(s) => s.send(msg).await,
+            Socket::Pair(s) => s.send(msg).await,
+            Socket::XPub(s) => s.send(msg).await,
+            Socket::XSub(s) => s.send(msg).await,
+            Socket::Pull(_) | Socket::Sub(_) => Err(zmtp_socket::Error::InvalidState(
+                "this socket type cannot send",
+            )),
+        }
+    }
+
+    async fn recv(&mut self) -> zmtp_socket::Result<Message> {
+        match self {
+            Socket::Pull(s) => s.recv().await,
+            Socket::Sub(s) => s.recv().await,
+            Socket::Req(s) => s.recv().await,
+            Socket::Rep(s) => s.recv().await,
+            Socket::Dealer(s) => s.recv().await,
+            Socket::Router(s) => s.recv().await,
+            Socket::Pair(s) => s.recv().await,
+            Socket::XPub(s) => s.recv().await,
+            Socket::XSub(s) => s.recv().await,
+            Socket::Push(_) | Socket::Pub(_) => Err(zmtp_socket::Error::InvalidState(
+                "this socket type cannot receive",
+            )),
+        }
+    }
+}
+
+/// Where messages to send come from.
+#[derive(Debug)]
+enum Source {
+    /// `--file`: each file one message.
+    Files(VecDeque<PathBuf>),
+    /// Lines of standard input, read by a thread of their own.
+    Stdin(mpsc::Receiver<Vec<u8>>),
+}
+
+/// One thing to send.
+#[derive(Debug)]
+enum Item {
+    /// A line, without its line end: split into frames as asked.
+    Line(Vec<u8>),
+    /// A whole file: one frame.
+    File(Bytes),
+}
+
+impl Source {
+    fn new(files: &[PathBuf]) -> Source {
+        if files.is_empty() {
+            Source::Stdin(stdin_lines())
+        } else {
+            Source::Files(files.iter().cloned().collect())
+        }
+    }
+
+    /// The next item, `None` at the end. Cancel-safe.
+    async fn next(&mut self) -> Result<Option<Item>, String> {
+        match self {
+            Source::Files(paths) => match paths.pop_front() {
+                Some(path) => std::fs::read(&path)
+                    .map(|content| Some(Item::File(Bytes::from(content))))
+                    .map_err(|e| format!("--file {}: {e}", path.display())),
+                None => Ok(None),
+            },
+            Source::Stdin(lines) => Ok(lines.recv().await.map(Item::Line)),
+        }
+    }
+}
+
+/// Standard input's lines (line ends removed), from a thread that blocks on reading.
+fn stdin_lines() -> mpsc::Receiver<Vec<u8>> {
+    let (tx, rx) = mpsc::channel(64);
+    std::thread::spawn(move || {
+        let stdin = std::io::stdin();
+        let mut reader = stdin.lock();
+        loop {
+            let mut line = Vec::new();
+            match reader.read_until(b'\n', &mut line) {
+                Ok(0) => break,
+                Ok(_) => {
+                    if line.last() == Some(&b'\n') {
+                        line.pop();
+                        if line.last() == Some(&b'\r') {
+                            line.pop();
+                        }
+                    }
+                    if tx.blocking_send(line).is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    eprintln!("zmtp: reading standard input: {e}");
+                    break;
+                }
+            }
+        }
+    });
+    rx
+}
+
+/// Standard output, one message a line, flushed at once.
+#[derive(Debug)]
+struct Out {
+    printer: Printer,
+}
+
+impl Out {
+    /// Prints a line; `false` when standard output is gone (the reader quit).
+    fn line(&self, text: &str) -> Result<bool, String> {
+        let mut out = std::io::stdout().lock();
+        match writeln!(out, "{text}").and_then(|()| out.flush()) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+            Err(e) => Err(format!("writing standard output: {e}")),
+        }
+    }
+}
+
+/// Whether `done` messages reach the `--count` limit.
+fn reached(count: Option<u64>, done: u64) -> bool {
+    count.is_some_and(|n| done >= n)
+}
+
+impl Job {
+    async fn run(self) -> Result<(), String> {
+        let setup = setup::build(
+            self.socket_type,
+            &self.common.security,
+            &self.common.options,
+            !self.common.endpoints.connect.is_empty(),
+        )?;
+        let context = Context::new().map_err(|e| format!("cannot start the I/O thread: {e}"))?;
+        let mut socket = Socket::new(&context, self.socket_type, setup.options)
+            .map_err(|e| format!("cannot make the socket: {e}"))?;
+        for note in &setup.notes {
+            eprintln!("{note}");
+        }
+        if let Some(auth) = setup.auth {
+            socket.set_zap_handler(auth);
+        }
+        for endpoint in &self.common.endpoints.bind {
+            let bound = socket
+                .bind(endpoint)
+                .await
+                .map_err(|e| format!("--bind {endpoint}: {e}"))?;
+            eprintln!("bound {bound}");
+        }
+        for endpoint in &self.common.endpoints.connect {
+            socket
+                .connect(endpoint)
+                .await
+                .map_err(|e| format!("--connect {endpoint}: {e}"))?;
+            eprintln!("connecting {endpoint}");
+        }
+        self.subscribe(&mut socket).await?;
+
+        let out = Out {
+            printer: Printer {
+                hex: self.hex,
+                separator: self
+                    .common
+                    .frames
+                    .clone()
+                    .unwrap_or_else(|| format::DEFAULT_SEPARATOR.to_owned()),
+            },
+        };
+        let result = match self.socket_type {
+            SocketType::Push | SocketType::Pub => self.send_only(&mut socket).await,
+            SocketType::Pull | SocketType::Sub => self.recv_only(&mut socket, &out).await,
+            SocketType::Req => self.req(&mut socket, &out).await,
+            SocketType::Rep => self.rep(&mut socket, &out).await,
+            _ => self.both(&mut socket, &out).await,
+        };
+        // Closing the socket, then the context, delivers what is queued (within ZMQ_LINGER).
+        drop(socket);
+        if result.is_ok() {
+            context.term().await;
+        }
+        result
+    }
+
+    /// SUB: the socket option; XSUB: subscription messages. Everything by default.
+    async fn subscribe(&self, socket: &mut Socket) -> Result<(), String> {
+        let everything = [String::new()];
+        let prefixes = if self.prefixes.is_empty() {
+            &everything[..]
+        } else {
+            &self.prefixes[..]
+        };
+        match socket {
+            Socket::Sub(sub) => {
+                for prefix in prefixes {
+                    sub.subscribe(prefix.as_bytes())
+                        .map_err(|e| format!("--subscribe {prefix:?}: {e}"))?;
+                }
+            }
+            Socket::XSub(xsub) => {
+                for prefix in prefixes {
+                    let mut frame = vec![1u8];
+                    frame.extend_from_slice(prefix.as_bytes());
+                    xsub.send(Message::single(frame))
+                        .await
+                        .map_err(|e| format!("--subscribe {prefix:?}: {e}"))?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// An input item as the message to send.
+    fn message(&self, item: Item) -> Result<Message, String> {
+        let separator = self.common.frames.as_deref();
+        match item {
+            Item::File(content) => Ok(Message::single(content)),
+            Item::Line(line) if self.socket_type == SocketType::Router => {
+                format::router_line_to_message(&line, separator).map_err(str::to_owned)
+            }
+            Item::Line(line) => Ok(format::line_to_message(&line, separator)),
+        }
+    }
+
+    async fn wait_delay(&self) {
+        if let Some(delay) = self.delay {
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// PUSH and PUB: send every input item; `--count` counts sent messages.
+    async fn send_only(&self, socket: &mut Socket) -> Result<(), String> {
+        let mut source = Source::new(&self.files);
+        self.wait_delay().await;
+        let mut sent = 0;
+        while !reached(self.common.count, sent) {
+            let Some(item) = source.next().await? else {
+                break;
+            };
+            let msg = self.message(item)?;
+            socket
+                .send(msg)
+                .await
+                .map_err(|e| format!("send failed: {e}"))?;
+            sent += 1;
+        }
+        Ok(())
+    }
+
+    /// PULL and SUB: print what arrives.
+    async fn recv_only(&self, socket: &mut Socket, out: &Out) -> Result<(), String> {
+        let mut received = 0;
+        while !reached(self.common.count, received) {
+            let msg = socket
+                .recv()
+                .await
+                .map_err(|e| format!("receive failed: {e}"))?;
+            if !out.line(&out.printer.message(&msg, false))? {
+                break;
+            }
+            received += 1;
+        }
+        Ok(())
+    }
+
+    /// REQ: each input item a request, each reply printed.
+    async fn req(&self, socket: &mut Socket, out: &Out) -> Result<(), String> {
+        let mut source = Source::new(&self.files);
+        self.wait_delay().await;
+        let mut replies = 0;
+        while !reached(self.common.count, replies) {
+            let Some(item) = source.next().await? else {
+                break;
+            };
+            let msg = self.message(item)?;
+            socket
+                .send(msg)
+                .await
+                .map_err(|e| format!("send failed: {e}"))?;
+            let reply = socket
+                .recv()
+                .await
+                .map_err(|e| format!("receive failed: {e}"))?;
+            replies += 1;
+            if !out.line(&out.printer.message(&reply, false))? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// REP: print each request, answer it.
+    async fn rep(&self, socket: &mut Socket, out: &Out) -> Result<(), String> {
+        let separator = self.common.frames.as_deref();
+        let fixed = self
+            .reply
+            .as_ref()
+            .and_then(|r| r.reply.as_deref())
+            .map(|text| format::line_to_message(text.as_bytes(), separator));
+        let mut replies = match &self.reply {
+            Some(r) if r.reply_stdin => Some(stdin_lines()),
+            _ => None,
+        };
+        let mut answered = 0;
+        while !reached(self.common.count, answered) {
+            let request = socket
+                .recv()
+                .await
+                .map_err(|e| format!("receive failed: {e}"))?;
+            if !out.line(&out.printer.message(&request, false))? {
+                break;
+            }
+            let reply = match (&fixed, &mut replies) {
+                (Some(fixed), _) => fixed.clone(),
+                (None, Some(lines)) => match lines.recv().await {
+                    Some(line) => format::line_to_message(&line, separator),
+                    None => break,
+                },
+                (None, None) => request,
+            };
+            socket
+                .send(reply)
+                .await
+                .map_err(|e| format!("send failed: {e}"))?;
+            answered += 1;
+        }
+        Ok(())
+    }
+
+    /// DEALER, ROUTER, PAIR, XPUB, XSUB: send input items and print what arrives, until
+    /// `--count` messages were received (receiving goes on after the input ends).
+    async fn both(&self, socket: &mut Socket, out: &Out) -> Result<(), String> {
+        let mut source = Source::new(&self.files);
+        self.wait_delay().await;
+        let mut input_open = true;
+        let mut received = 0;
+        while !reached(self.common.count, received) {
+            tokio::select! {
+                item = source.next(), if input_open => match item? {
+                    Some(item) => match self.message(item) {
+                        Ok(msg) => socket
+                            .send(msg)
+                            .await
+                            .map_err(|e| format!("send failed: {e}"))?,
+                        // A line a ROUTER cannot route: say so, go on.
+                        Err(e) => eprintln!("zmtp: not sent: {e}"),
+                    },
+                    None => input_open = false,
+                },
+                msg = socket.recv() => {
+                    let msg = msg.map_err(|e| format!("receive failed: {e}"))?;
+                    let line = match self.socket_type {
+                        SocketType::Router => out.printer.message(&msg, true),
+                        SocketType::XPub => out.printer.xpub_message(&msg),
+                        _ => out.printer.message(&msg, false),
+                    };
+                    if !out.line(&line)? {
+                        break;
+                    }
+                    received += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+}

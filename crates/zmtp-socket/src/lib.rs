@@ -12,6 +12,7 @@ mod core;
 pub mod endpoint;
 mod engine;
 pub mod error;
+pub mod monitor;
 pub mod options;
 mod socket;
 mod transport;
@@ -19,6 +20,7 @@ mod transport;
 pub use context::Context;
 pub use endpoint::{Endpoint, EndpointError};
 pub use error::{Error, Result};
+pub use monitor::{Monitor, MonitorEvent};
 pub use options::{OptionError, OptionName, OptionValue, SocketOptions};
 pub use socket::{
     Dealer, Pair, Pub, Pull, Push, RecvHalf, Rep, Req, ReuniteError, Router, SendHalf, Sub, XPub,

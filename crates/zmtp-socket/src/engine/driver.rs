@@ -28,6 +28,7 @@ use super::settings::ConnectionSettings;
 use super::zap::{ZapAnswer, ZapRoute};
 use crate::core::pubsub::{parse_subscription, subscription_message};
 use crate::core::{Core, Outbound, PipeId};
+use crate::monitor::MonitorEvent;
 
 /// Encoded bytes waiting to be written above which no more messages are taken from the pipe:
 /// they stay there, counted against `ZMQ_SNDHWM`, as in libzmq.
@@ -75,6 +76,7 @@ pub(crate) enum PipeSlot {
 }
 
 /// Runs one connection until it ends. Returns the pipe it served (if any) and why it ended.
+/// `endpoint` names the connection in monitor events.
 pub(crate) async fn run_connection<S>(
     core: Arc<Core>,
     settings: Arc<ConnectionSettings>,
@@ -82,6 +84,7 @@ pub(crate) async fn run_connection<S>(
     stream: S,
     peer_address: Bytes,
     unbound: Option<CancellationToken>,
+    endpoint: &str,
 ) -> (Option<PipeId>, Option<PeerInfo>, Exit)
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -120,12 +123,13 @@ where
         zap_route,
         zap: None,
         unbound: unbound.map(|token| Box::pin(token.cancelled_owned())),
+        endpoint,
     };
     let exit = std::future::poll_fn(|cx| driver.poll(cx)).await;
     (driver.pipe, driver.peer, exit)
 }
 
-struct Driver<S> {
+struct Driver<'a, S> {
     core: Arc<Core>,
     settings: Arc<ConnectionSettings>,
     pipe: Option<PipeId>,
@@ -148,9 +152,11 @@ struct Driver<S> {
     zap: Option<ZapAnswer>,
     /// Fires when the endpoint this connection was accepted through is unbound.
     unbound: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
+    /// The connection's endpoint, as monitor events name it.
+    endpoint: &'a str,
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
+impl<S: AsyncRead + AsyncWrite + Unpin> Driver<'_, S> {
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Exit> {
         if let Some(unbound) = self.unbound.as_mut() {
             if unbound.as_mut().poll(cx).is_ready() {
@@ -258,6 +264,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                         }
                     };
                     super::trace::handshake_succeeded(&peer);
+                    self.settings
+                        .monitors
+                        .emit(|| MonitorEvent::HandshakeSucceeded {
+                            endpoint: self.endpoint.to_owned(),
+                        });
                     let how = self.settings.peer_attach(&self.core, peer.identity());
                     if self.core.attach_peer(id, &how) {
                         self.peer = Some(peer);

@@ -11,6 +11,7 @@ use zmtp_security::{CurveClient, CurveServer, Null, PlainClient, PlainServer};
 use crate::context::Shared;
 use crate::core::{Core, PeerAttach};
 use crate::engine::zap::ZapRoute;
+use crate::monitor::Monitors;
 use crate::options::{OptionError, OptionName, Security, SocketOptions};
 use crate::transport::tcp_tuning::TcpTuning;
 
@@ -33,6 +34,8 @@ pub(crate) struct ConnectionSettings {
     pub(crate) tcp: TcpTuning,
     /// Where the connection's tasks run, and the inproc namespace.
     pub(crate) context: Arc<Shared>,
+    /// The socket's monitors, told of lifecycle events (never per message).
+    pub(crate) monitors: Arc<Monitors>,
 }
 
 impl std::fmt::Debug for ConnectionSettings {
@@ -56,6 +59,7 @@ impl ConnectionSettings {
         socket_type: SocketType,
         zap_handler: Option<Arc<dyn ZapHandler>>,
         context: Arc<Shared>,
+        monitors: Arc<Monitors>,
     ) -> Result<ConnectionSettings, OptionError> {
         let security = options.security()?;
         if let Security::Gssapi(gssapi) = &security {
@@ -80,6 +84,7 @@ impl ConnectionSettings {
             connect_timeout: options.get_connect_timeout(),
             tcp: TcpTuning::from_options(options),
             context,
+            monitors,
         })
     }
 

@@ -16,6 +16,7 @@ use crate::endpoint::{
 };
 use crate::engine::ConnectionSettings;
 use crate::error::{Error, Result};
+use crate::monitor::{Monitor, MonitorEvent, Monitors, EVENT_ALL};
 use crate::options::{OptionName, OptionValue, SocketOptions};
 use crate::transport::{inproc, ipc, tcp, Binding};
 
@@ -37,6 +38,11 @@ pub(crate) struct SocketBase {
     zap_handler: Option<Arc<dyn ZapHandler>>,
     endpoints: Vec<(String, Attachment)>,
     last_endpoint: Option<String>,
+    /// The socket's monitors (`monitor`, `monitor_to`).
+    monitors: Arc<Monitors>,
+    /// Cancelled when the socket closes or `monitor_to` is called again: the task sending the
+    /// events of `monitor_to` finishes then.
+    monitor_to: Option<CancellationToken>,
 }
 
 impl std::fmt::Debug for SocketBase {
@@ -87,6 +93,8 @@ impl SocketBase {
             zap_handler: None,
             endpoints: Vec::new(),
             last_endpoint: None,
+            monitors: Arc::default(),
+            monitor_to: None,
         })
     }
 
@@ -165,13 +173,60 @@ impl SocketBase {
             self.socket_type,
             self.zap_handler.clone(),
             self.context.shared.clone(),
+            self.monitors.clone(),
         )?))
+    }
+
+    /// A new monitor of every event (see [`crate::monitor`]).
+    pub(crate) fn monitor(&self) -> Monitor {
+        self.monitors.register(EVENT_ALL)
+    }
+
+    /// `zmq_socket_monitor`: a PAIR socket bound at the `inproc://` `endpoint` in the socket's
+    /// context sends the events of `mask` in libzmq's two-frame form. A later call replaces
+    /// the earlier one's PAIR (which sends `MONITOR_STOPPED` if its mask has it, and closes).
+    pub(crate) async fn monitor_to(&mut self, endpoint: &str, mask: u16) -> Result<()> {
+        if !endpoint.starts_with("inproc://") {
+            return Err(Error::InvalidArgument(
+                "a monitor endpoint is inproc:// (EPROTONOSUPPORT)",
+            ));
+        }
+        let mut options = SocketOptions::new();
+        options.set_linger(Some(MONITOR_LINGER))?;
+        let mut pair = crate::socket::Pair::with_options_in(&self.context, options)?;
+        pair.bind(endpoint).await?;
+        if let Some(previous) = self.monitor_to.take() {
+            previous.cancel();
+        }
+        let stop = CancellationToken::new();
+        self.monitor_to = Some(stop.clone());
+        let monitor = self.monitors.register(mask);
+        // Not a tracked connection task: `Context::term` need not wait for it (it ends when
+        // this socket closes).
+        self.context
+            .shared
+            .enter(|| tokio::spawn(forward_events(monitor, pair, mask, stop)));
+        Ok(())
     }
 
     /// Binds, and returns the endpoint actually bound (the port the OS chose for `*` or `0`),
     /// as libzmq's `ZMQ_LAST_ENDPOINT` gives it.
     pub(crate) async fn bind(&mut self, endpoint: &str) -> Result<String> {
-        let bound = self.bind_endpoint(endpoint).await?;
+        let bound = match self.bind_endpoint(endpoint).await {
+            Ok(bound) => bound,
+            Err(e) => {
+                // libzmq reports the failures of a listener (not of inproc names).
+                if let Error::Io { source, .. } = &e {
+                    if !endpoint.starts_with("inproc://") {
+                        self.monitors.emit(|| MonitorEvent::BindFailed {
+                            endpoint: endpoint.to_owned(),
+                            errno: source.raw_os_error().unwrap_or(0),
+                        });
+                    }
+                }
+                return Err(e);
+            }
+        };
         self.last_endpoint = Some(bound.clone());
         Ok(bound)
     }
@@ -309,7 +364,12 @@ impl SocketBase {
                 e == endpoint && matches!(a, Attachment::Listener(..) | Attachment::Bound(_))
             })
             .ok_or_else(|| Error::NotFound(endpoint.to_owned()))?;
-        match self.endpoints.remove(at).1 {
+        let (bound, attachment) = self.endpoints.remove(at);
+        if listens(&attachment) {
+            self.monitors
+                .emit(|| MonitorEvent::Closed { endpoint: bound });
+        }
+        match attachment {
             Attachment::Listener(task, unbound) => {
                 task.abort();
                 unbound.cancel();
@@ -332,6 +392,56 @@ impl SocketBase {
             self.core.remove_pipe(pipe);
         }
         Ok(())
+    }
+}
+
+/// How long the PAIR of `monitor_to` may take to pass on its last events once the socket it
+/// reports on is closed.
+const MONITOR_LINGER: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Whether the attachment is a tcp or ipc listener (monitors hear of its close; inproc names
+/// report nothing, as in libzmq).
+fn listens(attachment: &Attachment) -> bool {
+    matches!(
+        attachment,
+        Attachment::Listener(..) | Attachment::Bound(Binding::Ipc(_))
+    )
+}
+
+/// The task of `monitor_to`: sends each event of `monitor` on `pair` in libzmq's form,
+/// waiting for a peer (and for room) while the monitored socket is open, without waiting once
+/// `stop` is cancelled; ends after `MONITOR_STOPPED`.
+async fn forward_events(
+    mut monitor: Monitor,
+    mut pair: crate::socket::Pair,
+    mask: u16,
+    stop: CancellationToken,
+) {
+    use futures::StreamExt;
+    loop {
+        let event = tokio::select! {
+            event = monitor.next() => event,
+            () = stop.cancelled() => break,
+        };
+        let Some(event) = event else { return };
+        let msg = event.to_message();
+        tokio::select! {
+            sent = pair.send(msg.clone()) => if sent.is_err() { return },
+            () = stop.cancelled() => {
+                let _ = pair.try_send(msg);
+                break;
+            }
+        }
+    }
+    // Stopped (socket closed, or replaced): pass on what is queued without waiting, ending
+    // with MONITOR_STOPPED (the socket's, or one of our own when replaced).
+    let mut stopped = false;
+    while let Some(event) = monitor.try_recv() {
+        stopped |= event == MonitorEvent::MonitorStopped;
+        let _ = pair.try_send(event.to_message());
+    }
+    if !stopped && mask & crate::monitor::EVENT_MONITOR_STOPPED != 0 {
+        let _ = pair.try_send(MonitorEvent::MonitorStopped.to_message());
     }
 }
 
@@ -360,10 +470,19 @@ fn apply_live_options(core: &Core, options: &SocketOptions) {
 impl Drop for SocketBase {
     fn drop(&mut self) {
         // Listeners stop at once; connections flush what is queued for up to ZMQ_LINGER.
-        for (_, attachment) in &self.endpoints {
+        for (endpoint, attachment) in &self.endpoints {
+            if listens(attachment) {
+                self.monitors.emit(|| MonitorEvent::Closed {
+                    endpoint: endpoint.clone(),
+                });
+            }
             if let Attachment::Listener(task, _) = attachment {
                 task.abort();
             }
+        }
+        self.monitors.stop();
+        if let Some(stop) = self.monitor_to.take() {
+            stop.cancel();
         }
         self.core.close(
             self.options

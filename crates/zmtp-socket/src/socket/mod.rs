@@ -135,6 +135,34 @@ macro_rules! common_socket_methods {
             pub fn disconnect(&mut self, endpoint: &str) -> $crate::Result<()> {
                 self.base.disconnect(endpoint)
             }
+
+            /// A new monitor of the socket (libzmq's `zmq_socket_monitor` with
+            /// `ZMQ_EVENT_ALL`): a [`futures::Stream`] of typed
+            /// [`MonitorEvent`](crate::MonitorEvent)s (`ZMQ_EVENT_CONNECTED`,
+            /// `ZMQ_EVENT_LISTENING`, ..., `ZMQ_EVENT_HANDSHAKE_SUCCEEDED`) from now on, ending
+            /// after `ZMQ_EVENT_MONITOR_STOPPED` when the socket is closed. A socket may have
+            /// several; dropping one unregisters it. Each keeps at most
+            /// [`MONITOR_QUEUE`](crate::monitor::MONITOR_QUEUE) unread events, dropping the
+            /// oldest beyond that (see [`crate::monitor`]).
+            pub fn monitor(&self) -> $crate::Monitor {
+                self.base.monitor()
+            }
+
+            /// libzmq's `zmq_socket_monitor(socket, endpoint, events)`: binds a PAIR socket at
+            /// the `inproc://` `endpoint` in this socket's context, which sends each event
+            /// whose `ZMQ_EVENT_*` bit is in `events`
+            /// ([`EVENT_ALL`](crate::monitor::EVENT_ALL), ...) as libzmq's two frames (the
+            /// 16-bit event number and 32-bit value in the machine's byte order, then the
+            /// endpoint: [`MonitorEvent::to_message`](crate::MonitorEvent::to_message)). Connect
+            /// a PAIR to `endpoint` to read them. Unlike libzmq, which drops events while no
+            /// peer is connected, the PAIR waits for one, the events waiting meanwhile in a
+            /// [`MONITOR_QUEUE`](crate::monitor::MONITOR_QUEUE)-event queue that drops the
+            /// oldest. A new call replaces the previous PAIR (which sends
+            /// `ZMQ_EVENT_MONITOR_STOPPED` if its mask has it); an endpoint other than
+            /// `inproc://` is refused (`EPROTONOSUPPORT`), as in libzmq.
+            pub async fn monitor_to(&mut self, endpoint: &str, events: u16) -> $crate::Result<()> {
+                self.base.monitor_to(endpoint, events).await
+            }
         }
     };
 }

@@ -17,14 +17,17 @@ use tracing::{debug, Instrument};
 use crate::core::{Core, PipeId};
 use crate::engine::driver::PipeSlot;
 use crate::engine::{run_connection, trace, ConnectionSettings};
+use crate::monitor::MonitorEvent;
 
 /// Starts the task that keeps `pipe` connected to `endpoint`. `connect` opens one stream and
-/// says the peer address a ZAP handler sees for it.
+/// says the peer address a ZAP handler sees for it; `delayed`: an attempt takes a while (tcp),
+/// which monitors hear of (`ZMQ_EVENT_CONNECT_DELAYED`).
 pub(crate) fn spawn_connecter<C, F, S>(
     core: Arc<Core>,
     settings: Arc<ConnectionSettings>,
     endpoint: impl Display + Send + 'static,
     pipe: PipeId,
+    delayed: bool,
     connect: C,
 ) -> JoinHandle<()>
 where
@@ -42,11 +45,19 @@ where
             if core.closed().is_some() {
                 break;
             }
+            if delayed {
+                (settings.monitors).emit(|| MonitorEvent::ConnectDelayed {
+                    endpoint: endpoint.clone(),
+                });
+            }
             match connect().await {
                 Ok((stream, address)) => {
                     let peer = String::from_utf8_lossy(&address).into_owned();
                     let span = trace::connection_span(&settings, &endpoint, &peer);
                     span.in_scope(|| debug!("connected"));
+                    (settings.monitors).emit(|| MonitorEvent::Connected {
+                        endpoint: endpoint.clone(),
+                    });
                     let (_, peer, exit) = run_connection(
                         core.clone(),
                         settings.clone(),
@@ -54,17 +65,25 @@ where
                         stream,
                         address,
                         None,
+                        &endpoint,
                     )
                     .instrument(span.clone())
                     .await;
                     span.in_scope(|| trace::connection_ended(&exit, peer.is_some()));
+                    (settings.monitors).connection_ended(&endpoint, &exit, peer.is_some());
                     core.detach(pipe, true);
                     if peer.is_some() {
                         // A connection that got through its handshake resets the backoff.
                         backoff = base;
                     }
                 }
-                Err(e) => debug!(%endpoint, error = %e, "connect failed"),
+                Err(e) => {
+                    debug!(%endpoint, error = %e, "connect failed");
+                    // libzmq closes the attempt's OS socket, and says so.
+                    (settings.monitors).emit(|| MonitorEvent::Closed {
+                        endpoint: endpoint.clone(),
+                    });
+                }
             }
             if core.closed().is_some() {
                 break;
@@ -75,6 +94,10 @@ where
             };
             let delay = jitter(ivl);
             debug!(%endpoint, ?delay, "reconnect scheduled");
+            (settings.monitors).emit(|| MonitorEvent::ConnectRetried {
+                endpoint: endpoint.clone(),
+                interval: delay,
+            });
             tokio::time::sleep(delay).await;
             backoff = Some(next_backoff(ivl, settings.reconnect_ivl_max));
         }

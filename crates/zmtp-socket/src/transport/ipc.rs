@@ -145,7 +145,7 @@ pub(crate) fn spawn_connecter(
 ) -> JoinHandle<()> {
     let timeout = settings.connect_timeout;
     let label = Endpoint::Ipc(endpoint.clone());
-    connecter::spawn_connecter(core, settings, label, pipe, move || {
+    connecter::spawn_connecter(core, settings, label, pipe, false, move || {
         let endpoint = endpoint.clone();
         async move {
             let addr = match &endpoint {

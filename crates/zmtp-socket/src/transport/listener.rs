@@ -15,6 +15,7 @@ use tracing::{debug, info, Instrument};
 use crate::core::Core;
 use crate::engine::driver::PipeSlot;
 use crate::engine::{run_connection, trace, ConnectionSettings};
+use crate::monitor::MonitorEvent;
 
 /// A listening socket of some transport.
 pub(crate) trait Accept: Send + Sync + 'static {
@@ -28,6 +29,12 @@ pub(crate) trait Accept: Send + Sync + 'static {
     /// keepalive, `ZMQ_TCP_MAXRT`).
     fn tune(_stream: &Self::Stream, _settings: &ConnectionSettings) -> io::Result<()> {
         Ok(())
+    }
+
+    /// The local end of an accepted stream as an endpoint (`tcp://127.0.0.1:5555`), which
+    /// libzmq's monitor events of the connection name; `None`: the listener's endpoint.
+    fn local_endpoint(_stream: &Self::Stream) -> Option<String> {
+        None
     }
 }
 
@@ -44,6 +51,9 @@ pub(crate) fn spawn_listener<L: Accept>(
     let context = settings.context.clone();
     let span = trace::listener_span(&settings, &endpoint);
     span.in_scope(|| info!("listening"));
+    (settings.monitors).emit(|| MonitorEvent::Listening {
+        endpoint: endpoint.clone(),
+    });
     let task_name = format!("zmtp::listen {endpoint} {}", settings.config.socket_type);
     context.spawn(
         &task_name,
@@ -54,6 +64,10 @@ pub(crate) fn spawn_listener<L: Accept>(
                         Ok(accepted) => accepted,
                         Err(e) => {
                             info!(error = %e, "accept failed");
+                            settings.monitors.emit(|| MonitorEvent::AcceptFailed {
+                                endpoint: endpoint.clone(),
+                                errno: e.raw_os_error().unwrap_or(0),
+                            });
                             // Out of file descriptors and the like: back off a little, as libzmq does.
                             tokio::time::sleep(Duration::from_millis(100)).await;
                             continue;
@@ -71,6 +85,11 @@ pub(crate) fn spawn_listener<L: Accept>(
                 let peer = String::from_utf8_lossy(&address).into_owned();
                 let span = trace::connection_span(&settings, &endpoint, &peer);
                 span.in_scope(|| debug!("accepted"));
+                settings.monitors.emit(|| MonitorEvent::Accepted {
+                    endpoint: endpoint.clone(),
+                });
+                let local = L::local_endpoint(&stream).unwrap_or_else(|| endpoint.clone());
+                let monitors = settings.monitors.clone();
                 let context = settings.context.clone();
                 let task_name = format!(
                     "zmtp::conn {endpoint} {} from {peer}",
@@ -84,9 +103,11 @@ pub(crate) fn spawn_listener<L: Accept>(
                         stream,
                         address,
                         Some(unbound),
+                        &local,
                     )
                     .await;
                     trace::connection_ended(&exit, peer.is_some());
+                    monitors.connection_ended(&local, &exit, peer.is_some());
                     if let Some(id) = pipe {
                         core.detach(id, false);
                     }

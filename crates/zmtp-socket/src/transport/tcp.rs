@@ -62,6 +62,15 @@ impl Accept for TcpListener {
         let v6 = stream.local_addr()?.is_ipv6();
         settings.tcp.apply_to_connection(SockRef::from(stream), v6)
     }
+
+    fn local_endpoint(stream: &TcpStream) -> Option<String> {
+        let local = stream.local_addr().ok()?;
+        let endpoint = TcpEndpoint {
+            host: TcpHost::Ip(local.ip()),
+            port: local.port(),
+        };
+        Some(crate::endpoint::Endpoint::Tcp(endpoint).to_string())
+    }
 }
 
 /// Accepts connections until unbind or close; each runs in its own task.
@@ -85,7 +94,7 @@ pub(crate) fn spawn_connecter(
     let timeout = settings.connect_timeout;
     let tuning = settings.tcp.clone();
     let label = crate::endpoint::Endpoint::Tcp(endpoint.clone());
-    connecter::spawn_connecter(core, settings, label, pipe, move || {
+    connecter::spawn_connecter(core, settings, label, pipe, true, move || {
         let endpoint = endpoint.clone();
         let tuning = tuning.clone();
         async move {

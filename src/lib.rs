@@ -15,3 +15,9 @@ pub use zmtp_socket::{
     Context, Dealer, Error, OptionName, OptionValue, Pair, Pub, Pull, Push, Rep, Req, Result,
     Router, SocketOptions, Sub, XPub, XSub,
 };
+// libzmq's zmq_proxy and zmq_proxy_steerable (the `proxy` module and function), and the socket
+// monitor (zmq_socket_monitor).
+pub use zmtp_socket::{
+    proxy, proxy_steerable, proxy_with_handle, Monitor, MonitorEvent, ProxyCommand, ProxyControl,
+    ProxyStatistics,
+};

@@ -14,6 +14,7 @@ mod engine;
 pub mod error;
 pub mod monitor;
 pub mod options;
+pub mod proxy;
 mod socket;
 mod transport;
 
@@ -22,6 +23,10 @@ pub use endpoint::{Endpoint, EndpointError};
 pub use error::{Error, Result};
 pub use monitor::{Monitor, MonitorEvent};
 pub use options::{OptionError, OptionName, OptionValue, SocketOptions};
+pub use proxy::{
+    proxy, proxy_steerable, proxy_with_handle, ProxyCommand, ProxyControl, ProxyStatistics,
+    SideStatistics,
+};
 pub use socket::{
     Dealer, Pair, Pub, Pull, Push, RecvHalf, Rep, Req, ReuniteError, Router, SendHalf, Sub, XPub,
     XSub,

@@ -170,6 +170,7 @@ impl Shared {
     /// Runs a connection task on the context's runtime. Built with `--cfg tokio_unstable`, the
     /// task carries `name` (`zmtp::conn tcp://127.0.0.1:5555 DEALER`), which tokio-console
     /// shows.
+    #[track_caller]
     pub(crate) fn spawn<F>(&self, name: &str, task: F) -> JoinHandle<()>
     where
         F: Future<Output = ()> + Send + 'static,

@@ -242,3 +242,35 @@ fn inproc_names_belong_to_their_context() {
         );
     });
 }
+
+/// A message sent while the connection is still being made, by a socket dropped right after,
+/// is delivered (the connecter keeps connecting within ZMQ_LINGER): at once to a listening
+/// peer, and to a peer that binds only after the drop.
+#[test]
+fn a_socket_closed_before_its_connection_is_made_still_delivers() {
+    let rt = current_thread();
+    rt.block_on(async {
+        let mut pull = Pull::new();
+        let endpoint = pull.bind("tcp://127.0.0.1:*").await.expect("bind");
+        let mut push = Push::new();
+        push.connect(&endpoint).await.expect("connect");
+        push.send(Message::single("sent before the connection"))
+            .await
+            .expect("send");
+        drop(push);
+        expect_message(&mut pull, "sent before the connection").await;
+
+        let late = "ipc://@zmtp-test-linger-late-bind";
+        let mut push = Push::new();
+        push.connect(late).await.expect("connect");
+        push.send(Message::single("sent before the bind"))
+            .await
+            .expect("send");
+        drop(push);
+        let mut pull = Pull::new();
+        pull.bind(late)
+            .await
+            .expect("bind after the sender is gone");
+        expect_message(&mut pull, "sent before the bind").await;
+    });
+}

@@ -42,7 +42,7 @@ where
         let base = settings.reconnect_ivl;
         let mut backoff = base;
         loop {
-            if core.closed().is_some() {
+            if lingered_out(&core, pipe) {
                 break;
             }
             if delayed {
@@ -85,7 +85,7 @@ where
                     });
                 }
             }
-            if core.closed().is_some() {
+            if lingered_out(&core, pipe) {
                 break;
             }
             let Some(ivl) = backoff else {
@@ -98,11 +98,31 @@ where
                 endpoint: endpoint.clone(),
                 interval: delay,
             });
-            tokio::time::sleep(delay).await;
+            // A closed socket's connecter retries only until its ZMQ_LINGER runs out.
+            let wake_at = tokio::time::Instant::now() + delay;
+            let wake_at = match core.closed().flatten() {
+                Some(linger_until) => wake_at.min(linger_until.into()),
+                None => wake_at,
+            };
+            tokio::time::sleep_until(wake_at).await;
             backoff = Some(next_backoff(ivl, settings.reconnect_ivl_max));
         }
         core.remove_pipe(pipe);
     })
+}
+
+/// Whether the connecter is done: the socket is closed and either nothing is left to deliver
+/// or its `ZMQ_LINGER` has run out. Until then a closed socket keeps (re)connecting, so that
+/// messages sent just before the close, while the connection was still being made, go out (as
+/// libzmq's session lingers for them).
+fn lingered_out(core: &Core, pipe: PipeId) -> bool {
+    match core.closed() {
+        None => false,
+        Some(linger_until) => {
+            linger_until.is_some_and(|t| std::time::Instant::now() >= t)
+                || core.outbound_empty(pipe)
+        }
+    }
 }
 
 /// Bounds one connection attempt by `ZMQ_CONNECT_TIMEOUT` (`None`: the OS's own limit).

@@ -317,7 +317,6 @@ impl Job {
             self.socket_type,
             &self.common.security,
             &self.common.options,
-            !self.common.endpoints.connect.is_empty(),
         )?;
         let context = Context::new().map_err(|e| format!("cannot start the I/O thread: {e}"))?;
         let mut socket = Socket::new(&context, self.socket_type, setup.options)

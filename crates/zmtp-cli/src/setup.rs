@@ -32,16 +32,10 @@ pub(crate) enum Auth {
 
 /// The options for a socket of `socket_type`: the security flags first, then each
 /// `--option` in order. Errors name the flag.
-///
-/// A PUSH, DEALER or PAIR that connects gets `ZMQ_IMMEDIATE` = 1 unless `--option` says
-/// otherwise: its messages then wait for a completed connection. Without it, a message queued
-/// while the connection is still being made is lost when the tool closes the socket right after
-/// (`echo hi | zmtp push --connect ...`), although `ZMQ_LINGER` should keep it.
 pub(crate) fn build(
     socket_type: SocketType,
     security: &Security,
     raw_options: &[String],
-    connects: bool,
 ) -> Result<Setup, String> {
     let mut options = SocketOptions::new();
     let mut notes = Vec::new();
@@ -144,20 +138,11 @@ pub(crate) fn build(
         )?;
     }
 
-    let mut immediate_given = false;
     for raw in raw_options {
         let (name, value) = parse_option(raw).map_err(|e| format!("--option {raw}: {e}"))?;
-        immediate_given |= name == OptionName::Immediate;
         options
             .set_for(socket_type, name, value)
             .map_err(|e| format!("--option {raw}: {e}"))?;
-    }
-    let sends_first = matches!(
-        socket_type,
-        SocketType::Push | SocketType::Dealer | SocketType::Pair
-    );
-    if connects && sends_first && !immediate_given {
-        set(&mut options, "--connect", OptionName::Immediate, 1.into())?;
     }
     Ok(Setup {
         options,
@@ -353,47 +338,19 @@ mod tests {
 
     #[test]
     fn errors_name_the_flag() {
-        let err = build(
-            SocketType::Push,
-            &security(),
-            &["sndhwm=-5".to_owned()],
-            false,
-        )
-        .expect_err("refused");
+        let err =
+            build(SocketType::Push, &security(), &["sndhwm=-5".to_owned()]).expect_err("refused");
         assert!(err.starts_with("--option sndhwm=-5: "), "{err}");
         assert!(err.contains("ZMQ_SNDHWM"), "{err}");
 
         let mut bad_key = security();
         bad_key.curve_serverkey = Some("short".to_owned());
-        let err = build(SocketType::Req, &bad_key, &[], false).expect_err("refused");
+        let err = build(SocketType::Req, &bad_key, &[]).expect_err("refused");
         assert!(err.starts_with("--curve-serverkey: "), "{err}");
 
-        let err = build(
-            SocketType::Pull,
-            &security(),
-            &["subscribe=x".to_owned()],
-            false,
-        )
-        .expect_err("refused");
+        let err =
+            build(SocketType::Pull, &security(), &["subscribe=x".to_owned()]).expect_err("refused");
         assert!(err.contains("not an option of PULL"), "{err}");
-    }
-
-    #[test]
-    fn connecting_senders_wait_for_a_connection() {
-        let immediate = |socket_type, raw: &[&str], connects| {
-            let raw: Vec<String> = raw.iter().map(|s| (*s).to_owned()).collect();
-            build(socket_type, &security(), &raw, connects)
-                .expect("builds")
-                .options
-                .get(OptionName::Immediate)
-        };
-        assert_eq!(immediate(SocketType::Push, &[], true), OptionValue::Int(1));
-        assert_eq!(immediate(SocketType::Push, &[], false), OptionValue::Int(0));
-        assert_eq!(immediate(SocketType::Pull, &[], true), OptionValue::Int(0));
-        assert_eq!(
-            immediate(SocketType::Dealer, &["immediate=0"], true),
-            OptionValue::Int(0)
-        );
     }
 
     #[test]
@@ -401,7 +358,7 @@ mod tests {
         let server = CurveKeyPair::generate();
         let mut sec = security();
         sec.curve_serverkey = Some(server.public().to_string());
-        let setup = build(SocketType::Req, &sec, &[], true).expect("builds");
+        let setup = build(SocketType::Req, &sec, &[]).expect("builds");
         assert_eq!(
             setup.options.get(OptionName::CurveServerKey).as_bytes(),
             Some(&server.public().as_bytes()[..])

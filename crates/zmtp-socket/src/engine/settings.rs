@@ -15,6 +15,16 @@ use crate::monitor::Monitors;
 use crate::options::{OptionError, OptionName, Security, SocketOptions};
 use crate::transport::tcp_tuning::TcpTuning;
 
+/// Who a listener lets in: peers of an address in one of `tcp` (empty: anyone); ipc peers whose
+/// user, group or process id is listed (all empty: anyone).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct AcceptFilters {
+    pub(crate) tcp: Vec<crate::options::TcpAcceptFilter>,
+    pub(crate) uids: std::collections::BTreeSet<u32>,
+    pub(crate) gids: std::collections::BTreeSet<u32>,
+    pub(crate) pids: std::collections::BTreeSet<i32>,
+}
+
 /// A snapshot of the options a connection runs with.
 #[derive(Clone)]
 pub(crate) struct ConnectionSettings {
@@ -32,6 +42,8 @@ pub(crate) struct ConnectionSettings {
     pub(crate) connect_timeout: Option<Duration>,
     /// The TCP options, for the OS sockets of tcp endpoints.
     pub(crate) tcp: TcpTuning,
+    /// `ZMQ_TCP_ACCEPT_FILTER` and `ZMQ_IPC_FILTER_*`: who a listener lets in.
+    pub(crate) accept_filters: AcceptFilters,
     /// Where the connection's tasks run, and the inproc namespace.
     pub(crate) context: Arc<Shared>,
     /// The socket's monitors, told of lifecycle events (never per message).
@@ -83,6 +95,12 @@ impl ConnectionSettings {
             reconnect_ivl_max: options.get_reconnect_ivl_max().unwrap_or_default(),
             connect_timeout: options.get_connect_timeout(),
             tcp: TcpTuning::from_options(options),
+            accept_filters: AcceptFilters {
+                tcp: options.get_tcp_accept_filters().to_vec(),
+                uids: options.get_ipc_filter_uids().clone(),
+                gids: options.get_ipc_filter_gids().clone(),
+                pids: options.get_ipc_filter_pids().clone(),
+            },
             context,
             monitors,
         })

@@ -68,6 +68,20 @@ impl Accept for UnixListener {
     fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, Bytes)>> {
         UnixListener::poll_accept(self, cx).map_ok(|(stream, _)| (stream, Bytes::new()))
     }
+
+    /// libzmq's rule: with any `ZMQ_IPC_FILTER_*` set, the peer's credentials (SO_PEERCRED)
+    /// must match one of the user ids, group ids or process ids given.
+    fn admit(stream: &UnixStream, settings: &ConnectionSettings) -> bool {
+        let f = &settings.accept_filters;
+        if f.uids.is_empty() && f.gids.is_empty() && f.pids.is_empty() {
+            return true;
+        }
+        stream.peer_cred().is_ok_and(|cred| {
+            f.uids.contains(&cred.uid())
+                || f.gids.contains(&cred.gid())
+                || cred.pid().is_some_and(|pid| f.pids.contains(&pid))
+        })
+    }
 }
 
 /// Binds `endpoint` and starts accepting. Returns what the socket keeps until unbind or close,

@@ -36,6 +36,12 @@ pub(crate) trait Accept: Send + Sync + 'static {
     fn local_endpoint(_stream: &Self::Stream) -> Option<String> {
         None
     }
+
+    /// Whether the socket's accept filters let this peer in (`ZMQ_TCP_ACCEPT_FILTER`,
+    /// `ZMQ_IPC_FILTER_*`). A refused peer is closed before any ZMTP byte is sent.
+    fn admit(_stream: &Self::Stream, _settings: &ConnectionSettings) -> bool {
+        true
+    }
 }
 
 /// Accepts connections until the task is aborted (unbind, close); each runs in its own task.
@@ -75,6 +81,12 @@ pub(crate) fn spawn_listener<L: Accept>(
                     };
                 if core.closed().is_some() {
                     return;
+                }
+                if !L::admit(&stream, &settings) {
+                    let peer = String::from_utf8_lossy(&address);
+                    debug!(%peer, "refused by the socket's accept filters");
+                    drop(stream);
+                    continue;
                 }
                 if let Err(e) = L::tune(&stream, &settings) {
                     debug!(error = %e, "an accepted connection refused the socket's options");

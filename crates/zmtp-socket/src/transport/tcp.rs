@@ -58,6 +58,23 @@ impl Accept for TcpListener {
             .map_ok(|(stream, peer)| (stream, Bytes::from(peer.ip().to_string())))
     }
 
+    fn admit(stream: &TcpStream, settings: &ConnectionSettings) -> bool {
+        let filters = &settings.accept_filters.tcp;
+        if filters.is_empty() {
+            return true;
+        }
+        stream.peer_addr().is_ok_and(|peer| {
+            // An IPv4 client of a dual-stack listener shows as ::ffff:a.b.c.d.
+            let ip = match peer.ip() {
+                std::net::IpAddr::V6(v6) => v6
+                    .to_ipv4_mapped()
+                    .map_or(std::net::IpAddr::V6(v6), std::net::IpAddr::V4),
+                v4 => v4,
+            };
+            filters.iter().any(|f| f.matches(ip))
+        })
+    }
+
     fn tune(stream: &TcpStream, settings: &ConnectionSettings) -> io::Result<()> {
         let v6 = stream.local_addr()?.is_ipv6();
         settings.tcp.apply_to_connection(SockRef::from(stream), v6)

@@ -7,6 +7,8 @@
 //! so a closed socket flushes its queue for up to `ZMQ_LINGER` whatever the application does
 //! next.
 
+#![deny(unsafe_code)]
+
 mod context;
 mod core;
 pub mod endpoint;

@@ -42,6 +42,8 @@ pub(crate) struct ConnectionSettings {
     pub(crate) connect_timeout: Option<Duration>,
     /// The TCP options, for the OS sockets of tcp endpoints.
     pub(crate) tcp: TcpTuning,
+    /// `ZMQ_USE_FD`: bind on this listening descriptor (duplicated) instead of a new socket.
+    pub(crate) use_fd: Option<i32>,
     /// `ZMQ_TCP_ACCEPT_FILTER` and `ZMQ_IPC_FILTER_*`: who a listener lets in.
     pub(crate) accept_filters: AcceptFilters,
     /// Where the connection's tasks run, and the inproc namespace.
@@ -95,6 +97,7 @@ impl ConnectionSettings {
             reconnect_ivl_max: options.get_reconnect_ivl_max().unwrap_or_default(),
             connect_timeout: options.get_connect_timeout(),
             tcp: TcpTuning::from_options(options),
+            use_fd: options.get_use_fd(),
             accept_filters: AcceptFilters {
                 tcp: options.get_tcp_accept_filters().to_vec(),
                 uids: options.get_ipc_filter_uids().clone(),

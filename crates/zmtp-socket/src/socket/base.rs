@@ -250,9 +250,10 @@ impl SocketBase {
         let settings = self.settings()?;
         match parsed {
             Endpoint::Tcp(tcp_ep) => {
-                let listener = tcp::bind(&tcp_ep, &settings.tcp, &settings.context)
-                    .await
-                    .map_err(|e| Error::io("bind", endpoint, e))?;
+                let listener =
+                    tcp::bind(&tcp_ep, &settings.tcp, settings.use_fd, &settings.context)
+                        .await
+                        .map_err(|e| Error::io("bind", endpoint, e))?;
                 let local = listener
                     .local_addr()
                     .map_err(|e| Error::io("bind", endpoint, e))?;

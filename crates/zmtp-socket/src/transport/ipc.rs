@@ -101,8 +101,18 @@ fn bind_here(
     settings: Arc<ConnectionSettings>,
     endpoint: &IpcEndpoint,
 ) -> io::Result<(Listening, String)> {
-    let (listener, bound, unlink) = match endpoint {
-        IpcEndpoint::Path(path) => {
+    let (listener, bound, unlink) = match (endpoint, settings.use_fd) {
+        // ZMQ_USE_FD: the application's listening socket; its path is the application's too.
+        (_, Some(fd)) => {
+            let std_listener =
+                std::os::unix::net::UnixListener::from(super::use_fd::adopt_listener(fd, true)?);
+            (
+                UnixListener::from_std(std_listener)?,
+                endpoint.clone(),
+                None,
+            )
+        }
+        (IpcEndpoint::Path(path), None) => {
             match std::fs::remove_file(path) {
                 Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
                 _ => {}
@@ -114,11 +124,11 @@ fn bind_here(
             };
             (listener, endpoint.clone(), Some(unlink))
         }
-        IpcEndpoint::Abstract(name) => {
+        (IpcEndpoint::Abstract(name), None) => {
             let listener = UnixListener::bind_addr(&abstract_address(name)?.into())?;
             (listener, endpoint.clone(), None)
         }
-        IpcEndpoint::Any => {
+        (IpcEndpoint::Any, None) => {
             let dir = fresh_directory()?;
             let path = dir.join("socket");
             let bound = StdSocketAddr::from_pathname(&path)

@@ -7,6 +7,7 @@ pub(crate) mod ipc;
 pub(crate) mod listener;
 pub(crate) mod tcp;
 pub(crate) mod tcp_tuning;
+pub(crate) mod use_fd;
 
 /// What a bound `ipc://` or `inproc://` endpoint holds until unbind or close. Dropping it stops
 /// listening and releases the address: the ipc socket file (and the directory `ipc://*` made),

@@ -28,8 +28,13 @@ use crate::transport::tcp_tuning::TcpTuning;
 pub(crate) async fn bind(
     endpoint: &TcpEndpoint,
     tuning: &TcpTuning,
+    use_fd: Option<i32>,
     context: &Shared,
 ) -> io::Result<TcpListener> {
+    if let Some(fd) = use_fd {
+        let listener = std::net::TcpListener::from(super::use_fd::adopt_listener(fd, false)?);
+        return context.enter(|| TcpListener::from_std(listener));
+    }
     let addr = match &endpoint.host {
         // With ZMQ_IPV6, `*` is the IPv6 wildcard in dual stack (IPv4 too), as in libzmq.
         TcpHost::Any if tuning.ipv6 => SocketAddr::new(Ipv6Addr::UNSPECIFIED.into(), endpoint.port),

@@ -415,7 +415,7 @@ pub use zmtp_socket as socket;
 pub use zmtp_codec::{Message, SocketType};
 pub use zmtp_socket::{
     Context, Dealer, Error, OptionName, OptionValue, Pair, Pub, Pull, Push, Rep, Req, Result,
-    Router, SocketOptions, Sub, XPub, XSub,
+    Router, SocketOptions, StreamSocket, Sub, XPub, XSub,
 };
 // libzmq's zmq_proxy and zmq_proxy_steerable (the `proxy` module and function), and the socket
 // monitor (zmq_socket_monitor).

@@ -30,7 +30,7 @@ pub use proxy::{
     SideStatistics,
 };
 pub use socket::{
-    Dealer, Pair, Pub, Pull, Push, RecvHalf, Rep, Req, ReuniteError, Router, SendHalf, Sub, XPub,
-    XSub,
+    Dealer, Pair, Pub, Pull, Push, RecvHalf, Rep, Req, ReuniteError, Router, SendHalf,
+    StreamSocket, Sub, XPub, XSub,
 };
 pub use zmtp_codec::{Message, SocketType};

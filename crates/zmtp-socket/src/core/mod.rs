@@ -10,6 +10,7 @@ pub(crate) mod envelope;
 pub(crate) mod pipe;
 pub(crate) mod pubsub;
 pub(crate) mod routing;
+pub(crate) mod stream;
 pub(crate) mod subscriptions;
 
 use std::collections::{HashMap, VecDeque};

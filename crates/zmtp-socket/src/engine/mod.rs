@@ -2,9 +2,9 @@
 //! byte stream and moving messages between it and the socket's pipe.
 
 pub(crate) mod driver;
+pub(crate) mod raw;
 pub(crate) mod settings;
 pub(crate) mod trace;
 pub(crate) mod zap;
 
-pub(crate) use driver::run_connection;
 pub(crate) use settings::ConnectionSettings;

@@ -50,6 +50,12 @@ pub(crate) struct ConnectionSettings {
     pub(crate) context: Arc<Shared>,
     /// The socket's monitors, told of lifecycle events (never per message).
     pub(crate) monitors: Arc<Monitors>,
+    /// Raw bytes instead of ZMTP on tcp and ipc connections: a STREAM socket, or a ROUTER with
+    /// `ZMQ_ROUTER_RAW` (see [`super::raw`]).
+    pub(crate) raw: bool,
+    /// `ZMQ_STREAM_NOTIFY`: a raw connection's start and end reach the application as an empty
+    /// message (always on for `ZMQ_ROUTER_RAW`, which has no such option).
+    pub(crate) raw_notify: bool,
 }
 
 impl std::fmt::Debug for ConnectionSettings {
@@ -106,6 +112,9 @@ impl ConnectionSettings {
             },
             context,
             monitors,
+            raw: socket_type == SocketType::Stream
+                || (socket_type == SocketType::Router && options.get_router_raw()),
+            raw_notify: socket_type != SocketType::Stream || options.get_stream_notify(),
         })
     }
 

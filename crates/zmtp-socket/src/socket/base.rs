@@ -247,6 +247,7 @@ impl SocketBase {
 
     async fn bind_endpoint(&mut self, endpoint: &str) -> Result<String> {
         let parsed: Endpoint = endpoint.parse()?;
+        self.check_stream_transport(&parsed)?;
         let settings = self.settings()?;
         match parsed {
             Endpoint::Tcp(tcp_ep) => {
@@ -295,6 +296,7 @@ impl SocketBase {
 
     async fn connect_endpoint(&mut self, endpoint: &str) -> Result<()> {
         let parsed: Endpoint = endpoint.parse()?;
+        self.check_stream_transport(&parsed)?;
         match parsed {
             Endpoint::Tcp(tcp_ep) => {
                 if tcp_ep.host == TcpHost::Any || tcp_ep.port == 0 {
@@ -342,12 +344,26 @@ impl SocketBase {
         }
     }
 
-    /// The pipe for a connect: it takes `ZMQ_CONNECT_RID` (once) as its routing id on a ROUTER
-    /// or REP, so the peer can be addressed before the connection exists.
+    /// A STREAM socket speaks raw bytes to peers over a byte stream: `inproc://`, which links
+    /// two sockets' pipes with no bytes in between, is refused.
+    fn check_stream_transport(&self, endpoint: &Endpoint) -> Result<()> {
+        if self.socket_type == SocketType::Stream && matches!(endpoint, Endpoint::Inproc(_)) {
+            return Err(Error::InvalidArgument(
+                "a STREAM socket speaks raw bytes over tcp:// or ipc://, not inproc://",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The pipe for a connect: it takes `ZMQ_CONNECT_RID` (once) as its routing id on a ROUTER,
+    /// REP or STREAM, so the peer can be addressed before the connection exists.
     fn connect_pipe(&mut self, settings: &ConnectionSettings) -> PipeId {
         let (sndhwm, rcvhwm) = self.core.hwm();
         let pipe = self.core.add_pipe(sndhwm, rcvhwm, !settings.immediate);
-        if matches!(self.socket_type, SocketType::Router | SocketType::Rep) {
+        if matches!(
+            self.socket_type,
+            SocketType::Router | SocketType::Rep | SocketType::Stream
+        ) {
             if let Some(rid) = self.options.take_connect_rid() {
                 self.core.set_connect_rid(pipe, rid);
             }

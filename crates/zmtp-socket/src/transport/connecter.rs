@@ -16,7 +16,7 @@ use tracing::{debug, Instrument};
 
 use crate::core::{Core, PipeId};
 use crate::engine::driver::PipeSlot;
-use crate::engine::{run_connection, trace, ConnectionSettings};
+use crate::engine::{raw, trace, ConnectionSettings};
 use crate::monitor::MonitorEvent;
 
 /// Starts the task that keeps `pipe` connected to `endpoint`. `connect` opens one stream and
@@ -58,7 +58,7 @@ where
                     (settings.monitors).emit(|| MonitorEvent::Connected {
                         endpoint: endpoint.clone(),
                     });
-                    let (_, peer, exit) = run_connection(
+                    let (_, ready, exit) = raw::run(
                         core.clone(),
                         settings.clone(),
                         PipeSlot::Existing(pipe),
@@ -69,10 +69,16 @@ where
                     )
                     .instrument(span.clone())
                     .await;
-                    span.in_scope(|| trace::connection_ended(&exit, peer.is_some()));
-                    (settings.monitors).connection_ended(&endpoint, &exit, peer.is_some());
+                    span.in_scope(|| trace::connection_ended(&exit, ready));
+                    (settings.monitors).connection_ended(&endpoint, &exit, ready);
+                    if raw::closed_by_application(&settings, &exit) {
+                        // A STREAM peer the application closed is not remade; the pipe goes
+                        // once what was read from it is.
+                        core.detach(pipe, false);
+                        return;
+                    }
                     core.detach(pipe, true);
-                    if peer.is_some() {
+                    if ready {
                         // A connection that got through its handshake resets the backoff.
                         backoff = base;
                     }

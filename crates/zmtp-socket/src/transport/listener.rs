@@ -1,5 +1,6 @@
 //! The accept loop shared by the stream transports: each accepted stream runs the connection
-//! engine in its own task, with a pipe made when its handshake completes.
+//! engine in its own task, with a pipe made when its handshake completes (at once for the raw
+//! connections of a STREAM socket).
 
 use std::io;
 use std::sync::Arc;
@@ -14,7 +15,7 @@ use tracing::{debug, info, Instrument};
 
 use crate::core::Core;
 use crate::engine::driver::PipeSlot;
-use crate::engine::{run_connection, trace, ConnectionSettings};
+use crate::engine::{raw, trace, ConnectionSettings};
 use crate::monitor::MonitorEvent;
 
 /// A listening socket of some transport.
@@ -108,7 +109,7 @@ pub(crate) fn spawn_listener<L: Accept>(
                     settings.config.socket_type
                 );
                 let connection = async move {
-                    let (pipe, peer, exit) = run_connection(
+                    let (pipe, ready, exit) = raw::run(
                         core.clone(),
                         settings,
                         PipeSlot::OnReady,
@@ -118,8 +119,8 @@ pub(crate) fn spawn_listener<L: Accept>(
                         &local,
                     )
                     .await;
-                    trace::connection_ended(&exit, peer.is_some());
-                    monitors.connection_ended(&local, &exit, peer.is_some());
+                    trace::connection_ended(&exit, ready);
+                    monitors.connection_ended(&local, &exit, ready);
                     if let Some(id) = pipe {
                         core.detach(id, false);
                     }

@@ -374,3 +374,35 @@ async fn a_router_with_router_raw_speaks_raw_bytes() {
         .expect("read");
     assert_eq!(all, b"yo", "no greeting, the data, then end of stream");
 }
+
+#[tokio::test]
+async fn over_ipc_too() {
+    let mut server = StreamSocket::new();
+    let ep = server.bind("ipc://*").await.expect("bind");
+    let mut stream = tokio::net::UnixStream::connect(ep.trim_start_matches("ipc://"))
+        .await
+        .expect("connect");
+    stream.write_all(b"abc").await.expect("write");
+    let (id, data) = next(&mut server).await;
+    assert!(data.is_empty(), "announced");
+    let mut got = Vec::new();
+    while got.len() < 3 {
+        let (from, data) = next(&mut server).await;
+        assert_eq!(from, id);
+        got.extend_from_slice(&data);
+    }
+    assert_eq!(got, b"abc");
+    server
+        .send(Message::from([id.clone(), Bytes::from_static(b"def")]))
+        .await
+        .expect("send");
+    server
+        .send(Message::from([id, Bytes::new()]))
+        .await
+        .expect("close");
+    let mut all = Vec::new();
+    within("the answer and EOF", stream.read_to_end(&mut all))
+        .await
+        .expect("read");
+    assert_eq!(all, b"def");
+}

@@ -10,6 +10,7 @@ pub mod commands;
 pub mod connection;
 pub mod frames;
 pub mod mechanisms;
+pub mod socket_input;
 
 pub use commands::command_parse;
 pub use connection::{connection, Side};
@@ -17,6 +18,7 @@ pub use frames::frame_decoder;
 #[cfg(feature = "gssapi")]
 pub use mechanisms::gssapi_server;
 pub use mechanisms::{curve_server, plain_server, z85_decode};
+pub use socket_input::{endpoint_parse, option_set};
 
 /// Chunk sizes drawn from one seed byte, for splitting an input into reads: a small
 /// xorshift generator, so that a single fuzzer byte yields a varied but reproducible pattern.

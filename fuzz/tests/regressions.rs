@@ -134,3 +134,37 @@ fn mechanism_smoke() {
     zmtp_fuzz::z85_decode(b"HelloWorld");
     zmtp_fuzz::z85_decode(b"%%%%%");
 }
+
+#[test]
+fn endpoint_parse() {
+    replay("endpoint_parse", zmtp_fuzz::endpoint_parse);
+    for text in [
+        "tcp://127.0.0.1:5555",
+        "tcp://[::1]:*",
+        "tcp://*:0",
+        "tcp://host.example:80",
+        "ipc:///tmp/x",
+        "ipc://@abstract",
+        "ipc://*",
+        "inproc://name",
+        "tcp://[::1",
+        "tcp://:",
+        "pgm://x",
+        "",
+        "\u{feff}tcp://a:1",
+    ] {
+        zmtp_fuzz::endpoint_parse(text.as_bytes());
+    }
+}
+
+#[test]
+fn option_set() {
+    replay("option_set", zmtp_fuzz::option_set);
+    for pick in 0..=255u8 {
+        for kind in 0..6u8 {
+            zmtp_fuzz::option_set(&[pick, kind, 0xff, 0xff, 0xff, 0xff]);
+            zmtp_fuzz::option_set(&[pick, kind, 1, 0, 0, 0]);
+            zmtp_fuzz::option_set(&[pick, kind, b'1', b'0', b'.', b'0', b'/', b'8']);
+        }
+    }
+}

@@ -463,19 +463,36 @@ async fn verbosity_with_two_subscribers(transport: &str, verbose: bool, verboser
     xpub_has_nothing(&mut xpub, "no other cancel");
 
     // Closing subscribers cancel what they held: "C" by both, "fence" by two alone.
+    // Each then subscribes to a prefix of its own: those are news whatever the verbosity, and
+    // they arrive after that subscriber's C (one pipe keeps its order), so once both are in,
+    // both Cs are applied (without this, a close could overtake the other's C).
     one.subscribe("C").expect("subscribe");
+    one.subscribe("fence-one").expect("subscribe");
     two.subscribe("C").expect("subscribe");
-    let subscriptions = if verbose || verboser { 2 } else { 1 };
-    for i in 0..subscriptions {
-        assert_eq!(
-            recv_xpub(&mut xpub, &format!("subscription {i} to C")).await,
-            subscription(true, b"C")
-        );
+    two.subscribe("fence-two").expect("subscribe");
+    let c_passed_up = if verbose || verboser { 2 } else { 1 };
+    let mut got = Vec::new();
+    for i in 0..c_passed_up + 2 {
+        got.push(recv_xpub(&mut xpub, &format!("subscription {i} to C or a fence")).await);
     }
+    let key = |m: &Message| m.first().cloned();
+    got.sort_by_key(key);
+    let mut want = vec![
+        subscription(true, b"fence-one"),
+        subscription(true, b"fence-two"),
+    ];
+    want.extend(std::iter::repeat_n(subscription(true, b"C"), c_passed_up));
+    want.sort_by_key(key);
+    assert_eq!(got, want, "the Cs (once without VERBOSE) and both fences");
     drop(one);
     drop(two);
     // The order depends on which close is seen first; what is passed up does not.
-    let mut expected = vec![subscription(false, b"C"), subscription(false, b"fence")];
+    let mut expected = vec![
+        subscription(false, b"C"),
+        subscription(false, b"fence"),
+        subscription(false, b"fence-one"),
+        subscription(false, b"fence-two"),
+    ];
     if verboser {
         expected.push(subscription(false, b"C"));
     }
@@ -483,7 +500,6 @@ async fn verbosity_with_two_subscribers(transport: &str, verbose: bool, verboser
     for i in 0..expected.len() {
         cancels.push(recv_xpub(&mut xpub, &format!("cancel {i} on close")).await);
     }
-    let key = |m: &Message| m.first().cloned();
     cancels.sort_by_key(key);
     expected.sort_by_key(key);
     assert_eq!(

@@ -30,23 +30,18 @@ macro_rules! lb_send_methods {
 
             pub(crate) async fn send_shared(&self, msg: zmtp_codec::Message) -> $crate::Result<()> {
                 let mut msg = Some($crate::socket::io_methods::non_empty(msg)?);
-                // The common case: room now, no waiting and no waker.
-                if let std::task::Poll::Ready(done) = self.base.core.poll_send_lb(None, &mut msg) {
-                    return done.map(|_| ());
-                }
                 let core = &self.base.core;
-                let wait = std::future::poll_fn(|cx| core.poll_send_lb(Some(cx), &mut msg));
-                $crate::socket::io_methods::within(self.base.options().get_sndtimeo(), wait)
-                    .await?
-                    .map(|_| ())
+                $crate::socket::io_methods::polled(self.base.options().get_sndtimeo(), |cx| {
+                    core.poll_send_lb(cx, &mut msg).map_ok(|_| ())
+                })
+                .await
             }
 
             pub(crate) fn try_send_shared(&self, msg: zmtp_codec::Message) -> $crate::Result<()> {
                 let mut msg = Some($crate::socket::io_methods::non_empty(msg)?);
-                match self.base.core.poll_send_lb(None, &mut msg) {
-                    std::task::Poll::Ready(r) => r.map(|_| ()),
-                    std::task::Poll::Pending => Err($crate::Error::WouldBlock),
-                }
+                $crate::socket::io_methods::now(
+                    self.base.core.poll_send_lb(None, &mut msg).map_ok(|_| ()),
+                )
             }
 
             /// Pushes the message in `slot` (if any) once a peer has room.
@@ -100,21 +95,16 @@ macro_rules! dist_send_methods {
 
             pub(crate) async fn send_shared(&self, msg: zmtp_codec::Message) -> $crate::Result<()> {
                 let mut msg = Some($crate::socket::io_methods::non_empty(msg)?);
-                if let std::task::Poll::Ready(done) = self.base.core.poll_send_dist(None, &mut msg)
-                {
-                    return done;
-                }
                 let core = &self.base.core;
-                let wait = std::future::poll_fn(|cx| core.poll_send_dist(Some(cx), &mut msg));
-                $crate::socket::io_methods::within(self.base.options().get_sndtimeo(), wait).await?
+                $crate::socket::io_methods::polled(self.base.options().get_sndtimeo(), |cx| {
+                    core.poll_send_dist(cx, &mut msg)
+                })
+                .await
             }
 
             pub(crate) fn try_send_shared(&self, msg: zmtp_codec::Message) -> $crate::Result<()> {
                 let mut msg = Some($crate::socket::io_methods::non_empty(msg)?);
-                match self.base.core.poll_send_dist(None, &mut msg) {
-                    std::task::Poll::Ready(r) => r,
-                    std::task::Poll::Pending => Err($crate::Error::WouldBlock),
-                }
+                $crate::socket::io_methods::now(self.base.core.poll_send_dist(None, &mut msg))
             }
 
             /// Sends the message in `slot` (if any), waiting as [`send`](Self::send) does.
@@ -158,19 +148,14 @@ macro_rules! fq_recv_methods {
             }
 
             pub(crate) async fn recv_shared(&self) -> $crate::Result<zmtp_codec::Message> {
-                // A message already there is taken whatever the timeout (even zero).
-                if let std::task::Poll::Ready(got) = self.poll_recv_shared(None) {
-                    return got;
-                }
-                let wait = std::future::poll_fn(|cx| self.poll_recv_shared(Some(cx)));
-                $crate::socket::io_methods::within(self.base.options().get_rcvtimeo(), wait).await?
+                $crate::socket::io_methods::polled(self.base.options().get_rcvtimeo(), |cx| {
+                    self.poll_recv_shared(cx)
+                })
+                .await
             }
 
             pub(crate) fn try_recv_shared(&self) -> $crate::Result<zmtp_codec::Message> {
-                match self.poll_recv_shared(None) {
-                    std::task::Poll::Ready(r) => r,
-                    std::task::Poll::Pending => Err($crate::Error::WouldBlock),
-                }
+                $crate::socket::io_methods::now(self.poll_recv_shared(None))
             }
 
             pub(crate) fn poll_recv_shared(
@@ -263,6 +248,28 @@ pub(crate) fn stream_item(
         Poll::Ready(Err(crate::Error::Closed)) => Poll::Ready(None),
         Poll::Ready(Err(e)) => Poll::Ready(Some(Err(e))),
         Poll::Pending => Poll::Pending,
+    }
+}
+
+/// A blocking send or receive over a socket's poll function: what can happen now happens at once
+/// whatever the timeout (a message already there, room already there); otherwise it waits for at
+/// most `limit` (`ZMQ_SNDTIMEO` / `ZMQ_RCVTIMEO`, see [`within`]).
+pub(crate) async fn polled<T>(
+    limit: Option<std::time::Duration>,
+    mut poll: impl FnMut(Option<&mut std::task::Context<'_>>) -> std::task::Poll<crate::Result<T>>,
+) -> crate::Result<T> {
+    if let std::task::Poll::Ready(done) = poll(None) {
+        return done;
+    }
+    within(limit, std::future::poll_fn(|cx| poll(Some(cx)))).await?
+}
+
+/// A non-blocking send or receive (`ZMQ_DONTWAIT`): what a poll without a waker gave, or
+/// [`Error::WouldBlock`](crate::Error::WouldBlock).
+pub(crate) fn now<T>(polled: std::task::Poll<crate::Result<T>>) -> crate::Result<T> {
+    match polled {
+        std::task::Poll::Ready(done) => done,
+        std::task::Poll::Pending => Err(crate::Error::WouldBlock),
     }
 }
 

@@ -60,20 +60,16 @@ impl Router {
         let mandatory = self.base.options().get_router_mandatory();
         let mut msg = Some(super::io_methods::non_empty(msg)?);
         let core = &self.base.core;
-        if let Poll::Ready(done) = core.poll_send_routed(None, &mut msg, mandatory) {
-            return done;
-        }
-        let wait = std::future::poll_fn(|cx| core.poll_send_routed(Some(cx), &mut msg, mandatory));
-        super::io_methods::within(self.base.options().get_sndtimeo(), wait).await?
+        super::io_methods::polled(self.base.options().get_sndtimeo(), |cx| {
+            core.poll_send_routed(cx, &mut msg, mandatory)
+        })
+        .await
     }
 
     pub(crate) fn try_send_shared(&self, msg: Message) -> crate::Result<()> {
         let mandatory = self.base.options().get_router_mandatory();
         let mut msg = Some(super::io_methods::non_empty(msg)?);
-        match self.base.core.poll_send_routed(None, &mut msg, mandatory) {
-            Poll::Ready(r) => r,
-            Poll::Pending => Err(crate::Error::WouldBlock),
-        }
+        super::io_methods::now(self.base.core.poll_send_routed(None, &mut msg, mandatory))
     }
 
     /// Sends the message in `slot` (if any), waiting for room as [`send`](Router::send) does.
@@ -94,18 +90,14 @@ impl Router {
     }
 
     pub(crate) async fn recv_shared(&self) -> crate::Result<Message> {
-        if let Poll::Ready(r) = self.poll_recv_shared(None) {
-            return r;
-        }
-        let wait = std::future::poll_fn(|cx| self.poll_recv_shared(Some(cx)));
-        super::io_methods::within(self.base.options().get_rcvtimeo(), wait).await?
+        super::io_methods::polled(self.base.options().get_rcvtimeo(), |cx| {
+            self.poll_recv_shared(cx)
+        })
+        .await
     }
 
     pub(crate) fn try_recv_shared(&self) -> crate::Result<Message> {
-        match self.poll_recv_shared(None) {
-            Poll::Ready(r) => r,
-            Poll::Pending => Err(crate::Error::WouldBlock),
-        }
+        super::io_methods::now(self.poll_recv_shared(None))
     }
 
     pub(crate) fn poll_recv_shared(

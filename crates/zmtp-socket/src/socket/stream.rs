@@ -72,19 +72,15 @@ impl StreamSocket {
     pub(crate) async fn send_shared(&self, msg: Message) -> crate::Result<()> {
         let mut msg = Some(self.sink_item(msg)?);
         let core = &self.base.core;
-        if let Poll::Ready(done) = core.poll_send_routed(None, &mut msg, true) {
-            return done;
-        }
-        let wait = std::future::poll_fn(|cx| core.poll_send_routed(Some(cx), &mut msg, true));
-        super::io_methods::within(self.base.options().get_sndtimeo(), wait).await?
+        super::io_methods::polled(self.base.options().get_sndtimeo(), |cx| {
+            core.poll_send_routed(cx, &mut msg, true)
+        })
+        .await
     }
 
     pub(crate) fn try_send_shared(&self, msg: Message) -> crate::Result<()> {
         let mut msg = Some(self.sink_item(msg)?);
-        match self.base.core.poll_send_routed(None, &mut msg, true) {
-            Poll::Ready(r) => r,
-            Poll::Pending => Err(crate::Error::WouldBlock),
-        }
+        super::io_methods::now(self.base.core.poll_send_routed(None, &mut msg, true))
     }
 
     /// Sends the message in `slot` (if any), waiting for room as [`send`](StreamSocket::send)
@@ -112,18 +108,14 @@ impl StreamSocket {
     }
 
     pub(crate) async fn recv_shared(&self) -> crate::Result<Message> {
-        if let Poll::Ready(r) = self.poll_recv_shared(None) {
-            return r;
-        }
-        let wait = std::future::poll_fn(|cx| self.poll_recv_shared(Some(cx)));
-        super::io_methods::within(self.base.options().get_rcvtimeo(), wait).await?
+        super::io_methods::polled(self.base.options().get_rcvtimeo(), |cx| {
+            self.poll_recv_shared(cx)
+        })
+        .await
     }
 
     pub(crate) fn try_recv_shared(&self) -> crate::Result<Message> {
-        match self.poll_recv_shared(None) {
-            Poll::Ready(r) => r,
-            Poll::Pending => Err(crate::Error::WouldBlock),
-        }
+        super::io_methods::now(self.poll_recv_shared(None))
     }
 
     pub(crate) fn poll_recv_shared(

@@ -26,20 +26,14 @@ impl XPub {
     /// The next subscription, cancel or subscriber's message, waiting for at most
     /// `ZMQ_RCVTIMEO` ([`Error::Timeout`](crate::Error::Timeout)).
     pub async fn recv(&mut self) -> crate::Result<Message> {
-        if let Poll::Ready(r) = self.poll_recv_shared(None) {
-            return r;
-        }
-        let wait = std::future::poll_fn(|cx| self.poll_recv_shared(Some(cx)));
-        super::io_methods::within(self.base.options().get_rcvtimeo(), wait).await?
+        let limit = self.base.options().get_rcvtimeo();
+        super::io_methods::polled(limit, |cx| self.poll_recv_shared(cx)).await
     }
 
     /// What [`recv`](XPub::recv) would return now (`ZMQ_DONTWAIT`), else
     /// [`Error::WouldBlock`](crate::Error::WouldBlock).
     pub fn try_recv(&mut self) -> crate::Result<Message> {
-        match self.poll_recv_shared(None) {
-            Poll::Ready(r) => r,
-            Poll::Pending => Err(crate::Error::WouldBlock),
-        }
+        super::io_methods::now(self.poll_recv_shared(None))
     }
 
     /// `ZMQ_XPUB_MANUAL`: subscribes the subscriber whose subscription was received last to

@@ -12,8 +12,24 @@
 //! [`Context::on_caller_runtime`] runs connections as tasks of whichever runtime binds or
 //! connects instead: one thread fewer, no hand-off between threads; lingering then lasts only as
 //! long as that runtime runs.
+//!
+//! # I/O threads and `ZMQ_AFFINITY`
+//!
+//! [`Context::with_io_threads`]`(n)` starts `n` I/O threads as libzmq does: each one a
+//! `current_thread` Tokio runtime of its own on a thread named `zmtp-io-<i>` (`i` from 0), so a
+//! connection stays on the thread it starts on and never migrates (no work stealing; libzmq's
+//! one poller per I/O thread). Which thread a connection runs on is libzmq's rule: among the
+//! threads whose bit is set in the socket's `ZMQ_AFFINITY` (bit `i` is thread `i`; 0, the
+//! default, means all of them), the one running the fewest tasks. A bind or connect picks the
+//! thread of its listener or reconnect loop when it is called (the option is copied then, as
+//! every `NextBindOrConnect` option is); each accepted connection picks again, so a bound socket
+//! spreads its peers over the allowed threads. A tcp or ipc bind or connect whose affinity names
+//! no thread of the context fails with [`Error::NoIoThread`] (libzmq's `EMTHREAD`). `inproc://`
+//! uses no I/O thread in libzmq and ignores the option here too, as does a context on the
+//! caller's runtime, which has no threads to choose from.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -44,19 +60,64 @@ pub(crate) struct Shared {
     pub(crate) inproc: inproc::Registry,
     /// Every socket made in the context, with its `ZMQ_LINGER`, for [`Context::term`].
     sockets: Mutex<Vec<(Weak<Core>, Option<Duration>)>>,
-    terminated: std::sync::atomic::AtomicBool,
+    terminated: AtomicBool,
 }
 
 /// Where connection tasks run.
 #[derive(Debug)]
 enum Io {
-    /// The context's own runtime, on its own threads; dropping `_stop` ends it.
-    Threads {
-        handle: Handle,
-        _stop: tokio::sync::oneshot::Sender<()>,
-    },
+    /// The context's own I/O threads, each a `current_thread` runtime.
+    Threads(Vec<IoThread>),
     /// The runtime of whoever binds or connects.
     Caller,
+}
+
+/// One I/O thread: its runtime, and how many tasks run there (its load, as libzmq counts it).
+#[derive(Debug)]
+struct IoThread {
+    handle: Handle,
+    load: Arc<AtomicUsize>,
+    /// Dropping it ends the thread (and cancels what still runs there).
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl IoThread {
+    fn start(index: usize) -> Result<IoThread> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::io("start the I/O runtime", "context", e))?;
+        let handle = runtime.handle().clone();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        std::thread::Builder::new()
+            .name(format!("zmtp-io-{index}"))
+            .spawn(move || {
+                // Runs the thread's tasks until the context goes; dropping the runtime here,
+                // outside any runtime, then cancels what is left.
+                runtime.block_on(async move {
+                    let _ = stopped.await;
+                });
+            })
+            .map_err(|e| Error::io("start the I/O thread", "context", e))?;
+        Ok(IoThread {
+            handle,
+            load: Arc::new(AtomicUsize::new(0)),
+            _stop: stop,
+        })
+    }
+}
+
+/// Which of the context's I/O threads runs a task: an index into them (always 0 on the
+/// caller's runtime). Chosen by [`Shared::choose_io_thread`].
+pub(crate) type IoIndex = usize;
+
+/// Counts a task in its I/O thread's load while it lives.
+struct LoadGuard(Arc<AtomicUsize>);
+
+impl Drop for LoadGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Context {
@@ -65,41 +126,23 @@ impl Context {
         Context::with_io_threads(1)
     }
 
-    /// A context whose connections run on `io_threads` threads of their own (`ZMQ_IO_THREADS`,
-    /// at least 1). With one thread it is a `current_thread` Tokio runtime (the fastest on few
-    /// cores); with more, a multi-thread one.
+    /// A context whose connections run on `io_threads` I/O threads of their own
+    /// (`ZMQ_IO_THREADS`, at least 1, at most 64: `ZMQ_AFFINITY` is a 64-bit mask). Each is a
+    /// `current_thread` Tokio runtime on a thread named `zmtp-io-<i>`; `ZMQ_AFFINITY` chooses
+    /// among them (see the [module documentation](self)).
     pub fn with_io_threads(io_threads: usize) -> Result<Context> {
         if io_threads == 0 {
             return Err(Error::InvalidArgument("ZMQ_IO_THREADS must be at least 1"));
         }
-        let runtime = if io_threads == 1 {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-        } else {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(io_threads)
-                .thread_name("zmtp-io")
-                .enable_all()
-                .build()
+        if io_threads > 64 {
+            return Err(Error::InvalidArgument(
+                "ZMQ_IO_THREADS above 64 could not all be named by ZMQ_AFFINITY (a 64-bit mask)",
+            ));
         }
-        .map_err(|e| Error::io("start the I/O runtime", "context", e))?;
-        let handle = runtime.handle().clone();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        std::thread::Builder::new()
-            .name("zmtp-io".into())
-            .spawn(move || {
-                // Runs the tasks (all of them, for a current_thread runtime) until the context
-                // goes; dropping the runtime here, outside any runtime, then cancels what is left.
-                runtime.block_on(async move {
-                    let _ = stopped.await;
-                });
-            })
-            .map_err(|e| Error::io("start the I/O thread", "context", e))?;
-        Ok(Context::from_io(Io::Threads {
-            handle,
-            _stop: stop,
-        }))
+        let threads = (0..io_threads)
+            .map(IoThread::start)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Context::from_io(Io::Threads(threads)))
     }
 
     /// A context whose connections run as tasks of the runtime that binds or connects (no
@@ -115,7 +158,7 @@ impl Context {
                 tracker: TaskTracker::new(),
                 inproc: inproc::Registry::default(),
                 sockets: Mutex::new(Vec::new()),
-                terminated: std::sync::atomic::AtomicBool::new(false),
+                terminated: AtomicBool::new(false),
             }),
         }
     }
@@ -138,9 +181,7 @@ impl Context {
     /// they hold, each within its socket's `ZMQ_LINGER` (`zmq_ctx_term`). New sockets, binds and
     /// connects are refused from then on.
     pub async fn term(&self) {
-        self.shared
-            .terminated
-            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.shared.terminated.store(true, Ordering::SeqCst);
         let sockets = std::mem::take(&mut *self.shared.sockets.lock());
         for (core, linger) in sockets {
             if let Some(core) = core.upgrade() {
@@ -167,40 +208,78 @@ impl Context {
 }
 
 impl Shared {
-    /// Runs a connection task on the context's runtime. Built with `--cfg tokio_unstable`, the
+    /// The I/O thread a new listener, reconnect loop or accepted connection of a socket with
+    /// this `ZMQ_AFFINITY` runs on: among the threads the mask allows (0: all), the one with
+    /// the fewest tasks, as libzmq's `choose_io_thread`. `None`: the mask names no thread of
+    /// this context (libzmq's `EMTHREAD`). On the caller's runtime, always thread 0.
+    pub(crate) fn choose_io_thread(&self, affinity: u64) -> Option<IoIndex> {
+        let Io::Threads(threads) = &self.io else {
+            return Some(0);
+        };
+        threads
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| affinity == 0 || affinity & (1u64 << i) != 0)
+            .min_by_key(|(_, t)| t.load.load(Ordering::Relaxed))
+            .map(|(i, _)| i)
+    }
+
+    /// How many I/O threads the context has (0 on the caller's runtime).
+    pub(crate) fn io_threads(&self) -> usize {
+        match &self.io {
+            Io::Threads(threads) => threads.len(),
+            Io::Caller => 0,
+        }
+    }
+
+    /// Runs a connection task on I/O thread `io` of the context (the caller's runtime for a
+    /// context made by [`Context::on_caller_runtime`]). Built with `--cfg tokio_unstable`, the
     /// task carries `name` (`zmtp::conn tcp://127.0.0.1:5555 DEALER`), which tokio-console
     /// shows.
     #[track_caller]
-    pub(crate) fn spawn<F>(&self, name: &str, task: F) -> JoinHandle<()>
+    pub(crate) fn spawn<F>(&self, io: IoIndex, name: &str, task: F) -> JoinHandle<()>
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        let task = self.tracker.track_future(task);
+        let handle = match &self.io {
+            Io::Threads(threads) => {
+                let thread = &threads[io.min(threads.len() - 1)];
+                thread.load.fetch_add(1, Ordering::Relaxed);
+                let guard = LoadGuard(thread.load.clone());
+                Some((thread.handle.clone(), guard))
+            }
+            Io::Caller => None,
+        };
+        let (handle, guard) = handle.unzip();
+        let task = self.tracker.track_future(async move {
+            let _load = guard;
+            task.await
+        });
         #[cfg(tokio_unstable)]
         {
             let builder = tokio::task::Builder::new().name(name);
-            let spawned = match &self.io {
-                Io::Threads { handle, .. } => builder.spawn_on(task, handle),
-                Io::Caller => builder.spawn(task),
+            let spawned = match &handle {
+                Some(handle) => builder.spawn_on(task, handle),
+                None => builder.spawn(task),
             };
             spawned.expect("a running Tokio runtime takes new tasks")
         }
         #[cfg(not(tokio_unstable))]
         {
             let _ = name;
-            match &self.io {
-                Io::Threads { handle, .. } => handle.spawn(task),
-                Io::Caller => tokio::spawn(task),
+            match handle {
+                Some(handle) => handle.spawn(task),
+                None => tokio::spawn(task),
             }
         }
     }
 
-    /// Makes the context's runtime the current one for what `f` does (registering a listener
-    /// with its reactor).
-    pub(crate) fn enter<T>(&self, f: impl FnOnce() -> T) -> T {
+    /// Makes I/O thread `io`'s runtime the current one for what `f` does (registering a
+    /// listener or an accepted stream with its reactor).
+    pub(crate) fn enter<T>(&self, io: IoIndex, f: impl FnOnce() -> T) -> T {
         match &self.io {
-            Io::Threads { handle, .. } => {
-                let _guard = handle.enter();
+            Io::Threads(threads) => {
+                let _guard = threads[io.min(threads.len() - 1)].handle.enter();
                 f()
             }
             Io::Caller => f(),
@@ -209,7 +288,7 @@ impl Shared {
 
     /// Refuses new sockets, binds and connects after [`Context::term`].
     pub(crate) fn check_live(&self) -> Result<()> {
-        if self.terminated.load(std::sync::atomic::Ordering::SeqCst) {
+        if self.terminated.load(Ordering::SeqCst) {
             Err(Error::Closed)
         } else {
             Ok(())

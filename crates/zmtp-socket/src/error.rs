@@ -65,6 +65,15 @@ pub enum Error {
     /// A message without frames cannot be sent.
     #[error("a message needs at least one frame")]
     EmptyMessage,
+    /// A tcp or ipc bind or connect whose `ZMQ_AFFINITY` names none of the context's I/O
+    /// threads (libzmq's `EMTHREAD`): bit `i` of the mask is I/O thread `i`.
+    #[error("ZMQ_AFFINITY {affinity:#x} names none of the context's {io_threads} I/O thread(s) (EMTHREAD)")]
+    NoIoThread {
+        /// The socket's `ZMQ_AFFINITY`.
+        affinity: u64,
+        /// How many I/O threads the context has.
+        io_threads: usize,
+    },
 }
 
 impl Error {

@@ -8,7 +8,7 @@ use zmtp_codec::{Config, Mechanism, SocketType};
 use zmtp_security::zap::ZapHandler;
 use zmtp_security::{CurveClient, CurveServer, Null, PlainClient, PlainServer};
 
-use crate::context::Shared;
+use crate::context::{IoIndex, Shared};
 use crate::core::{Core, PeerAttach};
 use crate::engine::zap::ZapRoute;
 use crate::monitor::Monitors;
@@ -48,6 +48,11 @@ pub(crate) struct ConnectionSettings {
     pub(crate) accept_filters: AcceptFilters,
     /// Where the connection's tasks run, and the inproc namespace.
     pub(crate) context: Arc<Shared>,
+    /// `ZMQ_AFFINITY`: which of the context's I/O threads may run the connections.
+    pub(crate) affinity: u64,
+    /// The I/O thread chosen for the listener or reconnect loop when the bind or connect was
+    /// made (`None`: `affinity` names none of the context's threads).
+    pub(crate) io_thread: Option<IoIndex>,
     /// The socket's monitors, told of lifecycle events (never per message).
     pub(crate) monitors: Arc<Monitors>,
     /// Raw bytes instead of ZMTP on tcp and ipc connections: a STREAM socket, or a ROUTER with
@@ -110,6 +115,8 @@ impl ConnectionSettings {
                 gids: options.get_ipc_filter_gids().clone(),
                 pids: options.get_ipc_filter_pids().clone(),
             },
+            io_thread: context.choose_io_thread(options.get_affinity()),
+            affinity: options.get_affinity(),
             context,
             monitors,
             raw: socket_type == SocketType::Stream
@@ -135,6 +142,23 @@ impl ConnectionSettings {
     }
 
     /// Who answers ZAP requests for a connection starting now (see [`ZapRoute::find`]).
+    /// The I/O thread of a tcp or ipc listener or reconnect loop, or libzmq's `EMTHREAD` when
+    /// `ZMQ_AFFINITY` names none of the context's threads.
+    pub(crate) fn io_thread(&self) -> crate::error::Result<IoIndex> {
+        self.io_thread.ok_or(crate::error::Error::NoIoThread {
+            affinity: self.affinity,
+            io_threads: self.context.io_threads(),
+        })
+    }
+
+    /// Any I/O thread, for the tasks libzmq runs without one (inproc links, monitors): the
+    /// chosen one, else the least loaded of all.
+    pub(crate) fn any_io_thread(&self) -> IoIndex {
+        self.io_thread
+            .or_else(|| self.context.choose_io_thread(0))
+            .unwrap_or(0)
+    }
+
     pub(crate) fn zap_route(&self) -> Option<ZapRoute> {
         ZapRoute::find(self.zap_handler.as_ref(), &self.context)
     }

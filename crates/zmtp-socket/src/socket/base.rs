@@ -203,9 +203,9 @@ impl SocketBase {
         let monitor = self.monitors.register(mask);
         // Not a tracked connection task: `Context::term` need not wait for it (it ends when
         // this socket closes).
-        self.context
-            .shared
-            .enter(|| tokio::spawn(forward_events(monitor, pair, mask, stop)));
+        self.context.shared.enter(0, || {
+            tokio::spawn(forward_events(monitor, pair, mask, stop))
+        });
         Ok(())
     }
 
@@ -251,10 +251,16 @@ impl SocketBase {
         let settings = self.settings()?;
         match parsed {
             Endpoint::Tcp(tcp_ep) => {
-                let listener =
-                    tcp::bind(&tcp_ep, &settings.tcp, settings.use_fd, &settings.context)
-                        .await
-                        .map_err(|e| Error::io("bind", endpoint, e))?;
+                let io = settings.io_thread()?;
+                let listener = tcp::bind(
+                    &tcp_ep,
+                    &settings.tcp,
+                    settings.use_fd,
+                    &settings.context,
+                    io,
+                )
+                .await
+                .map_err(|e| Error::io("bind", endpoint, e))?;
                 let local = listener
                     .local_addr()
                     .map_err(|e| Error::io("bind", endpoint, e))?;
@@ -276,6 +282,7 @@ impl SocketBase {
                 Ok(bound)
             }
             Endpoint::Ipc(ipc_ep) => {
+                settings.io_thread()?;
                 let (listening, bound) = ipc::bind(self.core.clone(), settings, &ipc_ep)
                     .map_err(|e| Error::io("bind", endpoint, e))?;
                 self.endpoints
@@ -308,6 +315,7 @@ impl SocketBase {
                     }));
                 }
                 let settings = self.settings()?;
+                settings.io_thread()?;
                 let pipe = self.connect_pipe(&settings);
                 let task = tcp::spawn_connecter(self.core.clone(), settings, tcp_ep, pipe);
                 self.endpoints
@@ -320,6 +328,7 @@ impl SocketBase {
             })),
             Endpoint::Ipc(ipc_ep) => {
                 let settings = self.settings()?;
+                settings.io_thread()?;
                 let pipe = self.connect_pipe(&settings);
                 let task = ipc::spawn_connecter(self.core.clone(), settings, ipc_ep, pipe);
                 self.endpoints

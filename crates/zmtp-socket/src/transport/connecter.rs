@@ -38,7 +38,8 @@ where
     let context = settings.context.clone();
     let endpoint = endpoint.to_string();
     let task_name = format!("zmtp::conn {endpoint} {}", settings.config.socket_type);
-    context.spawn(&task_name, async move {
+    let io = settings.any_io_thread();
+    context.spawn(io, &task_name, async move {
         let base = settings.reconnect_ivl;
         let mut backoff = base;
         loop {

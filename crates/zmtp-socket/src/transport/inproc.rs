@@ -140,6 +140,7 @@ pub(crate) fn connect(
         settings.config.socket_type
     );
     Ok(context.spawn(
+        settings.any_io_thread(),
         &task_name,
         tracing::Instrument::instrument(
             async move {

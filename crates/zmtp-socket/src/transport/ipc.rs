@@ -64,6 +64,15 @@ impl Drop for Unlink {
 
 impl Accept for UnixListener {
     type Stream = UnixStream;
+    type Std = std::os::unix::net::UnixStream;
+
+    fn into_std(stream: UnixStream) -> io::Result<std::os::unix::net::UnixStream> {
+        stream.into_std()
+    }
+
+    fn from_std(stream: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
+        UnixStream::from_std(stream)
+    }
 
     fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, Bytes)>> {
         UnixListener::poll_accept(self, cx).map_ok(|(stream, _)| (stream, Bytes::new()))
@@ -93,7 +102,8 @@ pub(crate) fn bind(
 ) -> io::Result<(Listening, String)> {
     // The listener registers with the reactor of the context's runtime, where it is polled.
     let context = settings.context.clone();
-    context.enter(|| bind_here(core, settings, endpoint))
+    let io = settings.any_io_thread();
+    context.enter(io, || bind_here(core, settings, endpoint))
 }
 
 fn bind_here(

@@ -23,6 +23,15 @@ pub(crate) trait Accept: Send + Sync + 'static {
     /// The accepted streams.
     type Stream: AsyncRead + AsyncWrite + Unpin + Send + 'static;
 
+    /// An accepted stream detached from the reactor, to move it to another I/O thread.
+    type Std: Send + 'static;
+
+    /// Detaches an accepted stream from the reactor of the thread that accepted it.
+    fn into_std(stream: Self::Stream) -> io::Result<Self::Std>;
+
+    /// Registers a detached stream with the reactor of the current thread's runtime.
+    fn from_std(stream: Self::Std) -> io::Result<Self::Stream>;
+
     /// The next connection, with the peer address a ZAP handler sees for it.
     fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(Self::Stream, Bytes)>>;
 
@@ -45,9 +54,10 @@ pub(crate) trait Accept: Send + Sync + 'static {
     }
 }
 
-/// Accepts connections until the task is aborted (unbind, close); each runs in its own task.
-/// Cancelling `unbound` (unbind, not close) ends the connections accepted here too, as libzmq
-/// does; on close they flush for `ZMQ_LINGER` instead.
+/// Accepts connections until the task is aborted (unbind, close); each runs in its own task,
+/// on the I/O thread `ZMQ_AFFINITY` and the threads' loads choose for it (moved there from the
+/// listener's thread when that is another). Cancelling `unbound` (unbind, not close) ends the
+/// connections accepted here too, as libzmq does; on close they flush for `ZMQ_LINGER` instead.
 pub(crate) fn spawn_listener<L: Accept>(
     core: Arc<Core>,
     settings: Arc<ConnectionSettings>,
@@ -62,7 +72,9 @@ pub(crate) fn spawn_listener<L: Accept>(
         endpoint: endpoint.clone(),
     });
     let task_name = format!("zmtp::listen {endpoint} {}", settings.config.socket_type);
+    let listener_io = settings.any_io_thread();
     context.spawn(
+        listener_io,
         &task_name,
         async move {
             loop {
@@ -108,7 +120,31 @@ pub(crate) fn spawn_listener<L: Accept>(
                     "zmtp::conn {endpoint} {} from {peer}",
                     settings.config.socket_type
                 );
+                let io = context
+                    .choose_io_thread(settings.affinity)
+                    .unwrap_or(listener_io);
+                let stream = if io == listener_io {
+                    Homed::Here(stream)
+                } else {
+                    match L::into_std(stream) {
+                        Ok(detached) => Homed::Moved(detached),
+                        Err(e) => {
+                            debug!(error = %e, "an accepted connection could not move to its I/O thread");
+                            continue;
+                        }
+                    }
+                };
                 let connection = async move {
+                    let stream = match stream {
+                        Homed::Here(stream) => stream,
+                        Homed::Moved(detached) => match L::from_std(detached) {
+                            Ok(stream) => stream,
+                            Err(e) => {
+                                debug!(error = %e, "an accepted connection could not join its I/O thread");
+                                return;
+                            }
+                        },
+                    };
                     let (pipe, ready, exit) = raw::run(
                         core.clone(),
                         settings,
@@ -125,9 +161,15 @@ pub(crate) fn spawn_listener<L: Accept>(
                         core.detach(id, false);
                     }
                 };
-                context.spawn(&task_name, connection.instrument(span));
+                context.spawn(io, &task_name, connection.instrument(span));
             }
         }
         .instrument(span),
     )
+}
+
+/// An accepted stream on the listener's I/O thread, or detached to move to another one.
+enum Homed<S, D> {
+    Here(S),
+    Moved(D),
 }

@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::connecter::{self, with_timeout};
 use super::listener::{self, Accept};
-use crate::context::Shared;
+use crate::context::{IoIndex, Shared};
 use crate::core::{Core, PipeId};
 use crate::endpoint::{TcpEndpoint, TcpHost};
 use crate::engine::ConnectionSettings;
@@ -30,10 +30,11 @@ pub(crate) async fn bind(
     tuning: &TcpTuning,
     use_fd: Option<i32>,
     context: &Shared,
+    io: IoIndex,
 ) -> io::Result<TcpListener> {
     if let Some(fd) = use_fd {
         let listener = std::net::TcpListener::from(super::use_fd::adopt_listener(fd, false)?);
-        return context.enter(|| TcpListener::from_std(listener));
+        return context.enter(io, || TcpListener::from_std(listener));
     }
     let addr = match &endpoint.host {
         // With ZMQ_IPV6, `*` is the IPv6 wildcard in dual stack (IPv4 too), as in libzmq.
@@ -43,7 +44,7 @@ pub(crate) async fn bind(
         TcpHost::Name(name) => resolve(name, endpoint.port, tuning.ipv6).await?,
     };
     let listener = tuning.listen(addr)?;
-    context.enter(|| TcpListener::from_std(listener))
+    context.enter(io, || TcpListener::from_std(listener))
 }
 
 /// The first address of `host` (IPv4 ones only unless `ipv6`, as libzmq resolves with
@@ -57,6 +58,15 @@ async fn resolve(host: &str, port: u16, ipv6: bool) -> io::Result<SocketAddr> {
 
 impl Accept for TcpListener {
     type Stream = TcpStream;
+    type Std = std::net::TcpStream;
+
+    fn into_std(stream: TcpStream) -> io::Result<std::net::TcpStream> {
+        stream.into_std()
+    }
+
+    fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
+        TcpStream::from_std(stream)
+    }
 
     fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, Bytes)>> {
         TcpListener::poll_accept(self, cx)

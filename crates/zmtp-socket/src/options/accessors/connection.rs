@@ -116,7 +116,10 @@ impl SocketOptions {
         u64::try_from(self.maxmsgsize).ok()
     }
 
-    /// Sets `ZMQ_AFFINITY`: which I/O threads serve new connections (a bitmap; 0: any).
+    /// Sets `ZMQ_AFFINITY`: which of the context's I/O threads serve the connections of later
+    /// binds and connects (bit `i`: thread `zmtp-io-<i>`; 0, the default: any, the least
+    /// loaded). See [`Context`](crate::Context) for the I/O threads; a tcp or ipc bind or
+    /// connect whose mask names none fails with [`Error::NoIoThread`](crate::Error::NoIoThread).
     /// Default 0.
     pub fn set_affinity(&mut self, threads: u64) -> Result<(), OptionError> {
         self.set(N::Affinity, threads)

@@ -40,6 +40,13 @@ pub(crate) async fn bind(
         // With ZMQ_IPV6, `*` is the IPv6 wildcard in dual stack (IPv4 too), as in libzmq.
         TcpHost::Any if tuning.ipv6 => SocketAddr::new(Ipv6Addr::UNSPECIFIED.into(), endpoint.port),
         TcpHost::Any => SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), endpoint.port),
+        // An IPv6 address needs ZMQ_IPV6, as libzmq (which fails the bind with ENODEV).
+        TcpHost::Ip(ip) if ip.is_ipv6() && !tuning.ipv6 => {
+            return Err(io::Error::new(
+                io::ErrorKind::AddrNotAvailable,
+                "an IPv6 address needs ZMQ_IPV6 (ENODEV)",
+            ))
+        }
         TcpHost::Ip(ip) => SocketAddr::new(*ip, endpoint.port),
         TcpHost::Name(name) => resolve(name, endpoint.port, tuning.ipv6).await?,
     };

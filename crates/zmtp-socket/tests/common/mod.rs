@@ -12,6 +12,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+pub(crate) mod option_values;
+
 use zmtp_socket::{Dealer, Message, Pair, Pull, Push, Rep, Req, Result, Router};
 
 /// How long any one condition may take before the test fails (generous: the machine is shared).

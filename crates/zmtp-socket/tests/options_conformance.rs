@@ -547,6 +547,21 @@ async fn zmq_backlog() {
         .filter_map(|l| l.split_whitespace().nth(2))
         .collect();
     assert_eq!(send_q, ["37"], "ss -lt: {listing}");
+    // ipc listeners too, as libzmq's.
+    let mut router = Router::with_options(SocketOptions::new().backlog(38)).expect("router");
+    let ep = router.bind("ipc://*").await.expect("bind");
+    let path = ep.trim_start_matches("ipc://");
+    let out = std::process::Command::new("ss")
+        .args(["-Hlxn"])
+        .output()
+        .expect("ss (iproute2; apt-get install iproute2)");
+    let listing = String::from_utf8_lossy(&out.stdout);
+    let send_q: Vec<&str> = listing
+        .lines()
+        .filter(|l| l.split_whitespace().any(|w| w == path))
+        .filter_map(|l| l.split_whitespace().nth(3))
+        .collect();
+    assert_eq!(send_q, ["38"], "ss -lx: {listing}");
 }
 
 #[tokio::test]

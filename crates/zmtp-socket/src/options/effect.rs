@@ -106,8 +106,9 @@ impl OptionName {
     }
 
     /// Whether sockets of this crate act on the option today. The TCP options (`ZMQ_SNDBUF`,
-    /// `ZMQ_RCVBUF`, `ZMQ_BACKLOG`, `ZMQ_TOS`, keepalive, `ZMQ_TCP_MAXRT`, `ZMQ_IPV6` /
-    /// `ZMQ_IPV4ONLY`) act on tcp endpoints (not yet on ipc ones); the accept filters
+    /// `ZMQ_RCVBUF`, `ZMQ_TOS`, keepalive, `ZMQ_TCP_MAXRT`, `ZMQ_IPV6` / `ZMQ_IPV4ONLY`) act
+    /// on tcp endpoints, as in libzmq (which leaves ipc sockets alone), `ZMQ_BACKLOG` on tcp
+    /// and ipc listeners; `ZMQ_AFFINITY` picks the I/O thread; the accept filters
     /// (`ZMQ_TCP_ACCEPT_FILTER`, `ZMQ_IPC_FILTER_*`) on tcp and ipc listeners, as does
     /// `ZMQ_USE_FD`; STREAM's `ZMQ_STREAM_NOTIFY` and ROUTER's `ZMQ_ROUTER_RAW` on tcp and ipc
     /// connections. The others are accepted, validated and read back as libzmq does, but change

@@ -157,6 +157,11 @@ fn bind_here(
             (listener, IpcEndpoint::Path(path), Some(unlink))
         }
     };
+    if settings.use_fd.is_none() {
+        // ZMQ_BACKLOG, as libzmq's ipc listener passes it to listen(2); calling listen again
+        // on a listening socket sets its backlog (Linux).
+        socket2::SockRef::from(&listener).listen(settings.tcp.backlog)?;
+    }
     let unbound = CancellationToken::new();
     let label = Endpoint::Ipc(bound.clone()).to_string();
     let task = listener::spawn_listener(core, settings, listener, label, unbound.clone());

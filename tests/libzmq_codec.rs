@@ -167,7 +167,7 @@ async fn libzmq_pull_receives_everything_codec_push_sends() {
         Ok(peer) => peer,
         Err(e) => fail_with_peer(e, "handshake with libzmq PULL", receiver).await,
     };
-    assert_eq!(peer.socket_type, SocketType::Pull);
+    assert_eq!(peer.socket_type, Some(SocketType::Pull));
     assert_eq!(
         (peer.greeting.major, peer.greeting.minor),
         (3, 1),
@@ -251,7 +251,7 @@ async fn codec_pull_receives_everything_libzmq_push_sends() {
         Ok(peer) => peer,
         Err(e) => fail_with_peer(e, "handshake with libzmq PUSH", sender).await,
     };
-    assert_eq!(peer.socket_type, SocketType::Push);
+    assert_eq!(peer.socket_type, Some(SocketType::Push));
 
     let mut traffic = Traffic::new(SEED_B);
     let mut scratch = Vec::new();
@@ -347,7 +347,7 @@ async fn libzmq_heartbeats_are_answered_and_keep_the_connection() {
         Ok(peer) => peer,
         Err(e) => fail_with_peer(e, "handshake with libzmq PUSH", libzmq).await,
     };
-    assert_eq!(peer.socket_type, SocketType::Push);
+    assert_eq!(peer.socket_type, Some(SocketType::Push));
     assert!(peer.greeting.is_v31(), "heartbeats need ZMTP 3.1");
 
     // The quiet period: no message either way, only libzmq's PINGs and our PONGs. It lasts at

@@ -151,7 +151,7 @@ async fn codec_curve_client_to_libzmq_curve_server() {
         .handshake(STALL)
         .await
         .expect("CURVE handshake with libzmq");
-    assert_eq!(peer.socket_type, SocketType::Router);
+    assert_eq!(peer.socket_type, Some(SocketType::Router));
     assert_eq!(peer.greeting.mechanism, MechanismName::CURVE);
     d.conn.send(&Message::from(["hello"])).expect("ready");
     send_traffic(&mut d, &mut Traffic::new(TO_SERVER), MESSAGES, STALL)
@@ -355,7 +355,7 @@ async fn run_accepted_libzmq_client(zap: bool) {
         .handshake(STALL)
         .await
         .expect("CURVE handshake with libzmq");
-    assert_eq!(peer.socket_type, SocketType::Dealer);
+    assert_eq!(peer.socket_type, Some(SocketType::Dealer));
     assert_eq!(
         peer.metadata.get("User-Id"),
         zap.then(|| Bytes::from_static(b"curve-user")).as_ref()

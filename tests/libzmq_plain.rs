@@ -122,7 +122,7 @@ async fn codec_plain_client_to_libzmq_plain_server() {
         .handshake(STALL)
         .await
         .expect("PLAIN handshake with libzmq");
-    assert_eq!(peer.socket_type, SocketType::Router);
+    assert_eq!(peer.socket_type, Some(SocketType::Router));
     d.conn.send(&Message::from(["hello"])).expect("ready");
     send_traffic(&mut d, &mut Traffic::new(TO_SERVER), MESSAGES, STALL)
         .await
@@ -285,7 +285,7 @@ async fn libzmq_plain_client_to_codec_plain_server() {
         .handshake(STALL)
         .await
         .expect("PLAIN handshake with libzmq");
-    assert_eq!(peer.socket_type, SocketType::Dealer);
+    assert_eq!(peer.socket_type, Some(SocketType::Dealer));
     assert_eq!(
         peer.metadata.get("User-Id"),
         Some(&Bytes::from_static(b"admin-user"))

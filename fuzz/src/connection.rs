@@ -414,7 +414,7 @@ impl Harness {
                     !matches!(
                         self.seen.closed,
                         Some(ConnectionError::Greeting(_))
-                            | Some(ConnectionError::LegacyPeer(_))
+                            | Some(ConnectionError::LegacyPeerRefused(_))
                             | Some(ConnectionError::MechanismMismatch { .. })
                     ),
                     "a valid greeting refused: {:?}",

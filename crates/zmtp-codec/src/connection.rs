@@ -12,16 +12,26 @@
 //!
 //! After [`Event::Closed`], the connection does nothing more: the driver writes what is left to
 //! transmit (an ERROR command, when the handshake sent one) and closes the transport.
+//!
+//! Legacy peers (ZMTP 1.0 and 2.0, told apart by their first bytes) are served as libzmq 4.x
+//! serves them: no mechanism, an identity frame each way first, then messages in their framing
+//! ([`crate::legacy`]), subscriptions as messages, no heartbeats. They are refused with
+//! [`ConnectionError::LegacyPeerRefused`] when a mechanism other than NULL or a ZAP domain is
+//! in force, since they could otherwise bypass it.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 
 use crate::command::{legacy_subscription, Command, RawCommand};
-use crate::error::{ConnectionError, MechanismError, SendError};
+use crate::error::{ConnectionError, FrameError, MechanismError, SendError};
 use crate::frame::{Frame, FrameDecoder};
-use crate::greeting::{Greeting, GreetingDecoder, GreetingStage, GreetingWriter};
+use crate::greeting::{
+    Greeting, GreetingDecoder, GreetingStage, GreetingWriter, LegacyVersion, MechanismName,
+    SIGNATURE_LEN,
+};
+use crate::legacy::V1Decoder;
 use crate::mechanism::{HandshakeContext, Mechanism};
 use crate::message::Message;
 use crate::metadata::{Metadata, IDENTITY, SOCKET_TYPE, USER_ID};
@@ -100,12 +110,19 @@ impl Config {
 /// What the peer turned out to be, once the handshake is done.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PeerInfo {
-    /// The peer's greeting (version, mechanism).
+    /// The peer's greeting (version, mechanism). For a legacy peer, which sends no 3.x
+    /// greeting, major 1 or 2, minor 0 and `NULL`; see `legacy`.
     pub greeting: Greeting,
-    /// The peer's socket type.
-    pub socket_type: SocketType,
+    /// The peer's socket type: always known for ZMTP 3.x peers (the handshake requires it).
+    /// A ZMTP 2.0 peer announces it in a greeting byte (`None` if that byte names no type);
+    /// a ZMTP 1.0 peer announces none. libzmq does not check a legacy peer's type against
+    /// ours, and neither does this.
+    pub socket_type: Option<SocketType>,
     /// Every property the peer sent, plus `User-Id` and the properties a ZAP handler attached.
+    /// For a legacy peer: `Identity` (its identity frame) and `Socket-Type` when known.
     pub metadata: Metadata,
+    /// `Some` when the peer speaks ZMTP 1.0 or 2.0 rather than 3.x.
+    pub legacy: Option<LegacyVersion>,
 }
 
 impl PeerInfo {
@@ -136,6 +153,10 @@ pub enum Event {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     Greeting,
+    /// A versioned legacy peer: its socket type byte (the 12th greeting byte) is awaited.
+    LegacySocketType,
+    /// A legacy peer: its identity frame is awaited.
+    LegacyIdentity,
     Handshake,
     Active,
     Closed,
@@ -153,6 +174,12 @@ pub struct Connection {
     greeting_in: GreetingDecoder,
     peer_greeting: Option<Greeting>,
     decoder: FrameDecoder,
+    /// The legacy protocol the peer speaks, once detected.
+    legacy: Option<LegacyVersion>,
+    /// The legacy peer's socket type byte (versioned peers only).
+    legacy_socket_type: Option<u8>,
+    /// Frames of a ZMTP 1.0 peer (2.0 peers use `decoder`, the layout being 3.x's).
+    v1_decoder: V1Decoder,
     recv: BytesMut,
     send: SendBuffer,
     events: VecDeque<Event>,
@@ -184,6 +211,9 @@ impl Connection {
             local_metadata: config.local_metadata(),
             handshake_deadline: config.handshake_ivl.map(|d| now + d),
             decoder: FrameDecoder::new(config.max_msg_size),
+            legacy: None,
+            legacy_socket_type: None,
+            v1_decoder: V1Decoder::new(config.max_msg_size),
             config,
             mechanism,
             zap_template,
@@ -227,9 +257,12 @@ impl Connection {
     /// The read buffer, with at least [`READ_CHUNK`] bytes of free space (more when a large frame
     /// is under way). Read transport bytes into it, then call [`Connection::handle_input`].
     pub fn recv_buf(&mut self) -> &mut BytesMut {
-        let want = self
-            .decoder
-            .bytes_needed()
+        let needed = if self.legacy == Some(LegacyVersion::V1) {
+            self.v1_decoder.bytes_needed()
+        } else {
+            self.decoder.bytes_needed()
+        };
+        let want = needed
             .saturating_sub(self.recv.len())
             .clamp(READ_CHUNK, 16 * READ_CHUNK);
         if self.recv.capacity() - self.recv.len() < want / 2 {
@@ -278,21 +311,113 @@ impl Connection {
                 return Ok(());
             }
         }
+        if self.state == State::LegacySocketType {
+            let Some(&raw) = self.recv.first() else {
+                return Ok(());
+            };
+            self.recv.advance(1);
+            self.legacy_socket_type = Some(raw);
+            // Our identity frame, in the peer's framing.
+            let identity = Message::single(self.config.routing_id.clone());
+            self.put_message(&identity);
+            self.state = State::LegacyIdentity;
+        }
         while self.state != State::Closed {
             if self.zap_pending {
                 // Frames wait in the buffer until the ZAP verdict is in.
                 return Ok(());
             }
-            let Some(frame) = self.decoder.decode(&mut self.recv)? else {
+            let Some(frame) = self.next_frame()? else {
                 return Ok(());
             };
             match self.state {
                 State::Handshake => self.handshake_frame(frame, now)?,
+                State::Active if self.legacy.is_some() => self.message_frame(frame),
                 State::Active => self.active_frame(frame, now)?,
-                State::Greeting | State::Closed => unreachable_state(),
+                State::LegacyIdentity => self.legacy_identity(frame),
+                State::Greeting | State::LegacySocketType | State::Closed => unreachable_state(),
             }
         }
         Ok(())
+    }
+
+    /// The next frame in the peer's framing, if the buffer holds a whole one.
+    fn next_frame(&mut self) -> Result<Option<Frame>, ConnectionError> {
+        match self.legacy {
+            None => Ok(self.decoder.decode(&mut self.recv)?),
+            Some(LegacyVersion::V1) => Ok(self.v1_decoder.decode(&mut self.recv)?),
+            Some(LegacyVersion::V2) => match self.decoder.decode(&mut self.recv)? {
+                Some(frame) if frame.command => Err(FrameError::CommandInZmtp2.into()),
+                other => Ok(other),
+            },
+        }
+    }
+
+    /// A ZMTP 1.0 or 2.0 peer was detected after `bytes_read` greeting bytes: refuse it if
+    /// security is in force (libzmq's `zap_enabled`), else start the identity exchange as
+    /// libzmq does.
+    fn start_legacy(&mut self, version: LegacyVersion) -> Result<(), ConnectionError> {
+        if self.mechanism.name() != MechanismName::NULL || !self.config.zap_domain.is_empty() {
+            return Err(ConnectionError::LegacyPeerRefused(version));
+        }
+        self.legacy = Some(version);
+        if self.greeting_in.bytes_read().len() > SIGNATURE_LEN {
+            // A versioned peer (revision 0 or 1) sent its signature and revision, and has had
+            // ours and our major version: libzmq answers with its socket type byte, as ZMTP 2.0
+            // expects, and reads the peer's.
+            self.send.put_raw(&[self.config.socket_type.as_raw()]);
+            self.state = State::LegacySocketType;
+        } else {
+            // An unversioned 1.0 peer read our signature as the header of our identity frame
+            // (its padding holds the identity length + 1, its last byte is the flags): only
+            // the body is left to send. The bytes it sent so far start its identity frame.
+            self.send.put_raw(&self.config.routing_id);
+            let mut recv = BytesMut::with_capacity(READ_CHUNK.max(SIGNATURE_LEN + self.recv.len()));
+            recv.extend_from_slice(self.greeting_in.bytes_read());
+            recv.extend_from_slice(&self.recv);
+            self.recv = recv;
+            self.state = State::LegacyIdentity;
+        }
+        Ok(())
+    }
+
+    /// A legacy peer's first frame: its identity (its MORE flag ignored, as libzmq does, whose
+    /// own signature reads as a 1.0 identity header with flags 0x7F). The connection is ready.
+    fn legacy_identity(&mut self, frame: Frame) {
+        let Some(version) = self.legacy else {
+            unreachable_state()
+        };
+        let socket_type = self.legacy_socket_type.and_then(SocketType::from_raw);
+        let mut metadata = Metadata::new();
+        if let Some(t) = socket_type {
+            let _ = metadata.insert(SOCKET_TYPE, Bytes::from_static(t.as_str().as_bytes()));
+        }
+        // Values up to 2^31 - 1 bytes are accepted; ZMQ_MAXMSGSIZE bounds the frame anyway.
+        let _ = metadata.insert(IDENTITY, frame.body);
+        let greeting = Greeting {
+            major: match version {
+                LegacyVersion::V1 => 1,
+                LegacyVersion::V2 => 2,
+            },
+            minor: 0,
+            mechanism: MechanismName::NULL,
+            as_server: false,
+        };
+        self.peer_greeting = Some(greeting);
+        self.state = State::Active;
+        self.handshake_deadline = None;
+        self.events.push_back(Event::Ready(PeerInfo {
+            greeting,
+            socket_type,
+            metadata,
+            legacy: Some(version),
+        }));
+        let unversioned = self.legacy_socket_type.is_none();
+        if unversioned && matches!(self.config.socket_type, SocketType::Pub | SocketType::XPub) {
+            // libzmq's phantom subscription: a 1.0 SUB sends no subscriptions (it filters
+            // itself), so a publisher subscribes it to everything on its behalf.
+            self.events.push_back(Event::Subscribe(Bytes::new()));
+        }
     }
 
     fn process_greeting(&mut self, now: Instant) -> Result<(), ConnectionError> {
@@ -306,7 +431,7 @@ impl Connection {
                 GreetingStage::NeedMore => return Ok(()),
                 GreetingStage::Signature => self.send.put_raw(self.greeting_out.major()),
                 GreetingStage::Major(_) => self.send.put_raw(self.greeting_out.rest()),
-                GreetingStage::Legacy(version) => return Err(ConnectionError::LegacyPeer(version)),
+                GreetingStage::Legacy(version) => return self.start_legacy(version),
                 GreetingStage::Complete(greeting) => {
                     let local = self.mechanism.name();
                     if greeting.mechanism != local {
@@ -388,8 +513,9 @@ impl Connection {
         self.next_ping = self.heartbeat_interval().map(|ivl| now + ivl);
         self.events.push_back(Event::Ready(PeerInfo {
             greeting,
-            socket_type,
+            socket_type: Some(socket_type),
             metadata,
+            legacy: None,
         }));
         Ok(())
     }
@@ -411,17 +537,7 @@ impl Connection {
             frame
         };
         if !frame.command {
-            if !frame.more && self.partial.is_empty() {
-                // The common case, a one-frame message, skips the assembly buffer.
-                self.events
-                    .push_back(Event::Message(Message::single(frame.body)));
-            } else {
-                self.partial.push_back(frame.body);
-                if !frame.more {
-                    let msg = std::mem::take(&mut self.partial);
-                    self.events.push_back(Event::Message(msg));
-                }
-            }
+            self.message_frame(frame);
             return Ok(());
         }
         match Command::parse(frame.body)? {
@@ -441,6 +557,30 @@ impl Connection {
             | Command::Other(_) => {}
         }
         Ok(())
+    }
+
+    /// A message frame: a message of its own, or part of the one being assembled.
+    fn message_frame(&mut self, frame: Frame) {
+        if !frame.more && self.partial.is_empty() {
+            // The common case, a one-frame message, skips the assembly buffer.
+            self.events
+                .push_back(Event::Message(Message::single(frame.body)));
+        } else {
+            self.partial.push_back(frame.body);
+            if !frame.more {
+                let msg = std::mem::take(&mut self.partial);
+                self.events.push_back(Event::Message(msg));
+            }
+        }
+    }
+
+    /// Encodes a message in the peer's framing (unencrypted connections).
+    fn put_message(&mut self, msg: &Message) {
+        if self.legacy == Some(LegacyVersion::V1) {
+            self.send.put_message_v1(msg);
+        } else {
+            self.send.put_message(msg);
+        }
     }
 
     /// Passes the ZAP handler's answer to the mechanism.
@@ -537,7 +677,7 @@ impl Connection {
             return Err(SendError::EmptyMessage);
         }
         if !self.encrypted {
-            self.send.put_message(msg);
+            self.put_message(msg);
             return Ok(());
         }
         let last = msg.len() - 1;
@@ -557,7 +697,7 @@ impl Connection {
     }
 
     /// Sends a subscription in the form the peer understands: a SUBSCRIBE command to a ZMTP 3.1
-    /// peer, a `01`-prefixed message to a 3.0 peer.
+    /// peer, a `01`-prefixed message to a 3.0, 2.0 or 1.0 peer.
     pub fn subscribe(&mut self, topic: &[u8]) -> Result<(), SendError> {
         self.send_subscription(true, topic)
     }
@@ -591,7 +731,10 @@ impl Connection {
         match self.state {
             State::Active => Ok(()),
             State::Closed => Err(SendError::Closed),
-            State::Greeting | State::Handshake => Err(SendError::NotReady),
+            State::Greeting
+            | State::LegacySocketType
+            | State::LegacyIdentity
+            | State::Handshake => Err(SendError::NotReady),
         }
     }
 

@@ -42,6 +42,13 @@ pub enum FrameError {
         /// The flags byte as read.
         flags: u8,
     },
+    /// A ZMTP 1.0 frame whose length is 0: the length counts the flags byte, so it is at least
+    /// 1 (libzmq's v1 decoder refuses it too).
+    #[error("ZMTP 1.0 frame with length 0 (the length must count the flags byte)")]
+    V1ZeroLength,
+    /// A ZMTP 2.0 frame with the COMMAND bit set: 2.0 has no commands.
+    #[error("ZMTP 2.0 frame with the COMMAND flag set (ZMTP 2.0 has no commands)")]
+    CommandInZmtp2,
 }
 
 /// A metadata property list (READY, INITIATE, ZAP replies) that does not parse.
@@ -213,9 +220,13 @@ pub enum ConnectionError {
     /// The peer's greeting is not ZMTP.
     #[error(transparent)]
     Greeting(#[from] GreetingError),
-    /// The peer speaks ZMTP 1.0 or 2.0, which this connection does not serve.
-    #[error("the peer speaks legacy ZMTP ({0:?}), which is not supported")]
-    LegacyPeer(LegacyVersion),
+    /// The peer speaks ZMTP 1.0 or 2.0, which has no security: refused because this side has a
+    /// security mechanism other than NULL or a `ZMQ_ZAP_DOMAIN` (libzmq's downgrade
+    /// protection, its `zap_enabled` rule).
+    #[error(
+        "the peer speaks {0}, refused: a security mechanism or ZAP domain is in force (downgrade protection)"
+    )]
+    LegacyPeerRefused(LegacyVersion),
     /// The peer's greeting names another security mechanism.
     #[error("security mechanism mismatch: we use {local}, the peer uses {peer}")]
     MechanismMismatch {

@@ -165,6 +165,15 @@ pub enum LegacyVersion {
     V2,
 }
 
+impl fmt::Display for LegacyVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LegacyVersion::V1 => "ZMTP 1.0",
+            LegacyVersion::V2 => "ZMTP 2.0",
+        })
+    }
+}
+
 /// How far a peer's greeting has been read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GreetingStage {

@@ -6,6 +6,8 @@
 //!   `ZMQ_MAXMSGSIZE` check on the size field.
 //! - [`send_buffer`]: a batching encoder ([`SendBuffer`]) that is a [`bytes::Buf`], copying small
 //!   frames into one buffer and referencing large bodies for vectored writes.
+//! - [`legacy`]: ZMTP 1.0 and 2.0 framing, for the old peers libzmq 4.x still serves (the
+//!   connection exchanges identities with them and refuses them when security is in force).
 //! - [`command`] and [`metadata`]: READY, ERROR, PING, PONG, SUBSCRIBE, CANCEL and the property
 //!   lists; other commands by name.
 //! - [`message`]: [`Message`], multipart [`bytes::Bytes`] frames.
@@ -22,6 +24,7 @@ pub mod connection;
 pub mod error;
 pub mod frame;
 pub mod greeting;
+pub mod legacy;
 pub mod mechanism;
 pub mod message;
 pub mod metadata;

@@ -7,6 +7,7 @@ use bytes::{Buf, BufMut, Bytes, BytesMut};
 
 use crate::command::Command;
 use crate::frame::{header_len, put_header, FLAG_COMMAND, FLAG_MORE};
+use crate::legacy::{put_v1_header, v1_header_len};
 use crate::message::Message;
 
 /// Bodies at least this large are not copied: they are queued as their own chunk, by reference,
@@ -66,6 +67,26 @@ impl SendBuffer {
         let last = msg.len().saturating_sub(1);
         for (i, frame) in msg.iter().enumerate() {
             self.put_frame(i < last, false, frame);
+        }
+    }
+
+    /// Encodes one frame in ZMTP 1.0 framing (`length flags body`), for a legacy peer.
+    pub fn put_frame_v1(&mut self, more: bool, body: &Bytes) {
+        if body.len() >= ZERO_COPY_THRESHOLD {
+            put_v1_header(&mut self.tail, more, body.len());
+            self.push_chunk(body.clone());
+        } else {
+            self.tail.reserve(v1_header_len(body.len()) + body.len());
+            put_v1_header(&mut self.tail, more, body.len());
+            self.tail.put_slice(body);
+        }
+    }
+
+    /// Encodes every frame of a message in ZMTP 1.0 framing, MORE on all but the last.
+    pub fn put_message_v1(&mut self, msg: &Message) {
+        let last = msg.len().saturating_sub(1);
+        for (i, frame) in msg.iter().enumerate() {
+            self.put_frame_v1(i < last, frame);
         }
     }
 
@@ -204,6 +225,28 @@ mod tests {
         assert_eq!(b.chunks_vectored(&mut two), 2);
         let mut many = [IoSlice::new(&[]); 16];
         assert_eq!(b.chunks_vectored(&mut many), 8);
+    }
+
+    #[test]
+    fn v1_frames_use_rfc13_lengths() {
+        let mut b = SendBuffer::new();
+        b.put_message_v1(&Message::from(["ab", "c"]));
+        assert_eq!(drain(&mut b), b"\x03\x01ab\x02\x00c");
+        let body = Bytes::from(vec![5u8; ZERO_COPY_THRESHOLD]);
+        b.put_frame_v1(false, &body);
+        let mut slices = [IoSlice::new(&[]); 4];
+        assert_eq!(b.chunks_vectored(&mut slices), 2);
+        assert_eq!(
+            slices[1].as_ptr(),
+            body.as_ptr(),
+            "large bodies by reference"
+        );
+        let bytes = drain(&mut b);
+        let mut header = vec![0xFF];
+        header.extend_from_slice(&(ZERO_COPY_THRESHOLD as u64 + 1).to_be_bytes());
+        header.push(0x00);
+        assert_eq!(&bytes[..10], &header[..]);
+        assert_eq!(bytes.len(), 10 + ZERO_COPY_THRESHOLD);
     }
 
     #[test]

@@ -7,8 +7,7 @@ use bytes::{Buf, Bytes, BytesMut};
 use proptest::prelude::*;
 use zmtp_codec::{
     frame::FrameDecoder, Command, Config, Connection, ConnectionError, Event, FrameError,
-    GreetingError, LegacyVersion, MechanismError, MechanismName, Message, Metadata, SendError,
-    SocketType,
+    GreetingError, MechanismError, MechanismName, Message, Metadata, SendError, SocketType,
 };
 use zmtp_security::Null;
 
@@ -57,7 +56,7 @@ fn handshake_exchanges_metadata() {
     let Some(Event::Ready(peer)) = server_events.first() else {
         panic!("server should report Ready first: {server_events:?}");
     };
-    assert_eq!(peer.socket_type, SocketType::Dealer);
+    assert_eq!(peer.socket_type, Some(SocketType::Dealer));
     assert_eq!(peer.identity(), Some(&Bytes::from_static(b"worker-1")));
     assert_eq!(
         peer.metadata.get("X-Team"),
@@ -69,7 +68,7 @@ fn handshake_exchanges_metadata() {
     let Some(Event::Ready(peer)) = client_events.first() else {
         panic!("client should report Ready: {client_events:?}");
     };
-    assert_eq!(peer.socket_type, SocketType::Router);
+    assert_eq!(peer.socket_type, Some(SocketType::Router));
     assert_eq!(peer.identity(), None, "ROUTER sends an empty Identity");
 }
 
@@ -256,22 +255,9 @@ fn handshake_violations() {
 }
 
 #[test]
-fn legacy_and_garbage_peers_are_reported() {
+fn garbage_peers_are_reported() {
+    // Legacy peers: tests/connection_legacy.rs.
     let now = Instant::now();
-    let mut c = conn(Config::new(SocketType::Pull), now);
-    c.feed(
-        now,
-        &[0xFF, 0, 0, 0, 0, 0, 0, 0, 1, 0x7F, 0x01, 0x08, 0x00, 0x00],
-    );
-    assert_eq!(
-        closed_reason(&mut c),
-        Some(ConnectionError::LegacyPeer(LegacyVersion::V2))
-    );
-    assert_eq!(
-        take_transmit(&mut c),
-        [0xFF, 0, 0, 0, 0, 0, 0, 0, 1, 0x7F, 3]
-    );
-
     let mut c = conn(Config::new(SocketType::Pull), now);
     c.feed(now, b"GET / HTTP/1.1\r\n\r\n");
     assert_eq!(

@@ -77,7 +77,7 @@ fn handshake_sizes_nonces_and_metadata() {
     assert_eq!(short_nonce(frame_body(&frames[3].1), 6), 1);
 
     let peer = ready_events(&mut s);
-    assert_eq!(peer.socket_type, SocketType::Dealer);
+    assert_eq!(peer.socket_type, Some(SocketType::Dealer));
     assert_eq!(peer.identity(), Some(&Bytes::from_static(b"worker-1")));
     assert_eq!(
         peer.metadata.get("X-Team"),
@@ -86,7 +86,7 @@ fn handshake_sizes_nonces_and_metadata() {
     assert_eq!(peer.greeting.mechanism, MechanismName::CURVE);
     assert_eq!(peer.metadata.get("User-Id"), None);
     let peer = ready_events(&mut c);
-    assert_eq!(peer.socket_type, SocketType::Router);
+    assert_eq!(peer.socket_type, Some(SocketType::Router));
 
     // The first MESSAGEs: client nonce 3, server nonce 2.
     c.send(&Message::from(["a"])).expect("ready");
@@ -301,7 +301,7 @@ fn zap_200_with_user_id_and_metadata() {
         peer.metadata.get("X-Role"),
         Some(&Bytes::from_static(b"admin"))
     );
-    assert_eq!(peer.socket_type, SocketType::Dealer);
+    assert_eq!(peer.socket_type, Some(SocketType::Dealer));
     let _ = ready_events(&mut c);
     c.send(&Message::from(["hi"])).expect("ready");
     pump(&mut c, &mut s, now);

@@ -207,8 +207,8 @@ fn peer_metadata_after_encrypted_handshake() {
     let Some(Event::Ready(client_view)) = events(&mut c).into_iter().next() else {
         panic!("client not ready");
     };
-    assert_eq!(server_view.socket_type, SocketType::Dealer);
-    assert_eq!(client_view.socket_type, SocketType::Router);
+    assert_eq!(server_view.socket_type, Some(SocketType::Dealer));
+    assert_eq!(client_view.socket_type, Some(SocketType::Router));
     assert_eq!(
         server_view.metadata.get("User-Id"),
         None,

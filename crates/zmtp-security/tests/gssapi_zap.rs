@@ -62,7 +62,7 @@ fn zap_200_sets_user_id_and_metadata() {
         let Some(Event::Ready(peer)) = events(&mut s).into_iter().next() else {
             panic!("server should be ready");
         };
-        assert_eq!(peer.socket_type, SocketType::Dealer);
+        assert_eq!(peer.socket_type, Some(SocketType::Dealer));
         assert_eq!(peer.metadata.get("User-Id"), Some(&principal));
         assert_eq!(
             peer.metadata.get("User-Id"),

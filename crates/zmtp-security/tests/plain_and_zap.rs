@@ -73,7 +73,7 @@ fn plain_success_with_user_id_and_zap_metadata() {
     let Some(Event::Ready(peer)) = events(&mut s).into_iter().next() else {
         panic!("server should be ready");
     };
-    assert_eq!(peer.socket_type, SocketType::Dealer);
+    assert_eq!(peer.socket_type, Some(SocketType::Dealer));
     assert_eq!(
         peer.metadata.get("User-Id"),
         Some(&Bytes::from_static(b"alice"))

@@ -639,6 +639,9 @@ fn handshake_failure(exit: &Exit, endpoint: &str) -> Option<MonitorEvent> {
     let code = match reason {
         // Closed locally (a PAIR refusing a second peer after the handshake): no failure.
         ConnectionError::Closed => return None,
+        // libzmq refuses a legacy peer with `error (protocol_error)` and no event of its own:
+        // only DISCONNECTED follows (the tracing event gives the reason).
+        ConnectionError::LegacyPeerRefused(_) => return None,
         ConnectionError::PeerClosed { .. } => return Some(no_detail(errno::EPIPE)),
         ConnectionError::HandshakeTimeout
         | ConnectionError::HeartbeatTimeout
@@ -694,9 +697,9 @@ fn protocol_error_code(reason: &ConnectionError) -> u32 {
             MechanismError::ZapMalformed { reason } => zap_malformed_code(reason),
             _ => PROTOCOL_ERROR_ZMTP_UNSPECIFIED,
         },
-        ConnectionError::Greeting(GreetingError::NotZmtp { .. })
-        | ConnectionError::LegacyPeer(_)
-        | ConnectionError::Frame(_) => PROTOCOL_ERROR_ZMTP_UNSPECIFIED,
+        ConnectionError::Greeting(GreetingError::NotZmtp { .. }) | ConnectionError::Frame(_) => {
+            PROTOCOL_ERROR_ZMTP_UNSPECIFIED
+        }
         _ => PROTOCOL_ERROR_ZMTP_UNSPECIFIED,
     }
 }

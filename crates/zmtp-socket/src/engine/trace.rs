@@ -45,14 +45,23 @@ pub(crate) fn connection_span(settings: &ConnectionSettings, endpoint: &str, pee
     )
 }
 
-/// The handshake completed.
+/// The handshake completed (for a legacy peer: the identity exchange).
 pub(crate) fn handshake_succeeded(peer: &PeerInfo) {
-    debug!(
-        peer_socket = peer.socket_type.as_str(),
-        zmtp = %format_args!("{}.{}", peer.greeting.major, peer.greeting.minor),
-        identity = ?peer.identity(),
-        "handshake succeeded"
-    );
+    let peer_socket = peer.socket_type.map_or("unknown", |t| t.as_str());
+    match peer.legacy {
+        None => debug!(
+            peer_socket,
+            zmtp = %format_args!("{}.{}", peer.greeting.major, peer.greeting.minor),
+            identity = ?peer.identity(),
+            "handshake succeeded"
+        ),
+        Some(version) => debug!(
+            peer_socket,
+            zmtp = %format_args!("{}.0", peer.greeting.major),
+            identity = ?peer.identity(),
+            "legacy peer ({version}) served without security"
+        ),
+    }
 }
 
 /// A connection ended: how, at the level it deserves. `ready`: its handshake had completed.

@@ -18,6 +18,7 @@ use crate::engine::ConnectionSettings;
 use crate::error::{Error, Result};
 use crate::monitor::{Monitor, MonitorEvent, Monitors, EVENT_ALL};
 use crate::options::{OptionName, OptionValue, SocketOptions};
+use crate::transport::socks::SocksProxy;
 use crate::transport::{inproc, ipc, tcp, Binding};
 
 #[derive(Debug)]
@@ -314,10 +315,19 @@ impl SocketBase {
                         ),
                     }));
                 }
+                // ZMQ_SOCKS_PROXY, read at connect time as libzmq reads it.
+                let proxy = match self.options.get_socks_proxy() {
+                    Some(address) => {
+                        let proxy = SocksProxy::parse(address)?;
+                        proxy.check_target(&tcp_ep)?;
+                        Some(proxy)
+                    }
+                    None => None,
+                };
                 let settings = self.settings()?;
                 settings.io_thread()?;
                 let pipe = self.connect_pipe(&settings);
-                let task = tcp::spawn_connecter(self.core.clone(), settings, tcp_ep, pipe);
+                let task = tcp::spawn_connecter(self.core.clone(), settings, tcp_ep, proxy, pipe);
                 self.endpoints
                     .push((endpoint.to_owned(), Attachment::Connecter(task, pipe)));
                 Ok(())

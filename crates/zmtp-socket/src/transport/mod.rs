@@ -5,6 +5,7 @@ pub(crate) mod connecter;
 pub(crate) mod inproc;
 pub(crate) mod ipc;
 pub(crate) mod listener;
+pub(crate) mod socks;
 pub(crate) mod tcp;
 pub(crate) mod tcp_tuning;
 pub(crate) mod use_fd;

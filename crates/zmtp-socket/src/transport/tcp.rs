@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::connecter::{self, with_timeout};
 use super::listener::{self, Accept};
+use super::socks::{self, SocksProxy};
 use crate::context::{IoIndex, Shared};
 use crate::core::{Core, PipeId};
 use crate::endpoint::{TcpEndpoint, TcpHost};
@@ -123,21 +124,30 @@ pub(crate) fn spawn_listener(
     listener::spawn_listener(core, settings, listener, endpoint, unbound)
 }
 
-/// Connects, runs the connection, and reconnects until the socket closes.
+/// Connects (through the SOCKS5 `proxy` of `ZMQ_SOCKS_PROXY` when there is one), runs the
+/// connection, and reconnects until the socket closes.
 pub(crate) fn spawn_connecter(
     core: Arc<Core>,
     settings: Arc<ConnectionSettings>,
     endpoint: TcpEndpoint,
+    proxy: Option<SocksProxy>,
     pipe: PipeId,
 ) -> JoinHandle<()> {
     let timeout = settings.connect_timeout;
+    let handshake_ivl = settings.config.handshake_ivl;
     let tuning = settings.tcp.clone();
     let label = crate::endpoint::Endpoint::Tcp(endpoint.clone());
     connecter::spawn_connecter(core, settings, label, pipe, true, move || {
         let endpoint = endpoint.clone();
         let tuning = tuning.clone();
+        let proxy = proxy.clone();
         async move {
-            let stream = connect(&endpoint, &tuning, timeout).await?;
+            let stream = match &proxy {
+                None => connect(&endpoint, &tuning, timeout).await?,
+                Some(proxy) => {
+                    connect_through(proxy, &endpoint, &tuning, timeout, handshake_ivl).await?
+                }
+            };
             let address = Bytes::from(
                 stream
                     .peer_addr()
@@ -149,6 +159,7 @@ pub(crate) fn spawn_connecter(
     })
 }
 
+/// One tuned connection to `endpoint`, its connect bounded by `ZMQ_CONNECT_TIMEOUT`.
 async fn connect(
     endpoint: &TcpEndpoint,
     tuning: &TcpTuning,
@@ -165,4 +176,26 @@ async fn connect(
         }
     };
     with_timeout(timeout, tuning.connecting_socket(addr)?.connect(addr)).await
+}
+
+/// One tuned connection to the proxy, then its SOCKS5 CONNECT to `endpoint` (see
+/// [`super::socks`]): `ZMQ_CONNECT_TIMEOUT` bounds both; without it, `ZMQ_HANDSHAKE_IVL`
+/// bounds the SOCKS exchange.
+async fn connect_through(
+    proxy: &SocksProxy,
+    endpoint: &TcpEndpoint,
+    tuning: &TcpTuning,
+    timeout: Option<Duration>,
+    handshake_ivl: Option<Duration>,
+) -> io::Result<TcpStream> {
+    let exchange_limit = if timeout.is_some() {
+        None
+    } else {
+        handshake_ivl
+    };
+    with_timeout(timeout, async {
+        let stream = connect(&proxy.address, tuning, None).await?;
+        socks::handshake(stream, proxy, endpoint, exchange_limit).await
+    })
+    .await
 }

@@ -373,8 +373,10 @@ impl SocketOptions {
         duration_unless_zero(self.tcp_maxrt)
     }
 
-    /// Sets `ZMQ_SOCKS_PROXY`: connect through the SOCKS5 proxy at `host:port` (empty: no
-    /// proxy). Default none.
+    /// Sets `ZMQ_SOCKS_PROXY`: later `tcp://` connects go through the SOCKS5 proxy at
+    /// `host:port` (IPv6 in brackets; no default port), with no authentication, as in libzmq;
+    /// the target's host name goes to the proxy unresolved. Empty: no proxy. Default none.
+    /// Any text is accepted here; `connect` refuses an address that names no proxy.
     pub fn set_socks_proxy(&mut self, address: impl Into<String>) -> Result<(), OptionError> {
         self.set(N::SocksProxy, OptionValue::Str(address.into()))
     }

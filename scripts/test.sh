@@ -12,6 +12,10 @@ if ! pkg-config --exists libzmq; then
   echo "error: libzmq not found; install it with: apt-get install libzmq3-dev" >&2
   exit 1
 fi
+if ! command -v microsocks >/dev/null; then
+  echo "error: microsocks not found (the SOCKS5 proxy of tests/libzmq_socks.rs); install it with: apt-get install microsocks" >&2
+  exit 1
+fi
 
 # The GSSAPI tests (feature `gssapi`) need a Kerberos realm: a throwaway KDC on 127.0.0.1, in a
 # directory of its own for this run, stopped on exit. Without its environment they fail, never skip.

@@ -405,7 +405,9 @@ mod tests {
 
     #[tokio::test]
     async fn malformed_replies_are_typed_errors() {
-        let cases: [(Vec<Vec<u8>>, fn(&tokio_socks::Error) -> bool); 4] = [
+        /// The proxy's replies, and whether an error is the one they must give.
+        type Case = (Vec<Vec<u8>>, fn(&tokio_socks::Error) -> bool);
+        let cases: [Case; 4] = [
             (vec![vec![4, 0]], |e| {
                 matches!(e, tokio_socks::Error::InvalidResponseVersion)
             }),

@@ -118,8 +118,7 @@ impl OptionName {
         use OptionName::*;
         !matches!(
             self,
-            Rate
-                | RecoveryIvl
+            Rate | RecoveryIvl
                 | MulticastHops
                 | MulticastMaxTpdu
                 | VmciBufferSize

@@ -129,7 +129,7 @@ impl Context {
     /// A context whose connections run on `io_threads` I/O threads of their own
     /// (`ZMQ_IO_THREADS`, at least 1, at most 64: `ZMQ_AFFINITY` is a 64-bit mask). Each is a
     /// `current_thread` Tokio runtime on a thread named `zmtp-io-<i>`; `ZMQ_AFFINITY` chooses
-    /// among them (see the [module documentation](self)).
+    /// among them: a bind or connect runs on the least loaded thread its mask allows.
     pub fn with_io_threads(io_threads: usize) -> Result<Context> {
         if io_threads == 0 {
             return Err(Error::InvalidArgument("ZMQ_IO_THREADS must be at least 1"));

@@ -42,6 +42,10 @@ use crate::zap::{ZapReply, ZapRequest};
 /// Initial capacity of the read buffer, and the least free space offered to each read.
 pub const READ_CHUNK: usize = 64 * 1024;
 
+/// Bytes waiting to be written above which a PING is not answered (see the PING handling in
+/// `active_frame`).
+pub const PONG_BACKLOG: usize = 64 * 1024;
+
 /// Settings of one connection, taken from the socket's options when it connects or accepts.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -542,7 +546,13 @@ impl Connection {
         }
         match Command::parse(frame.body)? {
             Command::Ping { ttl, context } => {
-                self.queue_command(&Command::Pong { context })?;
+                // A peer that sends PINGs and does not read what we send would have PONGs pile
+                // up without limit; while more than PONG_BACKLOG bytes wait to be written, its
+                // PING goes unanswered (that backlog, once read, proves us alive as well as a
+                // PONG would). libzmq likewise keeps at most one PONG pending.
+                if self.send.len() < PONG_BACKLOG {
+                    self.queue_command(&Command::Pong { context })?;
+                }
                 if ttl > 0 && self.ttl_deadline.is_none() {
                     self.ttl_deadline = Some(now + Duration::from_millis(u64::from(ttl) * 100));
                 }

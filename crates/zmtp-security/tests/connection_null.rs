@@ -393,6 +393,35 @@ fn explicit_heartbeat_timeout_and_ttl_rearm() {
     assert!(!c.is_closed());
 }
 
+/// A peer that floods PINGs and never reads gets no more PONGs once PONG_BACKLOG bytes wait
+/// to be written; when the backlog is written, PINGs are answered again.
+#[test]
+fn pongs_do_not_pile_up_for_a_peer_that_does_not_read() {
+    let t0 = Instant::now();
+    let mut c = ready_with_raw_peer(Config::new(SocketType::Pull), 1, t0);
+    let ping = raw_command(&Command::Ping {
+        ttl: 0,
+        context: Bytes::new(),
+    });
+    let flood: Vec<u8> = ping
+        .iter()
+        .copied()
+        .cycle()
+        .take(ping.len() * 100_000)
+        .collect();
+    c.feed(t0, &flood);
+    assert!(!c.is_closed());
+    let pending = c.transmit().len();
+    assert!(
+        pending >= zmtp_codec::connection::PONG_BACKLOG
+            && pending < zmtp_codec::connection::PONG_BACKLOG + 64,
+        "100,000 PINGs unanswered by a reader: {pending} bytes of PONGs queued"
+    );
+    let _ = take_transmit(&mut c);
+    c.feed(t0, &ping);
+    assert_eq!(take_transmit(&mut c), b"\x04\x05\x04PONG", "answered again");
+}
+
 #[test]
 fn zmtp30_peers_get_no_pings_and_message_subscriptions() {
     let t0 = Instant::now();

@@ -194,6 +194,14 @@ impl Context {
         self.shared.tracker.wait().await;
     }
 
+    /// How many of the context's tasks are alive: listeners, connecters, connections and inproc
+    /// links, including those of closed sockets still lingering. For tests that check a dropped
+    /// socket or connection leaves no task behind; not part of the stable API.
+    #[doc(hidden)]
+    pub fn live_tasks(&self) -> usize {
+        self.shared.tracker.len()
+    }
+
     /// [`Context::term`] for code outside any runtime: blocks the thread until it is done.
     ///
     /// # Panics

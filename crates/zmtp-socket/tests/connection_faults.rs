@@ -22,57 +22,14 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use bytes::Buf;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
-use zmtp_codec::greeting::GreetingWriter;
-use zmtp_codec::{Command, MechanismName, Metadata, SendBuffer};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use zmtp_socket::{Dealer, Error, Message, Pull, Push, Router, SocketOptions};
 
+use common::raw::{greeting_and_ready, noise, until_closed};
 use common::{assert_waited, connected, eventually, msg, within};
 
 // ---------------------------------------------------------------------------------------------
 // Raw-stream helpers.
-
-/// Reads until the other side closes the stream (a read of 0 or an error); how many bytes came
-/// before that.
-async fn until_closed(stream: &mut (impl AsyncRead + Unpin), what: &str) -> usize {
-    within(what, async {
-        let mut buf = vec![0u8; 64 * 1024];
-        let mut total = 0;
-        loop {
-            match stream.read(&mut buf).await {
-                Ok(0) | Err(_) => return total,
-                Ok(n) => total += n,
-            }
-        }
-    })
-    .await
-}
-
-/// A NULL greeting and a READY announcing `socket_type`: the start of a well-behaved peer.
-fn greeting_and_ready(socket_type: &str) -> Vec<u8> {
-    let mut md = Metadata::new();
-    md.insert("Socket-Type", socket_type.to_owned())
-        .expect("valid");
-    let mut out = SendBuffer::new();
-    out.put_raw(GreetingWriter::new(MechanismName::NULL, 0).as_bytes());
-    out.put_command(&Command::Ready(md));
-    out.copy_to_bytes(out.remaining()).to_vec()
-}
-
-/// Deterministic noise (xorshift), never starting with the 0xFF of a ZMTP signature.
-fn noise(len: usize, mut seed: u64) -> Vec<u8> {
-    let mut out: Vec<u8> = (0..len)
-        .map(|_| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed >> 24) as u8
-        })
-        .collect();
-    out[0] = 0x42;
-    out
-}
 
 /// What garbage clients send.
 fn junk(peer_type: &str) -> Vec<(&'static str, Vec<u8>)> {

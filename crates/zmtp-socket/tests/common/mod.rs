@@ -16,6 +16,9 @@ pub(crate) mod option_values;
 
 use zmtp_socket::{Dealer, Message, Pair, Pull, Push, Rep, Req, Result, Router};
 
+pub(crate) mod heap;
+pub(crate) mod raw;
+
 /// How long any one condition may take before the test fails (generous: the machine is shared).
 pub(crate) const LIMIT: Duration = Duration::from_secs(10);
 

@@ -471,7 +471,7 @@ async fn drop_everything_once(round: u32) {
 /// round would show: 200 rounds against a slack of 1 MiB is 5 KiB a round).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_at_every_await_point_leaks_no_task_socket_or_memory() {
-    let _alone = heap::exclusive();
+    let _alone = heap::exclusive().await;
     // A first round sets up what lives for the process (runtime and allocator internals).
     drop_everything_once(0).await;
     let sockets = heap::open_sockets();

@@ -195,7 +195,7 @@ async fn raw_connect(addr: &str) -> TcpStream {
 /// good client is served while they do; `ZMQ_HANDSHAKE_IVL` closes each, not before.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn greeting_byte_by_byte_then_stall_is_freed_by_handshake_ivl() {
-    let _alone = heap::exclusive();
+    let _alone = heap::exclusive().await;
     let ivl = Duration::from_millis(300);
     let mut s = Served::new(
         SocketOptions::new().handshake_ivl(Some(ivl)),
@@ -235,7 +235,7 @@ async fn greeting_byte_by_byte_then_stall_is_freed_by_handshake_ivl() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn huge_frame_sizes_are_refused_or_never_allocated() {
-    let _alone = heap::exclusive();
+    let _alone = heap::exclusive().await;
     let mut s = Served::new(SocketOptions::new(), SocketOptions::new()).await;
     let base = Baseline::take(&s.ctx);
 
@@ -277,7 +277,7 @@ async fn huge_frame_sizes_are_refused_or_never_allocated() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_frame_over_maxmsgsize_is_refused_before_its_body() {
-    let _alone = heap::exclusive();
+    let _alone = heap::exclusive().await;
     let max = 64 * 1024;
     let mut s = Served::new(
         SocketOptions::new().maxmsgsize(Some(max)),
@@ -285,7 +285,7 @@ async fn a_frame_over_maxmsgsize_is_refused_before_its_body() {
     )
     .await;
     let base = Baseline::take(&s.ctx);
-    for claimed in [max as u64 + 1, 1 << 40] {
+    for claimed in [max + 1, 1 << 40] {
         let mut bytes = greeting_and_ready("DEALER");
         bytes.push(0x02);
         bytes.extend_from_slice(&claimed.to_be_bytes());
@@ -314,7 +314,7 @@ async fn a_frame_over_maxmsgsize_is_refused_before_its_body() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_ping_flood_from_a_peer_that_never_reads_stays_bounded() {
-    let _alone = heap::exclusive();
+    let _alone = heap::exclusive().await;
     let mut s = Served::new(SocketOptions::new(), SocketOptions::new()).await;
     let base = Baseline::take(&s.ctx);
     heap::reset_peak();
@@ -359,7 +359,7 @@ async fn a_ping_flood_from_a_peer_that_never_reads_stays_bounded() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn garbage_after_a_good_handshake_closes_and_keeps_what_was_whole() {
-    let _alone = heap::exclusive();
+    let _alone = heap::exclusive().await;
     let mut s = Served::new(SocketOptions::new(), SocketOptions::new()).await;
     let base = Baseline::take(&s.ctx);
     let mut bytes = greeting_and_ready_with(&[("Socket-Type", "DEALER"), ("Identity", "raw")]);
@@ -390,7 +390,7 @@ async fn garbage_after_a_good_handshake_closes_and_keeps_what_was_whole() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_bad_curve_hellos_leaves_good_clients_served() {
-    let _alone = heap::exclusive();
+    let _alone = heap::exclusive().await;
     let server = CurveKeyPair::generate();
     let client = CurveKeyPair::generate();
     let mut s = Served::new(
@@ -457,7 +457,7 @@ async fn a_flood_of_bad_curve_hellos_leaves_good_clients_served() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_half_open_connections_are_freed() {
-    let _alone = heap::exclusive();
+    let _alone = heap::exclusive().await;
     const CONNS: usize = 1000;
     let need = heap::open_fds() + 2 * CONNS + 64;
     assert!(
@@ -520,7 +520,7 @@ async fn a_thousand_half_open_connections_are_freed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hundred_thousand_long_subscriptions_are_bounded_and_freed() {
-    let _alone = heap::exclusive();
+    let _alone = heap::exclusive().await;
     const SUBS: usize = 100_000;
     const TOPIC: usize = 200;
     let ctx = Context::new().expect("context");

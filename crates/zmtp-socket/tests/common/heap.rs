@@ -9,7 +9,8 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};
-use std::sync::{Mutex, MutexGuard};
+
+use tokio::sync::{Mutex, MutexGuard};
 
 /// Bytes allocated and not yet freed, by the whole process.
 static LIVE: AtomicIsize = AtomicIsize::new(0);
@@ -122,11 +123,11 @@ pub(crate) fn fd_limit() -> usize {
         .unwrap_or(usize::MAX)
 }
 
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+static ONE_AT_A_TIME: Mutex<()> = Mutex::const_new(());
 
 /// Holds the process to this test alone while the guard lives: live bytes and descriptors are
-/// process-wide, so tests measuring them must not overlap. (A failed test's poisoned lock is
-/// taken over: its failure is reported on its own.)
-pub(crate) fn exclusive() -> MutexGuard<'static, ()> {
-    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+/// process-wide, so tests measuring them must not overlap. (An async lock: each test holds it
+/// across its awaits, on its own runtime.)
+pub(crate) async fn exclusive() -> MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().await
 }

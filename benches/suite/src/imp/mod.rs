@@ -1,0 +1,7 @@
+//! One module per implementation, each running any role of a job.
+
+pub mod libzmq;
+pub mod omq;
+pub mod raw;
+pub mod zeromq;
+pub mod zmtp;

@@ -31,7 +31,7 @@ fn options(job: &Job, server: bool) -> SocketOptions {
     } else {
         let mine = CurveKeyPair::generate();
         opts.curve_server_key(server_public)
-            .curve_public_key(mine.public().clone())
+            .curve_public_key(*mine.public())
             .curve_secret_key(mine.secret().clone())
     }
 }

@@ -46,6 +46,12 @@ pub const READ_CHUNK: usize = 64 * 1024;
 /// `active_frame`).
 pub const PONG_BACKLOG: usize = 64 * 1024;
 
+/// Read buffers kept for reuse beside the one in use. Decoded bodies share the buffer they were
+/// read into, so a buffer is free again only once the application has dropped every message
+/// read into it; while some are still queued, the next read goes to a spare one instead of a
+/// fresh allocation.
+const SPARE_READ_BUFFERS: usize = 3;
+
 /// Settings of one connection, taken from the socket's options when it connects or accepts.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -185,6 +191,9 @@ pub struct Connection {
     /// Frames of a ZMTP 1.0 peer (2.0 peers use `decoder`, the layout being 3.x's).
     v1_decoder: V1Decoder,
     recv: BytesMut,
+    /// Read buffers used before, reused once nothing decoded from them is alive (empty when
+    /// never needed).
+    spare_recv: [BytesMut; SPARE_READ_BUFFERS],
     send: SendBuffer,
     events: VecDeque<Event>,
     partial: Message,
@@ -226,6 +235,7 @@ impl Connection {
             greeting_in: GreetingDecoder::new(),
             peer_greeting: None,
             recv: BytesMut::with_capacity(READ_CHUNK),
+            spare_recv: Default::default(),
             send,
             events: VecDeque::with_capacity(64),
             partial: Message::new(),
@@ -270,9 +280,42 @@ impl Connection {
             .saturating_sub(self.recv.len())
             .clamp(READ_CHUNK, 16 * READ_CHUNK);
         if self.recv.capacity() - self.recv.len() < want / 2 {
-            self.recv.reserve(want);
+            self.make_room(want);
         }
         &mut self.recv
+    }
+
+    /// Makes at least `want / 2` bytes of free space for the next read (`want` when it has to
+    /// allocate), without allocating when it can: in the buffer itself once every body decoded
+    /// from it has been dropped, else in a spare buffer in that state (the partial frame moves
+    /// along), else in a fresh buffer, the old one kept as a spare.
+    fn make_room(&mut self, want: usize) {
+        let need = want / 2;
+        if self.recv.try_reclaim(need) {
+            return;
+        }
+        let partial = self.recv.len();
+        // A whole spare when it is large enough (asking for less would reclaim only that much of
+        // it, and the next read would retire it again).
+        let ask = want.max(partial + need);
+        let reusable = self.spare_recv.iter_mut().position(|b| b.try_reclaim(ask));
+        let mut next = match reusable {
+            Some(i) => std::mem::take(&mut self.spare_recv[i]),
+            None => BytesMut::with_capacity((partial + want).max(READ_CHUNK)),
+        };
+        next.extend_from_slice(&self.recv);
+        let mut old = std::mem::replace(&mut self.recv, next);
+        old.clear();
+        // Keep the old buffer in an empty slot, else in place of the smallest spare.
+        let slot = self
+            .spare_recv
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, b)| (b.capacity() != 0, b.capacity()))
+            .map(|(i, _)| i);
+        if let Some(i) = slot {
+            self.spare_recv[i] = old;
+        }
     }
 
     /// Appends `data` to the read buffer and processes it (a convenience for tests and
@@ -780,6 +823,7 @@ impl Connection {
         self.state = State::Closed;
         self.partial.clear();
         self.recv.clear();
+        self.spare_recv = Default::default();
         self.zap_pending = false;
         self.events.push_back(Event::Closed(reason));
     }

@@ -574,3 +574,79 @@ fn only_new_bytes_count_as_liveness() {
         Some(ConnectionError::HeartbeatTimeout)
     );
 }
+
+/// Fills the free space of `conn`'s read buffer as one large read would: the rest of a frame
+/// the last read cut (`owed` bytes), whole 32-byte frames, and the start of one more frame. Returns
+/// the messages decoded, where the buffer's bytes start, and what the cut frame still owes.
+fn fill_read_buffer(
+    conn: &mut Connection,
+    now: Instant,
+    owed: usize,
+) -> (*const u8, Vec<Message>, usize) {
+    let buf = conn.recv_buf();
+    let start = buf.as_ptr();
+    buf.extend_from_slice(&vec![7; owed]);
+    let free = buf.capacity() - buf.len();
+    let frames = free / 34;
+    for _ in 0..frames {
+        buf.extend_from_slice(&[0, 32]);
+        buf.extend_from_slice(&[7; 32]);
+    }
+    let cut = free - frames * 34;
+    let owed_next = if cut >= 2 {
+        buf.extend_from_slice(&[0, 32]);
+        buf.extend_from_slice(&vec![7; cut - 2]);
+        32 - (cut - 2)
+    } else {
+        0
+    };
+    conn.handle_input(now);
+    let msgs: Vec<Message> = std::iter::from_fn(|| match conn.poll_event() {
+        Some(Event::Message(m)) => Some(m),
+        Some(other) => panic!("only messages expected: {other:?}"),
+        None => None,
+    })
+    .collect();
+    assert_eq!(msgs.len(), frames + usize::from(owed > 0));
+    assert!(msgs.iter().all(|m| m.frames()[0][..] == [7; 32]));
+    (start, msgs, owed_next)
+}
+
+#[test]
+fn read_buffers_are_reused_once_their_messages_are_dropped() {
+    // Bodies share the buffer they were read into. A buffer whose messages are all gone serves
+    // the next read again, the cut frame moved to its front (no allocation per batch, hence
+    // none per message); while they live, the next read goes to another buffer, and the first
+    // comes back once they are dropped.
+    let now = Instant::now();
+    let (_push, mut pull) = ready_pair(
+        Config::new(SocketType::Push),
+        Config::new(SocketType::Pull),
+        now,
+    );
+    let _ = events(&mut pull);
+    // The handshake's bytes went through the buffer: from here its bytes start at its
+    // beginning once reclaimed.
+    let (_, msgs, owed) = fill_read_buffer(&mut pull, now, 0);
+    drop(msgs);
+    let (first, msgs, owed) = fill_read_buffer(&mut pull, now, owed);
+    drop(msgs);
+    let (again, msgs, owed) = fill_read_buffer(&mut pull, now, owed);
+    assert_eq!(
+        again, first,
+        "nothing read into it is alive: the same buffer again"
+    );
+
+    let (second, held, owed) = fill_read_buffer(&mut pull, now, owed);
+    assert_ne!(
+        second, first,
+        "the first buffer's messages are alive: another buffer"
+    );
+    drop(msgs);
+    let (third, _msgs, _) = fill_read_buffer(&mut pull, now, owed);
+    assert_eq!(
+        third, first,
+        "the first buffer is free again while the second's messages live: it comes back"
+    );
+    drop(held);
+}

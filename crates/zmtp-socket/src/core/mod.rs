@@ -21,6 +21,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use parking_lot::Mutex;
 use slab::Slab;
+use smallvec::SmallVec;
 use zmtp_codec::Message;
 
 pub(crate) use pipe::{Pipe, PipeId};
@@ -69,9 +70,11 @@ pub(crate) struct State {
     subscriber: Option<Box<pubsub::Subscriber>>,
 }
 
-/// Wakers to call once the lock is released.
+/// Wakers to call once the lock is released. Kept inline: a send or a batch wakes one or two
+/// tasks, and waking must not allocate (a fan-out waking more than eight sleeping connections
+/// at once spills to the heap).
 #[derive(Debug, Default)]
-pub(crate) struct Wake(Vec<Waker>);
+pub(crate) struct Wake(SmallVec<[Waker; 8]>);
 
 impl Wake {
     fn push(&mut self, waker: Option<Waker>) {

@@ -15,7 +15,10 @@
 //!
 //! After every step, every event is polled and every byte to transmit is taken and checked: the
 //! connection must only ever write a valid greeting, then READY, then well-formed frames, with
-//! exactly the messages the application sent, in order.
+//! exactly the messages the application sent, in order. When the fuzzed bytes make the peer a
+//! legacy one (ZMTP 1.0 or 2.0, no valid prefix), the greeting expected is libzmq's for it
+//! (signature, then the socket type byte and our identity frame, or only the identity body for
+//! an unversioned 1.0 peer), and the frames are read in that peer's framing.
 
 use std::collections::VecDeque;
 use std::io::IoSlice;
@@ -23,10 +26,11 @@ use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes, BytesMut};
 use zmtp_codec::frame::{put_header, FLAG_COMMAND};
-use zmtp_codec::greeting::{GreetingWriter, GREETING_LEN};
+use zmtp_codec::greeting::{GreetingWriter, GREETING_LEN, SIGNATURE_LEN};
+use zmtp_codec::legacy::V1Decoder;
 use zmtp_codec::{
-    Command, Config, Connection, ConnectionError, Event, Frame, FrameDecoder, MechanismError,
-    MechanismName, Message, Metadata, SendError, SocketType,
+    Command, Config, Connection, ConnectionError, Event, Frame, FrameDecoder, LegacyVersion,
+    MechanismError, MechanismName, Message, Metadata, SendBuffer, SendError, SocketType,
 };
 use zmtp_security::Null;
 
@@ -110,13 +114,17 @@ pub fn connection(data: &[u8], side: Side) {
     }
     let prefix_len = wire.len();
     wire.extend_from_slice(&data[HEADER_LEN..]);
+    // libzmq's rule (and the greeting decoder's): an unversioned ZMTP 1.0 peer starts with a
+    // byte other than FF, or has bit 0 of its 10th byte clear.
+    let unversioned = wire.first().is_some_and(|&b| b != 0xFF)
+        || wire.get(SIGNATURE_LEN - 1).is_some_and(|&b| b & 0x01 == 0);
 
     let base = Instant::now();
     let mut elapsed = Duration::ZERO;
     let mut h = Harness {
         conn: Connection::new(config.clone(), Box::new(Null::new()), base),
         seen: Seen::default(),
-        out: OutputCheck::new(&config),
+        out: OutputCheck::new(&config, unversioned),
         config,
         takes: 0,
     };
@@ -275,6 +283,7 @@ impl Harness {
         match event {
             Event::Ready(info) => {
                 assert!(!self.seen.ready, "a second Ready");
+                assert_eq!(info.legacy, self.conn.legacy());
                 // A ZMTP 3.x peer's type is known and fits ours; a legacy peer's is not
                 // checked (as in libzmq), and a 1.0 peer announces none.
                 match (&info.legacy, info.socket_type) {
@@ -311,6 +320,7 @@ impl Harness {
         let step = TAKE_STEPS[self.takes % TAKE_STEPS.len()];
         self.takes += 1;
         let peer_v31 = self.conn.peer_greeting().is_some_and(|g| g.is_v31());
+        let legacy = self.conn.legacy();
         let buf = self.conn.transmit();
         let total = buf.remaining();
         let mut slices = [IoSlice::new(&[]); 16];
@@ -339,7 +349,7 @@ impl Harness {
         assert_eq!(taken.len(), total);
         assert_eq!(&taken[..vectored.len()], &vectored[..]);
         assert!(!self.conn.wants_to_transmit());
-        self.out.absorb(&taken, peer_v31);
+        self.out.absorb(&taken, peer_v31, legacy);
     }
 
     /// The application's turn: send something if the connection is ready, check it is refused
@@ -464,10 +474,17 @@ enum Expected {
 
 /// Decodes everything the connection writes, as its peer would, and checks it.
 struct OutputCheck {
-    greeting: [u8; GREETING_LEN],
+    /// The greeting expected: the 3.x one, replaced by the legacy one once the peer is known
+    /// to be legacy.
+    greeting: Vec<u8>,
     greeting_len: usize,
     rest: BytesMut,
     decoder: FrameDecoder,
+    /// Set once the connection serves a legacy peer.
+    legacy: Option<LegacyVersion>,
+    /// Whether a legacy peer would be an unversioned ZMTP 1.0 one.
+    unversioned: bool,
+    v1_decoder: V1Decoder,
     socket_type: SocketType,
     routing_id: Bytes,
     frames: usize,
@@ -477,12 +494,17 @@ struct OutputCheck {
 }
 
 impl OutputCheck {
-    fn new(config: &Config) -> OutputCheck {
+    fn new(config: &Config, unversioned: bool) -> OutputCheck {
         OutputCheck {
-            greeting: *GreetingWriter::new(MechanismName::NULL, config.routing_id.len()).as_bytes(),
+            greeting: GreetingWriter::new(MechanismName::NULL, config.routing_id.len())
+                .as_bytes()
+                .to_vec(),
             greeting_len: 0,
             rest: BytesMut::new(),
             decoder: FrameDecoder::new(None),
+            legacy: None,
+            unversioned,
+            v1_decoder: V1Decoder::new(None),
             socket_type: config.socket_type,
             routing_id: config.routing_id.clone(),
             frames: 0,
@@ -496,9 +518,44 @@ impl OutputCheck {
         self.greeting_len == GREETING_LEN
     }
 
-    fn absorb(&mut self, mut bytes: &[u8], peer_v31: bool) {
-        if self.greeting_len < GREETING_LEN {
-            let k = (GREETING_LEN - self.greeting_len).min(bytes.len());
+    /// The peer turned out to be legacy: what libzmq sends it instead of the rest of a 3.x
+    /// greeting. Only the signature (and, to a versioned peer, the major version) can have
+    /// gone out before.
+    fn switch_to_legacy(&mut self, version: LegacyVersion) {
+        self.legacy = Some(version);
+        let mut expected = self.greeting[..SIGNATURE_LEN].to_vec();
+        if self.unversioned {
+            assert_eq!(version, LegacyVersion::V1);
+            assert!(
+                self.greeting_len <= SIGNATURE_LEN,
+                "a major version to a 1.0 peer"
+            );
+            expected.extend_from_slice(&self.routing_id);
+        } else {
+            assert!(
+                self.greeting_len <= SIGNATURE_LEN + 1,
+                "3.x greeting bytes to a legacy peer"
+            );
+            expected.extend_from_slice(&[3, self.socket_type.as_raw()]);
+            let mut frame = SendBuffer::new();
+            let identity = Message::single(self.routing_id.clone());
+            match version {
+                LegacyVersion::V1 => frame.put_message_v1(&identity),
+                LegacyVersion::V2 => frame.put_message(&identity),
+            }
+            expected.extend_from_slice(&frame.copy_to_bytes(frame.remaining()));
+        }
+        self.greeting = expected;
+    }
+
+    fn absorb(&mut self, mut bytes: &[u8], peer_v31: bool, legacy: Option<LegacyVersion>) {
+        if let Some(version) = legacy {
+            if self.legacy.is_none() {
+                self.switch_to_legacy(version);
+            }
+        }
+        if self.greeting_len < self.greeting.len() {
+            let k = (self.greeting.len() - self.greeting_len).min(bytes.len());
             assert_eq!(
                 &bytes[..k],
                 &self.greeting[self.greeting_len..self.greeting_len + k],
@@ -511,11 +568,14 @@ impl OutputCheck {
             return;
         }
         self.rest.extend_from_slice(bytes);
-        while let Some(frame) = self
-            .decoder
-            .decode(&mut self.rest)
-            .expect("the connection wrote an invalid frame header")
-        {
+        loop {
+            let decoded = match self.legacy {
+                Some(LegacyVersion::V1) => self.v1_decoder.decode(&mut self.rest),
+                _ => self.decoder.decode(&mut self.rest),
+            };
+            let Some(frame) = decoded.expect("the connection wrote an invalid frame header") else {
+                break;
+            };
             self.on_frame(frame, peer_v31);
         }
     }
@@ -523,7 +583,10 @@ impl OutputCheck {
     fn on_frame(&mut self, frame: Frame, peer_v31: bool) {
         assert!(!self.error_sent, "a frame after our ERROR");
         self.frames += 1;
-        if self.frames == 1 {
+        if self.legacy.is_some() {
+            // No READY and no commands: identities were exchanged in the greeting.
+            assert!(!frame.command, "a command to a legacy peer");
+        } else if self.frames == 1 {
             assert!(frame.command, "the first frame is not a command");
             let Ok(Command::Ready(md)) = Command::parse(frame.body.clone()) else {
                 panic!("the first frame is not READY: {frame:?}");

@@ -9,12 +9,14 @@
 pub mod commands;
 pub mod connection;
 pub mod frames;
+pub mod legacy;
 pub mod mechanisms;
 pub mod socket_input;
 
 pub use commands::command_parse;
 pub use connection::{connection, Side};
 pub use frames::frame_decoder;
+pub use legacy::legacy_decoder;
 #[cfg(feature = "gssapi")]
 pub use mechanisms::gssapi_server;
 pub use mechanisms::{curve_server, plain_server, z85_decode};

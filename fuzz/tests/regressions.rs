@@ -43,6 +43,48 @@ fn frame_decoder() {
 }
 
 #[test]
+fn legacy_decoder() {
+    replay("legacy_decoder", zmtp_fuzz::legacy_decoder);
+    for mode in 0..=255u8 {
+        let mut input = vec![mode, 7];
+        // RFC 13 frames: short with MORE, empty, long form, a 0xFF-escaped 300-byte body.
+        input.extend_from_slice(b"\x04\x01abc\x01\x00\xff\x00\x00\x00\x00\x00\x00\x00\x03\x00xy");
+        input.extend_from_slice(&[0xFF, 0, 0, 0, 0, 0, 0, 0x01, 0x2D, 0x00]);
+        input.extend_from_slice(&[0x42; 300]);
+        zmtp_fuzz::legacy_decoder(&input);
+        // A zero length, a length above 2^63, a truncated long header.
+        zmtp_fuzz::legacy_decoder(&[mode, 3, 0x02, 0x00, b'z', 0x00]);
+        zmtp_fuzz::legacy_decoder(&[mode, 3, 0xFF, 0x80, 0, 0, 0, 0, 0, 0, 1, 0x00]);
+        zmtp_fuzz::legacy_decoder(&[mode, 3, 0xFF, 0, 0, 0]);
+    }
+}
+
+/// The connection targets with legacy peers: ZMTP 2.0, versioned and unversioned 1.0 (short and
+/// long identity headers), each followed by messages, junk and a command bit.
+#[test]
+fn legacy_connection_smoke() {
+    let v2: &[u8] = b"\xff\x00\x00\x00\x00\x00\x00\x00\x01\x7f\x01\x05\x00\x02id\x01\x01a\x00\x02bc\x02\x00\x00\x00\x00\x00\x00\x00\x01z\x04\x05\x04PING";
+    let v1_versioned: &[u8] =
+        b"\xff\x00\x00\x00\x00\x00\x00\x00\x01\x7f\x00\x06\x01\x00\x02\x01a\x03\x00bc\x00";
+    let v1: &[u8] =
+        b"\x03\x00id\x02\x01a\x01\x00\x06\x00hello\xff\x00\x00\x00\x00\x00\x00\x00\x00\x00";
+    let v1_long: &[u8] = b"\xff\x00\x00\x00\x00\x00\x00\x00\x03\x00id\x02\x00q\x01";
+    for side in [zmtp_fuzz::Side::Accepting, zmtp_fuzz::Side::Connecting] {
+        // Odd modes: no valid 3.x prefix, so the peer bytes are the legacy greeting.
+        for mode in (1..=255u8).step_by(2) {
+            for pattern in [[0x00; 4], [0xC3, 0x81, 0x45, 0xE0], [0xBF; 4], [0x80; 4]] {
+                for peer in [v2, v1_versioned, v1, v1_long] {
+                    let mut input = vec![mode];
+                    input.extend_from_slice(&pattern);
+                    input.extend_from_slice(peer);
+                    zmtp_fuzz::connection(&input, side);
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn command_parse() {
     replay("command_parse", zmtp_fuzz::command_parse);
 }

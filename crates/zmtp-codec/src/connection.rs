@@ -258,6 +258,12 @@ impl Connection {
         self.peer_greeting.as_ref()
     }
 
+    /// The legacy protocol the peer speaks (ZMTP 1.0 or 2.0), once its greeting said so;
+    /// `None` for ZMTP 3.x peers and before the greeting is read.
+    pub fn legacy(&self) -> Option<LegacyVersion> {
+        self.legacy
+    }
+
     /// Whether the handshake is done and messages can be sent.
     pub fn is_ready(&self) -> bool {
         self.state == State::Active

@@ -39,8 +39,13 @@ use crate::send_buffer::SendBuffer;
 use crate::socket_type::SocketType;
 use crate::zap::{ZapReply, ZapRequest};
 
-/// Initial capacity of the read buffer, and the least free space offered to each read.
+/// The least free space offered to each read once the connection carries traffic (from the
+/// first read that fills the [`INITIAL_READ_CHUNK`] buffer).
 pub const READ_CHUNK: usize = 64 * 1024;
+
+/// Initial capacity of the read buffer (libzmq's `in_batch_size`): an idle connection, which
+/// reads little more than its handshake, keeps no more than this.
+pub const INITIAL_READ_CHUNK: usize = 8 * 1024;
 
 /// Bytes waiting to be written above which a PING is not answered (see the PING handling in
 /// `active_frame`).
@@ -191,6 +196,12 @@ pub struct Connection {
     /// Frames of a ZMTP 1.0 peer (2.0 peers use `decoder`, the layout being 3.x's).
     v1_decoder: V1Decoder,
     recv: BytesMut,
+    /// The free space offered to the next read: [`INITIAL_READ_CHUNK`] until a read fills the
+    /// buffer, then [`READ_CHUNK`].
+    read_chunk: usize,
+    /// `read_chunk` grew: the next read gets a buffer of the new size rather than the small one
+    /// reclaimed.
+    read_chunk_grew: bool,
     /// Read buffers used before, reused once nothing decoded from them is alive (empty when
     /// never needed).
     spare_recv: [BytesMut; SPARE_READ_BUFFERS],
@@ -234,10 +245,12 @@ impl Connection {
             greeting_out,
             greeting_in: GreetingDecoder::new(),
             peer_greeting: None,
-            recv: BytesMut::with_capacity(READ_CHUNK),
+            recv: BytesMut::with_capacity(INITIAL_READ_CHUNK),
+            read_chunk: INITIAL_READ_CHUNK,
+            read_chunk_grew: false,
             spare_recv: Default::default(),
             send,
-            events: VecDeque::with_capacity(64),
+            events: VecDeque::new(),
             partial: Message::new(),
             unprocessed: 0,
             encrypted: false,
@@ -274,8 +287,9 @@ impl Connection {
         self.state == State::Closed
     }
 
-    /// The read buffer, with at least [`READ_CHUNK`] bytes of free space (more when a large frame
-    /// is under way). Read transport bytes into it, then call [`Connection::handle_input`].
+    /// The read buffer, with free space for the next read: [`INITIAL_READ_CHUNK`] bytes until a
+    /// read fills it, then [`READ_CHUNK`], more when a large frame is under way. Read
+    /// transport bytes into it, then call [`Connection::handle_input`].
     pub fn recv_buf(&mut self) -> &mut BytesMut {
         let needed = if self.legacy == Some(LegacyVersion::V1) {
             self.v1_decoder.bytes_needed()
@@ -284,7 +298,7 @@ impl Connection {
         };
         let want = needed
             .saturating_sub(self.recv.len())
-            .clamp(READ_CHUNK, 16 * READ_CHUNK);
+            .clamp(self.read_chunk, 16 * READ_CHUNK);
         if self.recv.capacity() - self.recv.len() < want / 2 {
             self.make_room(want);
         }
@@ -294,10 +308,15 @@ impl Connection {
     /// Makes at least `want / 2` bytes of free space for the next read (`want` when it has to
     /// allocate), without allocating when it can: in the buffer itself once every body decoded
     /// from it has been dropped, else in a spare buffer in that state (the partial frame moves
-    /// along), else in a fresh buffer, the old one kept as a spare.
+    /// along), else in a fresh buffer, the old one kept as a spare. When the read size has just
+    /// grown, a fresh buffer of the new size, and the smaller ones go.
     fn make_room(&mut self, want: usize) {
         let need = want / 2;
-        if self.recv.try_reclaim(need) {
+        let grew = std::mem::take(&mut self.read_chunk_grew);
+        if grew {
+            // Buffers of the smaller size are of no more use.
+            self.spare_recv = Default::default();
+        } else if self.recv.try_reclaim(need) {
             return;
         }
         let partial = self.recv.len();
@@ -307,10 +326,13 @@ impl Connection {
         let reusable = self.spare_recv.iter_mut().position(|b| b.try_reclaim(ask));
         let mut next = match reusable {
             Some(i) => std::mem::take(&mut self.spare_recv[i]),
-            None => BytesMut::with_capacity((partial + want).max(READ_CHUNK)),
+            None => BytesMut::with_capacity((partial + want).max(self.read_chunk)),
         };
         next.extend_from_slice(&self.recv);
         let mut old = std::mem::replace(&mut self.recv, next);
+        if grew {
+            return;
+        }
         old.clear();
         // Keep the old buffer in an empty slot, else in place of the smallest spare.
         let slot = self
@@ -333,6 +355,14 @@ impl Connection {
 
     /// Processes everything in the read buffer: greeting stages, handshake commands, frames.
     pub fn handle_input(&mut self, now: Instant) {
+        if !self.recv.is_empty()
+            && self.recv.len() == self.recv.capacity()
+            && self.read_chunk < READ_CHUNK
+        {
+            // The read filled the buffer: traffic, so offer full-size reads from now on.
+            self.read_chunk = READ_CHUNK;
+            self.read_chunk_grew = true;
+        }
         if self.state == State::Closed {
             self.recv.clear();
             return;

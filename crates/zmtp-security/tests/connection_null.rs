@@ -625,10 +625,13 @@ fn read_buffers_are_reused_once_their_messages_are_dropped() {
         now,
     );
     let _ = events(&mut pull);
-    // The handshake's bytes went through the buffer: from here its bytes start at its
-    // beginning once reclaimed.
-    let (_, msgs, owed) = fill_read_buffer(&mut pull, now, 0);
-    drop(msgs);
+    // Reads that fill it grow the buffer to its working size first.
+    let mut owed = 0;
+    for _ in 0..4 {
+        let (_, msgs, next) = fill_read_buffer(&mut pull, now, owed);
+        drop(msgs);
+        owed = next;
+    }
     let (first, msgs, owed) = fill_read_buffer(&mut pull, now, owed);
     drop(msgs);
     let (again, msgs, owed) = fill_read_buffer(&mut pull, now, owed);
@@ -649,4 +652,31 @@ fn read_buffers_are_reused_once_their_messages_are_dropped() {
         "the first buffer is free again while the second's messages live: it comes back"
     );
     drop(held);
+}
+
+#[test]
+fn an_idle_connection_keeps_a_small_read_buffer_and_traffic_grows_it() {
+    use zmtp_codec::connection::{INITIAL_READ_CHUNK, READ_CHUNK};
+    let now = Instant::now();
+    let (_push, mut pull) = ready_pair(
+        Config::new(SocketType::Push),
+        Config::new(SocketType::Pull),
+        now,
+    );
+    let _ = events(&mut pull);
+    assert!(
+        pull.recv_buf().capacity() <= INITIAL_READ_CHUNK,
+        "after the handshake, the first buffer is still the small one: {}",
+        pull.recv_buf().capacity()
+    );
+    let mut owed = 0;
+    for _ in 0..4 {
+        let (_, msgs, next) = fill_read_buffer(&mut pull, now, owed);
+        drop(msgs);
+        owed = next;
+    }
+    assert!(
+        pull.recv_buf().capacity() >= READ_CHUNK,
+        "reads that fill the buffer grow it to READ_CHUNK"
+    );
 }

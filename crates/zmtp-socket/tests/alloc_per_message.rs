@@ -54,35 +54,43 @@ struct Counting;
 
 thread_local! {
     static THREAD: Cell<u64> = const { Cell::new(0) };
+    /// Bytes allocated minus bytes freed by this thread.
+    static LIVE: Cell<i64> = const { Cell::new(0) };
 }
 
-fn count() {
+fn count(grown: i64) {
     // A thread being torn down has no thread-local any more (and is not measured).
     let _ = THREAD.try_with(|c| c.set(c.get() + 1));
+    live(grown);
+}
+
+fn live(grown: i64) {
+    let _ = LIVE.try_with(|c| c.set(c.get() + grown));
 }
 
 // SAFETY: every call is forwarded to the system allocator unchanged; counting touches only a
 // const-initialised thread-local (which does not allocate).
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
+        count(layout.size() as i64);
         // SAFETY: forwarded with the caller's guarantees.
         unsafe { System.alloc(layout) }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count();
+        count(layout.size() as i64);
         // SAFETY: forwarded with the caller's guarantees.
         unsafe { System.alloc_zeroed(layout) }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
+        count(new_size as i64 - layout.size() as i64);
         // SAFETY: forwarded with the caller's guarantees.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        live(-(layout.size() as i64));
         // SAFETY: forwarded with the caller's guarantees.
         unsafe { System.dealloc(ptr, layout) }
     }
@@ -348,6 +356,33 @@ fn io_thread_tcp() -> u64 {
     })
 }
 
+/// Idle DEALER->ROUTER tcp connections on one thread: the heap bytes each one keeps once its
+/// handshake is done and one message went through (the DEALER socket, both connection tasks and
+/// their buffers, both pipes). Freed memory counts on the thread that frees it; everything here
+/// runs on this one.
+fn idle_connection_bytes() -> i64 {
+    const PEERS: usize = 50;
+    runtime().block_on(async {
+        let ctx = Context::on_caller_runtime();
+        let mut router = Router::new_in(&ctx).expect("ROUTER");
+        let ep = router.bind("tcp://127.0.0.1:*").await.expect("bind");
+        let mut dealers = Vec::with_capacity(PEERS);
+        let before = LIVE.with(Cell::get);
+        for _ in 0..PEERS {
+            let mut dealer = Dealer::new_in(&ctx).expect("DEALER");
+            dealer.connect(&ep).await.expect("connect");
+            dealer.send_one(&BODY).await;
+            dealers.push(dealer);
+        }
+        for _ in 0..PEERS {
+            assert_eq!(router.recv_one().await, BODY[..]);
+        }
+        let per_connection = (LIVE.with(Cell::get) - before) / PEERS as i64;
+        drop(dealers);
+        per_connection
+    })
+}
+
 #[test]
 fn zero_allocations_per_message_once_warm() {
     let messages = (ROUNDS * PER_ROUND) as u64;
@@ -389,6 +424,8 @@ fn zero_allocations_per_message_once_warm() {
         "tcp PUSH->PULL through the I/O thread, the application's thread",
         io_thread_tcp(),
     ));
+    let idle = idle_connection_bytes();
+    eprintln!("an idle DEALER->ROUTER tcp connection (both ends, the DEALER socket): {idle} bytes");
     for (path, allocs) in &results {
         eprintln!(
             "{path}: {allocs} allocations for {messages} messages ({:.4} per message)",
@@ -400,6 +437,10 @@ fn zero_allocations_per_message_once_warm() {
         .filter(|(_, allocs)| *allocs > 0)
         .map(|(path, allocs)| format!("{path}: {allocs} allocations for {messages} messages"))
         .collect();
+    assert!(
+        idle < 64 * 1024,
+        "an idle connection keeps {idle} bytes: a full-size read buffer (64 KiB) is held idle"
+    );
     assert!(
         failing.is_empty(),
         "heap allocations on the steady-state path of a one-frame 32-byte message:\n{}",

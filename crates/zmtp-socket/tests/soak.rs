@@ -14,9 +14,11 @@
 //!   no reordering), and every message published while it is connected and subscribed;
 //! - REQ/REP, DEALER/ROUTER: every reply matches its request, in order; a cut drops the
 //!   requester, whose outstanding replies go with it;
-//! - PAIR: the same, without cuts. A bound PAIR whose peer was dropped in the middle of an
-//!   exchange did not take a new peer in trials of this test (the new one never got an answer,
-//!   over tcp, ipc and inproc); that is left to fix, so the PAIR lane runs one steady pair.
+//! - PAIR: the same, without cuts. With cuts (the connecting PAIR dropped in the middle of a
+//!   window, a new one made until a probe of its own came back) the new peer was never answered
+//!   in trials, over tcp, ipc and inproc, while smaller reproductions (a peer dropped with
+//!   requests unread, a send waiting for the next peer) work: the trigger is not isolated yet,
+//!   so the PAIR lane runs one steady pair.
 
 mod common;
 

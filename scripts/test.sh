@@ -32,3 +32,7 @@ cargo test --workspace --doc --features gssapi --locked
 # Saved fuzz inputs (crashes fixed, smoke inputs) replayed through every fuzz target's body, on
 # stable: a fixed crash stays fixed. Longer fuzzing runs by hand: scripts/fuzz.sh.
 (cd fuzz && cargo test --locked)
+
+# The socket/connection wake-up protocol, model-checked under every interleaving loom explores
+# (a workspace of its own; see loom/src/lib.rs for what it mirrors).
+(cd loom && cargo test --release --locked)

@@ -228,7 +228,7 @@ enum Prefix {
 }
 
 /// A READY command frame announcing `socket_type`, as a peer would send it.
-fn ready_frame(socket_type: SocketType) -> Vec<u8> {
+pub(crate) fn ready_frame(socket_type: SocketType) -> Vec<u8> {
     let mut md = Metadata::new();
     md.insert("Socket-Type", socket_type.as_str())
         .expect("valid name");

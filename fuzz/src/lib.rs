@@ -10,17 +10,25 @@ pub mod commands;
 pub mod connection;
 pub mod frames;
 pub mod legacy;
+pub mod greeting;
 pub mod mechanisms;
+pub mod pair;
 pub mod socket_input;
+pub mod subscriptions;
+pub mod zap;
 
 pub use commands::command_parse;
 pub use connection::{connection, Side};
 pub use frames::frame_decoder;
 pub use legacy::legacy_decoder;
+pub use greeting::greeting_decoder;
 #[cfg(feature = "gssapi")]
 pub use mechanisms::gssapi_server;
-pub use mechanisms::{curve_server, plain_server, z85_decode};
+pub use mechanisms::{curve_server, plain_server, z85_decode, z85_round_trip};
+pub use pair::{connection_pair, curve_client, plain_client};
 pub use socket_input::{endpoint_parse, option_set};
+pub use subscriptions::subscription_trie;
+pub use zap::zap_reply;
 
 /// Chunk sizes drawn from one seed byte, for splitting an input into reads: a small
 /// xorshift generator, so that a single fuzzer byte yields a varied but reproducible pattern.

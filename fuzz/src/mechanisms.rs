@@ -22,15 +22,24 @@ use crate::ChunkSizes;
 
 /// Tracks the event sequence of one connection and checks its order.
 #[derive(Debug, Default)]
-struct Watch {
-    ready: bool,
-    closed: bool,
-    zap_refused: bool,
+pub(crate) struct Watch {
+    pub(crate) ready: bool,
+    pub(crate) closed: bool,
+    pub(crate) zap_refused: bool,
+    /// Whether a ZAP verdict accepted the peer.
+    pub(crate) zap_accepted: bool,
+    /// The messages delivered, in order.
+    pub(crate) messages: Vec<Message>,
 }
 
 impl Watch {
     /// Polls every event; answers ZAP requests with `verdict(request index)`.
-    fn drain(&mut self, c: &mut Connection, now: Instant, verdict: &mut dyn FnMut() -> ZapReply) {
+    pub(crate) fn drain(
+        &mut self,
+        c: &mut Connection,
+        now: Instant,
+        verdict: &mut dyn FnMut() -> ZapReply,
+    ) {
         while let Some(event) = c.poll_event() {
             assert!(!self.closed, "an event after Closed: {event:?}");
             match event {
@@ -39,13 +48,18 @@ impl Watch {
                     assert!(!self.zap_refused, "Ready after a ZAP refusal");
                     self.ready = true;
                 }
-                Event::Message(_) | Event::Subscribe(_) | Event::Cancel(_) => {
+                Event::Message(msg) => {
+                    assert!(self.ready, "a message before Ready: {msg:?}");
+                    self.messages.push(msg);
+                }
+                Event::Subscribe(_) | Event::Cancel(_) => {
                     assert!(self.ready, "traffic before Ready: {event:?}");
                 }
                 Event::ZapRequest(_) => {
                     assert!(!self.ready, "a ZAP request after Ready");
                     let reply = verdict();
                     self.zap_refused |= !reply.is_accepted();
+                    self.zap_accepted |= reply.is_accepted();
                     c.handle_zap_reply(now, reply);
                 }
                 Event::Closed(_) => self.closed = true,
@@ -54,12 +68,14 @@ impl Watch {
     }
 }
 
-fn take(c: &mut Connection) -> Bytes {
+/// Everything `c` has to transmit.
+pub(crate) fn take(c: &mut Connection) -> Bytes {
     let tx = c.transmit();
     tx.copy_to_bytes(tx.remaining())
 }
 
-fn verdict_for(code: u8) -> ZapReply {
+/// A ZAP verdict picked by a fuzzer byte: accept, refuse (400), 300, 500, or a malformed 201.
+pub(crate) fn verdict_for(code: u8) -> ZapReply {
     match code % 5 {
         0 => ZapReply::accept("user"),
         1 => ZapReply::refuse("no"),
@@ -110,7 +126,7 @@ pub fn plain_server(data: &[u8]) {
 }
 
 /// The server's long-term key (fixed, so that runs reproduce).
-fn server_keys() -> CurveKeyPair {
+pub(crate) fn server_keys() -> CurveKeyPair {
     CurveKeyPair::from_secret(CurveSecretKey::from_bytes([7; 32]))
 }
 
@@ -250,5 +266,25 @@ pub fn z85_decode(data: &[u8]) {
         );
         let text = zmtp_security::z85::encode(&bytes).expect("decoded Z85 has whole groups");
         assert_eq!(text.as_bytes(), data, "decode then encode is the identity");
+    }
+}
+
+/// Z85 encoding of arbitrary bytes: it succeeds exactly for whole 4-byte groups, gives 5
+/// characters of the alphabet per group, and decodes back to the input.
+pub fn z85_round_trip(data: &[u8]) {
+    match zmtp_security::z85::encode(data) {
+        Ok(text) => {
+            assert_eq!(data.len() % 4, 0, "encoded a partial group");
+            assert_eq!(text.len(), data.len() / 4 * 5);
+            assert!(text
+                .bytes()
+                .all(|c| zmtp_security::z85::ALPHABET.contains(&c)));
+            let back = zmtp_security::z85::decode(&text)
+                .unwrap_or_else(|e| panic!("{text:?} (our own encoding) does not decode: {e}"));
+            assert_eq!(back, data, "encode then decode is not the identity");
+        }
+        Err(e) => {
+            assert_ne!(data.len() % 4, 0, "refused whole groups: {e}");
+        }
     }
 }

@@ -210,3 +210,150 @@ fn option_set() {
         }
     }
 }
+
+#[test]
+fn greeting_decoder() {
+    replay("greeting_decoder", zmtp_fuzz::greeting_decoder);
+    let mut v31 = vec![0xFF, 0, 0, 0, 0, 0, 0, 0, 1, 0x7F, 3, 1];
+    v31.extend_from_slice(b"NULL");
+    v31.resize(64, 0);
+    for seed in 0..=255u8 {
+        for input in [
+            &v31[..],
+            &v31[..11],
+            b"\xff\x00\x00\x00\x00\x00\x00\x00\x01\x7f\x01\x05",
+            b"\xff\x00\x00\x00\x00\x00\x00\x00\x01\x7f\x00",
+            b"\xff\x00\x00\x00\x00\x00\x00\x00\x01\x7e",
+            b"\xff\x00\x00\x00\x00\x00\x00\x00\x01\x00",
+            b"\x05\x00abcd",
+            b"\x05\x01",
+            b"\x00",
+            b"",
+        ] {
+            let mut data = vec![seed];
+            data.extend_from_slice(input);
+            zmtp_fuzz::greeting_decoder(&data);
+        }
+    }
+}
+
+#[test]
+fn connection_pair() {
+    replay("connection_pair", zmtp_fuzz::connection_pair);
+    for mech in 0..3u8 {
+        for flags in 0..16u8 {
+            for verdict in 0..5u8 {
+                // Untouched, then one corruption per direction and round.
+                zmtp_fuzz::connection_pair(&[mech, flags, verdict, 0]);
+                zmtp_fuzz::connection_pair(&[mech, flags, verdict, 0, b'\x04', b'x']);
+                for target in [0x00u8, 0x03, 0x05, 0x10, 0x13, 0x16] {
+                    for op in [0x01u8, 0x50, 0x90, 0xD0] {
+                        zmtp_fuzz::connection_pair(&[mech, flags, verdict, 1, target, 0, 7, op]);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn mechanism_curve_client() {
+    replay("mechanism_curve_client", zmtp_fuzz::curve_client);
+    for flags in 0..8u8 {
+        zmtp_fuzz::curve_client(&[flags, 0, 0]);
+        zmtp_fuzz::curve_client(&[flags, 0, 0, 0x04, 0x0a, 0x05]);
+    }
+    for round in 0..8u8 {
+        for offset in (0u16..300).step_by(11) {
+            for op in [0x01u8, 0x40, 0x80, 0xC0] {
+                let [hi, lo] = offset.to_be_bytes();
+                zmtp_fuzz::curve_client(&[1, 0, 1, round, hi, lo, op]);
+            }
+        }
+    }
+}
+
+#[test]
+fn mechanism_plain_client() {
+    replay("mechanism_plain_client", zmtp_fuzz::plain_client);
+    for mode in 0..4u8 {
+        for seed in [0u8, 7, 200] {
+            let mut input = vec![mode, seed];
+            input.extend_from_slice(b"\x04\x08\x07WELCOME");
+            input.extend_from_slice(b"\x04\x06\x05ERROR\x00");
+            input.extend_from_slice(b"\x04\x0a\x05READYxyzw");
+            input.extend_from_slice(b"\x00\x05hello\x04\x08\x04PING\x00\x0aHI\xff");
+            zmtp_fuzz::plain_client(&input);
+        }
+    }
+}
+
+#[test]
+fn zap_reply() {
+    replay("zap_reply", zmtp_fuzz::zap_reply);
+    let frames = |parts: &[&[u8]]| {
+        let mut out = Vec::new();
+        for p in parts {
+            out.push(p.len() as u8);
+            out.extend_from_slice(p);
+        }
+        out
+    };
+    for parts in [
+        &[&b"1.0"[..], b"1", b"200", b"OK", b"alice", b""][..],
+        &[b"", b"1.0", b"1", b"200", b"OK", b"", b""],
+        &[
+            b"1.0",
+            b"1",
+            b"300",
+            b"later",
+            b"",
+            b"\x05Hello\x00\x00\x00\x05World",
+        ],
+        &[b"1.0", b"1", b"201", b"OK", b"", b""],
+        &[b"1.0", b"1", b"200", b"OK", b"", b"\x05Hel"],
+        &[
+            b"1.0",
+            b"1",
+            b"global",
+            b"127.0.0.1",
+            b"",
+            b"PLAIN",
+            b"admin",
+            b"pw",
+        ],
+        &[b"1.0", b"7", b"", b"", b"", b"CURVE", &[0u8; 32]],
+        &[b"1.0", b"1", b"", b"", b"", b"bad name"],
+        &[],
+    ] {
+        zmtp_fuzz::zap_reply(&frames(parts));
+    }
+}
+
+#[test]
+fn subscription_trie() {
+    replay("subscription_trie", zmtp_fuzz::subscription_trie);
+    // Subscribe overlapping prefixes from several pipes, match, cancel, drop pipes, in both modes.
+    let mut ops = Vec::new();
+    for i in 0..64u8 {
+        ops.extend_from_slice(&[i % 8, i / 3, i % 5]);
+        ops.extend(std::iter::repeat_n(i, usize::from(i % 5)));
+    }
+    for mode in 0..2u8 {
+        let mut input = vec![mode];
+        input.extend_from_slice(&ops);
+        zmtp_fuzz::subscription_trie(&input);
+        zmtp_fuzz::subscription_trie(&[
+            mode, 0, 1, 0x83, 1, 2, 3, 0, 1, 0x83, 1, 2, 3, 2, 1, 0x83, 1, 2, 3,
+        ]);
+    }
+}
+
+#[test]
+fn z85_round_trip() {
+    replay("z85_round_trip", zmtp_fuzz::z85_round_trip);
+    for len in 0..12 {
+        zmtp_fuzz::z85_round_trip(&vec![0xFF; len]);
+        zmtp_fuzz::z85_round_trip(&vec![0x00; len]);
+    }
+}

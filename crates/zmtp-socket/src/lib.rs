@@ -14,6 +14,9 @@ mod core;
 pub mod endpoint;
 mod engine;
 pub mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod monitor;
 pub mod options;
 pub mod proxy;

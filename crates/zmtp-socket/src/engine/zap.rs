@@ -96,6 +96,12 @@ async fn ask_inproc(context: Arc<Shared>, request: ZapRequest) -> Result<ZapRepl
         .await
         .map_err(|_| unavailable("cannot be reached"))?;
     let reply = dealer.recv().await.map_err(|_| unavailable("went away"))?;
+    check_inproc_reply(reply)
+}
+
+/// What the inproc handler's socket delivered, checked: an empty delimiter frame, then a reply
+/// that passes libzmq's checks ([`decode_reply`]).
+pub(crate) fn check_inproc_reply(reply: Message) -> Result<ZapReply, MechanismError> {
     let mut frames = reply.into_iter();
     if frames.next().is_none_or(|delimiter| !delimiter.is_empty()) {
         return Err(MechanismError::ZapMalformed {
@@ -103,4 +109,30 @@ async fn ask_inproc(context: Arc<Shared>, request: ZapRequest) -> Result<ZapRepl
         });
     }
     decode_reply(&frames.collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames(parts: &[&'static [u8]]) -> Message {
+        parts.iter().map(|p| Bytes::from_static(p)).collect()
+    }
+
+    #[test]
+    fn inproc_reply_needs_the_delimiter_then_a_valid_reply() {
+        let ok = frames(&[b"", b"1.0", b"1", b"200", b"OK", b"alice", b""]);
+        let reply = check_inproc_reply(ok).expect("a valid reply behind a delimiter");
+        assert_eq!(reply.user_id, Bytes::from_static(b"alice"));
+        let no_delimiter = frames(&[b"1.0", b"1", b"200", b"OK", b"alice", b""]);
+        assert_eq!(
+            check_inproc_reply(no_delimiter),
+            Err(MechanismError::ZapMalformed {
+                reason: "the reply does not start with an empty delimiter frame",
+            })
+        );
+        assert!(check_inproc_reply(Message::new()).is_err());
+        let bad_code = frames(&[b"", b"1.0", b"1", b"404", b"OK", b"", b""]);
+        assert!(check_inproc_reply(bad_code).is_err());
+    }
 }

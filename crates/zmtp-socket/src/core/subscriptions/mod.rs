@@ -66,6 +66,6 @@ mod tests;
 mod trie;
 
 pub(crate) use set::SubscriptionSet;
-#[cfg(test)]
+#[cfg(any(test, feature = "fuzzing"))]
 pub(crate) use trie::Unsubscribed;
 pub(crate) use trie::{MatchScratch, Repeats, SubscriptionTrie};

@@ -215,7 +215,7 @@ impl<V: Value> Radix<V> {
     }
 
     /// Panics unless the tree's links and compactness hold.
-    #[cfg(test)]
+    #[cfg(any(test, feature = "fuzzing"))]
     pub(super) fn check(&self) {
         let mut seen = 0;
         let mut stack = vec![self.root];

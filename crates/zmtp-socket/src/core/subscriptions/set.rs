@@ -77,6 +77,12 @@ impl SubscriptionSet {
         self.tree.is_empty()
     }
 
+    /// Panics unless the tree's links and compactness hold.
+    #[cfg(any(test, feature = "fuzzing"))]
+    pub(crate) fn check(&self) {
+        self.tree.check();
+    }
+
     /// How many nodes the tree has, the root included.
     #[cfg(test)]
     pub(super) fn node_count(&self) -> usize {

@@ -289,7 +289,7 @@ impl SubscriptionTrie {
 
     /// Calls `f(prefix, pipe, count)` for every subscription, prefixes in lexicographic order.
     /// `count` is how many cancels it would take (always 1 with [`Repeats::Once`]).
-    #[cfg(test)]
+    #[cfg(any(test, feature = "fuzzing"))]
     pub(crate) fn for_each_subscription(&self, mut f: impl FnMut(&[u8], usize, usize)) {
         self.tree.for_each(|prefix, subs| {
             for sub in subs {
@@ -323,8 +323,8 @@ impl SubscriptionTrie {
     }
 
     /// Panics unless the tree and the per-pipe index agree.
-    #[cfg(test)]
-    pub(super) fn check(&self) {
+    #[cfg(any(test, feature = "fuzzing"))]
+    pub(crate) fn check(&self) {
         self.tree.check();
         assert_eq!(self.slots.len(), self.pipes.len(), "slots vs pipes");
         let mut entries = 0;

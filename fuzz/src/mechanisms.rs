@@ -127,7 +127,22 @@ pub fn plain_server(data: &[u8]) {
 
 /// The server's long-term key (fixed, so that runs reproduce).
 pub(crate) fn server_keys() -> CurveKeyPair {
-    CurveKeyPair::from_secret(CurveSecretKey::from_bytes([7; 32]))
+    fixed_keys(7)
+}
+
+/// The key pair whose secret is 32 times `byte` (7: the server, 3: the client, 9: a wrong
+/// server), computed once per process: deriving public keys is the slowest part of a run.
+pub(crate) fn fixed_keys(byte: u8) -> CurveKeyPair {
+    use std::sync::OnceLock;
+    static KEYS: [OnceLock<CurveKeyPair>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    let slot = match byte {
+        7 => 0,
+        3 => 1,
+        _ => 2,
+    };
+    KEYS[slot]
+        .get_or_init(|| CurveKeyPair::from_secret(CurveSecretKey::from_bytes([byte; 32])))
+        .clone()
 }
 
 /// A CURVE server against a real client whose bytes the fuzzer corrupts.
@@ -153,9 +168,9 @@ pub fn curve_server(data: &[u8]) {
     let server_public = if flags & 2 == 0 {
         *keys.public()
     } else {
-        *CurveKeyPair::from_secret(CurveSecretKey::from_bytes([9; 32])).public()
+        *fixed_keys(9).public()
     };
-    let client_keys = CurveKeyPair::from_secret(CurveSecretKey::from_bytes([3; 32]));
+    let client_keys = fixed_keys(3);
     let mut client = Connection::new(
         Config::new(SocketType::Dealer),
         Box::new(CurveClient::new(client_keys, server_public)),

@@ -20,13 +20,10 @@ use bytes::BytesMut;
 use zmtp_codec::frame::{put_header, FLAG_COMMAND};
 use zmtp_codec::greeting::GreetingWriter;
 use zmtp_codec::{Config, Connection, Mechanism, MechanismName, Message, SocketType, ZapReply};
-use zmtp_security::{
-    CurveClient, CurveKeyPair, CurveSecretKey, CurveServer, Null, PlainClient, PlainCredentials,
-    PlainServer,
-};
+use zmtp_security::{CurveClient, CurveServer, Null, PlainClient, PlainCredentials, PlainServer};
 
 use crate::connection::ready_frame;
-use crate::mechanisms::{server_keys, take, verdict_for, Watch};
+use crate::mechanisms::{fixed_keys, server_keys, take, verdict_for, Watch};
 use crate::ChunkSizes;
 
 /// The mechanism both sides use.
@@ -117,11 +114,11 @@ fn pair(data: &[u8], mech: Mech, victim: Victim) {
         Mech::Curve => {
             let keys = server_keys();
             let server_public = if wrong_key {
-                *CurveKeyPair::from_secret(CurveSecretKey::from_bytes([9; 32])).public()
+                *fixed_keys(9).public()
             } else {
                 *keys.public()
             };
-            let client_keys = CurveKeyPair::from_secret(CurveSecretKey::from_bytes([3; 32]));
+            let client_keys = fixed_keys(3);
             (
                 Box::new(CurveClient::new(client_keys, server_public)),
                 Box::new(CurveServer::new(keys).with_zap(zap)),

@@ -9,8 +9,8 @@
 pub mod commands;
 pub mod connection;
 pub mod frames;
-pub mod legacy;
 pub mod greeting;
+pub mod legacy;
 pub mod mechanisms;
 pub mod pair;
 pub mod socket_input;
@@ -20,8 +20,8 @@ pub mod zap;
 pub use commands::command_parse;
 pub use connection::{connection, Side};
 pub use frames::frame_decoder;
-pub use legacy::legacy_decoder;
 pub use greeting::greeting_decoder;
+pub use legacy::legacy_decoder;
 #[cfg(feature = "gssapi")]
 pub use mechanisms::gssapi_server;
 pub use mechanisms::{curve_server, plain_server, z85_decode, z85_round_trip};

@@ -21,7 +21,8 @@
 //!   it (but for the trie's node slots, about 100 bytes a node, kept at their peak capacity).
 //!
 //! The tests take the process for themselves one at a time (the heap and descriptor counts are
-//! process-wide). Every wait is for a condition, bounded as a hang guard; no timing is asserted
+//! process-wide; the socket count is of TCP sockets, every attack's transport, so that the
+//! signal-driver socket pair of another test's runtime starting meanwhile does not count). Every wait is for a condition, bounded as a hang guard; no timing is asserted
 //! except lower bounds.
 
 mod common;
@@ -62,7 +63,7 @@ impl Baseline {
     fn take(ctx: &Context) -> Baseline {
         Baseline {
             heap: heap::live(),
-            sockets: heap::open_sockets(),
+            sockets: heap::open_tcp_sockets(),
             tasks: ctx.live_tasks(),
         }
     }
@@ -83,7 +84,7 @@ impl Baseline {
         // A generous hang guard: a server still reading an attack's backlog (36 MB of PINGs,
         // unoptimised, on a loaded machine) closes that socket only once it reaches the end.
         tokio::time::timeout(Duration::from_secs(120), async {
-            while heap::open_sockets() > self.sockets {
+            while heap::open_tcp_sockets() > self.sockets {
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
         })
@@ -104,7 +105,7 @@ impl Baseline {
             "{what}: settled; heap {} KiB above the baseline, {} tasks, {} sockets",
             (last as isize - self.heap as isize) / 1024,
             ctx.live_tasks(),
-            heap::open_sockets()
+            heap::open_tcp_sockets()
         );
     }
 }

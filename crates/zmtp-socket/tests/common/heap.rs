@@ -101,6 +101,35 @@ pub(crate) fn open_fds() -> usize {
         .saturating_sub(1)
 }
 
+/// Open TCP sockets of the process: descriptors of `/proc/self/fd` whose socket inode is in
+/// `/proc/net/tcp` or `/proc/net/tcp6`. Unlike [`open_sockets`], this leaves out Unix
+/// sockets, among them the socket pair each Tokio runtime's signal driver holds (the workspace
+/// test build enables tokio's `signal` feature), which the binary's other tests make when
+/// they start, even while they wait for [`exclusive`].
+pub(crate) fn open_tcp_sockets() -> usize {
+    let mut tcp = std::collections::HashSet::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let Ok(text) = std::fs::read_to_string(table) else {
+            continue;
+        };
+        // Columns: sl local rem st tx:rx tr:when retrnsmt uid timeout inode ...
+        tcp.extend(
+            text.lines()
+                .skip(1)
+                .filter_map(|l| l.split_whitespace().nth(9)?.parse::<u64>().ok()),
+        );
+    }
+    std::fs::read_dir("/proc/self/fd")
+        .expect("list /proc/self/fd")
+        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+        .filter_map(|target| {
+            let t = target.to_string_lossy().into_owned();
+            t.strip_prefix("socket:[")?.strip_suffix(']')?.parse::<u64>().ok()
+        })
+        .filter(|inode| tcp.contains(inode))
+        .count()
+}
+
 /// Open sockets of the process (descriptors of `/proc/self/fd` that are sockets). Tests count
 /// these rather than all descriptors: a test binary's other tests start runtimes (epoll and
 /// event descriptors) at any time, but make no sockets while one test holds [`exclusive`].

@@ -124,7 +124,10 @@ pub(crate) fn open_tcp_sockets() -> usize {
         .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
         .filter_map(|target| {
             let t = target.to_string_lossy().into_owned();
-            t.strip_prefix("socket:[")?.strip_suffix(']')?.parse::<u64>().ok()
+            t.strip_prefix("socket:[")?
+                .strip_suffix(']')?
+                .parse::<u64>()
+                .ok()
         })
         .filter(|inode| tcp.contains(inode))
         .count()

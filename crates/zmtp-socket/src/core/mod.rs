@@ -14,16 +14,17 @@ pub(crate) mod stream;
 pub(crate) mod subscriptions;
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use bytes::Bytes;
-use parking_lot::Mutex;
+use parking_lot::{Mutex, MutexGuard};
 use slab::Slab;
 use smallvec::SmallVec;
 use zmtp_codec::Message;
 
+use pipe::InlineLink;
 pub(crate) use pipe::{Pipe, PipeId};
 pub(crate) use routing::PeerAttach;
 
@@ -91,6 +92,48 @@ impl Wake {
     }
 }
 
+/// A connection a sender may write to from its own task while the connection is idle, instead
+/// of queueing the message and waking the connection's task (which, on the context's I/O
+/// thread, is a wake-up across threads): libzmq's engine likewise writes at once when output
+/// restarts. Only REQ and REP connections list themselves for it (one message in flight at a
+/// time); streams are better batched by the connection task.
+pub(crate) trait InlineSend: Send + Sync {
+    /// Encodes `msg` and writes it now if the connection is idle and free; `state` is the
+    /// socket's lock, held by the sender, released once the message is encoded. Otherwise gives
+    /// both back, and the message goes through the pipe.
+    fn try_send<'g>(
+        &self,
+        msg: Message,
+        state: MutexGuard<'g, State>,
+    ) -> Result<(), (Message, MutexGuard<'g, State>)>;
+}
+
+/// Queues `msg` on the pipe at `key` (which has room) and wakes its connection, or writes it
+/// through the connection at once when that is idle. Releases the lock either way.
+fn push_or_write(mut st: MutexGuard<'_, State>, key: usize, msg: Message) {
+    let link = st.pipes[key].inline_link();
+    let msg = match &link {
+        Some(link) => match link.try_send(msg, st) {
+            Ok(()) => return,
+            Err((msg, back)) => {
+                st = back;
+                msg
+            }
+        },
+        None => msg,
+    };
+    let pipe = &mut st.pipes[key];
+    pipe.push_outbound(msg);
+    let writer = pipe.writer.take();
+    drop(st);
+    // The link is dropped after the lock: if it was the last reference to a connection that
+    // just ended, its drop takes no lock of this socket's while this one is held.
+    drop(link);
+    if let Some(w) = writer {
+        w.wake();
+    }
+}
+
 /// What a connection task got from [`Core::take_outbound`].
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Outbound {
@@ -140,6 +183,14 @@ impl Core {
         };
         wake.run();
         id
+    }
+
+    /// Lists the connection a sender may write to directly while it is idle (it serves the
+    /// pipe, handshake done).
+    pub(crate) fn set_inline(&self, id: PipeId, link: Weak<dyn InlineSend>) {
+        if let Some(pipe) = self.state.lock().pipe_mut(id) {
+            pipe.link = Some(InlineLink(link));
+        }
     }
 
     /// Marks the pipe as served by a live connection, with nothing known of its peer (tests).
@@ -203,6 +254,7 @@ impl Core {
         pipe.attached = false;
         pipe.writer = None;
         pipe.reader = None;
+        pipe.link = None;
         if !keep {
             pipe.terminated = true;
             pipe.outbound.clear();
@@ -336,34 +388,35 @@ impl Core {
         cx: Option<&mut Context<'_>>,
         msg: &mut Option<Message>,
     ) -> Poll<Result<PipeId, crate::Error>> {
-        let mut wake = Wake::default();
-        let result = {
-            let mut st = self.state.lock();
-            if st.closed {
-                return Poll::Ready(Err(crate::Error::Closed));
-            }
-            match st.pick_lb() {
-                Some(key) => {
-                    let pipe = &mut st.pipes[key];
-                    if let Some(m) = msg.take() {
-                        pipe.push_outbound(m);
+        let mut st = self.state.lock();
+        if st.closed {
+            return Poll::Ready(Err(crate::Error::Closed));
+        }
+        match st.pick_lb() {
+            Some(key) => {
+                let id = PipeId {
+                    key,
+                    generation: st.pipes[key].generation,
+                };
+                match msg.take() {
+                    Some(m) => push_or_write(st, key, m),
+                    None => {
+                        let writer = st.pipes[key].writer.take();
+                        drop(st);
+                        if let Some(w) = writer {
+                            w.wake();
+                        }
                     }
-                    wake.push(pipe.writer.take());
-                    Poll::Ready(Ok(PipeId {
-                        key,
-                        generation: pipe.generation,
-                    }))
                 }
-                None => {
-                    if let Some(cx) = cx {
-                        st.send_waker = Some(cx.waker().clone());
-                    }
-                    Poll::Pending
-                }
+                Poll::Ready(Ok(id))
             }
-        };
-        wake.run();
-        result
+            None => {
+                if let Some(cx) = cx {
+                    st.send_waker = Some(cx.waker().clone());
+                }
+                Poll::Pending
+            }
+        }
     }
 
     /// Fair-queued receive (PULL, DEALER, ROUTER, REP, ...): one message from the next pipe that

@@ -1,10 +1,23 @@
 //! A pipe: the two bounded queues between a socket and one peer.
 
 use std::collections::VecDeque;
+use std::sync::{Arc, Weak};
 use std::task::Waker;
 
 use bytes::Bytes;
 use zmtp_codec::Message;
+
+use super::InlineSend;
+
+/// The connection serving a pipe, which a sender may write to directly when it is idle.
+#[derive(Clone)]
+pub(crate) struct InlineLink(pub(crate) Weak<dyn InlineSend>);
+
+impl std::fmt::Debug for InlineLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("InlineLink")
+    }
+}
 
 /// A pipe's place in its socket: slab key and generation (so a stale id never reaches a new
 /// pipe that reused the key).
@@ -51,6 +64,8 @@ pub(crate) struct Pipe {
     /// `ZMQ_CONFLATE`: each queue keeps only its newest message (the high-water marks do not
     /// apply).
     pub(crate) conflate: bool,
+    /// The live connection, for sends that may skip the queue (see [`InlineSend`]).
+    pub(crate) link: Option<InlineLink>,
 }
 
 impl Pipe {
@@ -72,7 +87,17 @@ impl Pipe {
             ignored: false,
             probed: false,
             conflate: false,
+            link: None,
         }
+    }
+
+    /// The connection a message may be written to at once: one is attached and nothing is
+    /// queued ahead of the message.
+    pub(crate) fn inline_link(&self) -> Option<Arc<dyn InlineSend>> {
+        if !self.attached || self.terminated || !self.outbound.is_empty() {
+            return None;
+        }
+        self.link.as_ref()?.0.upgrade()
     }
 
     /// Queues a message for the peer (with `ZMQ_CONFLATE`, in place of what is queued).

@@ -229,20 +229,16 @@ impl Core {
     /// Queues `msg` on one pipe (REP's reply), dropping it when the pipe is gone or at
     /// `ZMQ_SNDHWM`, as libzmq's REP (a ROUTER without `ZMQ_ROUTER_MANDATORY`) does.
     pub(crate) fn send_to_pipe(&self, id: PipeId, msg: Message) -> Result<(), crate::Error> {
-        let mut wake = Wake::default();
-        {
-            let mut st = self.state.lock();
-            if st.closed {
-                return Err(crate::Error::Closed);
-            }
-            if let Some(pipe) = st.pipe_mut(id) {
-                if !pipe.terminated && pipe.has_room() {
-                    pipe.push_outbound(msg);
-                    wake.push(pipe.writer.take());
-                }
-            }
+        let mut st = self.state.lock();
+        if st.closed {
+            return Err(crate::Error::Closed);
         }
-        wake.run();
+        if st
+            .pipe_mut(id)
+            .is_some_and(|pipe| !pipe.terminated && pipe.has_room())
+        {
+            super::push_or_write(st, id.key, msg);
+        }
         Ok(())
     }
 

@@ -6,16 +6,25 @@
 //! encoded in one vectored write, and act on the connection's timers. It sleeps only on the
 //! transport, on the pipe (its waker is registered there, and senders wake it only when it
 //! sleeps) and on the next deadline.
+//!
+//! The driver sits behind a mutex that a sender may take too: when the connection is idle
+//! (handshake done, nothing encoded waiting, nothing queued in the pipe), a send encodes its
+//! message and writes it from the sender's own task ([`InlineSend`]), as libzmq's engine writes
+//! at once when output restarts. That saves waking this task for every message of a
+//! request/reply exchange, and with the context's I/O thread a wake-up across threads. Only
+//! REQ and REP do it: they have one message in flight at a time, while a stream of sends
+//! (PUSH, DEALER, PUB, ...) is best batched into one write by this task.
 
 use std::collections::VecDeque;
 use std::future::Future;
 use std::io::IoSlice;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::sync::{Arc, Weak};
+use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use bytes::{Buf, Bytes};
+use parking_lot::{Mutex, MutexGuard};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Sleep;
 use tokio_util::io::poll_read_buf;
@@ -27,7 +36,7 @@ use zmtp_codec::{
 use super::settings::ConnectionSettings;
 use super::zap::{ZapAnswer, ZapRoute};
 use crate::core::pubsub::{parse_subscription, subscription_message};
-use crate::core::{Core, Outbound, PipeId};
+use crate::core::{Core, InlineSend, Outbound, PipeId, State};
 use crate::monitor::MonitorEvent;
 
 /// Encoded bytes waiting to be written above which no more messages are taken from the pipe:
@@ -87,7 +96,7 @@ pub(crate) async fn run_connection<S>(
     endpoint: &str,
 ) -> (Option<PipeId>, Option<PeerInfo>, Exit)
 where
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let mut config = settings.config.clone();
     config.peer_address = peer_address;
@@ -103,33 +112,46 @@ where
         }
     };
     let conn = Connection::new(config, mechanism, Instant::now());
-    let mut driver = Driver {
-        core,
-        settings,
-        pipe: match slot {
-            PipeSlot::Existing(id) => Some(id),
-            PipeSlot::OnReady => None,
-        },
-        stream,
-        conn,
-        sleep: Box::pin(tokio::time::sleep_until(tokio::time::Instant::now())),
-        sleep_at: None,
-        inbound: VecDeque::new(),
-        outbound: VecDeque::new(),
-        read_closed: false,
-        peer: None,
-        closing: false,
-        exit: None,
-        zap_route,
-        zap: None,
-        unbound: unbound.map(|token| Box::pin(token.cancelled_owned())),
-        endpoint,
-    };
-    let exit = std::future::poll_fn(|cx| driver.poll(cx)).await;
-    (driver.pipe, driver.peer, exit)
+    let shared = Arc::new_cyclic(|me: &Weak<Mutex<Driver<S>>>| {
+        let me: Weak<dyn InlineSend> = me.clone();
+        Mutex::new(Driver {
+            core,
+            settings,
+            pipe: match slot {
+                PipeSlot::Existing(id) => Some(id),
+                PipeSlot::OnReady => None,
+            },
+            stream,
+            conn,
+            sleep: Box::pin(tokio::time::sleep_until(tokio::time::Instant::now())),
+            sleep_at: None,
+            inbound: VecDeque::new(),
+            outbound: VecDeque::new(),
+            read_closed: false,
+            peer: None,
+            closing: false,
+            exit: None,
+            zap_route,
+            zap: None,
+            unbound: unbound.map(|token| Box::pin(token.cancelled_owned())),
+            endpoint: endpoint.to_owned(),
+            me,
+            task_waker: None,
+            finished: false,
+        })
+    });
+    let exit = std::future::poll_fn(|cx| {
+        let mut driver = shared.lock();
+        let polled = driver.poll(cx);
+        driver.finished = polled.is_ready();
+        polled
+    })
+    .await;
+    let mut driver = shared.lock();
+    (driver.pipe, driver.peer.take(), exit)
 }
 
-struct Driver<'a, S> {
+struct Driver<S> {
     core: Arc<Core>,
     settings: Arc<ConnectionSettings>,
     pipe: Option<PipeId>,
@@ -153,11 +175,25 @@ struct Driver<'a, S> {
     /// Fires when the endpoint this connection was accepted through is unbound.
     unbound: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
     /// The connection's endpoint, as monitor events name it.
-    endpoint: &'a str,
+    endpoint: String,
+    /// This driver, as its pipe lists it for senders that write inline.
+    me: Weak<dyn InlineSend>,
+    /// The connection task's waker, for what an inline send leaves to it (the rest of a write
+    /// the transport took only in part, an error).
+    task_waker: Option<Waker>,
+    /// The task returned: nothing may be written inline any more.
+    finished: bool,
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin> Driver<'_, S> {
+impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Exit> {
+        if !self
+            .task_waker
+            .as_ref()
+            .is_some_and(|w| w.will_wake(cx.waker()))
+        {
+            self.task_waker = Some(cx.waker().clone());
+        }
         if let Some(unbound) = self.unbound.as_mut() {
             if unbound.as_mut().poll(cx).is_ready() {
                 return Poll::Ready(Exit::Unbound);
@@ -267,10 +303,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<'_, S> {
                     self.settings
                         .monitors
                         .emit(|| MonitorEvent::HandshakeSucceeded {
-                            endpoint: self.endpoint.to_owned(),
+                            endpoint: self.endpoint.clone(),
                         });
                     let how = self.settings.peer_attach(&self.core, peer.identity());
                     if self.core.attach_peer(id, &how) {
+                        if matches!(
+                            self.settings.config.socket_type,
+                            SocketType::Req | SocketType::Rep
+                        ) {
+                            // Only where one message at a time is in flight by construction
+                            // (a request, then its reply): a stream of sends written inline
+                            // would each be a write of its own, where this task batches them.
+                            self.core.set_inline(id, self.me.clone());
+                        }
                         self.peer = Some(peer);
                     } else {
                         // A PAIR that has its peer already: this one goes.
@@ -407,5 +452,54 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<'_, S> {
             return true;
         }
         false
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
+    /// Whether a sender may encode and write a message now, ahead of this task: the handshake
+    /// is done, nothing is encoded and waiting, nothing taken from the pipe is left, and the
+    /// connection is neither ending nor waiting on ZAP.
+    fn idle(&self) -> bool {
+        !self.finished
+            && self.exit.is_none()
+            && !self.closing
+            && self.zap.is_none()
+            && self.outbound.is_empty()
+            && self.conn.is_ready()
+            && !self.conn.is_closed()
+            && !self.conn.wants_to_transmit()
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin + Send> InlineSend for Mutex<Driver<S>> {
+    fn try_send<'g>(
+        &self,
+        msg: Message,
+        state: MutexGuard<'g, State>,
+    ) -> Result<(), (Message, MutexGuard<'g, State>)> {
+        // Never wait for the task: it may be running (on another thread), and then it takes
+        // the message from the pipe soon enough.
+        let Some(mut driver) = self.try_lock() else {
+            return Err((msg, state));
+        };
+        if !driver.idle() {
+            return Err((msg, state));
+        }
+        let Some(waker) = driver.task_waker.take() else {
+            return Err((msg, state));
+        };
+        // Encoded under the socket's lock, so it goes out in the order it was sent even if the
+        // task queues something next; written after it, so the write holds up nobody else.
+        // A send fails only once the connection has ended; its event says why, to the task.
+        let _ = driver.conn.send(&msg);
+        drop(state);
+        // Whatever the write leaves (the rest, when the transport takes only part; an error)
+        // is the task's: the waker registered with the transport is its own.
+        let mut cx = Context::from_waker(&waker);
+        if driver.poll_write(&mut cx).is_err() || driver.conn.is_closed() {
+            waker.wake_by_ref();
+        }
+        driver.task_waker = Some(waker);
+        Ok(())
     }
 }

@@ -59,7 +59,7 @@ pub(crate) async fn run<S>(
     endpoint: &str,
 ) -> (Option<PipeId>, bool, Exit)
 where
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     if settings.raw {
         let (pipe, exit) = run_raw(core, &settings, slot, stream, unbound, endpoint).await;

@@ -1,0 +1,75 @@
+//! A send to an idle connection is written from the sender's own task (as libzmq's engine
+//! writes at once when output restarts), not left for the connection's task to pick up later:
+//! a request/reply round trip then costs no wake-up of that task.
+//!
+//! The REQ runs on a `current_thread` runtime with its connections on that same runtime
+//! (`Context::on_caller_runtime`). After `try_send` the test blocks that thread without ever
+//! yielding to the runtime, so the connection's task cannot run: the REP, on a thread of its
+//! own, receives the request only if `try_send` itself wrote it.
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use zmtp_socket::{Context, Message, Rep, Req};
+
+/// How long the REP waits for a request before reporting that none came (a limit, not a
+/// timing the test measures).
+const LIMIT: Duration = Duration::from_secs(20);
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+}
+
+#[test]
+fn a_request_to_an_idle_connection_is_written_by_try_send_itself() {
+    let (ep_tx, ep_rx) = mpsc::channel::<String>();
+    let (got_tx, got_rx) = mpsc::channel::<Vec<Message>>();
+    let rep_thread = std::thread::spawn(move || {
+        runtime().block_on(async move {
+            let ctx = Context::on_caller_runtime();
+            let mut rep = Rep::new_in(&ctx).expect("REP");
+            let ep = rep.bind("tcp://127.0.0.1:*").await.expect("bind");
+            ep_tx.send(ep).expect("endpoint to the REQ");
+            let mut got = Vec::new();
+            // Two requests: the first completes the handshake and a round trip, the second is
+            // the one written inline.
+            for _ in 0..2 {
+                match tokio::time::timeout(LIMIT, rep.recv()).await {
+                    Ok(Ok(msg)) => {
+                        got.push(msg.clone());
+                        rep.send(msg).await.expect("reply");
+                    }
+                    _ => break,
+                }
+            }
+            got_tx.send(got).expect("report to the REQ");
+        });
+    });
+
+    let ep = ep_rx.recv().expect("the REP's endpoint");
+    let rt = runtime();
+    let ctx = Context::on_caller_runtime();
+    let mut req = rt.block_on(async {
+        let mut req = Req::new_in(&ctx).expect("REQ");
+        req.connect(&ep).await.expect("connect");
+        req.send("first").await.expect("send");
+        assert_eq!(req.recv().await.expect("reply"), Message::from("first"));
+        req
+    });
+    // The connection is idle now (handshake done, nothing waiting to be written).
+    req.try_send("second").expect("a peer is attached");
+    // Blocks this thread: the runtime, and the REQ's connection task with it, does not run.
+    let got = got_rx.recv().expect("the REP's report");
+    assert_eq!(
+        got,
+        vec![Message::from("first"), Message::from("second")],
+        "the second request reached the REP while the REQ's runtime was not running"
+    );
+    rep_thread.join().expect("REP thread");
+    rt.block_on(async {
+        assert_eq!(req.recv().await.expect("reply"), Message::from("second"));
+    });
+}

@@ -3,26 +3,28 @@
 //! symmetric key (`crypto_secretbox`, for the cookie). On the wire a box is the 16-byte
 //! Poly1305 tag followed by the ciphertext, as libsodium's `*_easy` functions lay it out.
 //!
-//! Built from x25519-dalek and crypto_secretbox rather than the crypto_box crate, for two
-//! reasons: crypto_box 0.9's `SecretKey` wipes only its scalar on drop and keeps a copy of the
-//! secret bytes, while x25519-dalek's `StaticSecret` and `SharedSecret` wipe themselves; and
-//! x25519-dalek tells when a peer's key has low order (an all-zero shared secret), which
-//! libsodium refuses and so do we. The construction is the one crypto_box itself uses (X25519,
-//! then HSalsa20 with a zero nonce, then XSalsa20-Poly1305), and a test checks the two agree.
+//! Built from x25519-dalek, the `salsa20` crate's HSalsa20 and XSalsa20-Poly1305 from
+//! `secretbox.rs`, rather than the crypto_box crate, for two reasons: crypto_box 0.9's
+//! `SecretKey` wipes only its scalar on drop and keeps a copy of the secret bytes, while
+//! x25519-dalek's `StaticSecret` and `SharedSecret` wipe themselves; and x25519-dalek tells when
+//! a peer's key has low order (an all-zero shared secret), which libsodium refuses and so do we.
+//! The construction is the one crypto_box itself uses (X25519, then HSalsa20 with a zero nonce,
+//! then XSalsa20-Poly1305), and a test checks the two agree.
 
 use bytes::BytesMut;
-use crypto_secretbox::aead::generic_array::GenericArray;
-use crypto_secretbox::aead::{AeadInPlace, KeyInit};
-use crypto_secretbox::{Kdf, Key, Nonce, XSalsa20Poly1305};
 use rand_core::{OsRng, RngCore};
+use salsa20::cipher::consts::U10;
 use x25519_dalek::{PublicKey, StaticSecret};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
+
+use super::nonce::Nonce;
+use super::secretbox::SecretBox;
 
 /// The Poly1305 tag in front of every box.
 pub(crate) const TAG_LEN: usize = 16;
 
-/// A box key, wiped on drop (crypto_secretbox's cipher zeroizes its key).
-pub(crate) struct BoxKey(XSalsa20Poly1305);
+/// A box key, wiped on drop.
+pub(crate) struct BoxKey(SecretBox);
 
 impl BoxKey {
     /// The shared key of `ours` and `theirs`, or `None` if `theirs` has low order (the shared
@@ -32,18 +34,19 @@ impl BoxKey {
         if !shared.was_contributory() {
             return None;
         }
-        let key = Zeroizing::new(XSalsa20Poly1305::kdf(
-            Key::from_slice(shared.as_bytes()),
-            &GenericArray::default(),
-        ));
-        Some(BoxKey(XSalsa20Poly1305::new(&key)))
+        // HSalsa20 (20 rounds: U10 double rounds) of the shared secret with a zero nonce.
+        let mut derived = salsa20::hsalsa::<U10>(shared.as_bytes().into(), &Default::default());
+        let mut key = Zeroizing::new([0u8; 32]);
+        key.copy_from_slice(&derived);
+        derived.as_mut_slice().zeroize();
+        Some(BoxKey(SecretBox::new(&key)))
     }
 
     /// A fresh random symmetric key (the server's cookie key).
     pub(crate) fn random() -> BoxKey {
-        let mut key = Zeroizing::new(Key::default());
-        OsRng.fill_bytes(key.as_mut_slice());
-        BoxKey(XSalsa20Poly1305::new(&key))
+        let mut key = Zeroizing::new([0u8; 32]);
+        OsRng.fill_bytes(key.as_mut());
+        BoxKey(SecretBox::new(&key))
     }
 
     /// Appends `Box[plaintext]` (tag, then ciphertext) to `out`.
@@ -59,15 +62,7 @@ impl BoxKey {
     /// plaintext and becomes the ciphertext.
     pub(crate) fn seal_in_place(&self, nonce: &Nonce, buf: &mut [u8]) {
         let (tag_out, text) = buf.split_at_mut(TAG_LEN);
-        // crypto_secretbox fails only when given associated data, which CurveZMQ never has. Were
-        // it to fail, leave an all-zero box that the peer refuses rather than panic.
-        match self.0.encrypt_in_place_detached(nonce, b"", text) {
-            Ok(tag) => tag_out.copy_from_slice(&tag),
-            Err(_) => {
-                tag_out.fill(0);
-                text.fill(0);
-            }
-        }
+        tag_out.copy_from_slice(&self.0.seal(nonce, text));
     }
 
     /// Opens `boxed` (tag, then ciphertext) into a new buffer wiped on drop.
@@ -86,10 +81,8 @@ impl BoxKey {
             return None;
         }
         let (tag, text) = buf.split_at_mut(TAG_LEN);
-        let tag = GenericArray::clone_from_slice(tag);
-        self.0
-            .decrypt_in_place_detached(nonce, b"", text, &tag)
-            .ok()
+        let tag: &[u8; TAG_LEN] = (&*tag).try_into().ok()?;
+        self.0.open(nonce, text, tag).then_some(())
     }
 }
 
@@ -128,7 +121,7 @@ mod tests {
             &crypto_box::SecretKey::from(a),
         );
         let n = nonce::short(nonce::HELLO, 1);
-        let sealed = theirs.encrypt(&n, &b"payload"[..]).expect("seals");
+        let sealed = theirs.encrypt((&n).into(), &b"payload"[..]).expect("seals");
         let mut out = BytesMut::new();
         ours.seal_append(&n, b"payload", &mut out);
         assert_eq!(&out[..], &sealed[..]);

@@ -19,6 +19,7 @@
 mod boxes;
 mod client;
 mod nonce;
+mod secretbox;
 mod server;
 mod session;
 mod wire;

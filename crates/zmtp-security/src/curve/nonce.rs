@@ -5,9 +5,11 @@
 //! from 3; the server: READY 1, MESSAGEs from 2) and requires the peer's numbers to increase
 //! strictly, which is what stops replayed and reordered commands.
 
-use crypto_secretbox::Nonce;
 use rand_core::{OsRng, RngCore};
 use zmtp_codec::MechanismError;
+
+/// A 24-byte XSalsa20 nonce.
+pub(crate) type Nonce = [u8; 24];
 
 /// HELLO, client to server.
 pub(crate) const HELLO: &[u8; 16] = b"CurveZMQHELLO---";
@@ -28,7 +30,7 @@ pub(crate) const VOUCH: &[u8; 8] = b"VOUCH---";
 
 /// A short nonce: prefix and big-endian counter.
 pub(crate) fn short(prefix: &[u8; 16], n: u64) -> Nonce {
-    let mut nonce = Nonce::default();
+    let mut nonce = [0u8; 24];
     nonce[..16].copy_from_slice(prefix);
     nonce[16..].copy_from_slice(&n.to_be_bytes());
     nonce
@@ -36,7 +38,7 @@ pub(crate) fn short(prefix: &[u8; 16], n: u64) -> Nonce {
 
 /// A long nonce: prefix and the 16 bytes that travel on the wire.
 pub(crate) fn long(prefix: &[u8; 8], random: &[u8; 16]) -> Nonce {
-    let mut nonce = Nonce::default();
+    let mut nonce = [0u8; 24];
     nonce[..8].copy_from_slice(prefix);
     nonce[8..].copy_from_slice(random);
     nonce

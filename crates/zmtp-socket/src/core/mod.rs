@@ -6,6 +6,7 @@
 //! inbound ones) meet here. Connection tasks move messages in batches: one lock per read or write,
 //! not per message.
 
+pub(crate) mod direct;
 pub(crate) mod envelope;
 pub(crate) mod pipe;
 pub(crate) mod pubsub;
@@ -24,6 +25,7 @@ use slab::Slab;
 use smallvec::SmallVec;
 use zmtp_codec::Message;
 
+pub(crate) use direct::{DirectOut, Flow};
 use pipe::InlineLink;
 pub(crate) use pipe::{Pipe, PipeId};
 pub(crate) use routing::PeerAttach;
@@ -255,6 +257,16 @@ impl Core {
         pipe.writer = None;
         pipe.reader = None;
         pipe.link = None;
+        pipe.link_busy = false;
+        let direct = pipe.direct.take();
+        pipe.direct_in = None;
+        if let Some(direct) = direct {
+            // A sender waiting for room on the direct path looks again (the pipe may take
+            // messages while detached now, or be gone).
+            wake.push(direct.flow.release());
+            wake.push(st.send_waker.take());
+        }
+        let Some(pipe) = st.pipe_mut(id) else { return };
         if !keep {
             pipe.terminated = true;
             pipe.outbound.clear();
@@ -280,17 +292,24 @@ impl Core {
     }
 
     /// Removes a pipe whatever it holds (a connecting socket disconnecting for good).
+    /// An inproc peer's pipe goes with it at once (as the link would when it ends), so the peer
+    /// stops sending here.
     pub(crate) fn remove_pipe(&self, id: PipeId) {
         let mut wake = Wake::default();
-        {
+        let direct = {
             let mut st = self.state.lock();
+            let direct = st.pipe_mut(id).and_then(|p| p.direct.take());
             if st.pipe_mut(id).is_some() {
                 st.lb.retain(|&k| k != id.key);
                 st.forget_subscriber(id.key, &mut wake);
                 st.remove(id.key);
             }
-        }
+            direct
+        };
         wake.run();
+        if let Some(direct) = direct {
+            direct.core.detach(direct.pipe, false);
+        }
     }
 
     /// Moves up to `max` outbound messages of the pipe into `into`. Registers `cx`'s waker when
@@ -313,6 +332,7 @@ impl Core {
                 // A ROUTER_HANDOVER gave its routing id to a newer peer: the connection ends.
                 Outbound::Finished
             } else if pipe.outbound.is_empty() {
+                pipe.link_busy = false;
                 if closed {
                     Outbound::Finished
                 } else {
@@ -320,6 +340,7 @@ impl Core {
                     Outbound::Empty
                 }
             } else {
+                pipe.link_busy = true;
                 let was_full = !pipe.has_room();
                 let n = max.min(pipe.outbound.len());
                 into.extend(pipe.outbound.drain(..n));
@@ -365,14 +386,11 @@ impl Core {
                     }
                 }
             }
-            let pipe = &mut st.pipes[id.key];
             if !from.is_empty() {
-                pipe.reader = Some(cx.waker().clone());
+                st.pipes[id.key].reader = Some(cx.waker().clone());
             }
-            if was_empty && !pipe.inbound.is_empty() && !pipe.in_ready_list && !pipe.ignored {
-                pipe.in_ready_list = true;
-                st.ready.push_back(id.key);
-                wake.push(st.recv_waker.take());
+            if was_empty {
+                st.mark_ready(id.key, &mut wake);
             }
             from.is_empty()
         };
@@ -392,31 +410,130 @@ impl Core {
         if st.closed {
             return Poll::Ready(Err(crate::Error::Closed));
         }
-        match st.pick_lb() {
-            Some(key) => {
-                let id = PipeId {
-                    key,
-                    generation: st.pipes[key].generation,
+        let key = match st.pick_lb() {
+            Some(key) => key,
+            None => {
+                let Some(cx) = cx else {
+                    return Poll::Pending;
                 };
-                match msg.take() {
-                    Some(m) => push_or_write(st, key, m),
-                    None => {
-                        let writer = st.pipes[key].writer.take();
-                        drop(st);
-                        if let Some(w) = writer {
-                            w.wake();
-                        }
+                st.send_waker = Some(cx.waker().clone());
+                // Inproc peers wake us through their flows; looking again after registering
+                // there catches a read made meanwhile.
+                if !st.wait_direct(cx.waker()) {
+                    return Poll::Pending;
+                }
+                match st.pick_lb() {
+                    Some(key) => key,
+                    None => return Poll::Pending,
+                }
+            }
+        };
+        let id = PipeId {
+            key,
+            generation: st.pipes[key].generation,
+        };
+        match msg.take() {
+            Some(m) => match st.pipes[key].direct_path() {
+                Some(direct) => {
+                    let (peer, peer_pipe) = (direct.core.clone(), direct.pipe);
+                    // Our lock is released first: two inproc peers sending to each other
+                    // never hold both.
+                    drop(st);
+                    if let Err(m) = peer.deliver_direct(peer_pipe, m) {
+                        self.requeue(id, m);
                     }
                 }
-                Poll::Ready(Ok(id))
-            }
+                None => push_or_write(st, key, m),
+            },
             None => {
-                if let Some(cx) = cx {
-                    st.send_waker = Some(cx.waker().clone());
+                let writer = st.pipes[key].writer.take();
+                drop(st);
+                if let Some(w) = writer {
+                    w.wake();
                 }
-                Poll::Pending
             }
         }
+        Poll::Ready(Ok(id))
+    }
+
+    /// Puts a message into an inproc peer's pipe (the direct path, see `core::direct`), whatever
+    /// its mark (the sender checked the connection's). Gives it back when the peer's socket is
+    /// closed or the pipe is gone or going.
+    pub(crate) fn deliver_direct(&self, id: PipeId, msg: Message) -> Result<(), Message> {
+        let mut wake = Wake::default();
+        {
+            let mut st = self.state.lock();
+            let st = &mut *st;
+            let closed = st.closed;
+            let Some(pipe) = st.pipe_mut(id) else {
+                return Err(msg);
+            };
+            if closed || pipe.terminated || !pipe.attached {
+                return Err(msg);
+            }
+            let was_empty = pipe.inbound.is_empty();
+            if st.publisher.is_none() && st.subscriber.is_none() {
+                st.pipes[id.key].push_inbound(msg);
+            } else if let Some(msg) = st.filter_inbound(id, msg, &mut wake) {
+                st.pipes[id.key].push_inbound(msg);
+            }
+            if was_empty {
+                st.mark_ready(id.key, &mut wake);
+            }
+        }
+        wake.run();
+        Ok(())
+    }
+
+    /// A message the direct path could not deliver goes back to the front of the pipe's
+    /// outbound queue, for the link to deliver or keep (a connecting socket keeps its queued
+    /// messages for the next bind). Dropped if the pipe is gone.
+    fn requeue(&self, id: PipeId, msg: Message) {
+        let mut wake = Wake::default();
+        {
+            let mut st = self.state.lock();
+            if let Some(pipe) = st.pipe_mut(id) {
+                if !pipe.terminated {
+                    pipe.outbound.push_front(msg);
+                    wake.push(pipe.writer.take());
+                }
+            }
+        }
+        wake.run();
+    }
+
+    /// Drops the newest inbound messages of the pipe beyond `ZMQ_RCVHWM`: an inproc peer
+    /// whose linger ran out loses what it queued, and what it put here directly beyond the mark
+    /// is that queue's share.
+    pub(crate) fn discard_beyond_rcvhwm(&self, id: PipeId) {
+        let mut st = self.state.lock();
+        if let Some(pipe) = st.pipe_mut(id) {
+            if pipe.rcvhwm != 0 && !pipe.conflate && pipe.inbound.len() > pipe.rcvhwm {
+                pipe.inbound.truncate(pipe.rcvhwm);
+                if let Some(flow) = &pipe.direct_in {
+                    flow.pushed(pipe.inbound.len());
+                }
+            }
+        }
+    }
+
+    /// Links the pipe to an inproc peer's: messages sent through it go straight into
+    /// `out.pipe` of `out.core`, and `inbound` tells the peer how full this pipe is.
+    pub(crate) fn set_direct(&self, id: PipeId, out: DirectOut, inbound: Arc<Flow>) {
+        let mut wake = Wake::default();
+        {
+            let mut st = self.state.lock();
+            if let Some(pipe) = st.pipe_mut(id) {
+                inbound.pushed(pipe.inbound.len());
+                pipe.direct = Some(out);
+                pipe.direct_in = Some(inbound);
+                wake.push(pipe.writer.take());
+                // The pipe's mark is now the connection's (SNDHWM + the peer's RCVHWM): a sender
+                // that waits on the pipe's own SNDHWM has room.
+                wake.push(st.send_waker.take());
+            }
+        }
+        wake.run();
     }
 
     /// Fair-queued receive (PULL, DEALER, ROUTER, REP, ...): one message from the next pipe that
@@ -493,6 +610,13 @@ impl Core {
                 pipe.sndhwm = sndhwm;
                 pipe.rcvhwm = rcvhwm;
                 wake.push(pipe.reader.take());
+                if let Some(direct) = &pipe.direct {
+                    direct.flow.set_sndhwm(sndhwm);
+                }
+                if let Some(flow) = &pipe.direct_in {
+                    flow.set_rcvhwm(rcvhwm);
+                    wake.push(flow.release());
+                }
             }
             wake.push(st.send_waker.take());
         }
@@ -558,6 +682,9 @@ impl State {
             if was_full {
                 wake.push(pipe.reader.take());
             }
+            if let Some(flow) = &pipe.direct_in {
+                wake.push(flow.popped(pipe.inbound.len()));
+            }
             if pipe.inbound.is_empty() {
                 pipe.in_ready_list = false;
                 if pipe.terminated {
@@ -568,6 +695,31 @@ impl State {
             }
             return Some((id, msg, routing_id));
         }
+    }
+
+    /// A pipe's inbound queue was empty: if it holds a message now, it joins the fair queue
+    /// and a sleeping reader is woken.
+    fn mark_ready(&mut self, key: usize, wake: &mut Wake) {
+        let pipe = &mut self.pipes[key];
+        if !pipe.inbound.is_empty() && !pipe.in_ready_list && !pipe.ignored {
+            pipe.in_ready_list = true;
+            self.ready.push_back(key);
+            wake.push(self.recv_waker.take());
+        }
+    }
+
+    /// A sender found no room: registers its waker on every inproc flow it sends into. Whether
+    /// one has room after all.
+    fn wait_direct(&self, waker: &Waker) -> bool {
+        let mut room = false;
+        for &key in &self.lb {
+            if let Some(pipe) = self.pipes.get(key) {
+                if let Some(direct) = &pipe.direct {
+                    room |= !pipe.conflate && direct.flow.wait(waker, pipe.outbound.len());
+                }
+            }
+        }
+        room
     }
 
     /// The next pipe in turn that may take a message, advancing the turn.

@@ -18,6 +18,7 @@ impl std::fmt::Debug for InlineLink {
         f.write_str("InlineLink")
     }
 }
+use super::direct::{DirectOut, Flow};
 
 /// A pipe's place in its socket: slab key and generation (so a stale id never reaches a new
 /// pipe that reused the key).
@@ -66,6 +67,13 @@ pub(crate) struct Pipe {
     pub(crate) conflate: bool,
     /// The live connection, for sends that may skip the queue (see [`InlineSend`]).
     pub(crate) link: Option<InlineLink>,
+    /// An inproc connection's direct path to the peer's pipe, while attached.
+    pub(crate) direct: Option<DirectOut>,
+    /// The peer's direct path into this pipe: told how many messages `inbound` holds.
+    pub(crate) direct_in: Option<Arc<Flow>>,
+    /// The connection task holds messages it took from `outbound` and has not delivered yet
+    /// (until it finds `outbound` empty): a direct send now would overtake them.
+    pub(crate) link_busy: bool,
 }
 
 impl Pipe {
@@ -88,6 +96,9 @@ impl Pipe {
             probed: false,
             conflate: false,
             link: None,
+            direct: None,
+            direct_in: None,
+            link_busy: false,
         }
     }
 
@@ -114,11 +125,28 @@ impl Pipe {
             self.inbound.clear();
         }
         self.inbound.push_back(msg);
+        if let Some(flow) = &self.direct_in {
+            flow.pushed(self.inbound.len());
+        }
+    }
+
+    /// Where a message sent now may go directly (an inproc peer's pipe): only when nothing
+    /// queued before it is still on its way, and not with `ZMQ_CONFLATE` (its queue keeps one).
+    pub(crate) fn direct_path(&self) -> Option<&DirectOut> {
+        let direct = self.direct.as_ref()?;
+        (self.outbound.is_empty() && !self.link_busy && !self.conflate).then_some(direct)
     }
 
     /// Whether one more message fits under `ZMQ_SNDHWM`.
+    /// Over an inproc connection, the mark is the connection's (see [`Flow::has_room`]).
     pub(crate) fn has_room(&self) -> bool {
-        self.conflate || self.sndhwm == 0 || self.outbound.len() < self.sndhwm
+        if self.conflate {
+            return true;
+        }
+        if let Some(direct) = &self.direct {
+            return direct.flow.has_room(self.outbound.len());
+        }
+        self.sndhwm == 0 || self.outbound.len() < self.sndhwm
     }
 
     /// Whether `inbound` is at `ZMQ_RCVHWM`.

@@ -2,11 +2,16 @@
 //! encoding.
 //!
 //! Bound names live in the context's registry: the sockets of one [`Context`](crate::Context) share a namespace,
-//! as in libzmq. A connect to a name nobody has bound waits for the bind, as in libzmq. Each connection is a small task, the link, that moves
-//! batches of messages from one socket's pipe (its outbound queue) into the other's (its
-//! inbound queue) and back, through the same core calls a tcp connection uses, so high-water
-//! marks, wake-ups and linger behave the same. What a sender can queue before it blocks is its
-//! `ZMQ_SNDHWM` plus the peer's `ZMQ_RCVHWM` (plus at most one batch in the link), as in libzmq.
+//! as in libzmq. A connect to a name nobody has bound waits for the bind, as in libzmq.
+//!
+//! Once linked, a load-balanced send (PUSH, DEALER, REQ, PAIR) puts each message straight into
+//! the peer socket's inbound queue (`core::direct`): one lock of each socket per
+//! message, and the peer woken only when it sleeps. What a sender can queue before it blocks is
+//! its `ZMQ_SNDHWM` plus the peer's `ZMQ_RCVHWM`, as in libzmq. Each connection also has a small
+//! task, the link, which sets the connection up, moves what the direct path does not carry (what
+//! was queued before the bind, ROUTER and PUB sends, `ZMQ_CONFLATE` pipes) in batches from one
+//! socket's outbound queue into the other's inbound queue through the same core calls a tcp
+//! connection uses, and ends the connection (linger, close) as a tcp connection ends.
 //!
 //! Socket types are checked when the two sockets meet: a connect to an incompatible bound socket
 //! is refused with [`Error::IncompatibleSocketTypes`]; an incompatible socket bound after the
@@ -32,7 +37,7 @@ use tracing::debug;
 use zmtp_codec::Message;
 
 use crate::context::Shared;
-use crate::core::{Core, Outbound, PipeId};
+use crate::core::{Core, DirectOut, Flow, Outbound, PipeId};
 use crate::engine::ConnectionSettings;
 use crate::error::{Error, Result};
 
@@ -303,6 +308,29 @@ impl Link {
             bound.core.detach(peer_pipe, false);
             return None;
         }
+        // The direct paths, one per direction, each bounded by the sender's SNDHWM plus the
+        // receiver's RCVHWM (libzmq's inproc_connect sums them the same way).
+        let (our_sndhwm, our_rcvhwm) = core.hwm();
+        let to_bound = Arc::new(Flow::new(our_sndhwm, rcvhwm));
+        let to_us = Arc::new(Flow::new(sndhwm, our_rcvhwm));
+        bound.core.set_direct(
+            peer_pipe,
+            DirectOut {
+                core: core.clone(),
+                pipe,
+                flow: to_us.clone(),
+            },
+            to_bound.clone(),
+        );
+        core.set_direct(
+            pipe,
+            DirectOut {
+                core: bound.core.clone(),
+                pipe: peer_pipe,
+                flow: to_bound,
+            },
+            to_us,
+        );
         Some(Link {
             a: Side {
                 core: core.clone(),
@@ -334,6 +362,14 @@ impl Link {
                 (x, y) => x.or(y),
             };
             if deadline.is_some_and(|t| now >= t) {
+                // A closed socket's queue is discarded when its linger runs out. What it sent
+                // directly beyond the peer's RCVHWM stands for that queue (its SNDHWM share of
+                // the connection), so it goes too, newest first.
+                for (from, to) in [(&self.a, &self.b), (&self.b, &self.a)] {
+                    if from.linger_deadline().is_some_and(|t| now >= t) {
+                        to.core.discard_beyond_rcvhwm(to.pipe);
+                    }
+                }
                 return Poll::Ready(());
             }
             let mut progress = self.a.pump(&self.b, cx);

@@ -1,0 +1,116 @@
+//! The direct path of an inproc connection: a sending socket puts each message straight into
+//! the receiving socket's inbound queue, with no task in between.
+//!
+//! Both ends of a connection's direction share one [`Flow`]: the receiving pipe publishes how
+//! many messages it holds, so the sender can apply the connection's high-water mark (its
+//! `ZMQ_SNDHWM` plus the peer's `ZMQ_RCVHWM`, as libzmq sums them for inproc) without taking the
+//! receiver's lock, and a sender that finds it full leaves its waker here for the receiver to
+//! wake once it has read one. The sending pipe also holds the receiving socket's core and pipe id
+//! ([`DirectOut`]); the link task only sets this up, flushes what was queued before, and tears it
+//! down.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::Waker;
+
+use futures::task::AtomicWaker;
+
+use super::{Core, PipeId};
+
+/// The state one direction of an inproc connection shares between its two sockets.
+#[derive(Debug)]
+pub(crate) struct Flow {
+    /// Messages in the receiving pipe's inbound queue.
+    queued: AtomicUsize,
+    /// The sending socket's `ZMQ_SNDHWM` (0: unbounded).
+    sndhwm: AtomicUsize,
+    /// The receiving socket's `ZMQ_RCVHWM` (0: unbounded).
+    rcvhwm: AtomicUsize,
+    /// The sender found no room and waits for [`Flow::waker`].
+    sender_waiting: AtomicBool,
+    waker: AtomicWaker,
+}
+
+impl Flow {
+    pub(crate) fn new(sndhwm: usize, rcvhwm: usize) -> Flow {
+        Flow {
+            queued: AtomicUsize::new(0),
+            sndhwm: AtomicUsize::new(sndhwm),
+            rcvhwm: AtomicUsize::new(rcvhwm),
+            sender_waiting: AtomicBool::new(false),
+            waker: AtomicWaker::new(),
+        }
+    }
+
+    /// How many messages the connection holds at most: the sum of the two marks, unbounded if
+    /// either is (libzmq's `inproc_connect` arithmetic).
+    fn limit(&self) -> usize {
+        let (snd, rcv) = (
+            self.sndhwm.load(Ordering::Relaxed),
+            self.rcvhwm.load(Ordering::Relaxed),
+        );
+        if snd == 0 || rcv == 0 {
+            usize::MAX
+        } else {
+            snd.saturating_add(rcv)
+        }
+    }
+
+    /// Whether one more message fits, counting `outbound` still queued at the sender.
+    pub(crate) fn has_room(&self, outbound: usize) -> bool {
+        outbound.saturating_add(self.queued.load(Ordering::SeqCst)) < self.limit()
+    }
+
+    /// The sender will sleep: registers its waker, then looks again (so that a read in between
+    /// is not missed). Whether there is room now.
+    pub(crate) fn wait(&self, waker: &Waker, outbound: usize) -> bool {
+        self.waker.register(waker);
+        self.sender_waiting.store(true, Ordering::SeqCst);
+        self.has_room(outbound)
+    }
+
+    /// The receiving pipe now holds `len` messages (after a push).
+    pub(crate) fn pushed(&self, len: usize) {
+        self.queued.store(len, Ordering::SeqCst);
+    }
+
+    /// The receiving pipe now holds `len` messages (after a read): the sender to wake, if it
+    /// waits and there is room.
+    pub(crate) fn popped(&self, len: usize) -> Option<Waker> {
+        self.queued.store(len, Ordering::SeqCst);
+        if self.sender_waiting.load(Ordering::SeqCst)
+            && len < self.limit()
+            && self.sender_waiting.swap(false, Ordering::SeqCst)
+        {
+            self.waker.take()
+        } else {
+            None
+        }
+    }
+
+    /// The connection ends or its marks changed: the sender looks again.
+    pub(crate) fn release(&self) -> Option<Waker> {
+        self.sender_waiting.store(false, Ordering::SeqCst);
+        self.waker.take()
+    }
+
+    /// The sending socket's `ZMQ_SNDHWM` changed.
+    pub(crate) fn set_sndhwm(&self, sndhwm: usize) {
+        self.sndhwm.store(sndhwm, Ordering::Relaxed);
+    }
+
+    /// The receiving socket's `ZMQ_RCVHWM` changed.
+    pub(crate) fn set_rcvhwm(&self, rcvhwm: usize) {
+        self.rcvhwm.store(rcvhwm, Ordering::Relaxed);
+    }
+}
+
+/// The sending end of a direct path: where its messages go.
+#[derive(Debug, Clone)]
+pub(crate) struct DirectOut {
+    /// The receiving socket.
+    pub(crate) core: Arc<Core>,
+    /// Its pipe for this connection.
+    pub(crate) pipe: PipeId,
+    pub(crate) flow: Arc<Flow>,
+}

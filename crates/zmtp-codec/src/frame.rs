@@ -82,8 +82,10 @@ impl FrameDecoder {
             return Ok(None);
         }
         self.needed = 0;
-        buf.advance(header_len);
-        let body = buf.split_to(total - header_len).freeze();
+        // Header and body split off together, then the header skipped on the frozen view:
+        // advancing a `Bytes` is a pointer bump, advancing the `BytesMut` a costlier update.
+        let mut body = buf.split_to(total).freeze();
+        body.advance(header_len);
         Ok(Some(Frame {
             more: flags & FLAG_MORE != 0,
             command: flags & FLAG_COMMAND != 0,

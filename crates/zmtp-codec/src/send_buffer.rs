@@ -64,6 +64,11 @@ impl SendBuffer {
 
     /// Encodes every frame of a message, MORE on all but the last.
     pub fn put_message(&mut self, msg: &Message) {
+        if let [only] = msg.frames() {
+            // The common case: one frame, no MORE flag, no loop.
+            self.put_frame(false, false, only);
+            return;
+        }
         let last = msg.len().saturating_sub(1);
         for (i, frame) in msg.iter().enumerate() {
             self.put_frame(i < last, false, frame);

@@ -342,8 +342,14 @@ impl Core {
             } else {
                 pipe.link_busy = true;
                 let was_full = !pipe.has_room();
-                let n = max.min(pipe.outbound.len());
-                into.extend(pipe.outbound.drain(..n));
+                if into.is_empty() && pipe.outbound.len() <= max {
+                    // All of it: trade queues (the caller's empty one keeps its allocation
+                    // for the pipe) instead of moving each message.
+                    std::mem::swap(into, &mut pipe.outbound);
+                } else {
+                    let n = max.min(pipe.outbound.len());
+                    into.extend(pipe.outbound.drain(..n));
+                }
                 if was_full {
                     wake.push(st.send_waker.take());
                 }
@@ -373,9 +379,22 @@ impl Core {
             let was_empty = st.pipes[id.key].inbound.is_empty();
             if st.publisher.is_none() && st.subscriber.is_none() {
                 let pipe = &mut st.pipes[id.key];
-                while !pipe.inbound_full() {
-                    let Some(msg) = from.pop_front() else { break };
-                    pipe.push_inbound(msg);
+                if pipe.conflate {
+                    while let Some(msg) = from.pop_front() {
+                        pipe.push_inbound(msg);
+                    }
+                } else {
+                    let room = match pipe.rcvhwm {
+                        0 => usize::MAX,
+                        hwm => hwm.saturating_sub(pipe.inbound.len()),
+                    };
+                    if pipe.inbound.is_empty() && from.len() <= room {
+                        // All of it into an empty pipe: trade queues, O(1).
+                        std::mem::swap(&mut pipe.inbound, from);
+                    } else {
+                        let n = room.min(from.len());
+                        pipe.inbound.extend(from.drain(..n));
+                    }
                 }
             } else {
                 // Subscriptions are applied, and a SUB's filter runs, as messages come in.
@@ -665,13 +684,15 @@ impl State {
     /// The next inbound message in fair-queueing order, with its pipe and the pipe's routing id.
     fn pop_inbound(&mut self, wake: &mut Wake) -> Option<(PipeId, Message, Option<Bytes>)> {
         loop {
-            let key = self.ready.pop_front()?;
+            let key = *self.ready.front()?;
             let Some(pipe) = self.pipes.get_mut(key) else {
+                self.ready.pop_front();
                 continue;
             };
             let was_full = pipe.inbound_full();
             let Some(msg) = pipe.inbound.pop_front() else {
                 pipe.in_ready_list = false;
+                self.ready.pop_front();
                 continue;
             };
             let id = PipeId {
@@ -687,10 +708,14 @@ impl State {
             }
             if pipe.inbound.is_empty() {
                 pipe.in_ready_list = false;
-                if pipe.terminated {
+                let terminated = pipe.terminated;
+                self.ready.pop_front();
+                if terminated {
                     self.remove(key);
                 }
-            } else {
+            } else if self.ready.len() > 1 {
+                // Its turn is over: to the back. (Alone in the list, it stays in front.)
+                self.ready.pop_front();
                 self.ready.push_back(key);
             }
             return Some((id, msg, routing_id));
@@ -725,6 +750,15 @@ impl State {
     /// The next pipe in turn that may take a message, advancing the turn.
     fn pick_lb(&mut self) -> Option<usize> {
         let n = self.lb.len();
+        if n == 1 {
+            // One peer (the usual PUSH or DEALER): no turn to keep.
+            let key = self.lb[0];
+            return self
+                .pipes
+                .get(key)
+                .is_some_and(Pipe::has_room)
+                .then_some(key);
+        }
         for i in 0..n {
             let at = (self.lb_next + i) % n;
             let key = self.lb[at];

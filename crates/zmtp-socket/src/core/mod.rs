@@ -75,21 +75,33 @@ pub(crate) struct State {
 
 /// Wakers to call once the lock is released. Kept inline: a send or a batch wakes one or two
 /// tasks, and waking must not allocate (a fan-out waking more than eight sleeping connections
-/// at once spills to the heap).
+/// at once spills to the heap). The first waker has a slot of its own, so that the usual case,
+/// nobody to wake, costs a check and not a walk over an inline array.
 #[derive(Debug, Default)]
-pub(crate) struct Wake(SmallVec<[Waker; 8]>);
+pub(crate) struct Wake {
+    first: Option<Waker>,
+    more: SmallVec<[Waker; 7]>,
+}
 
 impl Wake {
     fn push(&mut self, waker: Option<Waker>) {
         if let Some(w) = waker {
-            self.0.push(w);
+            if self.first.is_none() {
+                self.first = Some(w);
+            } else {
+                self.more.push(w);
+            }
         }
     }
 
     /// Wakes everyone collected.
     pub(crate) fn run(self) {
-        for w in self.0 {
+        let Wake { first, more } = self;
+        if let Some(w) = first {
             w.wake();
+            for w in more {
+                w.wake();
+            }
         }
     }
 }

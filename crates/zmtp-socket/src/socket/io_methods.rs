@@ -31,6 +31,10 @@ macro_rules! lb_send_methods {
             pub(crate) async fn send_shared(&self, msg: zmtp_codec::Message) -> $crate::Result<()> {
                 let mut msg = Some($crate::socket::io_methods::non_empty(msg)?);
                 let core = &self.base.core;
+                // Room now (the usual case): done, without building the waiting future.
+                if let std::task::Poll::Ready(done) = core.poll_send_lb(None, &mut msg) {
+                    return done.map(|_| ());
+                }
                 $crate::socket::io_methods::polled(self.base.options().get_sndtimeo(), |cx| {
                     core.poll_send_lb(cx, &mut msg).map_ok(|_| ())
                 })
@@ -148,6 +152,10 @@ macro_rules! fq_recv_methods {
             }
 
             pub(crate) async fn recv_shared(&self) -> $crate::Result<zmtp_codec::Message> {
+                // A message there now (the usual case under load): no waiting future built.
+                if let std::task::Poll::Ready(done) = self.poll_recv_shared(None) {
+                    return done;
+                }
                 $crate::socket::io_methods::polled(self.base.options().get_rcvtimeo(), |cx| {
                     self.poll_recv_shared(cx)
                 })

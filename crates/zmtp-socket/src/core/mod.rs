@@ -763,13 +763,14 @@ impl State {
     fn pick_lb(&mut self) -> Option<usize> {
         let n = self.lb.len();
         if n == 1 {
-            // One peer (the usual PUSH or DEALER): no turn to keep.
+            // One peer (the usual PUSH or DEALER): no modulo. The turn is left where the loop
+            // below would leave it (at the first pipe), for when a second peer joins.
             let key = self.lb[0];
-            return self
-                .pipes
-                .get(key)
-                .is_some_and(Pipe::has_room)
-                .then_some(key);
+            let room = self.pipes.get(key).is_some_and(Pipe::has_room);
+            if room {
+                self.lb_next = 0;
+            }
+            return room.then_some(key);
         }
         for i in 0..n {
             let at = (self.lb_next + i) % n;

@@ -120,6 +120,11 @@ pub(crate) trait InlineSend: Send + Sync {
         msg: Message,
         state: MutexGuard<'g, State>,
     ) -> Result<(), (Message, MutexGuard<'g, State>)>;
+
+    /// Reads what the transport has, if the connection is idle and free, and delivers the
+    /// messages to the pipe; from then on the transport wakes `receiver` too. Returns whether
+    /// messages were delivered. Called without the socket's lock held.
+    fn try_read(&self, receiver: &Waker) -> bool;
 }
 
 /// Queues `msg` on the pipe at `key` (which has room) and wakes its connection, or writes it
@@ -596,6 +601,24 @@ impl Core {
         };
         wake.run();
         result
+    }
+
+    /// A receiver about to wait (REQ, REP) reads its only peer's connection itself, when that
+    /// is idle: the message is then there without a wake-up from the connection task, and the
+    /// transport wakes the receiver directly for the next one. The receiver's registered waker
+    /// is dropped first (it is polling, not waiting), so it must poll again afterwards, which
+    /// registers it again if nothing came. Returns whether messages were delivered.
+    pub(crate) fn read_inline(&self, receiver: &Waker) -> bool {
+        let link = {
+            let mut st = self.state.lock();
+            let [key] = st.lb[..] else { return false };
+            let Some(link) = st.pipes.get(key).and_then(Pipe::read_link) else {
+                return false;
+            };
+            st.recv_waker = None;
+            link
+        };
+        link.try_read(receiver)
     }
 
     /// Whether the pipe has no outbound messages left (or is gone).

@@ -111,6 +111,14 @@ impl Pipe {
         self.link.as_ref()?.0.upgrade()
     }
 
+    /// The live connection, for a receiver that reads it inline.
+    pub(crate) fn read_link(&self) -> Option<Arc<dyn InlineSend>> {
+        if !self.attached || self.terminated {
+            return None;
+        }
+        self.link.as_ref()?.0.upgrade()
+    }
+
     /// Queues a message for the peer (with `ZMQ_CONFLATE`, in place of what is queued).
     pub(crate) fn push_outbound(&mut self, msg: Message) {
         if self.conflate {

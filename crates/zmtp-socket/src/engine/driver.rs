@@ -24,6 +24,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use bytes::{Buf, Bytes};
+use futures::task::AtomicWaker;
 use parking_lot::{Mutex, MutexGuard};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Sleep;
@@ -112,6 +113,7 @@ where
         }
     };
     let conn = Connection::new(config, mechanism, Instant::now());
+    let stream_wakers = Arc::new(StreamWakers::default());
     let shared = Arc::new_cyclic(|me: &Weak<Mutex<Driver<S>>>| {
         let me: Weak<dyn InlineSend> = me.clone();
         Mutex::new(Driver {
@@ -138,6 +140,9 @@ where
             me,
             task_waker: None,
             finished: false,
+            stream_wakers: stream_wakers.clone(),
+            stream_waker: Waker::from(stream_wakers.clone()),
+            io_error: None,
         })
     });
     let exit = std::future::poll_fn(|cx| {
@@ -183,6 +188,32 @@ struct Driver<S> {
     task_waker: Option<Waker>,
     /// The task returned: nothing may be written inline any more.
     finished: bool,
+    /// Who the transport wakes: this task, and a receiver reading inline.
+    stream_wakers: Arc<StreamWakers>,
+    /// The waker the transport is polled with (wakes both of `stream_wakers`).
+    stream_waker: Waker,
+    /// A read error a receiver reading inline met, for this task to end with.
+    io_error: Option<std::io::Error>,
+}
+
+/// The wakers the transport's readiness goes to: the connection task always, and a receiver
+/// that read inline and waits for more (see [`InlineSend::try_read`]), so the receiver is
+/// woken by the transport itself rather than by this task after it read.
+#[derive(Default)]
+struct StreamWakers {
+    task: AtomicWaker,
+    receiver: AtomicWaker,
+}
+
+impl std::task::Wake for StreamWakers {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.task.wake();
+        self.receiver.wake();
+    }
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
@@ -193,6 +224,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             .is_some_and(|w| w.will_wake(cx.waker()))
         {
             self.task_waker = Some(cx.waker().clone());
+        }
+        self.stream_wakers.task.register(cx.waker());
+        if let Some(e) = self.io_error.take() {
+            return Poll::Ready(Exit::Io(e));
         }
         if let Some(unbound) = self.unbound.as_mut() {
             if unbound.as_mut().poll(cx).is_ready() {
@@ -210,7 +245,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             progress |= self.poll_zap(cx);
             progress |= self.deliver(cx);
             if self.exit.is_none() {
-                match self.poll_read(cx) {
+                match self.poll_read() {
                     Ok(p) => progress |= p,
                     Err(e) => return Poll::Ready(Exit::Io(e)),
                 }
@@ -218,7 +253,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             progress |= self.take_events();
             progress |= self.deliver(cx);
             progress |= self.take_outbound(cx);
-            match self.poll_write(cx) {
+            match self.poll_write() {
                 Ok(p) => progress |= p,
                 Err(e) => {
                     return Poll::Ready(self.exit.take().unwrap_or(Exit::Io(e)));
@@ -264,11 +299,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         }
     }
 
-    fn poll_read(&mut self, cx: &mut Context<'_>) -> std::io::Result<bool> {
+    fn poll_read(&mut self) -> std::io::Result<bool> {
         if self.read_closed || !self.inbound.is_empty() || self.conn.is_closed() {
             return Ok(false);
         }
-        match poll_read_buf(Pin::new(&mut self.stream), cx, self.conn.recv_buf()) {
+        let mut cx = Context::from_waker(&self.stream_waker);
+        match poll_read_buf(Pin::new(&mut self.stream), &mut cx, self.conn.recv_buf()) {
             Poll::Ready(Ok(0)) => {
                 self.read_closed = true;
                 self.conn.handle_eof();
@@ -394,7 +430,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         }
     }
 
-    fn poll_write(&mut self, cx: &mut Context<'_>) -> std::io::Result<bool> {
+    fn poll_write(&mut self) -> std::io::Result<bool> {
+        let cx = &mut Context::from_waker(&self.stream_waker);
         let mut progress = false;
         while self.conn.wants_to_transmit() {
             let tx = self.conn.transmit();
@@ -494,12 +531,49 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> InlineSend for Mutex<Driver<S>> {
         let _ = driver.conn.send(&msg);
         drop(state);
         // Whatever the write leaves (the rest, when the transport takes only part; an error)
-        // is the task's: the waker registered with the transport is its own.
-        let mut cx = Context::from_waker(&waker);
-        if driver.poll_write(&mut cx).is_err() || driver.conn.is_closed() {
+        // is the task's: the transport wakes it.
+        if driver.poll_write().is_err() || driver.conn.is_closed() {
             waker.wake_by_ref();
         }
         driver.task_waker = Some(waker);
         Ok(())
+    }
+
+    fn try_read(&self, receiver: &Waker) -> bool {
+        let Some(mut driver) = self.try_lock() else {
+            return false;
+        };
+        let driver = &mut *driver;
+        if !driver.idle() || !driver.inbound.is_empty() || driver.read_closed {
+            return false;
+        }
+        let Some(waker) = driver.task_waker.take() else {
+            return false;
+        };
+        // From now on the transport wakes the receiver too, whoever polls it next.
+        driver.stream_wakers.receiver.register(receiver);
+        let mut cx = Context::from_waker(&waker);
+        let mut delivered = false;
+        match driver.poll_read() {
+            Ok(true) => {
+                driver.take_events();
+                delivered = driver.deliver(&mut cx);
+            }
+            Ok(false) => {}
+            Err(e) => driver.io_error = Some(e),
+        }
+        // Anything beyond messages for the pipe (the peer closed, a PING to answer, messages
+        // over ZMQ_RCVHWM, an error) is the task's to act on.
+        if driver.io_error.is_some()
+            || driver.exit.is_some()
+            || driver.read_closed
+            || !driver.inbound.is_empty()
+            || driver.conn.wants_to_transmit()
+            || driver.zap.is_some()
+        {
+            waker.wake_by_ref();
+        }
+        driver.task_waker = Some(waker);
+        delivered
     }
 }

@@ -82,10 +82,20 @@ impl Rep {
                 "a REP must send the reply before it receives again",
             )));
         }
+        let mut read_inline = false;
         loop {
             let (pipe, msg) = match self.base.core.poll_recv_fq(cx.as_deref_mut()) {
                 Poll::Ready(r) => r?,
-                Poll::Pending => return Poll::Pending,
+                // About to wait: read the connection here once (then poll again, which
+                // registers the waker again if nothing came).
+                Poll::Pending => match cx.as_deref() {
+                    Some(cx) if !read_inline => {
+                        read_inline = true;
+                        self.base.core.read_inline(cx.waker());
+                        continue;
+                    }
+                    _ => return Poll::Pending,
+                },
             };
             if let Some((envelope, body)) = split_request(msg) {
                 self.pending = Some((pipe, envelope));

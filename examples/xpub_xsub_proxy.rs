@@ -51,7 +51,7 @@ async fn main() -> Result<(), zmtp::Error> {
         publisher
             .send(Message::from(["status.ok".to_owned(), n.to_string()]))
             .await?;
-        if n % 5 == 0 {
+        if n.is_multiple_of(5) {
             publisher
                 .send(Message::from(["alert.disk".to_owned(), n.to_string()]))
                 .await?;

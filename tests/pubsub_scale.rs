@@ -122,22 +122,22 @@ fn body(t: usize) -> Bytes {
 /// cancels (they must match nothing in the end).
 fn subscriptions_of(i: usize) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
     let mut keep: Vec<Vec<u8>> = (i..TOPICS).step_by(SUBSCRIBERS).map(topic).collect();
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         keep.push(b"t1".to_vec());
     }
-    if i % 7 == 0 {
+    if i.is_multiple_of(7) {
         keep.push(b"t99".to_vec());
     }
     if i == 42 {
         keep.push(Vec::new());
     }
-    if i % 11 == 0 {
+    if i.is_multiple_of(11) {
         // Counted: subscribed twice, unsubscribed once below, still subscribed.
         keep.push(b"t2".to_vec());
         keep.push(b"t2".to_vec());
     }
     keep.push(b"end".to_vec());
-    let cancelled = if i % 13 == 0 {
+    let cancelled = if i.is_multiple_of(13) {
         vec![b"t3".to_vec(), topic((i + 1) % TOPICS)]
     } else {
         Vec::new()

@@ -43,7 +43,7 @@ pub enum Z85Error {
 
 /// Encodes `data`, whose length must be a multiple of 4 (libzmq's `zmq_z85_encode`).
 pub fn encode(data: &[u8]) -> Result<String, Z85Error> {
-    if data.len() % 4 != 0 {
+    if !data.len().is_multiple_of(4) {
         return Err(Z85Error::EncodeLength { len: data.len() });
     }
     Ok(z85::encode(data))

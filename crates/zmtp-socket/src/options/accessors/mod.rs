@@ -25,7 +25,7 @@ use super::name::OptionName;
 /// Milliseconds in libzmq's `int`, rounded up; too long a duration is an error naming `option`.
 pub(super) fn millis(option: OptionName, duration: Duration) -> Result<i32, OptionError> {
     let whole = duration.as_millis();
-    let ms = if duration.subsec_nanos() % 1_000_000 == 0 {
+    let ms = if duration.subsec_nanos().is_multiple_of(1_000_000) {
         whole
     } else {
         whole + 1

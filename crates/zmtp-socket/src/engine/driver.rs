@@ -125,7 +125,7 @@ where
             },
             stream,
             conn,
-            sleep: Box::pin(tokio::time::sleep_until(tokio::time::Instant::now())),
+            sleep: None,
             sleep_at: None,
             inbound: VecDeque::new(),
             outbound: VecDeque::new(),
@@ -162,7 +162,13 @@ struct Driver<S> {
     pipe: Option<PipeId>,
     stream: S,
     conn: Connection,
-    sleep: Pin<Box<Sleep>>,
+    /// The timer for the connection's next deadline (handshake, heartbeat, linger), made when
+    /// first needed. An armed timer is dropped once there is no deadline, so that an idle
+    /// connection leaves nothing in the runtime's timer wheel (a handshake timer kept after
+    /// the handshake would bound every idle `epoll_wait` and fire once for nothing); a timer
+    /// that fired is out of the wheel already and is kept for the next deadline.
+    sleep: Option<Pin<Box<Sleep>>>,
+    /// The deadline `sleep` is armed for, if it is.
     sleep_at: Option<Instant>,
     /// Decoded messages the pipe had no room for yet.
     inbound: VecDeque<Message>,
@@ -467,14 +473,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             (a, b) => a.or(b),
         };
         let Some(at) = next else {
-            self.sleep_at = None;
+            if self.sleep_at.take().is_some() {
+                self.sleep = None;
+            }
             return false;
         };
+        let sleep = self
+            .sleep
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(at.into())));
         if self.sleep_at != Some(at) {
             self.sleep_at = Some(at);
-            self.sleep.as_mut().reset(at.into());
+            sleep.as_mut().reset(at.into());
         }
-        if self.sleep.as_mut().poll(cx).is_ready() {
+        if sleep.as_mut().poll(cx).is_ready() {
             self.sleep_at = None;
             let now = Instant::now();
             if linger.is_some_and(|t| now >= t) {

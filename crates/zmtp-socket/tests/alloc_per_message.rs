@@ -40,6 +40,13 @@ const PER_ROUND: usize = 5_000;
 const WARM_UP: usize = 2;
 /// Measured rounds, after the warm-up.
 const ROUNDS: usize = 4;
+/// Messages the sender has handed over in the first warm-up round before the receiver starts
+/// reading: with both pipes at their high-water mark (1,000 each) the other 2,000 (68 KB) wait
+/// in the kernel, so the receiver's first reads after that are full 64 KiB reads. The
+/// connection's queues grow to the frames one read can hold, so this sizes them for the
+/// largest read there can be; without it, a measured round could meet a larger read than
+/// any of the warm-up's and grow them then.
+const LAG: usize = 4_000;
 /// Bounds every wait, so that a broken path fails instead of hanging.
 const LIMIT: Duration = Duration::from_secs(60);
 /// The message body: 32 bytes, `'static` so that building a message allocates nothing.
@@ -199,6 +206,7 @@ where
     let (ep_tx, ep_rx) = std::sync::mpsc::channel::<(String, String)>();
     // The receiver's runtime runs its connections: it stays until the last ack has arrived.
     let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
+    let (lag_tx, lag_rx) = tokio::sync::oneshot::channel::<()>();
     std::thread::scope(|scope| {
         let sender = scope.spawn(move || {
             runtime().block_on(async move {
@@ -223,10 +231,16 @@ where
                     out.send_one(&MARKER).await;
                 }
                 let mut counted = 0;
+                let mut lag_tx = Some(lag_tx);
                 for round in 0..WARM_UP + ROUNDS {
                     let before = thread_allocs();
-                    for _ in 0..PER_ROUND {
+                    for i in 0..PER_ROUND {
                         out.send_one(&BODY).await;
+                        if i + 1 == LAG {
+                            if let Some(tx) = lag_tx.take() {
+                                let _ = tx.send(());
+                            }
+                        }
                     }
                     let ack = bounded("the receiver's ack", acks.recv())
                         .await
@@ -258,6 +272,9 @@ where
                     while inbox.recv_one().await != MARKER[..] {}
                 }
                 let mut counted = 0;
+                bounded("the sender's first messages", lag_rx)
+                    .await
+                    .expect("the sender's signal");
                 for round in 0..WARM_UP + ROUNDS {
                     let before = thread_allocs();
                     for _ in 0..PER_ROUND {

@@ -359,14 +359,11 @@ impl Core {
             } else {
                 pipe.link_busy = true;
                 let was_full = !pipe.has_room();
-                if into.is_empty() && pipe.outbound.len() <= max {
-                    // All of it: trade queues (the caller's empty one keeps its allocation
-                    // for the pipe) instead of moving each message.
-                    std::mem::swap(into, &mut pipe.outbound);
-                } else {
-                    let n = max.min(pipe.outbound.len());
-                    into.extend(pipe.outbound.drain(..n));
-                }
+                // Moved in bulk, not traded: trading the queues would hand each side the
+                // other's allocation, and the side needing the larger one would grow it
+                // again in the steady state (an allocation that `alloc_per_message` caught).
+                let n = max.min(pipe.outbound.len());
+                into.extend(pipe.outbound.drain(..n));
                 if was_full {
                     wake.push(st.send_waker.take());
                 }
@@ -405,13 +402,9 @@ impl Core {
                         0 => usize::MAX,
                         hwm => hwm.saturating_sub(pipe.inbound.len()),
                     };
-                    if pipe.inbound.is_empty() && from.len() <= room {
-                        // All of it into an empty pipe: trade queues, O(1).
-                        std::mem::swap(&mut pipe.inbound, from);
-                    } else {
-                        let n = room.min(from.len());
-                        pipe.inbound.extend(from.drain(..n));
-                    }
+                    // In bulk, not traded (see `take_outbound`).
+                    let n = room.min(from.len());
+                    pipe.inbound.extend(from.drain(..n));
                 }
             } else {
                 // Subscriptions are applied, and a SUB's filter runs, as messages come in.
@@ -603,12 +596,36 @@ impl Core {
         result
     }
 
+    /// [`Core::poll_recv_fq`] for a receiver that reads its connection itself (REQ, REP): the
+    /// first time a receive would wait (`read_inline` still `false`), it reads the connection
+    /// once ([`Core::read_inline`]) and polls again, which registers the waker again if
+    /// nothing came. `read_inline` lives as long as the receive, so that messages the receiver
+    /// drops (a stray reply) do not start another read.
+    pub(crate) fn poll_recv_reading_inline(
+        &self,
+        mut cx: Option<&mut Context<'_>>,
+        read_inline: &mut bool,
+    ) -> Poll<Result<(PipeId, Message), crate::Error>> {
+        loop {
+            match self.poll_recv_fq(cx.as_deref_mut()) {
+                Poll::Pending => match cx.as_deref() {
+                    Some(cx) if !*read_inline => {
+                        *read_inline = true;
+                        self.read_inline(cx.waker());
+                    }
+                    _ => return Poll::Pending,
+                },
+                ready => return ready,
+            }
+        }
+    }
+
     /// A receiver about to wait (REQ, REP) reads its only peer's connection itself, when that
     /// is idle: the message is then there without a wake-up from the connection task, and the
     /// transport wakes the receiver directly for the next one. The receiver's registered waker
     /// is dropped first (it is polling, not waiting), so it must poll again afterwards, which
     /// registers it again if nothing came. Returns whether messages were delivered.
-    pub(crate) fn read_inline(&self, receiver: &Waker) -> bool {
+    fn read_inline(&self, receiver: &Waker) -> bool {
         let link = {
             let mut st = self.state.lock();
             let [key] = st.lb[..] else { return false };

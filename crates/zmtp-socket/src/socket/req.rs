@@ -104,18 +104,13 @@ impl Req {
         let correlate = self.base.options().get_req_correlate();
         let mut read_inline = false;
         loop {
-            let (pipe, msg) = match self.base.core.poll_recv_fq(cx.as_deref_mut()) {
+            let (pipe, msg) = match self
+                .base
+                .core
+                .poll_recv_reading_inline(cx.as_deref_mut(), &mut read_inline)
+            {
                 Poll::Ready(r) => r?,
-                // About to wait: read the connection here once (then poll again, which
-                // registers the waker again if nothing came).
-                Poll::Pending => match cx.as_deref() {
-                    Some(cx) if !read_inline => {
-                        read_inline = true;
-                        self.base.core.read_inline(cx.waker());
-                        continue;
-                    }
-                    _ => return Poll::Pending,
-                },
+                Poll::Pending => return Poll::Pending,
             };
             if let Some(body) = self.state.accept_reply(pipe, msg, correlate) {
                 return Poll::Ready(Ok(body));

@@ -33,7 +33,7 @@ pub use proxy::{
     SideStatistics,
 };
 pub use socket::{
-    Dealer, Pair, Pub, Pull, Push, RecvHalf, Rep, Req, ReuniteError, Router, SendHalf,
+    kind, Dealer, Kind, Pair, Pub, Pull, Push, Receives, Rep, Req, Router, Sends, Socket,
     StreamSocket, Sub, XPub, XSub,
 };
 pub use zmtp_codec::{Message, SocketType};

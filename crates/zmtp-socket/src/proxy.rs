@@ -21,6 +21,9 @@
 //! given by value, or borrowed (`&mut socket`, or `&socket` to give one socket as both sides,
 //! which sends every message back where it came from, as `zmq_proxy(s, s, NULL)` does).
 
+// The sealed `Side` trait passes the core's in-progress operations, which stay crate-private.
+#![allow(private_interfaces)]
+
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
@@ -32,12 +35,14 @@ use tokio::sync::{mpsc, oneshot};
 use zmtp_codec::Message;
 
 use crate::error::{Error, Result};
-use crate::socket::{Dealer, Pair, Pub, Pull, Push, Rep, Router, Sub, XPub, XSub};
+use crate::core::{Incoming, Outgoing};
+use crate::socket::{Kind, Pair, Receives, Rep, Sends, Socket, Sub};
 
 /// Most messages one direction moves before the proxy lets other tasks run (and looks at its
 /// control socket again).
 const BURST: usize = 256;
 
+#[allow(private_interfaces)]
 mod sealed {
     use super::*;
 
@@ -51,10 +56,10 @@ mod sealed {
         /// Tells two sides that are the same socket.
         fn identity(&self) -> *const ();
         /// The next message received (only called when [`Side::receives`]).
-        fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Result<Message>>;
-        /// Sends the message in `slot` once there is room, emptying it (only called when
+        fn poll_recv(&self, cx: &mut Context<'_>, op: &mut Incoming) -> Poll<Result<Message>>;
+        /// Sends the message in `out` once there is room, emptying it (only called when
         /// [`Side::sends`]).
-        fn poll_send(&self, cx: &mut Context<'_>, slot: &mut Option<Message>) -> Poll<Result<()>>;
+        fn poll_send(&self, cx: &mut Context<'_>, out: &mut Option<Outgoing>) -> Poll<Result<()>>;
     }
 
     /// A socket the proxy reads commands from and answers on.
@@ -101,109 +106,39 @@ pub trait ProxySend: sealed::Side {}
 )]
 pub trait ProxyControlSocket: sealed::Control {}
 
-/// The socket types that receive, through their shared (`&self`) entry points.
-macro_rules! recv_side {
-    ($ty:ty) => {
-        fn receives(&self) -> bool {
-            true
+/// Every socket is a side: it receives if its type does ([`Receives`]), sends if its type
+/// does ([`Sends`]), through the core's shared entry points.
+impl<K: Kind> Side for Socket<K> {
+    fn receives(&self) -> bool {
+        K::RECEIVES
+    }
+    fn sends(&self) -> bool {
+        K::SENDS
+    }
+    fn identity(&self) -> *const () {
+        self.core_ptr()
+    }
+    fn poll_recv(&self, cx: &mut Context<'_>, op: &mut Incoming) -> Poll<Result<Message>> {
+        let polled = self.core_ref().poll_recv(Some(cx), op);
+        if polled.is_ready() {
+            op.rearm();
         }
-        fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Result<Message>> {
-            self.poll_recv_shared(Some(cx))
+        polled
+    }
+    fn poll_send(&self, cx: &mut Context<'_>, out: &mut Option<Outgoing>) -> Poll<Result<()>> {
+        let Some(pending) = out.as_mut() else {
+            return Poll::Ready(Ok(()));
+        };
+        let polled = self.core_ref().poll_send(Some(cx), pending);
+        if polled.is_ready() {
+            *out = None;
         }
-    };
+        polled
+    }
 }
 
-/// The socket types that send, through their shared (`&self`) entry points.
-macro_rules! send_side {
-    ($ty:ty) => {
-        fn sends(&self) -> bool {
-            true
-        }
-        fn poll_send(&self, cx: &mut Context<'_>, slot: &mut Option<Message>) -> Poll<Result<()>> {
-            let polled = self.poll_send_slot(cx, slot);
-            if let Poll::Ready(Ok(())) = polled {
-                *slot = None;
-            }
-            polled
-        }
-    };
-}
-
-macro_rules! no_recv {
-    () => {
-        fn receives(&self) -> bool {
-            false
-        }
-        fn poll_recv(&self, _cx: &mut Context<'_>) -> Poll<Result<Message>> {
-            Poll::Ready(Err(Error::InvalidState(
-                "this socket type does not receive",
-            )))
-        }
-    };
-}
-
-macro_rules! no_send {
-    () => {
-        fn sends(&self) -> bool {
-            false
-        }
-        fn poll_send(
-            &self,
-            _cx: &mut Context<'_>,
-            _slot: &mut Option<Message>,
-        ) -> Poll<Result<()>> {
-            Poll::Ready(Err(Error::InvalidState("this socket type does not send")))
-        }
-    };
-}
-
-macro_rules! identity {
-    () => {
-        fn identity(&self) -> *const () {
-            self as *const Self as *const ()
-        }
-    };
-}
-
-macro_rules! both_ways {
-    ($($ty:ty),*) => {$(
-        impl Side for $ty {
-            recv_side!($ty);
-            send_side!($ty);
-            identity!();
-        }
-        impl ProxyRecv for $ty {}
-        impl ProxySend for $ty {}
-    )*};
-}
-
-both_ways!(Router, Dealer, Pair, XSub, XPub);
-
-macro_rules! recv_only {
-    ($($ty:ty),*) => {$(
-        impl Side for $ty {
-            recv_side!($ty);
-            no_send!();
-            identity!();
-        }
-        impl ProxyRecv for $ty {}
-    )*};
-}
-
-recv_only!(Pull, Sub);
-
-macro_rules! send_only {
-    ($($ty:ty),*) => {$(
-        impl Side for $ty {
-            no_recv!();
-            send_side!($ty);
-            identity!();
-        }
-        impl ProxySend for $ty {}
-    )*};
-}
-
-send_only!(Push, Pub);
+impl<K: Receives> ProxyRecv for Socket<K> {}
+impl<K: Sends> ProxySend for Socket<K> {}
 
 macro_rules! by_reference {
     ($($r:ty),*) => {$(
@@ -217,15 +152,15 @@ macro_rules! by_reference {
             fn identity(&self) -> *const () {
                 (**self).identity()
             }
-            fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Result<Message>> {
-                (**self).poll_recv(cx)
+            fn poll_recv(&self, cx: &mut Context<'_>, op: &mut Incoming) -> Poll<Result<Message>> {
+                (**self).poll_recv(cx, op)
             }
             fn poll_send(
                 &self,
                 cx: &mut Context<'_>,
-                slot: &mut Option<Message>,
+                out: &mut Option<Outgoing>,
             ) -> Poll<Result<()>> {
-                (**self).poll_send(cx, slot)
+                (**self).poll_send(cx, out)
             }
         }
     )*};
@@ -420,9 +355,11 @@ impl ProxyStatistics {
 /// the destination, until each is taken.
 #[derive(Debug, Default)]
 struct Flow {
-    capture: Option<Message>,
-    dest: Option<Message>,
+    capture: Option<Outgoing>,
+    dest: Option<Outgoing>,
     dest_bytes: u64,
+    /// The receive from the source, waiting.
+    recv: Incoming,
 }
 
 /// How a direction's step ended.
@@ -469,14 +406,14 @@ fn step<S: Side + ?Sized, D: Side + ?Sized, C: Side>(
         if budget == 0 {
             return Poll::Ready(Ok(Step::Budget));
         }
-        match src.poll_recv(cx) {
+        match src.poll_recv(cx, &mut flow.recv) {
             Poll::Ready(Ok(msg)) => {
                 budget -= 1;
                 let bytes = msg.byte_len() as u64;
                 src_stats.messages_received += 1;
                 src_stats.bytes_received += bytes;
-                flow.capture = capture.map(|_| msg.clone());
-                flow.dest = Some(msg);
+                flow.capture = capture.map(|_| Outgoing::new(msg.clone()));
+                flow.dest = Some(Outgoing::new(msg));
                 flow.dest_bytes = bytes;
             }
             Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),

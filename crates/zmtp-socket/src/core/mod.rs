@@ -1,107 +1,73 @@
-//! The state a socket shares with its connection tasks: its pipes, and the wakers of whoever
-//! waits on them. One short lock guards it; every operation on it is O(1) per message (amortised)
-//! and wakes a task only when that task sleeps.
+//! The state a socket shares with its connection tasks: its pipes, its pattern, and the wakers
+//! of whoever waits on them. One short lock guards it; every operation on it is O(1) per message
+//! (amortised) and wakes a task only when that task sleeps.
 //!
-//! The application side (send, receive) and the connection side (take outbound messages, deliver
-//! inbound ones) meet here. Connection tasks move messages in batches: one lock per read or write,
-//! not per message.
+//! The application side (send, receive, subscribe: any number of tasks at once, each a handle
+//! of the socket) and the connection side (take outbound items, deliver inbound ones) meet here.
+//! Connection tasks move items in batches: one lock per read or write, not per message. What a
+//! socket type does with its pipes is its [`pattern::Pattern`], called under the lock.
 
 pub(crate) mod direct;
-pub(crate) mod envelope;
+pub(crate) mod pattern;
 pub(crate) mod pipe;
-pub(crate) mod pubsub;
-pub(crate) mod routing;
-pub(crate) mod stream;
-pub(crate) mod subscriptions;
+pub(crate) mod pipes;
+pub(crate) mod waiters;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::{Arc, Weak};
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use bytes::Bytes;
 use parking_lot::{Mutex, MutexGuard};
-use slab::Slab;
-use smallvec::SmallVec;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 use zmtp_codec::Message;
 
 pub(crate) use direct::{DirectOut, Flow};
+use pattern::{Pattern, RawMode, Sent};
 use pipe::InlineLink;
-pub(crate) use pipe::{Pipe, PipeId};
-pub(crate) use routing::PeerAttach;
+pub(crate) use pipe::{Pipe, PipeId, PipeItem};
+use pipes::Pipes;
+use waiters::{Wake, WaiterId};
+
+use crate::error::{Error, Result};
+use crate::options::SocketOptions;
 
 /// A socket's shared core.
 #[derive(Debug)]
 pub(crate) struct Core {
     pub(crate) state: Mutex<State>,
+    /// Cancelled when the socket closes: what waits for that (listeners) stops.
+    closing: CancellationToken,
+    /// The socket's tasks (listeners, connecters, connections, inproc links), for
+    /// [`Core::finished`].
+    tasks: TaskTracker,
+    /// Wakes every task waiting to send: an inproc peer's flow holds it, so that one read
+    /// there lets all of this socket's senders look again.
+    send_wake: Waker,
 }
 
 /// What the lock guards.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct State {
-    pipes: Slab<Pipe>,
-    next_generation: u64,
-    /// Attached pipes in load-balancing order.
-    lb: Vec<usize>,
-    lb_next: usize,
-    /// Pipes with inbound messages, in fair-queueing order.
-    ready: VecDeque<usize>,
-    recv_waker: Option<Waker>,
-    send_waker: Option<Waker>,
-    /// At most one peer at a time (PAIR).
-    exclusive: bool,
-    /// The application closed the socket: connections flush until `linger_until`, then stop.
-    pub(crate) closed: bool,
-    /// When lingering connections give up (`None`: wait for ever, libzmq's `ZMQ_LINGER` -1).
-    pub(crate) linger_until: Option<Instant>,
-    /// ROUTER and REP: routing id to pipe key.
-    routing: HashMap<Bytes, usize>,
-    /// The next generated routing id's counter (libzmq starts it at a random value).
-    next_rid: u32,
-    /// The socket's `ZMQ_SNDHWM` / `ZMQ_RCVHWM` now (0: unbounded): new pipes take them, and a
-    /// change reaches the pipes there are (as libzmq 4.2+ does).
-    sndhwm: usize,
-    rcvhwm: usize,
-    /// `ZMQ_ROUTER_HANDOVER` and `ZMQ_PROBE_ROUTER` now, read when a peer attaches.
-    router_handover: bool,
-    probe_router: bool,
-    /// `ZMQ_CONFLATE` for pipes made from now on.
-    conflate: bool,
-    /// PUB and XPUB: peers' subscriptions, fan-out.
-    publisher: Option<Box<pubsub::Publisher>>,
-    /// SUB and XSUB: our subscriptions.
-    subscriber: Option<Box<pubsub::Subscriber>>,
+    pub(crate) pipes: Pipes,
+    pattern: Box<dyn Pattern>,
 }
 
-/// Wakers to call once the lock is released. Kept inline: a send or a batch wakes one or two
-/// tasks, and waking must not allocate (a fan-out waking more than eight sleeping connections
-/// at once spills to the heap). The first waker has a slot of its own, so that the usual case,
-/// nobody to wake, costs a check and not a walk over an inline array.
-#[derive(Debug, Default)]
-pub(crate) struct Wake {
-    first: Option<Waker>,
-    more: SmallVec<[Waker; 7]>,
-}
+/// The waker a flow holds for a socket's senders (see [`Core::send_wake`]).
+struct SendWake(Weak<Core>);
 
-impl Wake {
-    fn push(&mut self, waker: Option<Waker>) {
-        if let Some(w) = waker {
-            if self.first.is_none() {
-                self.first = Some(w);
-            } else {
-                self.more.push(w);
-            }
-        }
+impl std::task::Wake for SendWake {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
     }
 
-    /// Wakes everyone collected.
-    pub(crate) fn run(self) {
-        let Wake { first, more } = self;
-        if let Some(w) = first {
-            w.wake();
-            for w in more {
-                w.wake();
-            }
+    fn wake_by_ref(self: &Arc<Self>) {
+        if let Some(core) = self.0.upgrade() {
+            let mut wake = Wake::default();
+            core.state.lock().pipes.send_waiters.wake_all(&mut wake);
+            wake.run();
         }
     }
 }
@@ -109,8 +75,8 @@ impl Wake {
 /// A connection a sender may write to from its own task while the connection is idle, instead
 /// of queueing the message and waking the connection's task (which, on the context's I/O
 /// thread, is a wake-up across threads): libzmq's engine likewise writes at once when output
-/// restarts. Only REQ and REP connections list themselves for it (one message in flight at a
-/// time); streams are better batched by the connection task.
+/// restarts. Only the patterns with one message in flight at a time list their connections
+/// for it ([`Pattern::inline_io`]: REQ, REP); streams are better batched by the connection task.
 pub(crate) trait InlineSend: Send + Sync {
     /// Encodes `msg` and writes it now if the connection is idle and free; `state` is the
     /// socket's lock, held by the sender, released once the message is encoded. Otherwise gives
@@ -119,7 +85,7 @@ pub(crate) trait InlineSend: Send + Sync {
         &self,
         msg: Message,
         state: MutexGuard<'g, State>,
-    ) -> Result<(), (Message, MutexGuard<'g, State>)>;
+    ) -> std::result::Result<(), (Message, MutexGuard<'g, State>)>;
 
     /// Reads what the transport has, if the connection is idle and free, and delivers the
     /// messages to the pipe; from then on the transport wakes `receiver` too. Returns whether
@@ -130,7 +96,7 @@ pub(crate) trait InlineSend: Send + Sync {
 /// Queues `msg` on the pipe at `key` (which has room) and wakes its connection, or writes it
 /// through the connection at once when that is idle. Releases the lock either way.
 fn push_or_write(mut st: MutexGuard<'_, State>, key: usize, msg: Message) {
-    let link = st.pipes[key].inline_link();
+    let link = st.pipes.at(key).and_then(Pipe::inline_link);
     let msg = match &link {
         Some(link) => match link.try_send(msg, st) {
             Ok(()) => return,
@@ -141,7 +107,9 @@ fn push_or_write(mut st: MutexGuard<'_, State>, key: usize, msg: Message) {
         },
         None => msg,
     };
-    let pipe = &mut st.pipes[key];
+    let Some(pipe) = st.pipes.at_mut(key) else {
+        return;
+    };
     pipe.push_outbound(msg);
     let writer = pipe.writer.take();
     drop(st);
@@ -156,7 +124,7 @@ fn push_or_write(mut st: MutexGuard<'_, State>, key: usize, msg: Message) {
 /// What a connection task got from [`Core::take_outbound`].
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Outbound {
-    /// Messages were moved into the caller's queue.
+    /// Items were moved into the caller's queue.
     Taken,
     /// Nothing to send; the task's waker is registered.
     Empty,
@@ -164,94 +132,168 @@ pub(crate) enum Outbound {
     Finished,
 }
 
+/// One send in progress: the message (the application's until the pattern has prepared it,
+/// then in its wire shape) and the send's place among the waiters.
+#[derive(Debug, Default)]
+pub(crate) struct Outgoing {
+    msg: Option<Message>,
+    prepared: bool,
+    waiter: Option<WaiterId>,
+}
+
+impl Outgoing {
+    /// A send of `msg`.
+    pub(crate) fn new(msg: Message) -> Outgoing {
+        Outgoing {
+            msg: Some(msg),
+            prepared: false,
+            waiter: None,
+        }
+    }
+}
+
+/// One receive in progress: its place among the waiters, and whether it read its connection
+/// itself already (REQ, REP; see [`Core::poll_recv`]).
+#[derive(Debug, Default)]
+pub(crate) struct Incoming {
+    waiter: Option<WaiterId>,
+    read_inline: bool,
+}
+
+impl Incoming {
+    /// Ready for the next receive (a stream's next item): reading inline is allowed again.
+    pub(crate) fn rearm(&mut self) {
+        self.read_inline = false;
+    }
+}
+
 impl Core {
-    pub(crate) fn new(exclusive: bool) -> Arc<Core> {
-        Arc::new(Core {
+    /// A socket core with `pattern`, configured by `options`.
+    pub(crate) fn new(pattern: Box<dyn Pattern>, options: &SocketOptions) -> Arc<Core> {
+        let core = Arc::new_cyclic(|me: &Weak<Core>| Core {
             state: Mutex::new(State {
-                exclusive,
-                next_rid: routing::random_u32(),
-                ..State::default()
+                pipes: Pipes::default(),
+                pattern,
             }),
-        })
+            closing: CancellationToken::new(),
+            tasks: TaskTracker::new(),
+            send_wake: Waker::from(Arc::new(SendWake(me.clone()))),
+        });
+        core.configure(options);
+        core
+    }
+
+    /// Gives the pattern the options as they are now, and the pipes their marks: at creation,
+    /// and after each option set on the live socket.
+    pub(crate) fn configure(&self, options: &SocketOptions) {
+        let hwm = |v: i32| usize::try_from(v).unwrap_or(0);
+        let (sndhwm, rcvhwm) = (hwm(options.get_sndhwm()), hwm(options.get_rcvhwm()));
+        let mut wake = Wake::default();
+        {
+            let mut st = self.state.lock();
+            st.pattern.configure(options);
+            let pipes = &mut st.pipes;
+            pipes.conflate = options.get_conflate();
+            pipes.probe_router = options.get_probe_router();
+            if (pipes.sndhwm, pipes.rcvhwm) != (sndhwm, rcvhwm) {
+                pipes.sndhwm = sndhwm;
+                pipes.rcvhwm = rcvhwm;
+                set_marks(pipes, sndhwm, rcvhwm, &mut wake);
+            }
+        }
+        wake.run();
+    }
+
+    /// The marks new pipes take: (`ZMQ_SNDHWM`, `ZMQ_RCVHWM`).
+    pub(crate) fn hwm(&self) -> (usize, usize) {
+        let st = self.state.lock();
+        (st.pipes.sndhwm, st.pipes.rcvhwm)
+    }
+
+    /// Whether the socket's tcp and ipc connections speak raw bytes (see [`RawMode`]).
+    pub(crate) fn raw(&self) -> Option<RawMode> {
+        self.state.lock().pattern.raw()
+    }
+
+    /// Whether the socket's connections take inline sends and reads ([`Pattern::inline_io`]).
+    pub(crate) fn inline_io(&self) -> bool {
+        self.state.lock().pattern.inline_io()
     }
 
     /// Creates a pipe, not yet attached to a live connection. With `queue_while_detached` (a
     /// connecting socket without `ZMQ_IMMEDIATE`) it joins load balancing at once, so messages
     /// queue for the connection to come, as in libzmq.
-    pub(crate) fn add_pipe(
-        &self,
-        sndhwm: usize,
-        rcvhwm: usize,
-        queue_while_detached: bool,
-    ) -> PipeId {
+    pub(crate) fn add_pipe(&self, queue_while_detached: bool) -> PipeId {
         let mut wake = Wake::default();
         let id = {
             let mut st = self.state.lock();
-            st.next_generation += 1;
-            let generation = st.next_generation;
-            let mut pipe = Pipe::new(generation, sndhwm, rcvhwm);
-            pipe.conflate = st.conflate;
-            pipe.queue_while_detached = queue_while_detached;
-            pipe.in_lb = queue_while_detached;
-            let key = st.pipes.insert(pipe);
+            let pipes = &mut st.pipes;
+            let id = pipes.insert();
             if queue_while_detached {
-                st.lb.push(key);
-                wake.push(st.send_waker.take());
+                if let Some(pipe) = pipes.get_mut(id) {
+                    pipe.queue_while_detached = true;
+                }
+                pipes.join_lb(id.key);
+                pipes.send_waiters.wake_all(&mut wake);
             }
-            PipeId { key, generation }
+            id
         };
         wake.run();
         id
     }
 
+    /// Names a pipe this socket connects before its connection exists (`ZMQ_CONNECT_RID`).
+    pub(crate) fn set_connect_rid(&self, id: PipeId, routing_id: Bytes) {
+        let mut st = self.state.lock();
+        let State { pipes, pattern } = &mut *st;
+        pattern.set_connect_rid(pipes, id, routing_id);
+    }
+
     /// Lists the connection a sender may write to directly while it is idle (it serves the
     /// pipe, handshake done).
     pub(crate) fn set_inline(&self, id: PipeId, link: Weak<dyn InlineSend>) {
-        if let Some(pipe) = self.state.lock().pipe_mut(id) {
+        if let Some(pipe) = self.state.lock().pipes.get_mut(id) {
             pipe.link = Some(InlineLink(link));
         }
     }
 
-    /// Marks the pipe as served by a live connection, with nothing known of its peer (tests).
-    #[cfg(test)]
-    pub(crate) fn attach(&self, id: PipeId) -> bool {
-        self.attach_peer(id, &PeerAttach::default())
-    }
-
-    /// Marks the pipe as served by a live, handshaken connection: it joins load balancing and,
-    /// on a ROUTER or REP, the routing table (see [`PeerAttach`]).
-    /// Returns `false` when the socket takes one peer at a time (PAIR) and has one already, or
-    /// the pipe is gone (a ROUTER_HANDOVER took its routing id): the connection should end.
-    pub(crate) fn attach_peer(&self, id: PipeId, peer: &PeerAttach) -> bool {
+    /// Marks the pipe as served by a live, handshaken connection whose peer announced
+    /// `identity`: it joins load balancing, and the pattern names and greets it. Returns
+    /// `false` when the pattern refuses the peer (PAIR has one already) or the pipe is gone (a
+    /// `ZMQ_ROUTER_HANDOVER` took its routing id): the connection should end.
+    pub(crate) fn attach_peer(&self, id: PipeId, identity: Option<&Bytes>) -> bool {
         let mut wake = Wake::default();
         {
             let mut st = self.state.lock();
-            let busy = st.exclusive && st.pipes.iter().any(|(key, p)| key != id.key && p.attached);
-            let Some(pipe) = st.pipe_mut(id) else {
+            let State { pipes, pattern } = &mut *st;
+            let probe = pipes.probe_router;
+            let Some(pipe) = pipes.get_mut(id) else {
                 return false;
             };
-            if busy || pipe.terminated {
+            if pipe.terminated {
                 return false;
             }
             if pipe.attached {
                 return true;
             }
+            if !pattern.admits(pipes, id.key) {
+                return false;
+            }
+            let Some(pipe) = pipes.get_mut(id) else {
+                return false;
+            };
             pipe.attached = true;
-            if peer.probe && !pipe.probed {
+            if probe && !pipe.probed {
+                // ZMQ_PROBE_ROUTER: an empty message first, so a ROUTER peer learns our id.
                 pipe.probed = true;
-                pipe.outbound.push_front(Message::single(Bytes::new()));
+                pipe.outbound
+                    .push_front(PipeItem::Message(Message::single(Bytes::new())));
                 wake.push(pipe.writer.take());
             }
-            if !pipe.in_lb {
-                pipe.in_lb = true;
-                st.lb.push(id.key);
-            }
-            if peer.routing {
-                st.identify(id.key, peer, &mut wake);
-            }
-            st.greet_pipe(id.key, &mut wake);
+            pipes.join_lb(id.key);
+            pattern.attached(pipes, id.key, identity, &mut wake);
             // A sender blocked for lack of peers may go now.
-            wake.push(st.send_waker.take());
+            pipes.send_waiters.wake_all(&mut wake);
         }
         wake.run();
         true
@@ -262,50 +304,38 @@ impl Core {
     /// otherwise its outbound messages are dropped and it goes once its inbound ones are read.
     pub(crate) fn detach(&self, id: PipeId, keep: bool) {
         let mut wake = Wake::default();
-        self.detach_locked(id, keep, &mut wake);
+        {
+            let mut st = self.state.lock();
+            let State { pipes, pattern } = &mut *st;
+            let Some(pipe) = pipes.get_mut(id) else { return };
+            pipe.attached = false;
+            pipe.writer = None;
+            pipe.reader = None;
+            pipe.link = None;
+            pipe.link_busy = false;
+            pipe.direct_in = None;
+            let direct = pipe.direct.take();
+            if !keep {
+                pipe.terminated = true;
+                pipe.outbound.clear();
+            }
+            let drop_now = !keep && pipe.inbound.is_empty();
+            let leave_lb = !(keep && pipe.queue_while_detached);
+            if let Some(direct) = direct {
+                // A sender waiting for room on the direct path looks again (the pipe may take
+                // messages while detached now, or be gone).
+                wake.push(direct.flow.release());
+                pipes.send_waiters.wake_all(&mut wake);
+            }
+            if leave_lb {
+                pipes.leave_lb(id.key);
+            }
+            pattern.detached(pipes, id.key, !keep, &mut wake);
+            if drop_now {
+                pipes.remove(id.key);
+            }
+        }
         wake.run();
-    }
-
-    fn detach_locked(&self, id: PipeId, keep: bool, wake: &mut Wake) {
-        let mut st = self.state.lock();
-        let subscriber = st.subscriber.is_some();
-        let Some(pipe) = st.pipe_mut(id) else { return };
-        pipe.attached = false;
-        pipe.writer = None;
-        pipe.reader = None;
-        pipe.link = None;
-        pipe.link_busy = false;
-        let direct = pipe.direct.take();
-        pipe.direct_in = None;
-        if let Some(direct) = direct {
-            // A sender waiting for room on the direct path looks again (the pipe may take
-            // messages while detached now, or be gone).
-            wake.push(direct.flow.release());
-            wake.push(st.send_waker.take());
-        }
-        let Some(pipe) = st.pipe_mut(id) else { return };
-        if !keep {
-            pipe.terminated = true;
-            pipe.outbound.clear();
-        } else if subscriber {
-            // Subscriptions still queued are stale: the next connection gets the whole current
-            // set first (an unsubscribe made meanwhile must not be undone by an old subscribe).
-            pipe.outbound
-                .retain(|m| pubsub::parse_subscription(m).is_none());
-        }
-        let drop_now = !keep && pipe.inbound.is_empty();
-        if !(keep && pipe.queue_while_detached) {
-            pipe.in_lb = false;
-            st.lb.retain(|&k| k != id.key);
-        }
-        if !keep {
-            st.unroute(id.key);
-        }
-        // A publisher forgets the peer's subscriptions (a reconnecting peer sends them again).
-        st.forget_subscriber(id.key, wake);
-        if drop_now {
-            st.remove(id.key);
-        }
     }
 
     /// Removes a pipe whatever it holds (a connecting socket disconnecting for good).
@@ -315,12 +345,11 @@ impl Core {
         let mut wake = Wake::default();
         let direct = {
             let mut st = self.state.lock();
-            let direct = st.pipe_mut(id).and_then(|p| p.direct.take());
-            if st.pipe_mut(id).is_some() {
-                st.lb.retain(|&k| k != id.key);
-                st.forget_subscriber(id.key, &mut wake);
-                st.remove(id.key);
-            }
+            let State { pipes, pattern } = &mut *st;
+            let Some(pipe) = pipes.get_mut(id) else { return };
+            let direct = pipe.direct.take();
+            pattern.detached(pipes, id.key, true, &mut wake);
+            pipes.remove(id.key);
             direct
         };
         wake.run();
@@ -329,20 +358,21 @@ impl Core {
         }
     }
 
-    /// Moves up to `max` outbound messages of the pipe into `into`. Registers `cx`'s waker when
+    /// Moves up to `max` outbound items of the pipe into `into`. Registers `cx`'s waker when
     /// there are none.
     pub(crate) fn take_outbound(
         &self,
         id: PipeId,
         cx: &mut Context<'_>,
         max: usize,
-        into: &mut VecDeque<Message>,
+        into: &mut VecDeque<PipeItem>,
     ) -> Outbound {
         let mut wake = Wake::default();
         let result = {
             let mut st = self.state.lock();
-            let closed = st.closed;
-            let Some(pipe) = st.pipe_mut(id) else {
+            let pipes = &mut st.pipes;
+            let closed = pipes.closed;
+            let Some(pipe) = pipes.get_mut(id) else {
                 return Outbound::Finished;
             };
             if pipe.terminated {
@@ -365,7 +395,7 @@ impl Core {
                 let n = max.min(pipe.outbound.len());
                 into.extend(pipe.outbound.drain(..n));
                 if was_full {
-                    wake.push(st.send_waker.take());
+                    pipes.send_waiters.wake_all(&mut wake);
                 }
                 Outbound::Taken
             }
@@ -374,52 +404,64 @@ impl Core {
         result
     }
 
-    /// Moves messages from a connection into the pipe, up to `ZMQ_RCVHWM`. Returns `true` when
-    /// all went in; otherwise the rest stay in `from` and `cx`'s waker is registered for room.
+    /// Moves items from a connection into the pipe, up to `ZMQ_RCVHWM` (the pattern takes
+    /// subscriptions as they come). Returns `true` when all went in; otherwise the rest stay in
+    /// `from` and `cx`'s waker is registered for room.
     pub(crate) fn deliver_inbound(
         &self,
         id: PipeId,
         cx: &mut Context<'_>,
-        from: &mut VecDeque<Message>,
+        from: &mut VecDeque<PipeItem>,
     ) -> bool {
         let mut wake = Wake::default();
         let all = {
             let mut st = self.state.lock();
-            let st = &mut *st;
-            if st.pipe_mut(id).is_none() {
+            let State { pipes, pattern } = &mut *st;
+            let Some(pipe) = pipes.get_mut(id) else {
                 from.clear();
                 return true;
-            }
-            let was_empty = st.pipes[id.key].inbound.is_empty();
-            if st.publisher.is_none() && st.subscriber.is_none() {
-                let pipe = &mut st.pipes[id.key];
+            };
+            let was_empty = pipe.inbound.is_empty();
+            if !pattern.filters_inbound() {
                 if pipe.conflate {
-                    while let Some(msg) = from.pop_front() {
-                        pipe.push_inbound(msg);
+                    for item in from.drain(..) {
+                        if let PipeItem::Message(msg) = item {
+                            pipe.push_inbound(msg);
+                        }
                     }
                 } else {
                     let room = match pipe.rcvhwm {
                         0 => usize::MAX,
                         hwm => hwm.saturating_sub(pipe.inbound.len()),
                     };
-                    // In bulk, not traded (see `take_outbound`).
                     let n = room.min(from.len());
-                    pipe.inbound.extend(from.drain(..n));
+                    // In bulk (see `take_outbound`); only messages reach the application.
+                    pipe.inbound
+                        .extend(from.drain(..n).filter_map(|item| match item {
+                            PipeItem::Message(msg) => Some(msg),
+                            PipeItem::Subscribe(_) | PipeItem::Cancel(_) => None,
+                        }));
+                    if let Some(flow) = &pipe.direct_in {
+                        flow.pushed(pipe.inbound.len());
+                    }
                 }
             } else {
-                // Subscriptions are applied, and a SUB's filter runs, as messages come in.
-                while !st.pipes[id.key].inbound_full() {
-                    let Some(msg) = from.pop_front() else { break };
-                    if let Some(msg) = st.filter_inbound(id, msg, &mut wake) {
-                        st.pipes[id.key].push_inbound(msg);
+                while pipes.get_mut(id).is_some_and(|p| !p.inbound_full()) {
+                    let Some(item) = from.pop_front() else { break };
+                    if let Some(msg) = pattern.inbound(pipes, id, item, &mut wake) {
+                        if let Some(pipe) = pipes.get_mut(id) {
+                            pipe.push_inbound(msg);
+                        }
                     }
                 }
             }
             if !from.is_empty() {
-                st.pipes[id.key].reader = Some(cx.waker().clone());
+                if let Some(pipe) = pipes.get_mut(id) {
+                    pipe.reader = Some(cx.waker().clone());
+                }
             }
             if was_empty {
-                st.mark_ready(id.key, &mut wake);
+                pipes.mark_ready(id.key, &mut wake);
             }
             from.is_empty()
         };
@@ -427,87 +469,32 @@ impl Core {
         all
     }
 
-    /// Load-balanced send (PUSH, DEALER, REQ): the next attached pipe with room, in turn.
-    /// Without `immediate`, pipes of connecting sockets that are not (yet, or no longer) attached
-    /// take messages too, as libzmq queues them for the connection to come.
-    pub(crate) fn poll_send_lb(
-        &self,
-        cx: Option<&mut Context<'_>>,
-        msg: &mut Option<Message>,
-    ) -> Poll<Result<PipeId, crate::Error>> {
-        let mut st = self.state.lock();
-        if st.closed {
-            return Poll::Ready(Err(crate::Error::Closed));
-        }
-        let key = match st.pick_lb() {
-            Some(key) => key,
-            None => {
-                let Some(cx) = cx else {
-                    return Poll::Pending;
-                };
-                st.send_waker = Some(cx.waker().clone());
-                // Inproc peers wake us through their flows; looking again after registering
-                // there catches a read made meanwhile.
-                if !st.wait_direct(cx.waker()) {
-                    return Poll::Pending;
-                }
-                match st.pick_lb() {
-                    Some(key) => key,
-                    None => return Poll::Pending,
-                }
-            }
-        };
-        let id = PipeId {
-            key,
-            generation: st.pipes[key].generation,
-        };
-        match msg.take() {
-            Some(m) => match st.pipes[key].direct_path() {
-                Some(direct) => {
-                    let (peer, peer_pipe) = (direct.core.clone(), direct.pipe);
-                    // Our lock is released first: two inproc peers sending to each other
-                    // never hold both.
-                    drop(st);
-                    if let Err(m) = peer.deliver_direct(peer_pipe, m) {
-                        self.requeue(id, m);
-                    }
-                }
-                None => push_or_write(st, key, m),
-            },
-            None => {
-                let writer = st.pipes[key].writer.take();
-                drop(st);
-                if let Some(w) = writer {
-                    w.wake();
-                }
-            }
-        }
-        Poll::Ready(Ok(id))
-    }
-
     /// Puts a message into an inproc peer's pipe (the direct path, see `core::direct`), whatever
     /// its mark (the sender checked the connection's). Gives it back when the peer's socket is
     /// closed or the pipe is gone or going.
-    pub(crate) fn deliver_direct(&self, id: PipeId, msg: Message) -> Result<(), Message> {
+    pub(crate) fn deliver_direct(&self, id: PipeId, msg: Message) -> std::result::Result<(), Message> {
         let mut wake = Wake::default();
         {
             let mut st = self.state.lock();
-            let st = &mut *st;
-            let closed = st.closed;
-            let Some(pipe) = st.pipe_mut(id) else {
+            let State { pipes, pattern } = &mut *st;
+            let closed = pipes.closed;
+            let Some(pipe) = pipes.get_mut(id) else {
                 return Err(msg);
             };
             if closed || pipe.terminated || !pipe.attached {
                 return Err(msg);
             }
             let was_empty = pipe.inbound.is_empty();
-            if st.publisher.is_none() && st.subscriber.is_none() {
-                st.pipes[id.key].push_inbound(msg);
-            } else if let Some(msg) = st.filter_inbound(id, msg, &mut wake) {
-                st.pipes[id.key].push_inbound(msg);
+            let msg = if pattern.filters_inbound() {
+                pattern.inbound(pipes, id, PipeItem::Message(msg), &mut wake)
+            } else {
+                Some(msg)
+            };
+            if let (Some(msg), Some(pipe)) = (msg, pipes.get_mut(id)) {
+                pipe.push_inbound(msg);
             }
             if was_empty {
-                st.mark_ready(id.key, &mut wake);
+                pipes.mark_ready(id.key, &mut wake);
             }
         }
         wake.run();
@@ -521,9 +508,9 @@ impl Core {
         let mut wake = Wake::default();
         {
             let mut st = self.state.lock();
-            if let Some(pipe) = st.pipe_mut(id) {
+            if let Some(pipe) = st.pipes.get_mut(id) {
                 if !pipe.terminated {
-                    pipe.outbound.push_front(msg);
+                    pipe.outbound.push_front(PipeItem::Message(msg));
                     wake.push(pipe.writer.take());
                 }
             }
@@ -536,7 +523,7 @@ impl Core {
     /// is that queue's share.
     pub(crate) fn discard_beyond_rcvhwm(&self, id: PipeId) {
         let mut st = self.state.lock();
-        if let Some(pipe) = st.pipe_mut(id) {
+        if let Some(pipe) = st.pipes.get_mut(id) {
             if pipe.rcvhwm != 0 && !pipe.conflate && pipe.inbound.len() > pipe.rcvhwm {
                 pipe.inbound.truncate(pipe.rcvhwm);
                 if let Some(flow) = &pipe.direct_in {
@@ -552,276 +539,351 @@ impl Core {
         let mut wake = Wake::default();
         {
             let mut st = self.state.lock();
-            if let Some(pipe) = st.pipe_mut(id) {
+            let pipes = &mut st.pipes;
+            if let Some(pipe) = pipes.get_mut(id) {
                 inbound.pushed(pipe.inbound.len());
                 pipe.direct = Some(out);
                 pipe.direct_in = Some(inbound);
                 wake.push(pipe.writer.take());
                 // The pipe's mark is now the connection's (SNDHWM + the peer's RCVHWM): a sender
                 // that waits on the pipe's own SNDHWM has room.
-                wake.push(st.send_waker.take());
+                pipes.send_waiters.wake_all(&mut wake);
             }
         }
         wake.run();
     }
 
-    /// Fair-queued receive (PULL, DEALER, ROUTER, REP, ...): one message from the next pipe that
-    /// has any, in turn. Returns the pipe it came from.
-    pub(crate) fn poll_recv_fq(
+    /// Queues `msgs` from a connection on its pipe even above `ZMQ_RCVHWM` (a raw connection's
+    /// notices, and the last chunk read before it ended), making the pipe readable.
+    pub(crate) fn push_inbound_unbounded(
+        &self,
+        id: PipeId,
+        msgs: impl IntoIterator<Item = Message>,
+    ) {
+        let mut wake = Wake::default();
+        {
+            let mut st = self.state.lock();
+            let pipes = &mut st.pipes;
+            let Some(pipe) = pipes.get_mut(id) else { return };
+            pipe.inbound.extend(msgs);
+            pipes.mark_ready(id.key, &mut wake);
+        }
+        wake.run();
+    }
+
+    /// Sends, as the socket's pattern does: the first poll prepares the message (REQ's
+    /// envelope, ...), then it goes to the pipe the pattern chooses. `Pending` while it must
+    /// wait for room; `cx`'s waker is then registered (without `cx`, nothing is: the caller
+    /// gives up, see [`Core::abandon_send`]).
+    pub(crate) fn poll_send(
         &self,
         cx: Option<&mut Context<'_>>,
-    ) -> Poll<Result<(PipeId, Message), crate::Error>> {
+        out: &mut Outgoing,
+    ) -> Poll<Result<()>> {
         let mut wake = Wake::default();
-        let result = {
-            let mut st = self.state.lock();
-            // A SUB drops what no subscription matches now.
-            let popped = loop {
-                match st.pop_inbound(&mut wake) {
-                    Some((_, msg, _)) if !st.subscriber_keeps(&msg) => {}
-                    popped => break popped,
-                }
+        let mut st = self.state.lock();
+        if st.pipes.closed {
+            out.msg = None;
+            return Poll::Ready(Err(Error::Closed));
+        }
+        let State { pipes, pattern } = &mut *st;
+        if !out.prepared {
+            let Some(msg) = out.msg.take() else {
+                return Poll::Ready(Ok(()));
             };
-            match popped {
-                Some((id, msg, _)) => Poll::Ready(Ok((id, msg))),
-                None if st.closed => Poll::Ready(Err(crate::Error::Closed)),
-                None => {
-                    if let Some(cx) = cx {
-                        st.recv_waker = Some(cx.waker().clone());
-                    }
-                    Poll::Pending
+            match pattern.prepare_send(pipes, msg, &mut wake) {
+                Ok(Some(wire)) => {
+                    out.msg = Some(wire);
+                    out.prepared = true;
+                }
+                Ok(None) => {
+                    drop(st);
+                    wake.run();
+                    return Poll::Ready(Ok(()));
+                }
+                Err(e) => {
+                    drop(st);
+                    wake.run();
+                    return Poll::Ready(Err(e));
                 }
             }
+        }
+        let mut polled = pattern.poll_send(pipes, &mut out.msg, &mut wake);
+        if polled.is_pending() {
+            let Some(cx) = cx else {
+                drop(st);
+                wake.run();
+                return Poll::Pending;
+            };
+            pipes.send_waiters.register(&mut out.waiter, cx.waker());
+            // Inproc peers wake us through their flows; looking again after registering there
+            // catches a read made meanwhile.
+            if pipes.wait_direct(&self.send_wake) {
+                polled = pattern.poll_send(pipes, &mut out.msg, &mut wake);
+            }
+        }
+        let done = match polled {
+            Poll::Pending => {
+                drop(st);
+                wake.run();
+                return Poll::Pending;
+            }
+            Poll::Ready(done) => done,
         };
-        wake.run();
-        result
+        if let Some(id) = out.waiter.take() {
+            pipes.send_waiters.remove(id);
+        }
+        match done {
+            Ok(Sent::To(key)) => match out.msg.take() {
+                Some(msg) => self.deliver_to(st, key, msg, wake),
+                None => {
+                    drop(st);
+                    wake.run();
+                }
+            },
+            Ok(Sent::Done) | Err(_) => {
+                out.msg = None;
+                drop(st);
+                wake.run();
+            }
+        }
+        Poll::Ready(done.map(|_| ()))
     }
 
-    /// [`Core::poll_recv_fq`] for a receiver that reads its connection itself (REQ, REP): the
-    /// first time a receive would wait (`read_inline` still `false`), it reads the connection
-    /// once ([`Core::read_inline`]) and polls again, which registers the waker again if
-    /// nothing came. `read_inline` lives as long as the receive, so that messages the receiver
-    /// drops (a stray reply) do not start another read.
-    pub(crate) fn poll_recv_reading_inline(
-        &self,
-        mut cx: Option<&mut Context<'_>>,
-        read_inline: &mut bool,
-    ) -> Poll<Result<(PipeId, Message), crate::Error>> {
-        loop {
-            match self.poll_recv_fq(cx.as_deref_mut()) {
-                Poll::Pending => match cx.as_deref() {
-                    Some(cx) if !*read_inline => {
-                        *read_inline = true;
-                        self.read_inline(cx.waker());
+    /// Queues `msg` on the pipe at `key`, by the quickest way there is: straight into an inproc
+    /// peer's pipe, written by an idle connection now, or queued for the connection's task.
+    fn deliver_to(&self, st: MutexGuard<'_, State>, key: usize, msg: Message, wake: Wake) {
+        let direct = st
+            .pipes
+            .at(key)
+            .and_then(Pipe::direct_path)
+            .map(|d| (d.core.clone(), d.pipe));
+        match direct {
+            Some((peer, peer_pipe)) => {
+                let id = st.pipes.id(key);
+                // Our lock is released first: two inproc peers sending to each other never
+                // hold both.
+                drop(st);
+                wake.run();
+                if let Err(m) = peer.deliver_direct(peer_pipe, msg) {
+                    if let Some(id) = id {
+                        self.requeue(id, m);
                     }
-                    _ => return Poll::Pending,
-                },
-                ready => return ready,
+                }
+            }
+            None => {
+                push_or_write(st, key, msg);
+                wake.run();
             }
         }
     }
 
-    /// A receiver about to wait (REQ, REP) reads its only peer's connection itself, when that
-    /// is idle: the message is then there without a wake-up from the connection task, and the
-    /// transport wakes the receiver directly for the next one. The receiver's registered waker
-    /// is dropped first (it is polling, not waiting), so it must poll again afterwards, which
-    /// registers it again if nothing came. Returns whether messages were delivered.
-    fn read_inline(&self, receiver: &Waker) -> bool {
-        let link = {
-            let mut st = self.state.lock();
-            let [key] = st.lb[..] else { return false };
-            let Some(link) = st.pipes.get(key).and_then(Pipe::read_link) else {
-                return false;
-            };
-            st.recv_waker = None;
-            link
-        };
-        link.try_read(receiver)
+    /// A send is given up (its future dropped, its time out, or a `try_send` that found no
+    /// room): its waiter goes, and a prepared request no longer holds REQ's turn.
+    pub(crate) fn abandon_send(&self, out: &mut Outgoing) {
+        if out.waiter.is_none() && !(out.prepared && out.msg.is_some()) {
+            return;
+        }
+        let mut st = self.state.lock();
+        if let Some(id) = out.waiter.take() {
+            st.pipes.send_waiters.remove(id);
+        }
+        if out.prepared && out.msg.take().is_some() {
+            st.pattern.send_abandoned();
+        }
     }
 
-    /// Whether the pipe has no outbound messages left (or is gone).
+    /// A send a dropped handle's sink still held: queued for the pipe the pattern chooses,
+    /// whatever the marks, so that `ZMQ_LINGER` covers it (dropped if no pipe can take it).
+    pub(crate) fn send_on_drop(&self, mut out: Outgoing) {
+        let mut wake = Wake::default();
+        {
+            let mut st = self.state.lock();
+            let State { pipes, pattern } = &mut *st;
+            if let Some(id) = out.waiter.take() {
+                pipes.send_waiters.remove(id);
+            }
+            let Some(msg) = out.msg.take() else { return };
+            let wire = if out.prepared || pipes.closed {
+                Some(msg)
+            } else {
+                pattern.prepare_send(pipes, msg, &mut wake).ok().flatten()
+            };
+            if let Some(mut wire) = wire {
+                if let Some(key) = pattern.linger_target(pipes, &mut wire) {
+                    if let Some(pipe) = pipes.at_mut(key) {
+                        pipe.push_outbound(wire);
+                        wake.push(pipe.writer.take());
+                    }
+                }
+            }
+        }
+        wake.run();
+    }
+
+    /// Receives, as the socket's pattern does. `Pending` when nothing is there; `cx`'s waker is
+    /// then registered. A pattern that reads inline (REQ, REP) reads its only peer's
+    /// connection itself the first time a receive would wait: the message is then there without
+    /// a wake-up from the connection task, and the transport wakes the receiver directly for the
+    /// next one.
+    pub(crate) fn poll_recv(
+        &self,
+        mut cx: Option<&mut Context<'_>>,
+        op: &mut Incoming,
+    ) -> Poll<Result<Message>> {
+        loop {
+            let mut wake = Wake::default();
+            let mut st = self.state.lock();
+            let State { pipes, pattern } = &mut *st;
+            let polled = pattern.poll_recv(pipes, &mut wake);
+            let polled = match polled {
+                Poll::Pending if pipes.closed => Poll::Ready(Err(Error::Closed)),
+                other => other,
+            };
+            if polled.is_ready() {
+                if let Some(id) = op.waiter.take() {
+                    pipes.recv_waiters.remove(id);
+                }
+                drop(st);
+                wake.run();
+                return polled;
+            }
+            let Some(cx) = cx.as_deref_mut() else {
+                drop(st);
+                wake.run();
+                return Poll::Pending;
+            };
+            pipes.recv_waiters.register(&mut op.waiter, cx.waker());
+            if op.read_inline || !pattern.inline_io() {
+                drop(st);
+                wake.run();
+                return Poll::Pending;
+            }
+            op.read_inline = true;
+            let [key] = pipes.lb[..] else {
+                drop(st);
+                wake.run();
+                return Poll::Pending;
+            };
+            let Some(link) = pipes.at(key).and_then(Pipe::read_link) else {
+                drop(st);
+                wake.run();
+                return Poll::Pending;
+            };
+            // It reads rather than waits: the transport wakes it from now on, and the loop
+            // registers it again if nothing came.
+            if let Some(id) = op.waiter.take() {
+                pipes.recv_waiters.remove(id);
+            }
+            drop(st);
+            wake.run();
+            link.try_read(cx.waker());
+        }
+    }
+
+    /// A receive is given up (its future dropped, or its time out): its waiter goes.
+    pub(crate) fn abandon_recv(&self, op: &mut Incoming) {
+        if let Some(id) = op.waiter.take() {
+            self.state.lock().pipes.recv_waiters.remove(id);
+        }
+    }
+
+    /// `ZMQ_SUBSCRIBE` / `ZMQ_UNSUBSCRIBE`, as the pattern takes them.
+    pub(crate) fn subscribe(&self, subscribe: bool, prefix: &[u8]) -> Result<()> {
+        let mut wake = Wake::default();
+        let done = {
+            let mut st = self.state.lock();
+            if st.pipes.closed {
+                return Err(Error::Closed);
+            }
+            let State { pipes, pattern } = &mut *st;
+            pattern.subscribe(pipes, subscribe, prefix, &mut wake)
+        };
+        wake.run();
+        done
+    }
+
+    /// Whether the pipe has no outbound items left (or is gone).
     pub(crate) fn outbound_empty(&self, id: PipeId) -> bool {
         let mut st = self.state.lock();
-        st.pipe_mut(id).is_none_or(|p| p.outbound.is_empty())
+        st.pipes.get_mut(id).is_none_or(|p| p.outbound.is_empty())
     }
 
     /// Closes the socket: no more sends or receives; connections flush what they hold until
-    /// `linger_until` (`None`: for ever), then end. Wakes every task so it sees it.
+    /// `linger_until` (`None`: for ever), then end. Wakes every task so it sees it. A second
+    /// close changes nothing.
     pub(crate) fn close(&self, linger_until: Option<Instant>) {
         let mut wake = Wake::default();
         {
             let mut st = self.state.lock();
-            st.closed = true;
-            st.linger_until = linger_until;
-            wake.push(st.recv_waker.take());
-            wake.push(st.send_waker.take());
-            for (_, pipe) in st.pipes.iter_mut() {
+            let pipes = &mut st.pipes;
+            if pipes.closed {
+                return;
+            }
+            pipes.closed = true;
+            pipes.linger_until = linger_until;
+            pipes.recv_waiters.wake_all(&mut wake);
+            pipes.send_waiters.wake_all(&mut wake);
+            for (_, pipe) in pipes.iter_mut() {
                 wake.push(pipe.writer.take());
                 wake.push(pipe.reader.take());
             }
         }
+        self.closing.cancel();
         wake.run();
     }
 
-    /// The high-water marks new pipes take: (`ZMQ_SNDHWM`, `ZMQ_RCVHWM`).
-    pub(crate) fn hwm(&self) -> (usize, usize) {
-        let st = self.state.lock();
-        (st.sndhwm, st.rcvhwm)
+    /// `task`, counted among the socket's tasks (see [`Core::finished`]).
+    pub(crate) fn track<F: std::future::Future>(
+        &self,
+        task: F,
+    ) -> impl std::future::Future<Output = F::Output> {
+        self.tasks.track_future(task)
     }
 
-    /// Sets the high-water marks of the socket's pipes, those there are and those to come.
-    /// Whoever waits for room that the change makes (a sender, a connection delivering) is
-    /// woken; messages already queued above a lowered mark stay.
-    pub(crate) fn set_hwm(&self, sndhwm: usize, rcvhwm: usize) {
-        let mut wake = Wake::default();
-        {
-            let mut st = self.state.lock();
-            st.sndhwm = sndhwm;
-            st.rcvhwm = rcvhwm;
-            for (_, pipe) in st.pipes.iter_mut() {
-                pipe.sndhwm = sndhwm;
-                pipe.rcvhwm = rcvhwm;
-                wake.push(pipe.reader.take());
-                if let Some(direct) = &pipe.direct {
-                    direct.flow.set_sndhwm(sndhwm);
-                }
-                if let Some(flow) = &pipe.direct_in {
-                    flow.set_rcvhwm(rcvhwm);
-                    wake.push(flow.release());
-                }
-            }
-            wake.push(st.send_waker.take());
-        }
-        wake.run();
+    /// Resolves once the socket is closed and its tasks have ended: its connections sent what
+    /// was queued, or their `ZMQ_LINGER` ran out.
+    pub(crate) async fn finished(&self) {
+        self.closing.cancelled().await;
+        self.tasks.close();
+        self.tasks.wait().await;
     }
 
-    /// `ZMQ_CONFLATE` for the pipes made from now on (a connect's pipe is made at connect, a
-    /// bound socket's when each connection's handshake completes).
-    pub(crate) fn set_conflate(&self, conflate: bool) {
-        self.state.lock().conflate = conflate;
-    }
-
-    /// `ZMQ_ROUTER_HANDOVER` and `ZMQ_PROBE_ROUTER` as the socket has them now.
-    pub(crate) fn routing_options(&self) -> (bool, bool) {
-        let st = self.state.lock();
-        (st.router_handover, st.probe_router)
-    }
-
-    /// Changes `ZMQ_ROUTER_HANDOVER` and `ZMQ_PROBE_ROUTER` for peers attaching from now on.
-    pub(crate) fn set_routing_options(&self, router_handover: bool, probe_router: bool) {
-        let mut st = self.state.lock();
-        st.router_handover = router_handover;
-        st.probe_router = probe_router;
+    /// Resolves once the socket is closed (listeners stop then).
+    pub(crate) fn closing(&self) -> tokio_util::sync::WaitForCancellationFuture<'_> {
+        self.closing.cancelled()
     }
 
     /// Whether the socket was closed, and until when its connections may linger.
     pub(crate) fn closed(&self) -> Option<Option<Instant>> {
         let st = self.state.lock();
-        st.closed.then_some(st.linger_until)
+        st.pipes.closed.then_some(st.pipes.linger_until)
+    }
+
+    /// The routing id of a pipe, once it has one.
+    #[cfg(test)]
+    pub(crate) fn routing_id(&self, id: PipeId) -> Option<Bytes> {
+        self.state.lock().pipes.get_mut(id)?.routing_id.clone()
     }
 }
 
-impl State {
-    fn pipe_mut(&mut self, id: PipeId) -> Option<&mut Pipe> {
-        self.pipes
-            .get_mut(id.key)
-            .filter(|p| p.generation == id.generation)
-    }
-
-    fn remove(&mut self, key: usize) {
-        self.unroute(key);
-        self.pipes.remove(key);
-        self.ready.retain(|&k| k != key);
-    }
-
-    /// The next inbound message in fair-queueing order, with its pipe and the pipe's routing id.
-    fn pop_inbound(&mut self, wake: &mut Wake) -> Option<(PipeId, Message, Option<Bytes>)> {
-        loop {
-            let key = *self.ready.front()?;
-            let Some(pipe) = self.pipes.get_mut(key) else {
-                self.ready.pop_front();
-                continue;
-            };
-            let was_full = pipe.inbound_full();
-            let Some(msg) = pipe.inbound.pop_front() else {
-                pipe.in_ready_list = false;
-                self.ready.pop_front();
-                continue;
-            };
-            let id = PipeId {
-                key,
-                generation: pipe.generation,
-            };
-            let routing_id = pipe.routing_id.clone();
-            if was_full {
-                wake.push(pipe.reader.take());
-            }
-            if let Some(flow) = &pipe.direct_in {
-                wake.push(flow.popped(pipe.inbound.len()));
-            }
-            if pipe.inbound.is_empty() {
-                pipe.in_ready_list = false;
-                let terminated = pipe.terminated;
-                self.ready.pop_front();
-                if terminated {
-                    self.remove(key);
-                }
-            } else if self.ready.len() > 1 {
-                // Its turn is over: to the back. (Alone in the list, it stays in front.)
-                self.ready.pop_front();
-                self.ready.push_back(key);
-            }
-            return Some((id, msg, routing_id));
+/// Sets the marks of every pipe there is. Whoever waits for room that the change makes (a
+/// sender, a connection delivering) is woken; messages already queued above a lowered mark
+/// stay.
+fn set_marks(pipes: &mut Pipes, sndhwm: usize, rcvhwm: usize, wake: &mut Wake) {
+    for (_, pipe) in pipes.iter_mut() {
+        pipe.sndhwm = sndhwm;
+        pipe.rcvhwm = rcvhwm;
+        wake.push(pipe.reader.take());
+        if let Some(direct) = &pipe.direct {
+            direct.flow.set_sndhwm(sndhwm);
+        }
+        if let Some(flow) = &pipe.direct_in {
+            flow.set_rcvhwm(rcvhwm);
+            wake.push(flow.release());
         }
     }
-
-    /// A pipe's inbound queue was empty: if it holds a message now, it joins the fair queue
-    /// and a sleeping reader is woken.
-    fn mark_ready(&mut self, key: usize, wake: &mut Wake) {
-        let pipe = &mut self.pipes[key];
-        if !pipe.inbound.is_empty() && !pipe.in_ready_list && !pipe.ignored {
-            pipe.in_ready_list = true;
-            self.ready.push_back(key);
-            wake.push(self.recv_waker.take());
-        }
-    }
-
-    /// A sender found no room: registers its waker on every inproc flow it sends into. Whether
-    /// one has room after all.
-    fn wait_direct(&self, waker: &Waker) -> bool {
-        let mut room = false;
-        for &key in &self.lb {
-            if let Some(pipe) = self.pipes.get(key) {
-                if let Some(direct) = &pipe.direct {
-                    room |= !pipe.conflate && direct.flow.wait(waker, pipe.outbound.len());
-                }
-            }
-        }
-        room
-    }
-
-    /// The next pipe in turn that may take a message, advancing the turn.
-    fn pick_lb(&mut self) -> Option<usize> {
-        let n = self.lb.len();
-        if n == 1 {
-            // One peer (the usual PUSH or DEALER): no modulo. The turn is left where the loop
-            // below would leave it (at the first pipe), for when a second peer joins.
-            let key = self.lb[0];
-            let room = self.pipes.get(key).is_some_and(Pipe::has_room);
-            if room {
-                self.lb_next = 0;
-            }
-            return room.then_some(key);
-        }
-        for i in 0..n {
-            let at = (self.lb_next + i) % n;
-            let key = self.lb[at];
-            if self.pipes.get(key).is_some_and(Pipe::has_room) {
-                self.lb_next = (at + 1) % n;
-                return Some(key);
-            }
-        }
-        None
-    }
+    pipes.send_waiters.wake_all(wake);
 }
 
 #[cfg(test)]

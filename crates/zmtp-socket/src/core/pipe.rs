@@ -20,6 +20,25 @@ impl std::fmt::Debug for InlineLink {
 }
 use super::direct::{DirectOut, Flow};
 
+/// What a pipe carries: messages, and a subscriber's subscriptions, typed from end to end
+/// (the connection engine turns them into SUBSCRIBE and CANCEL commands, or the ZMTP 3.0
+/// message form for an older peer; an inproc link hands them over as they are).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum PipeItem {
+    /// A whole message.
+    Message(Message),
+    /// A subscription to a prefix.
+    Subscribe(Bytes),
+    /// A subscription cancelled.
+    Cancel(Bytes),
+}
+
+impl From<Message> for PipeItem {
+    fn from(msg: Message) -> Self {
+        PipeItem::Message(msg)
+    }
+}
+
 /// A pipe's place in its socket: slab key and generation (so a stale id never reaches a new
 /// pipe that reused the key).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -33,8 +52,8 @@ pub(crate) struct PipeId {
 #[derive(Debug)]
 pub(crate) struct Pipe {
     pub(crate) generation: u64,
-    /// Messages for the peer, not yet taken by its connection.
-    pub(crate) outbound: VecDeque<Message>,
+    /// Messages (and subscriptions) for the peer, not yet taken by its connection.
+    pub(crate) outbound: VecDeque<PipeItem>,
     /// Messages from the peer, not yet taken by the application.
     pub(crate) inbound: VecDeque<Message>,
     pub(crate) sndhwm: usize,
@@ -124,7 +143,7 @@ impl Pipe {
         if self.conflate {
             self.outbound.clear();
         }
-        self.outbound.push_back(msg);
+        self.outbound.push_back(PipeItem::Message(msg));
     }
 
     /// Queues a message from the peer (with `ZMQ_CONFLATE`, in place of what is queued).

@@ -31,13 +31,12 @@ use tokio::time::Sleep;
 use tokio_util::io::poll_read_buf;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 use zmtp_codec::{
-    Connection, ConnectionError, Event, MechanismError, Message, PeerInfo, SocketType,
+    Connection, ConnectionError, Event, MechanismError, Message, PeerInfo,
 };
 
 use super::settings::ConnectionSettings;
 use super::zap::{ZapAnswer, ZapRoute};
-use crate::core::pubsub::{parse_subscription, subscription_message};
-use crate::core::{Core, InlineSend, Outbound, PipeId, State};
+use crate::core::{Core, InlineSend, Outbound, PipeId, PipeItem, State};
 use crate::monitor::MonitorEvent;
 
 /// Encoded bytes waiting to be written above which no more messages are taken from the pipe:
@@ -170,10 +169,10 @@ struct Driver<S> {
     sleep: Option<Pin<Box<Sleep>>>,
     /// The deadline `sleep` is armed for, if it is.
     sleep_at: Option<Instant>,
-    /// Decoded messages the pipe had no room for yet.
-    inbound: VecDeque<Message>,
-    /// Messages taken from the pipe, to encode (kept to reuse its allocation).
-    outbound: VecDeque<Message>,
+    /// Decoded items the pipe had no room for yet.
+    inbound: VecDeque<PipeItem>,
+    /// Items taken from the pipe, to encode (kept to reuse its allocation).
+    outbound: VecDeque<PipeItem>,
     read_closed: bool,
     peer: Option<PeerInfo>,
     /// The socket is closed: flush, then end.
@@ -330,13 +329,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         while let Some(event) = self.conn.poll_event() {
             any = true;
             match event {
-                Event::Message(msg) => self.inbound.push_back(msg),
+                Event::Message(msg) => self.inbound.push_back(PipeItem::Message(msg)),
                 Event::Ready(peer) => {
                     let id = match self.pipe {
                         Some(id) => id,
                         None => {
-                            let (sndhwm, rcvhwm) = self.core.hwm();
-                            let id = self.core.add_pipe(sndhwm, rcvhwm, false);
+                            let id = self.core.add_pipe(false);
                             self.pipe = Some(id);
                             id
                         }
@@ -347,12 +345,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                         .emit(|| MonitorEvent::HandshakeSucceeded {
                             endpoint: self.endpoint.clone(),
                         });
-                    let how = self.settings.peer_attach(&self.core, peer.identity());
-                    if self.core.attach_peer(id, &how) {
-                        if matches!(
-                            self.settings.config.socket_type,
-                            SocketType::Req | SocketType::Rep
-                        ) {
+                    if self.core.attach_peer(id, peer.identity()) {
+                        if self.settings.inline_io {
                             // Only where one message at a time is in flight by construction
                             // (a request, then its reply): a stream of sends written inline
                             // would each be a write of its own, where this task batches them.
@@ -364,14 +358,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                         self.conn.close_locally();
                     }
                 }
-                // Subscriptions reach the socket as libzmq carries them inside: a message of
-                // 1 (or 0) and the prefix, which a PUB/XPUB applies as it comes in.
-                Event::Subscribe(prefix) => {
-                    self.inbound.push_back(subscription_message(true, &prefix))
-                }
-                Event::Cancel(prefix) => {
-                    self.inbound.push_back(subscription_message(false, &prefix))
-                }
+                // Subscriptions reach the socket typed; its pattern applies them as they come.
+                Event::Subscribe(prefix) => self.inbound.push_back(PipeItem::Subscribe(prefix)),
+                Event::Cancel(prefix) => self.inbound.push_back(PipeItem::Cancel(prefix)),
                 Event::ZapRequest(request) => match &self.zap_route {
                     Some(route) => self.zap = Some(route.ask(*request)),
                     None => self
@@ -411,18 +400,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             .take_outbound(id, cx, TAKE_BATCH, &mut self.outbound)
         {
             Outbound::Taken => {
-                let subscriber = matches!(
-                    self.settings.config.socket_type,
-                    SocketType::Sub | SocketType::XSub
-                );
-                for msg in self.outbound.drain(..) {
+                for item in self.outbound.drain(..) {
                     // A send fails only once the connection has ended; its event says why.
-                    // A subscriber's subscriptions go in the form the peer reads (a 3.1
-                    // command, or the 3.0 message).
-                    let _ = match subscriber.then(|| parse_subscription(&msg)).flatten() {
-                        Some((true, prefix)) => self.conn.subscribe(&prefix),
-                        Some((false, prefix)) => self.conn.cancel(&prefix),
-                        None => self.conn.send(&msg),
+                    // Subscriptions go in the form the peer reads (a 3.1 command, or the 3.0
+                    // message).
+                    let _ = match item {
+                        PipeItem::Message(msg) => self.conn.send(&msg),
+                        PipeItem::Subscribe(prefix) => self.conn.subscribe(&prefix),
+                        PipeItem::Cancel(prefix) => self.conn.cancel(&prefix),
                     };
                 }
                 true

@@ -31,7 +31,7 @@ use zmtp_codec::{ConnectionError, Message};
 
 use super::driver::{run_connection, Exit, PipeSlot};
 use super::settings::ConnectionSettings;
-use crate::core::{Core, Outbound, PeerAttach, PipeId};
+use crate::core::{Core, Outbound, PipeId, PipeItem};
 use crate::monitor::MonitorEvent;
 
 /// Room made in the read buffer before each read: a read returns at most about this much, so
@@ -97,16 +97,9 @@ where
 {
     let pipe = match slot {
         PipeSlot::Existing(id) => id,
-        PipeSlot::OnReady => {
-            let (sndhwm, rcvhwm) = core.hwm();
-            core.add_pipe(sndhwm, rcvhwm, false)
-        }
+        PipeSlot::OnReady => core.add_pipe(false),
     };
-    let routed = PeerAttach {
-        routing: true,
-        ..PeerAttach::default()
-    };
-    if !core.attach_peer(pipe, &routed) {
+    if !core.attach_peer(pipe, None) {
         return (pipe, Exit::Connection(ConnectionError::Closed));
     }
     debug!("raw connection attached");
@@ -140,8 +133,11 @@ where
         Exit::Connection(ConnectionError::PeerClosed { .. }) | Exit::Io(_)
     ) {
         let notice = settings.raw_notify.then(empty);
-        raw.core
-            .push_inbound_unbounded(pipe, raw.inbound.drain(..).chain(notice));
+        let read = raw.inbound.drain(..).filter_map(|item| match item {
+            PipeItem::Message(msg) => Some(msg),
+            PipeItem::Subscribe(_) | PipeItem::Cancel(_) => None,
+        });
+        raw.core.push_inbound_unbounded(pipe, read.chain(notice));
     }
     // Detached before the monitors hear of the end (the caller's detach then changes nothing):
     // a connect's pipe stays for the next connection unless the application closed it.
@@ -157,9 +153,9 @@ struct Raw<S> {
     stream: S,
     read_buf: BytesMut,
     /// A chunk read that the pipe had no room for yet.
-    inbound: VecDeque<Message>,
-    /// Messages taken from the pipe (kept to reuse its allocation).
-    taken: VecDeque<Message>,
+    inbound: VecDeque<PipeItem>,
+    /// Items taken from the pipe (kept to reuse its allocation).
+    taken: VecDeque<PipeItem>,
     /// Frames to write, in order, and their total length.
     writes: VecDeque<Bytes>,
     unwritten: usize,
@@ -250,7 +246,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Raw<S> {
             }
             Poll::Ready(Ok(_)) => {
                 let chunk = self.read_buf.split().freeze();
-                self.inbound.push_back(Message::single(chunk));
+                self.inbound.push_back(PipeItem::Message(Message::single(chunk)));
                 Ok(true)
             }
             Poll::Ready(Err(e)) => Err(e),
@@ -264,7 +260,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Raw<S> {
         }
         match (self.core).take_outbound(self.pipe, cx, TAKE_BATCH, &mut self.taken) {
             Outbound::Taken => {
-                for msg in self.taken.drain(..) {
+                for item in self.taken.drain(..) {
+                    // A raw peer has no subscriptions: only messages are written.
+                    let PipeItem::Message(msg) = item else {
+                        continue;
+                    };
                     if self.close_requested {
                         // Sent after the close: the connection is going.
                         continue;

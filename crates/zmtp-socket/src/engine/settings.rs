@@ -9,7 +9,7 @@ use zmtp_security::zap::ZapHandler;
 use zmtp_security::{CurveClient, CurveServer, Null, PlainClient, PlainServer};
 
 use crate::context::{IoIndex, Shared};
-use crate::core::{Core, PeerAttach};
+use crate::core::Core;
 use crate::engine::zap::ZapRoute;
 use crate::monitor::Monitors;
 use crate::options::{OptionError, OptionName, Security, SocketOptions};
@@ -61,6 +61,9 @@ pub(crate) struct ConnectionSettings {
     /// `ZMQ_STREAM_NOTIFY`: a raw connection's start and end reach the application as an empty
     /// message (always on for `ZMQ_ROUTER_RAW`, which has no such option).
     pub(crate) raw_notify: bool,
+    /// A sender may write to an idle connection, and a receiver read it, from its own task
+    /// (the pattern's [`inline_io`](crate::core::pattern::Pattern::inline_io)).
+    pub(crate) inline_io: bool,
 }
 
 impl std::fmt::Debug for ConnectionSettings {
@@ -82,6 +85,7 @@ impl ConnectionSettings {
     pub(crate) fn from_options(
         options: &SocketOptions,
         socket_type: SocketType,
+        core: &Core,
         zap_handler: Option<Arc<dyn ZapHandler>>,
         context: Arc<Shared>,
         monitors: Arc<Monitors>,
@@ -99,6 +103,7 @@ impl ConnectionSettings {
                 reason: e.to_string(),
             })?;
         }
+        let raw = core.raw();
         Ok(ConnectionSettings {
             config: options.connection_config(socket_type),
             security,
@@ -119,26 +124,10 @@ impl ConnectionSettings {
             affinity: options.get_affinity(),
             context,
             monitors,
-            raw: socket_type == SocketType::Stream
-                || (socket_type == SocketType::Router && options.get_router_raw()),
-            raw_notify: socket_type != SocketType::Stream || options.get_stream_notify(),
+            raw: raw.is_some(),
+            raw_notify: raw.is_some_and(|raw| raw.notify),
+            inline_io: core.inline_io(),
         })
-    }
-
-    /// How a pipe whose peer has `identity` joins the socket `core` (routing id, probe, with
-    /// the socket's `ZMQ_ROUTER_HANDOVER` and `ZMQ_PROBE_ROUTER` as they are now).
-    pub(crate) fn peer_attach(&self, core: &Core, identity: Option<&bytes::Bytes>) -> PeerAttach {
-        let (handover, probe) = core.routing_options();
-        let routing = matches!(
-            self.config.socket_type,
-            SocketType::Router | SocketType::Rep
-        );
-        PeerAttach {
-            routing,
-            identity: identity.cloned(),
-            handover,
-            probe,
-        }
     }
 
     /// Who answers ZAP requests for a connection starting now (see [`ZapRoute::find`]).

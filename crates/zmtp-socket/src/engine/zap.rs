@@ -83,7 +83,7 @@ async fn ask_inproc(context: Arc<Shared>, request: ZapRequest) -> Result<ZapRepl
     let context = Context { shared: context };
     // LINGER 0: a request whose handshake is gone is not worth delivering.
     let options = SocketOptions::new().linger(Some(Duration::ZERO));
-    let mut dealer =
+    let dealer =
         Dealer::with_options_in(&context, options).map_err(|_| unavailable("cannot be reached"))?;
     dealer
         .connect(ZAP_ENDPOINT)

@@ -39,7 +39,8 @@ where
     let endpoint = endpoint.to_string();
     let task_name = format!("zmtp::conn {endpoint} {}", settings.config.socket_type);
     let io = settings.any_io_thread();
-    context.spawn(io, &task_name, async move {
+    let tracked = core.clone();
+    context.spawn(io, &task_name, tracked.track(async move {
         let base = settings.reconnect_ivl;
         let mut backoff = base;
         loop {
@@ -115,7 +116,7 @@ where
             backoff = Some(next_backoff(ivl, settings.reconnect_ivl_max));
         }
         core.remove_pipe(pipe);
-    })
+    }))
 }
 
 /// Whether the connecter is done: the socket is closed and either nothing is left to deliver

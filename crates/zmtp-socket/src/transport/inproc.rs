@@ -34,10 +34,9 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio::time::Sleep;
 use tracing::debug;
-use zmtp_codec::Message;
 
 use crate::context::Shared;
-use crate::core::{Core, DirectOut, Flow, Outbound, PipeId};
+use crate::core::{Core, DirectOut, Flow, Outbound, PipeId, PipeItem};
 use crate::engine::ConnectionSettings;
 use crate::error::{Error, Result};
 
@@ -144,10 +143,11 @@ pub(crate) fn connect(
         "zmtp::inproc inproc://{name} {}",
         settings.config.socket_type
     );
+    let tracked = core.clone();
     Ok(context.spawn(
         settings.any_io_thread(),
         &task_name,
-        tracing::Instrument::instrument(
+        tracked.track(tracing::Instrument::instrument(
             async move {
                 let mut last = None;
                 loop {
@@ -170,7 +170,7 @@ pub(crate) fn connect(
                 core.remove_pipe(pipe);
             },
             span,
-        ),
+        )),
     ))
 }
 
@@ -236,7 +236,7 @@ struct Side {
     pipe: PipeId,
     /// The connecting side keeps its pipe (and its queued messages) for the next bind.
     keep: bool,
-    taken: VecDeque<Message>,
+    taken: VecDeque<PipeItem>,
     /// The socket closed and its pipe is drained.
     finished: bool,
 }
@@ -291,20 +291,16 @@ impl Link {
         bound: &Bound,
     ) -> Option<Link> {
         let (sndhwm, rcvhwm) = bound.core.hwm();
-        let peer_pipe = bound.core.add_pipe(sndhwm, rcvhwm, false);
+        let peer_pipe = bound.core.add_pipe(false);
         // Each side learns the other's routing id as a ZMTP handshake's Identity property
         // would give it (libzmq sends it over inproc too): a ROUTER or REP routes by it.
         let identity =
             |s: &ConnectionSettings| Some(s.config.routing_id.clone()).filter(|id| !id.is_empty());
-        let theirs = bound
-            .settings
-            .peer_attach(&bound.core, identity(settings).as_ref());
-        if !bound.core.attach_peer(peer_pipe, &theirs) {
+        if !bound.core.attach_peer(peer_pipe, identity(settings).as_ref()) {
             bound.core.remove_pipe(peer_pipe);
             return None;
         }
-        let ours = settings.peer_attach(core, identity(&bound.settings).as_ref());
-        if !core.attach_peer(pipe, &ours) {
+        if !core.attach_peer(pipe, identity(&bound.settings).as_ref()) {
             bound.core.detach(peer_pipe, false);
             return None;
         }

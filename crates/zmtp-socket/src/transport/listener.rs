@@ -73,13 +73,21 @@ pub(crate) fn spawn_listener<L: Accept>(
     });
     let task_name = format!("zmtp::listen {endpoint} {}", settings.config.socket_type);
     let listener_io = settings.any_io_thread();
+    let tracked = core.clone();
     context.spawn(
         listener_io,
         &task_name,
-        async move {
+        tracked.track(async move {
             loop {
+                // A closed socket stops listening (also when its context is terminated while a
+                // handle is still alive).
+                let accepted = tokio::select! {
+                    biased;
+                    () = core.closing() => return,
+                    accepted = std::future::poll_fn(|cx| listener.poll_accept(cx)) => accepted,
+                };
                 let (stream, address) =
-                    match std::future::poll_fn(|cx| listener.poll_accept(cx)).await {
+                    match accepted {
                         Ok(accepted) => accepted,
                         Err(e) => {
                             info!(error = %e, "accept failed");
@@ -104,6 +112,7 @@ pub(crate) fn spawn_listener<L: Accept>(
                 if let Err(e) = L::tune(&stream, &settings) {
                     debug!(error = %e, "an accepted connection refused the socket's options");
                 }
+                let tracked_by = core.clone();
                 let core = core.clone();
                 let settings = settings.clone();
                 let unbound = unbound.clone();
@@ -161,10 +170,11 @@ pub(crate) fn spawn_listener<L: Accept>(
                         core.detach(id, false);
                     }
                 };
-                context.spawn(io, &task_name, connection.instrument(span));
+                let tracked = tracked_by.track(connection.instrument(span));
+                context.spawn(io, &task_name, tracked);
             }
         }
-        .instrument(span),
+        .instrument(span)),
     )
 }
 

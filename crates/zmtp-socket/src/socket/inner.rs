@@ -1,7 +1,11 @@
-//! What every socket has: its core, the settings new connections take, and its endpoints.
+//! What every handle of one socket shares: its core, its options, the settings new connections
+//! take, its endpoints and monitors. The socket closes (with `ZMQ_LINGER`) when the last handle
+//! is dropped, or at [`Socket::close`](super::Socket::close).
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
 
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -9,7 +13,6 @@ use zmtp_codec::SocketType;
 use zmtp_security::zap::ZapHandler;
 
 use crate::context::Context;
-use crate::core::pubsub::PublisherOptions;
 use crate::core::{Core, PipeId};
 use crate::endpoint::{
     Endpoint, EndpointError, EndpointErrorKind, IpcEndpoint, TcpEndpoint, TcpHost,
@@ -30,72 +33,63 @@ enum Attachment {
     Connecter(JoinHandle<()>, PipeId),
 }
 
-/// The part of a socket common to every type.
-pub(crate) struct SocketBase {
+/// One socket, shared by its handles.
+pub(crate) struct Inner {
     pub(crate) core: Arc<Core>,
     context: Context,
     socket_type: SocketType,
-    options: SocketOptions,
-    zap_handler: Option<Arc<dyn ZapHandler>>,
-    endpoints: Vec<(String, Attachment)>,
-    last_endpoint: Option<String>,
+    options: Mutex<SocketOptions>,
+    zap_handler: Mutex<Option<Arc<dyn ZapHandler>>>,
+    endpoints: Mutex<Vec<(String, Attachment)>>,
+    last_endpoint: Mutex<Option<String>>,
     /// The socket's monitors (`monitor`, `monitor_to`).
     monitors: Arc<Monitors>,
     /// Cancelled when the socket closes or `monitor_to` is called again: the task sending the
     /// events of `monitor_to` finishes then.
-    monitor_to: Option<CancellationToken>,
+    monitor_to: Mutex<Option<CancellationToken>>,
+    /// [`Inner::shut`] ran.
+    shut: std::sync::atomic::AtomicBool,
 }
 
-impl std::fmt::Debug for SocketBase {
+impl std::fmt::Debug for Inner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SocketBase")
+        f.debug_struct("Socket")
             .field("socket_type", &self.socket_type)
-            .field("options", &self.options)
-            .field("zap_handler", &self.zap_handler.is_some())
-            .field("endpoints", &self.endpoints)
+            .field("options", &*self.options.lock())
+            .field("zap_handler", &self.zap_handler.lock().is_some())
+            .field("endpoints", &*self.endpoints.lock())
             .finish_non_exhaustive()
     }
 }
 
-impl SocketBase {
+impl Inner {
     /// A socket of `context` with `options`, checked as libzmq would check them for this
-    /// socket type.
+    /// socket type, doing what `pattern` does.
     pub(crate) fn new(
         context: &Context,
         socket_type: SocketType,
+        pattern: Box<dyn crate::core::pattern::Pattern>,
         options: SocketOptions,
     ) -> Result<Self> {
         context.shared.check_live()?;
         let options = options.build_for(socket_type)?;
-        let core = Core::new(socket_type == SocketType::Pair);
-        match socket_type {
-            SocketType::Pub | SocketType::XPub => {
-                core.make_publisher(publisher_options(socket_type, &options));
-            }
-            SocketType::Sub | SocketType::XSub => {
-                core.make_subscriber(socket_type == SocketType::Sub);
-                if socket_type == SocketType::Sub {
-                    // Given at creation, INVERT_MATCHING applies as it does set later.
-                    core.set_subscriber_invert(options.get_invert_matching());
-                    for prefix in options.get_subscriptions() {
-                        core.subscriber_update(true, prefix)?;
-                    }
-                }
-            }
-            _ => {}
+        let core = Core::new(pattern, &options);
+        // Subscriptions given at creation are the pattern's from the start (stored there only).
+        for prefix in options.get_subscriptions() {
+            core.subscribe(true, prefix)?;
         }
         context.shared.register(&core, options.get_linger());
-        apply_live_options(&core, &options);
-        Ok(SocketBase {
+        Ok(Inner {
             core,
             context: context.clone(),
             socket_type,
-            options,
-            zap_handler: None,
-            endpoints: Vec::new(),
-            last_endpoint: None,
+            options: Mutex::new(options),
+            zap_handler: Mutex::new(None),
+            endpoints: Mutex::new(Vec::new()),
+            last_endpoint: Mutex::new(None),
             monitors: Arc::default(),
-            monitor_to: None,
+            monitor_to: Mutex::new(None),
+            shut: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -104,13 +98,30 @@ impl SocketBase {
         &self.context
     }
 
-    pub(crate) fn options(&self) -> &SocketOptions {
-        &self.options
+    /// The socket type.
+    pub(crate) fn socket_type(&self) -> SocketType {
+        self.socket_type
+    }
+
+    /// The options as they are now (a copy).
+    pub(crate) fn options(&self) -> SocketOptions {
+        self.options.lock().clone()
+    }
+
+    /// `ZMQ_SNDTIMEO` now.
+    pub(crate) fn sndtimeo(&self) -> Option<Duration> {
+        self.options.lock().get_sndtimeo()
+    }
+
+    /// `ZMQ_RCVTIMEO` now.
+    pub(crate) fn rcvtimeo(&self) -> Option<Duration> {
+        self.options.lock().get_rcvtimeo()
     }
 
     /// Sets an option on the live socket (`zmq_setsockopt`): it applies to connections made
-    /// from now on, or at once for the options libzmq applies at once.
-    pub(crate) fn set_option(&mut self, name: OptionName, value: OptionValue) -> Result<()> {
+    /// from now on, or at once for the options libzmq applies at once (the pattern and the
+    /// pipes take the options as they are after each change).
+    pub(crate) fn set_option(&self, name: OptionName, value: OptionValue) -> Result<()> {
         let prefix = match (&value, name) {
             (OptionValue::Bytes(b), OptionName::Subscribe | OptionName::Unsubscribe) => b.clone(),
             (OptionValue::Str(s), OptionName::Subscribe | OptionName::Unsubscribe) => {
@@ -118,61 +129,39 @@ impl SocketBase {
             }
             _ => bytes::Bytes::new(),
         };
-        self.options.set_for(self.socket_type, name, value)?;
-        match name {
-            OptionName::Linger => {
-                (self.context.shared).set_linger(&self.core, self.options.get_linger());
-            }
-            OptionName::SndHwm
-            | OptionName::RcvHwm
-            | OptionName::Conflate
-            | OptionName::RouterHandover
-            | OptionName::ProbeRouter => apply_live_options(&self.core, &self.options),
-            OptionName::XpubVerbose
-            | OptionName::XpubVerboser
-            | OptionName::XpubManual
-            | OptionName::XpubNodrop
-            | OptionName::XpubWelcomeMsg
-            | OptionName::InvertMatching => {
-                if matches!(self.socket_type, SocketType::Pub | SocketType::XPub) {
-                    let options = publisher_options(self.socket_type, &self.options);
-                    self.core.set_publisher_options(options);
-                } else if self.socket_type == SocketType::Sub {
-                    self.core
-                        .set_subscriber_invert(self.options.get_invert_matching());
-                }
-            }
-            OptionName::Subscribe | OptionName::Unsubscribe => {
-                self.subscription(name == OptionName::Subscribe, &prefix)?;
-            }
-            _ => {}
+        if matches!(name, OptionName::Subscribe | OptionName::Unsubscribe) {
+            // Checked as the other options are, but stored by the pattern only.
+            let mut scratch = self.options.lock().clone();
+            scratch.set_for(self.socket_type, name, value)?;
+            return self.subscription(name == OptionName::Subscribe, &prefix);
         }
+        let mut options = self.options.lock();
+        options.set_for(self.socket_type, name, value)?;
+        if name == OptionName::Linger {
+            (self.context.shared).set_linger(&self.core, options.get_linger());
+        }
+        self.core.configure(&options);
         Ok(())
     }
 
-    /// `ZMQ_SUBSCRIBE` / `ZMQ_UNSUBSCRIBE`: a SUB's own subscriptions, an XPUB_MANUAL's
-    /// subscriptions for the peer it last heard one from.
+    /// `ZMQ_SUBSCRIBE` / `ZMQ_UNSUBSCRIBE`: a SUB's (or XSUB's) own subscriptions, an
+    /// XPUB_MANUAL's application of the last subscription received.
     pub(crate) fn subscription(&self, subscribe: bool, prefix: &[u8]) -> Result<()> {
-        match self.socket_type {
-            SocketType::Pub | SocketType::XPub => {
-                self.core.manual_subscription(subscribe, prefix);
-                Ok(())
-            }
-            _ => self.core.subscriber_update(subscribe, prefix),
-        }
+        self.core.subscribe(subscribe, prefix)
     }
 
-    pub(crate) fn set_zap_handler(&mut self, handler: Arc<dyn ZapHandler>) {
-        self.zap_handler = Some(handler);
+    pub(crate) fn set_zap_handler(&self, handler: Arc<dyn ZapHandler>) {
+        *self.zap_handler.lock() = Some(handler);
     }
 
     /// What connections made now run with.
     fn settings(&self) -> Result<Arc<ConnectionSettings>> {
         self.context.shared.check_live()?;
         Ok(Arc::new(ConnectionSettings::from_options(
-            &self.options,
+            &self.options.lock(),
             self.socket_type,
-            self.zap_handler.clone(),
+            &self.core,
+            self.zap_handler.lock().clone(),
             self.context.shared.clone(),
             self.monitors.clone(),
         )?))
@@ -186,7 +175,7 @@ impl SocketBase {
     /// `zmq_socket_monitor`: a PAIR socket bound at the `inproc://` `endpoint` in the socket's
     /// context sends the events of `mask` in libzmq's two-frame form. A later call replaces
     /// the earlier one's PAIR (which sends `MONITOR_STOPPED` if its mask has it, and closes).
-    pub(crate) async fn monitor_to(&mut self, endpoint: &str, mask: u16) -> Result<()> {
+    pub(crate) async fn monitor_to(&self, endpoint: &str, mask: u16) -> Result<()> {
         if !endpoint.starts_with("inproc://") {
             return Err(Error::InvalidArgument(
                 "a monitor endpoint is inproc:// (EPROTONOSUPPORT)",
@@ -194,13 +183,12 @@ impl SocketBase {
         }
         let mut options = SocketOptions::new();
         options.set_linger(Some(MONITOR_LINGER))?;
-        let mut pair = crate::socket::Pair::with_options_in(&self.context, options)?;
+        let pair = crate::socket::Pair::with_options_in(&self.context, options)?;
         pair.bind(endpoint).await?;
-        if let Some(previous) = self.monitor_to.take() {
+        let stop = CancellationToken::new();
+        if let Some(previous) = self.monitor_to.lock().replace(stop.clone()) {
             previous.cancel();
         }
-        let stop = CancellationToken::new();
-        self.monitor_to = Some(stop.clone());
         let monitor = self.monitors.register(mask);
         // Not a tracked connection task: `Context::term` need not wait for it (it ends when
         // this socket closes).
@@ -212,7 +200,7 @@ impl SocketBase {
 
     /// Binds, and returns the endpoint actually bound (the port the OS chose for `*` or `0`),
     /// as libzmq's `ZMQ_LAST_ENDPOINT` gives it.
-    pub(crate) async fn bind(&mut self, endpoint: &str) -> Result<String> {
+    pub(crate) async fn bind(&self, endpoint: &str) -> Result<String> {
         let bound = match self.bind_endpoint(endpoint).await {
             Ok(bound) => bound,
             Err(e) => {
@@ -228,25 +216,37 @@ impl SocketBase {
                 return Err(e);
             }
         };
-        self.last_endpoint = Some(bound.clone());
+        *self.last_endpoint.lock() = Some(bound.clone());
         Ok(bound)
     }
 
     /// Connects (in the background: the connection is made, and remade, by its own task).
-    pub(crate) async fn connect(&mut self, endpoint: &str) -> Result<()> {
-        self.connect_endpoint(endpoint).await?;
+    pub(crate) async fn connect(&self, endpoint: &str) -> Result<()> {
+        self.connect_endpoint(endpoint)?;
         tracing::debug!(socket = self.socket_type.as_str(), endpoint, "connecting");
-        self.last_endpoint = Some(endpoint.to_owned());
+        *self.last_endpoint.lock() = Some(endpoint.to_owned());
         Ok(())
     }
 
     /// `ZMQ_LAST_ENDPOINT`: the endpoint of the last successful bind (as bound, with the port
     /// the OS chose) or connect.
-    pub(crate) fn last_endpoint(&self) -> Option<&str> {
-        self.last_endpoint.as_deref()
+    pub(crate) fn last_endpoint(&self) -> Option<String> {
+        self.last_endpoint.lock().clone()
     }
 
-    async fn bind_endpoint(&mut self, endpoint: &str) -> Result<String> {
+    /// Records what a bind or connect made, unless the socket closed meanwhile: then it is
+    /// undone at once (dropped, or aborted), as a close would have.
+    fn attach(&self, endpoint: String, attachment: Attachment) {
+        if self.core.closed().is_some() {
+            if let Attachment::Listener(task, _) = &attachment {
+                task.abort();
+            }
+            return;
+        }
+        self.endpoints.lock().push((endpoint, attachment));
+    }
+
+    async fn bind_endpoint(&self, endpoint: &str) -> Result<String> {
         let parsed: Endpoint = endpoint.parse()?;
         self.check_stream_transport(&parsed)?;
         let settings = self.settings()?;
@@ -278,31 +278,29 @@ impl SocketBase {
                     bound.clone(),
                     unbound.clone(),
                 );
-                self.endpoints
-                    .push((bound.clone(), Attachment::Listener(task, unbound)));
+                self.attach(bound.clone(), Attachment::Listener(task, unbound));
                 Ok(bound)
             }
             Endpoint::Ipc(ipc_ep) => {
                 settings.io_thread()?;
                 let (listening, bound) = ipc::bind(self.core.clone(), settings, &ipc_ep)
                     .map_err(|e| Error::io("bind", endpoint, e))?;
-                self.endpoints
-                    .push((bound.clone(), Attachment::Bound(Binding::Ipc(listening))));
+                self.attach(bound.clone(), Attachment::Bound(Binding::Ipc(listening)));
                 Ok(bound)
             }
             Endpoint::Inproc(name) => {
                 let registration = inproc::bind(self.core.clone(), settings, &name)
                     .map_err(|e| Error::io("bind", endpoint, e))?;
-                self.endpoints.push((
+                self.attach(
                     endpoint.to_owned(),
                     Attachment::Bound(Binding::Inproc(registration)),
-                ));
+                );
                 Ok(endpoint.to_owned())
             }
         }
     }
 
-    async fn connect_endpoint(&mut self, endpoint: &str) -> Result<()> {
+    fn connect_endpoint(&self, endpoint: &str) -> Result<()> {
         let parsed: Endpoint = endpoint.parse()?;
         self.check_stream_transport(&parsed)?;
         match parsed {
@@ -316,7 +314,8 @@ impl SocketBase {
                     }));
                 }
                 // ZMQ_SOCKS_PROXY, read at connect time as libzmq reads it.
-                let proxy = match self.options.get_socks_proxy() {
+                let socks = self.options.lock().get_socks_proxy().map(str::to_owned);
+                let proxy = match socks.as_deref() {
                     Some(address) => {
                         let proxy = SocksProxy::parse(address)?;
                         proxy.check_target(&tcp_ep)?;
@@ -328,8 +327,7 @@ impl SocketBase {
                 settings.io_thread()?;
                 let pipe = self.connect_pipe(&settings);
                 let task = tcp::spawn_connecter(self.core.clone(), settings, tcp_ep, proxy, pipe);
-                self.endpoints
-                    .push((endpoint.to_owned(), Attachment::Connecter(task, pipe)));
+                self.attach(endpoint.to_owned(), Attachment::Connecter(task, pipe));
                 Ok(())
             }
             Endpoint::Ipc(IpcEndpoint::Any) => Err(Error::Endpoint(EndpointError {
@@ -341,8 +339,7 @@ impl SocketBase {
                 settings.io_thread()?;
                 let pipe = self.connect_pipe(&settings);
                 let task = ipc::spawn_connecter(self.core.clone(), settings, ipc_ep, pipe);
-                self.endpoints
-                    .push((endpoint.to_owned(), Attachment::Connecter(task, pipe)));
+                self.attach(endpoint.to_owned(), Attachment::Connecter(task, pipe));
                 Ok(())
             }
             Endpoint::Inproc(name) => {
@@ -350,8 +347,7 @@ impl SocketBase {
                 let pipe = self.connect_pipe(&settings);
                 match inproc::connect(self.core.clone(), settings, &name, pipe) {
                     Ok(task) => {
-                        self.endpoints
-                            .push((endpoint.to_owned(), Attachment::Connecter(task, pipe)));
+                        self.attach(endpoint.to_owned(), Attachment::Connecter(task, pipe));
                         Ok(())
                     }
                     Err(e) => {
@@ -363,10 +359,12 @@ impl SocketBase {
         }
     }
 
-    /// A STREAM socket speaks raw bytes to peers over a byte stream: `inproc://`, which links
-    /// two sockets' pipes with no bytes in between, is refused.
+    /// A socket that speaks raw bytes to its peers (STREAM) needs a byte stream: `inproc://`,
+    /// which links two sockets' pipes with no bytes in between, is refused.
     fn check_stream_transport(&self, endpoint: &Endpoint) -> Result<()> {
-        if self.socket_type == SocketType::Stream && matches!(endpoint, Endpoint::Inproc(_)) {
+        if matches!(endpoint, Endpoint::Inproc(_))
+            && self.core.raw().is_some_and(|raw| raw.inproc_refused)
+        {
             return Err(Error::InvalidArgument(
                 "a STREAM socket speaks raw bytes over tcp:// or ipc://, not inproc://",
             ));
@@ -376,31 +374,28 @@ impl SocketBase {
 
     /// The pipe for a connect: it takes `ZMQ_CONNECT_RID` (once) as its routing id on a ROUTER,
     /// REP or STREAM, so the peer can be addressed before the connection exists.
-    fn connect_pipe(&mut self, settings: &ConnectionSettings) -> PipeId {
-        let (sndhwm, rcvhwm) = self.core.hwm();
-        let pipe = self.core.add_pipe(sndhwm, rcvhwm, !settings.immediate);
-        if matches!(
-            self.socket_type,
-            SocketType::Router | SocketType::Rep | SocketType::Stream
-        ) {
-            if let Some(rid) = self.options.take_connect_rid() {
-                self.core.set_connect_rid(pipe, rid);
-            }
+    fn connect_pipe(&self, settings: &ConnectionSettings) -> PipeId {
+        let pipe = self.core.add_pipe(!settings.immediate);
+        // Patterns that route by id take it (ROUTER, REP, STREAM); the others ignore it.
+        if let Some(rid) = self.options.lock().take_connect_rid() {
+            self.core.set_connect_rid(pipe, rid);
         }
         pipe
     }
 
     /// Stops listening on a bound endpoint; the tcp and ipc connections accepted through it end
     /// (libzmq's `zmq_unbind`).
-    pub(crate) fn unbind(&mut self, endpoint: &str) -> Result<()> {
-        let at = self
-            .endpoints
-            .iter()
-            .position(|(e, a)| {
-                e == endpoint && matches!(a, Attachment::Listener(..) | Attachment::Bound(_))
-            })
-            .ok_or_else(|| Error::NotFound(endpoint.to_owned()))?;
-        let (bound, attachment) = self.endpoints.remove(at);
+    pub(crate) fn unbind(&self, endpoint: &str) -> Result<()> {
+        let (bound, attachment) = {
+            let mut endpoints = self.endpoints.lock();
+            let at = endpoints
+                .iter()
+                .position(|(e, a)| {
+                    e == endpoint && matches!(a, Attachment::Listener(..) | Attachment::Bound(_))
+                })
+                .ok_or_else(|| Error::NotFound(endpoint.to_owned()))?;
+            endpoints.remove(at)
+        };
         if listens(&attachment) {
             self.monitors
                 .emit(|| MonitorEvent::Closed { endpoint: bound });
@@ -417,13 +412,16 @@ impl SocketBase {
     }
 
     /// Drops a connected endpoint: its connection and its queued messages.
-    pub(crate) fn disconnect(&mut self, endpoint: &str) -> Result<()> {
-        let at = self
-            .endpoints
-            .iter()
-            .position(|(e, a)| e == endpoint && matches!(a, Attachment::Connecter(..)))
-            .ok_or_else(|| Error::NotFound(endpoint.to_owned()))?;
-        if let (_, Attachment::Connecter(task, pipe)) = self.endpoints.remove(at) {
+    pub(crate) fn disconnect(&self, endpoint: &str) -> Result<()> {
+        let removed = {
+            let mut endpoints = self.endpoints.lock();
+            let at = endpoints
+                .iter()
+                .position(|(e, a)| e == endpoint && matches!(a, Attachment::Connecter(..)))
+                .ok_or_else(|| Error::NotFound(endpoint.to_owned()))?;
+            endpoints.remove(at)
+        };
+        if let (_, Attachment::Connecter(task, pipe)) = removed {
             task.abort();
             self.core.remove_pipe(pipe);
         }
@@ -449,7 +447,7 @@ fn listens(attachment: &Attachment) -> bool {
 /// `stop` is cancelled; ends after `MONITOR_STOPPED`.
 async fn forward_events(
     mut monitor: Monitor,
-    mut pair: crate::socket::Pair,
+    pair: crate::socket::Pair,
     mask: u16,
     stop: CancellationToken,
 ) {
@@ -481,49 +479,37 @@ async fn forward_events(
     }
 }
 
-/// What a PUB or XPUB's fan-out consults, from its options as they are now.
-fn publisher_options(socket_type: SocketType, options: &SocketOptions) -> PublisherOptions {
-    PublisherOptions {
-        xpub: socket_type == SocketType::XPub,
-        verbose: options.get_xpub_verbose() || options.get_xpub_verboser(),
-        verboser: options.get_xpub_verboser(),
-        manual: options.get_xpub_manual(),
-        nodrop: options.get_xpub_nodrop(),
-        invert: options.get_invert_matching(),
-        welcome: options.get_xpub_welcome_msg().cloned(),
-    }
-}
-
-/// Gives the core the options it consults itself, as they are now: the high-water marks (which
-/// reach existing pipes, as in libzmq 4.2+) and the routing flags read when a peer attaches.
-fn apply_live_options(core: &Core, options: &SocketOptions) {
-    let hwm = |v: i32| usize::try_from(v).unwrap_or(0);
-    core.set_hwm(hwm(options.get_sndhwm()), hwm(options.get_rcvhwm()));
-    core.set_routing_options(options.get_router_handover(), options.get_probe_router());
-    core.set_conflate(options.get_conflate());
-}
-
-impl Drop for SocketBase {
-    fn drop(&mut self) {
-        // Listeners stop at once; connections flush what is queued for up to ZMQ_LINGER.
-        for (endpoint, attachment) in &self.endpoints {
-            if listens(attachment) {
+impl Inner {
+    /// Closes the socket: listeners stop at once; connections flush what is queued for up to
+    /// `ZMQ_LINGER`; sends and receives on every handle fail with
+    /// [`Error::Closed`]. A second call changes nothing.
+    pub(crate) fn shut(&self) {
+        if self.shut.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
+        let endpoints = std::mem::take(&mut *self.endpoints.lock());
+        for (endpoint, attachment) in endpoints {
+            if listens(&attachment) {
                 self.monitors.emit(|| MonitorEvent::Closed {
                     endpoint: endpoint.clone(),
                 });
             }
-            if let Attachment::Listener(task, _) = attachment {
+            if let Attachment::Listener(task, _) = &attachment {
                 task.abort();
             }
         }
         self.monitors.stop();
-        if let Some(stop) = self.monitor_to.take() {
+        if let Some(stop) = self.monitor_to.lock().take() {
             stop.cancel();
         }
-        self.core.close(
-            self.options
-                .get_linger()
-                .map(|linger| Instant::now() + linger),
-        );
+        // Closed already when its context was terminated: the first close's linger stands.
+        let linger = self.options.lock().get_linger();
+        self.core.close(linger.map(|linger| Instant::now() + linger));
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.shut();
     }
 }

@@ -1,5 +1,6 @@
-//! Identity routing (ROUTER, and REP which is built on it in libzmq): the table from routing
-//! ids to pipes, how a new peer gets its id, and sending to / receiving from a named peer.
+//! Identity routing (ROUTER; REP and STREAM route replies with the same table): the table from
+//! routing ids to pipes, how a new peer gets its id, and sending to / receiving from a named
+//! peer.
 //!
 //! A pipe's routing id is, in libzmq's order: `ZMQ_CONNECT_RID` for a pipe this socket
 //! connected; otherwise the peer's announced `Identity` when it is not empty; otherwise a
@@ -8,26 +9,19 @@
 //! routed to) unless `ZMQ_ROUTER_HANDOVER` is set, in which case it takes the id over and the
 //! older connection ends.
 
+use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
-use std::task::{Context, Poll};
+use std::task::Poll;
 
 use bytes::{BufMut, Bytes, BytesMut};
 use zmtp_codec::Message;
 
-use super::{Core, PipeId, State, Wake};
-
-/// What the socket needs to know of a peer whose connection is ready, to attach its pipe.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct PeerAttach {
-    /// The socket routes by id (ROUTER, REP): the pipe gets a routing id.
-    pub(crate) routing: bool,
-    /// The routing id the peer announced (`Identity` property), when not empty.
-    pub(crate) identity: Option<Bytes>,
-    /// `ZMQ_ROUTER_HANDOVER`: a newcomer with an id in use takes it over.
-    pub(crate) handover: bool,
-    /// `ZMQ_PROBE_ROUTER`: queue an empty message first, so a ROUTER peer learns our id.
-    pub(crate) probe: bool,
-}
+use super::{non_empty, Pattern, RawMode, Sent};
+use crate::core::pipe::PipeId;
+use crate::core::pipes::Pipes;
+use crate::core::waiters::Wake;
+use crate::error::{Error, Result};
+use crate::options::SocketOptions;
 
 /// A random 32-bit value from the standard library's per-process random hash keys (enough to
 /// start the routing-id counter and the REQ request id somewhere unpredictable, as libzmq does).
@@ -51,7 +45,27 @@ pub(crate) fn generated_id(counter: u32) -> Bytes {
     id.freeze()
 }
 
-impl State {
+/// Routing ids to pipes.
+#[derive(Debug)]
+pub(crate) struct RoutingTable {
+    routes: HashMap<Bytes, usize>,
+    /// The next generated routing id's counter (libzmq starts it at a random value).
+    next_rid: u32,
+    /// `ZMQ_ROUTER_HANDOVER`: a newcomer with an id in use takes it over.
+    pub(crate) handover: bool,
+}
+
+impl Default for RoutingTable {
+    fn default() -> Self {
+        RoutingTable {
+            routes: HashMap::new(),
+            next_rid: random_u32(),
+            handover: false,
+        }
+    }
+}
+
+impl RoutingTable {
     fn next_generated_id(&mut self) -> Bytes {
         let id = generated_id(self.next_rid);
         self.next_rid = self.next_rid.wrapping_add(1);
@@ -59,204 +73,221 @@ impl State {
     }
 
     /// Gives a newly attached pipe its routing id (libzmq's `router_t::identify_peer`).
-    pub(super) fn identify(&mut self, key: usize, peer: &PeerAttach, wake: &mut Wake) {
-        let Some(pipe) = self.pipes.get(key) else {
+    pub(crate) fn identify(
+        &mut self,
+        pipes: &mut Pipes,
+        key: usize,
+        identity: Option<&Bytes>,
+        wake: &mut Wake,
+    ) {
+        let Some(pipe) = pipes.at(key) else {
             return;
         };
         if pipe.routing_id.is_some() || pipe.ignored {
             // Named by ZMQ_CONNECT_RID, or a reconnect: the id stays, as in libzmq.
             return;
         }
-        let id = match &peer.identity {
+        let id = match identity {
             None => self.next_generated_id(),
             Some(id) => {
-                if let Some(&old) = self.routing.get(id) {
+                if let Some(&old) = self.routes.get(id) {
                     if old != key {
-                        if !peer.handover {
-                            if let Some(pipe) = self.pipes.get_mut(key) {
+                        if !self.handover {
+                            if let Some(pipe) = pipes.at_mut(key) {
                                 pipe.ignored = true;
                             }
                             return;
                         }
-                        self.hand_over(old, wake);
+                        self.hand_over(pipes, old, wake);
                     }
                 }
                 id.clone()
             }
         };
-        if let Some(pipe) = self.pipes.get_mut(key) {
+        if let Some(pipe) = pipes.at_mut(key) {
             pipe.routing_id = Some(id.clone());
         }
-        self.routing.insert(id, key);
+        self.routes.insert(id, key);
     }
 
     /// `ZMQ_ROUTER_HANDOVER`: the pipe at `old` loses its id to a newcomer. Its unread messages
     /// stay readable under a generated id; its queued ones are dropped and its connection ends.
-    fn hand_over(&mut self, old: usize, wake: &mut Wake) {
+    fn hand_over(&mut self, pipes: &mut Pipes, old: usize, wake: &mut Wake) {
         let renamed = self.next_generated_id();
-        self.unroute(old);
-        let Some(pipe) = self.pipes.get_mut(old) else {
+        self.unroute(pipes, old);
+        let Some(pipe) = pipes.at_mut(old) else {
             return;
         };
         pipe.routing_id = Some(renamed);
         pipe.terminated = true;
         pipe.attached = false;
         pipe.outbound.clear();
-        pipe.in_lb = false;
         wake.push(pipe.writer.take());
         let empty = pipe.inbound.is_empty();
-        self.lb.retain(|&k| k != old);
+        pipes.leave_lb(old);
         if empty {
-            self.remove(old);
+            pipes.remove(old);
         }
     }
 
-    /// Takes the pipe at `key` out of the routing table (its id may be reused).
-    pub(super) fn unroute(&mut self, key: usize) {
-        if let Some(id) = self.pipes.get(key).and_then(|p| p.routing_id.as_ref()) {
-            if self.routing.get(id) == Some(&key) {
-                self.routing.remove(id);
+    /// Takes the pipe at `key` out of the table (its id may be reused).
+    pub(crate) fn unroute(&mut self, pipes: &Pipes, key: usize) {
+        if let Some(id) = pipes.at(key).and_then(|p| p.routing_id.as_ref()) {
+            if self.routes.get(id) == Some(&key) {
+                self.routes.remove(id);
             }
         }
     }
-}
 
-impl Core {
     /// Names a pipe this socket connects before its connection exists (`ZMQ_CONNECT_RID`), so
     /// a ROUTER can address the peer at once. An id already in use leaves the pipe ignored, as
     /// libzmq refuses duplicates.
-    pub(crate) fn set_connect_rid(&self, id: PipeId, routing_id: Bytes) {
-        let mut st = self.state.lock();
-        let taken = st.routing.contains_key(&routing_id);
-        let Some(pipe) = st.pipe_mut(id) else { return };
+    pub(crate) fn set_connect_rid(&mut self, pipes: &mut Pipes, id: PipeId, routing_id: Bytes) {
+        let taken = self.routes.contains_key(&routing_id);
+        let Some(pipe) = pipes.get_mut(id) else { return };
         if taken {
             pipe.ignored = true;
             return;
         }
         pipe.routing_id = Some(routing_id.clone());
-        st.routing.insert(routing_id, id.key);
+        self.routes.insert(routing_id, id.key);
     }
 
-    /// ROUTER send: `msg` is `[routing id, frames...]`; the frames go to that peer's pipe.
-    /// An unknown id, or a peer whose queue is at `ZMQ_SNDHWM`, drops the message silently,
-    /// unless `mandatory` (`ZMQ_ROUTER_MANDATORY`): then an unknown id is
-    /// [`Error::HostUnreachable`](crate::Error::HostUnreachable) and a full queue waits
-    /// (`Pending`, woken when it has room; libzmq's `EAGAIN`). A message of the routing id
-    /// alone is dropped, as libzmq drops a routing id sent without `ZMQ_SNDMORE`.
-    pub(crate) fn poll_send_routed(
+    /// A send to `[routing id, frames...]`: the frames go to that peer. An unknown id, or a peer
+    /// whose queue is at `ZMQ_SNDHWM`, drops the message silently, unless `mandatory`: then an
+    /// unknown id is [`Error::HostUnreachable`] and a full queue waits (`Pending`; libzmq's
+    /// `EAGAIN`). A message of the routing id alone is dropped, as libzmq drops a routing id
+    /// sent without `ZMQ_SNDMORE`.
+    pub(crate) fn poll_send(
         &self,
-        cx: Option<&mut Context<'_>>,
+        pipes: &mut Pipes,
         msg: &mut Option<Message>,
         mandatory: bool,
-    ) -> Poll<Result<(), crate::Error>> {
-        let mut wake = Wake::default();
-        let result = {
-            let mut st = self.state.lock();
-            if st.closed {
-                return Poll::Ready(Err(crate::Error::Closed));
-            }
-            let Some(m) = msg.as_ref() else {
-                return Poll::Ready(Ok(()));
-            };
-            let Some(rid) = m.first().cloned() else {
-                return Poll::Ready(Err(crate::Error::EmptyMessage));
-            };
-            if m.len() < 2 {
+    ) -> Poll<Result<Sent>> {
+        let Some(m) = msg.as_mut() else {
+            return Poll::Ready(Ok(Sent::Done));
+        };
+        let Some(rid) = m.first() else {
+            return Poll::Ready(Err(Error::EmptyMessage));
+        };
+        if m.len() < 2 {
+            msg.take();
+            return Poll::Ready(Ok(Sent::Done));
+        }
+        let target = self.routes.get(rid).copied();
+        match target.and_then(|key| pipes.at(key).map(|p| (key, p.has_room()))) {
+            None => {
+                let rid = m.first().cloned().unwrap_or_default();
                 msg.take();
-                return Poll::Ready(Ok(()));
-            }
-            let target = st.routing.get(&rid).copied();
-            match target.and_then(|key| st.pipes.get_mut(key)) {
-                None => {
-                    msg.take();
-                    if mandatory {
-                        Poll::Ready(Err(crate::Error::HostUnreachable(rid)))
-                    } else {
-                        Poll::Ready(Ok(()))
-                    }
-                }
-                Some(pipe) if !pipe.has_room() => {
-                    if mandatory {
-                        if let Some(cx) = cx {
-                            st.send_waker = Some(cx.waker().clone());
-                        }
-                        Poll::Pending
-                    } else {
-                        msg.take();
-                        Poll::Ready(Ok(()))
-                    }
-                }
-                Some(pipe) => {
-                    if let Some(mut m) = msg.take() {
-                        m.pop_front();
-                        pipe.push_outbound(m);
-                    }
-                    wake.push(pipe.writer.take());
-                    Poll::Ready(Ok(()))
+                if mandatory {
+                    Poll::Ready(Err(Error::HostUnreachable(rid)))
+                } else {
+                    Poll::Ready(Ok(Sent::Done))
                 }
             }
-        };
-        wake.run();
-        result
-    }
-
-    /// ROUTER receive: the next message, fair-queued, as `[routing id, frames...]`.
-    pub(crate) fn poll_recv_routed(
-        &self,
-        cx: Option<&mut Context<'_>>,
-    ) -> Poll<Result<Message, crate::Error>> {
-        let mut wake = Wake::default();
-        let result = {
-            let mut st = self.state.lock();
-            match st.pop_inbound(&mut wake) {
-                Some((_, mut msg, rid)) => {
-                    msg.push_front(rid.unwrap_or_default());
-                    Poll::Ready(Ok(msg))
-                }
-                None if st.closed => Poll::Ready(Err(crate::Error::Closed)),
-                None => {
-                    if let Some(cx) = cx {
-                        st.recv_waker = Some(cx.waker().clone());
-                    }
-                    Poll::Pending
-                }
+            Some((_, false)) if mandatory => Poll::Pending,
+            Some((_, false)) => {
+                msg.take();
+                Poll::Ready(Ok(Sent::Done))
             }
-        };
-        wake.run();
-        result
+            Some((key, true)) => {
+                m.pop_front();
+                Poll::Ready(Ok(Sent::To(key)))
+            }
+        }
     }
 
-    /// Queues `msg` on one pipe (REP's reply), dropping it when the pipe is gone or at
-    /// `ZMQ_SNDHWM`, as libzmq's REP (a ROUTER without `ZMQ_ROUTER_MANDATORY`) does.
-    pub(crate) fn send_to_pipe(&self, id: PipeId, msg: Message) -> Result<(), crate::Error> {
-        let mut st = self.state.lock();
-        if st.closed {
-            return Err(crate::Error::Closed);
+    /// Where a closing handle's message to `[routing id, frames...]` goes, room or not.
+    pub(crate) fn linger_target(&self, msg: &mut Message) -> Option<usize> {
+        let key = self.routes.get(msg.first()?).copied()?;
+        if msg.len() < 2 {
+            return None;
         }
-        if st
-            .pipe_mut(id)
-            .is_some_and(|pipe| !pipe.terminated && pipe.has_room())
-        {
-            super::push_or_write(st, id.key, msg);
+        msg.pop_front();
+        Some(key)
+    }
+}
+
+/// A routed receive: the next message, fair-queued, as `[routing id, frames...]`.
+pub(crate) fn poll_recv_routed(pipes: &mut Pipes, wake: &mut Wake) -> Poll<Result<Message>> {
+    match pipes.pop_inbound(wake) {
+        Some((_, mut msg, rid)) => {
+            msg.push_front(rid.unwrap_or_default());
+            Poll::Ready(Ok(msg))
         }
-        Ok(())
+        None => Poll::Pending,
+    }
+}
+
+/// ROUTER: identity routing out, fair queueing in.
+#[derive(Debug, Default)]
+pub(crate) struct Router {
+    table: RoutingTable,
+    /// `ZMQ_ROUTER_MANDATORY`.
+    mandatory: bool,
+    /// `ZMQ_ROUTER_RAW`: raw bytes with peers that are not ZeroMQ, as a STREAM socket.
+    raw: bool,
+}
+
+impl Pattern for Router {
+    fn configure(&mut self, options: &SocketOptions) {
+        self.mandatory = options.get_router_mandatory();
+        self.table.handover = options.get_router_handover();
+        self.raw = options.get_router_raw();
     }
 
-    /// Drops every inbound message waiting now (REQ does so before each request, so a late
-    /// reply to an older request is never taken for the new one's).
-    pub(crate) fn discard_inbound(&self) {
-        let mut wake = Wake::default();
-        {
-            let mut st = self.state.lock();
-            while st.pop_inbound(&mut wake).is_some() {}
-        }
-        wake.run();
+    fn raw(&self) -> Option<RawMode> {
+        // libzmq's ROUTER_RAW always announces connections (it has no ZMQ_STREAM_NOTIFY).
+        self.raw.then_some(RawMode {
+            notify: true,
+            inproc_refused: false,
+        })
     }
 
-    /// The routing id of a pipe, once it has one.
-    #[cfg(test)]
-    pub(crate) fn routing_id(&self, id: PipeId) -> Option<Bytes> {
-        self.state.lock().pipe_mut(id)?.routing_id.clone()
+    fn attached(
+        &mut self,
+        pipes: &mut Pipes,
+        key: usize,
+        identity: Option<&Bytes>,
+        wake: &mut Wake,
+    ) {
+        self.table.identify(pipes, key, identity, wake);
+    }
+
+    fn detached(&mut self, pipes: &mut Pipes, key: usize, for_good: bool, _wake: &mut Wake) {
+        if for_good {
+            self.table.unroute(pipes, key);
+        }
+    }
+
+    fn prepare_send(
+        &mut self,
+        _pipes: &mut Pipes,
+        msg: Message,
+        _wake: &mut Wake,
+    ) -> Result<Option<Message>> {
+        non_empty(msg).map(Some)
+    }
+
+    fn poll_send(
+        &mut self,
+        pipes: &mut Pipes,
+        msg: &mut Option<Message>,
+        _wake: &mut Wake,
+    ) -> Poll<Result<Sent>> {
+        self.table.poll_send(pipes, msg, self.mandatory)
+    }
+
+    fn linger_target(&mut self, _pipes: &mut Pipes, msg: &mut Message) -> Option<usize> {
+        self.table.linger_target(msg)
+    }
+
+    fn poll_recv(&mut self, pipes: &mut Pipes, wake: &mut Wake) -> Poll<Result<Message>> {
+        poll_recv_routed(pipes, wake)
+    }
+
+    fn set_connect_rid(&mut self, pipes: &mut Pipes, id: PipeId, routing_id: Bytes) {
+        self.table.set_connect_rid(pipes, id, routing_id);
     }
 }
 

@@ -1,4 +1,4 @@
-//! The REQ and REP envelopes and REQ's alternation, as pure state (no I/O, no lock).
+//! Request / reply (REQ, REP): the envelopes, and the strict alternation of each side.
 //!
 //! On the wire a request is `[request id]? "" body...`: REQ adds an empty delimiter frame, with
 //! `ZMQ_REQ_CORRELATE` preceded by a 4-byte request id (in the host's byte order, as libzmq
@@ -6,10 +6,18 @@
 //! envelope, which routing hops between may have grown) and hands back only the body; its reply
 //! goes back with that envelope.
 
+use std::task::Poll;
+
 use bytes::Bytes;
 use zmtp_codec::Message;
 
-use super::{routing::random_u32, PipeId};
+use super::routing::{random_u32, RoutingTable};
+use super::{non_empty, poll_send_lb, Pattern, Sent};
+use crate::core::pipe::PipeId;
+use crate::core::pipes::Pipes;
+use crate::core::waiters::Wake;
+use crate::error::Result;
+use crate::options::SocketOptions;
 use crate::Error;
 
 /// A REQ socket's side of the exchange (libzmq's `req_t`).
@@ -41,7 +49,7 @@ impl ReqState {
         body: Message,
         relaxed: bool,
         correlate: bool,
-    ) -> Result<Message, Error> {
+    ) -> Result<Message> {
         if self.awaiting_reply {
             if !relaxed {
                 return Err(Error::InvalidState(
@@ -68,7 +76,7 @@ impl ReqState {
     }
 
     /// Whether a receive is allowed now (a request is out).
-    pub(crate) fn check_recv(&self) -> Result<(), Error> {
+    pub(crate) fn check_recv(&self) -> Result<()> {
         if self.awaiting_reply {
             Ok(())
         } else {
@@ -126,6 +134,183 @@ pub(crate) fn wrap_reply(envelope: Vec<Bytes>, body: Message) -> Message {
     let mut frames = envelope;
     frames.extend(body);
     Message::from(frames)
+}
+
+/// REQ: a request load-balanced to the next peer in turn, then its reply, in turn.
+///
+/// Sharing the socket does not loosen the alternation: while one task's request waits for room
+/// or for its reply, a send from another is `EFSM` ([`Error::InvalidState`]), unless
+/// `ZMQ_REQ_RELAXED` allows a new request once the earlier one went out.
+#[derive(Debug, Default)]
+pub(crate) struct Req {
+    state: ReqState,
+    /// A request was prepared and waits for room: no other may start.
+    sending: bool,
+    /// `ZMQ_REQ_RELAXED`, `ZMQ_REQ_CORRELATE`.
+    relaxed: bool,
+    correlate: bool,
+}
+
+impl Pattern for Req {
+    fn configure(&mut self, options: &SocketOptions) {
+        self.relaxed = options.get_req_relaxed();
+        self.correlate = options.get_req_correlate();
+    }
+
+    fn prepare_send(
+        &mut self,
+        pipes: &mut Pipes,
+        msg: Message,
+        wake: &mut Wake,
+    ) -> Result<Option<Message>> {
+        let body = non_empty(msg)?;
+        if self.sending {
+            return Err(Error::InvalidState(
+                "a REQ is sending a request already (a send of another task, or a sink's)",
+            ));
+        }
+        let wire = self
+            .state
+            .begin_request(body, self.relaxed, self.correlate)?;
+        // Replies that came in since (late ones to an earlier request) are not this one's.
+        while pipes.pop_inbound(wake).is_some() {}
+        self.sending = true;
+        Ok(Some(wire))
+    }
+
+    fn poll_send(
+        &mut self,
+        pipes: &mut Pipes,
+        _msg: &mut Option<Message>,
+        _wake: &mut Wake,
+    ) -> Poll<Result<Sent>> {
+        let sent = poll_send_lb(pipes);
+        if let Poll::Ready(Ok(Sent::To(key))) = sent {
+            if let Some(id) = pipes.id(key) {
+                self.state.sent(id);
+            }
+            self.sending = false;
+        }
+        sent
+    }
+
+    fn send_abandoned(&mut self) {
+        self.sending = false;
+    }
+
+    fn linger_target(&mut self, pipes: &mut Pipes, _msg: &mut Message) -> Option<usize> {
+        self.sending = false;
+        pipes.next_lb()
+    }
+
+    fn poll_recv(&mut self, pipes: &mut Pipes, wake: &mut Wake) -> Poll<Result<Message>> {
+        if let Err(e) = self.state.check_recv() {
+            return Poll::Ready(Err(e));
+        }
+        while let Some((pipe, msg, _)) = pipes.pop_inbound(wake) {
+            if let Some(body) = self.state.accept_reply(pipe, msg, self.correlate) {
+                return Poll::Ready(Ok(body));
+            }
+        }
+        Poll::Pending
+    }
+
+    fn inline_io(&self) -> bool {
+        true
+    }
+}
+
+/// REP: requests fair-queued from the peers, each reply back to the peer that asked, in turn.
+/// A REP is a ROUTER underneath in libzmq: its peers get routing ids by the same rules.
+#[derive(Debug, Default)]
+pub(crate) struct Rep {
+    table: RoutingTable,
+    /// The request being answered: its pipe and envelope.
+    pending: Option<(PipeId, Vec<Bytes>)>,
+    /// The pipe the reply being sent goes to.
+    reply_to: Option<PipeId>,
+}
+
+impl Pattern for Rep {
+    fn configure(&mut self, options: &SocketOptions) {
+        self.table.handover = options.get_router_handover();
+    }
+
+    fn attached(
+        &mut self,
+        pipes: &mut Pipes,
+        key: usize,
+        identity: Option<&Bytes>,
+        wake: &mut Wake,
+    ) {
+        self.table.identify(pipes, key, identity, wake);
+    }
+
+    fn detached(&mut self, pipes: &mut Pipes, key: usize, for_good: bool, _wake: &mut Wake) {
+        if for_good {
+            self.table.unroute(pipes, key);
+        }
+    }
+
+    fn set_connect_rid(&mut self, pipes: &mut Pipes, id: PipeId, routing_id: Bytes) {
+        self.table.set_connect_rid(pipes, id, routing_id);
+    }
+
+    fn prepare_send(
+        &mut self,
+        _pipes: &mut Pipes,
+        msg: Message,
+        _wake: &mut Wake,
+    ) -> Result<Option<Message>> {
+        let body = non_empty(msg)?;
+        let Some((pipe, envelope)) = self.pending.take() else {
+            return Err(Error::InvalidState(
+                "a REP must receive a request before it replies",
+            ));
+        };
+        self.reply_to = Some(pipe);
+        Ok(Some(wrap_reply(envelope, body)))
+    }
+
+    fn poll_send(
+        &mut self,
+        pipes: &mut Pipes,
+        msg: &mut Option<Message>,
+        _wake: &mut Wake,
+    ) -> Poll<Result<Sent>> {
+        // Dropped if the peer is gone or its queue is at ZMQ_SNDHWM, as libzmq's REP (a ROUTER
+        // without ZMQ_ROUTER_MANDATORY) drops it: a reply never waits.
+        let to = self.reply_to.take().and_then(|id| {
+            let pipe = pipes.get_mut(id)?;
+            (!pipe.terminated && pipe.has_room()).then_some(id.key)
+        });
+        Poll::Ready(Ok(match to {
+            Some(key) => Sent::To(key),
+            None => {
+                msg.take();
+                Sent::Done
+            }
+        }))
+    }
+
+    fn poll_recv(&mut self, pipes: &mut Pipes, wake: &mut Wake) -> Poll<Result<Message>> {
+        if self.pending.is_some() {
+            return Poll::Ready(Err(Error::InvalidState(
+                "a REP must send the reply before it receives again",
+            )));
+        }
+        while let Some((pipe, msg, _)) = pipes.pop_inbound(wake) {
+            if let Some((envelope, body)) = split_request(msg) {
+                self.pending = Some((pipe, envelope));
+                return Poll::Ready(Ok(body));
+            }
+        }
+        Poll::Pending
+    }
+
+    fn inline_io(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]

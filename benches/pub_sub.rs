@@ -30,7 +30,7 @@ fn zmtp_run(size: usize, count: usize, subscribers: usize) -> Duration {
     let pub_ctx = Context::new().expect("context");
     let sub_ctx = Context::new().expect("context");
     let rt = current_thread();
-    let mut publisher = Pub::with_options_in(&pub_ctx, unbounded()).expect("pub");
+    let publisher = Pub::with_options_in(&pub_ctx, unbounded()).expect("pub");
     let endpoint = rt
         .block_on(publisher.bind("tcp://127.0.0.1:*"))
         .expect("bind");
@@ -42,7 +42,7 @@ fn zmtp_run(size: usize, count: usize, subscribers: usize) -> Duration {
             let (ready_tx, done_tx) = (ready_tx.clone(), done_tx.clone());
             std::thread::spawn(move || {
                 current_thread().block_on(async move {
-                    let mut sub = Sub::with_options_in(&ctx, unbounded()).expect("sub");
+                    let sub = Sub::with_options_in(&ctx, unbounded()).expect("sub");
                     sub.connect(&endpoint).await.expect("connect");
                     sub.subscribe(TOPIC).expect("subscribe");
                     loop {

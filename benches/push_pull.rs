@@ -38,7 +38,7 @@ fn zmtp_run(mode: Mode, size: usize, count: usize) -> Duration {
             .build()
             .expect("runtime");
         rt.block_on(async move {
-            let mut pull = Pull::new_in(&context(mode)).expect("pull");
+            let pull = Pull::new_in(&context(mode)).expect("pull");
             let ep = pull.bind("tcp://127.0.0.1:*").await.expect("bind");
             ep_tx.send(ep).expect("send endpoint");
             let first = pull.recv().await.expect("first");
@@ -57,7 +57,7 @@ fn zmtp_run(mode: Mode, size: usize, count: usize) -> Duration {
         .build()
         .expect("runtime");
     let elapsed = rt.block_on(async move {
-        let mut push = Push::new_in(&context(mode)).expect("push");
+        let push = Push::new_in(&context(mode)).expect("push");
         push.connect(&ep).await.expect("connect");
         let body = bytes::Bytes::from(vec![0x5a; size]);
         for _ in 0..count {

@@ -16,7 +16,7 @@ async fn main() -> Result<(), zmtp::Error> {
     println!("server public key {}", server_keys.public().to_z85());
 
     // The server: CURVE server keys, and a ZAP handler checking the client's long-term key.
-    let mut server = Rep::with_options(
+    let server = Rep::with_options(
         SocketOptions::new()
             .curve_server(true)
             .curve_secret_key(server_keys.secret().clone()),
@@ -48,7 +48,7 @@ async fn main() -> Result<(), zmtp::Error> {
             .curve_public_key(*keys.public())
             .curve_secret_key(keys.secret().clone())
     };
-    let mut client = Req::with_options(client_options(&known))?;
+    let client = Req::with_options(client_options(&known))?;
     client.connect(&endpoint).await?;
     client.send("hello over CURVE").await?;
     let reply = client.recv().await?;
@@ -59,7 +59,7 @@ async fn main() -> Result<(), zmtp::Error> {
 
     // A client with a key of its own: the handshake is refused (ZAP status 400).
     let stranger = CurveKeyPair::generate();
-    let mut intruder = Req::with_options(client_options(&stranger))?;
+    let intruder = Req::with_options(client_options(&stranger))?;
     let mut events = intruder.monitor();
     intruder.connect(&endpoint).await?;
     while let Some(event) = events.next().await {

@@ -27,12 +27,12 @@ async fn print_events(who: &'static str, mut monitor: Monitor) {
 
 #[tokio::main]
 async fn main() -> Result<(), zmtp::socket::Error> {
-    let mut server = Rep::new();
+    let server = Rep::new();
     let server_events = tokio::spawn(print_events("server", server.monitor()));
     let endpoint = server.bind("tcp://127.0.0.1:*").await?;
 
     let options = SocketOptions::new().reconnect_ivl(Some(Duration::from_millis(100)));
-    let mut client = Req::with_options(options)?;
+    let client = Req::with_options(options)?;
     let mut client_monitor = client.monitor();
     client.connect(&endpoint).await?;
 

@@ -12,15 +12,15 @@ use zmtp::{proxy, Context, Dealer, Error, Message, Pub, Rep, Req, Router};
 async fn main() -> Result<(), Error> {
     let ctx = Context::new()?;
     // The broker: a ROUTER for the clients, a DEALER for the workers, no capture socket.
-    let mut frontend = Router::new_in(&ctx)?;
+    let frontend = Router::new_in(&ctx)?;
     let for_clients = frontend.bind("tcp://127.0.0.1:*").await?;
-    let mut backend = Dealer::new_in(&ctx)?;
+    let backend = Dealer::new_in(&ctx)?;
     let for_workers = backend.bind("tcp://127.0.0.1:*").await?;
     let broker = tokio::spawn(proxy(frontend, backend, None::<&mut Pub>));
 
     // Two workers, each answering until its socket is closed.
     for id in 0..2 {
-        let mut worker = Rep::new_in(&ctx)?;
+        let worker = Rep::new_in(&ctx)?;
         worker.connect(&for_workers).await?;
         tokio::spawn(async move {
             while let Ok(request) = worker.recv().await {
@@ -39,7 +39,7 @@ async fn main() -> Result<(), Error> {
     // Two clients, three requests each.
     let mut clients = Vec::new();
     for id in 0..2 {
-        let mut client = Req::new_in(&ctx)?;
+        let client = Req::new_in(&ctx)?;
         client.connect(&for_clients).await?;
         clients.push(tokio::spawn(async move {
             for n in 0..3 {

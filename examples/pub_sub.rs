@@ -14,7 +14,7 @@ const READINGS: usize = 5;
 
 #[tokio::main]
 async fn main() -> Result<(), zmtp::Error> {
-    let mut station = Pub::new();
+    let station = Pub::new();
     let endpoint = station.bind("tcp://127.0.0.1:*").await?;
 
     let mut listeners = Vec::new();
@@ -23,7 +23,7 @@ async fn main() -> Result<(), zmtp::Error> {
         ("everything", vec!["weather."]),
         ("nordic", vec!["weather.oslo", "weather.helsinki"]),
     ] {
-        let mut sub = Sub::new();
+        let sub = Sub::new();
         sub.connect(&endpoint).await?;
         for prefix in prefixes {
             sub.subscribe(prefix)?;

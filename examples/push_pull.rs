@@ -10,15 +10,15 @@ const TASKS: u32 = 10;
 
 #[tokio::main]
 async fn main() -> Result<(), zmtp::socket::Error> {
-    let mut ventilator = Push::new();
+    let ventilator = Push::new();
     let tasks = ventilator.bind("tcp://127.0.0.1:*").await?;
-    let mut sink = Pull::new();
+    let sink = Pull::new();
     let results = sink.bind("tcp://127.0.0.1:*").await?;
 
     for name in ["worker-a", "worker-b"] {
         let mut input = Pull::new();
         input.connect(&tasks).await?;
-        let mut output = Push::new();
+        let output = Push::new();
         output.connect(&results).await?;
         tokio::spawn(async move {
             // Say hello through the sink, so the ventilator starts once both workers are

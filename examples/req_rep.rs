@@ -6,7 +6,7 @@ use zmtp::socket::{Message, Rep, Req};
 
 #[tokio::main]
 async fn main() -> Result<(), zmtp::socket::Error> {
-    let mut server = Rep::new();
+    let server = Rep::new();
     let endpoint = server.bind("tcp://127.0.0.1:*").await?;
     println!("server listening on {endpoint}");
 
@@ -22,7 +22,7 @@ async fn main() -> Result<(), zmtp::socket::Error> {
         Ok::<_, zmtp::socket::Error>(())
     });
 
-    let mut client = Req::new();
+    let client = Req::new();
     client.connect(&endpoint).await?;
     for request in requests {
         client.send(request).await?;

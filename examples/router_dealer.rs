@@ -10,7 +10,7 @@ const WORKERS: usize = 3;
 const TASKS: usize = 9;
 
 async fn worker(name: String, endpoint: String) -> Result<usize, Error> {
-    let mut socket = Dealer::with_options(SocketOptions::new().identity(name.clone()))?;
+    let socket = Dealer::with_options(SocketOptions::new().identity(name.clone()))?;
     socket.connect(&endpoint).await?;
     socket.send("ready").await?;
     let mut done = 0;
@@ -29,7 +29,7 @@ async fn worker(name: String, endpoint: String) -> Result<usize, Error> {
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let mut broker = Router::with_options(SocketOptions::new().router_mandatory(true))?;
+    let broker = Router::with_options(SocketOptions::new().router_mandatory(true))?;
     let endpoint = broker.bind("tcp://127.0.0.1:*").await?;
     let workers: Vec<_> = (1..=WORKERS)
         .map(|i| tokio::spawn(worker(format!("worker-{i}"), endpoint.clone())))

@@ -32,7 +32,7 @@ async fn main() -> Result<(), zmtp::Error> {
     alerts.subscribe("alert.")?;
 
     // A publisher on the near side, publishing until the subscriber has seen three alerts.
-    let mut publisher = Pub::new();
+    let publisher = Pub::new();
     publisher.connect(&for_publishers).await?;
     let listener = tokio::spawn(async move {
         for _ in 0..3 {

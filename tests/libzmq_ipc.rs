@@ -59,7 +59,7 @@ fn libzmq_attach(socket: &zmq::Socket, binder: Binder, endpoint: &str, bound: on
 
 /// libzmq PUSH sends, our PULL receives.
 async fn libzmq_push_to_our_pull(binder: Binder, seed: u64) {
-    let mut pull = Pull::new();
+    let pull = Pull::new();
     let endpoint = match binder {
         Binder::UsWildcard => pull.bind("ipc://*").await.expect("bind"),
         _ => libzmq_endpoint(binder),
@@ -103,7 +103,7 @@ async fn libzmq_push_to_our_pull(binder: Binder, seed: u64) {
 
 /// Our PUSH sends, libzmq PULL receives.
 async fn our_push_to_libzmq_pull(binder: Binder, seed: u64) {
-    let mut push = Push::new();
+    let push = Push::new();
     let endpoint = match binder {
         Binder::UsWildcard => push.bind("ipc://*").await.expect("bind"),
         _ => libzmq_endpoint(binder),

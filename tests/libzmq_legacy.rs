@@ -111,7 +111,7 @@ async fn push_writes_what_libzmq_writes_to_legacy_pulls() {
         let theirs = pull_transcript(&addr, proto, &tail).await;
         drop(sender.await.expect("the libzmq thread"));
 
-        let mut ours = Push::with_options(SocketOptions::new().identity("srv")).expect("options");
+        let ours = Push::with_options(SocketOptions::new().identity("srv")).expect("options");
         let ep = ours.bind("tcp://127.0.0.1:*").await.expect("bind");
         let send = ours.send(msg.clone());
         let (mine, sent) = tokio::join!(
@@ -148,7 +148,7 @@ async fn router_takes_the_legacy_identity_like_libzmq() {
             "{proto:?}"
         );
 
-        let mut ours = Router::new();
+        let ours = Router::new();
         let ep = ours.bind("tcp://127.0.0.1:*").await.expect("bind");
         let mut stream = connect(ep.trim_start_matches("tcp://")).await;
         stream.write_all(&hello).await.expect("write");
@@ -204,7 +204,7 @@ async fn legacy_peers_are_refused_like_libzmq() {
             } else {
                 SocketOptions::new().zap_domain("global")
             };
-            let mut ours = Pull::with_options(options).expect("options");
+            let ours = Pull::with_options(options).expect("options");
             let ep = ours.bind("tcp://127.0.0.1:*").await.expect("bind");
             let mine = refused_transcript(ep.trim_start_matches("tcp://"), proto).await;
             // libzmq closes as soon as it has seen the legacy greeting, whether or not its own

@@ -742,7 +742,7 @@ async fn libzmq_pub_to_our_subs(setup: Setup) {
     let mut subs: Vec<Sub> = Vec::new();
     let their_endpoint = (!setup.we_bind).then(|| setup.libzmq_bind(&publisher, "PUB"));
     for prefix in PREFIXES {
-        let mut sub =
+        let sub =
             Sub::with_options(setup.our_options(setup.we_bind)).expect("our SUB takes the options");
         sub.subscribe(prefix).expect("subscribe");
         match &their_endpoint {

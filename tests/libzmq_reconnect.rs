@@ -48,7 +48,7 @@ async fn our_push_reconnects_to_a_restarted_libzmq_pull() {
         libzmq_pull_until(ep, 0)
     });
     let ep = ep_rx.recv_timeout(STALL).expect("endpoint");
-    let mut push = Push::with_options(
+    let push = Push::with_options(
         SocketOptions::new()
             .reconnect_ivl(Some(Duration::from_millis(50)))
             .sndtimeo(Some(STALL)),

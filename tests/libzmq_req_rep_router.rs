@@ -93,7 +93,7 @@ async fn our_correlating_req_with_libzmq_router() {
 #[tokio::test]
 async fn router_mandatory_ehostunreach_both_sides() {
     // Ours: a libzmq DEALER comes, speaks, and goes; then its id is unreachable.
-    let mut router =
+    let router =
         Router::with_options(SocketOptions::new().router_mandatory(true)).expect("options");
     let ep = router.bind("tcp://127.0.0.1:*").await.expect("bind");
     let (gone_tx, gone_rx) = oneshot::channel::<()>();
@@ -134,7 +134,7 @@ async fn router_mandatory_ehostunreach_both_sides() {
         let _ = ids_rx.blocking_recv();
     })
     .await;
-    let mut dealer = Dealer::with_options(SocketOptions::new().identity("ours")).expect("options");
+    let dealer = Dealer::with_options(SocketOptions::new().identity("ours")).expect("options");
     dealer.connect(&ep).await.expect("connect");
     dealer.send("hi").await.expect("send");
     assert_eq!(

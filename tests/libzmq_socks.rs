@@ -223,7 +223,7 @@ async fn our_dealer_through_microsocks_to_a_libzmq_router() {
 async fn our_req_through_microsocks_to_a_libzmq_rep() {
     let proxy = Microsocks::start();
     let (port, peer) = libzmq_peer(zmq::REP, "tcp://127.0.0.1:*".into(), false, |_| {});
-    let mut req = Req::with_options(through(&proxy.address())).expect("options");
+    let req = Req::with_options(through(&proxy.address())).expect("options");
     req.connect(&format!("tcp://127.0.0.1:{port}"))
         .await
         .expect("connect");
@@ -242,7 +242,7 @@ async fn our_req_through_microsocks_to_a_libzmq_rep() {
 async fn our_push_through_microsocks_to_a_libzmq_pull() {
     let proxy = Microsocks::start();
     let (port, peer) = libzmq_peer(zmq::PULL, "tcp://127.0.0.1:*".into(), false, |_| {});
-    let mut push = Push::with_options(through(&proxy.address())).expect("options");
+    let push = Push::with_options(through(&proxy.address())).expect("options");
     push.connect(&format!("tcp://127.0.0.1:{port}"))
         .await
         .expect("connect");

@@ -169,7 +169,7 @@ async fn hundred_subscribers_ten_thousand_topics() {
     .await;
     let mut subs = Vec::with_capacity(SUBSCRIBERS);
     for i in 0..SUBSCRIBERS {
-        let mut sub =
+        let sub =
             Sub::with_options(SocketOptions::new().rcvhwm(0)).expect("our SUB takes the options");
         sub.subscribe(format!("probe/{i}/a")).expect("subscribe");
         within(
@@ -324,7 +324,7 @@ fn flood_seq(msg: &Message, body: &Bytes, who: &str) -> usize {
 }
 
 /// A reading SUB: takes the flood in order, every message, reporting how many it has.
-async fn read_everything(mut sub: Sub, body: Bytes, progress: watch::Sender<usize>, who: String) {
+async fn read_everything(sub: Sub, body: Bytes, progress: watch::Sender<usize>, who: String) {
     let mut next = 0;
     while next < FLOOD {
         let msg = within(|| format!("{who}: message {next} of {FLOOD}"), sub.recv()).await;
@@ -353,7 +353,7 @@ async fn a_stalled_subscriber_costs_bounded_memory() {
     .await;
     let mut subs = Vec::new();
     for i in 0..3 {
-        let mut sub =
+        let sub =
             Sub::with_options(SocketOptions::new().rcvhwm(HWM)).expect("our SUB takes the options");
         sub.subscribe("").expect("subscribe");
         within(
@@ -370,7 +370,7 @@ async fn a_stalled_subscriber_costs_bounded_memory() {
         what,
     )
     .await;
-    let mut stalled = subs.remove(0);
+    let stalled = subs.remove(0);
 
     let body = Bytes::from((0..BODY).map(|k| (k * 7 + 3) as u8).collect::<Vec<u8>>());
     let mut readers = Vec::new();

@@ -4,7 +4,7 @@
 
 use zmtp_codec::{MechanismError, Message, ZapReply};
 
-use crate::core::subscriptions::{
+use crate::core::pattern::subscriptions::{
     MatchScratch, Repeats, SubscriptionSet, SubscriptionTrie, Unsubscribed,
 };
 

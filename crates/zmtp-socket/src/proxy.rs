@@ -34,8 +34,8 @@ use futures::{Sink, Stream};
 use tokio::sync::{mpsc, oneshot};
 use zmtp_codec::Message;
 
-use crate::error::{Error, Result};
 use crate::core::{Incoming, Outgoing};
+use crate::error::{Error, Result};
 use crate::socket::{Kind, Pair, Receives, Rep, Sends, Socket, Sub};
 
 /// Most messages one direction moves before the proxy lets other tasks run (and looks at its

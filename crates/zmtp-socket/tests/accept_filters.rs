@@ -21,8 +21,7 @@ async fn first_bytes(mut stream: impl tokio::io::AsyncRead + Unpin) -> Option<Ve
 }
 
 async fn tcp_client_of(filter: &str) -> Option<Vec<u8>> {
-    let mut pull =
-        Pull::with_options(SocketOptions::new().tcp_accept_filter(filter)).expect("filter");
+    let pull = Pull::with_options(SocketOptions::new().tcp_accept_filter(filter)).expect("filter");
     let ep = pull.bind("tcp://127.0.0.1:*").await.expect("bind");
     let addr = ep.trim_start_matches("tcp://");
     let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
@@ -54,7 +53,7 @@ fn my_uid() -> u32 {
 }
 
 async fn ipc_client_of(options: SocketOptions) -> Option<Vec<u8>> {
-    let mut pull = Pull::with_options(options).expect("filter");
+    let pull = Pull::with_options(options).expect("filter");
     let ep = pull.bind("ipc://*").await.expect("bind");
     let path = ep.trim_start_matches("ipc://");
     let stream = tokio::net::UnixStream::connect(path)

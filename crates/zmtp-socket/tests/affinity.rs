@@ -45,7 +45,7 @@ async fn router(
     let options = SocketOptions::new()
         .affinity(affinity)
         .zap_domain("affinity");
-    let mut router = Router::with_options_in(ctx, options).expect("router");
+    let router = Router::with_options_in(ctx, options).expect("router");
     router.set_zap_handler(threads.handler());
     let ep = router.bind(&bind_endpoint(transport)).await.expect("bind");
     (router, ep)
@@ -54,7 +54,7 @@ async fn router(
 /// A DEALER of its own one-thread context, connected to `ep`, that has done a round trip
 /// through `router` (so its handshake, and the ZAP request, are complete).
 async fn client(router: &mut Router, ep: &str, n: usize) -> Dealer {
-    let mut dealer = Dealer::new_in(&Context::new().expect("context")).expect("dealer");
+    let dealer = Dealer::new_in(&Context::new().expect("context")).expect("dealer");
     dealer.connect(ep).await.expect("connect");
     dealer.send(format!("hello {n}")).await.expect("send");
     let msg = within("the hello", router.recv()).await.expect("recv");
@@ -87,13 +87,13 @@ async fn a_connecting_socket_runs_on_the_thread_the_mask_names() {
         // The connecting side is the PLAIN server here, so its own handshake asks its handler.
         let server_ctx = Context::with_io_threads(3).expect("context");
         let threads = Threads::default();
-        let mut connecting = Dealer::with_options_in(
+        let connecting = Dealer::with_options_in(
             &server_ctx,
             SocketOptions::new().affinity(0b010).plain_server(true),
         )
         .expect("dealer");
         connecting.set_zap_handler(threads.handler());
-        let mut bound = Router::with_options_in(
+        let bound = Router::with_options_in(
             &Context::new().expect("context"),
             SocketOptions::new().plain_username("u").plain_password("p"),
         )
@@ -135,7 +135,7 @@ async fn a_mask_naming_no_thread_of_the_context_is_emthread() {
     let ctx = Context::with_io_threads(2).expect("context");
     let options = SocketOptions::new().affinity(0b100);
     for transport in ["tcp", "ipc"] {
-        let mut router = Router::with_options_in(&ctx, options.clone()).expect("router");
+        let router = Router::with_options_in(&ctx, options.clone()).expect("router");
         let e = router
             .bind(&bind_endpoint(transport))
             .await
@@ -151,7 +151,7 @@ async fn a_mask_naming_no_thread_of_the_context_is_emthread() {
             "{transport} bind: {e}"
         );
         assert!(e.to_string().contains("EMTHREAD"), "{e}");
-        let mut dealer = Dealer::with_options_in(&ctx, options.clone()).expect("dealer");
+        let dealer = Dealer::with_options_in(&ctx, options.clone()).expect("dealer");
         let e = dealer
             .connect(&common::unbound_endpoint(transport))
             .await
@@ -162,12 +162,12 @@ async fn a_mask_naming_no_thread_of_the_context_is_emthread() {
         );
     }
     // inproc uses no I/O thread (libzmq), so the mask does not matter there.
-    let mut router = Router::with_options_in(&ctx, options.clone()).expect("router");
+    let router = Router::with_options_in(&ctx, options.clone()).expect("router");
     router
         .bind("inproc://affinity-any")
         .await
         .expect("inproc bind");
-    let mut dealer = Dealer::with_options_in(&ctx, options).expect("dealer");
+    let dealer = Dealer::with_options_in(&ctx, options).expect("dealer");
     dealer
         .connect("inproc://affinity-any")
         .await

@@ -212,7 +212,7 @@ where
             runtime().block_on(async move {
                 let ctx = Context::on_caller_runtime();
                 let mut out = make_sender(&ctx);
-                let mut acks = Pull::new_in(&ctx).expect("ack PULL");
+                let acks = Pull::new_in(&ctx).expect("ack PULL");
                 let data = out.bind_tcp().await;
                 let ack_ep = acks.bind("tcp://127.0.0.1:*").await.expect("bind acks");
                 ep_tx
@@ -258,7 +258,7 @@ where
             runtime().block_on(async move {
                 let ctx = Context::on_caller_runtime();
                 let mut inbox = make_receiver(&ctx);
-                let mut acks = Push::new_in(&ctx).expect("ack PUSH");
+                let acks = Push::new_in(&ctx).expect("ack PUSH");
                 let (data, ack_ep) = ep_rx.recv().expect("endpoints from the sender");
                 inbox.connect_to(&data).await;
                 acks.connect(&ack_ep).await.expect("connect acks");
@@ -426,7 +426,7 @@ fn zero_allocations_per_message_once_warm() {
         // message arrives (the subscriber's connection stops reading at its ZMQ_RCVHWM).
         |ctx| Pub::with_options_in(ctx, SocketOptions::new().sndhwm(0)).expect("PUB"),
         |ctx| {
-            let mut sub = Sub::new_in(ctx).expect("SUB");
+            let sub = Sub::new_in(ctx).expect("SUB");
             sub.subscribe("").expect("subscribe to everything");
             sub
         },

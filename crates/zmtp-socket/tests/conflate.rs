@@ -46,9 +46,9 @@ async fn newest_only(mut recv: impl AsyncFnMut() -> Message) {
 #[tokio::test]
 async fn a_conflating_sub_keeps_the_newest_message() {
     let ctx = Context::on_caller_runtime();
-    let mut publisher = Pub::new_in(&ctx).expect("pub");
+    let publisher = Pub::new_in(&ctx).expect("pub");
     publisher.bind("inproc://conflate-sub").await.expect("bind");
-    let mut sub =
+    let sub =
         Sub::with_options_in(&ctx, SocketOptions::new().conflate(true)).expect("conflating sub");
     sub.connect("inproc://conflate-sub").await.expect("connect");
     sub.subscribe("").expect("subscribe");
@@ -71,10 +71,10 @@ async fn a_conflating_sub_keeps_the_newest_message() {
 #[tokio::test]
 async fn a_conflating_pull_keeps_the_newest_message() {
     let ctx = Context::on_caller_runtime();
-    let mut pull =
+    let pull =
         Pull::with_options_in(&ctx, SocketOptions::new().conflate(true)).expect("conflating pull");
     let ep = pull.bind("tcp://127.0.0.1:*").await.expect("bind");
-    let mut push =
+    let push =
         Push::with_options_in(&ctx, SocketOptions::new().conflate(true)).expect("conflating push");
     push.connect(&ep).await.expect("connect");
     for i in 0..COUNT {

@@ -68,10 +68,9 @@ async fn garbage_is_closed(ep: &str, what: &str, bytes: &[u8]) {
 
 #[tokio::test]
 async fn garbage_to_a_pull_is_dropped_and_real_peers_are_still_served() {
-    let mut pull =
-        Pull::with_options(SocketOptions::new().maxmsgsize(Some(1000))).expect("options");
+    let pull = Pull::with_options(SocketOptions::new().maxmsgsize(Some(1000))).expect("options");
     let ep = pull.bind("tcp://127.0.0.1:*").await.expect("bind");
-    let mut push = Push::new();
+    let push = Push::new();
     push.connect(&ep).await.expect("connect");
     for (i, (what, bytes)) in junk("PUSH").into_iter().enumerate() {
         push.send(format!("before {i}")).await.expect("send");
@@ -92,7 +91,7 @@ async fn garbage_to_a_pull_is_dropped_and_real_peers_are_still_served() {
         );
     }
     // A new well-behaved peer still gets in.
-    let mut late = Push::new();
+    let late = Push::new();
     late.connect(&ep).await.expect("connect");
     late.send("late").await.expect("send");
     assert_eq!(
@@ -103,10 +102,10 @@ async fn garbage_to_a_pull_is_dropped_and_real_peers_are_still_served() {
 
 #[tokio::test]
 async fn garbage_to_a_router_is_dropped_and_real_peers_are_still_served() {
-    let mut router =
+    let router =
         Router::with_options(SocketOptions::new().maxmsgsize(Some(1000))).expect("options");
     let ep = router.bind("tcp://127.0.0.1:*").await.expect("bind");
-    let mut dealer = Dealer::with_options(SocketOptions::new().identity("D")).expect("options");
+    let dealer = Dealer::with_options(SocketOptions::new().identity("D")).expect("options");
     dealer.connect(&ep).await.expect("connect");
     for (i, (what, bytes)) in junk("DEALER").into_iter().enumerate() {
         dealer.send(format!("before {i}")).await.expect("send");
@@ -172,7 +171,7 @@ async fn handshake_ivl_drops_a_silent_ipc_client() {
 
 /// A real PUSH connected to `ep` gets a message to `pull`.
 async fn served_after(pull: &mut Pull, ep: &str) {
-    let mut push = Push::new();
+    let push = Push::new();
     push.connect(ep).await.expect("connect");
     push.send("real").await.expect("send");
     assert_eq!(
@@ -188,7 +187,7 @@ async fn served_after(pull: &mut Pull, ep: &str) {
 async fn heartbeats_drop_a_silent_ipc_peer_and_the_socket_reconnects() {
     let path = common::fresh_ipc_path();
     let listener = tokio::net::UnixListener::bind(&path).expect("bind");
-    let mut push = Push::with_options(
+    let push = Push::with_options(
         SocketOptions::new()
             .heartbeat_ivl(Some(Duration::from_millis(50)))
             .heartbeat_timeout(Some(Duration::from_millis(200))),
@@ -232,7 +231,7 @@ async fn heartbeats_drop_a_silent_ipc_peer_and_the_socket_reconnects() {
 /// Binds a PULL at `ep`, retrying while the port of a socket just dropped is still held (its
 /// listener closes on the I/O thread, shortly after the drop).
 async fn rebind(ep: &str) -> Pull {
-    let mut pull = Pull::new();
+    let pull = Pull::new();
     within("the endpoint to be free again", async {
         loop {
             match pull.bind(ep).await {

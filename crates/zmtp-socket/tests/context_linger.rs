@@ -50,7 +50,7 @@ fn linger_delivers_after_the_sending_runtime_is_gone() {
 
     let sender = current_thread();
     sender.block_on(async {
-        let mut push = Push::with_options(SocketOptions::new().sndhwm(0)).expect("push");
+        let push = Push::with_options(SocketOptions::new().sndhwm(0)).expect("push");
         push.connect(&endpoint).await.expect("connect");
         for i in 0..COUNT {
             push.send(body(i, LEN)).await.expect("send");
@@ -72,7 +72,7 @@ fn linger_zero_discards_what_is_queued() {
     rt.block_on(async {
         let mut pull = Pull::with_options_in(&ctx, SocketOptions::new().rcvhwm(10)).expect("pull");
         pull.bind("inproc://linger-zero").await.expect("bind");
-        let mut push = Push::with_options_in(
+        let push = Push::with_options_in(
             &ctx,
             SocketOptions::new().sndhwm(0).linger(Some(Duration::ZERO)),
         )
@@ -106,7 +106,7 @@ fn term_waits_for_linger_then_returns() {
     let ctx = Context::new().expect("context");
     let rt = current_thread();
     rt.block_on(async {
-        let mut push = Push::with_options_in(
+        let push = Push::with_options_in(
             &ctx,
             SocketOptions::new().linger(Some(Duration::from_millis(100))),
         )
@@ -134,7 +134,7 @@ fn term_closes_open_sockets_and_refuses_new_ones() {
     rt.block_on(async {
         let mut pull = Pull::new_in(&ctx).expect("pull");
         pull.bind("inproc://term-open").await.expect("bind");
-        let mut push = Push::new_in(&ctx).expect("push");
+        let push = Push::new_in(&ctx).expect("push");
         push.connect("inproc://term-open").await.expect("connect");
         push.send(Message::single("before term"))
             .await
@@ -173,7 +173,7 @@ fn term_blocking_flushes_from_outside_any_runtime() {
         .expect("bind");
     let ctx = Context::new().expect("context");
     current_thread().block_on(async {
-        let mut push = Push::new_in(&ctx).expect("push");
+        let push = Push::new_in(&ctx).expect("push");
         push.connect(&endpoint).await.expect("connect");
         for i in 0..COUNT {
             push.send(body(i, 100)).await.expect("send");
@@ -199,7 +199,7 @@ fn io_threads_and_caller_runtime_contexts_work() {
         rt.block_on(async {
             let mut pull = Pull::new_in(&ctx).expect("pull");
             let endpoint = pull.bind("tcp://127.0.0.1:*").await.expect("bind");
-            let mut push = Push::new_in(&ctx).expect("push");
+            let push = Push::new_in(&ctx).expect("push");
             push.connect(&endpoint).await.expect("connect");
             for i in 0..1_000 {
                 push.send(body(i, 64)).await.expect("send");
@@ -219,7 +219,7 @@ fn io_threads_and_caller_runtime_contexts_work() {
 fn inproc_names_belong_to_their_context() {
     let (a, b) = (Context::new().expect("a"), Context::new().expect("b"));
     current_thread().block_on(async {
-        let mut pull_a = Pull::new_in(&a).expect("pull a");
+        let pull_a = Pull::new_in(&a).expect("pull a");
         let mut pull_b = Pull::new_in(&b).expect("pull b");
         pull_a
             .bind("inproc://shared-name")
@@ -229,7 +229,7 @@ fn inproc_names_belong_to_their_context() {
             .bind("inproc://shared-name")
             .await
             .expect("the same name binds in another context");
-        let mut push_b = Push::new_in(&b).expect("push b");
+        let push_b = Push::new_in(&b).expect("push b");
         push_b
             .connect("inproc://shared-name")
             .await
@@ -252,7 +252,7 @@ fn a_socket_closed_before_its_connection_is_made_still_delivers() {
     rt.block_on(async {
         let mut pull = Pull::new();
         let endpoint = pull.bind("tcp://127.0.0.1:*").await.expect("bind");
-        let mut push = Push::new();
+        let push = Push::new();
         push.connect(&endpoint).await.expect("connect");
         push.send(Message::single("sent before the connection"))
             .await
@@ -261,7 +261,7 @@ fn a_socket_closed_before_its_connection_is_made_still_delivers() {
         expect_message(&mut pull, "sent before the connection").await;
 
         let late = "ipc://@zmtp-test-linger-late-bind";
-        let mut push = Push::new();
+        let push = Push::new();
         push.connect(late).await.expect("connect");
         push.send(Message::single("sent before the bind"))
             .await

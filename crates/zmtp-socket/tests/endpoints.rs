@@ -32,9 +32,9 @@ on_every_transport!(
 
 /// A PUSH and a PULL connected to it, with one message through (the connection is up).
 async fn bound_push(transport: &str) -> (Push, Pull, String) {
-    let mut push = Push::new();
+    let push = Push::new();
     let ep = push.bind(&bind_endpoint(transport)).await.expect("bind");
-    let mut pull = Pull::new();
+    let pull = Pull::new();
     pull.connect(&ep).await.expect("connect");
     push.send("ABC").await.expect("send");
     assert_eq!(
@@ -49,7 +49,7 @@ async fn bound_push(transport: &str) -> (Push, Pull, String) {
 /// libzmq's inproc unbind frees the name only: a link made before it stays.
 #[tokio::test]
 async fn send_after_unbind_inproc_keeps_the_link() {
-    let (mut push, mut pull, ep) = bound_push("inproc").await;
+    let (push, pull, ep) = bound_push("inproc").await;
     push.unbind(&ep).expect("unbind");
     push.send("still linked").await.expect("send");
     assert_eq!(
@@ -64,7 +64,7 @@ async fn send_after_unbind_inproc_keeps_the_link() {
 /// endpoint go with its unbind (the listener owns its sessions), so the bound PUSH has no peer
 /// left.
 async fn send_after_unbind_fails(transport: &str) {
-    let (mut push, _pull, ep) = bound_push(transport).await;
+    let (push, _pull, ep) = bound_push(transport).await;
     push.unbind(&ep).expect("unbind");
     eventually("the accepted connection to go with the unbind", || {
         matches!(push.try_send("x"), Err(Error::WouldBlock))
@@ -83,11 +83,11 @@ async fn send_after_unbind_fails_ipc() {
 }
 
 async fn a_new_connect_cannot_reach_an_unbound_endpoint(transport: &str) {
-    let mut pull = Pull::new();
+    let pull = Pull::new();
     let ep = pull.bind(&bind_endpoint(transport)).await.expect("bind");
     pull.unbind(&ep).expect("unbind");
     let timeo = Duration::from_millis(300);
-    let mut push = Push::with_options(SocketOptions::new().immediate(true).sndtimeo(Some(timeo)))
+    let push = Push::with_options(SocketOptions::new().immediate(true).sndtimeo(Some(timeo)))
         .expect("options");
     push.connect(&ep).await.expect("connect");
     // With ZMQ_IMMEDIATE a message waits for a completed connection, and none comes.
@@ -96,7 +96,7 @@ async fn a_new_connect_cannot_reach_an_unbound_endpoint(transport: &str) {
 }
 
 async fn unbind_and_disconnect_of_unknown_endpoints_are_not_found(transport: &str) {
-    let mut pull = Pull::new();
+    let pull = Pull::new();
     let wildcard = bind_endpoint(transport);
     let ep = pull.bind(&wildcard).await.expect("bind");
     if transport != "inproc" {
@@ -114,7 +114,7 @@ async fn unbind_and_disconnect_of_unknown_endpoints_are_not_found(transport: &st
     );
     pull.unbind(&ep).expect("unbind via the returned endpoint");
     assert!(matches!(pull.unbind(&ep), Err(Error::NotFound(_))), "twice");
-    let mut push = Push::new();
+    let push = Push::new();
     push.connect(&other).await.expect("connect");
     assert!(
         matches!(push.unbind(&other), Err(Error::NotFound(_))),
@@ -125,9 +125,9 @@ async fn unbind_and_disconnect_of_unknown_endpoints_are_not_found(transport: &st
 }
 
 async fn send_after_disconnect_would_block(transport: &str) {
-    let mut pull = Pull::new();
+    let pull = Pull::new();
     let ep = pull.bind(&bind_endpoint(transport)).await.expect("bind");
-    let mut push = Push::new();
+    let push = Push::new();
     push.connect(&ep).await.expect("connect");
     push.send("ABC").await.expect("send");
     assert_eq!(
@@ -145,7 +145,7 @@ async fn send_after_disconnect_would_block(transport: &str) {
 
 async fn disconnect_drops_what_was_queued(transport: &str) {
     let ep = unbound_endpoint(transport);
-    let mut push = Push::new();
+    let push = Push::new();
     push.connect(&ep).await.expect("connect");
     for i in 0..3 {
         push.send(format!("queued {i}"))
@@ -155,7 +155,7 @@ async fn disconnect_drops_what_was_queued(transport: &str) {
     push.disconnect(&ep).expect("disconnect");
     push.connect(&ep).await.expect("connect again");
     push.send("fresh").await.expect("send");
-    let mut pull = Pull::new();
+    let pull = Pull::new();
     pull.bind(&ep).await.expect("bind");
     assert_eq!(
         within("the first message", pull.recv())
@@ -171,7 +171,7 @@ async fn disconnect_drops_what_was_queued(transport: &str) {
 
 /// A message from a new PUSH connected to `ep` reaches `pull`.
 async fn reachable(pull: &mut Pull, ep: &str) {
-    let mut push = Push::new();
+    let push = Push::new();
     push.connect(ep).await.expect("connect");
     push.send(ep.to_owned()).await.expect("send");
     assert_eq!(
@@ -193,7 +193,11 @@ async fn last_endpoint_tcp() {
         let mut pull = Pull::new();
         assert_eq!(pull.last_endpoint(), None, "nothing bound yet");
         let ep = pull.bind(given).await.expect("bind");
-        assert_eq!(pull.last_endpoint(), Some(ep.as_str()), "ZMQ_LAST_ENDPOINT");
+        assert_eq!(
+            pull.last_endpoint().as_deref(),
+            Some(ep.as_str()),
+            "ZMQ_LAST_ENDPOINT"
+        );
         let (bound_host, port) = ep
             .strip_prefix("tcp://")
             .and_then(|rest| rest.rsplit_once(':'))
@@ -207,7 +211,7 @@ async fn last_endpoint_tcp() {
         // I/O thread, shortly after the drop: the port is free once it has.
         drop(pull);
         let explicit = format!("tcp://127.0.0.1:{port}");
-        let mut again = Pull::new();
+        let again = Pull::new();
         let bound = within("the port to be free again", async {
             loop {
                 match again.bind(&explicit).await {
@@ -226,7 +230,11 @@ async fn last_endpoint_tcp() {
 async fn last_endpoint_ipc_and_inproc() {
     let mut pull = Pull::new();
     let ep = pull.bind("ipc://*").await.expect("bind");
-    assert_eq!(pull.last_endpoint(), Some(ep.as_str()), "ZMQ_LAST_ENDPOINT");
+    assert_eq!(
+        pull.last_endpoint().as_deref(),
+        Some(ep.as_str()),
+        "ZMQ_LAST_ENDPOINT"
+    );
     let path = ep.strip_prefix("ipc://").expect("an ipc endpoint");
     assert!(path.starts_with('/'), "an absolute path: {ep}");
     assert!(std::path::Path::new(path).exists(), "{ep} exists");
@@ -251,7 +259,7 @@ async fn inproc_several_connects_before_the_bind() {
     let ep = bind_endpoint("inproc");
     let mut pushes = Vec::new();
     for i in 0..3 {
-        let mut push = Push::new();
+        let push = Push::new();
         push.connect(&ep).await.expect("connect before bind");
         push.send(Message::from([format!("{i}"), "a".to_string()]))
             .await
@@ -261,7 +269,7 @@ async fn inproc_several_connects_before_the_bind() {
             .expect("queued");
         pushes.push(push);
     }
-    let mut pull = Pull::new();
+    let pull = Pull::new();
     pull.bind(&ep).await.expect("bind");
     let mut got = Vec::new();
     for _ in 0..6 {
@@ -281,9 +289,9 @@ async fn inproc_several_connects_before_the_bind() {
 #[tokio::test]
 async fn inproc_a_pending_connect_is_served_by_the_next_bind() {
     let ep = bind_endpoint("inproc");
-    let mut first = Pull::new();
+    let first = Pull::new();
     first.bind(&ep).await.expect("bind");
-    let mut linked = Push::new();
+    let linked = Push::new();
     linked.connect(&ep).await.expect("connect");
     linked.send("one").await.expect("send");
     assert_eq!(
@@ -293,7 +301,7 @@ async fn inproc_a_pending_connect_is_served_by_the_next_bind() {
     first.unbind(&ep).expect("unbind");
 
     // A connect now waits for the name to be bound again...
-    let mut pending = Push::new();
+    let pending = Push::new();
     pending
         .connect(&ep)
         .await
@@ -307,7 +315,7 @@ async fn inproc_a_pending_connect_is_served_by_the_next_bind() {
             .expect("recv"),
         msg(&["two"])
     );
-    let mut second = Pull::new();
+    let second = Pull::new();
     second.bind(&ep).await.expect("the name is free again");
     assert_eq!(
         within("the pending connect served", second.recv())
@@ -321,13 +329,13 @@ async fn inproc_a_pending_connect_is_served_by_the_next_bind() {
 #[tokio::test]
 async fn inproc_connect_with_immediate_waits_for_the_bind() {
     let ep = bind_endpoint("inproc");
-    let mut push = Push::with_options(SocketOptions::new().immediate(true)).expect("options");
+    let push = Push::with_options(SocketOptions::new().immediate(true)).expect("options");
     push.connect(&ep).await.expect("connect before bind");
     assert!(
         matches!(push.try_send("x"), Err(Error::WouldBlock)),
         "nothing is queued before the bind with ZMQ_IMMEDIATE"
     );
-    let mut pull = Pull::new();
+    let pull = Pull::new();
     pull.bind(&ep).await.expect("bind");
     push.set_option(OptionName::SndTimeo, -1).expect("option");
     within("the send once bound", push.send("y"))

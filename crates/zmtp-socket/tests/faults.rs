@@ -92,7 +92,7 @@ fn child_multipart(ep: &str) {
         .build()
         .expect("runtime");
     rt.block_on(async {
-        let mut push = Push::with_options(SocketOptions::new().sndhwm(4)).expect("push");
+        let push = Push::with_options(SocketOptions::new().sndhwm(4)).expect("push");
         push.connect(ep).await.expect("connect");
         for n in 0u64.. {
             push.send(big_message(n)).await.expect("send");
@@ -111,7 +111,7 @@ fn child_pull(ep: &str) {
         .build()
         .expect("runtime");
     rt.block_on(async {
-        let mut pull = Pull::with_options(SocketOptions::new().rcvhwm(100)).expect("pull");
+        let pull = Pull::with_options(SocketOptions::new().rcvhwm(100)).expect("pull");
         loop {
             match pull.bind(ep).await {
                 Ok(_) => break,
@@ -212,7 +212,7 @@ async fn disconnected(monitor: &mut zmtp_socket::Monitor) {
 /// the whole one arrives, the partial one never does, and the PULL serves the next peer.
 #[tokio::test]
 async fn a_raw_peer_killed_mid_multipart_delivers_nothing_partial() {
-    let mut pull = Pull::new();
+    let pull = Pull::new();
     let mut monitor = pull.monitor();
     let ep = pull.bind("tcp://127.0.0.1:*").await.expect("bind");
     let mut child = Child::spawn("partial", &ep);
@@ -229,7 +229,7 @@ async fn a_raw_peer_killed_mid_multipart_delivers_nothing_partial() {
         matches!(pull.try_recv(), Err(Error::WouldBlock)),
         "nothing of the partial message was delivered"
     );
-    let mut push = Push::new();
+    let push = Push::new();
     push.connect(&ep).await.expect("connect");
     push.send("next").await.expect("send");
     assert_eq!(
@@ -245,7 +245,7 @@ async fn a_raw_peer_killed_mid_multipart_delivers_nothing_partial() {
 /// whole and byte-exact, in order, and nothing comes after the disconnect.
 #[tokio::test]
 async fn a_zmtp_peer_killed_while_sending_big_multiparts_delivers_only_whole_ones() {
-    let mut pull = Pull::with_options(SocketOptions::new().rcvhwm(4)).expect("pull");
+    let pull = Pull::with_options(SocketOptions::new().rcvhwm(4)).expect("pull");
     let mut monitor = pull.monitor();
     let ep = pull.bind("tcp://127.0.0.1:*").await.expect("bind");
     let mut child = Child::spawn("multipart", &ep);
@@ -294,7 +294,7 @@ async fn a_zmtp_peer_killed_while_sending_big_multiparts_delivers_only_whole_one
 #[tokio::test]
 async fn a_peer_killed_and_restarted_gets_the_stream_back_with_one_gap() {
     let ep = common::unbound_endpoint("tcp");
-    let mut push = Push::with_options(
+    let push = Push::with_options(
         SocketOptions::new()
             .reconnect_ivl(Some(Duration::from_millis(20)))
             .sndhwm(1000),
@@ -366,9 +366,9 @@ async fn a_peer_killed_and_restarted_gets_the_stream_back_with_one_gap() {
 async fn linger_delivers_everything_queued_to_a_live_peer() {
     for ep in ["ipc://*", "inproc://faults-linger"] {
         const N: u32 = 20_000;
-        let mut router = Router::with_options(SocketOptions::new().rcvhwm(10)).expect("router");
+        let router = Router::with_options(SocketOptions::new().rcvhwm(10)).expect("router");
         let bound = router.bind(ep).await.expect("bind");
-        let mut dealer =
+        let dealer =
             Dealer::with_options(SocketOptions::new().sndhwm(0).identity("d")).expect("dealer");
         dealer.connect(&bound).await.expect("connect");
         for i in 0..N {
@@ -399,24 +399,24 @@ async fn drop_everything_once(round: u32) {
     let opts = || SocketOptions::new().linger(Some(Duration::ZERO));
 
     // recv pending on a bound PULL; bind and connect futures dropped after one poll.
-    let mut pull = Pull::with_options_in(&ctx, opts()).expect("pull");
+    let pull = Pull::with_options_in(&ctx, opts()).expect("pull");
     let ep = pull.bind("tcp://127.0.0.1:*").await.expect("bind");
     assert!(pull.recv().now_or_never().is_none(), "nothing to receive");
-    let mut other = Pull::with_options_in(&ctx, opts()).expect("pull");
+    let other = Pull::with_options_in(&ctx, opts()).expect("pull");
     let _ = other.bind("tcp://127.0.0.1:*").now_or_never();
     let _ = other.bind("ipc://*").now_or_never();
-    let mut push = Push::with_options_in(&ctx, opts().sndhwm(1)).expect("push");
+    let push = Push::with_options_in(&ctx, opts().sndhwm(1)).expect("push");
     let _ = push.connect(&ep).now_or_never();
     // send pending: a PUSH with no peer at all.
-    let mut lonely = Push::with_options_in(&ctx, opts()).expect("push");
+    let lonely = Push::with_options_in(&ctx, opts()).expect("push");
     assert!(
         lonely.send("x").now_or_never().is_none(),
         "no peer to send to"
     );
     // A REQ awaiting a reply its REP never sends; a select dropping the losing recv.
-    let mut rep = Rep::with_options_in(&ctx, opts()).expect("rep");
+    let rep = Rep::with_options_in(&ctx, opts()).expect("rep");
     let rep_ep = rep.bind("inproc://faults-drop").await.expect("bind");
-    let mut req = Req::with_options_in(&ctx, opts()).expect("req");
+    let req = Req::with_options_in(&ctx, opts()).expect("req");
     req.connect(&rep_ep).await.expect("connect");
     req.send("question").await.expect("send");
     let _ = within("the question", rep.recv()).await.expect("recv");
@@ -431,14 +431,14 @@ async fn drop_everything_once(round: u32) {
         .await
         .expect("listener");
     let silent_ep = format!("tcp://{}", silent.local_addr().expect("addr"));
-    let mut dealer = Dealer::with_options_in(&ctx, opts()).expect("dealer");
+    let dealer = Dealer::with_options_in(&ctx, opts()).expect("dealer");
     dealer.connect(&silent_ep).await.expect("connect");
     let (held, _) = within("the dealer's connection", silent.accept())
         .await
         .expect("accept");
     // A closed socket lingering on a peer that does not read, with messages queued (for a
     // short ZMQ_LINGER: it keeps reconnecting for that long while it holds messages).
-    let mut stuck = Push::with_options_in(
+    let stuck = Push::with_options_in(
         &ctx,
         SocketOptions::new()
             .sndhwm(0)

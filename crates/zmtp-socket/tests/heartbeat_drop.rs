@@ -29,7 +29,7 @@ async fn mute_pull(stream: &mut tokio::net::TcpStream) {
 async fn a_silent_peer_is_dropped_and_the_socket_reconnects() {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let ep = format!("tcp://{}", listener.local_addr().expect("addr"));
-    let mut push = Push::with_options(
+    let push = Push::with_options(
         SocketOptions::new()
             .heartbeat_ivl(Some(Duration::from_millis(50)))
             .heartbeat_timeout(Some(Duration::from_millis(200))),

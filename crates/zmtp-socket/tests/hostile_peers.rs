@@ -122,9 +122,9 @@ struct Served {
 impl Served {
     async fn new(server: SocketOptions, client: SocketOptions) -> Served {
         let ctx = Context::new().expect("context");
-        let mut router = Router::with_options_in(&ctx, server).expect("router options");
+        let router = Router::with_options_in(&ctx, server).expect("router options");
         let ep = router.bind("tcp://127.0.0.1:*").await.expect("bind");
-        let mut good = Dealer::with_options_in(&ctx, client.identity("good")).expect("dealer");
+        let good = Dealer::with_options_in(&ctx, client.identity("good")).expect("dealer");
         good.connect(&ep).await.expect("connect");
         let mut served = Served {
             ctx,

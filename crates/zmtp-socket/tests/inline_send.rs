@@ -30,7 +30,7 @@ fn a_request_to_an_idle_connection_is_written_by_try_send_itself() {
     let rep_thread = std::thread::spawn(move || {
         runtime().block_on(async move {
             let ctx = Context::on_caller_runtime();
-            let mut rep = Rep::new_in(&ctx).expect("REP");
+            let rep = Rep::new_in(&ctx).expect("REP");
             let ep = rep.bind("tcp://127.0.0.1:*").await.expect("bind");
             ep_tx.send(ep).expect("endpoint to the REQ");
             let mut got = Vec::new();
@@ -52,8 +52,8 @@ fn a_request_to_an_idle_connection_is_written_by_try_send_itself() {
     let ep = ep_rx.recv().expect("the REP's endpoint");
     let rt = runtime();
     let ctx = Context::on_caller_runtime();
-    let mut req = rt.block_on(async {
-        let mut req = Req::new_in(&ctx).expect("REQ");
+    let req = rt.block_on(async {
+        let req = Req::new_in(&ctx).expect("REQ");
         req.connect(&ep).await.expect("connect");
         req.send("first").await.expect("send");
         assert_eq!(req.recv().await.expect("reply"), Message::from("first"));

@@ -29,7 +29,7 @@ fn message(i: u32) -> Message {
 /// `COUNT` messages from `$tx` to `$rx`, every one checked; gives the sender back.
 macro_rules! flow {
     ($tx:expr, $rx:expr) => {{
-        let mut tx = $tx;
+        let tx = $tx;
         let sender = tokio::spawn(async move {
             for i in 0..COUNT {
                 tx.send(message(i)).await.expect("send");
@@ -54,8 +54,8 @@ macro_rules! flow {
 async fn push_pull_either_side_binding() {
     for push_binds in [true, false] {
         let ep = fresh_name();
-        let mut push = Push::new();
-        let mut pull = Pull::new();
+        let push = Push::new();
+        let pull = Pull::new();
         if push_binds {
             assert_eq!(push.bind(&ep).await.expect("bind"), ep);
             pull.connect(&ep).await.expect("connect");
@@ -70,9 +70,9 @@ async fn push_pull_either_side_binding() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn push_pull_on_a_multi_thread_runtime() {
     let ep = fresh_name();
-    let mut pull = Pull::new();
+    let pull = Pull::new();
     pull.bind(&ep).await.expect("bind");
-    let mut push = Push::new();
+    let push = Push::new();
     push.connect(&ep).await.expect("connect");
     drop(flow!(push, pull));
 }
@@ -80,19 +80,19 @@ async fn push_pull_on_a_multi_thread_runtime() {
 #[tokio::test]
 async fn dealer_to_dealer_and_pair_both_ways() {
     let ep = fresh_name();
-    let mut a = Dealer::new();
+    let a = Dealer::new();
     a.bind(&ep).await.expect("bind");
-    let mut b = Dealer::new();
+    let b = Dealer::new();
     b.connect(&ep).await.expect("connect");
-    let mut b = flow!(b, a);
+    let b = flow!(b, a);
     let _a = flow!(a, b);
 
     let ep = fresh_name();
-    let mut a = Pair::new();
+    let a = Pair::new();
     a.bind(&ep).await.expect("bind");
-    let mut b = Pair::new();
+    let b = Pair::new();
     b.connect(&ep).await.expect("connect");
-    let mut b = flow!(b, a);
+    let b = flow!(b, a);
     let _a = flow!(a, b);
 }
 
@@ -100,14 +100,14 @@ async fn dealer_to_dealer_and_pair_both_ways() {
 async fn connect_before_bind_waits_for_the_bind() {
     // libzmq's test_inproc_connect: the connect is pending until the name is bound.
     let ep = fresh_name();
-    let mut push = Push::new();
+    let push = Push::new();
     push.connect(&ep)
         .await
         .expect("connect to a name nobody has bound");
     push.send("early")
         .await
         .expect("queued for the bind to come");
-    let mut pull = Pull::new();
+    let pull = Pull::new();
     pull.bind(&ep).await.expect("bind");
     let msg = tokio::time::timeout(LIMIT, pull.recv())
         .await
@@ -119,9 +119,9 @@ async fn connect_before_bind_waits_for_the_bind() {
 #[tokio::test]
 async fn a_router_learns_the_dealers_routing_id() {
     let ep = fresh_name();
-    let mut router = Router::new();
+    let router = Router::new();
     router.bind(&ep).await.expect("bind");
-    let mut dealer = Dealer::new();
+    let dealer = Dealer::new();
     dealer
         .set_option(OptionName::Identity, "worker-1")
         .expect("ZMQ_ROUTING_ID");
@@ -146,9 +146,9 @@ async fn a_router_learns_the_dealers_routing_id() {
 #[tokio::test]
 async fn names_are_taken_until_unbind_or_close() {
     let ep = fresh_name();
-    let mut first = Pull::new();
+    let first = Pull::new();
     first.bind(&ep).await.expect("bind");
-    let mut second = Pull::new();
+    let second = Pull::new();
     match second.bind(&ep).await {
         Err(Error::Io {
             op: "bind", source, ..
@@ -166,7 +166,7 @@ async fn names_are_taken_until_unbind_or_close() {
 
 #[tokio::test]
 async fn bad_inproc_endpoints_are_named() {
-    let mut push = Push::new();
+    let push = Push::new();
     match push.bind("inproc://").await {
         Err(Error::Endpoint(e)) => assert_eq!(e.kind, EndpointErrorKind::EmptyAddress),
         other => panic!("an empty name must be refused: {other:?}"),
@@ -176,7 +176,7 @@ async fn bad_inproc_endpoints_are_named() {
         other => panic!("an empty name must be refused: {other:?}"),
     }
     let ep = fresh_name();
-    let mut bound = Push::new();
+    let bound = Push::new();
     bound.bind(&ep).await.expect("bind");
     match push.connect(&ep).await {
         Err(Error::IncompatibleSocketTypes { ours, peer }) => {
@@ -191,9 +191,9 @@ async fn bad_inproc_endpoints_are_named() {
 #[tokio::test]
 async fn disconnect_takes_the_peer_away_from_the_bound_socket() {
     let ep = fresh_name();
-    let mut push = Push::new();
+    let push = Push::new();
     push.bind(&ep).await.expect("bind");
-    let mut pull = Pull::new();
+    let pull = Pull::new();
     pull.connect(&ep).await.expect("connect");
     push.send("one").await.expect("send");
     let msg = tokio::time::timeout(LIMIT, pull.recv())
@@ -208,7 +208,7 @@ async fn disconnect_takes_the_peer_away_from_the_bound_socket() {
         matches!(push.try_send("lost"), Err(Error::WouldBlock)),
         "the bound PUSH still has a peer after the disconnect"
     );
-    let mut other = Pull::new();
+    let other = Pull::new();
     other.connect(&ep).await.expect("connect again");
     push.send("two").await.expect("send");
     let msg = tokio::time::timeout(LIMIT, other.recv())

@@ -45,7 +45,7 @@ fn check(i: u32, msg: &Message) {
 /// `COUNT` messages from `$tx` to `$rx`, every one checked.
 macro_rules! flow {
     ($tx:expr, $rx:expr) => {{
-        let mut tx = $tx;
+        let tx = $tx;
         let sender = tokio::spawn(async move {
             for i in 0..COUNT {
                 tx.send(message(i)).await.expect("send");
@@ -67,9 +67,9 @@ macro_rules! flow {
 }
 
 async fn push_pull(bind_at: &str) -> String {
-    let mut pull = Pull::new();
+    let pull = Pull::new();
     let ep = pull.bind(bind_at).await.expect("bind");
-    let mut push = Push::new();
+    let push = Push::new();
     push.connect(&ep).await.expect("connect");
     drop(flow!(push, pull));
     ep
@@ -96,7 +96,7 @@ async fn push_pull_over_an_abstract_name() {
 
 #[tokio::test]
 async fn push_pull_over_a_wildcard_path_and_the_file_goes_with_the_socket() {
-    let mut pull = Pull::new();
+    let pull = Pull::new();
     let ep = pull.bind("ipc://*").await.expect("bind");
     let path = PathBuf::from(ep.strip_prefix("ipc://").expect("an ipc endpoint"));
     assert_eq!(path.file_name().and_then(|n| n.to_str()), Some("socket"));
@@ -107,7 +107,7 @@ async fn push_pull_over_a_wildcard_path_and_the_file_goes_with_the_socket() {
         "libzmq's tmpXXXXXX: {ep}"
     );
     assert!(path.exists(), "{ep} is bound");
-    let mut push = Push::new();
+    let push = Push::new();
     push.connect(&ep).await.expect("connect");
     drop(flow!(push, pull));
     drop(pull);
@@ -119,11 +119,11 @@ async fn push_pull_over_a_wildcard_path_and_the_file_goes_with_the_socket() {
 
 #[tokio::test]
 async fn dealer_to_dealer_both_ways() {
-    let mut a = Dealer::new();
+    let a = Dealer::new();
     let ep = a.bind("ipc://*").await.expect("bind");
-    let mut b = Dealer::new();
+    let b = Dealer::new();
     b.connect(&ep).await.expect("connect");
-    let mut b = flow!(b, a);
+    let b = flow!(b, a);
     let _a = flow!(a, b);
 }
 
@@ -131,11 +131,11 @@ async fn dealer_to_dealer_both_ways() {
 async fn pair_both_ways() {
     let path = fresh_path();
     let ep = format!("ipc://{}", path.display());
-    let mut a = Pair::new();
+    let a = Pair::new();
     a.connect(&ep).await.expect("connect first");
-    let mut b = Pair::new();
+    let b = Pair::new();
     b.bind(&ep).await.expect("bind");
-    let mut b = flow!(b, a);
+    let b = flow!(b, a);
     let _a = flow!(a, b);
 }
 
@@ -146,10 +146,10 @@ async fn connect_before_bind_delivers_what_was_queued() {
         #[cfg(target_os = "linux")]
         fresh_abstract(),
     ] {
-        let mut push = Push::new();
+        let push = Push::new();
         push.connect(&ep).await.expect("connect to nothing yet");
         push.send("early").await.expect("queued for the connection");
-        let mut pull = Pull::new();
+        let pull = Pull::new();
         pull.bind(&ep).await.expect("bind");
         let msg = tokio::time::timeout(LIMIT, pull.recv())
             .await
@@ -164,7 +164,7 @@ async fn unbind_removes_the_file_and_a_stale_file_is_replaced() {
     let path = fresh_path();
     std::fs::write(&path, b"left behind").expect("a stale file");
     let ep = format!("ipc://{}", path.display());
-    let mut pull = Pull::new();
+    let pull = Pull::new();
     // libzmq unlinks whatever is at the path before binding.
     pull.bind(&ep).await.expect("bind over a stale file");
     assert!(path.exists());
@@ -178,7 +178,7 @@ async fn unbind_removes_the_file_and_a_stale_file_is_replaced() {
 #[tokio::test]
 async fn bad_ipc_endpoints_are_named() {
     let long = format!("ipc:///{}", "x".repeat(IPC_ADDRESS_MAX));
-    let mut push = Push::new();
+    let push = Push::new();
     for result in [push.bind(&long).await.map(drop), push.connect(&long).await] {
         match result {
             Err(Error::Endpoint(e)) => assert_eq!(

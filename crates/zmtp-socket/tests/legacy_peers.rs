@@ -198,7 +198,7 @@ async fn accept(listener: &TcpListener) -> TcpStream {
 async fn push_to_legacy_pull_both_ways_of_connecting() {
     for proto in PROTOS {
         for we_bind in [true, false] {
-            let mut push =
+            let push =
                 Push::with_options(SocketOptions::new().identity("pusher")).expect("options");
             let mut peer = if we_bind {
                 let ep = push.bind("tcp://127.0.0.1:*").await.expect("bind");
@@ -237,7 +237,7 @@ async fn push_to_legacy_pull_both_ways_of_connecting() {
 async fn legacy_push_to_pull_both_ways_of_connecting() {
     for proto in PROTOS {
         for we_bind in [true, false] {
-            let mut pull = Pull::new();
+            let pull = Pull::new();
             let mut peer = if we_bind {
                 let ep = pull.bind("tcp://127.0.0.1:*").await.expect("bind");
                 LegacyPeer::connect(&ep, proto, SocketType::Push, b"", SocketType::Pull).await
@@ -272,7 +272,7 @@ async fn next_event(monitor: &mut Monitor) -> MonitorEvent {
 #[tokio::test]
 async fn router_takes_the_legacy_identity_as_routing_id() {
     for proto in PROTOS {
-        let mut router = Router::new();
+        let router = Router::new();
         let mut monitor = router.monitor();
         let ep = router.bind("tcp://127.0.0.1:*").await.expect("bind");
         let mut peer = LegacyPeer::connect(
@@ -305,7 +305,7 @@ async fn router_takes_the_legacy_identity_as_routing_id() {
 async fn dealer_sends_its_routing_id_to_a_legacy_router() {
     for proto in PROTOS {
         let (listener, ep) = legacy_listener().await;
-        let mut dealer =
+        let dealer =
             Dealer::with_options(SocketOptions::new().identity("dealer-7")).expect("options");
         dealer.connect(&ep).await.expect("connect");
         let stream = accept(&listener).await;
@@ -401,7 +401,7 @@ async fn pub_sends_everything_to_a_v1_sub_and_filters_for_a_v2_sub() {
 async fn sub_subscribes_a_legacy_pub_with_messages() {
     for proto in PROTOS {
         let (listener, ep) = legacy_listener().await;
-        let mut sub = Sub::new();
+        let sub = Sub::new();
         sub.subscribe("a").expect("subscribe");
         sub.connect(&ep).await.expect("connect");
         let stream = accept(&listener).await;
@@ -471,7 +471,7 @@ async fn legacy_peers_are_refused_when_security_is_in_force() {
     for (what, server_options, client_options) in secured_options() {
         for proto in PROTOS {
             // Our bound side refuses an accepted legacy peer.
-            let mut pull = Pull::with_options(server_options.clone()).expect("options");
+            let pull = Pull::with_options(server_options.clone()).expect("options");
             let mut monitor = pull.monitor();
             let ep = pull.bind("tcp://127.0.0.1:*").await.expect("bind");
             let stream = within(
@@ -501,7 +501,7 @@ async fn legacy_peers_are_refused_when_security_is_in_force() {
 
             // Our connecting side refuses a legacy listener.
             let (listener, ep) = legacy_listener().await;
-            let mut push = Push::with_options(client_options.clone()).expect("options");
+            let push = Push::with_options(client_options.clone()).expect("options");
             push.connect(&ep).await.expect("connect");
             let sent = refused(accept(&listener).await, proto).await;
             assert_eq!(sent.len(), greeting_bytes, "{what} {proto:?} connecting");

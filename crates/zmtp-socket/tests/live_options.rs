@@ -13,7 +13,7 @@ const LIMIT: Duration = Duration::from_secs(30);
 /// on the live socket makes room in the pipe that exists, lowering it stops it again.
 #[tokio::test]
 async fn sndhwm_changes_reach_the_existing_pipe() {
-    let mut push = Push::new();
+    let push = Push::new();
     push.set_option(OptionName::SndHwm, 2).expect("sndhwm");
     push.connect("ipc://@zmtp-live-sndhwm-nobody")
         .await
@@ -40,7 +40,7 @@ async fn sndhwm_changes_reach_the_existing_pipe() {
 
 #[tokio::test]
 async fn timeouts_apply_at_the_next_call() {
-    let mut push = Push::new();
+    let push = Push::new();
     push.connect("ipc://@zmtp-live-timeo-nobody")
         .await
         .expect("connect");
@@ -57,7 +57,7 @@ async fn timeouts_apply_at_the_next_call() {
     );
     assert!(matches!(push.send("x").await, Err(Error::Timeout(_))));
 
-    let mut dealer = Dealer::new();
+    let dealer = Dealer::new();
     dealer
         .set_option(OptionName::RcvTimeo, 20)
         .expect("rcvtimeo");
@@ -71,7 +71,7 @@ async fn timeouts_apply_at_the_next_call() {
 
 #[tokio::test]
 async fn router_mandatory_toggles_on_the_live_socket() {
-    let mut router = Router::new();
+    let router = Router::new();
     router.bind("tcp://127.0.0.1:*").await.expect("bind");
     let to_nobody = || Message::from([&b"nobody"[..], &b"hello"[..]]);
     router.send(to_nobody()).await.expect("dropped silently");
@@ -95,9 +95,9 @@ async fn router_mandatory_toggles_on_the_live_socket() {
 /// empty message the ROUTER receives as `[routing id, ""]`); a DEALER without it sends none.
 #[tokio::test]
 async fn probe_router_reaches_the_next_connection() {
-    let mut router = Router::new();
+    let router = Router::new();
     let ep = router.bind("tcp://127.0.0.1:*").await.expect("bind");
-    let mut dealer = Dealer::new();
+    let dealer = Dealer::new();
     dealer
         .set_option(OptionName::Identity, "first")
         .expect("routing id");
@@ -113,7 +113,7 @@ async fn probe_router_reaches_the_next_connection() {
         "no probe before the option"
     );
 
-    let mut second = Dealer::new();
+    let second = Dealer::new();
     second
         .set_option(OptionName::Identity, "second")
         .expect("routing id");
@@ -130,21 +130,24 @@ async fn probe_router_reaches_the_next_connection() {
 
 #[tokio::test]
 async fn last_endpoint_is_the_last_bind_or_connect() {
-    let mut dealer = Dealer::new();
+    let dealer = Dealer::new();
     assert_eq!(dealer.last_endpoint(), None);
     let bound = dealer.bind("tcp://127.0.0.1:*").await.expect("bind");
     assert!(!bound.ends_with(":*"), "the real port: {bound}");
-    assert_eq!(dealer.last_endpoint(), Some(bound.as_str()));
+    assert_eq!(dealer.last_endpoint().as_deref(), Some(bound.as_str()));
     let ipc = dealer.bind("ipc://*").await.expect("bind ipc");
-    assert_eq!(dealer.last_endpoint(), Some(ipc.as_str()));
+    assert_eq!(dealer.last_endpoint().as_deref(), Some(ipc.as_str()));
     dealer
         .connect("inproc://live-last-endpoint")
         .await
         .expect("connect");
-    assert_eq!(dealer.last_endpoint(), Some("inproc://live-last-endpoint"));
+    assert_eq!(
+        dealer.last_endpoint().as_deref(),
+        Some("inproc://live-last-endpoint")
+    );
     dealer.unbind(&bound).expect("unbind");
     assert_eq!(
-        dealer.last_endpoint(),
+        dealer.last_endpoint().as_deref(),
         Some("inproc://live-last-endpoint"),
         "unbind leaves it"
     );

@@ -102,7 +102,7 @@ async fn expect_connected(monitor: &mut Monitor, transport: &str, endpoint: &str
 }
 
 async fn bound_server(transport: &str) -> (Dealer, Monitor, String) {
-    let mut server = Dealer::new();
+    let server = Dealer::new();
     let mut monitor = server.monitor();
     let endpoint = server
         .bind(&common::bind_endpoint(transport))
@@ -125,11 +125,11 @@ async fn bound_server(transport: &str) -> (Dealer, Monitor, String) {
 #[tokio::test]
 async fn server_and_client_lifecycle() {
     for transport in STREAMS {
-        let (mut server, mut server_mon, endpoint) = bound_server(transport).await;
+        let (server, mut server_mon, endpoint) = bound_server(transport).await;
         // A second monitor sees the same events from its creation on.
         let mut second = server.monitor();
 
-        let mut client = Dealer::new();
+        let client = Dealer::new();
         let mut client_mon = client.monitor();
         client.connect(&endpoint).await.expect("connect");
         expect_connected(&mut client_mon, transport, &endpoint).await;
@@ -190,7 +190,7 @@ async fn client_retries_after_the_server_goes() {
     let ivl = Duration::from_millis(20);
     for transport in STREAMS {
         let endpoint = common::unbound_endpoint(transport);
-        let mut server = Dealer::new();
+        let server = Dealer::new();
         let mut server_mon = server.monitor();
         server.bind(&endpoint).await.expect("bind");
         expect(
@@ -201,7 +201,7 @@ async fn client_retries_after_the_server_goes() {
         )
         .await;
 
-        let mut client =
+        let client =
             Dealer::with_options(SocketOptions::new().reconnect_ivl(Some(ivl))).expect("options");
         let mut client_mon = client.monitor();
         client.connect(&endpoint).await.expect("connect");
@@ -253,7 +253,7 @@ async fn client_retries_after_the_server_goes() {
         assert!(attempt.iter().all(|e| e.endpoint() == endpoint));
 
         // Bound again: the client connects and completes a handshake.
-        let mut server = Dealer::new();
+        let server = Dealer::new();
         server.bind(&endpoint).await.expect("bind again");
         let events = until(&mut client_mon, EVENT_HANDSHAKE_SUCCEEDED).await;
         assert!(
@@ -270,8 +270,7 @@ async fn client_retries_after_the_server_goes() {
 #[tokio::test]
 async fn zap_refusal_is_handshake_failed_auth() {
     for transport in STREAMS {
-        let mut server =
-            Pull::with_options(SocketOptions::new().plain_server(true)).expect("options");
+        let server = Pull::with_options(SocketOptions::new().plain_server(true)).expect("options");
         server.set_zap_handler(|_: ZapRequest| async { ZapReply::refuse("no entry") });
         let mut server_mon = server.monitor();
         let endpoint = server
@@ -279,7 +278,7 @@ async fn zap_refusal_is_handshake_failed_auth() {
             .await
             .expect("bind");
 
-        let mut client = Push::with_options(
+        let client = Push::with_options(
             SocketOptions::new()
                 .plain_username("admin")
                 .plain_password("wrong")
@@ -384,16 +383,14 @@ async fn garbage_greeting_is_handshake_failed_protocol() {
 #[tokio::test]
 async fn mechanism_mismatch_is_handshake_failed_protocol() {
     for transport in STREAMS {
-        let mut server =
-            Pull::with_options(SocketOptions::new().plain_server(true)).expect("options");
+        let server = Pull::with_options(SocketOptions::new().plain_server(true)).expect("options");
         server.set_zap_handler(|_: ZapRequest| async { ZapReply::accept("anyone") });
         let mut server_mon = server.monitor();
         let endpoint = server
             .bind(&common::bind_endpoint(transport))
             .await
             .expect("bind");
-        let mut client =
-            Push::with_options(SocketOptions::new().reconnect_ivl(None)).expect("options");
+        let client = Push::with_options(SocketOptions::new().reconnect_ivl(None)).expect("options");
         let mut client_mon = client.monitor();
         client.connect(&endpoint).await.expect("connect");
 
@@ -429,7 +426,7 @@ async fn bind_failed() {
         ),
     ];
     for (endpoint, kind) in cases {
-        let mut socket = Dealer::new();
+        let socket = Dealer::new();
         let mut monitor = socket.monitor();
         socket.bind(&endpoint).await.expect_err("the bind fails");
         match next(&mut monitor, "BIND_FAILED").await {
@@ -448,8 +445,8 @@ async fn bind_failed() {
 /// monitor.
 #[tokio::test]
 async fn inproc_reports_nothing_but_the_end() {
-    let mut server = Pair::new();
-    let mut client = Pair::new();
+    let server = Pair::new();
+    let client = Pair::new();
     let mut server_mon = server.monitor();
     let mut client_mon = client.monitor();
     let endpoint = server
@@ -472,16 +469,16 @@ async fn inproc_reports_nothing_but_the_end() {
 #[tokio::test]
 async fn monitor_to_sends_libzmq_frames() {
     let name = format!("inproc://monitor-{}", std::process::id());
-    let mut server = Dealer::new();
+    let server = Dealer::new();
     server
         .monitor_to(&name, EVENT_ALL)
         .await
         .expect("monitor_to");
-    let mut reader = Pair::new_in(server.context()).expect("reader");
+    let reader = Pair::new_in(server.context()).expect("reader");
     reader.connect(&name).await.expect("connect the reader");
 
     let endpoint = server.bind("tcp://127.0.0.1:*").await.expect("bind");
-    let mut client = Dealer::new();
+    let client = Dealer::new();
     client.connect(&endpoint).await.expect("connect");
 
     let mut read = Vec::new();
@@ -548,15 +545,15 @@ async fn monitor_to_sends_libzmq_frames() {
 async fn monitor_to_masks_and_replaces() {
     let first = format!("inproc://monitor-mask-{}-a", std::process::id());
     let second = format!("inproc://monitor-mask-{}-b", std::process::id());
-    let mut server = Dealer::new();
+    let server = Dealer::new();
     server
         .monitor_to(&first, EVENT_ACCEPTED | EVENT_MONITOR_STOPPED)
         .await
         .expect("monitor_to");
-    let mut reader = Pair::new_in(server.context()).expect("reader");
+    let reader = Pair::new_in(server.context()).expect("reader");
     reader.connect(&first).await.expect("connect the reader");
     let endpoint = server.bind("tcp://127.0.0.1:*").await.expect("bind");
-    let mut client = Dealer::new();
+    let client = Dealer::new();
     client.connect(&endpoint).await.expect("connect");
     let msg = within("ACCEPTED", reader.recv()).await.expect("recv");
     assert_eq!(

@@ -41,7 +41,7 @@ on_every_transport!(
 async fn immediate_does_not_queue_without_a_completed_connection(transport: &str) {
     let ep = unbound_endpoint(transport);
     let timeo = Duration::from_millis(100);
-    let mut push = Push::with_options(SocketOptions::new().immediate(true).sndtimeo(Some(timeo)))
+    let push = Push::with_options(SocketOptions::new().immediate(true).sndtimeo(Some(timeo)))
         .expect("options");
     push.connect(&ep).await.expect("connect");
     assert!(
@@ -52,7 +52,7 @@ async fn immediate_does_not_queue_without_a_completed_connection(transport: &str
     assert!(matches!(push.send("x").await, Err(Error::Timeout(_))));
     assert_waited(start, timeo, "ZMQ_SNDTIMEO");
     // Once something listens, the connection completes and messages go.
-    let mut pull = Pull::new();
+    let pull = Pull::new();
     pull.bind(&ep).await.expect("bind");
     push.set_option(OptionName::SndTimeo, -1).expect("option");
     within("the send once connected", push.send("now"))
@@ -70,11 +70,10 @@ async fn immediate_does_not_queue_without_a_completed_connection(transport: &str
 /// the absent peer.
 async fn immediate_round_robin_skips_the_unconnected_peer(transport: &str) {
     for immediate in [true, false] {
-        let mut live = Pull::new();
+        let live = Pull::new();
         let live_ep = live.bind(&bind_endpoint(transport)).await.expect("bind");
         let absent = unbound_endpoint(transport);
-        let mut push =
-            Push::with_options(SocketOptions::new().immediate(immediate)).expect("options");
+        let push = Push::with_options(SocketOptions::new().immediate(immediate)).expect("options");
         push.connect(&live_ep).await.expect("connect");
         push.connect(&absent).await.expect("connect");
         for i in 0..10u32 {
@@ -99,10 +98,9 @@ async fn immediate_round_robin_skips_the_unconnected_peer(transport: &str) {
 
 async fn immediate_stops_queueing_once_the_peer_is_gone(transport: &str) {
     for immediate in [true, false] {
-        let mut pull = Pull::new();
+        let pull = Pull::new();
         let ep = pull.bind(&unbound_endpoint(transport)).await.expect("bind");
-        let mut push =
-            Push::with_options(SocketOptions::new().immediate(immediate)).expect("options");
+        let push = Push::with_options(SocketOptions::new().immediate(immediate)).expect("options");
         push.connect(&ep).await.expect("connect");
         within("send", push.send("hello")).await.expect("send");
         within("recv", pull.recv()).await.expect("recv");
@@ -230,7 +228,7 @@ async fn hwm_connect_first_queues_sndhwm_before_the_bind() {
         3,
         "exactly SNDHWM before the bind"
     );
-    let mut pull = Pull::with_options_in(&ctx, SocketOptions::new().rcvhwm(4)).expect("options");
+    let pull = Pull::with_options_in(&ctx, SocketOptions::new().rcvhwm(4)).expect("options");
     pull.bind(&ep).await.expect("bind");
     let more = fill(&mut push, 1000).await;
     assert!((4..=7).contains(&more), "RCVHWM more once bound: {more}");
@@ -333,12 +331,12 @@ async fn rcvtimeo_zero_would_block_and_positive_times_out_on_every_type() {
         limit
     );
     // A REQ waits for a reply only after a request: one to a ROUTER that never answers.
-    let mut router = Router::new();
+    let router = Router::new();
     let ep = router.bind("inproc://timeo-req-rcv").await.expect("bind");
-    let mut zero_req = Req::with_options(zero()).expect("o");
+    let zero_req = Req::with_options(zero()).expect("o");
     zero_req.connect(&ep).await.expect("connect");
     zero_req.send("q").await.expect("send");
-    let mut some_req = Req::with_options(some()).expect("o");
+    let some_req = Req::with_options(some()).expect("o");
     some_req.connect(&ep).await.expect("connect");
     some_req.send("q").await.expect("send");
     assert_timeouts!("REQ", zero_req.recv().await, some_req.recv().await, limit);
@@ -373,7 +371,7 @@ async fn sndtimeo_zero_would_block_and_positive_times_out_without_peers() {
         Req::with_options(some()).expect("o").send("x").await,
         limit
     );
-    let mut req = Req::with_options(some()).expect("o");
+    let req = Req::with_options(some()).expect("o");
     assert!(matches!(req.send("x").await, Err(Error::Timeout(_))));
     assert!(
         matches!(req.try_recv(), Err(Error::InvalidState(_))),
@@ -383,10 +381,10 @@ async fn sndtimeo_zero_would_block_and_positive_times_out_without_peers() {
 
 #[tokio::test]
 async fn a_message_arriving_during_the_wait_is_returned() {
-    let mut pull =
+    let pull =
         Pull::with_options(SocketOptions::new().rcvtimeo(Some(common::LIMIT))).expect("options");
     let ep = pull.bind("tcp://127.0.0.1:*").await.expect("bind");
-    let mut push = Push::new();
+    let push = Push::new();
     push.connect(&ep).await.expect("connect");
     let (got, sent) = tokio::join!(pull.recv(), push.send("in time"));
     sent.expect("send");
@@ -395,7 +393,7 @@ async fn a_message_arriving_during_the_wait_is_returned() {
 
 #[tokio::test]
 async fn timeouts_change_on_a_live_socket() {
-    let mut pull = Pull::new();
+    let pull = Pull::new();
     assert_eq!(
         pull.options().get_rcvtimeo(),
         None,
@@ -407,7 +405,7 @@ async fn timeouts_change_on_a_live_socket() {
     let start = Instant::now();
     assert!(matches!(pull.recv().await, Err(Error::Timeout(_))));
     assert_waited(start, Duration::from_millis(30), "ZMQ_RCVTIMEO 30");
-    let mut push = Push::with_options(SocketOptions::new().sndtimeo(timeo(20))).expect("o");
+    let push = Push::with_options(SocketOptions::new().sndtimeo(timeo(20))).expect("o");
     assert!(matches!(push.send("x").await, Err(Error::Timeout(_))));
     push.set_option(OptionName::SndTimeo, 0).expect("option");
     assert!(matches!(push.send("x").await, Err(Error::WouldBlock)));

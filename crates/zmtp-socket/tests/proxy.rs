@@ -82,20 +82,20 @@ macro_rules! bind {
 async fn shared_queue_with_capture(transport: &str) {
     const PER_CLIENT: usize = 25;
     let ctx = Context::new().expect("context");
-    let mut frontend = Router::new_in(&ctx).expect("router");
+    let frontend = Router::new_in(&ctx).expect("router");
     let for_clients = bind!(frontend, transport);
-    let mut backend = Dealer::new_in(&ctx).expect("dealer");
+    let backend = Dealer::new_in(&ctx).expect("dealer");
     let for_workers = bind!(backend, transport);
-    let mut capture = Push::new_in(&ctx).expect("push");
+    let capture = Push::new_in(&ctx).expect("push");
     let for_capture = bind!(capture, transport);
-    let mut captured = Pull::new_in(&ctx).expect("pull");
+    let captured = Pull::new_in(&ctx).expect("pull");
     captured.connect(&for_capture).await.expect("connect");
     let proxy_task = tokio::spawn(proxy(frontend, backend, Some(capture)));
 
     // Workers: REP ones answer [name, body...]; the DEALER one keeps the envelope.
     let mut workers = Vec::new();
     for w in 0..2 {
-        let mut rep = Rep::new_in(&ctx).expect("rep");
+        let rep = Rep::new_in(&ctx).expect("rep");
         rep.connect(&for_workers).await.expect("connect");
         workers.push(tokio::spawn(async move {
             while let Ok(body) = rep.recv().await {
@@ -105,7 +105,7 @@ async fn shared_queue_with_capture(transport: &str) {
             }
         }));
     }
-    let mut dealer_worker = Dealer::new_in(&ctx).expect("dealer");
+    let dealer_worker = Dealer::new_in(&ctx).expect("dealer");
     dealer_worker.connect(&for_workers).await.expect("connect");
     workers.push(tokio::spawn(async move {
         while let Ok(request) = dealer_worker.recv().await {
@@ -124,7 +124,7 @@ async fn shared_queue_with_capture(transport: &str) {
     // Clients.
     let mut clients = Vec::new();
     for c in 0..2 {
-        let mut req = Req::new_in(&ctx).expect("req");
+        let req = Req::new_in(&ctx).expect("req");
         req.connect(&for_clients).await.expect("connect");
         clients.push(tokio::spawn(async move {
             for i in 0..PER_CLIENT {
@@ -138,7 +138,7 @@ async fn shared_queue_with_capture(transport: &str) {
         }));
     }
     for c in 2..4 {
-        let mut dealer = Dealer::new_in(&ctx).expect("dealer");
+        let dealer = Dealer::new_in(&ctx).expect("dealer");
         dealer.connect(&for_clients).await.expect("connect");
         clients.push(tokio::spawn(async move {
             for i in 0..PER_CLIENT {
@@ -212,15 +212,15 @@ fn check_reply(reply: &[Bytes], body: &[Bytes]) {
 /// reaches the SUB when it matches, byte-exact and in order.
 async fn forwarder_subscriptions_up_messages_down(transport: &str) {
     let ctx = Context::new().expect("context");
-    let mut frontend = XSub::new_in(&ctx).expect("xsub");
+    let frontend = XSub::new_in(&ctx).expect("xsub");
     let for_publishers = bind!(frontend, transport);
-    let mut backend = XPub::new_in(&ctx).expect("xpub");
+    let backend = XPub::new_in(&ctx).expect("xpub");
     let for_subscribers = bind!(backend, transport);
     let proxy_task = tokio::spawn(proxy(frontend, backend, None::<&mut Pub>));
 
-    let mut upstream = XPub::new_in(&ctx).expect("xpub");
+    let upstream = XPub::new_in(&ctx).expect("xpub");
     upstream.connect(&for_publishers).await.expect("connect");
-    let mut sub = Sub::new_in(&ctx).expect("sub");
+    let sub = Sub::new_in(&ctx).expect("sub");
     sub.connect(&for_subscribers).await.expect("connect");
     sub.subscribe("a.").expect("subscribe");
 
@@ -271,13 +271,13 @@ async fn forwarder_subscriptions_up_messages_down(transport: &str) {
 async fn streamer_with_capture(transport: &str) {
     const N: u32 = 300;
     let ctx = Context::new().expect("context");
-    let mut frontend = Pull::new_in(&ctx).expect("pull");
+    let frontend = Pull::new_in(&ctx).expect("pull");
     let for_producers = bind!(frontend, transport);
-    let mut backend = Push::new_in(&ctx).expect("push");
+    let backend = Push::new_in(&ctx).expect("push");
     let for_workers = bind!(backend, transport);
-    let mut capture = Pair::new_in(&ctx).expect("pair");
+    let capture = Pair::new_in(&ctx).expect("pair");
     let for_capture = bind!(capture, transport);
-    let mut captured = Pair::new_in(&ctx).expect("pair");
+    let captured = Pair::new_in(&ctx).expect("pair");
     captured.connect(&for_capture).await.expect("connect");
     let proxy_task = tokio::spawn(proxy(frontend, backend, Some(capture)));
 
@@ -288,7 +288,7 @@ async fn streamer_with_capture(transport: &str) {
     for w in &mut workers {
         w.connect(&for_workers).await.expect("connect");
     }
-    let mut producer = Push::new_in(&ctx).expect("push");
+    let producer = Push::new_in(&ctx).expect("push");
     producer.connect(&for_producers).await.expect("connect");
     let message = |i: u32| {
         Message::from(vec![
@@ -305,7 +305,7 @@ async fn streamer_with_capture(transport: &str) {
     });
 
     let mut seen = BTreeSet::new();
-    let [mut w0, mut w1] = workers;
+    let [w0, w1] = workers;
     let mut last = [None::<u32>, None];
     while seen.len() < N as usize {
         let (which, m) = within("a streamed message", async {
@@ -338,9 +338,9 @@ async fn streamer_with_capture(transport: &str) {
 /// REQ that sent it as the reply.
 async fn single_socket_echoes(transport: &str) {
     let ctx = Context::new().expect("context");
-    let mut router = Router::new_in(&ctx).expect("router");
+    let router = Router::new_in(&ctx).expect("router");
     let endpoint = bind!(router, transport);
-    let mut req = Req::new_in(&ctx).expect("req");
+    let req = Req::new_in(&ctx).expect("req");
     req.connect(&endpoint).await.expect("connect");
     let router = &router;
     let echoes = async {
@@ -394,14 +394,14 @@ struct Streamer {
 
 async fn streamer(transport: &str) -> Streamer {
     let ctx = Context::new().expect("context");
-    let mut frontend = Pull::new_in(&ctx).expect("pull");
+    let frontend = Pull::new_in(&ctx).expect("pull");
     let for_producer = bind!(frontend, transport);
-    let mut backend = Push::new_in(&ctx).expect("push");
+    let backend = Push::new_in(&ctx).expect("push");
     let for_worker = bind!(backend, transport);
-    let mut producer = Push::new_in(&ctx).expect("push");
+    let producer = Push::new_in(&ctx).expect("push");
     producer.set_option(OptionName::SndHwm, 1).expect("hwm");
     producer.connect(&for_producer).await.expect("connect");
-    let mut worker = Pull::new_in(&ctx).expect("pull");
+    let worker = Pull::new_in(&ctx).expect("pull");
     worker.connect(&for_worker).await.expect("connect");
     Streamer {
         ctx,
@@ -439,9 +439,9 @@ async fn steerable_rep_pause_resume_statistics_terminate(transport: &str) {
         frontend,
         backend,
         mut producer,
-        mut worker,
+        worker,
     } = streamer(transport).await;
-    let mut control = Rep::new_in(&ctx).expect("rep");
+    let control = Rep::new_in(&ctx).expect("rep");
     let for_control = bind!(control, transport);
     let mut commander = Req::new_in(&ctx).expect("req");
     commander.connect(&for_control).await.expect("connect");
@@ -500,13 +500,13 @@ async fn steerable_rep_pause_resume_statistics_terminate(transport: &str) {
 /// move.
 async fn steerable_pair_statistics_and_terminate(transport: &str) {
     let ctx = Context::new().expect("context");
-    let mut frontend = Router::new_in(&ctx).expect("router");
+    let frontend = Router::new_in(&ctx).expect("router");
     let for_clients = bind!(frontend, transport);
-    let mut backend = Dealer::new_in(&ctx).expect("dealer");
+    let backend = Dealer::new_in(&ctx).expect("dealer");
     let for_workers = bind!(backend, transport);
-    let mut control = Pair::new_in(&ctx).expect("pair");
+    let control = Pair::new_in(&ctx).expect("pair");
     let for_control = bind!(control, transport);
-    let mut commander = Pair::new_in(&ctx).expect("pair");
+    let commander = Pair::new_in(&ctx).expect("pair");
     commander.connect(&for_control).await.expect("connect");
     let proxy_task = tokio::spawn(proxy_steerable(
         frontend,
@@ -515,9 +515,9 @@ async fn steerable_pair_statistics_and_terminate(transport: &str) {
         control,
     ));
 
-    let mut worker = Rep::new_in(&ctx).expect("rep");
+    let worker = Rep::new_in(&ctx).expect("rep");
     worker.connect(&for_workers).await.expect("connect");
-    let mut client = Req::new_in(&ctx).expect("req");
+    let client = Req::new_in(&ctx).expect("req");
     client.connect(&for_clients).await.expect("connect");
 
     // PAUSE then RESUME, unanswered; then one request and its reply.
@@ -569,13 +569,13 @@ async fn steerable_sub_terminate(transport: &str) {
         ctx,
         frontend,
         backend,
-        mut producer,
-        mut worker,
+        producer,
+        worker,
     } = streamer(transport).await;
-    let mut control = Sub::new_in(&ctx).expect("sub");
+    let control = Sub::new_in(&ctx).expect("sub");
     let for_control = bind!(control, transport);
     control.subscribe("").expect("subscribe");
-    let mut commander = Pub::new_in(&ctx).expect("pub");
+    let commander = Pub::new_in(&ctx).expect("pub");
     commander.connect(&for_control).await.expect("connect");
     let mut proxy_task = tokio::spawn(proxy_steerable(
         frontend,
@@ -611,7 +611,7 @@ async fn handle_pause_resume_statistics_terminate(transport: &str) {
         frontend,
         backend,
         mut producer,
-        mut worker,
+        worker,
     } = streamer(transport).await;
     let (control, run) = proxy_with_handle(frontend, backend, None::<&mut Pub>);
     let proxy_task = tokio::spawn(run);
@@ -664,7 +664,7 @@ async fn context_term_ends_the_proxy(transport: &str) {
         backend,
         ..
     } = streamer(transport).await;
-    let mut control = Rep::new_in(&ctx2).expect("rep");
+    let control = Rep::new_in(&ctx2).expect("rep");
     bind!(control, transport);
     let steered = tokio::spawn(proxy_steerable(
         frontend,

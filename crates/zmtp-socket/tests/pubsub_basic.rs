@@ -87,9 +87,9 @@ async fn prefixes_are_filtered(transport: &str) {
 }
 
 async fn xpub_sees_subscriptions_and_xsub_forwards(transport: &str) {
-    let mut xpub = XPub::new();
+    let xpub = XPub::new();
     let ep = xpub.bind(&bind_endpoint(transport)).await.expect("bind");
-    let mut xsub = XSub::new();
+    let xsub = XSub::new();
     xsub.connect(&ep).await.expect("connect");
     xsub.send(Message::single(&b"\x01news"[..]))
         .await

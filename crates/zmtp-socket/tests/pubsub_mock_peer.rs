@@ -222,7 +222,7 @@ async fn raw_sub_zmtp30_subscribes_with_a_message() {
 async fn our_sub_to_raw_pub(minor: u8) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("listen");
     let addr = listener.local_addr().expect("address");
-    let mut sub = Sub::new();
+    let sub = Sub::new();
     sub.subscribe("news").expect("subscribe");
     sub.connect(&format!("tcp://{addr}"))
         .await

@@ -137,7 +137,7 @@ fn xpub_has_nothing(xpub: &mut XPub, what: &str) {
 
 /// A SUB connected to `ep`, subscribed to `prefix`.
 async fn sub_to(ep: &str, prefix: &str) -> Sub {
-    let mut sub = Sub::new();
+    let sub = Sub::new();
     sub.connect(ep).await.expect("connect");
     sub.subscribe(prefix).expect("subscribe");
     sub
@@ -147,9 +147,9 @@ async fn sub_to(ep: &str, prefix: &str) -> Sub {
 // sub_forward: PUB -> XSUB | device | XPUB -> SUB.
 
 async fn sub_forward(transport: &str) {
-    let mut xsub = XSub::new();
+    let xsub = XSub::new();
     let upstream = xsub.bind(&bind_endpoint(transport)).await.expect("bind");
-    let mut xpub = XPub::new();
+    let xpub = XPub::new();
     let downstream = xpub.bind(&bind_endpoint(transport)).await.expect("bind");
     // The device forwards both ways and reports what went upstream.
     let (seen_tx, mut seen) = tokio::sync::mpsc::unbounded_channel::<Message>();
@@ -291,7 +291,7 @@ async fn xpub_manual_proxy_unsubscribe_on_disconnect(transport: &str) {
     let frontend = xsub.bind(&bind_endpoint(transport)).await.expect("bind");
     let mut xpub = manual_xpub();
     let backend = xpub.bind(&bind_endpoint(transport)).await.expect("bind");
-    let mut publisher = Pub::new();
+    let publisher = Pub::new();
     publisher.connect(&frontend).await.expect("connect");
     let mut subs = Vec::new();
     for who in ["one", "two"] {
@@ -612,7 +612,7 @@ fn seq_of(m: &Message) -> usize {
 
 /// A SUB with RCVHWM [`HWM`], connected to `ep` and subscribed to `prefix`.
 async fn slow_sub(ep: &str, prefix: &str) -> Sub {
-    let mut sub = Sub::with_options(SocketOptions::new().rcvhwm(HWM)).expect("options");
+    let sub = Sub::with_options(SocketOptions::new().rcvhwm(HWM)).expect("options");
     sub.connect(ep).await.expect("connect");
     sub.subscribe(prefix).expect("subscribe");
     sub
@@ -868,7 +868,7 @@ async fn sub_invert_matching_from_options(transport: &str) {
 async fn disconnect_cancels(transport: &str) {
     let mut xpub = XPub::new();
     let ep = xpub.bind(&bind_endpoint(transport)).await.expect("bind");
-    let mut sub = sub_to(&ep, "foo").await;
+    let sub = sub_to(&ep, "foo").await;
     assert_eq!(
         recv_xpub(&mut xpub, "the subscription").await,
         subscription(true, b"foo")
@@ -895,7 +895,7 @@ async fn disconnect_cancels(transport: &str) {
 // Subscriptions re-sent after a reconnect.
 
 async fn bind_pub_again(ep: &str) -> Pub {
-    let mut publisher = Pub::new();
+    let publisher = Pub::new();
     within("the endpoint to be free again", async {
         loop {
             match publisher.bind(ep).await {

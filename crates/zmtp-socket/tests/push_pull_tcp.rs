@@ -10,7 +10,7 @@ const LIMIT: Duration = Duration::from_secs(30);
 #[tokio::test]
 async fn messages_flow_in_order_both_bind_directions() {
     for push_binds in [true, false] {
-        let mut push = Push::new();
+        let push = Push::new();
         let mut pull = Pull::new();
         if push_binds {
             let ep = push.bind("tcp://127.0.0.1:*").await.expect("bind");
@@ -51,12 +51,12 @@ async fn messages_sent_before_the_peer_exists_wait_for_it() {
     let port = listener.local_addr().expect("addr").port();
     drop(listener);
     let ep = format!("tcp://127.0.0.1:{port}");
-    let mut push = Push::new();
+    let push = Push::new();
     push.connect(&ep).await.expect("connect");
     push.send("early")
         .await
         .expect("queued while the peer is away");
-    let mut pull = Pull::new();
+    let pull = Pull::new();
     pull.bind(&ep).await.expect("bind");
     let msg = tokio::time::timeout(LIMIT, pull.recv())
         .await
@@ -67,19 +67,19 @@ async fn messages_sent_before_the_peer_exists_wait_for_it() {
 
 #[tokio::test]
 async fn try_send_without_peers_would_block_and_try_recv_too() {
-    let mut push = Push::new();
+    let push = Push::new();
     assert!(matches!(push.try_send("x"), Err(Error::WouldBlock)));
     assert!(matches!(
         push.try_send(Message::new()),
         Err(Error::EmptyMessage)
     ));
-    let mut pull = Pull::new();
+    let pull = Pull::new();
     assert!(matches!(pull.try_recv(), Err(Error::WouldBlock)));
 }
 
 #[tokio::test]
 async fn bad_endpoints_are_named() {
-    let mut push = Push::new();
+    let push = Push::new();
     let err = push.bind("tcp://127.0.0.1").await.expect_err("no port");
     assert_eq!(
         err.to_string(),
@@ -91,7 +91,7 @@ async fn bad_endpoints_are_named() {
         .expect_err("pgm");
     assert!(err.to_string().contains("not supported yet"), "{err}");
     let taken = push.bind("tcp://127.0.0.1:*").await.expect("bind");
-    let mut other = Push::new();
+    let other = Push::new();
     let err = other.bind(&taken).await.expect_err("address in use");
     assert!(matches!(err, Error::Io { op: "bind", .. }), "{err}");
     assert!(matches!(
@@ -103,8 +103,8 @@ async fn bad_endpoints_are_named() {
 
 #[tokio::test]
 async fn large_messages_take_the_zero_copy_path() {
-    let mut push = Push::new();
-    let mut pull = Pull::new();
+    let push = Push::new();
+    let pull = Pull::new();
     let ep = pull.bind("tcp://127.0.0.1:*").await.expect("bind");
     push.connect(&ep).await.expect("connect");
     let body = bytes::Bytes::from(vec![0xAB; 70_000]);
@@ -129,7 +129,7 @@ async fn a_zero_receive_timeout_still_takes_what_is_there() {
     use zmtp_socket::OptionName;
     let mut pull = Pull::new();
     let ep = pull.bind("tcp://127.0.0.1:*").await.expect("bind");
-    let mut push = Push::new();
+    let push = Push::new();
     push.connect(&ep).await.expect("connect");
     push.send("a").await.expect("send");
     push.send("b").await.expect("send");

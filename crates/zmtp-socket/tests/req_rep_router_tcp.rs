@@ -22,13 +22,13 @@ fn msg(frames: &[&'static str]) -> Message {
 }
 
 async fn bound_router(options: SocketOptions) -> (Router, String) {
-    let mut router = Router::with_options(options).expect("options");
+    let router = Router::with_options(options).expect("options");
     let ep = router.bind("tcp://127.0.0.1:*").await.expect("bind");
     (router, ep)
 }
 
 async fn dealer_named(id: &'static str, ep: &str) -> Dealer {
-    let mut dealer = Dealer::with_options(SocketOptions::new().identity(id)).expect("options");
+    let dealer = Dealer::with_options(SocketOptions::new().identity(id)).expect("options");
     dealer.connect(ep).await.expect("connect");
     dealer
 }
@@ -45,12 +45,12 @@ async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
 
 #[tokio::test]
 async fn router_mandatory_reports_unknown_peers_and_silently_drops_without_it() {
-    let (mut quiet, _) = bound_router(SocketOptions::new()).await;
+    let (quiet, _) = bound_router(SocketOptions::new()).await;
     quiet
         .send(msg(&["nobody", "x"]))
         .await
         .expect("dropped silently");
-    let (mut router, _) = bound_router(SocketOptions::new().router_mandatory(true)).await;
+    let (router, _) = bound_router(SocketOptions::new().router_mandatory(true)).await;
     match router.send(msg(&["nobody", "x"])).await {
         Err(Error::HostUnreachable(id)) => assert_eq!(&id[..], b"nobody"),
         other => panic!("EHOSTUNREACH expected: {other:?}"),
@@ -63,9 +63,8 @@ async fn router_mandatory_reports_unknown_peers_and_silently_drops_without_it() 
 
 #[tokio::test]
 async fn router_mandatory_hwm_would_block_then_waits_for_room() {
-    let (mut router, ep) =
-        bound_router(SocketOptions::new().router_mandatory(true).sndhwm(1)).await;
-    let mut d = Dealer::with_options(SocketOptions::new().identity("D").rcvhwm(1)).expect("opts");
+    let (router, ep) = bound_router(SocketOptions::new().router_mandatory(true).sndhwm(1)).await;
+    let d = Dealer::with_options(SocketOptions::new().identity("D").rcvhwm(1)).expect("opts");
     d.connect(&ep).await.expect("connect");
     d.send("hi").await.expect("send");
     within("hello", router.recv()).await.expect("recv");
@@ -104,8 +103,8 @@ async fn router_mandatory_hwm_would_block_then_waits_for_room() {
 
 #[tokio::test]
 async fn probe_router_sends_an_empty_message_on_connect() {
-    let (mut router, ep) = bound_router(SocketOptions::new()).await;
-    let mut d = Dealer::with_options(SocketOptions::new().probe_router(true).identity("P"))
+    let (router, ep) = bound_router(SocketOptions::new()).await;
+    let d = Dealer::with_options(SocketOptions::new().probe_router(true).identity("P"))
         .expect("options");
     d.connect(&ep).await.expect("connect");
     let probe = within("probe", router.recv()).await.expect("recv");
@@ -120,14 +119,14 @@ async fn probe_router_sends_an_empty_message_on_connect() {
 
 #[tokio::test]
 async fn router_handover_gives_the_id_to_the_newcomer() {
-    let (mut router, ep) = bound_router(SocketOptions::new().router_handover(true)).await;
-    let mut first = dealer_named("X", &ep).await;
+    let (router, ep) = bound_router(SocketOptions::new().router_handover(true)).await;
+    let first = dealer_named("X", &ep).await;
     first.send("one").await.expect("send");
     assert_eq!(
         within("first", router.recv()).await.expect("recv"),
         msg(&["X", "one"])
     );
-    let mut second = dealer_named("X", &ep).await;
+    let second = dealer_named("X", &ep).await;
     second.send("two").await.expect("send");
     assert_eq!(
         within("second", router.recv()).await.expect("recv"),
@@ -146,14 +145,14 @@ async fn router_handover_gives_the_id_to_the_newcomer() {
 
 #[tokio::test]
 async fn router_without_handover_keeps_the_first_peer_with_an_id() {
-    let (mut router, ep) = bound_router(SocketOptions::new()).await;
-    let mut first = dealer_named("X", &ep).await;
+    let (router, ep) = bound_router(SocketOptions::new()).await;
+    let first = dealer_named("X", &ep).await;
     first.send("one").await.expect("send");
     assert_eq!(
         within("first", router.recv()).await.expect("recv"),
         msg(&["X", "one"])
     );
-    let mut second = dealer_named("X", &ep).await;
+    let second = dealer_named("X", &ep).await;
     second.send("ignored").await.expect("send");
     first.send("still first").await.expect("send");
     assert_eq!(
@@ -174,8 +173,8 @@ async fn router_without_handover_keeps_the_first_peer_with_an_id() {
 
 #[tokio::test]
 async fn req_correlate_and_relaxed_drop_the_reply_to_an_abandoned_request() {
-    let (mut router, ep) = bound_router(SocketOptions::new()).await;
-    let mut req = Req::with_options(SocketOptions::new().req_correlate(true).req_relaxed(true))
+    let (router, ep) = bound_router(SocketOptions::new()).await;
+    let req = Req::with_options(SocketOptions::new().req_correlate(true).req_relaxed(true))
         .expect("options");
     req.connect(&ep).await.expect("connect");
     req.send("first").await.expect("send");
@@ -219,7 +218,7 @@ async fn req_correlate_and_relaxed_drop_the_reply_to_an_abandoned_request() {
 
 #[tokio::test]
 async fn req_relaxed_resends_to_the_next_peer_and_strict_refuses() {
-    let mut strict = Req::new();
+    let strict = Req::new();
     let (_r, ep) = bound_router(SocketOptions::new()).await;
     strict.connect(&ep).await.expect("connect");
     strict.send("q").await.expect("send");
@@ -230,7 +229,7 @@ async fn req_relaxed_resends_to_the_next_peer_and_strict_refuses() {
 
     let (mut r1, ep1) = bound_router(SocketOptions::new()).await;
     let (mut r2, ep2) = bound_router(SocketOptions::new()).await;
-    let mut req = Req::with_options(SocketOptions::new().req_relaxed(true).probe_router(true))
+    let req = Req::with_options(SocketOptions::new().req_relaxed(true).probe_router(true))
         .expect("options");
     req.connect(&ep1).await.expect("connect");
     req.connect(&ep2).await.expect("connect");
@@ -263,8 +262,8 @@ async fn req_relaxed_resends_to_the_next_peer_and_strict_refuses() {
 
 #[tokio::test]
 async fn connect_rid_names_the_peer_before_the_connection_router_to_router() {
-    let (mut server, ep) = bound_router(SocketOptions::new().identity("server-self")).await;
-    let mut client = Router::with_options(
+    let (server, ep) = bound_router(SocketOptions::new().identity("server-self")).await;
+    let client = Router::with_options(
         SocketOptions::new()
             .identity("client")
             .router_mandatory(true)
@@ -289,7 +288,7 @@ async fn connect_rid_names_the_peer_before_the_connection_router_to_router() {
         Err(Error::HostUnreachable(_))
     ));
     // A second connect without the option: the peer's announced id.
-    let (mut other, ep2) = bound_router(SocketOptions::new().identity("other")).await;
+    let (other, ep2) = bound_router(SocketOptions::new().identity("other")).await;
     client.connect(&ep2).await.expect("connect");
     client.send(msg(&["srv", "ping"])).await.expect("send");
     within("server", server.recv()).await.expect("recv");

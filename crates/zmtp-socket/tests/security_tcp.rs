@@ -35,7 +35,7 @@ async fn plain_with_a_rust_zap_handler() {
     let ep = pull.bind("tcp://127.0.0.1:*").await.expect("bind");
 
     // A client with the wrong password: the handler refuses it.
-    let mut bad = Push::with_options(
+    let bad = Push::with_options(
         SocketOptions::new()
             .plain_username("admin")
             .plain_password("guess"),
@@ -50,7 +50,7 @@ async fn plain_with_a_rust_zap_handler() {
     assert_eq!(req.credentials[1], &b"guess"[..]);
 
     // A client with the right one gets through; the refused one's message never does.
-    let mut good = Push::new();
+    let good = Push::new();
     good.set_option(OptionName::PlainUsername, "admin")
         .expect("username");
     good.set_option(OptionName::PlainPassword, "secret")
@@ -74,7 +74,7 @@ async fn curve_between_our_sockets() {
     )
     .expect("server options");
     let ep = pull.bind("tcp://127.0.0.1:*").await.expect("bind");
-    let mut push = Push::with_options(
+    let push = Push::with_options(
         SocketOptions::new()
             .curve_server_key(*server.public())
             .curve_public_key(*client.public())
@@ -98,7 +98,7 @@ async fn curve_between_our_sockets() {
 async fn invalid_options_are_refused_naming_the_option() {
     let err = Push::with_options(SocketOptions::new().sndhwm(-1)).expect_err("negative HWM");
     assert!(err.to_string().contains("ZMQ_SNDHWM"), "{err}");
-    let mut push = Push::new();
+    let push = Push::new();
     let err = push
         .set_option(OptionName::Linger, -2)
         .expect_err("linger below -1");

@@ -81,15 +81,14 @@ async fn push_pull(ctx: Context, transport: &str, mut rng: Rng, until: Instant) 
         lane: format!("PUSH/PULL {transport}"),
         ..Report::default()
     };
-    let mut pull = Pull::new_in(&ctx).expect("pull");
+    let pull = Pull::new_in(&ctx).expect("pull");
     let ep = pull.bind(&endpoint(transport)).await.expect("bind");
     // Per epoch: how many sent, and how many received so far (a prefix).
     let mut sent: Vec<u64> = Vec::new();
     let mut got: Vec<u64> = Vec::new();
     let new_push = || async {
-        let mut push =
-            Push::with_options_in(&ctx, SocketOptions::new().linger(Some(Duration::ZERO)))
-                .expect("push");
+        let push = Push::with_options_in(&ctx, SocketOptions::new().linger(Some(Duration::ZERO)))
+            .expect("push");
         push.connect(&ep).await.expect("connect");
         push
     };
@@ -171,7 +170,7 @@ async fn pub_sub(ctx: Context, transport: &str, mut rng: Rng, until: Instant) ->
         .await
     }
     let new_sub = || async {
-        let mut sub = Sub::new_in(&ctx).expect("sub");
+        let sub = Sub::new_in(&ctx).expect("sub");
         sub.connect(&ep).await.expect("connect");
         sub.subscribe("").expect("subscribe");
         sub
@@ -306,7 +305,7 @@ where
 /// Runs an echo server on `ep`'s bound socket until `stop`.
 macro_rules! echo {
     ($socket:expr, $stop:expr) => {{
-        let mut socket = $socket;
+        let socket = $socket;
         let mut stop = $stop;
         tokio::spawn(async move {
             loop {
@@ -328,13 +327,13 @@ macro_rules! echo {
 }
 
 async fn req_rep(ctx: Context, transport: &str, rng: Rng, until: Instant) -> Report {
-    let mut rep = Rep::new_in(&ctx).expect("rep");
+    let rep = Rep::new_in(&ctx).expect("rep");
     let ep = rep.bind(&endpoint(transport)).await.expect("bind");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = echo!(rep, stopped);
     let opts = || SocketOptions::new().linger(Some(Duration::ZERO));
     let make = || async {
-        let mut req = Req::with_options_in(&ctx, opts()).expect("req");
+        let req = Req::with_options_in(&ctx, opts()).expect("req");
         req.connect(&ep).await.expect("connect");
         req
     };
@@ -354,13 +353,13 @@ async fn req_rep(ctx: Context, transport: &str, rng: Rng, until: Instant) -> Rep
 }
 
 async fn dealer_router(ctx: Context, transport: &str, rng: Rng, until: Instant) -> Report {
-    let mut router = Router::new_in(&ctx).expect("router");
+    let router = Router::new_in(&ctx).expect("router");
     let ep = router.bind(&endpoint(transport)).await.expect("bind");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = echo!(router, stopped);
     let opts = || SocketOptions::new().linger(Some(Duration::ZERO));
     let make = || async {
-        let mut dealer = Dealer::with_options_in(&ctx, opts()).expect("dealer");
+        let dealer = Dealer::with_options_in(&ctx, opts()).expect("dealer");
         dealer.connect(&ep).await.expect("connect");
         dealer
     };
@@ -380,13 +379,13 @@ async fn dealer_router(ctx: Context, transport: &str, rng: Rng, until: Instant) 
 }
 
 async fn pair(ctx: Context, transport: &str, rng: Rng, until: Instant) -> Report {
-    let mut bound = Pair::new_in(&ctx).expect("pair");
+    let bound = Pair::new_in(&ctx).expect("pair");
     let ep = bound.bind(&endpoint(transport)).await.expect("bind");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = echo!(bound, stopped);
     // No cuts here: a PAIR whose peer is replaced does not reliably take the new one (see the
     // module docs), so this lane only checks windows of requests over one steady pair.
-    let mut client = Pair::new_in(&ctx).expect("pair");
+    let client = Pair::new_in(&ctx).expect("pair");
     client.connect(&ep).await.expect("connect");
     /// No maker: the PAIR lane is never cut.
     type NoCut = fn() -> std::future::Ready<Pair>;

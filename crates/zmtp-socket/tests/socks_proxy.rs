@@ -273,7 +273,7 @@ async fn a_silent_proxy_is_given_up_at_the_connect_timeout_and_retried() {
 async fn a_proxy_address_naming_no_proxy_is_refused_by_connect() {
     for bad in ["127.0.0.1", "127.0.0.1:0", "*:1080", "[::1:1080"] {
         let dealer_options = SocketOptions::new().socks_proxy(bad);
-        let mut dealer = Dealer::with_options(dealer_options).expect("any text is accepted");
+        let dealer = Dealer::with_options(dealer_options).expect("any text is accepted");
         match dealer.connect("tcp://127.0.0.1:5555").await {
             Err(Error::Option(OptionError::Invalid { option, reason })) => {
                 assert_eq!(option, OptionName::SocksProxy);
@@ -283,7 +283,7 @@ async fn a_proxy_address_naming_no_proxy_is_refused_by_connect() {
         }
     }
     // ipc and inproc connects do not use the proxy.
-    let mut dealer =
+    let dealer =
         Dealer::with_options(SocketOptions::new().socks_proxy("nowhere")).expect("options");
     dealer
         .connect("inproc://no-proxy-here")

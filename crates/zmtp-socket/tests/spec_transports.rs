@@ -343,21 +343,21 @@ async fn dealer_blocks_without_peers(transport: &str) {
 // spec_router
 
 async fn bound_router(transport: &str, options: SocketOptions) -> (Router, String) {
-    let mut router = Router::with_options(options).expect("options");
+    let router = Router::with_options(options).expect("options");
     let ep = router.bind(&bind_endpoint(transport)).await.expect("bind");
     (router, ep)
 }
 
 async fn dealer_named(id: &'static str, ep: &str) -> Dealer {
-    let mut dealer = Dealer::with_options(SocketOptions::new().identity(id)).expect("options");
+    let dealer = Dealer::with_options(SocketOptions::new().identity(id)).expect("options");
     dealer.connect(ep).await.expect("connect");
     dealer
 }
 
 async fn router_fair_queue_in_and_routes_out_by_identity(transport: &str) {
     let (mut router, ep) = bound_router(transport, SocketOptions::new()).await;
-    let mut a = dealer_named("A", &ep).await;
-    let mut b = dealer_named("B", &ep).await;
+    let a = dealer_named("A", &ep).await;
+    let b = dealer_named("B", &ep).await;
     for i in 0..3 {
         a.send(Message::from(["from A".to_string(), i.to_string()]))
             .await
@@ -418,8 +418,8 @@ async fn router_fair_queue_in_and_routes_out_by_identity(transport: &str) {
 }
 
 async fn router_gives_anonymous_peers_generated_ids(transport: &str) {
-    let (mut router, ep) = bound_router(transport, SocketOptions::new()).await;
-    let mut d = Dealer::new();
+    let (router, ep) = bound_router(transport, SocketOptions::new()).await;
+    let d = Dealer::new();
     d.connect(&ep).await.expect("connect");
     d.send("hello").await.expect("send");
     let m = within("recv", router.recv()).await.expect("recv");
@@ -436,9 +436,8 @@ async fn router_gives_anonymous_peers_generated_ids(transport: &str) {
 }
 
 async fn router_destroys_the_queue_on_disconnect(transport: &str) {
-    let (mut router, ep) =
-        bound_router(transport, SocketOptions::new().router_mandatory(true)).await;
-    let mut d = dealer_named("B", &ep).await;
+    let (router, ep) = bound_router(transport, SocketOptions::new().router_mandatory(true)).await;
+    let d = dealer_named("B", &ep).await;
     d.send("ABC").await.expect("send");
     assert_eq!(
         within("recv", router.recv()).await.expect("recv"),
@@ -459,7 +458,7 @@ async fn router_destroys_the_queue_on_disconnect(transport: &str) {
     })
     .await;
     // A new peer with the same id gets none of what was queued for the old one.
-    let mut again = dealer_named("B", &ep).await;
+    let again = dealer_named("B", &ep).await;
     again.send("back").await.expect("send");
     assert_eq!(
         within("recv", router.recv()).await.expect("recv"),
@@ -482,7 +481,7 @@ async fn req_with_routers(
     n: usize,
     req_options: SocketOptions,
 ) -> (Req, Vec<Router>, Vec<Bytes>) {
-    let mut req = Req::with_options(req_options.probe_router(true)).expect("options");
+    let req = Req::with_options(req_options.probe_router(true)).expect("options");
     let mut routers = Vec::new();
     let mut ids = Vec::new();
     for _ in 0..n {
@@ -512,7 +511,7 @@ async fn recv_any(routers: &mut [Router], what: &str) -> (usize, Message) {
 }
 
 async fn req_round_robin_out(transport: &str) {
-    let (mut req, mut routers, ids) = req_with_routers(transport, 3, SocketOptions::new()).await;
+    let (req, mut routers, ids) = req_with_routers(transport, 3, SocketOptions::new()).await;
     let mut order = Vec::new();
     for round in 0..9u32 {
         req.send(round.to_string()).await.expect("send");
@@ -548,7 +547,7 @@ async fn req_round_robin_out(transport: &str) {
 }
 
 async fn req_message_format_has_the_delimiter(transport: &str) {
-    let (mut req, mut routers, ids) = req_with_routers(transport, 1, SocketOptions::new()).await;
+    let (req, mut routers, ids) = req_with_routers(transport, 1, SocketOptions::new()).await;
     let router = &mut routers[0];
     req.send(msg(&["ABC", "DEF"])).await.expect("send");
     let m = within("the request", router.recv()).await.expect("recv");
@@ -585,7 +584,7 @@ async fn req_message_format_has_the_delimiter(transport: &str) {
 
 async fn req_blocks_without_peers(transport: &str) {
     let timeo = Duration::from_millis(100);
-    let mut req = Req::with_options(SocketOptions::new().sndtimeo(Some(timeo))).expect("options");
+    let req = Req::with_options(SocketOptions::new().sndtimeo(Some(timeo))).expect("options");
     let ep = req.bind(&bind_endpoint(transport)).await.expect("bind");
     let start = Instant::now();
     assert!(matches!(req.send("nobody").await, Err(Error::Timeout(_))));
@@ -596,9 +595,9 @@ async fn req_blocks_without_peers(transport: &str) {
         "nothing was sent, so there is no reply to wait for"
     );
     // Once a peer is there the request goes and the reply comes back.
-    let mut rep = Rep::new();
+    let rep = Rep::new();
     rep.connect(&ep).await.expect("connect");
-    let mut req = req;
+    let req = req;
     req.set_option(zmtp_socket::OptionName::SndTimeo, -1)
         .expect("no send timeout");
     within("the request", req.send("hello"))
@@ -620,7 +619,7 @@ async fn req_blocks_without_peers(transport: &str) {
 /// when it is asked again, and is then a message from the current peer, which a REQ without
 /// `ZMQ_REQ_CORRELATE` cannot tell from the reply; so what is checked is the sender.)
 async fn req_only_listens_to_the_current_peer(transport: &str) {
-    let (mut req, mut routers, ids) = req_with_routers(transport, 3, SocketOptions::new()).await;
+    let (req, mut routers, ids) = req_with_routers(transport, 3, SocketOptions::new()).await;
     let mut asked = [0usize; 3];
     for round in 0..6 {
         req.send("Q").await.expect("send");
@@ -652,9 +651,9 @@ async fn req_only_listens_to_the_current_peer(transport: &str) {
 }
 
 async fn req_rep_round_trips_and_alternation(transport: &str) {
-    let mut rep = Rep::new();
+    let rep = Rep::new();
     let ep = rep.bind(&bind_endpoint(transport)).await.expect("bind");
-    let mut req = Req::new();
+    let req = Req::new();
     req.connect(&ep).await.expect("connect");
     assert!(
         matches!(req.try_recv(), Err(Error::InvalidState(_))),
@@ -699,7 +698,7 @@ async fn rep_fair_queues_between_clients(transport: &str) {
     let ep = rep.bind(&bind_endpoint(transport)).await.expect("bind");
     let mut clients = Vec::new();
     for _ in 0..3 {
-        let mut req = Req::new();
+        let req = Req::new();
         req.connect(&ep).await.expect("connect");
         clients.push(req);
     }
@@ -725,7 +724,7 @@ async fn rep_fair_queues_between_clients(transport: &str) {
     }
 
     // No starvation: a REQ's requests are served while a DEALER floods the REP.
-    let mut flooder = Dealer::new();
+    let flooder = Dealer::new();
     flooder.connect(&ep).await.expect("connect");
     let flood = tokio::spawn(async move {
         loop {
@@ -758,9 +757,9 @@ async fn rep_fair_queues_between_clients(transport: &str) {
 }
 
 async fn rep_keeps_the_envelope_and_drops_malformed_requests(transport: &str) {
-    let mut rep = Rep::new();
+    let rep = Rep::new();
     let ep = rep.bind(&bind_endpoint(transport)).await.expect("bind");
-    let mut d = Dealer::new();
+    let d = Dealer::new();
     d.connect(&ep).await.expect("connect");
     d.send(msg(&["no delimiter"])).await.expect("send");
     d.send(msg(&["hop2", "hop1", "", "body", "more"]))
@@ -780,8 +779,8 @@ async fn rep_keeps_the_envelope_and_drops_malformed_requests(transport: &str) {
 
 async fn pair_exchanges_both_ways(transport: &str) {
     for connect_first in [false, true] {
-        let mut a = Pair::new();
-        let mut b = Pair::new();
+        let a = Pair::new();
+        let b = Pair::new();
         if connect_first {
             // A concrete endpoint that b binds after a connects (ipc://* and port * have no name
             // to connect to before the bind).

@@ -29,7 +29,7 @@ async fn next(socket: &mut StreamSocket) -> (Bytes, Bytes) {
 }
 
 async fn bound(options: SocketOptions) -> (StreamSocket, String) {
-    let mut server = StreamSocket::with_options(options).expect("a STREAM");
+    let server = StreamSocket::with_options(options).expect("a STREAM");
     let ep = server.bind("tcp://127.0.0.1:*").await.expect("bind");
     let addr = ep.trim_start_matches("tcp://").to_owned();
     (server, addr)
@@ -324,7 +324,7 @@ async fn connect_rid_names_the_connection_before_it_exists() {
 
 #[tokio::test]
 async fn unknown_ids_bad_messages_and_inproc_are_refused() {
-    let (mut server, _addr) = bound(SocketOptions::new()).await;
+    let (server, _addr) = bound(SocketOptions::new()).await;
     assert!(matches!(
         server.send(Message::from(["nobody", "x"])).await,
         Err(Error::HostUnreachable(id)) if id == "nobody"

@@ -47,7 +47,7 @@ async fn an_ipv6_wildcard_bind_serves_ipv4_and_ipv6_clients() {
 
 #[tokio::test]
 async fn without_ipv6_a_wildcard_bind_is_ipv4() {
-    let mut server = Router::new();
+    let server = Router::new();
     let ep = server.bind("tcp://*:*").await.expect("bind");
     assert!(ep.starts_with("tcp://0.0.0.0:"), "{ep}");
 }

@@ -64,7 +64,7 @@ async fn lifecycle_events_in_their_spans() {
     )
     .expect("the only subscriber of this test binary");
 
-    let mut pull = Pull::with_options(SocketOptions::new().plain_server(true)).expect("server");
+    let pull = Pull::with_options(SocketOptions::new().plain_server(true)).expect("server");
     pull.set_zap_handler(|req: zmtp_codec::ZapRequest| async move {
         if req.credentials.first().is_some_and(|u| u == "admin") {
             ZapReply::accept("admin")
@@ -82,7 +82,7 @@ async fn lifecycle_events_in_their_spans() {
     );
     assert!(listening.contains(&ep), "{listening}");
 
-    let mut good = Push::with_options(
+    let good = Push::with_options(
         SocketOptions::new()
             .plain_username("admin")
             .plain_password("x"),
@@ -105,7 +105,7 @@ async fn lifecycle_events_in_their_spans() {
         "{ok}"
     );
 
-    let mut bad = Push::with_options(
+    let bad = Push::with_options(
         SocketOptions::new()
             .plain_username("mallory")
             .plain_password("x"),

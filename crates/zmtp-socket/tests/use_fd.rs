@@ -10,7 +10,7 @@ use zmtp_socket::{Message, Pull, Push, SocketOptions};
 const LIMIT: Duration = Duration::from_secs(30);
 
 async fn exchange(pull: &mut Pull, connect_to: &str) {
-    let mut push = Push::new();
+    let push = Push::new();
     push.connect(connect_to).await.expect("connect");
     push.send(Message::single("through the inherited socket"))
         .await
@@ -58,7 +58,7 @@ async fn a_descriptor_that_does_not_fit_is_refused() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
     let stream =
         std::net::TcpStream::connect(listener.local_addr().expect("address")).expect("connect");
-    let mut pull =
+    let pull =
         Pull::with_options(SocketOptions::new().use_fd(Some(stream.as_raw_fd()))).expect("option");
     let err = pull
         .bind("tcp://127.0.0.1:1")
@@ -66,7 +66,7 @@ async fn a_descriptor_that_does_not_fit_is_refused() {
         .expect_err("not listening");
     assert!(err.to_string().contains("ZMQ_USE_FD"), "{err}");
     // A TCP listener for an ipc endpoint.
-    let mut pull = Pull::with_options(SocketOptions::new().use_fd(Some(listener.as_raw_fd())))
+    let pull = Pull::with_options(SocketOptions::new().use_fd(Some(listener.as_raw_fd())))
         .expect("option");
     let err = pull
         .bind("ipc://@zmtp-use-fd-wrong-kind")
@@ -77,8 +77,7 @@ async fn a_descriptor_that_does_not_fit_is_refused() {
         "{err}"
     );
     // A descriptor that is not open.
-    let mut pull =
-        Pull::with_options(SocketOptions::new().use_fd(Some(1_000_000))).expect("option");
+    let pull = Pull::with_options(SocketOptions::new().use_fd(Some(1_000_000))).expect("option");
     let err = pull.bind("tcp://127.0.0.1:1").await.expect_err("not open");
     assert!(
         err.to_string().contains("not an open file descriptor"),

@@ -23,7 +23,7 @@ async fn rep_handler(
     ctx: &Context,
     accept: impl Fn(&[Bytes]) -> bool + Send + 'static,
 ) -> mpsc::UnboundedReceiver<Seen> {
-    let mut rep = Rep::new_in(ctx).expect("rep");
+    let rep = Rep::new_in(ctx).expect("rep");
     rep.bind(ZAP_ENDPOINT).await.expect("bind the ZAP endpoint");
     let (tx, rx) = mpsc::unbounded_channel();
     tokio::spawn(async move {
@@ -81,7 +81,7 @@ async fn plain_authenticated_by_a_rep_at_zeromq_zap_01() {
 
     // Refused: the handshake never completes, so the message can never be delivered. Two
     // refusals show the client retried after the first.
-    let mut bad = plain_client(&ctx, "admin", "guess");
+    let bad = plain_client(&ctx, "admin", "guess");
     bad.connect(&ep).await.expect("connect");
     bad.send("must not arrive").await.expect("queued");
     for _ in 0..2 {
@@ -93,7 +93,7 @@ async fn plain_authenticated_by_a_rep_at_zeromq_zap_01() {
     assert!(matches!(pull.try_recv(), Err(Error::WouldBlock)));
     drop(bad);
 
-    let mut good = plain_client(&ctx, "admin", "secret");
+    let good = plain_client(&ctx, "admin", "secret");
     good.connect(&ep).await.expect("connect");
     good.send(Message::from(["hello", "zap"]))
         .await
@@ -116,7 +116,7 @@ async fn curve_client_key_checked_by_the_inproc_handler() {
     )
     .expect("server");
     let ep = pull.bind("tcp://127.0.0.1:*").await.expect("bind");
-    let mut push = Push::with_options_in(
+    let push = Push::with_options_in(
         &ctx,
         SocketOptions::new()
             .curve_server_key(*server.public())
@@ -137,12 +137,12 @@ async fn curve_client_key_checked_by_the_inproc_handler() {
 #[tokio::test]
 async fn null_with_a_domain_asks_a_router_handler() {
     let ctx = Context::new().expect("context");
-    let mut router = Router::new_in(&ctx).expect("router");
+    let router = Router::new_in(&ctx).expect("router");
     router.bind(ZAP_ENDPOINT).await.expect("bind");
     let mut pull =
         Pull::with_options_in(&ctx, SocketOptions::new().zap_domain("global")).expect("server");
     let ep = pull.bind("tcp://127.0.0.1:*").await.expect("bind");
-    let mut push = Push::new_in(&ctx).expect("client");
+    let push = Push::new_in(&ctx).expect("client");
     push.connect(&ep).await.expect("connect");
     push.send("null").await.expect("send");
 
@@ -171,7 +171,7 @@ async fn a_rust_handler_takes_precedence() {
         Pull::with_options_in(&ctx, SocketOptions::new().plain_server(true)).expect("server");
     pull.set_zap_handler(|_req| async { ZapReply::accept("rust") });
     let ep = pull.bind("tcp://127.0.0.1:*").await.expect("bind");
-    let mut push = plain_client(&ctx, "any", "thing");
+    let push = plain_client(&ctx, "any", "thing");
     push.connect(&ep).await.expect("connect");
     push.send("via rust").await.expect("send");
     assert_eq!(recv(&mut pull).await, Message::single("via rust"));
@@ -186,12 +186,12 @@ async fn a_rust_handler_takes_precedence() {
 #[tokio::test]
 async fn a_malformed_reply_fails_the_handshake() {
     let ctx = Context::new().expect("context");
-    let mut rep = Rep::new_in(&ctx).expect("rep");
+    let rep = Rep::new_in(&ctx).expect("rep");
     rep.bind(ZAP_ENDPOINT).await.expect("bind");
-    let mut pull =
+    let pull =
         Pull::with_options_in(&ctx, SocketOptions::new().plain_server(true)).expect("server");
     let ep = pull.bind("tcp://127.0.0.1:*").await.expect("bind");
-    let mut push = plain_client(&ctx, "admin", "secret");
+    let push = plain_client(&ctx, "admin", "secret");
     push.connect(&ep).await.expect("connect");
     push.send("must not arrive").await.expect("queued");
     for _ in 0..2 {
@@ -218,7 +218,7 @@ async fn the_handler_belongs_to_its_context() {
     let mut pull =
         Pull::with_options_in(&other, SocketOptions::new().zap_domain("d")).expect("server");
     let ep = pull.bind("tcp://127.0.0.1:*").await.expect("bind");
-    let mut push = Push::new_in(&other).expect("client");
+    let push = Push::new_in(&other).expect("client");
     push.connect(&ep).await.expect("connect");
     push.send("not asked").await.expect("send");
     assert_eq!(recv(&mut pull).await, Message::single("not asked"));

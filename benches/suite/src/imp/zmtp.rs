@@ -43,7 +43,7 @@ pub fn run(role: Role, job: Job) {
         let ctx = context(&job);
         match role {
             Role::ThrRecv => {
-                let mut pull = Pull::with_options_in(&ctx, options(&job, true)).expect("PULL");
+                let pull = Pull::with_options_in(&ctx, options(&job, true)).expect("PULL");
                 let ep = pull
                     .bind(&peer::bind_endpoint(
                         job.case.transport,
@@ -57,7 +57,7 @@ pub fn run(role: Role, job: Job) {
                 peer::cleanup(&ep);
             }
             Role::ThrSend => {
-                let mut push = Push::with_options_in(&ctx, options(&job, false)).expect("PUSH");
+                let push = Push::with_options_in(&ctx, options(&job, false)).expect("PUSH");
                 push.connect(&job.endpoint).await.expect("connect");
                 let body = peer::payload(job.size, None);
                 for _ in 0..job.count {
@@ -67,9 +67,9 @@ pub fn run(role: Role, job: Job) {
             }
             Role::ThrInproc => {
                 let ep = peer::bind_endpoint(job.case.transport, &job.variant, false);
-                let mut pull = Pull::new_in(&ctx).expect("PULL");
+                let pull = Pull::new_in(&ctx).expect("PULL");
                 pull.bind(&ep).await.expect("bind");
-                let mut push = Push::new_in(&ctx).expect("PUSH");
+                let push = Push::new_in(&ctx).expect("PUSH");
                 push.connect(&ep).await.expect("connect");
                 let (size, count) = (job.size, job.count);
                 tokio::spawn(async move {
@@ -82,7 +82,7 @@ pub fn run(role: Role, job: Job) {
                 recv_all(&mut pull, count).await;
             }
             Role::LatRep => {
-                let mut rep = Rep::new_in(&ctx).expect("REP");
+                let rep = Rep::new_in(&ctx).expect("REP");
                 let ep = rep
                     .bind(&peer::bind_endpoint(
                         job.case.transport,
@@ -97,7 +97,7 @@ pub fn run(role: Role, job: Job) {
                 }
             }
             Role::LatReq => {
-                let mut req = Req::new_in(&ctx).expect("REQ");
+                let req = Req::new_in(&ctx).expect("REQ");
                 req.connect(&job.endpoint).await.expect("connect");
                 let body = peer::payload(job.size, None);
                 for _ in 0..peer::LATENCY_WARM_UP {
@@ -115,7 +115,7 @@ pub fn run(role: Role, job: Job) {
             }
             Role::Pub => {
                 let nodrop = SocketOptions::new().xpub_nodrop(true);
-                let mut publisher = Pub::with_options_in(&ctx, nodrop).expect("PUB");
+                let publisher = Pub::with_options_in(&ctx, nodrop).expect("PUB");
                 let ep = publisher
                     .bind(&peer::bind_endpoint(
                         job.case.transport,
@@ -145,7 +145,7 @@ pub fn run(role: Role, job: Job) {
                 let (ready_tx, mut ready_rx) = tokio::sync::mpsc::unbounded_channel();
                 let mut tasks = Vec::new();
                 for _ in 0..job.case.peers {
-                    let mut sub = Sub::new_in(&ctx).expect("SUB");
+                    let sub = Sub::new_in(&ctx).expect("SUB");
                     sub.connect(&job.endpoint).await.expect("connect");
                     sub.subscribe(b"").expect("subscribe");
                     let ready = ready_tx.clone();
@@ -182,7 +182,7 @@ pub fn run(role: Role, job: Job) {
                 peer::fan_out(&stats, job.count);
             }
             Role::Router => {
-                let mut router = Router::new_in(&ctx).expect("ROUTER");
+                let router = Router::new_in(&ctx).expect("ROUTER");
                 let ep = router
                     .bind(&peer::bind_endpoint(
                         job.case.transport,

@@ -11,6 +11,8 @@ pub(crate) mod direct;
 pub(crate) mod pattern;
 pub(crate) mod pipe;
 pub(crate) mod pipes;
+#[cfg(test)]
+mod test_support;
 pub(crate) mod waiters;
 
 use std::collections::VecDeque;
@@ -29,7 +31,7 @@ use pattern::{Pattern, RawMode, Sent};
 use pipe::InlineLink;
 pub(crate) use pipe::{Pipe, PipeId, PipeItem};
 use pipes::Pipes;
-use waiters::{Wake, WaiterId};
+use waiters::{WaiterId, Wake};
 
 use crate::error::{Error, Result};
 use crate::options::SocketOptions;
@@ -307,7 +309,9 @@ impl Core {
         {
             let mut st = self.state.lock();
             let State { pipes, pattern } = &mut *st;
-            let Some(pipe) = pipes.get_mut(id) else { return };
+            let Some(pipe) = pipes.get_mut(id) else {
+                return;
+            };
             pipe.attached = false;
             pipe.writer = None;
             pipe.reader = None;
@@ -346,7 +350,9 @@ impl Core {
         let direct = {
             let mut st = self.state.lock();
             let State { pipes, pattern } = &mut *st;
-            let Some(pipe) = pipes.get_mut(id) else { return };
+            let Some(pipe) = pipes.get_mut(id) else {
+                return;
+            };
             let direct = pipe.direct.take();
             pattern.detached(pipes, id.key, true, &mut wake);
             pipes.remove(id.key);
@@ -472,7 +478,11 @@ impl Core {
     /// Puts a message into an inproc peer's pipe (the direct path, see `core::direct`), whatever
     /// its mark (the sender checked the connection's). Gives it back when the peer's socket is
     /// closed or the pipe is gone or going.
-    pub(crate) fn deliver_direct(&self, id: PipeId, msg: Message) -> std::result::Result<(), Message> {
+    pub(crate) fn deliver_direct(
+        &self,
+        id: PipeId,
+        msg: Message,
+    ) -> std::result::Result<(), Message> {
         let mut wake = Wake::default();
         {
             let mut st = self.state.lock();
@@ -564,7 +574,9 @@ impl Core {
         {
             let mut st = self.state.lock();
             let pipes = &mut st.pipes;
-            let Some(pipe) = pipes.get_mut(id) else { return };
+            let Some(pipe) = pipes.get_mut(id) else {
+                return;
+            };
             pipe.inbound.extend(msgs);
             pipes.mark_ready(id.key, &mut wake);
         }

@@ -12,7 +12,7 @@ use slab::Slab;
 use zmtp_codec::Message;
 
 use super::pipe::{Pipe, PipeId, PipeItem};
-use super::waiters::{Wake, Waiters};
+use super::waiters::{Waiters, Wake};
 
 /// A socket's pipes, and the state of their load balancing and fair queueing.
 #[derive(Debug, Default)]
@@ -151,7 +151,10 @@ impl Pipes {
     }
 
     /// The next inbound message in fair-queueing order, with its pipe and the pipe's routing id.
-    pub(crate) fn pop_inbound(&mut self, wake: &mut Wake) -> Option<(PipeId, Message, Option<Bytes>)> {
+    pub(crate) fn pop_inbound(
+        &mut self,
+        wake: &mut Wake,
+    ) -> Option<(PipeId, Message, Option<Bytes>)> {
         loop {
             let key = *self.ready.front()?;
             let Some(pipe) = self.slab.get_mut(key) else {
@@ -232,7 +235,11 @@ impl Pipes {
             if !pipe.attached || !(ignore_hwm || pipe.has_room()) {
                 continue;
             }
-            let copy = if i + 1 == n { item.take() } else { item.clone() };
+            let copy = if i + 1 == n {
+                item.take()
+            } else {
+                item.clone()
+            };
             match copy {
                 Some(PipeItem::Message(m)) if !ignore_hwm => pipe.push_outbound(m),
                 // A subscription is never conflated away (ZMQ_CONFLATE is for data).

@@ -1,176 +1,207 @@
 //! Unit tests of the socket core: pipes, load balancing, fair queueing, high-water marks,
-//! closing.
+//! waiters, closing.
 
+use super::test_support::{
+    attach, attached, core, cx, deliver, marks, messages, outbound_messages, received, reconfigure,
+    send, sent, take, CountingWaker,
+};
 use super::*;
-use std::task::{Context, Poll, Waker};
-
-fn cx() -> Context<'static> {
-    Context::from_waker(Waker::noop())
-}
+use std::task::{Context, Poll};
+use zmtp_codec::SocketType;
 
 #[test]
 fn an_exclusive_socket_attaches_one_pipe_at_a_time() {
-    let core = Core::new(true);
-    let first = core.add_pipe(10, 10, false);
-    let second = core.add_pipe(10, 10, false);
-    assert!(core.attach(first));
-    assert!(!core.attach(second), "PAIR keeps its peer");
+    let core = core(SocketType::Pair, 10, 10);
+    let first = core.add_pipe(false);
+    let second = core.add_pipe(false);
+    assert!(attach(&core, first, None));
+    assert!(!attach(&core, second, None), "PAIR keeps its peer");
     core.detach(first, false);
-    assert!(core.attach(second), "a new peer once the first is gone");
+    assert!(
+        attach(&core, second, None),
+        "a new peer once the first is gone"
+    );
 }
 
 #[test]
 fn load_balancing_skips_full_pipes_and_waits_when_all_are() {
-    let core = Core::new(false);
-    let a = core.add_pipe(1, 10, false);
-    let b = core.add_pipe(1, 10, false);
-    assert!(core.attach(a) && core.attach(b));
-    let mut cx = cx();
-    let sent: Vec<PipeId> = (0..2)
-        .map(
-            |i| match core.poll_send_lb(Some(&mut cx), &mut Some(Message::from(vec![i]))) {
-                Poll::Ready(Ok(id)) => id,
-                other => panic!("room expected: {other:?}"),
-            },
-        )
-        .collect();
-    assert_eq!(sent, vec![a, b], "round robin");
-    assert!(core
-        .poll_send_lb(Some(&mut cx), &mut Some(Message::from("x")))
-        .is_pending());
-    let mut taken = VecDeque::new();
+    let core = core(SocketType::Push, 1, 10);
+    let a = attached(&core, None);
+    let b = attached(&core, None);
+    for i in 0..2u8 {
+        sent(&core, vec![i]);
+    }
+    assert!(send(&core, "x").is_pending(), "both pipes at SNDHWM 1");
+    let (taken, items) = take(&core, b, 10);
+    assert_eq!(taken, Outbound::Taken);
+    assert_eq!(messages(items), [Message::from(vec![1u8])], "round robin");
+    sent(&core, "y");
     assert_eq!(
-        core.take_outbound(b, &mut cx, 10, &mut taken),
-        Outbound::Taken
+        outbound_messages(&core, a),
+        [Message::from(vec![0u8])],
+        "round robin; the full pipe is skipped"
     );
-    assert_eq!(taken.len(), 1);
-    assert!(matches!(
-        core.poll_send_lb(Some(&mut cx), &mut Some(Message::from("y"))),
-        Poll::Ready(Ok(id)) if id == b
-    ));
+    assert_eq!(outbound_messages(&core, b), [Message::from("y")]);
 }
 
 #[test]
 fn fair_queueing_alternates_between_pipes() {
-    let core = Core::new(false);
-    let a = core.add_pipe(10, 10, false);
-    let b = core.add_pipe(10, 10, false);
-    let mut cx = cx();
-    let mut from_a: VecDeque<Message> = ["a1", "a2"].into_iter().map(Message::from).collect();
-    let mut from_b: VecDeque<Message> = ["b1", "b2"].into_iter().map(Message::from).collect();
-    assert!(core.deliver_inbound(a, &mut cx, &mut from_a));
-    assert!(core.deliver_inbound(b, &mut cx, &mut from_b));
+    let core = core(SocketType::Pull, 10, 10);
+    let a = core.add_pipe(false);
+    let b = core.add_pipe(false);
+    deliver(&core, a, ["a1", "a2"].map(Message::from));
+    deliver(&core, b, ["b1", "b2"].map(Message::from));
     let order: Vec<Message> = (0..4)
-        .map(|_| match core.poll_recv_fq(Some(&mut cx)) {
-            Poll::Ready(Ok((_, m))) => m,
-            other => panic!("a message expected: {other:?}"),
-        })
+        .map(|_| received(&core).expect("a message"))
         .collect();
-    let expected: Vec<Message> = ["a1", "b1", "a2", "b2"]
-        .into_iter()
-        .map(Message::from)
-        .collect();
-    assert_eq!(order, expected);
-    assert!(core.poll_recv_fq(Some(&mut cx)).is_pending());
+    assert_eq!(order, ["a1", "b1", "a2", "b2"].map(Message::from));
+    assert!(received(&core).is_none());
 }
 
 #[test]
 fn a_pipe_alone_keeps_its_turn_until_another_is_ready() {
-    let core = Core::new(false);
-    let a = core.add_pipe(10, 10, false);
-    let b = core.add_pipe(10, 10, false);
-    let mut cx = cx();
-    let mut from_a: VecDeque<Message> = ["a1", "a2", "a3"].into_iter().map(Message::from).collect();
-    assert!(core.deliver_inbound(a, &mut cx, &mut from_a));
-    let next = || match core.poll_recv_fq(None) {
-        Poll::Ready(Ok((_, m))) => m,
-        other => panic!("a message expected: {other:?}"),
-    };
+    let core = core(SocketType::Pull, 10, 10);
+    let a = core.add_pipe(false);
+    let b = core.add_pipe(false);
+    deliver(&core, a, ["a1", "a2", "a3"].map(Message::from));
+    let next = || received(&core).expect("a message");
     assert_eq!(next(), Message::from("a1"));
-    let mut from_b: VecDeque<Message> = ["b1", "b2"].into_iter().map(Message::from).collect();
-    assert!(core.deliver_inbound(b, &mut cx, &mut from_b));
+    deliver(&core, b, ["b1", "b2"].map(Message::from));
     let order: Vec<Message> = (0..4).map(|_| next()).collect();
-    let expected: Vec<Message> = ["a2", "b1", "a3", "b2"]
-        .into_iter()
-        .map(Message::from)
-        .collect();
-    assert_eq!(order, expected, "turns alternate once both pipes are ready");
-    assert!(core.poll_recv_fq(Some(&mut cx)).is_pending());
+    assert_eq!(
+        order,
+        ["a2", "b1", "a3", "b2"].map(Message::from),
+        "turns alternate once both pipes are ready"
+    );
+    assert!(received(&core).is_none());
 }
 
 #[test]
 fn batches_keep_order_whether_taken_whole_or_in_part() {
-    let core = Core::new(false);
-    let a = core.add_pipe(10, 10, false);
-    assert!(core.attach(a));
-    let mut cx = cx();
+    let core = core(SocketType::Dealer, 10, 10);
+    let a = attached(&core, None);
     for i in 0..5u8 {
-        assert!(core
-            .poll_send_lb(Some(&mut cx), &mut Some(Message::from(vec![i])))
-            .is_ready());
+        sent(&core, vec![i]);
     }
-    let mut taken = VecDeque::new();
-    assert_eq!(
-        core.take_outbound(a, &mut cx, 3, &mut taken),
-        Outbound::Taken
-    );
-    assert_eq!(taken.len(), 3, "at most the batch");
-    let mut all: Vec<Message> = taken.drain(..).collect();
-    assert_eq!(
-        core.take_outbound(a, &mut cx, 3, &mut taken),
-        Outbound::Taken
-    );
-    all.extend(taken.drain(..));
+    let (taken, mut all) = take(&core, a, 3);
+    assert_eq!(taken, Outbound::Taken);
+    assert_eq!(all.len(), 3, "at most the batch");
+    let (taken, rest) = take(&core, a, 3);
+    assert_eq!(taken, Outbound::Taken);
+    all.extend(rest);
     let expected: Vec<Message> = (0..5u8).map(|i| Message::from(vec![i])).collect();
-    assert_eq!(all, expected);
-    assert_eq!(
-        core.take_outbound(a, &mut cx, 3, &mut taken),
-        Outbound::Empty
-    );
+    assert_eq!(messages(all), expected);
+    assert_eq!(take(&core, a, 3).0, Outbound::Empty);
     // Inbound: a partial batch into a pipe with room for two, then the rest.
-    let b = core.add_pipe(10, 2, false);
-    let mut from: VecDeque<Message> = (0..3u8).map(|i| Message::from(vec![i])).collect();
-    assert!(!core.deliver_inbound(b, &mut cx, &mut from));
-    assert_eq!(from, [Message::from(vec![2u8])]);
+    reconfigure(&core, SocketType::Dealer, marks(10, 2));
+    let b = core.add_pipe(false);
+    let mut from: VecDeque<PipeItem> = (0..3u8).map(|i| Message::from(vec![i]).into()).collect();
+    assert!(!core.deliver_inbound(b, &mut cx(), &mut from));
+    assert_eq!(from, [PipeItem::Message(Message::from(vec![2u8]))]);
 }
 
 #[test]
 fn inbound_stops_at_the_high_water_mark() {
-    let core = Core::new(false);
-    let a = core.add_pipe(10, 2, false);
-    let mut cx = cx();
-    let mut batch: VecDeque<Message> = ["1", "2", "3"].into_iter().map(Message::from).collect();
+    let core = core(SocketType::Pull, 10, 2);
+    let a = core.add_pipe(false);
+    let mut batch: VecDeque<PipeItem> = ["1", "2", "3"]
+        .into_iter()
+        .map(|m| Message::from(m).into())
+        .collect();
     assert!(
-        !core.deliver_inbound(a, &mut cx, &mut batch),
+        !core.deliver_inbound(a, &mut cx(), &mut batch),
         "only two fit"
     );
     assert_eq!(batch.len(), 1);
-    assert!(core.poll_recv_fq(Some(&mut cx)).is_ready());
-    assert!(core.deliver_inbound(a, &mut cx, &mut batch), "room again");
+    assert!(received(&core).is_some());
+    assert!(core.deliver_inbound(a, &mut cx(), &mut batch), "room again");
 }
 
 #[test]
 fn a_closed_socket_refuses_and_connections_finish_once_drained() {
-    let core = Core::new(false);
-    let a = core.add_pipe(10, 10, false);
-    assert!(core.attach(a));
-    let mut cx = cx();
-    assert!(core
-        .poll_send_lb(Some(&mut cx), &mut Some(Message::from("last")))
-        .is_ready());
+    let core = core(SocketType::Push, 10, 10);
+    let a = attached(&core, None);
+    sent(&core, "last");
     core.close(None);
     assert!(matches!(
-        core.poll_send_lb(Some(&mut cx), &mut Some(Message::from("x"))),
+        send(&core, "x"),
         Poll::Ready(Err(crate::Error::Closed))
     ));
-    let mut taken = VecDeque::new();
-    assert_eq!(
-        core.take_outbound(a, &mut cx, 10, &mut taken),
-        Outbound::Taken,
-        "linger flushes"
+    assert_eq!(take(&core, a, 10).0, Outbound::Taken, "linger flushes");
+    assert_eq!(take(&core, a, 10).0, Outbound::Finished);
+}
+
+#[test]
+fn receivers_waiting_together_are_all_woken_and_one_gets_the_message() {
+    let core = core(SocketType::Pull, 10, 10);
+    let a = attached(&core, None);
+    let (count1, waker1) = CountingWaker::new();
+    let (count2, waker2) = CountingWaker::new();
+    let (count3, waker3) = CountingWaker::new();
+    let (mut first, mut second, mut dropped) = (
+        Incoming::default(),
+        Incoming::default(),
+        Incoming::default(),
     );
+    let mut cx1 = Context::from_waker(&waker1);
+    let mut cx2 = Context::from_waker(&waker2);
+    let mut cx3 = Context::from_waker(&waker3);
+    assert!(core.poll_recv(Some(&mut cx1), &mut first).is_pending());
+    assert!(core.poll_recv(Some(&mut cx2), &mut second).is_pending());
+    assert!(core.poll_recv(Some(&mut cx3), &mut dropped).is_pending());
+    core.abandon_recv(&mut dropped);
+    deliver(&core, a, [Message::from("only")]);
     assert_eq!(
-        core.take_outbound(a, &mut cx, 10, &mut taken),
-        Outbound::Finished
+        (count1.count(), count2.count(), count3.count()),
+        (1, 1, 0),
+        "both waiting receivers are woken, the dropped one is not"
+    );
+    // The second polls first: whoever looks first gets it.
+    assert!(matches!(
+        core.poll_recv(Some(&mut cx2), &mut second),
+        Poll::Ready(Ok(m)) if m == Message::from("only")
+    ));
+    assert!(
+        core.poll_recv(Some(&mut cx1), &mut first).is_pending(),
+        "nothing left: it waits again"
+    );
+    // Only the one still waiting is woken by the next message.
+    deliver(&core, a, [Message::from("next")]);
+    assert_eq!((count1.count(), count2.count(), count3.count()), (2, 1, 0));
+    assert!(matches!(
+        core.poll_recv(Some(&mut cx1), &mut first),
+        Poll::Ready(Ok(m)) if m == Message::from("next")
+    ));
+}
+
+#[test]
+fn a_req_send_waiting_for_room_holds_the_turn_until_abandoned() {
+    let core = core(SocketType::Req, 10, 10);
+    let mut cx = cx();
+    let mut waiting = Outgoing::new(Message::from("first"));
+    assert!(
+        core.poll_send(Some(&mut cx), &mut waiting).is_pending(),
+        "no peer yet"
+    );
+    let mut second = Outgoing::new(Message::from("second"));
+    assert!(matches!(
+        core.poll_send(Some(&mut cx), &mut second),
+        Poll::Ready(Err(crate::Error::InvalidState(_)))
+    ));
+    core.abandon_send(&mut waiting);
+    let mut third = Outgoing::new(Message::from("third"));
+    assert!(
+        core.poll_send(Some(&mut cx), &mut third).is_pending(),
+        "accepted, and waiting for a peer"
+    );
+    let a = attached(&core, None);
+    assert!(matches!(
+        core.poll_send(Some(&mut cx), &mut third),
+        Poll::Ready(Ok(()))
+    ));
+    assert_eq!(
+        outbound_messages(&core, a),
+        [Message::from(["", "third"])],
+        "the abandoned request never goes"
     );
 }

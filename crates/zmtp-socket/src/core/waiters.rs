@@ -115,7 +115,9 @@ mod tests {
 
     #[test]
     fn every_waiter_is_woken_once_and_a_dropped_one_is_forgotten() {
-        let counts: Vec<Arc<Count>> = (0..3).map(|_| Arc::new(Count(AtomicUsize::new(0)))).collect();
+        let counts: Vec<Arc<Count>> = (0..3)
+            .map(|_| Arc::new(Count(AtomicUsize::new(0))))
+            .collect();
         let wakers: Vec<Waker> = counts.iter().map(|c| Waker::from(c.clone())).collect();
         let mut waiters = Waiters::default();
         let mut ids = [None; 3];

@@ -30,9 +30,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Sleep;
 use tokio_util::io::poll_read_buf;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
-use zmtp_codec::{
-    Connection, ConnectionError, Event, MechanismError, Message, PeerInfo,
-};
+use zmtp_codec::{Connection, ConnectionError, Event, MechanismError, Message, PeerInfo};
 
 use super::settings::ConnectionSettings;
 use super::zap::{ZapAnswer, ZapRoute};

@@ -246,7 +246,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Raw<S> {
             }
             Poll::Ready(Ok(_)) => {
                 let chunk = self.read_buf.split().freeze();
-                self.inbound.push_back(PipeItem::Message(Message::single(chunk)));
+                self.inbound
+                    .push_back(PipeItem::Message(Message::single(chunk)));
                 Ok(true)
             }
             Poll::Ready(Err(e)) => Err(e),

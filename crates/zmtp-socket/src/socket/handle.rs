@@ -296,8 +296,7 @@ impl<K: Sends> Socket<K> {
                 None => Poll::Pending,
                 Some(limit) if limit.is_zero() => Poll::Ready(Err(Error::WouldBlock)),
                 Some(limit) => {
-                    let sleep =
-                        timer.get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+                    let sleep = timer.get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
                     match sleep.as_mut().poll(cx) {
                         Poll::Ready(()) => Poll::Ready(Err(Error::Timeout(limit))),
                         Poll::Pending => Poll::Pending,

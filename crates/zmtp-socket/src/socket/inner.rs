@@ -504,7 +504,8 @@ impl Inner {
         }
         // Closed already when its context was terminated: the first close's linger stands.
         let linger = self.options.lock().get_linger();
-        self.core.close(linger.map(|linger| Instant::now() + linger));
+        self.core
+            .close(linger.map(|linger| Instant::now() + linger));
     }
 }
 

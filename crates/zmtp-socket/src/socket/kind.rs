@@ -9,8 +9,8 @@
 use zmtp_codec::SocketType;
 
 use crate::core::pattern::{
-    load_balance::LoadBalance, pair::Pair as PairPattern, pubsub, request_reply, routing,
-    stream, Pattern,
+    load_balance::LoadBalance, pair::Pair as PairPattern, pubsub, request_reply, routing, stream,
+    Pattern,
 };
 
 mod sealed {

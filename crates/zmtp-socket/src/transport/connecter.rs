@@ -40,83 +40,87 @@ where
     let task_name = format!("zmtp::conn {endpoint} {}", settings.config.socket_type);
     let io = settings.any_io_thread();
     let tracked = core.clone();
-    context.spawn(io, &task_name, tracked.track(async move {
-        let base = settings.reconnect_ivl;
-        let mut backoff = base;
-        loop {
-            if lingered_out(&core, pipe) {
-                break;
-            }
-            if delayed {
-                (settings.monitors).emit(|| MonitorEvent::ConnectDelayed {
+    context.spawn(
+        io,
+        &task_name,
+        tracked.track(async move {
+            let base = settings.reconnect_ivl;
+            let mut backoff = base;
+            loop {
+                if lingered_out(&core, pipe) {
+                    break;
+                }
+                if delayed {
+                    (settings.monitors).emit(|| MonitorEvent::ConnectDelayed {
+                        endpoint: endpoint.clone(),
+                    });
+                }
+                match connect().await {
+                    Ok((stream, address)) => {
+                        let peer = String::from_utf8_lossy(&address).into_owned();
+                        let span = trace::connection_span(&settings, &endpoint, &peer);
+                        span.in_scope(|| debug!("connected"));
+                        (settings.monitors).emit(|| MonitorEvent::Connected {
+                            endpoint: endpoint.clone(),
+                        });
+                        let (_, ready, exit) = raw::run(
+                            core.clone(),
+                            settings.clone(),
+                            PipeSlot::Existing(pipe),
+                            stream,
+                            address,
+                            None,
+                            &endpoint,
+                        )
+                        .instrument(span.clone())
+                        .await;
+                        span.in_scope(|| trace::connection_ended(&exit, ready));
+                        (settings.monitors).connection_ended(&endpoint, &exit, ready);
+                        if raw::closed_by_application(&settings, &exit) {
+                            // A STREAM peer the application closed is not remade; the pipe goes
+                            // once what was read from it is.
+                            core.detach(pipe, false);
+                            return;
+                        }
+                        core.detach(pipe, true);
+                        if ready {
+                            // A connection that got through its handshake resets the backoff.
+                            backoff = base;
+                        }
+                    }
+                    Err(e) => {
+                        debug!(%endpoint, error = %e, "connect failed");
+                        // libzmq closes the attempt's OS socket, and says so.
+                        (settings.monitors).emit(|| MonitorEvent::Closed {
+                            endpoint: endpoint.clone(),
+                        });
+                    }
+                }
+                if lingered_out(&core, pipe) {
+                    break;
+                }
+                let Some(ivl) = backoff else {
+                    debug!(%endpoint, "no reconnect (ZMQ_RECONNECT_IVL is -1)");
+                    break;
+                };
+                let delay = jitter(ivl);
+                debug!(%endpoint, ?delay, "reconnect scheduled");
+                (settings.monitors).emit(|| MonitorEvent::ConnectRetried {
                     endpoint: endpoint.clone(),
+                    interval: delay,
                 });
+                // A closed socket's connecter retries only until its ZMQ_LINGER runs out.
+                let wake_at = tokio::time::Instant::now() + delay;
+                let wake_at = match core.closed().flatten() {
+                    Some(linger_until) => wake_at.min(linger_until.into()),
+                    None => wake_at,
+                };
+                tokio::time::sleep_until(wake_at).await;
+                backoff = Some(next_backoff(ivl, settings.reconnect_ivl_max));
             }
-            match connect().await {
-                Ok((stream, address)) => {
-                    let peer = String::from_utf8_lossy(&address).into_owned();
-                    let span = trace::connection_span(&settings, &endpoint, &peer);
-                    span.in_scope(|| debug!("connected"));
-                    (settings.monitors).emit(|| MonitorEvent::Connected {
-                        endpoint: endpoint.clone(),
-                    });
-                    let (_, ready, exit) = raw::run(
-                        core.clone(),
-                        settings.clone(),
-                        PipeSlot::Existing(pipe),
-                        stream,
-                        address,
-                        None,
-                        &endpoint,
-                    )
-                    .instrument(span.clone())
-                    .await;
-                    span.in_scope(|| trace::connection_ended(&exit, ready));
-                    (settings.monitors).connection_ended(&endpoint, &exit, ready);
-                    if raw::closed_by_application(&settings, &exit) {
-                        // A STREAM peer the application closed is not remade; the pipe goes
-                        // once what was read from it is.
-                        core.detach(pipe, false);
-                        return;
-                    }
-                    core.detach(pipe, true);
-                    if ready {
-                        // A connection that got through its handshake resets the backoff.
-                        backoff = base;
-                    }
-                }
-                Err(e) => {
-                    debug!(%endpoint, error = %e, "connect failed");
-                    // libzmq closes the attempt's OS socket, and says so.
-                    (settings.monitors).emit(|| MonitorEvent::Closed {
-                        endpoint: endpoint.clone(),
-                    });
-                }
-            }
-            if lingered_out(&core, pipe) {
-                break;
-            }
-            let Some(ivl) = backoff else {
-                debug!(%endpoint, "no reconnect (ZMQ_RECONNECT_IVL is -1)");
-                break;
-            };
-            let delay = jitter(ivl);
-            debug!(%endpoint, ?delay, "reconnect scheduled");
-            (settings.monitors).emit(|| MonitorEvent::ConnectRetried {
-                endpoint: endpoint.clone(),
-                interval: delay,
-            });
-            // A closed socket's connecter retries only until its ZMQ_LINGER runs out.
-            let wake_at = tokio::time::Instant::now() + delay;
-            let wake_at = match core.closed().flatten() {
-                Some(linger_until) => wake_at.min(linger_until.into()),
-                None => wake_at,
-            };
-            tokio::time::sleep_until(wake_at).await;
-            backoff = Some(next_backoff(ivl, settings.reconnect_ivl_max));
-        }
-        core.remove_pipe(pipe);
-    }))
+            core.remove_pipe(pipe);
+        }),
+    )
 }
 
 /// Whether the connecter is done: the socket is closed and either nothing is left to deliver

@@ -296,7 +296,10 @@ impl Link {
         // would give it (libzmq sends it over inproc too): a ROUTER or REP routes by it.
         let identity =
             |s: &ConnectionSettings| Some(s.config.routing_id.clone()).filter(|id| !id.is_empty());
-        if !bound.core.attach_peer(peer_pipe, identity(settings).as_ref()) {
+        if !bound
+            .core
+            .attach_peer(peer_pipe, identity(settings).as_ref())
+        {
             bound.core.remove_pipe(peer_pipe);
             return None;
         }

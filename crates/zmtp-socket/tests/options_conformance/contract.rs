@@ -35,7 +35,7 @@ pub(super) fn contract(option: OptionName) {
 /// The contract on a live socket too (libzmq lets every option change at any time).
 pub(super) async fn contract_live(option: OptionName) {
     contract(option);
-    let mut dealer = Dealer::new();
+    let dealer = Dealer::new();
     dealer
         .connect(&unbound_endpoint("tcp"))
         .await

@@ -104,7 +104,7 @@ pub(super) async fn tuned_tcp(options: SocketOptions) -> (Socket, Socket, Router
 
 /// Binding and connecting a transport libzmq has and this crate does not yet fail clearly.
 pub(super) async fn unsupported_transport_is_refused(endpoint: &str, options: SocketOptions) {
-    let mut dealer = Dealer::with_options(options).expect("dealer");
+    let dealer = Dealer::with_options(options).expect("dealer");
     for result in [
         dealer.bind(endpoint).await.map(|_| ()),
         dealer.connect(endpoint).await,

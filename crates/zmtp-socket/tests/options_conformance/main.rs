@@ -64,7 +64,7 @@ async fn zmq_affinity() {
     dealer.connect(&ep).await.expect("connect");
     round_trip(&mut router, &mut dealer, "x").await;
     assert_eq!(*thread.lock().expect("lock"), "zmtp-io-1");
-    let mut wrong = Router::with_options_in(&ctx, SocketOptions::new().affinity(0b100)).expect("r");
+    let wrong = Router::with_options_in(&ctx, SocketOptions::new().affinity(0b100)).expect("r");
     assert!(matches!(
         wrong.bind("tcp://127.0.0.1:*").await,
         Err(Error::NoIoThread { .. })
@@ -74,7 +74,7 @@ async fn zmq_affinity() {
 #[tokio::test]
 async fn zmq_backlog() {
     contract_live(N::Backlog).await;
-    let mut router = Router::with_options(SocketOptions::new().backlog(37)).expect("router");
+    let router = Router::with_options(SocketOptions::new().backlog(37)).expect("router");
     let ep = router.bind("tcp://127.0.0.1:*").await.expect("bind");
     let port = ep.rsplit(':').next().expect("port");
     // The kernel shows a listener's backlog as its Send-Q (`ss -lt`).
@@ -89,7 +89,7 @@ async fn zmq_backlog() {
         .collect();
     assert_eq!(send_q, ["37"], "ss -lt: {listing}");
     // ipc listeners too, as libzmq's.
-    let mut router = Router::with_options(SocketOptions::new().backlog(38)).expect("router");
+    let router = Router::with_options(SocketOptions::new().backlog(38)).expect("router");
     let ep = router.bind("ipc://*").await.expect("bind");
     let path = ep.trim_start_matches("ipc://");
     let out = std::process::Command::new("ss")
@@ -108,10 +108,9 @@ async fn zmq_backlog() {
 #[tokio::test]
 async fn zmq_connect_rid() {
     contract_live(N::ConnectRid).await;
-    let mut dealer = Dealer::new();
+    let dealer = Dealer::new();
     let ep = dealer.bind("tcp://127.0.0.1:*").await.expect("bind");
-    let mut router =
-        Router::with_options(SocketOptions::new().connect_rid("peer-A")).expect("router");
+    let router = Router::with_options(SocketOptions::new().connect_rid("peer-A")).expect("router");
     router.connect(&ep).await.expect("connect");
     router.set_option(N::RouterMandatory, 1).expect("mandatory");
     // Addressable by the name given before the connection existed.
@@ -149,7 +148,7 @@ async fn zmq_connect_timeout() {
         let _ = s.connect(&addr.into());
         fillers.push(s);
     }
-    let mut dealer = Dealer::with_options(
+    let dealer = Dealer::with_options(
         SocketOptions::new()
             .connect_timeout(Some(Duration::from_millis(100)))
             .reconnect_ivl(Some(Duration::from_millis(100))),
@@ -177,7 +176,7 @@ async fn zmq_connect_timeout() {
 async fn curve_pair(server_key_for_client: Option<CurveKeyPair>) -> bool {
     let server_keys = CurveKeyPair::generate();
     let client_keys = CurveKeyPair::generate();
-    let mut pull = Pull::with_options(
+    let pull = Pull::with_options(
         SocketOptions::new()
             .curve_server(true)
             .curve_secret_key(server_keys.secret().clone())
@@ -189,7 +188,7 @@ async fn curve_pair(server_key_for_client: Option<CurveKeyPair>) -> bool {
     let server_key = server_key_for_client
         .map(|k| *k.public())
         .unwrap_or_else(|| *server_keys.public());
-    let mut push = Push::with_options(
+    let push = Push::with_options(
         SocketOptions::new()
             .curve_server_key(server_key)
             .curve_public_key(*client_keys.public())
@@ -272,7 +271,7 @@ async fn zmq_gssapi_service_principal() {
 #[tokio::test]
 async fn zmq_handshake_ivl() {
     contract_live(N::HandshakeIvl).await;
-    let mut pull =
+    let pull =
         Pull::with_options(SocketOptions::new().handshake_ivl(Some(Duration::from_millis(100))))
             .expect("pull");
     let ep = pull.bind("tcp://127.0.0.1:*").await.expect("bind");
@@ -294,7 +293,7 @@ async fn raw_peer_of_push(options: SocketOptions, pings: usize) -> Vec<u8> {
         .await
         .expect("bind");
     let ep = format!("tcp://{}", listener.local_addr().expect("addr"));
-    let mut push = Push::with_options(options.reconnect_ivl(None)).expect("push");
+    let push = Push::with_options(options.reconnect_ivl(None)).expect("push");
     push.connect(&ep).await.expect("connect");
     let (mut stream, _) = within("the connection", listener.accept())
         .await
@@ -383,7 +382,7 @@ async fn zmq_heartbeat_ttl() {
 #[tokio::test]
 async fn zmq_identity() {
     contract_live(N::Identity).await;
-    let (mut router, mut dealer, _) = connected(
+    let (router, dealer, _) = connected(
         SocketOptions::new(),
         SocketOptions::new().identity("client-7"),
         "tcp",
@@ -401,12 +400,12 @@ async fn zmq_identity() {
 #[tokio::test]
 async fn zmq_immediate() {
     contract_live(N::Immediate).await;
-    let mut push = Push::with_options(SocketOptions::new().immediate(true)).expect("push");
+    let push = Push::with_options(SocketOptions::new().immediate(true)).expect("push");
     push.connect(&unbound_endpoint("tcp"))
         .await
         .expect("connect");
     assert!(matches!(push.try_send("x"), Err(Error::WouldBlock)));
-    let mut queued = Push::new();
+    let queued = Push::new();
     queued
         .connect(&unbound_endpoint("tcp"))
         .await
@@ -437,7 +436,7 @@ async fn zmq_ipv6() {
         round_trip(&mut router, &mut dealer, host).await;
     }
     // Without it, `*` is IPv4 only and an IPv6 address is refused.
-    let mut v4 = Router::new();
+    let v4 = Router::new();
     let ep = v4.bind("tcp://*:*").await.expect("bind");
     assert!(ep.starts_with("tcp://0.0.0.0:"), "{ep}");
     assert!(v4.bind("tcp://[::1]:*").await.is_err());
@@ -451,10 +450,10 @@ async fn zmq_linger() {
 #[tokio::test]
 async fn zmq_maxmsgsize() {
     contract_live(N::MaxMsgSize).await;
-    let mut pull = Pull::with_options(SocketOptions::new().maxmsgsize(Some(100))).expect("pull");
+    let pull = Pull::with_options(SocketOptions::new().maxmsgsize(Some(100))).expect("pull");
     let mut monitor = pull.monitor();
     let ep = pull.bind("tcp://127.0.0.1:*").await.expect("bind");
-    let mut push = Push::with_options(SocketOptions::new().reconnect_ivl(None)).expect("push");
+    let push = Push::with_options(SocketOptions::new().reconnect_ivl(None)).expect("push");
     push.connect(&ep).await.expect("connect");
     push.send(vec![b'a'; 100]).await.expect("send");
     let m = within("the message at the limit", pull.recv())
@@ -497,7 +496,7 @@ async fn zmq_multicast_maxtpdu() {
 async fn plain_pair(password: &str) -> (bool, Vec<ZapRequest>) {
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let record = seen.clone();
-    let mut pull = Pull::with_options(SocketOptions::new().plain_server(true)).expect("pull");
+    let pull = Pull::with_options(SocketOptions::new().plain_server(true)).expect("pull");
     pull.set_zap_handler(move |req: ZapRequest| {
         let ok = req.credentials.get(1).is_some_and(|p| p == "right");
         record.lock().expect("lock").push(req);
@@ -509,7 +508,7 @@ async fn plain_pair(password: &str) -> (bool, Vec<ZapRequest>) {
     });
     let mut monitor = pull.monitor();
     let ep = pull.bind("tcp://127.0.0.1:*").await.expect("bind");
-    let mut push = Push::with_options(
+    let push = Push::with_options(
         SocketOptions::new()
             .plain_username("admin")
             .plain_password(password),
@@ -560,11 +559,11 @@ async fn zmq_use_fd() {
     contract_live(N::UseFd).await;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
     let addr = listener.local_addr().expect("addr");
-    let mut pull =
+    let pull =
         Pull::with_options(SocketOptions::new().use_fd(Some(listener.as_raw_fd()))).expect("pull");
     // The endpoint is only a name: the socket listens where the descriptor does.
     pull.bind("tcp://127.0.0.1:1").await.expect("bind");
-    let mut push = Push::new();
+    let push = Push::new();
     push.connect(&format!("tcp://{addr}"))
         .await
         .expect("connect");
@@ -576,11 +575,10 @@ async fn zmq_use_fd() {
 #[tokio::test]
 async fn zmq_probe_router() {
     contract_live(N::ProbeRouter).await;
-    let mut router = Router::new();
+    let router = Router::new();
     let ep = router.bind("tcp://127.0.0.1:*").await.expect("bind");
-    let mut dealer =
-        Dealer::with_options(SocketOptions::new().probe_router(true).identity("prober"))
-            .expect("dealer");
+    let dealer = Dealer::with_options(SocketOptions::new().probe_router(true).identity("prober"))
+        .expect("dealer");
     dealer.connect(&ep).await.expect("connect");
     let m = within("the probe", router.recv()).await.expect("recv");
     assert_eq!(m.frames(), [Bytes::from("prober"), Bytes::new()]);
@@ -615,9 +613,8 @@ async fn zmq_rcvhwm() {
 #[tokio::test]
 async fn zmq_rcvtimeo() {
     contract_live(N::RcvTimeo).await;
-    let mut pull =
-        Pull::with_options(SocketOptions::new().rcvtimeo(Some(Duration::from_millis(20))))
-            .expect("pull");
+    let pull = Pull::with_options(SocketOptions::new().rcvtimeo(Some(Duration::from_millis(20))))
+        .expect("pull");
     assert!(matches!(pull.recv().await, Err(Error::Timeout(_))));
     pull.set_option(N::RcvTimeo, 0).expect("option");
     assert!(matches!(pull.recv().await, Err(Error::WouldBlock)));
@@ -625,7 +622,7 @@ async fn zmq_rcvtimeo() {
 
 /// The first `n` reconnect intervals of a connect to a closed port.
 async fn retry_intervals(options: SocketOptions, n: usize) -> Vec<Duration> {
-    let mut dealer = Dealer::with_options(options).expect("dealer");
+    let dealer = Dealer::with_options(options).expect("dealer");
     let mut monitor = dealer.monitor();
     dealer
         .connect(&unbound_endpoint("tcp"))
@@ -692,14 +689,14 @@ async fn zmq_recovery_ivl() {
 #[tokio::test]
 async fn zmq_req_correlate() {
     contract(N::ReqCorrelate);
-    let mut req = Req::new();
+    let req = Req::new();
     req.set_option(N::ReqCorrelate, 1).expect("REQ has it");
 }
 
 #[tokio::test]
 async fn zmq_req_relaxed() {
     contract(N::ReqRelaxed);
-    let mut req = Req::new();
+    let req = Req::new();
     req.set_option(N::ReqRelaxed, 1).expect("REQ has it");
 }
 
@@ -711,13 +708,12 @@ async fn zmq_router_handover() {
 #[tokio::test]
 async fn zmq_router_mandatory() {
     contract(N::RouterMandatory);
-    let mut router =
-        Router::with_options(SocketOptions::new().router_mandatory(true)).expect("router");
+    let router = Router::with_options(SocketOptions::new().router_mandatory(true)).expect("router");
     assert!(matches!(
         router.send(Message::from(["nobody", "x"])).await,
         Err(Error::HostUnreachable(_))
     ));
-    let mut lax = Router::new();
+    let lax = Router::new();
     lax.send(Message::from(["nobody", "x"]))
         .await
         .expect("dropped silently without it");
@@ -746,9 +742,8 @@ async fn zmq_sndhwm() {
 #[tokio::test]
 async fn zmq_sndtimeo() {
     contract_live(N::SndTimeo).await;
-    let mut push =
-        Push::with_options(SocketOptions::new().sndtimeo(Some(Duration::from_millis(20))))
-            .expect("push");
+    let push = Push::with_options(SocketOptions::new().sndtimeo(Some(Duration::from_millis(20))))
+        .expect("push");
     assert!(matches!(push.send("x").await, Err(Error::Timeout(_))));
     push.set_option(N::SndTimeo, 0).expect("option");
     assert!(matches!(push.send("x").await, Err(Error::WouldBlock)));
@@ -767,9 +762,9 @@ async fn zmq_stream_notify() {
 
 /// A SUB with `prefixes` connected to a PUB; the topics of `sent` that reach it, in order.
 async fn filtered(prefixes: &[&str], unsubscribe: &[&str], sent: &[&str]) -> Vec<String> {
-    let mut publisher = XPub::new();
+    let publisher = XPub::new();
     let ep = publisher.bind("tcp://127.0.0.1:*").await.expect("bind");
-    let mut sub = Sub::new();
+    let sub = Sub::new();
     sub.connect(&ep).await.expect("connect");
     for p in prefixes.iter().chain(["fence"].iter()) {
         sub.subscribe(p).expect("subscribe");
@@ -922,10 +917,9 @@ async fn zmq_xpub_nodrop() {
 #[tokio::test]
 async fn zmq_xpub_welcome_msg() {
     contract(N::XpubWelcomeMsg);
-    let mut xpub =
-        XPub::with_options(SocketOptions::new().xpub_welcome_msg("welcome")).expect("xpub");
+    let xpub = XPub::with_options(SocketOptions::new().xpub_welcome_msg("welcome")).expect("xpub");
     let ep = xpub.bind("tcp://127.0.0.1:*").await.expect("bind");
-    let mut sub = Sub::new();
+    let sub = Sub::new();
     sub.subscribe("welcome").expect("subscribe");
     sub.connect(&ep).await.expect("connect");
     let m = within("the welcome message", sub.recv())
@@ -952,7 +946,7 @@ async fn zmq_zap_domain() {
 
 /// Whether a raw tcp client of a ROUTER with this accept filter gets the greeting.
 async fn admitted_over_tcp(filter: &str) -> bool {
-    let mut router =
+    let router =
         Router::with_options(SocketOptions::new().tcp_accept_filter(filter)).expect("router");
     let ep = router.bind("tcp://127.0.0.1:*").await.expect("bind");
     let mut client = tokio::net::TcpStream::connect(ep.trim_start_matches("tcp://"))
@@ -977,7 +971,7 @@ async fn zmq_tcp_accept_filter() {
 
 /// Whether an ipc client of a ROUTER with these options gets the greeting.
 async fn admitted_over_ipc(options: SocketOptions) -> bool {
-    let mut router = Router::with_options(options).expect("router");
+    let router = Router::with_options(options).expect("router");
     let ep = router.bind("ipc://*").await.expect("bind");
     let mut client = tokio::net::UnixStream::connect(ep.trim_start_matches("ipc://"))
         .await

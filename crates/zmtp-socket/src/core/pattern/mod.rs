@@ -144,7 +144,9 @@ pub(crate) trait Pattern: Send + fmt::Debug {
     /// The next message for the application, or `Pending` when there is none now.
     fn poll_recv(&mut self, pipes: &mut Pipes, wake: &mut Wake) -> Poll<Result<Message>> {
         let _ = (pipes, wake);
-        Poll::Ready(Err(Error::InvalidState("this socket type does not receive")))
+        Poll::Ready(Err(Error::InvalidState(
+            "this socket type does not receive",
+        )))
     }
 
     /// `ZMQ_SUBSCRIBE` / `ZMQ_UNSUBSCRIBE` (SUB, XSUB; XPUB with `ZMQ_XPUB_MANUAL`).

@@ -122,7 +122,14 @@ impl Publisher {
 
     /// A subscription or cancel from the peer of pipe `from`: applied (or, with
     /// `ZMQ_XPUB_MANUAL`, recorded), and passed up on an XPUB when libzmq would.
-    fn peer_subscription(&mut self, from: PipeId, subscribe: bool, prefix: &[u8], wake: &mut Wake, pipes: &mut Pipes) {
+    fn peer_subscription(
+        &mut self,
+        from: PipeId,
+        subscribe: bool,
+        prefix: &[u8],
+        wake: &mut Wake,
+        pipes: &mut Pipes,
+    ) {
         let opts = &self.options;
         let pass_up = if opts.manual {
             if subscribe {
@@ -472,105 +479,89 @@ impl Pattern for Subscriber {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::PeerAttach;
-    use std::task::Waker;
+    use crate::core::test_support::{
+        attached, core, core_with, deliver, marks, outbound, outbound_messages, received,
+        reconfigure, sent, take,
+    };
+    use crate::core::{Core, Outgoing};
+    use std::sync::Arc;
+    use zmtp_codec::SocketType;
 
-    fn cx() -> Context<'static> {
-        Context::from_waker(Waker::noop())
-    }
-
-    fn deliver(core: &Core, pipe: PipeId, msgs: Vec<Message>) {
-        let mut from: VecDeque<Message> = msgs.into();
-        assert!(core.deliver_inbound(pipe, &mut cx(), &mut from));
-    }
-
-    fn outbound(core: &Core, pipe: PipeId) -> Vec<Message> {
-        let mut into = VecDeque::new();
-        core.take_outbound(pipe, &mut cx(), usize::MAX, &mut into);
-        into.into()
-    }
-
-    fn publisher(xpub: bool) -> (std::sync::Arc<Core>, PipeId, PipeId) {
-        let core = Core::new(false);
-        core.make_publisher(PublisherOptions {
-            xpub,
-            ..PublisherOptions::default()
-        });
-        let a = core.add_pipe(10, 10, false);
-        let b = core.add_pipe(10, 10, false);
-        assert!(core.attach_peer(a, &PeerAttach::default()));
-        assert!(core.attach_peer(b, &PeerAttach::default()));
+    fn publisher(xpub: bool) -> (Arc<Core>, PipeId, PipeId) {
+        let core = core(
+            if xpub {
+                SocketType::XPub
+            } else {
+                SocketType::Pub
+            },
+            10,
+            10,
+        );
+        let a = attached(&core, None);
+        let b = attached(&core, None);
         (core, a, b)
     }
 
-    fn ready(polled: Poll<Result<Message, crate::Error>>) -> Option<Message> {
-        match polled {
-            Poll::Ready(Ok(m)) => Some(m),
-            _ => None,
-        }
+    fn sub(prefix: &'static str) -> PipeItem {
+        PipeItem::Subscribe(Bytes::from_static(prefix.as_bytes()))
     }
 
-    fn send(core: &Core, msg: Message) {
-        let mut m = Some(msg);
-        assert!(matches!(
-            core.poll_send_dist(None, &mut m),
-            Poll::Ready(Ok(()))
-        ));
+    fn cancel(prefix: &'static str) -> PipeItem {
+        PipeItem::Cancel(Bytes::from_static(prefix.as_bytes()))
     }
 
     #[test]
     fn fan_out_goes_to_matching_subscribers_only() {
         let (core, a, b) = publisher(false);
-        deliver(&core, a, vec![subscription_message(true, b"weather.")]);
-        deliver(&core, b, vec![subscription_message(true, b"")]);
-        send(&core, Message::from(["weather.paris", "14C"]));
-        send(&core, Message::from(["sport", "1-0"]));
+        deliver(&core, a, [sub("weather.")]);
+        // A ZMTP 3.0 peer subscribes with a message.
+        deliver(&core, b, [subscription_message(true, b"")]);
+        sent(&core, ["weather.paris", "14C"]);
+        sent(&core, ["sport", "1-0"]);
         assert_eq!(
-            outbound(&core, a),
-            vec![Message::from(["weather.paris", "14C"])]
+            outbound_messages(&core, a),
+            [Message::from(["weather.paris", "14C"])]
         );
         assert_eq!(outbound(&core, b).len(), 2, "the empty prefix matches all");
-        deliver(&core, a, vec![subscription_message(false, b"weather.")]);
-        send(&core, Message::from(["weather.oslo", "2C"]));
+        deliver(&core, a, [cancel("weather.")]);
+        sent(&core, ["weather.oslo", "2C"]);
         assert!(outbound(&core, a).is_empty(), "cancelled");
     }
 
     #[test]
     fn a_full_subscriber_misses_messages_unless_nodrop() {
-        let core = Core::new(false);
-        core.make_publisher(PublisherOptions::default());
-        let a = core.add_pipe(2, 10, false);
-        assert!(core.attach_peer(a, &PeerAttach::default()));
-        deliver(&core, a, vec![subscription_message(true, b"")]);
+        let core = core(SocketType::Pub, 2, 10);
+        let a = attached(&core, None);
+        deliver(&core, a, [sub("")]);
         for _ in 0..5 {
-            send(&core, Message::single("x"));
+            sent(&core, "x");
         }
         assert_eq!(outbound(&core, a).len(), 2, "SNDHWM 2: the rest dropped");
-        core.set_publisher_options(PublisherOptions {
-            nodrop: true,
-            ..PublisherOptions::default()
-        });
-        send(&core, Message::single("1"));
-        send(&core, Message::single("2"));
-        let mut m = Some(Message::single("3"));
-        assert!(core.poll_send_dist(None, &mut m).is_pending());
-        assert!(m.is_some(), "kept for the retry");
+        reconfigure(&core, SocketType::Pub, marks(2, 10).xpub_nodrop(true));
+        sent(&core, "1");
+        sent(&core, "2");
+        let mut out = Outgoing::new(Message::from("3"));
+        assert!(core.poll_send(None, &mut out).is_pending());
+        assert!(out.msg.is_some(), "kept for the retry");
+        assert_eq!(take(&core, a, 10).1.len(), 2);
+        assert!(matches!(
+            core.poll_send(None, &mut out),
+            Poll::Ready(Ok(()))
+        ));
+        assert_eq!(outbound_messages(&core, a), [Message::from("3")]);
     }
 
     #[test]
     fn xpub_passes_up_new_prefixes_and_last_cancels() {
         let (core, a, b) = publisher(true);
-        deliver(&core, a, vec![subscription_message(true, b"t")]);
-        deliver(&core, b, vec![subscription_message(true, b"t")]);
-        deliver(&core, a, vec![subscription_message(false, b"t")]);
-        deliver(&core, b, vec![Message::from(["upstream", "data"])]);
-        let mut got = Vec::new();
-        while let Poll::Ready(Ok(m)) = core.poll_recv_xpub(None) {
-            got.push(m);
-        }
+        deliver(&core, a, [sub("t")]);
+        deliver(&core, b, [sub("t")]);
+        deliver(&core, a, [cancel("t")]);
+        deliver(&core, b, [Message::from(["upstream", "data"])]);
+        let got: Vec<Message> = std::iter::from_fn(|| received(&core)).collect();
         assert_eq!(
             got,
-            vec![
+            [
                 subscription_message(true, b"t"),
                 Message::from(["upstream", "data"])
             ],
@@ -578,7 +569,7 @@ mod tests {
         );
         core.detach(b, false);
         assert_eq!(
-            ready(core.poll_recv_xpub(None)),
+            received(&core),
             Some(subscription_message(false, b"t")),
             "a departed subscriber's last prefix is cancelled"
         );
@@ -586,126 +577,94 @@ mod tests {
 
     #[test]
     fn xpub_manual_applies_what_the_application_says() {
-        let core = Core::new(false);
-        core.make_publisher(PublisherOptions {
-            xpub: true,
-            manual: true,
-            ..PublisherOptions::default()
-        });
-        let a = core.add_pipe(10, 10, false);
-        assert!(core.attach_peer(a, &PeerAttach::default()));
-        deliver(&core, a, vec![subscription_message(true, b"asked")]);
-        send(&core, Message::single("asked.1"));
+        let core = core_with(SocketType::XPub, marks(10, 10).xpub_manual(true));
+        let a = attached(&core, None);
+        deliver(&core, a, [sub("asked")]);
+        sent(&core, "asked.1");
         assert!(outbound(&core, a).is_empty(), "not applied by itself");
-        assert_eq!(
-            ready(core.poll_recv_xpub(None)),
-            Some(subscription_message(true, b"asked"))
-        );
-        core.manual_subscription(true, b"other");
-        send(&core, Message::single("other.1"));
-        assert_eq!(outbound(&core, a), vec![Message::single("other.1")]);
+        assert_eq!(received(&core), Some(subscription_message(true, b"asked")));
+        core.subscribe(true, b"other").expect("applied");
+        sent(&core, "other.1");
+        assert_eq!(outbound_messages(&core, a), [Message::from("other.1")]);
     }
 
     #[test]
     fn a_sub_filters_by_its_subscriptions_when_the_message_is_read() {
-        let core = Core::new(false);
-        core.make_subscriber(true);
-        let a = core.add_pipe(10, 10, false);
-        assert!(core.attach_peer(a, &PeerAttach::default()));
-        core.subscriber_update(true, b"old").expect("subscribe");
-        deliver(
-            &core,
-            a,
-            vec![Message::single("welcome"), Message::single("old.1")],
-        );
+        let core = core(SocketType::Sub, 10, 10);
+        let a = attached(&core, None);
+        core.subscribe(true, b"old").expect("subscribe");
+        deliver(&core, a, ["welcome", "old.1"].map(Message::from));
         // Subscribed after the welcome arrived, cancelled after old.1 did: read now, the
         // welcome is kept and old.1 is not.
-        core.subscriber_update(true, b"welcome").expect("subscribe");
-        core.subscriber_update(false, b"old").expect("cancel");
-        assert_eq!(
-            ready(core.poll_recv_fq(None).map_ok(|(_, m)| m)),
-            Some(Message::single("welcome"))
-        );
-        assert!(core.poll_recv_fq(None).is_pending(), "old.1 dropped");
+        core.subscribe(true, b"welcome").expect("subscribe");
+        core.subscribe(false, b"old").expect("cancel");
+        assert_eq!(received(&core), Some(Message::from("welcome")));
+        assert_eq!(received(&core), None, "old.1 dropped");
     }
 
     #[test]
     fn xpub_manual_cancels_what_a_departed_peer_asked_for() {
-        let core = Core::new(false);
-        core.make_publisher(PublisherOptions {
-            xpub: true,
-            manual: true,
-            ..PublisherOptions::default()
-        });
-        let a = core.add_pipe(10, 10, false);
-        assert!(core.attach_peer(a, &PeerAttach::default()));
-        deliver(&core, a, vec![subscription_message(true, b"x")]);
-        deliver(&core, a, vec![subscription_message(true, b"y")]);
-        deliver(&core, a, vec![subscription_message(false, b"x")]);
+        let core = core_with(SocketType::XPub, marks(10, 10).xpub_manual(true));
+        let a = attached(&core, None);
+        deliver(&core, a, [sub("x")]);
+        deliver(&core, a, [sub("y")]);
+        deliver(&core, a, [cancel("x")]);
         for _ in 0..3 {
-            assert!(ready(core.poll_recv_xpub(None)).is_some());
+            assert!(received(&core).is_some());
         }
-        core.manual_subscription(true, b"applied");
+        core.subscribe(true, b"applied").expect("applied");
         core.detach(a, false);
         assert_eq!(
-            ready(core.poll_recv_xpub(None)),
+            received(&core),
             Some(subscription_message(false, b"y")),
             "its own remaining prefix, not the one applied for it"
         );
-        assert!(core.poll_recv_xpub(None).is_pending());
-        core.manual_subscription(true, b"late");
-        assert!(
-            core.state
-                .lock()
-                .publisher
-                .as_ref()
-                .is_some_and(|p| p.trie.is_empty()),
-            "after that cancel there is no peer to apply a subscription to"
-        );
+        assert_eq!(received(&core), None);
+        core.subscribe(true, b"late").expect("nothing to apply to");
+        // After that cancel there is no peer to apply a subscription to: a new peer (in the
+        // departed one's place) has none of them.
+        let b = attached(&core, None);
+        assert_eq!(b.key, a.key, "the departed pipe's key is reused");
+        sent(&core, "late.1");
+        sent(&core, "applied.1");
+        assert!(outbound(&core, b).is_empty());
     }
 
     #[test]
     fn stale_subscriptions_do_not_survive_a_reconnect() {
-        let core = Core::new(false);
-        core.make_subscriber(true);
-        let a = core.add_pipe(10, 10, true);
-        assert!(core.attach_peer(a, &PeerAttach::default()));
-        core.subscriber_update(true, b"gone").expect("subscribe");
-        core.subscriber_update(true, b"kept").expect("subscribe");
+        let core = core(SocketType::Sub, 10, 10);
+        let a = core.add_pipe(true);
+        assert!(core.attach_peer(a, None));
+        core.subscribe(true, b"gone").expect("subscribe");
+        core.subscribe(true, b"kept").expect("subscribe");
         // The connection is lost before it takes them; "gone" is cancelled meanwhile.
         core.detach(a, true);
-        core.subscriber_update(false, b"gone").expect("cancel");
-        assert!(core.attach_peer(a, &PeerAttach::default()));
+        core.subscribe(false, b"gone").expect("cancel");
+        assert!(core.attach_peer(a, None));
         assert_eq!(
             outbound(&core, a),
-            vec![subscription_message(true, b"kept")],
+            [sub("kept")],
             "only the current set, once"
         );
     }
 
     #[test]
     fn a_subscriber_sends_its_subscriptions_to_each_new_peer_and_filters() {
-        let core = Core::new(false);
-        core.make_subscriber(true);
-        let a = core.add_pipe(10, 10, false);
-        assert!(core.attach_peer(a, &PeerAttach::default()));
-        core.subscriber_update(true, b"x").expect("subscribe");
-        core.subscriber_update(true, b"x").expect("again");
-        assert_eq!(outbound(&core, a).len(), 2, "every subscribe goes up");
-        core.subscriber_update(false, b"x").expect("cancel one");
-        assert!(outbound(&core, a).is_empty(), "not the last: kept");
-        let b = core.add_pipe(10, 10, false);
-        assert!(core.attach_peer(b, &PeerAttach::default()));
-        assert_eq!(outbound(&core, b), vec![subscription_message(true, b"x")]);
-        deliver(
-            &core,
-            a,
-            vec![Message::single("xyz"), Message::single("abc")],
-        );
+        let core = core(SocketType::Sub, 10, 10);
+        let a = attached(&core, None);
+        core.subscribe(true, b"x").expect("subscribe");
+        core.subscribe(true, b"x").expect("again");
         assert_eq!(
-            ready(core.poll_recv_fq(None).map_ok(|(_, m)| m)),
-            Some(Message::single("xyz"))
+            outbound(&core, a),
+            [sub("x"), sub("x")],
+            "every subscribe goes up"
         );
-        assert!(core.poll_recv_fq(None).is_pending(), "abc filtered out");
+        core.subscribe(false, b"x").expect("cancel one");
+        assert!(outbound(&core, a).is_empty(), "not the last: kept");
+        let b = attached(&core, None);
+        assert_eq!(outbound(&core, b), [sub("x")]);
+        deliver(&core, a, ["xyz", "abc"].map(Message::from));
+        assert_eq!(received(&core), Some(Message::from("xyz")));
+        assert_eq!(received(&core), None, "abc filtered out");
     }
 }

@@ -144,7 +144,9 @@ impl RoutingTable {
     /// libzmq refuses duplicates.
     pub(crate) fn set_connect_rid(&mut self, pipes: &mut Pipes, id: PipeId, routing_id: Bytes) {
         let taken = self.routes.contains_key(&routing_id);
-        let Some(pipe) = pipes.get_mut(id) else { return };
+        let Some(pipe) = pipes.get_mut(id) else {
+            return;
+        };
         if taken {
             pipe.ignored = true;
             return;
@@ -294,32 +296,19 @@ impl Pattern for Router {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::VecDeque;
-    use std::task::Waker;
-
-    fn routed(identity: Option<&'static str>, handover: bool) -> PeerAttach {
-        PeerAttach {
-            routing: true,
-            identity: identity.map(Bytes::from),
-            handover,
-            probe: false,
-        }
-    }
-
-    fn inbound(core: &Core, id: PipeId, frames: &[&'static str]) {
-        let mut cx = Context::from_waker(Waker::noop());
-        let mut q: VecDeque<Message> = [Message::from_iter(frames.iter().copied())].into();
-        assert!(core.deliver_inbound(id, &mut cx, &mut q));
-    }
+    use crate::core::test_support::{
+        attach, attached, core, core_with, deliver, marks, outbound_messages, received,
+        reconfigure, send, take,
+    };
+    use crate::core::Outbound;
+    use zmtp_codec::SocketType;
 
     #[test]
     fn generated_ids_are_a_zero_byte_and_a_big_endian_counter() {
         assert_eq!(&generated_id(0x0102_0304)[..], &[0, 1, 2, 3, 4]);
-        let core = Core::new(false);
-        let a = core.add_pipe(10, 10, false);
-        let b = core.add_pipe(10, 10, false);
-        assert!(core.attach_peer(a, &routed(None, false)));
-        assert!(core.attach_peer(b, &routed(None, false)));
+        let core = core(SocketType::Router, 10, 10);
+        let a = attached(&core, None);
+        let b = attached(&core, None);
         let (ia, ib) = (
             core.routing_id(a).expect("id"),
             core.routing_id(b).expect("id"),
@@ -331,12 +320,12 @@ mod tests {
 
     #[test]
     fn routing_by_announced_identity_and_mandatory_errors() {
-        let core = Core::new(false);
-        let a = core.add_pipe(1, 10, false);
-        assert!(core.attach_peer(a, &routed(Some("A"), false)));
+        let core = core(SocketType::Router, 1, 10);
+        let a = attached(&core, Some("A"));
         let send = |m: Message, mandatory| {
-            let mut cx = Context::from_waker(Waker::noop());
-            core.poll_send_routed(Some(&mut cx), &mut Some(m), mandatory)
+            let options = marks(1, 10).router_mandatory(mandatory);
+            reconfigure(&core, SocketType::Router, options);
+            send(&core, m)
         };
         assert!(matches!(
             send(Message::from(["A", "hi"]), true),
@@ -356,92 +345,61 @@ mod tests {
             send(Message::from(["B", "x"]), false),
             Poll::Ready(Ok(()))
         ));
-        let mut cx = Context::from_waker(Waker::noop());
-        let mut out = VecDeque::new();
-        core.take_outbound(a, &mut cx, 10, &mut out);
         assert_eq!(
-            Vec::from(out),
-            vec![Message::from(["hi"])],
+            outbound_messages(&core, a),
+            [Message::from(["hi"])],
             "the id is stripped"
         );
-        inbound(&core, a, &["req"]);
-        assert!(matches!(
-            core.poll_recv_routed(None),
-            Poll::Ready(Ok(m)) if m == Message::from(["A", "req"])
-        ));
+        deliver(&core, a, [Message::from(["req"])]);
+        assert_eq!(received(&core), Some(Message::from(["A", "req"])));
     }
 
     #[test]
     fn a_duplicate_identity_is_ignored_without_handover() {
-        let core = Core::new(false);
-        let a = core.add_pipe(10, 10, false);
-        let b = core.add_pipe(10, 10, false);
-        assert!(core.attach_peer(a, &routed(Some("X"), false)));
-        assert!(core.attach_peer(b, &routed(Some("X"), false)));
+        let core = core(SocketType::Router, 10, 10);
+        let a = attached(&core, Some("X"));
+        let b = attached(&core, Some("X"));
         assert_eq!(core.routing_id(b), None);
-        inbound(&core, b, &["from b"]);
-        assert!(core.poll_recv_routed(None).is_pending(), "never read");
-        inbound(&core, a, &["from a"]);
-        assert!(matches!(
-            core.poll_recv_routed(None),
-            Poll::Ready(Ok(m)) if m == Message::from(["X", "from a"])
-        ));
+        deliver(&core, b, [Message::from(["from b"])]);
+        assert_eq!(received(&core), None, "never read");
+        deliver(&core, a, [Message::from(["from a"])]);
+        assert_eq!(received(&core), Some(Message::from(["X", "from a"])));
     }
 
     #[test]
     fn handover_gives_the_id_to_the_newcomer_and_ends_the_old_pipe() {
-        let core = Core::new(false);
-        let a = core.add_pipe(10, 10, false);
-        let b = core.add_pipe(10, 10, false);
-        assert!(core.attach_peer(a, &routed(Some("X"), true)));
-        inbound(&core, a, &["unread"]);
-        assert!(core.attach_peer(b, &routed(Some("X"), true)));
+        let options = marks(10, 10).router_handover(true).router_mandatory(true);
+        let core = core_with(SocketType::Router, options);
+        let a = attached(&core, Some("X"));
+        deliver(&core, a, [Message::from(["unread"])]);
+        let b = attached(&core, Some("X"));
         assert_eq!(core.routing_id(b), Some(Bytes::from_static(b"X")));
-        let mut cx = Context::from_waker(Waker::noop());
-        let mut out = VecDeque::new();
-        assert_eq!(
-            core.take_outbound(a, &mut cx, 10, &mut out),
-            super::super::Outbound::Finished
-        );
+        assert_eq!(take(&core, a, 10).0, Outbound::Finished);
         // The old peer's unread message is still there, under a generated id.
-        match core.poll_recv_routed(None) {
-            Poll::Ready(Ok(m)) => {
-                assert_eq!(m.len(), 2);
-                assert_eq!((m.frames()[0].len(), m.frames()[0][0]), (5, 0));
-            }
-            other => panic!("the unread message: {other:?}"),
-        }
-        assert!(matches!(
-            core.poll_send_routed(None, &mut Some(Message::from(["X", "new"])), true),
-            Poll::Ready(Ok(()))
-        ));
-        core.take_outbound(b, &mut cx, 10, &mut out);
-        assert_eq!(Vec::from(out), vec![Message::from(["new"])]);
+        let m = received(&core).expect("the unread message");
+        assert_eq!(m.len(), 2);
+        assert_eq!((m.frames()[0].len(), m.frames()[0][0]), (5, 0));
+        assert!(matches!(send(&core, ["X", "new"]), Poll::Ready(Ok(()))));
+        assert_eq!(outbound_messages(&core, b), [Message::from(["new"])]);
     }
 
     #[test]
     fn probe_goes_first_once_and_connect_rid_routes_before_the_connection() {
-        let core = Core::new(false);
-        let a = core.add_pipe(10, 10, true);
+        let options = marks(10, 10).probe_router(true).router_mandatory(true);
+        let core = core_with(SocketType::Router, options);
+        let a = core.add_pipe(true);
         core.set_connect_rid(a, Bytes::from_static(b"peer"));
         assert!(matches!(
-            core.poll_send_routed(None, &mut Some(Message::from(["peer", "early"])), true),
+            send(&core, ["peer", "early"]),
             Poll::Ready(Ok(()))
         ));
-        let probe = PeerAttach {
-            probe: true,
-            ..routed(Some("other"), false)
-        };
-        assert!(core.attach_peer(a, &probe));
+        assert!(attach(&core, a, Some("other")));
         assert_eq!(core.routing_id(a), Some(Bytes::from_static(b"peer")));
         core.detach(a, true);
-        assert!(core.attach_peer(a, &probe), "a reconnect");
-        let mut cx = Context::from_waker(Waker::noop());
-        let mut out = VecDeque::new();
-        core.take_outbound(a, &mut cx, 10, &mut out);
+        assert!(attach(&core, a, Some("other")), "a reconnect");
         assert_eq!(
-            Vec::from(out),
-            vec![Message::from([Bytes::new()]), Message::from(["early"])]
+            outbound_messages(&core, a),
+            [Message::from([Bytes::new()]), Message::from(["early"])]
         );
     }
 }

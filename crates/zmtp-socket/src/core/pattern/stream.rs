@@ -92,3 +92,26 @@ impl Pattern for Stream {
         self.table.set_connect_rid(pipes, id, routing_id);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::core::test_support::{attached, core, received};
+    use bytes::Bytes;
+    use zmtp_codec::{Message, SocketType};
+
+    #[test]
+    fn notices_pass_a_full_pipe_and_carry_the_routing_id() {
+        let core = core(SocketType::Stream, 10, 1);
+        let a = attached(&core, None);
+        core.push_inbound_unbounded(a, [Message::single(Bytes::new())]);
+        core.push_inbound_unbounded(a, [Message::from("data"), Message::single(Bytes::new())]);
+        let rid = core.routing_id(a).expect("a generated id");
+        core.detach(a, false);
+        for expected in [&b""[..], b"data", b""] {
+            let m = received(&core).expect("a message");
+            assert_eq!(m.frames()[0], rid);
+            assert_eq!(&m.frames()[1][..], expected);
+        }
+        assert_eq!(received(&core), None);
+    }
+}

@@ -1,5 +1,5 @@
-//! Sending and receiving from two tasks at once (split DEALER, ROUTER and PAIR sockets), and
-//! the `futures::Sink` / `futures::Stream` side of every socket type.
+//! Sending and receiving from two tasks at once (clones of one DEALER, ROUTER and PAIR socket),
+//! and the `futures::Sink` / `futures::Stream` side of every socket type.
 
 use std::time::Duration;
 
@@ -23,11 +23,11 @@ fn small_hwm() -> SocketOptions {
     SocketOptions::new().sndhwm(10).rcvhwm(10)
 }
 
-/// An echoing DEALER and a split one, both with HWMs of 10: sending all before receiving any
-/// would stall after a few dozen messages; two tasks on the halves carry 10,000 each way.
+/// An echoing DEALER and a shared one, both with HWMs of 10: sending all before receiving any
+/// would stall after a few dozen messages; two tasks on two handles carry 10,000 each way.
 #[tokio::test]
-async fn split_dealer_sends_and_receives_from_two_tasks() {
-    let mut echo = Dealer::with_options(small_hwm()).expect("echo");
+async fn shared_dealer_sends_and_receives_from_two_tasks() {
+    let echo = Dealer::with_options(small_hwm()).expect("echo");
     let ep = echo.bind("tcp://127.0.0.1:*").await.expect("bind");
     let echo_task = tokio::spawn(async move {
         for _ in 0..COUNT {
@@ -35,32 +35,32 @@ async fn split_dealer_sends_and_receives_from_two_tasks() {
             echo.send(msg).await.expect("echo send");
         }
     });
-    let mut dealer = Dealer::with_options(small_hwm()).expect("dealer");
+    let dealer = Dealer::with_options(small_hwm()).expect("dealer");
     dealer.connect(&ep).await.expect("connect");
-    let (mut tx, mut rx) = dealer.split();
+    let tx = dealer.clone();
     let sender = tokio::spawn(async move {
         for i in 0..COUNT {
             tx.send(numbered(i)).await.expect("send");
         }
-        tx
     });
     for i in 0..COUNT {
-        let msg = within("an echoed message", rx.recv()).await.expect("recv");
+        let msg = within("an echoed message", dealer.recv())
+            .await
+            .expect("recv");
         assert_eq!(msg, numbered(i), "message {i} in order");
     }
-    let tx = within("the sender", sender).await.expect("sender task");
+    within("the sender", sender).await.expect("sender task");
     within("the echo", echo_task).await.expect("echo task");
-    let dealer = tx.reunite(rx).expect("the halves of one socket");
     assert!(dealer.options().get_sndhwm() == 10);
 }
 
-/// A split ROUTER: the receiving half feeds the sending half through a channel (a broker
-/// shape); halves of different sockets do not reunite.
+/// A shared ROUTER: one handle's stream feeds another handle's sink through a channel (a
+/// broker shape).
 #[tokio::test]
-async fn split_router_echoes_through_its_halves() {
-    let mut router = Router::new();
+async fn shared_router_echoes_through_two_handles() {
+    let router = Router::new();
     let ep = router.bind("tcp://127.0.0.1:*").await.expect("bind");
-    let (mut tx, mut rx) = router.split();
+    let (mut tx, mut rx) = (router.clone(), router);
     let (to_send, mut queued) = tokio::sync::mpsc::channel::<Message>(16);
     let receiving = tokio::spawn(async move {
         while let Some(msg) = rx.next().await {
@@ -76,7 +76,7 @@ async fn split_router_echoes_through_its_halves() {
         }
         tx
     });
-    let mut dealer = Dealer::new();
+    let dealer = Dealer::new();
     dealer.connect(&ep).await.expect("connect");
     for i in 0..1_000 {
         dealer.send(numbered(i)).await.expect("send");
@@ -84,13 +84,6 @@ async fn split_router_echoes_through_its_halves() {
         assert_eq!(back, numbered(i));
     }
     drop(dealer);
-
-    let (other_tx, other_rx) = Router::new().split();
-    let together = other_tx.reunite(other_rx);
-    assert!(together.is_ok(), "halves of one socket reunite");
-    let (a_tx, _a_rx) = Router::new().split();
-    let (_b_tx, b_rx) = Router::new().split();
-    assert!(a_tx.reunite(b_rx).is_err(), "halves of two sockets do not");
     receiving.abort();
     sending.abort();
 }
@@ -157,15 +150,15 @@ async fn req_and_rep_as_sink_and_stream() {
     within("the server", server).await.expect("server");
 }
 
-/// A split PAIR over inproc.
+/// A PAIR over inproc, each side shared by a sending and a receiving task.
 #[tokio::test]
-async fn split_pair_over_inproc() {
-    let mut a = Pair::with_options(small_hwm()).expect("a");
+async fn shared_pair_over_inproc() {
+    let a = Pair::with_options(small_hwm()).expect("a");
     a.bind("inproc://split-pair").await.expect("bind");
-    let mut b = Pair::with_options(small_hwm()).expect("b");
+    let b = Pair::with_options(small_hwm()).expect("b");
     b.connect("inproc://split-pair").await.expect("connect");
-    let (mut a_tx, mut a_rx) = a.split();
-    let (mut b_tx, mut b_rx) = b.split();
+    let (a_tx, a_rx) = (a.clone(), a);
+    let (b_tx, b_rx) = (b.clone(), b);
     let a_sends = tokio::spawn(async move {
         for i in 0..COUNT {
             a_tx.send(numbered(i)).await.expect("a send");

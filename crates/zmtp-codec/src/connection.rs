@@ -93,7 +93,8 @@ pub struct Config {
     /// PINGs go only to ZMTP 3.1 peers; 3.0 has no PING command.
     pub heartbeat_ivl: Option<Duration>,
     /// `ZMQ_HEARTBEAT_TIMEOUT`: close if nothing arrives this long after a PING (`None` = the
-    /// heartbeat interval, libzmq's -1).
+    /// heartbeat interval, libzmq's default -1; zero = no timeout, as libzmq's explicit 0: PINGs
+    /// go out, and a peer that never answers them is kept).
     pub heartbeat_timeout: Option<Duration>,
     /// `ZMQ_HEARTBEAT_TTL`: asks the peer to close if it hears nothing from us this long; sent in
     /// PINGs in deciseconds (truncated, as libzmq), at most 6553.5 s.
@@ -813,8 +814,8 @@ impl Connection {
                 return;
             }
             self.next_ping = Some(now + ivl);
-            if self.ping_timeout.is_none() {
-                let timeout = self.config.heartbeat_timeout.unwrap_or(ivl);
+            let timeout = self.config.heartbeat_timeout.unwrap_or(ivl);
+            if self.ping_timeout.is_none() && !timeout.is_zero() {
                 self.ping_timeout = Some(now + timeout);
             }
         }

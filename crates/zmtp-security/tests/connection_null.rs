@@ -490,6 +490,31 @@ fn explicit_heartbeat_timeout_and_ttl_rearm() {
     assert!(!c.is_closed());
 }
 
+/// A zero `ZMQ_HEARTBEAT_TIMEOUT` turns the timeout off, as libzmq's explicit 0 does (libzmq
+/// arms its timeout timer only for a positive value): PINGs go out at every interval, and a
+/// peer that answers none of them is kept.
+#[test]
+fn a_zero_heartbeat_timeout_keeps_a_peer_that_never_answers() {
+    let t0 = Instant::now();
+    let ivl = Duration::from_millis(100);
+    let mut cfg = Config::new(SocketType::Pull);
+    cfg.heartbeat_ivl = Some(ivl);
+    cfg.heartbeat_timeout = Some(Duration::ZERO);
+    let mut c = ready_with_raw_peer(cfg, 1, t0);
+    let ping = raw_command(&Command::Ping {
+        ttl: 0,
+        context: Bytes::new(),
+    });
+    for n in 1..=100u32 {
+        let now = t0 + ivl * n;
+        assert_eq!(c.poll_timeout(), Some(now), "only the next PING is due");
+        c.handle_timeout(now);
+        assert_eq!(take_transmit(&mut c), ping, "PING {n}");
+    }
+    assert!(!c.is_closed());
+    assert_eq!(events(&mut c), []);
+}
+
 /// A peer that floods PINGs and never reads gets no more PONGs once PONG_BACKLOG bytes wait
 /// to be written; when the backlog is written, PINGs are answered again.
 #[test]

@@ -21,11 +21,10 @@ use std::cell::Cell;
 use std::time::Instant;
 
 use zmtp_codec::connection::{FRAME_OVERHEAD, READ_CHUNK};
-use zmtp_codec::{Config, Connection, ConnectionError, FrameError, MechanismName, SocketType};
-use zmtp_security::Null;
+use zmtp_codec::{Config, Connection, ConnectionError, FrameError, SocketType};
 
-mod harness;
-use harness::*;
+mod support;
+use support::*;
 
 thread_local! {
     /// Bytes this thread allocated and has not freed.
@@ -93,13 +92,7 @@ fn peak() -> i64 {
 fn ready_pull(max_msg_size: Option<u64>, now: Instant) -> Connection {
     let mut cfg = Config::new(SocketType::Pull);
     cfg.max_msg_size = max_msg_size;
-    let mut c = Connection::new(cfg, Box::new(Null::new()), now);
-    c.feed(now, &raw_greeting(1, MechanismName::NULL));
-    c.feed(now, &raw_ready(SocketType::Push));
-    assert!(c.is_ready());
-    let _ = take_transmit(&mut c);
-    let _ = events(&mut c);
-    c
+    ready_with_raw_peer(cfg, now)
 }
 
 /// Reads `data` as a driver does: each read fills the free space [`Connection::recv_buf`]

@@ -303,6 +303,10 @@ impl Harness {
                     for frame in msg.iter() {
                         assert!(frame.len() as u64 <= max, "a frame above ZMQ_MAXMSGSIZE");
                     }
+                    // The whole message too: its bodies and FRAME_OVERHEAD per further frame.
+                    let counted = msg.byte_len() as u64
+                        + zmtp_codec::connection::FRAME_OVERHEAD * (msg.len() as u64 - 1);
+                    assert!(counted <= max, "a message above ZMQ_MAXMSGSIZE");
                 }
             }
             Event::Subscribe(_) | Event::Cancel(_) => {

@@ -47,6 +47,21 @@ pub const READ_CHUNK: usize = 64 * 1024;
 /// reads little more than its handshake, keeps no more than this.
 pub const INITIAL_READ_CHUNK: usize = 8 * 1024;
 
+/// The most free space a read is offered while a frame larger than that is under way: the read
+/// buffer grows towards such a frame's size by at least this much at a time (more once what
+/// arrived is larger: it doubles), never by the size the peer announced.
+const MAX_READ: usize = 16 * READ_CHUNK;
+
+/// What each frame of a multipart message after the first counts against `ZMQ_MAXMSGSIZE`
+/// besides its body: what a frame costs in memory while its message is assembled. A frame is a
+/// [`Bytes`] handle of 32 bytes in the message's frame vector, which grows by doubling, so up to
+/// 64 bytes of vector per frame (its 2- to 9-byte header stays in the read buffer its body
+/// shares, and is not counted, as libzmq counts no header); 64 bytes is also the size of
+/// libzmq's `zmq_msg_t`. Without it, a message of empty frames would count 0 bytes however many
+/// it has. The first frame's is not counted, so that a one-frame message is bounded exactly as
+/// libzmq bounds it (`ZMQ_MAXMSGSIZE` bytes of body).
+pub const FRAME_OVERHEAD: u64 = 64;
+
 /// Bytes waiting to be written above which a PING is not answered (see the PING handling in
 /// `active_frame`).
 pub const PONG_BACKLOG: usize = 64 * 1024;
@@ -66,8 +81,10 @@ pub struct Config {
     pub routing_id: Bytes,
     /// `ZMQ_METADATA`: extra `X-` properties added to READY / INITIATE.
     pub metadata: Metadata,
-    /// `ZMQ_MAXMSGSIZE`: largest frame accepted (`None` = no limit, libzmq's -1). libzmq checks
-    /// it per frame, and so does this.
+    /// `ZMQ_MAXMSGSIZE`: largest message accepted (`None` = no limit, libzmq's -1). Each frame
+    /// is checked on its size field, as libzmq does; unlike libzmq, a multipart message is
+    /// bounded as a whole as well: its bodies plus [`FRAME_OVERHEAD`] bytes for each frame
+    /// after the first (see [`FrameError::MessageTooLarge`]).
     pub max_msg_size: Option<u64>,
     /// `ZMQ_HANDSHAKE_IVL`: the whole greeting and handshake must finish within it (`None` = no
     /// limit, libzmq's 0). Default 30 s.
@@ -76,7 +93,8 @@ pub struct Config {
     /// PINGs go only to ZMTP 3.1 peers; 3.0 has no PING command.
     pub heartbeat_ivl: Option<Duration>,
     /// `ZMQ_HEARTBEAT_TIMEOUT`: close if nothing arrives this long after a PING (`None` = the
-    /// heartbeat interval, libzmq's -1).
+    /// heartbeat interval, libzmq's default -1; zero = no timeout, as libzmq's explicit 0: PINGs
+    /// go out, and a peer that never answers them is kept).
     pub heartbeat_timeout: Option<Duration>,
     /// `ZMQ_HEARTBEAT_TTL`: asks the peer to close if it hears nothing from us this long; sent in
     /// PINGs in deciseconds (truncated, as libzmq), at most 6553.5 s.
@@ -208,6 +226,9 @@ pub struct Connection {
     send: SendBuffer,
     events: VecDeque<Event>,
     partial: Message,
+    /// What `partial` counts against `ZMQ_MAXMSGSIZE`: its bodies' bytes plus
+    /// [`FRAME_OVERHEAD`] for each frame after the first (kept only with a limit set).
+    partial_size: u64,
     /// Bytes left in `recv` after the last processing (a partial frame); more means new input.
     unprocessed: usize,
     encrypted: bool,
@@ -252,6 +273,7 @@ impl Connection {
             send,
             events: VecDeque::new(),
             partial: Message::new(),
+            partial_size: 0,
             unprocessed: 0,
             encrypted: false,
             zap_pending: false,
@@ -290,19 +312,67 @@ impl Connection {
     /// The read buffer, with free space for the next read: [`INITIAL_READ_CHUNK`] bytes until a
     /// read fills it, then [`READ_CHUNK`], more when a large frame is under way. Read
     /// transport bytes into it, then call [`Connection::handle_input`].
+    ///
+    /// A frame larger than [`READ_CHUNK`] that is under way holds at most its own size in the
+    /// buffer, plus the buffer it started in: the buffer grows towards the frame's size
+    /// (geometrically, so that its bytes are copied a bounded number of times, and in place
+    /// where the allocator can), never past it, and is not grown again once the rest of the
+    /// frame fits.
     pub fn recv_buf(&mut self) -> &mut BytesMut {
         let needed = if self.legacy == Some(LegacyVersion::V1) {
             self.v1_decoder.bytes_needed()
         } else {
             self.decoder.bytes_needed()
         };
-        let want = needed
-            .saturating_sub(self.recv.len())
-            .clamp(self.read_chunk, 16 * READ_CHUNK);
-        if self.recv.capacity() - self.recv.len() < want / 2 {
+        let len = self.recv.len();
+        let free = self.recv.capacity() - len;
+        let rest = needed.saturating_sub(len);
+        let want = rest.clamp(self.read_chunk, MAX_READ);
+        if needed > self.read_chunk {
+            // A long frame under way: the buffer holds its start. Once the rest fits, the next
+            // read completes it where it is (making room now would copy the whole frame for
+            // its last bytes).
+            if rest > free && free < want / 2 {
+                self.grow_for_frame(needed, want);
+            }
+        } else if free < want / 2 {
             self.make_room(want);
         }
         &mut self.recv
+    }
+
+    /// Makes room for the rest of a long frame whose start is the whole content of the buffer:
+    /// at least `want` bytes more, or as many as arrived (doubling), but never more than the
+    /// frame's `needed` bytes in all. A spare buffer that large and free again takes the
+    /// partial frame (the buffer becomes a spare); otherwise the buffer grows, in place when
+    /// nothing decoded from it is alive (`realloc`, which moves a large block without copying
+    /// it), else into a buffer of the frame's own (the old one is left to the messages read into
+    /// it, and not kept: it holds the frame's first bytes). Either way no other copy of the
+    /// frame's bytes is held.
+    fn grow_for_frame(&mut self, needed: usize, want: usize) {
+        let len = self.recv.len();
+        let target = needed.min(len + want.max(len));
+        if std::mem::take(&mut self.read_chunk_grew) {
+            self.spare_recv = Default::default();
+        }
+        if let Some(i) = self
+            .spare_recv
+            .iter_mut()
+            .position(|b| b.try_reclaim(target))
+        {
+            let mut next = std::mem::take(&mut self.spare_recv[i]);
+            next.extend_from_slice(&self.recv);
+            let mut old = std::mem::replace(&mut self.recv, next);
+            old.clear();
+            self.spare_recv[i] = old;
+            return;
+        }
+        // Moves the bytes to the front of the allocation if the buffer is the only user of it,
+        // copies them out otherwise.
+        let mut grown = Vec::from(std::mem::take(&mut self.recv));
+        grown.reserve_exact(target - grown.len());
+        // Back to a `BytesMut` through a `Bytes`: neither step copies a unique buffer.
+        self.recv = BytesMut::from(Bytes::from(grown));
     }
 
     /// Makes at least `want / 2` bytes of free space for the next read (`want` when it has to
@@ -415,7 +485,7 @@ impl Connection {
             };
             match self.state {
                 State::Handshake => self.handshake_frame(frame, now)?,
-                State::Active if self.legacy.is_some() => self.message_frame(frame),
+                State::Active if self.legacy.is_some() => self.message_frame(frame)?,
                 State::Active => self.active_frame(frame, now)?,
                 State::LegacyIdentity => self.legacy_identity(frame),
                 State::Greeting | State::LegacySocketType | State::Closed => unreachable_state(),
@@ -620,8 +690,7 @@ impl Connection {
             frame
         };
         if !frame.command {
-            self.message_frame(frame);
-            return Ok(());
+            return self.message_frame(frame).map_err(Into::into);
         }
         match Command::parse(frame.body)? {
             Command::Ping { ttl, context } => {
@@ -648,19 +717,43 @@ impl Connection {
         Ok(())
     }
 
-    /// A message frame: a message of its own, or part of the one being assembled.
-    fn message_frame(&mut self, frame: Frame) {
+    /// A message frame: a message of its own, or part of the one being assembled, which must
+    /// stay within `ZMQ_MAXMSGSIZE` (its bodies plus [`FRAME_OVERHEAD`] for each frame after
+    /// the first).
+    fn message_frame(&mut self, frame: Frame) -> Result<(), FrameError> {
         if !frame.more && self.partial.is_empty() {
-            // The common case, a one-frame message, skips the assembly buffer.
+            // The common case, a one-frame message, skips the assembly buffer (and the size
+            // check: the decoder checked the frame).
             self.events
                 .push_back(Event::Message(Message::single(frame.body)));
-        } else {
-            self.partial.push_back(frame.body);
-            if !frame.more {
-                let msg = std::mem::take(&mut self.partial);
-                self.events.push_back(Event::Message(msg));
-            }
+            return Ok(());
         }
+        if let Some(max) = self.config.max_msg_size {
+            let overhead = if self.partial.is_empty() {
+                0
+            } else {
+                FRAME_OVERHEAD
+            };
+            let size = self
+                .partial_size
+                .saturating_add(frame.body.len() as u64)
+                .saturating_add(overhead);
+            if size > max {
+                return Err(FrameError::MessageTooLarge {
+                    frames: self.partial.len() as u64 + 1,
+                    size,
+                    max,
+                });
+            }
+            self.partial_size = size;
+        }
+        self.partial.push_back(frame.body);
+        if !frame.more {
+            let msg = std::mem::take(&mut self.partial);
+            self.partial_size = 0;
+            self.events.push_back(Event::Message(msg));
+        }
+        Ok(())
     }
 
     /// Encodes a message in the peer's framing (unencrypted connections).
@@ -721,8 +814,8 @@ impl Connection {
                 return;
             }
             self.next_ping = Some(now + ivl);
-            if self.ping_timeout.is_none() {
-                let timeout = self.config.heartbeat_timeout.unwrap_or(ivl);
+            let timeout = self.config.heartbeat_timeout.unwrap_or(ivl);
+            if self.ping_timeout.is_none() && !timeout.is_zero() {
                 self.ping_timeout = Some(now + timeout);
             }
         }
@@ -857,7 +950,8 @@ impl Connection {
 
     fn close(&mut self, reason: ConnectionError) {
         self.state = State::Closed;
-        self.partial.clear();
+        self.partial = Message::new();
+        self.partial_size = 0;
         self.recv.clear();
         self.spare_recv = Default::default();
         self.zap_pending = false;

@@ -30,6 +30,26 @@ pub enum FrameError {
         /// The configured limit.
         max: u64,
     },
+    /// A multipart message whose frames, with [`FRAME_OVERHEAD`] bytes counted for each frame
+    /// after the first, add up to more than `ZMQ_MAXMSGSIZE`: refused at the frame that takes
+    /// it over. libzmq checks only each frame, so that a message that never ends grows
+    /// without limit there; this bounds the whole message.
+    ///
+    /// [`FRAME_OVERHEAD`]: crate::connection::FRAME_OVERHEAD
+    #[error(
+        "multipart message of {frames} frames counts {size} bytes (its bodies and {} per frame after the first), over the maximum message size of {max} bytes (ZMQ_MAXMSGSIZE)",
+        crate::connection::FRAME_OVERHEAD
+    )]
+    MessageTooLarge {
+        /// Frames of the message so far, the refused one included.
+        frames: u64,
+        /// What the message counts with the refused frame: the bodies' bytes plus
+        /// [`FRAME_OVERHEAD`](crate::connection::FRAME_OVERHEAD) for each frame after the
+        /// first.
+        size: u64,
+        /// The configured limit.
+        max: u64,
+    },
     /// A long size field above 2^63 - 1, which libzmq also rejects.
     #[error("frame size {size} does not fit in 63 bits")]
     SizeOverflow {

@@ -368,6 +368,34 @@ fn malformed_legacy_frames_are_typed_errors() {
     );
 }
 
+/// `ZMQ_MAXMSGSIZE` bounds a legacy peer's multipart message as a whole, as a 3.x peer's: a
+/// ZMTP 1.0 peer sending empty frames with MORE is refused at the frame that takes the message
+/// over (64 bytes counted for each frame after the first: 11 fit in 640, not 12).
+#[test]
+fn legacy_multipart_messages_are_bounded_as_a_whole() {
+    let now = Instant::now();
+    let mut cfg = config(SocketType::Pull, b"");
+    cfg.max_msg_size = Some(640);
+    let mut c = null(cfg, now);
+    // An unversioned 1.0 peer: its empty identity frame, then empty frames with MORE (length 1,
+    // counting the flags byte).
+    c.feed(now, b"\x01\x00");
+    assert!(c.is_ready());
+    c.feed(now, &b"\x01\x01".repeat(10));
+    c.feed(now, b"\x01\x00");
+    let msgs = messages(events(&mut c));
+    assert_eq!(msgs, vec![Message::from(vec![Bytes::new(); 11])]);
+    c.feed(now, &b"\x01\x01".repeat(12));
+    assert_eq!(
+        closed_reason(&mut c),
+        Some(ConnectionError::Frame(FrameError::MessageTooLarge {
+            frames: 12,
+            size: 704,
+            max: 640
+        }))
+    );
+}
+
 #[test]
 fn legacy_peers_get_no_heartbeats_but_keep_the_handshake_deadline() {
     let now = Instant::now();

@@ -145,6 +145,40 @@ fn messages_cross_both_ways_sealed() {
     assert!(!c.is_closed() && !s.is_closed());
 }
 
+/// `ZMQ_MAXMSGSIZE` bounds a sealed multipart message as a whole too, counted on the opened
+/// frames: 500 + 64 + 500 fits in 1064, a third frame does not (the limit is above the
+/// handshake's commands, which it bounds as well).
+#[test]
+fn sealed_multipart_messages_are_bounded_as_a_whole() {
+    use zmtp_codec::FrameError;
+    use zmtp_security::CurveServer;
+    let now = Instant::now();
+    let server = server_keys();
+    let mut c = client_conn(now, SocketType::Dealer, client_keys(), *server.public());
+    let mut cfg = Config::new(SocketType::Router);
+    cfg.max_msg_size = Some(1064);
+    let mut s = Connection::new(cfg, Box::new(CurveServer::new(server)), now);
+    pump(&mut c, &mut s, now);
+    assert!(c.is_ready() && s.is_ready());
+    let _ = (events(&mut c), events(&mut s));
+
+    let two = Message::from(vec![Bytes::from(vec![1; 500]), Bytes::from(vec![2; 500])]);
+    c.send(&two).expect("ready");
+    pump(&mut c, &mut s, now);
+    assert_eq!(messages(events(&mut s)), vec![two]);
+    c.send(&Message::from(vec![Bytes::from(vec![1; 500]); 3]))
+        .expect("ready");
+    pump(&mut c, &mut s, now);
+    assert_eq!(
+        closed_reason(&mut s),
+        Some(ConnectionError::Frame(FrameError::MessageTooLarge {
+            frames: 3,
+            size: 1628,
+            max: 1064
+        }))
+    );
+}
+
 #[test]
 fn messages_survive_any_chunking() {
     let now = Instant::now();

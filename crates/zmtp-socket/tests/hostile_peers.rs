@@ -9,6 +9,9 @@
 //!   without `ZMQ_MAXMSGSIZE`, as in libzmq): the memory held grows with the bytes that arrive,
 //!   never with the size claimed;
 //! - a frame over `ZMQ_MAXMSGSIZE`: refused at its size field, before any of its body;
+//! - a multipart message that never ends, at a PULL with `ZMQ_MAXMSGSIZE`: the connection is
+//!   dropped once the message counts more than the limit, the heap having grown by no more
+//!   than the limit;
 //! - a PING flood from a peer that never reads its PONGs: the heap stays bounded;
 //! - garbage after a good handshake: what came whole before it is delivered, the partial
 //!   message is not, the connection is closed;
@@ -35,7 +38,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use zmtp_codec::MechanismName;
 use zmtp_security::CurveKeyPair;
-use zmtp_socket::{Context, Dealer, Message, Pub, Router, SocketOptions, Sub};
+use zmtp_socket::{Context, Dealer, Message, Pub, Pull, Router, SocketOptions, Sub};
 
 use common::heap;
 use common::raw::{
@@ -314,6 +317,75 @@ async fn a_frame_over_maxmsgsize_is_refused_before_its_body() {
     s.round_trip().await;
     s.finish().await;
 }
+/// A raw PUSH peer sends a PULL with `ZMQ_MAXMSGSIZE` (1 MiB) a message that never ends:
+/// 1 KiB frames with MORE, up to 64 MiB of them. The PULL drops the connection (the peer reads
+/// the end of the stream) once the message counts more than the limit (its bodies and 64 bytes
+/// per frame after the first), and its heap meanwhile grows by the limit and a few read
+/// buffers, not by what was sent. A well-behaved peer is served afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endless_multipart_message_over_maxmsgsize_is_dropped_with_the_heap_bounded() {
+    let _alone = heap::exclusive().await;
+    const MAX: u64 = 1 << 20;
+    const SENT_AT_MOST: usize = 64 << 20;
+    let ctx = Context::new().expect("context");
+    let mut pull = Pull::with_options_in(&ctx, SocketOptions::new().maxmsgsize(Some(MAX)))
+        .expect("pull options");
+    let ep = pull.bind("tcp://127.0.0.1:*").await.expect("bind");
+    let addr = ep.strip_prefix("tcp://").expect("tcp").to_owned();
+    let base = Baseline::take(&ctx);
+    // 64 frames of 1 KiB with MORE, built before the measurement starts.
+    let chunk = frame(0x01, &[0x5a; 1024]).repeat(64);
+    heap::reset_peak();
+
+    let stream = raw_connect(&addr).await;
+    let (mut from_pull, mut to_pull) = stream.into_split();
+    let writer = tokio::spawn(async move {
+        to_pull
+            .write_all(&greeting_and_ready("PUSH"))
+            .await
+            .expect("handshake");
+        let mut sent = 0;
+        while sent < SENT_AT_MOST {
+            if to_pull.write_all(&chunk).await.is_err() {
+                break;
+            }
+            sent += chunk.len();
+        }
+        sent
+    });
+    until_closed(&mut from_pull, "the endless message's connection dropped").await;
+    let sent = within("the writer to stop", writer).await.expect("writer");
+    let grown = heap::peak().saturating_sub(base.heap);
+    println!(
+        "endless multipart at ZMQ_MAXMSGSIZE {MAX}: dropped after {sent} bytes written; heap \
+         peak {grown} bytes above the baseline"
+    );
+    assert!(
+        sent < SENT_AT_MOST,
+        "the peer could write all {sent} bytes: its connection was not dropped"
+    );
+    assert!(
+        grown < MAX as usize + SLACK,
+        "an endless message must be bounded by ZMQ_MAXMSGSIZE: the heap grew by {grown} bytes"
+    );
+    drop(from_pull);
+    base.settled(&ctx, "endless multipart").await;
+
+    // A well-behaved peer's message within the limit (1000 + 64 + 1000 bytes) still arrives.
+    let mut good = raw_connect(&addr).await;
+    let mut bytes = greeting_and_ready("PUSH");
+    bytes.extend_from_slice(&frame(0x01, &[1; 1000]));
+    bytes.extend_from_slice(&frame(0x00, &[2; 1000]));
+    good.write_all(&bytes).await.expect("write");
+    let msg = within("a message within the limit", pull.recv())
+        .await
+        .expect("recv");
+    assert_eq!(msg, Message::from([vec![1u8; 1000], vec![2u8; 1000]]));
+    drop(good);
+    drop(pull);
+    within("the context's term", ctx.term()).await;
+}
+
 /// A peer that completes the handshake, then floods PINGs (4 million, 36 MB) and never reads a
 /// PONG: the good client is served throughout, and the heap stays bounded (PONGs owed to a peer
 /// that does not read are not piled up without limit; libzmq keeps at most one).

@@ -140,9 +140,18 @@ fn every_row_of_the_table_exists_with_its_default_and_socket_types() {
         assert_eq!(option.kind(), parse_kind(row.kind), "{}: type", row.name);
 
         let got = defaults.get(option);
+        // The one default taken from libzmq over the table: ZMQ_HEARTBEAT_TIMEOUT starts at -1
+        // (the heartbeat interval) in libzmq 4.2 and 4.3, where the table's 0 would turn the
+        // timeout off.
+        let table_default = if option == OptionName::HeartbeatTimeout {
+            assert_eq!(row.default, "0");
+            TableDefault::Number(-1)
+        } else {
+            parse_default(row.default)
+        };
         assert_eq!(
             as_default(&got),
-            parse_default(row.default),
+            table_default,
             "{}: default {:?}, got {got:?}",
             row.name,
             row.default

@@ -63,6 +63,64 @@ async fn plain_with_a_rust_zap_handler() {
     assert!(pull.try_recv().is_err(), "nothing from the refused client");
 }
 
+/// A CURVE public key that is not the secret key's is refused when the socket binds or
+/// connects, naming both options, for a server and for a client alike.
+#[tokio::test]
+async fn a_curve_public_key_that_is_not_the_secret_keys_is_refused() {
+    use zmtp_socket::options::OptionError;
+    use zmtp_socket::Error;
+    let ours = CurveKeyPair::generate();
+    let other = CurveKeyPair::generate();
+    let is_conflict = |e: &Error| {
+        matches!(
+            e,
+            Error::Option(OptionError::Conflict {
+                option: OptionName::CurvePublicKey,
+                other: OptionName::CurveSecretKey,
+                reason: "the public key is not the secret key's",
+            })
+        )
+    };
+    let mut server = Pull::with_options(
+        SocketOptions::new()
+            .curve_server(true)
+            .curve_secret_key(ours.secret().clone())
+            .curve_public_key(*other.public()),
+    )
+    .expect("options are checked together when used");
+    let refused = server
+        .bind("tcp://127.0.0.1:*")
+        .await
+        .expect_err("a mismatched server key pair");
+    assert!(is_conflict(&refused), "{refused:?}");
+
+    let mut client = Push::with_options(
+        SocketOptions::new()
+            .curve_server_key(*other.public())
+            .curve_public_key(*other.public())
+            .curve_secret_key(ours.secret().clone()),
+    )
+    .expect("options");
+    let refused = client
+        .connect("tcp://127.0.0.1:9")
+        .await
+        .expect_err("a mismatched client key pair");
+    assert!(is_conflict(&refused), "{refused:?}");
+
+    // The matching pair is taken.
+    let mut client = Push::with_options(
+        SocketOptions::new()
+            .curve_server_key(*other.public())
+            .curve_public_key(*ours.public())
+            .curve_secret_key(ours.secret().clone()),
+    )
+    .expect("options");
+    client
+        .connect("tcp://127.0.0.1:9")
+        .await
+        .expect("a matching key pair");
+}
+
 #[tokio::test]
 async fn curve_between_our_sockets() {
     let server = CurveKeyPair::generate();

@@ -13,9 +13,8 @@ impl SocketOptions {
     /// - `max_msg_size`: `ZMQ_MAXMSGSIZE` (-1: no limit);
     /// - `handshake_ivl`: `ZMQ_HANDSHAKE_IVL` (0: no limit);
     /// - `heartbeat_ivl`: `ZMQ_HEARTBEAT_IVL` (0: no PINGs);
-    /// - `heartbeat_timeout`: `ZMQ_HEARTBEAT_TIMEOUT`, where the table's default 0 means "the
-    ///   heartbeat interval" (`None`), which is what libzmq 4.2.2 does by default (its real
-    ///   default is -1 for that; see [`SocketOptions::set_heartbeat_timeout`]);
+    /// - `heartbeat_timeout`: `ZMQ_HEARTBEAT_TIMEOUT`: -1, the default, is the heartbeat
+    ///   interval (`None`); 0 is no timeout (zero), as in libzmq;
     /// - `heartbeat_ttl`: `ZMQ_HEARTBEAT_TTL` (the codec sends whole deciseconds);
     /// - `zap_domain`: `ZMQ_ZAP_DOMAIN`.
     ///
@@ -29,7 +28,7 @@ impl SocketOptions {
         config.max_msg_size = u64::try_from(self.maxmsgsize).ok();
         config.handshake_ivl = positive(self.handshake_ivl);
         config.heartbeat_ivl = positive(self.heartbeat_ivl);
-        config.heartbeat_timeout = positive(self.heartbeat_timeout);
+        config.heartbeat_timeout = millis(self.heartbeat_timeout);
         config.heartbeat_ttl = millis(self.heartbeat_ttl).unwrap_or_default();
         config.zap_domain = Bytes::from(self.zap_domain.clone().into_bytes());
         config
@@ -65,7 +64,7 @@ mod tests {
             .handshake_ivl(None)
             .heartbeat_ivl(Some(Duration::from_secs(1)))
             .heartbeat_timeout(Some(Duration::from_millis(2500)))
-            .heartbeat_ttl(Some(Duration::from_millis(10_050)))
+            .heartbeat_ttl(Some(Duration::from_millis(10_000)))
             .zap_domain("global")
             .build()?;
         let config = options.connection_config(SocketType::Req);
@@ -75,17 +74,30 @@ mod tests {
         assert_eq!(config.handshake_ivl, None);
         assert_eq!(config.heartbeat_ivl, Some(Duration::from_secs(1)));
         assert_eq!(config.heartbeat_timeout, Some(Duration::from_millis(2500)));
-        assert_eq!(config.heartbeat_ttl, Duration::from_millis(10_050));
+        assert_eq!(config.heartbeat_ttl, Duration::from_millis(10_000));
         assert_eq!(config.zap_domain, Bytes::from_static(b"global"));
 
-        // The table's default HEARTBEAT_TIMEOUT (0) is "the interval": None in the codec.
-        let options = SocketOptions::new()
+        // The default HEARTBEAT_TIMEOUT (-1) is "the interval": None in the codec; an explicit
+        // 0 is no timeout: zero in the codec.
+        let mut options = SocketOptions::new()
             .heartbeat_ivl(Some(Duration::from_millis(500)))
             .build()?;
         let config = options.connection_config(SocketType::Sub);
         assert_eq!(config.heartbeat_ivl, Some(Duration::from_millis(500)));
         assert_eq!(config.heartbeat_timeout, None);
         assert_eq!(config.max_msg_size, None);
+        options.set(crate::options::OptionName::HeartbeatTimeout, 0)?;
+        let config = options.connection_config(SocketType::Sub);
+        assert_eq!(config.heartbeat_timeout, Some(Duration::ZERO));
+        // The TTL in whole deciseconds, as libzmq keeps it.
+        assert_eq!(
+            SocketOptions::new()
+                .heartbeat_ttl(Some(Duration::from_millis(2_550)))
+                .build()?
+                .connection_config(SocketType::Sub)
+                .heartbeat_ttl,
+            Duration::from_millis(2_500)
+        );
         Ok(())
     }
 }

@@ -17,9 +17,10 @@
 //! - [`OptionError`]: what is wrong, naming the option: `ZMQ_SNDHWM must be >= 0, got -5`.
 //!
 //! Where the table and libzmq disagree, the table gives the defaults (`ZMQ_LINGER` 30 s where
-//! libzmq starts at -1; `ZMQ_HEARTBEAT_TIMEOUT` 0, read as "the heartbeat interval", which is
-//! what libzmq's -1 does) and libzmq gives the checks (`ZMQ_TOS` may be 0). Each option's doc
-//! says where this crate is stricter than libzmq.
+//! libzmq starts at -1) and libzmq gives the checks (`ZMQ_TOS` may be 0), but for
+//! `ZMQ_HEARTBEAT_TIMEOUT`, whose table default 0 would turn the timeout off: it starts at
+//! libzmq's -1 (the heartbeat interval), and an explicit 0 turns it off as in libzmq. Each
+//! option's doc says where this crate is stricter than libzmq.
 
 mod accessors;
 mod applicability;

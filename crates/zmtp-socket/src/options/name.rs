@@ -73,13 +73,15 @@ option_names! {
     /// `ZMQ_HEARTBEAT_IVL` (75): "Set interval between sending ZMTP heartbeats". Milliseconds,
     /// default 0 (none).
     HeartbeatIvl = 75, "ZMQ_HEARTBEAT_IVL";
-    /// `ZMQ_HEARTBEAT_TIMEOUT` (77): "Set timeout for ZMTP heartbeats". Milliseconds, default 0
-    /// (here: the heartbeat interval).
+    /// `ZMQ_HEARTBEAT_TIMEOUT` (77): "Set timeout for ZMTP heartbeats". Milliseconds; the
+    /// table's default is 0, libzmq's (and this crate's) -1, the heartbeat interval; 0 turns the
+    /// timeout off.
     HeartbeatTimeout = 77, "ZMQ_HEARTBEAT_TIMEOUT";
-    /// `ZMQ_HEARTBEAT_TTL` (76): "Set the TTL value for ZMTP heartbeats". Milliseconds, default 0.
+    /// `ZMQ_HEARTBEAT_TTL` (76): "Set the TTL value for ZMTP heartbeats". Milliseconds, kept in
+    /// whole deciseconds, default 0.
     HeartbeatTtl = 76, "ZMQ_HEARTBEAT_TTL";
-    /// `ZMQ_IDENTITY` (5; `ZMQ_ROUTING_ID` in libzmq 4.3): "Set socket identity". Binary,
-    /// default NULL.
+    /// `ZMQ_IDENTITY` (5; `ZMQ_ROUTING_ID` in libzmq 4.3): "Set socket identity". Binary, 1 to
+    /// 255 bytes of any values, default NULL.
     Identity = 5, "ZMQ_IDENTITY";
     /// `ZMQ_IMMEDIATE` (39): "Queue messages only to completed connections". Boolean, default 0.
     Immediate = 39, "ZMQ_IMMEDIATE";

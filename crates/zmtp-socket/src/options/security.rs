@@ -317,14 +317,25 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        // A public key that is not the secret key's: refused, for a client and a server.
+        let conflict = OptionError::Conflict {
+            option: OptionName::CurvePublicKey,
+            other: OptionName::CurveSecretKey,
+            reason: "the public key is not the secret key's",
+        };
         let mismatched = client.curve_public_key(server_public).build()?;
-        assert!(matches!(
-            mismatched.security(),
-            Err(OptionError::Conflict {
-                option: OptionName::CurvePublicKey,
-                ..
-            })
-        ));
+        assert_eq!(mismatched.security().map(|_| ()), Err(conflict.clone()));
+        let mismatched_server = curve_server.curve_public_key(client_secret.public_key());
+        let mismatched_server = mismatched_server.curve_server(true).build()?;
+        assert_eq!(
+            mismatched_server.security().map(|_| ()),
+            Err(conflict.clone())
+        );
+        assert_eq!(
+            conflict.to_string(),
+            "ZMQ_CURVE_PUBLICKEY does not fit ZMQ_CURVE_SECRETKEY: the public key is not the \
+             secret key's"
+        );
 
         let gss = SocketOptions::new().gssapi_server(false).build()?;
         assert_eq!(

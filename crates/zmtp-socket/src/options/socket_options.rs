@@ -69,12 +69,13 @@ pub struct SocketOptions {
     pub(super) handshake_ivl: i32,
     /// `ZMQ_HEARTBEAT_IVL`: milliseconds, default 0 (no PINGs).
     pub(super) heartbeat_ivl: i32,
-    /// `ZMQ_HEARTBEAT_TIMEOUT`: milliseconds, default 0, which here means "the heartbeat
-    /// interval" (see [`SocketOptions::get_heartbeat_timeout`]).
+    /// `ZMQ_HEARTBEAT_TIMEOUT`: milliseconds, default -1 as in libzmq (the heartbeat
+    /// interval); 0: no timeout (see [`SocketOptions::get_heartbeat_timeout`]).
     pub(super) heartbeat_timeout: i32,
-    /// `ZMQ_HEARTBEAT_TTL`: milliseconds, default 0 (none); sent in deciseconds.
+    /// `ZMQ_HEARTBEAT_TTL`: milliseconds in whole deciseconds (what is set, rounded down, as
+    /// libzmq keeps it), default 0 (none); sent in deciseconds.
     pub(super) heartbeat_ttl: i32,
-    /// `ZMQ_IDENTITY`: our routing id, 1 to 255 bytes, default NULL (empty).
+    /// `ZMQ_IDENTITY`: our routing id, 1 to 255 bytes of any values, default NULL (empty).
     pub(super) identity: Bytes,
     /// `ZMQ_IMMEDIATE`: queue only to completed connections, boolean, default 0.
     pub(super) immediate: bool,
@@ -219,7 +220,7 @@ impl Default for SocketOptions {
             gssapi_service_principal_nametype: NameType::HostBased,
             handshake_ivl: 30_000,
             heartbeat_ivl: 0,
-            heartbeat_timeout: 0,
+            heartbeat_timeout: -1,
             heartbeat_ttl: 0,
             identity: Bytes::new(),
             immediate: false,
@@ -339,15 +340,16 @@ impl SocketOptions {
     /// and unsets the PLAIN credentials.
     ///
     /// Where this differs from libzmq:
-    /// - routing ids (`ZMQ_IDENTITY`, `ZMQ_CONNECT_RID`) may not start with a zero byte, and
-    ///   `ZMQ_CONNECT_RID` is at most 255 bytes, as the man pages ask (libzmq takes both);
+    /// - `ZMQ_CONNECT_RID` may not start with a zero byte and is at most 255 bytes, as its man
+    ///   page asks (libzmq takes both); `ZMQ_IDENTITY` takes 1 to 255 bytes of any values, a
+    ///   leading zero byte included, as libzmq and its man page do;
     /// - `ZMQ_MAXMSGSIZE` and `ZMQ_VMCI_CONNECT_TIMEOUT` must be -1 or more (libzmq takes any
     ///   value; below -1 means the same as -1);
     /// - `ZMQ_TCP_KEEPALIVE_CNT`/`_IDLE`/`_INTVL` must be -1 or more than 0, as the table says
     ///   (libzmq also takes 0, which the OS then refuses);
     /// - `ZMQ_HEARTBEAT_TTL` is 0 to 6553599 ms, libzmq 4.3's range (4.2.2 stopped at 655399;
-    ///   both took -99 to -1 as 0), and reads back as set (libzmq reads back whole
-    ///   deciseconds);
+    ///   both took -99 to -1 as 0); it is kept, and reads back, in whole deciseconds, as in
+    ///   libzmq (2550 reads 2500);
     /// - strings must be UTF-8 and may hold no NUL but a trailing one;
     /// - `ZMQ_TCP_ACCEPT_FILTER` takes addresses, not host names;
     /// - an empty `ZMQ_PLAIN_USERNAME` or `ZMQ_PLAIN_PASSWORD` also forgets the old value;
@@ -527,17 +529,18 @@ impl SocketOptions {
                 self.heartbeat_ivl = v::int_at_least(name, value, 0, ">= 0 ms (0: none)")?
             }
             HeartbeatTimeout => {
-                self.heartbeat_timeout =
-                    v::int_at_least(name, value, 0, ">= 0 ms (0: the heartbeat interval)")?
+                self.heartbeat_timeout = v::int_at_least(name, value, 0, ">= 0 ms (0: none)")?
             }
             HeartbeatTtl => {
-                self.heartbeat_ttl = v::int_in(
+                let ms = v::int_in(
                     name,
                     value,
                     0,
                     MAX_HEARTBEAT_TTL_MS,
                     "0 to 6553599 ms (sent in deciseconds in a u16)",
-                )?
+                )?;
+                // Whole deciseconds, as libzmq keeps it (and reads it back).
+                self.heartbeat_ttl = ms - ms % 100;
             }
             VmciBufferSize => self.vmci_buffer_size = v::uint64(name, value)?,
             VmciBufferMinSize => self.vmci_buffer_min_size = v::uint64(name, value)?,
@@ -551,7 +554,7 @@ impl SocketOptions {
                     v::int_at_least(name, value, -1, "-1 (none) or a file descriptor >= 0")?
             }
             // The socket types' own options (libzmq's xsetsockopt).
-            ConnectRid => self.connect_rid = v::routing_id(name, value)?,
+            ConnectRid => self.connect_rid = v::connect_rid(name, value)?,
             RouterRaw => self.router_raw = v::bool_non_negative(name, value)?,
             RouterMandatory => self.router_mandatory = v::bool_non_negative(name, value)?,
             RouterHandover => self.router_handover = v::bool_non_negative(name, value)?,

@@ -156,8 +156,8 @@ pub(super) fn binary(option: OptionName, value: &OptionValue) -> Result<Bytes, O
     }
 }
 
-/// A routing id (`ZMQ_IDENTITY`, `ZMQ_CONNECT_RID`): 1 to 255 bytes, the first not zero
-/// (libzmq reserves ids starting with a zero byte for the ones a ROUTER makes up).
+/// A routing id (`ZMQ_IDENTITY`): 1 to 255 bytes of any values, as the man page says ("may
+/// contain any values") and libzmq takes them, a leading zero byte included.
 pub(super) fn routing_id(option: OptionName, value: &OptionValue) -> Result<Bytes, OptionError> {
     let id = binary(option, value)?;
     if id.is_empty() || id.len() > MAX_SHORT_STRING {
@@ -167,11 +167,19 @@ pub(super) fn routing_id(option: OptionName, value: &OptionValue) -> Result<Byte
             len: id.len(),
         });
     }
+    Ok(id)
+}
+
+/// The id of the next connect's peer (`ZMQ_CONNECT_RID`): a routing id whose first byte is not
+/// zero, as its man page asks ("MAY NOT start with binary zero": a ROUTER's generated ids
+/// start with one). libzmq does not check it.
+pub(super) fn connect_rid(option: OptionName, value: &OptionValue) -> Result<Bytes, OptionError> {
+    let id = routing_id(option, value)?;
     if id.first() == Some(&0) {
         return Err(OptionError::Invalid {
             option,
-            reason: "a routing id may not start with a zero byte (libzmq reserves those for \
-                     the ids a ROUTER generates)"
+            reason: "a connect routing id may not start with a zero byte (the ids a ROUTER \
+                     generates do)"
                 .into(),
         });
     }
@@ -301,9 +309,23 @@ mod tests {
             Err(OptionError::Length { len: 256, .. })
         ));
         assert!(routing_id(o, &OptionValue::from(vec![1u8; 255])).is_ok());
-        assert!(matches!(
+        assert_eq!(
             routing_id(o, &OptionValue::from(&b"\0abc"[..])),
+            Ok(Bytes::from_static(b"\0abc")),
+            "ZMQ_IDENTITY may contain any values"
+        );
+        let o = OptionName::ConnectRid;
+        assert!(matches!(
+            connect_rid(o, &OptionValue::from(&b"\0abc"[..])),
             Err(OptionError::Invalid { .. })
         ));
+        assert!(matches!(
+            connect_rid(o, &OptionValue::from(vec![1u8; 256])),
+            Err(OptionError::Length { len: 256, .. })
+        ));
+        assert_eq!(
+            connect_rid(o, &OptionValue::from(&b"a\0"[..])),
+            Ok(Bytes::from_static(b"a\0"))
+        );
     }
 }

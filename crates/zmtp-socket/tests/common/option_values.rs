@@ -31,7 +31,8 @@ pub(crate) fn valid_value(option: OptionName) -> (OptionValue, OptionValue) {
         N::HandshakeIvl => same(V::Int(0)),
         N::HeartbeatIvl => same(V::Int(1000)),
         N::HeartbeatTimeout => same(V::Int(3000)),
-        N::HeartbeatTtl => same(V::Int(6_553_599)),
+        // Kept in whole deciseconds, as libzmq keeps it: 6553599 reads 6553500.
+        N::HeartbeatTtl => (V::Int(6_553_599), V::Int(6_553_500)),
         N::Identity => same(bytes(b"client-1")),
         N::Immediate => same(V::Int(1)),
         N::InvertMatching => same(V::Int(1)),
@@ -139,8 +140,11 @@ pub(crate) fn invalid_values(option: OptionName) -> Vec<OptionValue> {
         N::GssapiPrincipalNametype | N::GssapiServicePrincipalNametype => ints(&[3, -1]),
         // Beyond libzmq (which takes any int64_t; below -1 it means no limit too).
         N::MaxMsgSize => vec![V::Int64(-2), V::Int64(i64::MIN)],
-        // The leading zero byte is refused beyond libzmq, which reserves but takes it.
-        N::Identity | N::ConnectRid => vec![
+        // Any values, a leading zero byte included, as libzmq and the man page.
+        N::Identity => vec![V::Bytes(Bytes::new()), long(256)],
+        // The man page asks for no leading zero byte; refused beyond libzmq, which takes it
+        // (and any length).
+        N::ConnectRid => vec![
             V::Bytes(Bytes::new()),
             long(256),
             V::Bytes(Bytes::from_static(b"\0abc")),

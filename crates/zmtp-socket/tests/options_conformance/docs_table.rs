@@ -15,6 +15,10 @@ pub(super) fn when(option: OptionName) -> &'static str {
 }
 
 pub(super) fn default_of(option: OptionName) -> String {
+    if option == OptionName::HeartbeatTimeout {
+        // libzmq's default, not the table's (see the row).
+        return "-1 (the heartbeat interval; the 4.2 table says 0)".to_owned();
+    }
     OPTIONS_TABLE
         .lines()
         .find(|l| l.split('\t').next() == Some(option.zmq_name()))

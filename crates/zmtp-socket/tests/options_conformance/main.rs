@@ -25,7 +25,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use zmtp_codec::{ZapReply, ZapRequest};
 use zmtp_security::CurveKeyPair;
 use zmtp_socket::endpoint::EndpointErrorKind;
-use zmtp_socket::options::{MechanismKind, OptionEffect, OptionName, SocketOptions, OPTIONS_TABLE};
+use zmtp_socket::options::{
+    MechanismKind, OptionEffect, OptionName, OptionValue, SocketOptions, OPTIONS_TABLE,
+};
 use zmtp_socket::{
     Context, Dealer, Error, Message, MonitorEvent, Pull, Push, Req, Router, Sub, XPub,
 };
@@ -355,6 +357,22 @@ async fn zmq_heartbeat_timeout() {
     )
     .await;
     assert_eq!(pings(&seen), 5, "five PINGs unanswered and still open");
+    // The default reads back as libzmq's -1 (the interval); an explicit 0 turns the timeout
+    // off, as in libzmq: many PINGs go unanswered and the connection stays open.
+    let mut options = SocketOptions::new();
+    assert_eq!(options.get(N::HeartbeatTimeout), OptionValue::Int(-1));
+    assert_eq!(options.get_heartbeat_timeout(), None);
+    options.set(N::HeartbeatTimeout, 0).expect("0");
+    assert_eq!(options.get(N::HeartbeatTimeout), OptionValue::Int(0));
+    assert_eq!(options.get_heartbeat_timeout(), Some(Duration::ZERO));
+    let seen = raw_peer_of_push(
+        options
+            .heartbeat_ivl(Some(Duration::from_millis(10)))
+            .heartbeat_timeout(Some(Duration::ZERO)),
+        25,
+    )
+    .await;
+    assert_eq!(pings(&seen), 25, "25 PINGs unanswered and still open");
 }
 
 #[tokio::test]
@@ -377,6 +395,22 @@ async fn zmq_heartbeat_ttl() {
         &[0, 25],
         "TTL 2.5 s = 25 deciseconds"
     );
+    // Kept and read back in whole deciseconds, as in libzmq.
+    for (set, reads) in [(2550, 2500), (50, 0), (6_553_599, 6_553_500), (100, 100)] {
+        let mut options = SocketOptions::new();
+        options.set(N::HeartbeatTtl, set).expect("in range");
+        assert_eq!(
+            options.get(N::HeartbeatTtl),
+            OptionValue::Int(reads),
+            "ZMQ_HEARTBEAT_TTL {set}"
+        );
+    }
+    assert_eq!(
+        SocketOptions::new()
+            .heartbeat_ttl(Some(Duration::from_millis(2550)))
+            .get_heartbeat_ttl(),
+        Some(Duration::from_millis(2500))
+    );
 }
 
 #[tokio::test]
@@ -395,6 +429,26 @@ async fn zmq_identity() {
         "client-7",
         "the ROUTER knows us by ZMQ_IDENTITY"
     );
+    // Any values, a leading zero byte included ("may contain any values"; libzmq 4.3 takes
+    // it too).
+    let mut options = SocketOptions::new();
+    options
+        .set(N::Identity, OptionValue::from(&b"\0abc"[..]))
+        .expect("a leading zero byte");
+    assert_eq!(options.get(N::Identity), OptionValue::from(&b"\0abc"[..]));
+    let (mut router, mut dealer, _) = connected(SocketOptions::new(), options, "tcp").await;
+    dealer.send("y").await.expect("send");
+    let m = within("the message", router.recv()).await.expect("recv");
+    assert_eq!(m.frames()[0], &b"\0abc"[..], "the ROUTER knows us by it");
+    router
+        .send(Message::from(vec![
+            Bytes::from_static(b"\0abc"),
+            Bytes::from_static(b"back"),
+        ]))
+        .await
+        .expect("send");
+    let m = within("the reply", dealer.recv()).await.expect("recv");
+    assert_eq!(m.frames()[0], "back");
 }
 
 #[tokio::test]

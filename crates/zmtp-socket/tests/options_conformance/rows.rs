@@ -58,14 +58,14 @@ pub(super) const ROWS: [Row; 70] = [
     elsewhere(N::GssapiServicePrincipal, "The service principal a GSSAPI client asks for.", "../../../tests/libzmq_gssapi.rs", &["socket_gssapi_dealer_to_libzmq_router_encrypted", "codec_client_with_a_wrong_service_principal_is_refused_by_libzmq"]),
     here(N::HandshakeIvl, "Closes a connection whose ZMTP handshake takes longer."),
     here(N::HeartbeatIvl, "Sends a PING after this long without traffic."),
-    here(N::HeartbeatTimeout, "Closes the connection when nothing arrives this long after a PING."),
-    here(N::HeartbeatTtl, "The TTL our PINGs ask the peer to apply (deciseconds on the wire)."),
-    here(N::Identity, "The routing id sent in the handshake; a ROUTER peer addresses us by it."),
+    here(N::HeartbeatTimeout, "Closes the connection when nothing arrives this long after a PING; -1 (libzmq's default) is the heartbeat interval, 0 turns the timeout off."),
+    here(N::HeartbeatTtl, "The TTL our PINGs ask the peer to apply; kept, read back and sent in whole deciseconds, as in libzmq."),
+    here(N::Identity, "The routing id sent in the handshake, 1 to 255 bytes of any values (a leading zero byte too); a ROUTER peer addresses us by it."),
     here(N::Immediate, "Queues messages only to completed connections."),
     elsewhere(N::InvertMatching, "PUB/XPUB send to non-matching subscribers; SUB/XSUB receive what does not match.", "pubsub_spec.rs", &["pub_invert_matching", "sub_invert_matching_from_options"]),
     here(N::Ipv6, "tcp binds and connects use IPv6 too (a `*` bind is dual-stack)."),
     elsewhere(N::Linger, "How long a closed socket keeps delivering its queue.", "context_linger.rs", &["linger_delivers_after_the_sending_runtime_is_gone", "linger_zero_discards_what_is_queued", "term_waits_for_linger_then_returns"]),
-    here(N::MaxMsgSize, "Closes a connection whose peer sends a larger message."),
+    elsewhere(N::MaxMsgSize, "Closes a connection whose peer sends a larger message: a frame is refused on its size field, as in libzmq; unlike libzmq, a multipart message is bounded as a whole too, counting its bodies plus 64 bytes per frame after the first (a one-frame message of the limit passes, as in libzmq).", "hostile_peers.rs", &["a_frame_over_maxmsgsize_is_refused_before_its_body", "an_endless_multipart_message_over_maxmsgsize_is_dropped_with_the_heap_bounded"]),
     here(N::MulticastHops, "Stored for `pgm://` / `epgm://`, which are refused as not supported yet."),
     here(N::MulticastMaxTpdu, "Stored for `pgm://` / `epgm://`, which are refused as not supported yet."),
     here(N::PlainPassword, "The PLAIN client's password."),
@@ -116,7 +116,7 @@ pub(super) const ROWS: [Row; 70] = [
 ];
 
 /// The sources of the test files rows name, to check the named tests exist.
-pub(super) const SOURCES: [(&str, &str); 10] = [
+pub(super) const SOURCES: [(&str, &str); 11] = [
     ("options_conformance.rs", include_str!("main.rs")),
     (
         "req_rep_router_tcp.rs",
@@ -133,6 +133,7 @@ pub(super) const SOURCES: [(&str, &str); 10] = [
         include_str!("../../../../tests/libzmq_gssapi.rs"),
     ),
     ("conflate.rs", include_str!("../conflate.rs")),
+    ("hostile_peers.rs", include_str!("../hostile_peers.rs")),
 ];
 
 pub(super) fn source(file: &str) -> &'static str {

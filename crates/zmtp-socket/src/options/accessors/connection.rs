@@ -133,8 +133,8 @@ impl SocketOptions {
     // ---- the routing id ----
 
     /// Sets `ZMQ_IDENTITY` (`ZMQ_ROUTING_ID`): the id a REQ, DEALER or ROUTER announces to a
-    /// ROUTER peer. 1 to 255 bytes; here it may not start with a zero byte (libzmq reserves
-    /// those for ids a ROUTER makes up, but does not refuse them). Default none.
+    /// ROUTER peer. 1 to 255 bytes of any values (a leading zero byte included, as in libzmq).
+    /// Default none.
     pub fn set_identity(&mut self, id: impl Into<Bytes>) -> Result<(), OptionError> {
         self.set(N::Identity, OptionValue::Bytes(id.into()))
     }
@@ -168,28 +168,31 @@ impl SocketOptions {
     }
 
     /// Sets `ZMQ_HEARTBEAT_TIMEOUT`: close the connection if nothing arrives this long after a
-    /// PING (`None` or zero: the heartbeat interval). Default: the interval.
+    /// PING (`None`: the heartbeat interval, the default; zero: no timeout, PINGs go out and a
+    /// peer that answers none is kept).
     ///
-    /// The table gives the default as 0; libzmq 4.2.2 and 4.3 actually start from -1 and treat
-    /// -1 as "the interval", while an explicit 0 turns the timeout off. Here the table's 0 is
-    /// the default and means "the interval" (libzmq's real default behaviour), and -1 is
-    /// refused as libzmq refuses it; a PING without a timeout cannot be had (the codec's
-    /// [`Config`](zmtp_codec::Config) has no such setting).
+    /// As in libzmq 4.2 and 4.3, whose default is -1 (the interval) and reads back so, and
+    /// whose explicit 0 turns the timeout off; the table's default of 0 is not libzmq's. Through
+    /// [`SocketOptions::set`], -1 is refused as libzmq refuses it; `None` here restores it.
     pub fn set_heartbeat_timeout(&mut self, timeout: Option<Duration>) -> Result<(), OptionError> {
-        self.set(
-            N::HeartbeatTimeout,
-            millis_or_zero(N::HeartbeatTimeout, timeout)?,
-        )
+        match timeout {
+            Some(timeout) => self.set(N::HeartbeatTimeout, millis(N::HeartbeatTimeout, timeout)?),
+            None => {
+                self.heartbeat_timeout = -1;
+                Ok(())
+            }
+        }
     }
 
-    /// `ZMQ_HEARTBEAT_TIMEOUT` (`None`: the heartbeat interval).
+    /// `ZMQ_HEARTBEAT_TIMEOUT` (`None`: the heartbeat interval; zero: no timeout).
     pub fn get_heartbeat_timeout(&self) -> Option<Duration> {
-        duration_unless_zero(self.heartbeat_timeout)
+        duration_unless_negative(self.heartbeat_timeout)
     }
 
     /// Sets `ZMQ_HEARTBEAT_TTL`: asks the peer to close the connection if it hears nothing from
-    /// us this long (`None` or zero: no limit). Sent in PINGs in whole deciseconds, so under
-    /// 100 ms it has no effect; at most 6553.599 s. Default none.
+    /// us this long (`None` or zero: no limit). Kept, read back and sent in PINGs in whole
+    /// deciseconds (rounded down, as libzmq: 2550 ms reads 2500 ms, under 100 ms is none); at
+    /// most 6553.599 s. Default none.
     pub fn set_heartbeat_ttl(&mut self, ttl: Option<Duration>) -> Result<(), OptionError> {
         self.set(N::HeartbeatTtl, millis_or_zero(N::HeartbeatTtl, ttl)?)
     }

@@ -140,7 +140,10 @@ fn another_seed_other_bytes() {
         base.to_server[..hello_end],
         other_server.to_server[..hello_end]
     );
-    assert_ne!(base.to_server[hello_end..], other_server.to_server[hello_end..]);
+    assert_ne!(
+        base.to_server[hello_end..],
+        other_server.to_server[hello_end..]
+    );
 }
 
 #[test]

@@ -262,7 +262,9 @@ impl Mechanism for CurveClient {
         command: RawCommand,
     ) -> Result<(), MechanismError> {
         self.state = match std::mem::replace(&mut self.state, State::Failed) {
-            State::ExpectWelcome(step) => State::ExpectReady(step.handle(cx, command, &mut self.rng)?),
+            State::ExpectWelcome(step) => {
+                State::ExpectReady(step.handle(cx, command, &mut self.rng)?)
+            }
             State::ExpectReady(step) => State::Active(step.handle(cx, command)?),
             State::Start(_) | State::Active(_) | State::Failed => {
                 return Err(wire::unexpected("nothing", &command));

@@ -34,6 +34,7 @@ use zmtp_codec::{
     Connection, ConnectionError, Event, MechanismError, Message, PeerInfo, SocketType,
 };
 
+use super::blocking::BlockingJobs;
 use super::settings::ConnectionSettings;
 use super::zap::{ZapAnswer, ZapRoute};
 use crate::core::pubsub::{parse_subscription, subscription_message};
@@ -135,6 +136,7 @@ where
             exit: None,
             zap_route,
             zap: None,
+            blocking: BlockingJobs::default(),
             unbound: unbound.map(|token| Box::pin(token.cancelled_owned())),
             endpoint: endpoint.to_owned(),
             me,
@@ -183,6 +185,8 @@ struct Driver<S> {
     /// Who answers this connection's ZAP requests.
     zap_route: Option<ZapRoute>,
     zap: Option<ZapAnswer>,
+    /// The mechanism's blocking job (GSSAPI's GSS-API calls), running off this thread.
+    blocking: BlockingJobs,
     /// Fires when the endpoint this connection was accepted through is unbound.
     unbound: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
     /// The connection's endpoint, as monitor events name it.
@@ -256,6 +260,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                     Err(e) => return Poll::Ready(Exit::Io(e)),
                 }
             }
+            progress |= self.blocking.poll(&mut self.conn, cx);
             progress |= self.take_events();
             progress |= self.deliver(cx);
             progress |= self.take_outbound(cx);

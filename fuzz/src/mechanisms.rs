@@ -33,14 +33,21 @@ pub(crate) struct Watch {
 }
 
 impl Watch {
-    /// Polls every event; answers ZAP requests with `verdict(request index)`.
+    /// Polls every event; answers ZAP requests with `verdict(request index)`; runs the
+    /// mechanism's blocking jobs (GSSAPI's GSS-API calls) here, as they come.
     pub(crate) fn drain(
         &mut self,
         c: &mut Connection,
         now: Instant,
         verdict: &mut dyn FnMut() -> ZapReply,
     ) {
-        while let Some(event) = c.poll_event() {
+        loop {
+            while let Some(job) = c.poll_blocking() {
+                c.handle_blocking_done(now, job.run());
+            }
+            let Some(event) = c.poll_event() else {
+                return;
+            };
             assert!(!self.closed, "an event after Closed: {event:?}");
             match event {
                 Event::Ready(_) => {
@@ -254,6 +261,8 @@ pub fn gssapi_server(data: &[u8]) {
     let mut watch = Watch::default();
     let mut answer = || verdict_for(*verdict);
     server.feed(t, GreetingWriter::new(MechanismName::GSSAPI, 0).as_bytes());
+    // The server acquires its credentials (a blocking job) once the greetings are in.
+    watch.drain(&mut server, t, &mut answer);
     let mut sizes = ChunkSizes::new(*seed);
     let mut input = rest;
     while !input.is_empty() {

@@ -94,8 +94,9 @@ impl std::error::Error for DriveError {}
 
 /// Runs a [`Connection`] over a [`TcpStream`]: reads into [`Connection::recv_buf`] and calls
 /// [`Connection::handle_input`], writes [`Connection::transmit`] with vectored writes, calls
-/// [`Connection::handle_timeout`] at [`Connection::poll_timeout`], and collects the events in
-/// [`Driver::events`] for the test to take.
+/// [`Connection::handle_timeout`] at [`Connection::poll_timeout`], runs the mechanism's
+/// blocking jobs ([`Connection::poll_blocking`], GSSAPI's) on the blocking pool, and collects
+/// the events in [`Driver::events`] for the test to take.
 #[derive(Debug)]
 pub(crate) struct Driver {
     /// The state machine under test.
@@ -192,6 +193,12 @@ impl Driver {
     ) -> Result<(), DriveError> {
         let deadline = Instant::now() + limit;
         loop {
+            while let Some(job) = self.conn.poll_blocking() {
+                let output = tokio::task::spawn_blocking(move || job.run())
+                    .await
+                    .expect("the mechanism's blocking job ran");
+                self.conn.handle_blocking_done(Instant::now(), output);
+            }
             self.collect_events();
             if done(self) {
                 return Ok(());

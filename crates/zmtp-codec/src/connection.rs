@@ -8,7 +8,12 @@
 //! - [`Connection::transmit`] for the bytes to write (a [`bytes::Buf`]; advance it by what
 //!   was written);
 //! - [`Connection::poll_event`] for what happened: handshake done, messages, subscriptions, a
-//!   ZAP request, the end of the connection.
+//!   ZAP request, the end of the connection;
+//! - [`Connection::poll_blocking`] for work the mechanism will not do inline because it may
+//!   block (only GSSAPI hands any out): run the [`BlockingJob`] where blocking is allowed, off
+//!   any thread that serves other connections, and hand its output back with
+//!   [`Connection::handle_blocking_done`]. The handshake waits for it; the handshake deadline
+//!   still runs.
 //!
 //! After [`Event::Closed`], the connection does nothing more: the driver writes what is left to
 //! transmit (an ERROR command, when the handshake sent one) and closes the transport.
@@ -32,7 +37,7 @@ use crate::greeting::{
     SIGNATURE_LEN,
 };
 use crate::legacy::V1Decoder;
-use crate::mechanism::{HandshakeContext, Mechanism};
+use crate::mechanism::{BlockingJob, BlockingOutput, HandshakeContext, Mechanism};
 use crate::message::Message;
 use crate::metadata::{Metadata, IDENTITY, SOCKET_TYPE, USER_ID};
 use crate::send_buffer::SendBuffer;
@@ -233,6 +238,10 @@ pub struct Connection {
     unprocessed: usize,
     encrypted: bool,
     zap_pending: bool,
+    /// The mechanism's blocking job, until the driver takes it.
+    blocking: Option<BlockingJob>,
+    /// A blocking job is out: frames wait in the buffer until its output is in.
+    blocking_pending: bool,
     handshake_deadline: Option<Instant>,
     next_ping: Option<Instant>,
     ping_timeout: Option<Instant>,
@@ -277,6 +286,8 @@ impl Connection {
             unprocessed: 0,
             encrypted: false,
             zap_pending: false,
+            blocking: None,
+            blocking_pending: false,
             next_ping: None,
             ping_timeout: None,
             ttl_deadline: None,
@@ -476,8 +487,9 @@ impl Connection {
             self.state = State::LegacyIdentity;
         }
         while self.state != State::Closed {
-            if self.zap_pending {
-                // Frames wait in the buffer until the ZAP verdict is in.
+            if self.zap_pending || self.blocking_pending {
+                // Frames wait in the buffer until the ZAP verdict, or the output of the
+                // mechanism's blocking job, is in.
                 return Ok(());
             }
             let Some(frame) = self.next_frame()? else {
@@ -628,6 +640,7 @@ impl Connection {
         };
         let mut completed = None;
         let mut zap_request = None;
+        let mut blocking = None;
         let mut cx = HandshakeContext {
             socket_type: self.config.socket_type,
             local_metadata: &self.local_metadata,
@@ -636,8 +649,13 @@ impl Connection {
             completed: &mut completed,
             zap_request: &mut zap_request,
             zap_template: &self.zap_template,
+            blocking: &mut blocking,
         };
         step(self.mechanism.as_mut(), &mut cx)?;
+        if let Some(job) = blocking {
+            self.blocking_pending = true;
+            self.blocking = Some(job);
+        }
         if let Some(request) = zap_request {
             self.zap_pending = true;
             self.events.push_back(Event::ZapRequest(Box::new(request)));
@@ -779,6 +797,43 @@ impl Connection {
             return;
         }
         // Frames that arrived while the verdict was pending.
+        self.handle_input(now);
+    }
+
+    /// The mechanism's blocking job, once, when it has handed one out (only GSSAPI does, for
+    /// its GSS-API calls). Run it where blocking is allowed ([`BlockingJob::run`] in
+    /// `tokio::task::spawn_blocking` or a thread of its own, never on a thread that serves other
+    /// connections) and pass what it returns to [`Connection::handle_blocking_done`]; until
+    /// then the handshake waits, and incoming frames stay in the read buffer. Check after
+    /// every [`Connection::handle_input`] and [`Connection::handle_zap_reply`].
+    pub fn poll_blocking(&mut self) -> Option<BlockingJob> {
+        self.blocking.take()
+    }
+
+    /// Whether a blocking job is out (handed out, or waiting in [`Connection::poll_blocking`])
+    /// and the handshake waits for its output.
+    pub fn is_blocking_pending(&self) -> bool {
+        self.blocking_pending
+    }
+
+    /// Passes the output of the job from [`Connection::poll_blocking`] to the mechanism, then
+    /// processes the frames that arrived meanwhile. Ignored once the connection has closed (the
+    /// handshake deadline may have run out while the job ran); closes the connection with
+    /// [`MechanismError::UnexpectedBlockingOutput`] if no job was out.
+    pub fn handle_blocking_done(&mut self, now: Instant, output: BlockingOutput) {
+        if self.state == State::Closed {
+            return;
+        }
+        if self.state != State::Handshake || !self.blocking_pending || self.blocking.is_some() {
+            self.close(MechanismError::UnexpectedBlockingOutput.into());
+            return;
+        }
+        self.blocking_pending = false;
+        if let Err(e) = self.with_mechanism(now, |m, cx| m.handle_blocking_done(cx, output)) {
+            self.close(e);
+            return;
+        }
+        // Frames that arrived while the job ran.
         self.handle_input(now);
     }
 
@@ -955,6 +1010,8 @@ impl Connection {
         self.recv.clear();
         self.spare_recv = Default::default();
         self.zap_pending = false;
+        self.blocking = None;
+        self.blocking_pending = false;
         self.events.push_back(Event::Closed(reason));
     }
 }

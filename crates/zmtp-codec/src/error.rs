@@ -231,6 +231,19 @@ pub enum MechanismError {
     /// A GSS-API call failed; the text is the library's.
     #[error("GSS-API: {0}")]
     Gssapi(String),
+    /// A blocking job's output came back that the mechanism was not waiting for (none was out,
+    /// or it is of another type): a driver bug, never the peer's doing.
+    #[error("the output of a blocking job arrived while none was awaited")]
+    UnexpectedBlockingOutput,
+    /// The driver could not run the mechanism's blocking job to the end (it panicked, or the
+    /// runtime was shutting down); the text says why.
+    #[error("the mechanism's blocking job ({what}) failed: {reason}")]
+    BlockingJobFailed {
+        /// What the job was doing.
+        what: &'static str,
+        /// Why it did not finish.
+        reason: String,
+    },
 }
 
 /// Why a connection ended. Once returned, the connection emits nothing more but what is left

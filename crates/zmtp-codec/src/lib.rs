@@ -40,7 +40,7 @@ pub use error::{
 };
 pub use frame::{Frame, FrameDecoder};
 pub use greeting::{Greeting, LegacyVersion, MechanismName};
-pub use mechanism::{HandshakeContext, Mechanism};
+pub use mechanism::{BlockingJob, BlockingOutput, HandshakeContext, Mechanism};
 pub use message::Message;
 pub use metadata::Metadata;
 pub use send_buffer::SendBuffer;

@@ -8,8 +8,18 @@
 //! [`Mechanism::handle_zap_reply`]. After the handshake, a mechanism that [`encrypts`] seals every
 //! outgoing frame and opens every incoming MESSAGE command.
 //!
+//! A step that may block the thread (GSSAPI's calls into GSS-API, which can wait on a KDC over
+//! the network) is not done inside the step: the mechanism hands it out as a [`BlockingJob`]
+//! with [`HandshakeContext::run_blocking`], the connection pauses the handshake and offers the
+//! job to its driver ([`Connection::poll_blocking`](crate::Connection::poll_blocking)), the driver
+//! runs it where blocking is allowed and hands the [`BlockingOutput`] back
+//! ([`Connection::handle_blocking_done`](crate::Connection::handle_blocking_done)), and the
+//! connection resumes the mechanism through [`Mechanism::handle_blocking_done`]. NULL, PLAIN and
+//! CURVE never block and never hand out a job.
+//!
 //! [`encrypts`]: Mechanism::encrypts
 
+use std::any::Any;
 use std::fmt;
 
 use bytes::{Bytes, BytesMut};
@@ -59,6 +69,18 @@ pub trait Mechanism: Send + fmt::Debug {
         Err(MechanismError::UnexpectedZapReply)
     }
 
+    /// Called with the output of the [`BlockingJob`] this mechanism handed out with
+    /// [`HandshakeContext::run_blocking`], once the driver has run it. No command reaches the
+    /// mechanism while its job is out.
+    fn handle_blocking_done(
+        &mut self,
+        cx: &mut HandshakeContext<'_>,
+        output: BlockingOutput,
+    ) -> Result<(), MechanismError> {
+        let _ = (cx, output);
+        Err(MechanismError::UnexpectedBlockingOutput)
+    }
+
     /// Whether frames are sealed after the handshake (CURVE, GSSAPI unless plaintext).
     fn encrypts(&self) -> bool {
         false
@@ -101,6 +123,7 @@ pub struct HandshakeContext<'a> {
     pub(crate) completed: &'a mut Option<Metadata>,
     pub(crate) zap_request: &'a mut Option<ZapRequest>,
     pub(crate) zap_template: &'a ZapRequest,
+    pub(crate) blocking: &'a mut Option<BlockingJob>,
 }
 
 impl HandshakeContext<'_> {
@@ -176,5 +199,96 @@ impl HandshakeContext<'_> {
     /// The ZAP domain (`ZMQ_ZAP_DOMAIN`) of the socket; empty if none is set.
     pub fn zap_domain(&self) -> &Bytes {
         &self.zap_template.domain
+    }
+
+    /// Hands out work that may block the thread (a call that waits on the network or a disk),
+    /// rather than doing it in this step. The connection reads no more of the peer's frames,
+    /// offers the job to its driver ([`Connection::poll_blocking`]), and passes the job's output
+    /// to [`Mechanism::handle_blocking_done`] when the driver returns it
+    /// ([`Connection::handle_blocking_done`]). One job at a time: a second call in the same step
+    /// replaces the first.
+    ///
+    /// [`Connection::poll_blocking`]: crate::Connection::poll_blocking
+    /// [`Connection::handle_blocking_done`]: crate::Connection::handle_blocking_done
+    pub fn run_blocking(&mut self, job: BlockingJob) {
+        *self.blocking = Some(job);
+    }
+}
+
+/// Work a mechanism needs done that may block the calling thread for a while (GSSAPI's context
+/// steps, which can wait on a Kerberos KDC): a closure that owns what it needs, to be run by
+/// the driver where blocking is allowed (`tokio::task::spawn_blocking`, a thread of its own) and
+/// never on a thread that serves other connections. Made by a mechanism, handed out with
+/// [`HandshakeContext::run_blocking`], taken by the driver from
+/// [`Connection::poll_blocking`](crate::Connection::poll_blocking).
+pub struct BlockingJob {
+    what: &'static str,
+    work: Box<dyn FnOnce() -> Box<dyn Any + Send> + Send>,
+}
+
+impl BlockingJob {
+    /// A job that runs `work`; `what` says what it does, for logs. The value `work` returns
+    /// goes back to the mechanism, which takes it out with [`BlockingOutput::downcast`].
+    pub fn new<T, F>(what: &'static str, work: F) -> BlockingJob
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        BlockingJob {
+            what,
+            work: Box::new(move || Box::new(work()) as Box<dyn Any + Send>),
+        }
+    }
+
+    /// What the job does ("initiating the GSSAPI security context", ...).
+    pub fn what(&self) -> &'static str {
+        self.what
+    }
+
+    /// Runs the job on the calling thread, however long it blocks, and returns its output for
+    /// [`Connection::handle_blocking_done`](crate::Connection::handle_blocking_done).
+    pub fn run(self) -> BlockingOutput {
+        BlockingOutput {
+            what: self.what,
+            value: (self.work)(),
+        }
+    }
+}
+
+impl fmt::Debug for BlockingJob {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BlockingJob")
+            .field("what", &self.what)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a [`BlockingJob`] returned, on its way back to the mechanism that made the job.
+pub struct BlockingOutput {
+    what: &'static str,
+    value: Box<dyn Any + Send>,
+}
+
+impl BlockingOutput {
+    /// What the job that made it did.
+    pub fn what(&self) -> &'static str {
+        self.what
+    }
+
+    /// The value the job returned, if it is a `T` (the type the mechanism's own job returns);
+    /// [`MechanismError::UnexpectedBlockingOutput`] otherwise.
+    pub fn downcast<T: 'static>(self) -> Result<T, MechanismError> {
+        self.value
+            .downcast::<T>()
+            .map(|value| *value)
+            .map_err(|_| MechanismError::UnexpectedBlockingOutput)
+    }
+}
+
+impl fmt::Debug for BlockingOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BlockingOutput")
+            .field("what", &self.what)
+            .finish_non_exhaustive()
     }
 }

@@ -9,7 +9,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use rand_core::OsRng;
+use rand_core::{CryptoRngCore, OsRng};
 use x25519_dalek::{PublicKey, StaticSecret};
 use zeroize::Zeroizing;
 
@@ -156,7 +156,13 @@ impl CurveSecretKey {
 
     /// A fresh key from the operating system's random number generator.
     pub fn generate() -> CurveSecretKey {
-        CurveSecretKey(StaticSecret::random_from_rng(OsRng))
+        CurveSecretKey::generate_with(&mut OsRng)
+    }
+
+    /// A fresh key from `rng`, a cryptographically secure generator (such as a
+    /// [`SecureRandom`](crate::SecureRandom), or a seeded generator in a test).
+    pub fn generate_with<R: CryptoRngCore + ?Sized>(rng: &mut R) -> CurveSecretKey {
+        CurveSecretKey(StaticSecret::random_from_rng(rng))
     }
 
     /// The matching public key (libzmq's `zmq_curve_public`).
@@ -228,6 +234,12 @@ impl CurveKeyPair {
     /// `zmq_curve_keypair`).
     pub fn generate() -> CurveKeyPair {
         CurveKeyPair::from_secret(CurveSecretKey::generate())
+    }
+
+    /// A fresh pair from `rng`, a cryptographically secure generator (such as a
+    /// [`SecureRandom`](crate::SecureRandom), or a seeded generator in a test).
+    pub fn generate_with<R: CryptoRngCore + ?Sized>(rng: &mut R) -> CurveKeyPair {
+        CurveKeyPair::from_secret(CurveSecretKey::generate_with(rng))
     }
 
     /// The pair of a secret key.

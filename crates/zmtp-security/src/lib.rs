@@ -7,6 +7,8 @@
 //! - [`curve`]: CURVE (RFC 25/26 with libzmq's errata): [`CurveClient`] and [`CurveServer`],
 //!   every frame sealed after the handshake.
 //! - [`keys`]: CURVE key pairs, public-from-secret, keys that print as Z85 and wipe on drop.
+//! - [`rng`]: [`SecureRandom`], where the mechanisms' random bytes come from: the operating
+//!   system, or a generator the caller injects (a seeded one makes a CURVE handshake replayable).
 //! - [`z85`]: Z85 (RFC 32), the text form of keys.
 //! - [`gssapi`]: GSSAPI (Kerberos; libzmq's wire format): the `ZMQ_GSSAPI_*` options always, the
 //!   mechanisms `GssapiClient` and `GssapiServer` with the `gssapi` feature.
@@ -18,6 +20,7 @@ mod handshake;
 pub mod keys;
 pub mod null;
 pub mod plain;
+pub mod rng;
 pub mod z85;
 pub mod zap;
 
@@ -28,3 +31,4 @@ pub use gssapi::{GssapiOptions, NameType};
 pub use keys::{CurveKeyPair, CurvePublicKey, CurveSecretKey, KeyError};
 pub use null::Null;
 pub use plain::{PlainClient, PlainCredentials, PlainServer};
+pub use rng::SecureRandom;

@@ -19,7 +19,8 @@ use harness::*;
 mod gssapi_support;
 use gssapi_support::*;
 
-/// Shuttles bytes like [`pump`], keeping a copy of everything each side sent.
+/// Shuttles bytes like [`pump`] (running the mechanisms' blocking jobs as they come), keeping a
+/// copy of everything each side sent.
 fn pump_logged(
     c: &mut Connection,
     s: &mut Connection,
@@ -28,6 +29,7 @@ fn pump_logged(
     s_log: &mut Vec<u8>,
 ) {
     loop {
+        run_blocking_both(c, s, now);
         let cs = take_transmit(c);
         let sc = take_transmit(s);
         if cs.is_empty() && sc.is_empty() {
@@ -467,6 +469,10 @@ fn malformed_initiate_is_a_typed_error() {
     let now = Instant::now();
     let mut s = server(now, SocketType::Router, server_options(), false);
     s.feed(now, &raw_greeting(1, zmtp_codec::MechanismName::GSSAPI));
+    assert!(
+        run_blocking(&mut s, now),
+        "the server acquires its credentials off-thread"
+    );
     let _ = take_transmit(&mut s);
     // token_len says 16, 3 bytes follow.
     s.feed(now, b"\x04\x10\x08INITIATE\x00\x00\x00\x10abc");
@@ -486,11 +492,79 @@ fn empty_command_before_the_context_is_established_is_malformed() {
     let now = Instant::now();
     let mut s = server(now, SocketType::Router, server_options(), false);
     s.feed(now, &raw_greeting(1, zmtp_codec::MechanismName::GSSAPI));
+    assert!(
+        run_blocking(&mut s, now),
+        "the server acquires its credentials off-thread"
+    );
     s.feed(now, b"\x04\x00");
     assert_eq!(
         closed_reason(&mut s),
         Some(ConnectionError::Command(CommandError::Empty))
     );
+}
+
+/// Every GSS-API call of the handshake is a blocking job, none is made inside `handle_input`:
+/// after the greetings each side has a job out and has sent nothing more; a token that
+/// arrives while the server's job is out waits in its buffer; the jobs run on threads of their
+/// own, and the handshake completes with four of them (client: credentials and first step,
+/// then the step with the server's AP-REP; server: credentials, then its one accept step).
+#[test]
+fn every_gss_call_is_a_blocking_job_run_elsewhere() {
+    let now = Instant::now();
+    let mut c = client(now, SocketType::Dealer, client_options());
+    let mut s = server(now, SocketType::Router, server_options(), false);
+    let run_elsewhere = |conn: &mut Connection, what: &str| {
+        let job = conn.poll_blocking().expect("a job");
+        assert_eq!(job.what(), what);
+        assert!(conn.poll_blocking().is_none(), "a job is handed out once");
+        let output = std::thread::spawn(move || job.run())
+            .join()
+            .expect("the job ran");
+        conn.handle_blocking_done(now, output);
+    };
+    // The greetings, and nothing else: both mechanisms start with a job.
+    loop {
+        let (cs, sc) = (take_transmit(&mut c), take_transmit(&mut s));
+        if cs.is_empty() && sc.is_empty() {
+            break;
+        }
+        s.feed(now, &cs);
+        c.feed(now, &sc);
+    }
+    assert!(c.is_blocking_pending() && s.is_blocking_pending());
+    // The client's first step runs; its INITIATE reaches the server while the server's
+    // credentials are still being acquired, and waits.
+    run_elsewhere(&mut c, "initiating the GSSAPI security context");
+    let initiate = take_transmit(&mut c);
+    assert!(!initiate.is_empty());
+    s.feed(now, &initiate);
+    assert!(take_transmit(&mut s).is_empty() && events(&mut s).is_empty());
+    // Once the credentials are in, the waiting INITIATE is read: the accept step is next.
+    run_elsewhere(&mut s, "acquiring the GSSAPI acceptor's credentials");
+    assert!(take_transmit(&mut s).is_empty());
+    run_elsewhere(&mut s, "accepting the GSSAPI security context");
+    let ap_rep = take_transmit(&mut s);
+    c.feed(now, &ap_rep);
+    run_elsewhere(&mut c, "initiating the GSSAPI security context");
+    // No more GSS-API steps: READYs are wrapped inline.
+    pump_without_jobs(&mut c, &mut s, now);
+    assert_ready(&mut c, &mut s);
+    c.send(&Message::from(["wrapped"])).expect("ready");
+    pump_without_jobs(&mut c, &mut s, now);
+    assert_eq!(messages(events(&mut s)), [Message::from(["wrapped"])]);
+}
+
+/// Moves bytes both ways, asserting that neither side hands out a job.
+fn pump_without_jobs(c: &mut Connection, s: &mut Connection, now: Instant) {
+    loop {
+        assert!(c.poll_blocking().is_none() && s.poll_blocking().is_none());
+        let (cs, sc) = (take_transmit(c), take_transmit(s));
+        if cs.is_empty() && sc.is_empty() {
+            return;
+        }
+        s.feed(now, &cs);
+        c.feed(now, &sc);
+    }
 }
 
 #[test]

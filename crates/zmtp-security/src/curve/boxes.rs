@@ -12,13 +12,13 @@
 //! then XSalsa20-Poly1305), and a test checks the two agree.
 
 use bytes::BytesMut;
-use rand_core::{OsRng, RngCore};
 use salsa20::cipher::consts::U10;
 use x25519_dalek::{PublicKey, StaticSecret};
 use zeroize::{Zeroize, Zeroizing};
 
 use super::nonce::Nonce;
 use super::secretbox::SecretBox;
+use crate::rng::SecureRandom;
 
 /// The Poly1305 tag in front of every box.
 pub(crate) const TAG_LEN: usize = 16;
@@ -42,10 +42,10 @@ impl BoxKey {
         Some(BoxKey(SecretBox::new(&key)))
     }
 
-    /// A fresh random symmetric key (the server's cookie key).
-    pub(crate) fn random() -> BoxKey {
+    /// A fresh random symmetric key from `rng` (the server's cookie key).
+    pub(crate) fn random(rng: &mut SecureRandom) -> BoxKey {
         let mut key = Zeroizing::new([0u8; 32]);
-        OsRng.fill_bytes(key.as_mut());
+        rng.fill(key.as_mut());
         BoxKey(SecretBox::new(&key))
     }
 
@@ -90,6 +90,7 @@ impl BoxKey {
 mod tests {
     use super::*;
     use crate::curve::nonce;
+    use rand_core::OsRng;
 
     #[test]
     fn seals_and_opens() {

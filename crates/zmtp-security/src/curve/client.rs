@@ -3,11 +3,14 @@
 //! Each step is its own type holding only what that step needs, consumed by the step; a failure
 //! leaves nothing behind, so the transient secret key is wiped as soon as it is no longer needed
 //! or the handshake fails.
+//!
+//! Its random bytes (the transient key pair, the vouch's long nonce) come from the
+//! [`SecureRandom`] it was made with, the operating system's unless
+//! [`CurveClient::with_rng`] says otherwise.
 
 use std::fmt;
 
 use bytes::{BufMut, BytesMut};
-use rand_core::OsRng;
 use x25519_dalek::{PublicKey, StaticSecret};
 use zmtp_codec::{Frame, HandshakeContext, Mechanism, MechanismError, MechanismName, RawCommand};
 
@@ -16,12 +19,15 @@ use super::nonce::{self, Counter, PeerNonce};
 use super::session::Session;
 use super::wire::{self, COOKIE_LEN, HELLO_LEN, HELLO_PADDING, READY_MIN, WELCOME_LEN};
 use crate::keys::{CurveKeyPair, CurvePublicKey};
+use crate::rng::SecureRandom;
 
 /// The client side of CURVE (`ZMQ_CURVE_SERVERKEY` set): authenticates the server by its
 /// long-term public key, and itself by its own key pair.
 pub struct CurveClient {
     server: CurvePublicKey,
     state: State,
+    /// Where every random byte of the handshake comes from.
+    rng: SecureRandom,
 }
 
 enum State {
@@ -48,11 +54,22 @@ impl CurveClient {
     /// A client with long-term key pair `keys` (`ZMQ_CURVE_PUBLICKEY`, `ZMQ_CURVE_SECRETKEY`)
     /// that will only talk to the server whose long-term public key is `server`
     /// (`ZMQ_CURVE_SERVERKEY`).
+    ///
+    /// Its random bytes come from the operating system ([`SecureRandom::os`]).
     pub fn new(keys: CurveKeyPair, server: CurvePublicKey) -> CurveClient {
         CurveClient {
             server,
             state: State::Start(Start { keys, server }),
+            rng: SecureRandom::os(),
         }
+    }
+
+    /// Draws the handshake's random bytes (the transient key pair, the vouch's nonce) from `rng`
+    /// instead of the operating system: with a seeded generator the client's side of the
+    /// handshake is the same, byte for byte, on every run. For tests and fuzzing.
+    pub fn with_rng(mut self, rng: SecureRandom) -> CurveClient {
+        self.rng = rng;
+        self
     }
 }
 
@@ -73,8 +90,12 @@ struct Start {
 
 impl Start {
     /// HELLO = version 1.0, padding, C', short nonce, Box[64 zeros](C'->S).
-    fn send_hello(self, cx: &mut HandshakeContext<'_>) -> Result<ExpectWelcome, MechanismError> {
-        let transient = StaticSecret::random_from_rng(OsRng);
+    fn send_hello(
+        self,
+        cx: &mut HandshakeContext<'_>,
+        rng: &mut SecureRandom,
+    ) -> Result<ExpectWelcome, MechanismError> {
+        let transient = rng.x25519_secret();
         let transient_public = PublicKey::from(&transient).to_bytes();
         // Fails only for a server key of low order, which no real server has.
         let to_server = BoxKey::precompute(&transient, self.server.as_bytes())
@@ -118,6 +139,7 @@ impl ExpectWelcome {
         mut self,
         cx: &mut HandshakeContext<'_>,
         command: RawCommand,
+        rng: &mut SecureRandom,
     ) -> Result<ExpectReady, MechanismError> {
         if command.is("ERROR") {
             return Err(crate::handshake::peer_error(command));
@@ -145,7 +167,7 @@ impl ExpectWelcome {
         let mut vouch_plain = [0u8; 64];
         vouch_plain[..32].copy_from_slice(&self.transient_public);
         vouch_plain[32..].copy_from_slice(self.server.as_bytes());
-        let vouch_nonce = nonce::random16();
+        let vouch_nonce = nonce::random16(rng);
         let metadata = cx.local_metadata();
         let mut boxed = BytesMut::with_capacity(32 + wire::VOUCH_LEN + metadata.encoded_len());
         boxed.put_slice(self.keys.public().as_bytes());
@@ -220,7 +242,7 @@ impl Mechanism for CurveClient {
     fn start(&mut self, cx: &mut HandshakeContext<'_>) -> Result<(), MechanismError> {
         match std::mem::replace(&mut self.state, State::Failed) {
             State::Start(start) => {
-                self.state = State::ExpectWelcome(start.send_hello(cx)?);
+                self.state = State::ExpectWelcome(start.send_hello(cx, &mut self.rng)?);
                 Ok(())
             }
             other => {
@@ -240,7 +262,9 @@ impl Mechanism for CurveClient {
         command: RawCommand,
     ) -> Result<(), MechanismError> {
         self.state = match std::mem::replace(&mut self.state, State::Failed) {
-            State::ExpectWelcome(step) => State::ExpectReady(step.handle(cx, command)?),
+            State::ExpectWelcome(step) => {
+                State::ExpectReady(step.handle(cx, command, &mut self.rng)?)
+            }
             State::ExpectReady(step) => State::Active(step.handle(cx, command)?),
             State::Start(_) | State::Active(_) | State::Failed => {
                 return Err(wire::unexpected("nothing", &command));

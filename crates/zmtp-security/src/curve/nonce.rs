@@ -5,8 +5,9 @@
 //! from 3; the server: READY 1, MESSAGEs from 2) and requires the peer's numbers to increase
 //! strictly, which is what stops replayed and reordered commands.
 
-use rand_core::{OsRng, RngCore};
 use zmtp_codec::MechanismError;
+
+use crate::rng::SecureRandom;
 
 /// A 24-byte XSalsa20 nonce.
 pub(crate) type Nonce = [u8; 24];
@@ -44,10 +45,10 @@ pub(crate) fn long(prefix: &[u8; 8], random: &[u8; 16]) -> Nonce {
     nonce
 }
 
-/// 16 random bytes for a long nonce.
-pub(crate) fn random16() -> [u8; 16] {
+/// 16 random bytes from `rng` for a long nonce.
+pub(crate) fn random16(rng: &mut SecureRandom) -> [u8; 16] {
     let mut bytes = [0u8; 16];
-    OsRng.fill_bytes(&mut bytes);
+    rng.fill(&mut bytes);
     bytes
 }
 

@@ -5,11 +5,14 @@
 //! soon as INITIATE has been checked (or the handshake fails), so a cookie can never be opened
 //! again. libzmq keeps the server's transient secret key between WELCOME and INITIATE and so do
 //! we, checking that the cookie holds exactly this connection's C' and s'.
+//!
+//! Its random bytes (the transient key pair, the cookie key, the long nonces of the cookie and
+//! of WELCOME) come from the [`SecureRandom`] it was made with, the operating system's unless
+//! [`CurveServer::with_rng`] says otherwise.
 
 use std::fmt;
 
 use bytes::{BufMut, Bytes, BytesMut};
-use rand_core::OsRng;
 use x25519_dalek::{PublicKey, StaticSecret};
 use zeroize::Zeroizing;
 use zmtp_codec::{
@@ -22,6 +25,7 @@ use super::nonce::{self, Counter, PeerNonce};
 use super::session::Session;
 use super::wire::{self, COOKIE_LEN, HELLO_LEN, HELLO_PADDING, INITIATE_MIN, VOUCH_LEN};
 use crate::keys::{CurveKeyPair, CurvePublicKey};
+use crate::rng::SecureRandom;
 use crate::zap;
 
 /// The server side of CURVE (`ZMQ_CURVE_SERVER` = 1 with `ZMQ_CURVE_SECRETKEY`).
@@ -33,6 +37,8 @@ pub struct CurveServer {
     public: CurvePublicKey,
     zap: bool,
     state: State,
+    /// Where every random byte of the handshake comes from.
+    rng: SecureRandom,
 }
 
 enum State {
@@ -56,13 +62,23 @@ impl State {
 }
 
 impl CurveServer {
-    /// A server with long-term key pair `keys`, accepting every client (no ZAP handler).
+    /// A server with long-term key pair `keys`, accepting every client (no ZAP handler). Its
+    /// random bytes come from the operating system ([`SecureRandom::os`]).
     pub fn new(keys: CurveKeyPair) -> CurveServer {
         CurveServer {
             public: *keys.public(),
             zap: false,
             state: State::ExpectHello(ExpectHello { keys }),
+            rng: SecureRandom::os(),
         }
+    }
+
+    /// Draws the handshake's random bytes (the transient key pair, the cookie key, the long
+    /// nonces) from `rng` instead of the operating system: with a seeded generator the server's
+    /// side of the handshake is the same, byte for byte, on every run. For tests and fuzzing.
+    pub fn with_rng(mut self, rng: SecureRandom) -> CurveServer {
+        self.rng = rng;
+        self
     }
 
     /// Whether to ask the ZAP handler about each client, with its long-term public key as the
@@ -95,6 +111,7 @@ impl ExpectHello {
         self,
         cx: &mut HandshakeContext<'_>,
         command: RawCommand,
+        rng: &mut SecureRandom,
     ) -> Result<ExpectInitiate, MechanismError> {
         if !command.is("HELLO") {
             return Err(wire::unexpected("HELLO", &command));
@@ -124,13 +141,13 @@ impl ExpectHello {
             .open(&nonce::short(nonce::HELLO, n), &data[at + 40..])
             .ok_or(failed)?;
 
-        let transient = StaticSecret::random_from_rng(OsRng);
+        let transient = rng.x25519_secret();
         let transient_public = PublicKey::from(&transient).to_bytes();
-        let cookie_key = BoxKey::random();
+        let cookie_key = BoxKey::random(rng);
         let mut cookie_plain = Zeroizing::new([0u8; 64]);
         cookie_plain[..32].copy_from_slice(&client_transient);
         cookie_plain[32..].copy_from_slice(transient.as_bytes());
-        let cookie_nonce = nonce::random16();
+        let cookie_nonce = nonce::random16(rng);
         let mut welcome_plain = BytesMut::with_capacity(32 + COOKIE_LEN);
         welcome_plain.put_slice(&transient_public);
         welcome_plain.put_slice(&cookie_nonce);
@@ -139,7 +156,7 @@ impl ExpectHello {
             &cookie_plain[..],
             &mut welcome_plain,
         );
-        let welcome_nonce = nonce::random16();
+        let welcome_nonce = nonce::random16(rng);
         let mut welcome = BytesMut::with_capacity(wire::WELCOME_LEN - 8);
         welcome.put_slice(&welcome_nonce);
         to_client.seal_append(
@@ -275,7 +292,9 @@ impl Mechanism for CurveServer {
         command: RawCommand,
     ) -> Result<(), MechanismError> {
         self.state = match std::mem::replace(&mut self.state, State::Failed) {
-            State::ExpectHello(step) => State::ExpectInitiate(step.handle(cx, command)?),
+            State::ExpectHello(step) => {
+                State::ExpectInitiate(step.handle(cx, command, &mut self.rng)?)
+            }
             State::ExpectInitiate(step) => {
                 let (mut session, metadata, client_public) = step.handle(cx, command)?;
                 if self.zap {

@@ -1,10 +1,17 @@
 //! GSSAPI, client side: initiate the security context (tokens in INITIATE commands until it is
 //! established), then wait for the server's READY and answer with ours.
+//!
+//! Acquiring credentials and each `gss_init_sec_context` step can wait on the KDC, so none of
+//! them runs inside a handshake step: each is a [`BlockingJob`] that owns the context while it
+//! runs and hands it back with what the step produced.
 
 use bytes::BytesMut;
-use zmtp_codec::{Frame, HandshakeContext, Mechanism, MechanismError, MechanismName, RawCommand};
+use zmtp_codec::{
+    BlockingJob, BlockingOutput, Frame, HandshakeContext, Mechanism, MechanismError, MechanismName,
+    RawCommand,
+};
 
-use super::gss::{context, Initiator, Progress};
+use super::gss::{context, take_context, Initiator, Progress};
 use super::ready::{recv_ready, send_ready};
 use super::wire::{self, INITIATE};
 use super::{GssapiOptionError, GssapiOptions};
@@ -14,6 +21,8 @@ use crate::handshake::peer_error;
 enum Step {
     /// Before the greetings are done.
     Start,
+    /// A context step (with credentials acquired first, at the start) runs as a blocking job.
+    AwaitContext,
     /// Our context needs the server's next token.
     ExpectToken,
     /// Our context is established; the server's READY comes next.
@@ -22,7 +31,17 @@ enum Step {
     Done,
 }
 
+/// What a context step's job hands back: the context it took, and the step's outcome.
+type StepOutput = Result<(Initiator, Progress), MechanismError>;
+
+/// What the context-step jobs say they do.
+const STEP_JOB: &str = "initiating the GSSAPI security context";
+
 /// The client side of GSSAPI (`ZMQ_GSSAPI_SERVER` off, `ZMQ_GSSAPI_SERVICE_PRINCIPAL` set).
+///
+/// Its GSS-API calls that may block (acquiring credentials, the context steps, which may ask the
+/// KDC for tickets) are handed to the driver as [`BlockingJob`]s; see
+/// [`HandshakeContext::run_blocking`].
 #[derive(Debug)]
 pub struct GssapiClient {
     options: GssapiOptions,
@@ -84,10 +103,20 @@ impl Mechanism for GssapiClient {
     }
 
     fn start(&mut self, cx: &mut HandshakeContext<'_>) -> Result<(), MechanismError> {
-        let mut initiator = Initiator::new(&self.options)?;
-        let progress = initiator.step(None)?;
-        self.context = Some(initiator);
-        self.advance(cx, progress)
+        if self.step != Step::Start {
+            return Err(MechanismError::UnexpectedCommand {
+                expected: "nothing",
+                got: "a second start".into(),
+            });
+        }
+        let options = self.options.clone();
+        cx.run_blocking(BlockingJob::new(STEP_JOB, move || -> StepOutput {
+            let mut initiator = Initiator::new(&options)?;
+            let progress = initiator.step(None)?;
+            Ok((initiator, progress))
+        }));
+        self.step = Step::AwaitContext;
+        Ok(())
     }
 
     fn handle_command(
@@ -101,8 +130,13 @@ impl Mechanism for GssapiClient {
         match self.step {
             Step::ExpectToken if command.is(INITIATE) => {
                 let token = wire::parse_initiate(&command)?;
-                let progress = context(&mut self.context)?.step(Some(&token))?;
-                self.advance(cx, progress)
+                let mut initiator = take_context(&mut self.context)?;
+                cx.run_blocking(BlockingJob::new(STEP_JOB, move || -> StepOutput {
+                    let progress = initiator.step(Some(&token))?;
+                    Ok((initiator, progress))
+                }));
+                self.step = Step::AwaitContext;
+                Ok(())
             }
             Step::ExpectReady => {
                 let encrypt = self.encrypt();
@@ -117,11 +151,25 @@ impl Mechanism for GssapiClient {
             step => Err(MechanismError::UnexpectedCommand {
                 expected: match step {
                     Step::ExpectToken => "INITIATE",
+                    Step::AwaitContext => "nothing until the context step is done",
                     _ => "nothing (the handshake is not under way)",
                 },
                 got: command.name_lossy(),
             }),
         }
+    }
+
+    fn handle_blocking_done(
+        &mut self,
+        cx: &mut HandshakeContext<'_>,
+        output: BlockingOutput,
+    ) -> Result<(), MechanismError> {
+        if self.step != Step::AwaitContext {
+            return Err(MechanismError::UnexpectedBlockingOutput);
+        }
+        let (initiator, progress) = output.downcast::<StepOutput>()??;
+        self.context = Some(initiator);
+        self.advance(cx, progress)
     }
 
     fn encrypts(&self) -> bool {

@@ -20,6 +20,13 @@ pub(crate) fn context<T>(context: &mut Option<T>) -> Result<&mut T, MechanismErr
         .ok_or_else(|| MechanismError::Gssapi("the security context is not set up yet".into()))
 }
 
+/// The context, taken out for a step that runs as a blocking job (which hands it back).
+pub(crate) fn take_context<T>(context: &mut Option<T>) -> Result<T, MechanismError> {
+    context
+        .take()
+        .ok_or_else(|| MechanismError::Gssapi("the security context is not set up yet".into()))
+}
+
 /// What libzmq's client asks for.
 fn requested_flags() -> CtxFlags {
     CtxFlags::GSS_C_MUTUAL_FLAG | CtxFlags::GSS_C_REPLAY_FLAG

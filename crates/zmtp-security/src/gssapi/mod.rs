@@ -57,15 +57,20 @@
 //!   checked for integrity by gss_unwrap; whether the (authenticated) peer chose to encrypt them
 //!   is not visible through the bindings.
 //!
-//! GSS-API calls may block: acquiring credentials and the client's first step talk to the KDC
-//! (over the network, with the library's own timeouts), in the middle of
-//! [`Connection::handle_input`](zmtp_codec::Connection::handle_input). libzmq does the same in
-//! its I/O thread. A Tokio driver should run GSSAPI handshakes where blocking is allowed
-//! (`spawn_blocking`, `block_in_place`, or a dedicated runtime thread).
+//! GSS-API calls may block: acquiring credentials and the client's context steps talk to the KDC
+//! (over the network, with the library's own timeouts); the server's read its keytab and replay
+//! cache. libzmq makes them in its I/O thread, stalling every other connection there. Here none
+//! runs inside a handshake step: each is handed to the driver as a
+//! [`BlockingJob`](zmtp_codec::BlockingJob) (see
+//! [`Connection::poll_blocking`](zmtp_codec::Connection::poll_blocking)), which owns the
+//! security context while it runs and hands it back; the handshake waits for it. The Tokio
+//! driver of `zmtp-socket` runs the jobs with `spawn_blocking`. Wrapping and unwrapping
+//! messages are local computations and run inline.
 //!
 //! The mechanisms are `Send` without `unsafe` code here: the `libgssapi` crate declares its
 //! context, credential and name handles `Send` (one owner at a time, which RFC 2744 allows; it
-//! forbids only concurrent calls on one context), and each connection owns its mechanism.
+//! forbids only concurrent calls on one context), and each connection owns its mechanism; a
+//! context moves to the thread running a job and back, never used by two at once.
 
 #[cfg(feature = "gssapi")]
 mod client;

@@ -1,14 +1,18 @@
 //! GSSAPI, server side: accept the client's tokens until the security context is established,
 //! wait for the client's last step, ask ZAP about the client principal (if told to), send READY,
 //! wait for the client's READY.
+//!
+//! Acquiring credentials (reading the keytab) and each `gss_accept_sec_context` step (the
+//! replay cache, a keytab on a slow disk) may block, so none of them runs inside a handshake
+//! step: each is a [`BlockingJob`] that owns the context while it runs and hands it back.
 
 use bytes::{Bytes, BytesMut};
 use zmtp_codec::{
-    Frame, HandshakeContext, Mechanism, MechanismError, MechanismName, Metadata, RawCommand,
-    ZapReply,
+    BlockingJob, BlockingOutput, Frame, HandshakeContext, Mechanism, MechanismError, MechanismName,
+    Metadata, RawCommand, ZapReply,
 };
 
-use super::gss::{context, Acceptor};
+use super::gss::{context, take_context, Acceptor, Progress};
 use super::ready::{recv_ready, send_ready};
 use super::wire::{self, INITIATE};
 use super::{GssapiOptionError, GssapiOptions};
@@ -17,8 +21,14 @@ use crate::zap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Step {
+    /// Before the greetings are done.
+    Start,
+    /// Our credentials are being acquired, as a blocking job.
+    AwaitCredentials,
     /// The client's next token comes next.
     ExpectToken,
+    /// A context step runs as a blocking job.
+    AwaitContext,
     /// Our context is established and our last token sent; the client answers with its last
     /// step (an empty command frame from libzmq), which the handshake waits for.
     ExpectClientFinish,
@@ -30,7 +40,16 @@ enum Step {
     Done,
 }
 
+/// What the credentials job hands back.
+type CredentialsOutput = Result<Acceptor, MechanismError>;
+
+/// What a context step's job hands back: the context it took, and the step's outcome.
+type StepOutput = Result<(Acceptor, Progress), MechanismError>;
+
 /// The server side of GSSAPI (`ZMQ_GSSAPI_SERVER` = 1).
+///
+/// Its GSS-API calls that may block (acquiring credentials, the context steps) are handed to
+/// the driver as [`BlockingJob`]s; see [`HandshakeContext::run_blocking`].
 #[derive(Debug)]
 pub struct GssapiServer {
     options: GssapiOptions,
@@ -56,7 +75,7 @@ impl GssapiServer {
             options,
             zap: false,
             context: None,
-            step: Step::ExpectToken,
+            step: Step::Start,
             scratch: Vec::new(),
             zap_properties: Metadata::new(),
         })
@@ -107,8 +126,19 @@ impl Mechanism for GssapiServer {
         MechanismName::GSSAPI
     }
 
-    fn start(&mut self, _cx: &mut HandshakeContext<'_>) -> Result<(), MechanismError> {
-        self.context = Some(Acceptor::new(&self.options)?);
+    fn start(&mut self, cx: &mut HandshakeContext<'_>) -> Result<(), MechanismError> {
+        if self.step != Step::Start {
+            return Err(MechanismError::UnexpectedCommand {
+                expected: "nothing",
+                got: "a second start".into(),
+            });
+        }
+        let options = self.options.clone();
+        cx.run_blocking(BlockingJob::new(
+            "acquiring the GSSAPI acceptor's credentials",
+            move || -> CredentialsOutput { Acceptor::new(&options) },
+        ));
+        self.step = Step::AwaitCredentials;
         Ok(())
     }
 
@@ -127,16 +157,15 @@ impl Mechanism for GssapiServer {
         match self.step {
             Step::ExpectToken if command.is(INITIATE) => {
                 let token = wire::parse_initiate(&command)?;
-                let encrypt = self.encrypt();
-                let acceptor = context(&mut self.context)?;
-                let progress = acceptor.step(&token)?;
-                wire::send_token(cx, progress.token.as_deref())?;
-                if progress.complete {
-                    if encrypt {
-                        acceptor.check_confidentiality()?;
-                    }
-                    self.step = Step::ExpectClientFinish;
-                }
+                let mut acceptor = take_context(&mut self.context)?;
+                cx.run_blocking(BlockingJob::new(
+                    "accepting the GSSAPI security context",
+                    move || -> StepOutput {
+                        let progress = acceptor.step(&token)?;
+                        Ok((acceptor, progress))
+                    },
+                ));
+                self.step = Step::AwaitContext;
                 Ok(())
             }
             // libzmq's server does not look at this frame at all; an INITIATE (a token after
@@ -161,6 +190,10 @@ impl Mechanism for GssapiServer {
             }
             step => Err(MechanismError::UnexpectedCommand {
                 expected: match step {
+                    Step::Start => "nothing before the handshake starts",
+                    Step::AwaitCredentials | Step::AwaitContext => {
+                        "nothing until the GSS-API call is done"
+                    }
                     Step::ExpectToken => "INITIATE",
                     Step::ExpectClientFinish => "the client's last step (an empty command)",
                     Step::AwaitZap => "nothing until the ZAP handler answers",
@@ -168,6 +201,36 @@ impl Mechanism for GssapiServer {
                 },
                 got: command.name_lossy(),
             }),
+        }
+    }
+
+    fn handle_blocking_done(
+        &mut self,
+        cx: &mut HandshakeContext<'_>,
+        output: BlockingOutput,
+    ) -> Result<(), MechanismError> {
+        match self.step {
+            Step::AwaitCredentials => {
+                self.context = Some(output.downcast::<CredentialsOutput>()??);
+                self.step = Step::ExpectToken;
+                Ok(())
+            }
+            Step::AwaitContext => {
+                let (acceptor, progress) = output.downcast::<StepOutput>()??;
+                let encrypt = self.encrypt();
+                let acceptor = self.context.insert(acceptor);
+                wire::send_token(cx, progress.token.as_deref())?;
+                if progress.complete {
+                    if encrypt {
+                        acceptor.check_confidentiality()?;
+                    }
+                    self.step = Step::ExpectClientFinish;
+                } else {
+                    self.step = Step::ExpectToken;
+                }
+                Ok(())
+            }
+            _ => Err(MechanismError::UnexpectedBlockingOutput),
         }
     }
 

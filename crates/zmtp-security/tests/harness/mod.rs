@@ -20,10 +20,29 @@ pub fn events(c: &mut Connection) -> Vec<Event> {
     std::iter::from_fn(|| c.poll_event()).collect()
 }
 
-/// Moves bytes both ways until neither side has anything to send. ZAP requests are left for the
-/// test to answer (they stop the exchange until answered).
+/// Runs the blocking job the connection handed out, if any, here and now (what a driver does on
+/// a thread where blocking is allowed), and hands its output back. Whether there was one.
+pub fn run_blocking(c: &mut Connection, now: Instant) -> bool {
+    match c.poll_blocking() {
+        Some(job) => {
+            c.handle_blocking_done(now, job.run());
+            true
+        }
+        None => false,
+    }
+}
+
+/// Runs blocking jobs on both sides until neither has one.
+pub fn run_blocking_both(a: &mut Connection, b: &mut Connection, now: Instant) {
+    while run_blocking(a, now) | run_blocking(b, now) {}
+}
+
+/// Moves bytes both ways until neither side has anything to send, running the blocking jobs
+/// the mechanisms hand out (GSSAPI's) as they come. ZAP requests are left for the test to
+/// answer (they stop the exchange until answered).
 pub fn pump(a: &mut Connection, b: &mut Connection, now: Instant) {
     loop {
+        run_blocking_both(a, b, now);
         let ab = take_transmit(a);
         let ba = take_transmit(b);
         if ab.is_empty() && ba.is_empty() {

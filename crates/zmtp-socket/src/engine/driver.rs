@@ -32,6 +32,7 @@ use tokio_util::io::poll_read_buf;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 use zmtp_codec::{Connection, ConnectionError, Event, MechanismError, Message, PeerInfo};
 
+use super::blocking::BlockingJobs;
 use super::settings::ConnectionSettings;
 use super::zap::{ZapAnswer, ZapRoute};
 use crate::core::{Core, InlineSend, Outbound, PipeId, PipeItem, State};
@@ -132,6 +133,7 @@ where
             exit: None,
             zap_route,
             zap: None,
+            blocking: BlockingJobs::default(),
             unbound: unbound.map(|token| Box::pin(token.cancelled_owned())),
             endpoint: endpoint.to_owned(),
             me,
@@ -180,6 +182,8 @@ struct Driver<S> {
     /// Who answers this connection's ZAP requests.
     zap_route: Option<ZapRoute>,
     zap: Option<ZapAnswer>,
+    /// The mechanism's blocking job (GSSAPI's GSS-API calls), running off this thread.
+    blocking: BlockingJobs,
     /// Fires when the endpoint this connection was accepted through is unbound.
     unbound: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
     /// The connection's endpoint, as monitor events name it.
@@ -253,6 +257,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                     Err(e) => return Poll::Ready(Exit::Io(e)),
                 }
             }
+            progress |= self.blocking.poll(&mut self.conn, cx);
             progress |= self.take_events();
             progress |= self.deliver(cx);
             progress |= self.take_outbound(cx);

@@ -204,9 +204,9 @@ fn null_traffic_flows_while_a_gssapi_handshake_waits_on_the_kdc() {
         let ctx = Context::with_io_threads(1).expect("context");
 
         // NULL, up and proven before the GSSAPI handshake starts.
-        let mut pull = Pull::new_in(&ctx).expect("pull");
+        let pull = Pull::new_in(&ctx).expect("pull");
         let null_ep = pull.bind("tcp://127.0.0.1:*").await.expect("bind");
-        let mut push = Push::new_in(&ctx).expect("push");
+        let push = Push::new_in(&ctx).expect("push");
         push.connect(&null_ep).await.expect("connect");
         push.send(Message::from(["warm-up"])).await.expect("send");
         within("the warm-up message", pull.recv())
@@ -214,7 +214,7 @@ fn null_traffic_flows_while_a_gssapi_handshake_waits_on_the_kdc() {
             .expect("recv");
 
         // GSSAPI: the client needs a ticket, so its first context step asks the KDC.
-        let mut router = Router::with_options_in(
+        let router = Router::with_options_in(
             &ctx,
             SocketOptions::new()
                 .gssapi_server(true)
@@ -222,7 +222,7 @@ fn null_traffic_flows_while_a_gssapi_handshake_waits_on_the_kdc() {
         )
         .expect("router");
         let gssapi_ep = router.bind("tcp://127.0.0.1:*").await.expect("bind");
-        let mut dealer = Dealer::with_options_in(
+        let dealer = Dealer::with_options_in(
             &ctx,
             SocketOptions::new()
                 .gssapi_service_principal(SERVICE)

@@ -328,7 +328,7 @@ async fn an_endless_multipart_message_over_maxmsgsize_is_dropped_with_the_heap_b
     const MAX: u64 = 1 << 20;
     const SENT_AT_MOST: usize = 64 << 20;
     let ctx = Context::new().expect("context");
-    let mut pull = Pull::with_options_in(&ctx, SocketOptions::new().maxmsgsize(Some(MAX)))
+    let pull = Pull::with_options_in(&ctx, SocketOptions::new().maxmsgsize(Some(MAX)))
         .expect("pull options");
     let ep = pull.bind("tcp://127.0.0.1:*").await.expect("bind");
     let addr = ep.strip_prefix("tcp://").expect("tcp").to_owned();

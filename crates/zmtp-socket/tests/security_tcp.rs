@@ -81,7 +81,7 @@ async fn a_curve_public_key_that_is_not_the_secret_keys_is_refused() {
             })
         )
     };
-    let mut server = Pull::with_options(
+    let server = Pull::with_options(
         SocketOptions::new()
             .curve_server(true)
             .curve_secret_key(ours.secret().clone())
@@ -94,7 +94,7 @@ async fn a_curve_public_key_that_is_not_the_secret_keys_is_refused() {
         .expect_err("a mismatched server key pair");
     assert!(is_conflict(&refused), "{refused:?}");
 
-    let mut client = Push::with_options(
+    let client = Push::with_options(
         SocketOptions::new()
             .curve_server_key(*other.public())
             .curve_public_key(*other.public())
@@ -108,7 +108,7 @@ async fn a_curve_public_key_that_is_not_the_secret_keys_is_refused() {
     assert!(is_conflict(&refused), "{refused:?}");
 
     // The matching pair is taken.
-    let mut client = Push::with_options(
+    let client = Push::with_options(
         SocketOptions::new()
             .curve_server_key(*other.public())
             .curve_public_key(*ours.public())

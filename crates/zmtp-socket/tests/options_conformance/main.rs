@@ -436,7 +436,7 @@ async fn zmq_identity() {
         .set(N::Identity, OptionValue::from(&b"\0abc"[..]))
         .expect("a leading zero byte");
     assert_eq!(options.get(N::Identity), OptionValue::from(&b"\0abc"[..]));
-    let (mut router, mut dealer, _) = connected(SocketOptions::new(), options, "tcp").await;
+    let (router, dealer, _) = connected(SocketOptions::new(), options, "tcp").await;
     dealer.send("y").await.expect("send");
     let m = within("the message", router.recv()).await.expect("recv");
     assert_eq!(m.frames()[0], &b"\0abc"[..], "the ROUTER knows us by it");

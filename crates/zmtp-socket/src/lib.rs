@@ -14,6 +14,7 @@ mod core;
 pub mod endpoint;
 mod engine;
 pub mod error;
+pub(crate) mod exit;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
@@ -32,8 +33,7 @@ pub use proxy::{
     proxy, proxy_steerable, proxy_with_handle, ProxyCommand, ProxyControl, ProxyStatistics,
     SideStatistics,
 };
-pub use socket::{
-    kind, Dealer, Kind, Pair, Pub, Pull, Push, Receives, Rep, Req, Router, Sends, Socket,
-    StreamSocket, Sub, XPub, XSub,
-};
+// Every socket name (`Push`, ...), `Socket`, `kind` and its traits: a new socket type declared
+// in `socket/` is exported without a change here.
+pub use socket::*;
 pub use zmtp_codec::{Message, SocketType};

@@ -58,7 +58,7 @@ use bytes::Bytes;
 use parking_lot::Mutex;
 use zmtp_codec::{CommandError, ConnectionError, GreetingError, MechanismError, Message};
 
-use crate::engine::driver::Exit;
+use crate::exit::Exit;
 
 /// Most unread events a [`Monitor`] keeps; past this the oldest is dropped (and counted).
 pub const MONITOR_QUEUE: usize = 1024;

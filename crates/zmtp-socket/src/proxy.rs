@@ -496,9 +496,9 @@ impl<F: ProxyRecv, B: ProxySend, C: ProxySend> Mover<F, B, C> {
 /// ```no_run
 /// # async fn run() -> zmtp_socket::Result<()> {
 /// use zmtp_socket::{proxy, Dealer, Pub, Router};
-/// let mut clients = Router::new();
+/// let clients = Router::new();
 /// clients.bind("tcp://127.0.0.1:5559").await?;
-/// let mut workers = Dealer::new();
+/// let workers = Dealer::new();
 /// workers.bind("tcp://127.0.0.1:5560").await?;
 /// let err = proxy(clients, workers, None::<&mut Pub>).await.unwrap_err();
 /// # Err(err)

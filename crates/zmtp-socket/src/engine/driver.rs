@@ -36,6 +36,7 @@ use super::blocking::BlockingJobs;
 use super::settings::ConnectionSettings;
 use super::zap::{ZapAnswer, ZapRoute};
 use crate::core::{Core, InlineSend, Outbound, PipeId, PipeItem, State};
+pub(crate) use crate::exit::Exit;
 use crate::monitor::MonitorEvent;
 
 /// Encoded bytes waiting to be written above which no more messages are taken from the pipe:
@@ -45,34 +46,6 @@ const WRITE_BACKLOG: usize = 256 * 1024;
 const TAKE_BATCH: usize = 256;
 /// iovecs per vectored write.
 const IOVECS: usize = 64;
-
-/// Why a connection task ended.
-#[derive(Debug)]
-pub(crate) enum Exit {
-    /// The connection state machine ended (handshake refused, peer closed, heartbeat lost, ...).
-    Connection(ConnectionError),
-    /// Reading or writing the transport failed.
-    Io(std::io::Error),
-    /// The socket was closed and everything queued was written (or its linger ran out).
-    SocketClosed,
-    /// The endpoint the connection was accepted through was unbound (libzmq ends those
-    /// connections, dropping what is queued for them).
-    Unbound,
-    /// The security mechanism could not be set up from the socket's options.
-    Mechanism(String),
-}
-
-impl std::fmt::Display for Exit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Exit::Connection(reason) => write!(f, "{reason}"),
-            Exit::Io(e) => write!(f, "I/O error: {e}"),
-            Exit::SocketClosed => f.write_str("the socket was closed"),
-            Exit::Unbound => f.write_str("its endpoint was unbound"),
-            Exit::Mechanism(reason) => write!(f, "no mechanism: {reason}"),
-        }
-    }
-}
 
 /// Which pipe a connection serves.
 #[derive(Debug, Clone, Copy)]

@@ -179,7 +179,11 @@ impl Context {
     /// Closes every socket of the context (their sends and receives then fail with
     /// [`Error::Closed`], libzmq's `ETERM`) and waits until their connections have delivered what
     /// they hold, each within its socket's `ZMQ_LINGER` (`zmq_ctx_term`). New sockets, binds and
-    /// connects are refused from then on.
+    /// connects are refused from then on. Sockets whose handles are still alive are closed too:
+    /// their listeners stop, and `term` returns within their linger.
+    ///
+    /// Cancel safety: cancel-safe: the sockets are closed at the first poll; dropping the future
+    /// only stops waiting for their linger, which goes on in the background.
     pub async fn term(&self) {
         self.shared.terminated.store(true, Ordering::SeqCst);
         let sockets = std::mem::take(&mut *self.shared.sockets.lock());

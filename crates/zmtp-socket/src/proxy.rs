@@ -505,6 +505,9 @@ impl<F: ProxyRecv, B: ProxySend, C: ProxySend> Mover<F, B, C> {
 /// # }
 /// ```
 ///
+/// Cancel safety: dropping the future stops the proxy; a message it had received and not yet
+/// sent on is lost (as when libzmq's proxy thread is stopped). The sockets are as they were.
+///
 /// A frontend must receive and a backend must send:
 ///
 /// ```compile_fail
@@ -703,6 +706,9 @@ where
 /// that the REP can take the next; a PAIR answers STATISTICS only, and a SUB cannot answer it
 /// (the proxy fails with [`Error::InvalidState`]). Other messages are ignored (libzmq 4.3
 /// asserts). The control socket being closed ends the proxy with [`Error::Closed`].
+///
+/// Cancel safety: as [`proxy`]'s; a command being answered when the future is dropped gets
+/// no answer.
 pub async fn proxy_steerable<F, B, C, K>(
     frontend: F,
     backend: B,
@@ -733,6 +739,9 @@ pub struct ProxyControl {
 impl ProxyControl {
     /// Sends `command` and waits until the proxy has applied it; returns the counters as they
     /// were then. [`Error::Closed`] when the proxy has ended (or is not being run).
+    ///
+    /// Cancel safety: dropped before it completes, the command may or may not have been
+    /// applied (it is applied once the proxy takes it, whether anyone waits for the answer).
     pub async fn command(&self, command: ProxyCommand) -> Result<ProxyStatistics> {
         let (reply, answer) = oneshot::channel();
         self.requests
@@ -741,22 +750,25 @@ impl ProxyControl {
         answer.await.map_err(|_| Error::Closed)
     }
 
-    /// PAUSE: returns once the proxy takes no more messages.
+    /// PAUSE: returns once the proxy takes no more messages. Cancel safety: as
+    /// [`command`](Self::command)'s.
     pub async fn pause(&self) -> Result<()> {
         self.command(ProxyCommand::Pause).await.map(|_| ())
     }
 
-    /// RESUME: returns once the proxy moves messages again.
+    /// RESUME: returns once the proxy moves messages again. Cancel safety: as
+    /// [`command`](Self::command)'s.
     pub async fn resume(&self) -> Result<()> {
         self.command(ProxyCommand::Resume).await.map(|_| ())
     }
 
-    /// TERMINATE: returns once the proxy has ended (its future returns `Ok(())`).
+    /// TERMINATE: returns once the proxy has ended (its future returns `Ok(())`). Cancel
+    /// safety: as [`command`](Self::command)'s.
     pub async fn terminate(&self) -> Result<()> {
         self.command(ProxyCommand::Terminate).await.map(|_| ())
     }
 
-    /// STATISTICS: the counters.
+    /// STATISTICS: the counters. Cancel safety: cancel-safe (it changes nothing).
     pub async fn statistics(&self) -> Result<ProxyStatistics> {
         self.command(ProxyCommand::Statistics).await
     }

@@ -53,7 +53,7 @@ pub fn run(role: Role, job: Job) {
                     .await
                     .expect("bind");
                 peer::endpoint(&ep);
-                recv_all(&mut pull, job.count).await;
+                recv_all(&pull, job.count).await;
                 peer::cleanup(&ep);
             }
             Role::ThrSend => {
@@ -79,7 +79,7 @@ pub fn run(role: Role, job: Job) {
                     }
                     std::future::pending::<()>().await;
                 });
-                recv_all(&mut pull, count).await;
+                recv_all(&pull, count).await;
             }
             Role::LatRep => {
                 let rep = Rep::new_in(&ctx).expect("REP");
@@ -218,7 +218,7 @@ pub fn run(role: Role, job: Job) {
     });
 }
 
-async fn recv_all(pull: &mut Pull, count: usize) {
+async fn recv_all(pull: &Pull, count: usize) {
     pull.recv().await.expect("first message");
     let start = Instant::now();
     for _ in 1..count {

@@ -72,11 +72,12 @@ impl Inner {
         options: SocketOptions,
     ) -> Result<Self> {
         context.shared.check_live()?;
-        let options = options.build_for(socket_type)?;
+        let mut options = options.build_for(socket_type)?;
         let core = Core::new(pattern, &options);
-        // Subscriptions given at creation are the pattern's from the start (stored there only).
-        for prefix in options.get_subscriptions() {
-            core.subscribe(true, prefix)?;
+        // Subscriptions given at creation are the pattern's from the start, and stored there
+        // only.
+        for prefix in options.take_subscriptions() {
+            core.subscribe(true, &prefix)?;
         }
         context.shared.register(&core, options.get_linger());
         Ok(Inner {

@@ -192,7 +192,14 @@ impl SocketOptions {
     }
 
     /// The subscriptions `ZMQ_SUBSCRIBE` and `ZMQ_UNSUBSCRIBE` leave, in order, with repeats.
+    /// On options given to a socket they are the socket's from then on: a live socket's
+    /// subscriptions are kept by its pattern alone (a SUB's `subscribe` does not list them here).
     pub fn get_subscriptions(&self) -> &[Bytes] {
         &self.subscriptions
+    }
+
+    /// Takes the subscriptions out (a new socket hands them to its pattern, which keeps them).
+    pub(crate) fn take_subscriptions(&mut self) -> Vec<Bytes> {
+        std::mem::take(&mut self.subscriptions)
     }
 }

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Instructions per message on each side of a PUSH->PULL run, under callgrind: the receiving and
+# the sending process each run in `valgrind --tool=callgrind`; the totals (whole process, start-up
+# included: about 20 instructions a message at this count) are divided by the message count.
+#
+#   benches/suite/callgrind.sh [BINARY] [CASE] [VARIANT] [SIZE] [COUNT]
+#
+# Defaults: the suite's release binary, push_pull_tcp, zmtp-1w-caller, 1 B, 200000 messages.
+# Needs valgrind (apt-get install valgrind).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+bin=${1:-$here/target/release/zmtp-bench}
+case=${2:-push_pull_tcp}
+variant=${3:-zmtp-1w-caller}
+size=${4:-1}
+count=${5:-200000}
+out=$(mktemp -d /tmp/zmtp-callgrind.XXXXXX)
+common=(--case "$case" --variant "$variant" --size "$size" --count "$count")
+valgrind --tool=callgrind --callgrind-out-file="$out/recv.out" \
+  "$bin" peer --role thr-recv "${common[@]}" > "$out/recv.log" 2> "$out/recv.err" &
+recv=$!
+for _ in $(seq 1 600); do
+  grep -q '^ENDPOINT ' "$out/recv.log" 2>/dev/null && break
+  sleep 0.1
+done
+endpoint=$(grep -m1 '^ENDPOINT ' "$out/recv.log" | cut -d' ' -f2)
+valgrind --tool=callgrind --callgrind-out-file="$out/send.out" \
+  "$bin" peer --role thr-send "${common[@]}" --endpoint "$endpoint" > "$out/send.log" 2> "$out/send.err"
+wait "$recv"
+total() { grep -m1 '^summary:' "$1" | awk '{print $2}'; }
+r=$(total "$out/recv.out")
+s=$(total "$out/send.out")
+echo "$case $variant ${size} B x $count: receiver $((r / count)) instr/msg, sender $((s / count)) instr/msg"
+rm -rf "$out"

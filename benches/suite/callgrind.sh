@@ -25,10 +25,14 @@ for _ in $(seq 1 600); do
 done
 endpoint=$(grep -m1 '^ENDPOINT ' "$out/recv.log" | cut -d' ' -f2)
 valgrind --tool=callgrind --callgrind-out-file="$out/send.out" \
-  "$bin" peer --role thr-send "${common[@]}" --endpoint "$endpoint" > "$out/send.log" 2> "$out/send.err"
+  "$bin" peer --role thr-send "${common[@]}" --endpoint "$endpoint" > "$out/send.log" 2> "$out/send.err" &
+send=$!
 wait "$recv"
+# The sender waits for ever once it has sent (the suite's driver ends it); end it the same way.
+kill -TERM "$send" 2>/dev/null || true
+wait "$send" || true
 total() { grep -m1 '^summary:' "$1" | awk '{print $2}'; }
 r=$(total "$out/recv.out")
 s=$(total "$out/send.out")
 echo "$case $variant ${size} B x $count: receiver $((r / count)) instr/msg, sender $((s / count)) instr/msg"
-rm -rf "$out"
+[ -n "${KEEP:-}" ] && echo "profiles kept in $out" || rm -rf "$out"

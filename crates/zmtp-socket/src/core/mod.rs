@@ -600,23 +600,19 @@ impl Core {
         }
         let State { pipes, pattern } = &mut *st;
         if !out.prepared {
-            let Some(msg) = out.msg.take() else {
+            if out.msg.is_none() {
                 return Poll::Ready(Ok(()));
-            };
-            match pattern.prepare_send(pipes, msg, &mut wake) {
-                Ok(Some(wire)) => {
-                    out.msg = Some(wire);
-                    out.prepared = true;
-                }
-                Ok(None) => {
+            }
+            // In place: the message is not moved unless the pattern reshapes it.
+            let prepared = pattern.prepare_send(pipes, &mut out.msg, &mut wake);
+            match prepared {
+                Ok(()) if out.msg.is_some() => out.prepared = true,
+                done => {
+                    // An error, or done by the pattern itself (an XSUB's subscription).
+                    out.msg = None;
                     drop(st);
                     wake.run();
-                    return Poll::Ready(Ok(()));
-                }
-                Err(e) => {
-                    drop(st);
-                    wake.run();
-                    return Poll::Ready(Err(e));
+                    return Poll::Ready(done);
                 }
             }
         }
@@ -647,24 +643,23 @@ impl Core {
         }
         match done {
             Ok(Sent::To(key)) => match out.msg.take() {
-                Some(msg) => self.deliver_to(st, key, msg, wake),
-                None => {
-                    drop(st);
-                    wake.run();
-                }
+                Some(msg) => self.deliver_to(st, key, msg),
+                None => drop(st),
             },
             Ok(Sent::Done) | Err(_) => {
                 out.msg = None;
                 drop(st);
-                wake.run();
             }
         }
+        wake.run();
         Poll::Ready(done.map(|_| ()))
     }
 
     /// Queues `msg` on the pipe at `key`, by the quickest way there is: straight into an inproc
     /// peer's pipe, written by an idle connection now, or queued for the connection's task.
-    fn deliver_to(&self, st: MutexGuard<'_, State>, key: usize, msg: Message, wake: Wake) {
+    /// Releases the lock.
+    #[inline]
+    fn deliver_to(&self, st: MutexGuard<'_, State>, key: usize, msg: Message) {
         let direct = st
             .pipes
             .at(key)
@@ -676,26 +671,27 @@ impl Core {
                 // Our lock is released first: two inproc peers sending to each other never
                 // hold both.
                 drop(st);
-                wake.run();
                 if let Err(m) = peer.deliver_direct(peer_pipe, msg) {
                     if let Some(id) = id {
                         self.requeue(id, m);
                     }
                 }
             }
-            None => {
-                push_or_write(st, key, msg);
-                wake.run();
-            }
+            None => push_or_write(st, key, msg),
         }
     }
 
     /// A send is given up (its future dropped, its time out, or a `try_send` that found no
     /// room): its waiter goes, and a prepared request no longer holds REQ's turn.
+    #[inline]
     pub(crate) fn abandon_send(&self, out: &mut Outgoing) {
         if out.waiter.is_none() && !(out.prepared && out.msg.is_some()) {
             return;
         }
+        self.abandon_send_slow(out);
+    }
+
+    fn abandon_send_slow(&self, out: &mut Outgoing) {
         let mut st = self.state.lock();
         if let Some(id) = out.waiter.take() {
             st.pipes.send_waiters.remove(id);
@@ -715,13 +711,18 @@ impl Core {
             if let Some(id) = out.waiter.take() {
                 pipes.send_waiters.remove(id);
             }
-            let Some(msg) = out.msg.take() else { return };
-            let wire = if out.prepared || pipes.closed {
-                Some(msg)
-            } else {
-                pattern.prepare_send(pipes, msg, &mut wake).ok().flatten()
-            };
-            if let Some(mut wire) = wire {
+            if out.msg.is_none() {
+                return;
+            }
+            if !out.prepared
+                && !pipes.closed
+                && pattern
+                    .prepare_send(pipes, &mut out.msg, &mut wake)
+                    .is_err()
+            {
+                out.msg = None;
+            }
+            if let Some(mut wire) = out.msg.take() {
                 if let Some(key) = pattern.linger_target(pipes, &mut wire) {
                     if let Some(pipe) = pipes.at_mut(key) {
                         pipe.push_outbound(wire);
@@ -794,6 +795,7 @@ impl Core {
     }
 
     /// A receive is given up (its future dropped, or its time out): its waiter goes.
+    #[inline]
     pub(crate) fn abandon_recv(&self, op: &mut Incoming) {
         if let Some(id) = op.waiter.take() {
             self.state.lock().pipes.recv_waiters.remove(id);

@@ -88,7 +88,14 @@ impl Wake {
     }
 
     /// Wakes everyone collected.
+    #[inline]
     pub(crate) fn run(self) {
+        if self.first.is_some() {
+            self.run_all();
+        }
+    }
+
+    fn run_all(self) {
         let Wake { first, more } = self;
         if let Some(w) = first {
             w.wake();

@@ -6,7 +6,7 @@ use std::task::Poll;
 
 use zmtp_codec::Message;
 
-use super::{non_empty, poll_recv_fq, poll_send_lb, Pattern, Sent};
+use super::{check_non_empty, poll_recv_fq, poll_send_lb, Pattern, Sent};
 use crate::core::pipes::Pipes;
 use crate::core::waiters::Wake;
 use crate::error::Result;
@@ -45,16 +45,17 @@ impl LoadBalance {
 }
 
 impl Pattern for LoadBalance {
+    #[inline]
     fn prepare_send(
         &mut self,
         _pipes: &mut Pipes,
-        msg: Message,
+        msg: &mut Option<Message>,
         _wake: &mut Wake,
-    ) -> Result<Option<Message>> {
+    ) -> Result<()> {
         if !self.sends {
             return Err(crate::Error::InvalidState("a PULL socket does not send"));
         }
-        non_empty(msg).map(Some)
+        check_non_empty(msg)
     }
 
     fn poll_send(

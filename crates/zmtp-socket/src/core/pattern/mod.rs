@@ -107,14 +107,15 @@ pub(crate) trait Pattern: Send + fmt::Debug {
         }
     }
 
-    /// Starts a send: checks `msg` and puts it in its wire shape (REQ's envelope, REP's), or
-    /// does the whole send (`None`: an XSUB's subscription).
+    /// Starts a send: checks the message in `msg` and puts it in its wire shape in place (REQ's
+    /// envelope, REP's), or does the whole send and empties `msg` (an XSUB's subscription).
+    /// On an error the message is dropped.
     fn prepare_send(
         &mut self,
         pipes: &mut Pipes,
-        msg: Message,
+        msg: &mut Option<Message>,
         wake: &mut Wake,
-    ) -> Result<Option<Message>> {
+    ) -> Result<()> {
         let _ = (pipes, msg, wake);
         Err(Error::InvalidState("this socket type does not send"))
     }
@@ -188,6 +189,15 @@ pub(crate) fn non_empty(msg: Message) -> Result<Message> {
         Err(Error::EmptyMessage)
     } else {
         Ok(msg)
+    }
+}
+
+/// Refuses a message without frames, in place (no move of the message).
+#[inline]
+pub(crate) fn check_non_empty(msg: &Option<Message>) -> Result<()> {
+    match msg {
+        Some(m) if !m.is_empty() => Ok(()),
+        _ => Err(Error::EmptyMessage),
     }
 }
 

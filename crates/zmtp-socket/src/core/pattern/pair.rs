@@ -5,7 +5,7 @@ use std::task::Poll;
 
 use zmtp_codec::Message;
 
-use super::{non_empty, poll_recv_fq, poll_send_lb, Pattern, Sent};
+use super::{check_non_empty, poll_recv_fq, poll_send_lb, Pattern, Sent};
 use crate::core::pipes::Pipes;
 use crate::core::waiters::Wake;
 use crate::error::Result;
@@ -22,10 +22,10 @@ impl Pattern for Pair {
     fn prepare_send(
         &mut self,
         _pipes: &mut Pipes,
-        msg: Message,
+        msg: &mut Option<Message>,
         _wake: &mut Wake,
-    ) -> Result<Option<Message>> {
-        non_empty(msg).map(Some)
+    ) -> Result<()> {
+        check_non_empty(msg)
     }
 
     fn poll_send(

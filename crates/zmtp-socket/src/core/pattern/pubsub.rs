@@ -21,7 +21,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 use zmtp_codec::Message;
 
 use super::subscriptions::{MatchScratch, Repeats, SubscriptionSet, SubscriptionTrie};
-use super::{non_empty, Pattern, Sent};
+use super::{check_non_empty, Pattern, Sent};
 use crate::core::pipe::{PipeId, PipeItem};
 use crate::core::pipes::Pipes;
 use crate::core::waiters::Wake;
@@ -234,10 +234,10 @@ impl Pattern for Publisher {
     fn prepare_send(
         &mut self,
         _pipes: &mut Pipes,
-        msg: Message,
+        msg: &mut Option<Message>,
         _wake: &mut Wake,
-    ) -> Result<Option<Message>> {
-        non_empty(msg).map(Some)
+    ) -> Result<()> {
+        check_non_empty(msg)
     }
 
     /// Fan-out: `msg` goes to every attached pipe with a subscription matching its first frame
@@ -411,18 +411,18 @@ impl Pattern for Subscriber {
     fn prepare_send(
         &mut self,
         pipes: &mut Pipes,
-        msg: Message,
+        msg: &mut Option<Message>,
         wake: &mut Wake,
-    ) -> Result<Option<Message>> {
+    ) -> Result<()> {
         if self.filter {
             return Err(Error::InvalidState("a SUB socket does not send"));
         }
-        let msg = non_empty(msg)?;
-        if let Some((subscribe, prefix)) = parse_subscription(&msg) {
+        check_non_empty(msg)?;
+        if let Some((subscribe, prefix)) = msg.as_ref().and_then(parse_subscription) {
+            *msg = None;
             self.subscribe(pipes, subscribe, &prefix, wake)?;
-            return Ok(None);
         }
-        Ok(Some(msg))
+        Ok(())
     }
 
     fn poll_send(

@@ -160,10 +160,10 @@ impl Pattern for Req {
     fn prepare_send(
         &mut self,
         pipes: &mut Pipes,
-        msg: Message,
+        msg: &mut Option<Message>,
         wake: &mut Wake,
-    ) -> Result<Option<Message>> {
-        let body = non_empty(msg)?;
+    ) -> Result<()> {
+        let body = non_empty(msg.take().unwrap_or_default())?;
         if self.sending {
             return Err(Error::InvalidState(
                 "a REQ is sending a request already (a send of another task, or a sink's)",
@@ -175,7 +175,8 @@ impl Pattern for Req {
         // Replies that came in since (late ones to an earlier request) are not this one's.
         while pipes.pop_inbound(wake).is_some() {}
         self.sending = true;
-        Ok(Some(wire))
+        *msg = Some(wire);
+        Ok(())
     }
 
     fn poll_send(
@@ -259,17 +260,18 @@ impl Pattern for Rep {
     fn prepare_send(
         &mut self,
         _pipes: &mut Pipes,
-        msg: Message,
+        msg: &mut Option<Message>,
         _wake: &mut Wake,
-    ) -> Result<Option<Message>> {
-        let body = non_empty(msg)?;
+    ) -> Result<()> {
+        let body = non_empty(msg.take().unwrap_or_default())?;
         let Some((pipe, envelope)) = self.pending.take() else {
             return Err(Error::InvalidState(
                 "a REP must receive a request before it replies",
             ));
         };
         self.reply_to = Some(pipe);
-        Ok(Some(wrap_reply(envelope, body)))
+        *msg = Some(wrap_reply(envelope, body));
+        Ok(())
     }
 
     fn poll_send(

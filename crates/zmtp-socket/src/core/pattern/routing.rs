@@ -16,7 +16,7 @@ use std::task::Poll;
 use bytes::{BufMut, Bytes, BytesMut};
 use zmtp_codec::Message;
 
-use super::{non_empty, Pattern, RawMode, Sent};
+use super::{check_non_empty, Pattern, RawMode, Sent};
 use crate::core::pipe::PipeId;
 use crate::core::pipes::Pipes;
 use crate::core::waiters::Wake;
@@ -265,10 +265,10 @@ impl Pattern for Router {
     fn prepare_send(
         &mut self,
         _pipes: &mut Pipes,
-        msg: Message,
+        msg: &mut Option<Message>,
         _wake: &mut Wake,
-    ) -> Result<Option<Message>> {
-        non_empty(msg).map(Some)
+    ) -> Result<()> {
+        check_non_empty(msg)
     }
 
     fn poll_send(

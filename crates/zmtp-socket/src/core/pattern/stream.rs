@@ -12,7 +12,7 @@ use bytes::Bytes;
 use zmtp_codec::Message;
 
 use super::routing::{poll_recv_routed, RoutingTable};
-use super::{non_empty, Pattern, RawMode, Sent};
+use super::{check_non_empty, Pattern, RawMode, Sent};
 use crate::core::pipe::PipeId;
 use crate::core::pipes::Pipes;
 use crate::core::waiters::Wake;
@@ -59,16 +59,16 @@ impl Pattern for Stream {
     fn prepare_send(
         &mut self,
         _pipes: &mut Pipes,
-        msg: Message,
+        msg: &mut Option<Message>,
         _wake: &mut Wake,
-    ) -> Result<Option<Message>> {
-        let msg = non_empty(msg)?;
-        if msg.len() < 2 {
+    ) -> Result<()> {
+        check_non_empty(msg)?;
+        if msg.as_ref().is_some_and(|m| m.len() < 2) {
             return Err(Error::InvalidArgument(
                 "a STREAM message is [routing id, data] (empty data closes the connection)",
             ));
         }
-        Ok(Some(msg))
+        Ok(())
     }
 
     fn poll_send(

@@ -68,7 +68,7 @@ impl Inner {
     pub(crate) fn new(
         context: &Context,
         socket_type: SocketType,
-        pattern: Box<dyn crate::core::pattern::Pattern>,
+        pattern: crate::core::pattern::AnyPattern,
         options: SocketOptions,
     ) -> Result<Self> {
         context.shared.check_live()?;

@@ -1,6 +1,7 @@
 //! Socket patterns: what each socket type does with its pipes, one module per pattern.
 //!
-//! The core ([`super::Core`]) owns the pipes and the lock; a socket's [`Pattern`] decides, under
+//! The core ([`super::Core`]) owns the pipes and the lock; a socket's [`Pattern`] (held as an
+//! [`AnyPattern`], which dispatches by `match`) decides, under
 //! that lock, where a message goes, which message is received next, what a peer's subscriptions
 //! do and how a new peer is named. Patterns do no I/O and never wait: a pattern answers
 //! `Pending` and the core registers the waiter.
@@ -179,6 +180,150 @@ pub(crate) trait Pattern: Send + fmt::Debug {
     /// connection's task).
     fn inline_io(&self) -> bool {
         false
+    }
+}
+
+/// Every pattern, as one type the core holds: calls go to the pattern by a `match` the compiler
+/// can inline (a send on a PUSH costs no virtual call), where a `Box<dyn Pattern>` would not.
+/// A new pattern is a module above and a variant here.
+#[derive(Debug)]
+pub(crate) enum AnyPattern {
+    /// PUSH, PULL, DEALER.
+    LoadBalance(load_balance::LoadBalance),
+    /// PAIR.
+    Pair(pair::Pair),
+    /// REQ.
+    Req(request_reply::Req),
+    /// REP.
+    Rep(request_reply::Rep),
+    /// ROUTER.
+    Router(routing::Router),
+    /// PUB, XPUB.
+    Publisher(pubsub::Publisher),
+    /// SUB, XSUB.
+    Subscriber(pubsub::Subscriber),
+    /// STREAM.
+    Stream(stream::Stream),
+}
+
+/// `$body` with `$p` bound to the pattern inside `$any`.
+macro_rules! each {
+    ($any:expr, $p:ident => $body:expr) => {
+        match $any {
+            AnyPattern::LoadBalance($p) => $body,
+            AnyPattern::Pair($p) => $body,
+            AnyPattern::Req($p) => $body,
+            AnyPattern::Rep($p) => $body,
+            AnyPattern::Router($p) => $body,
+            AnyPattern::Publisher($p) => $body,
+            AnyPattern::Subscriber($p) => $body,
+            AnyPattern::Stream($p) => $body,
+        }
+    };
+}
+
+impl Pattern for AnyPattern {
+    #[inline]
+    fn configure(&mut self, options: &SocketOptions) {
+        each!(self, p => p.configure(options))
+    }
+
+    #[inline]
+    fn admits(&self, pipes: &Pipes, key: usize) -> bool {
+        each!(self, p => p.admits(pipes, key))
+    }
+
+    #[inline]
+    fn attached(
+        &mut self,
+        pipes: &mut Pipes,
+        key: usize,
+        identity: Option<&Bytes>,
+        wake: &mut Wake,
+    ) {
+        each!(self, p => p.attached(pipes, key, identity, wake))
+    }
+
+    #[inline]
+    fn detached(&mut self, pipes: &mut Pipes, key: usize, for_good: bool, wake: &mut Wake) {
+        each!(self, p => p.detached(pipes, key, for_good, wake))
+    }
+
+    #[inline]
+    fn filters_inbound(&self) -> bool {
+        each!(self, p => p.filters_inbound())
+    }
+
+    #[inline]
+    fn inbound(
+        &mut self,
+        pipes: &mut Pipes,
+        from: PipeId,
+        item: PipeItem,
+        wake: &mut Wake,
+    ) -> Option<Message> {
+        each!(self, p => p.inbound(pipes, from, item, wake))
+    }
+
+    #[inline]
+    fn prepare_send(
+        &mut self,
+        pipes: &mut Pipes,
+        msg: &mut Option<Message>,
+        wake: &mut Wake,
+    ) -> Result<()> {
+        each!(self, p => p.prepare_send(pipes, msg, wake))
+    }
+
+    #[inline]
+    fn poll_send(
+        &mut self,
+        pipes: &mut Pipes,
+        msg: &mut Option<Message>,
+        wake: &mut Wake,
+    ) -> Poll<Result<Sent>> {
+        each!(self, p => p.poll_send(pipes, msg, wake))
+    }
+
+    #[inline]
+    fn send_abandoned(&mut self) {
+        each!(self, p => p.send_abandoned())
+    }
+
+    #[inline]
+    fn linger_target(&mut self, pipes: &mut Pipes, msg: &mut Message) -> Option<usize> {
+        each!(self, p => p.linger_target(pipes, msg))
+    }
+
+    #[inline]
+    fn poll_recv(&mut self, pipes: &mut Pipes, wake: &mut Wake) -> Poll<Result<Message>> {
+        each!(self, p => p.poll_recv(pipes, wake))
+    }
+
+    #[inline]
+    fn subscribe(
+        &mut self,
+        pipes: &mut Pipes,
+        subscribe: bool,
+        prefix: &[u8],
+        wake: &mut Wake,
+    ) -> Result<()> {
+        each!(self, p => p.subscribe(pipes, subscribe, prefix, wake))
+    }
+
+    #[inline]
+    fn set_connect_rid(&mut self, pipes: &mut Pipes, id: PipeId, routing_id: Bytes) {
+        each!(self, p => p.set_connect_rid(pipes, id, routing_id))
+    }
+
+    #[inline]
+    fn raw(&self) -> Option<RawMode> {
+        each!(self, p => p.raw())
+    }
+
+    #[inline]
+    fn inline_io(&self) -> bool {
+        each!(self, p => p.inline_io())
     }
 }
 

@@ -27,7 +27,7 @@ use tokio_util::task::TaskTracker;
 use zmtp_codec::Message;
 
 pub(crate) use direct::{DirectOut, Flow};
-use pattern::{AnyPattern, Pattern, RawMode, Sent};
+use pattern::{Pattern, RawMode, Sent};
 use pipe::InlineLink;
 pub(crate) use pipe::{Pipe, PipeId, PipeItem};
 use pipes::Pipes;
@@ -54,7 +54,7 @@ pub(crate) struct Core {
 #[derive(Debug)]
 pub(crate) struct State {
     pub(crate) pipes: Pipes,
-    pattern: AnyPattern,
+    pattern: Box<dyn Pattern>,
 }
 
 /// The waker a flow holds for a socket's senders (see [`Core::send_wake`]).
@@ -171,7 +171,7 @@ impl Incoming {
 
 impl Core {
     /// A socket core with `pattern`, configured by `options`.
-    pub(crate) fn new(pattern: AnyPattern, options: &SocketOptions) -> Arc<Core> {
+    pub(crate) fn new(pattern: Box<dyn Pattern>, options: &SocketOptions) -> Arc<Core> {
         let core = Arc::new_cyclic(|me: &Weak<Core>| Core {
             state: Mutex::new(State {
                 pipes: Pipes::default(),

@@ -68,7 +68,7 @@ impl Inner {
     pub(crate) fn new(
         context: &Context,
         socket_type: SocketType,
-        pattern: crate::core::pattern::AnyPattern,
+        pattern: Box<dyn crate::core::pattern::Pattern>,
         options: SocketOptions,
     ) -> Result<Self> {
         context.shared.check_live()?;

@@ -10,7 +10,7 @@ use zmtp_codec::SocketType;
 
 use crate::core::pattern::{
     load_balance::LoadBalance, pair::Pair as PairPattern, pubsub, request_reply, routing, stream,
-    AnyPattern,
+    Pattern,
 };
 
 mod sealed {
@@ -39,20 +39,20 @@ pub trait Receives: Kind {}
 
 /// What each socket type does with its pipes (the core's pattern for it). The one place a
 /// socket type is matched on.
-pub(crate) fn pattern_for(socket_type: SocketType) -> AnyPattern {
+pub(crate) fn pattern_for(socket_type: SocketType) -> Box<dyn Pattern> {
     match socket_type {
-        SocketType::Push => AnyPattern::LoadBalance(LoadBalance::push()),
-        SocketType::Pull => AnyPattern::LoadBalance(LoadBalance::pull()),
-        SocketType::Dealer => AnyPattern::LoadBalance(LoadBalance::dealer()),
-        SocketType::Pair => AnyPattern::Pair(PairPattern),
-        SocketType::Req => AnyPattern::Req(request_reply::Req::default()),
-        SocketType::Rep => AnyPattern::Rep(request_reply::Rep::default()),
-        SocketType::Router => AnyPattern::Router(routing::Router::default()),
-        SocketType::Pub => AnyPattern::Publisher(pubsub::Publisher::new(false)),
-        SocketType::XPub => AnyPattern::Publisher(pubsub::Publisher::new(true)),
-        SocketType::Sub => AnyPattern::Subscriber(pubsub::Subscriber::new(true)),
-        SocketType::XSub => AnyPattern::Subscriber(pubsub::Subscriber::new(false)),
-        SocketType::Stream => AnyPattern::Stream(stream::Stream::default()),
+        SocketType::Push => Box::new(LoadBalance::push()),
+        SocketType::Pull => Box::new(LoadBalance::pull()),
+        SocketType::Dealer => Box::new(LoadBalance::dealer()),
+        SocketType::Pair => Box::new(PairPattern),
+        SocketType::Req => Box::new(request_reply::Req::default()),
+        SocketType::Rep => Box::new(request_reply::Rep::default()),
+        SocketType::Router => Box::new(routing::Router::default()),
+        SocketType::Pub => Box::new(pubsub::Publisher::new(false)),
+        SocketType::XPub => Box::new(pubsub::Publisher::new(true)),
+        SocketType::Sub => Box::new(pubsub::Subscriber::new(true)),
+        SocketType::XSub => Box::new(pubsub::Subscriber::new(false)),
+        SocketType::Stream => Box::new(stream::Stream::default()),
     }
 }
 

@@ -599,24 +599,18 @@ impl Core {
             return Poll::Ready(Err(Error::Closed));
         }
         let State { pipes, pattern } = &mut *st;
-        if !out.prepared {
+        let mut polled = if out.prepared {
+            pattern.poll_send(pipes, &mut out.msg, &mut wake)
+        } else {
             if out.msg.is_none() {
                 return Poll::Ready(Ok(()));
             }
-            // In place: the message is not moved unless the pattern reshapes it.
-            let prepared = pattern.prepare_send(pipes, &mut out.msg, &mut wake);
-            match prepared {
-                Ok(()) if out.msg.is_some() => out.prepared = true,
-                done => {
-                    // An error, or done by the pattern itself (an XSUB's subscription).
-                    out.msg = None;
-                    drop(st);
-                    wake.run();
-                    return Poll::Ready(done);
-                }
-            }
-        }
-        let mut polled = pattern.poll_send(pipes, &mut out.msg, &mut wake);
+            // Prepared in place (the message is not moved unless the pattern reshapes it) and
+            // sent, in one call.
+            let started = pattern.start_send(pipes, &mut out.msg, &mut wake);
+            out.prepared = true;
+            started
+        };
         if polled.is_pending() {
             let Some(cx) = cx else {
                 drop(st);

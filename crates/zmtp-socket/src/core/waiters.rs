@@ -72,7 +72,9 @@ impl Waiters {
 #[derive(Debug, Default)]
 pub(crate) struct Wake {
     first: Option<Waker>,
-    more: SmallVec<[Waker; 7]>,
+    /// The second and later wakers: made only when there are several (an `Option`, so that a
+    /// set with none costs a check to drop, not a call).
+    more: Option<SmallVec<[Waker; 7]>>,
 }
 
 impl Wake {
@@ -82,7 +84,7 @@ impl Wake {
             if self.first.is_none() {
                 self.first = Some(w);
             } else {
-                self.more.push(w);
+                self.more.get_or_insert_with(SmallVec::new).push(w);
             }
         }
     }
@@ -99,7 +101,7 @@ impl Wake {
     fn run_all(&mut self) {
         if let Some(w) = self.first.take() {
             w.wake();
-            for w in self.more.drain(..) {
+            for w in self.more.iter_mut().flat_map(|more| more.drain(..)) {
                 w.wake();
             }
         }

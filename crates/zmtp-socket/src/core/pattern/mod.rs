@@ -132,6 +132,25 @@ pub(crate) trait Pattern: Send + fmt::Debug {
         Poll::Ready(Err(Error::InvalidState("this socket type does not send")))
     }
 
+    /// A send's first step: [`Pattern::prepare_send`], then [`Pattern::poll_send`] if the
+    /// message is still to go. One call where the core holds the pattern behind a pointer, so
+    /// that the two steps are inlined together (the common send goes in one step).
+    #[inline]
+    fn start_send(
+        &mut self,
+        pipes: &mut Pipes,
+        msg: &mut Option<Message>,
+        wake: &mut Wake,
+    ) -> Poll<Result<Sent>> {
+        if let Err(e) = self.prepare_send(pipes, msg, wake) {
+            return Poll::Ready(Err(e));
+        }
+        if msg.is_none() {
+            return Poll::Ready(Ok(Sent::Done));
+        }
+        self.poll_send(pipes, msg, wake)
+    }
+
     /// A prepared send was given up (its future dropped, or timed out) before it went.
     fn send_abandoned(&mut self) {}
 

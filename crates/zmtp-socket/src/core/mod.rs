@@ -636,10 +636,7 @@ impl Core {
             pipes.send_waiters.remove(id);
         }
         match done {
-            Ok(Sent::To(key)) => match out.msg.take() {
-                Some(msg) => self.deliver_to(st, key, msg),
-                None => drop(st),
-            },
+            Ok(Sent::To(key)) => self.deliver_to(st, key, &mut out.msg),
             Ok(Sent::Done) | Err(_) => {
                 out.msg = None;
                 drop(st);
@@ -653,7 +650,25 @@ impl Core {
     /// peer's pipe, written by an idle connection now, or queued for the connection's task.
     /// Releases the lock.
     #[inline]
-    fn deliver_to(&self, st: MutexGuard<'_, State>, key: usize, msg: Message) {
+    fn deliver_to(&self, mut st: MutexGuard<'_, State>, key: usize, out: &mut Option<Message>) {
+        let Some(pipe) = st.pipes.at_mut(key) else {
+            *out = None;
+            return;
+        };
+        if pipe.direct.is_none() && pipe.link.is_none() {
+            // The usual way (no inproc peer, no inline writes): queue it for the connection's
+            // task, with one look-up and no move of the message but into the queue.
+            if let Some(msg) = out.take() {
+                pipe.push_outbound(msg);
+            }
+            let writer = pipe.writer.take();
+            drop(st);
+            if let Some(w) = writer {
+                w.wake();
+            }
+            return;
+        }
+        let Some(msg) = out.take() else { return };
         let direct = st
             .pipes
             .at(key)

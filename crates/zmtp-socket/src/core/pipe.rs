@@ -139,6 +139,7 @@ impl Pipe {
     }
 
     /// Queues a message for the peer (with `ZMQ_CONFLATE`, in place of what is queued).
+    #[inline]
     pub(crate) fn push_outbound(&mut self, msg: Message) {
         if self.conflate {
             self.outbound.clear();

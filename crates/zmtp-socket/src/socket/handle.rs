@@ -246,7 +246,8 @@ impl<K: Sends> Socket<K> {
     /// there is no peer yet; ROUTER and STREAM with `ZMQ_ROUTER_MANDATORY`; PUB and XPUB with
     /// `ZMQ_XPUB_NODROP`) it waits for at most `ZMQ_SNDTIMEO` ([`Error::Timeout`]; zero:
     /// [`Error::WouldBlock`]). A message this handle's [`futures::Sink`] still holds goes
-    /// first.
+    /// first; if it cannot go (its `ZMQ_SNDTIMEO` ran out), that error is returned and `msg`
+    /// is not sent.
     ///
     /// Cancel safety: cancel-safe in Tokio's sense: if the future is dropped before it
     /// completes, the message was not sent (and is dropped), and the send leaves nothing behind
@@ -270,7 +271,8 @@ impl<K: Sends> Socket<K> {
     }
 
     /// Sends if it can be done now (`ZMQ_DONTWAIT`), else [`Error::WouldBlock`] (the message
-    /// is dropped).
+    /// is dropped). While this handle's [`futures::Sink`] holds a message not sent yet, it is
+    /// [`Error::WouldBlock`] too: a later message never overtakes it.
     pub fn try_send(&self, msg: impl Into<Message>) -> Result<()> {
         if self.sink_held.load(Ordering::Acquire) {
             return Err(Error::WouldBlock);

@@ -364,9 +364,13 @@ async fn dropped_futures_lose_and_repeat_nothing(transport: &str) {
     let pull = Pull::with_options(SocketOptions::new().rcvhwm(10)).expect("pull");
     let endpoint = bind_any(&pull, transport).await;
     let push = Push::with_options(SocketOptions::new().sndhwm(10)).expect("push");
+    // Before any peer, a send can only wait: dropped, it must leave nothing queued (message 0
+    // is sent again below, and must arrive once).
+    let first = push.send(Message::from(0u32.to_be_bytes().to_vec()));
+    assert!(first.now_or_never().is_none(), "no peer: the send waits");
     push.connect(&endpoint).await.expect("connect");
     let sender = tokio::spawn(async move {
-        let mut dropped = 0u32;
+        let mut dropped = 1u32;
         let mut i = 0u32;
         while i < COUNT {
             // A send raced against an immediately ready branch: dropped when not done at once.
@@ -388,7 +392,10 @@ async fn dropped_futures_lose_and_repeat_nothing(transport: &str) {
         }
         dropped
     });
-    let mut dropped = 0u32;
+    // Before anything is sent (the sender has not run yet), a receive can only wait: dropped,
+    // it must take nothing.
+    assert!(pull.recv().now_or_never().is_none(), "nothing sent yet");
+    let mut dropped = 1u32;
     let mut next = 0u32;
     let mut stream = pull.clone();
     while next < COUNT {

@@ -907,13 +907,6 @@ impl Connection {
         !self.send.is_empty()
     }
 
-    /// Whether each frame is sealed by the mechanism (CURVE, GSSAPI with encryption): known
-    /// once the handshake is done. Encoding then costs far more per frame, which a caller
-    /// batching sends under a lock of its own may want to know.
-    pub fn is_encrypted(&self) -> bool {
-        self.encrypted
-    }
-
     /// Queues a message for the peer: all its frames or, on error, none.
     pub fn send(&mut self, msg: &Message) -> Result<(), SendError> {
         self.check_sendable()?;

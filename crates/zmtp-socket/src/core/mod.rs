@@ -373,22 +373,6 @@ impl Core {
         max: usize,
         into: &mut VecDeque<PipeItem>,
     ) -> Outbound {
-        // Moved in bulk, not traded: trading the queues would hand each side the other's
-        // allocation, and the side needing the larger one would grow it again in the steady
-        // state (an allocation that `alloc_per_message` caught).
-        self.take_outbound_with(id, cx, max, |items| into.extend(items))
-    }
-
-    /// Hands up to `max` outbound items of the pipe to `take`, under the socket's lock (a
-    /// connection encodes them there, straight from the pipe: no queue of its own in between).
-    /// Registers `cx`'s waker when there are none.
-    pub(crate) fn take_outbound_with(
-        &self,
-        id: PipeId,
-        cx: &mut Context<'_>,
-        max: usize,
-        take: impl FnOnce(std::collections::vec_deque::Drain<'_, PipeItem>),
-    ) -> Outbound {
         let mut wake = Wake::default();
         let result = {
             let mut st = self.state.lock();
@@ -411,8 +395,11 @@ impl Core {
             } else {
                 pipe.link_busy = true;
                 let was_full = !pipe.has_room();
+                // Moved in bulk, not traded: trading the queues would hand each side the
+                // other's allocation, and the side needing the larger one would grow it
+                // again in the steady state (an allocation that `alloc_per_message` caught).
                 let n = max.min(pipe.outbound.len());
-                take(pipe.outbound.drain(..n));
+                into.extend(pipe.outbound.drain(..n));
                 if was_full {
                     pipes.send_waiters.wake_all(&mut wake);
                 }

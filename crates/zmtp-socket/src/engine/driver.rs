@@ -2,8 +2,7 @@
 //!
 //! Each time it is polled it loops until nothing moves: deliver decoded messages to the pipe
 //! (stopping at `ZMQ_RCVHWM`), read what the transport has into the connection's read buffer,
-//! encode a batch of queued items straight from the pipe (under the socket's lock, so no queue
-//! of the connection's own sits between the pipe and the codec), write everything
+//! take queued messages from the pipe (a batch under one lock) and encode them, write everything
 //! encoded in one vectored write, and act on the connection's timers. It sleeps only on the
 //! transport, on the pipe (its waker is registered there, and senders wake it only when it
 //! sleeps) and on the next deadline.
@@ -43,11 +42,8 @@ use crate::monitor::MonitorEvent;
 /// Encoded bytes waiting to be written above which no more messages are taken from the pipe:
 /// they stay there, counted against `ZMQ_SNDHWM`, as in libzmq.
 const WRITE_BACKLOG: usize = 256 * 1024;
-/// Most messages taken from the pipe, and encoded, under one lock of the socket's.
+/// Most messages taken from the pipe under one lock.
 const TAKE_BATCH: usize = 256;
-/// The same for a connection that seals each frame (CURVE, GSSAPI): sealing costs thousands of
-/// instructions a frame, and senders wait for the lock meanwhile.
-const SEALED_BATCH: usize = 16;
 /// iovecs per vectored write.
 const IOVECS: usize = 64;
 
@@ -103,6 +99,7 @@ where
             sleep: None,
             sleep_at: None,
             inbound: VecDeque::new(),
+            outbound: VecDeque::new(),
             read_closed: false,
             peer: None,
             closing: false,
@@ -147,6 +144,8 @@ struct Driver<S> {
     sleep_at: Option<Instant>,
     /// Decoded items the pipe had no room for yet.
     inbound: VecDeque<PipeItem>,
+    /// Items taken from the pipe, to encode (kept to reuse its allocation).
+    outbound: VecDeque<PipeItem>,
     read_closed: bool,
     peer: Option<PeerInfo>,
     /// The socket is closed: flush, then end.
@@ -245,7 +244,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                 if let Some(exit) = self.exit.take() {
                     return Poll::Ready(exit);
                 }
-                if self.closing && self.pipe_drained() {
+                if self.closing && self.outbound.is_empty() && self.pipe_drained() {
                     return Poll::Ready(Exit::SocketClosed);
                 }
             }
@@ -372,28 +371,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         if !self.conn.is_ready() || self.conn.transmit().len() >= WRITE_BACKLOG {
             return false;
         }
-        let conn = &mut self.conn;
-        let batch = if conn.is_encrypted() {
-            SEALED_BATCH
-        } else {
-            TAKE_BATCH
-        };
-        // Encoded straight from the pipe, under the socket's lock: no queue of the
-        // connection's own between the two.
-        let taken = self.core.take_outbound_with(id, cx, batch, |items| {
-            for item in items {
-                // A send fails only once the connection has ended; its event says why.
-                // Subscriptions go in the form the peer reads (a 3.1 command, or the 3.0
-                // message).
-                let _ = match item {
-                    PipeItem::Message(msg) => conn.send(&msg),
-                    PipeItem::Subscribe(prefix) => conn.subscribe(&prefix),
-                    PipeItem::Cancel(prefix) => conn.cancel(&prefix),
-                };
+        match self
+            .core
+            .take_outbound(id, cx, TAKE_BATCH, &mut self.outbound)
+        {
+            Outbound::Taken => {
+                for item in self.outbound.drain(..) {
+                    // A send fails only once the connection has ended; its event says why.
+                    // Subscriptions go in the form the peer reads (a 3.1 command, or the 3.0
+                    // message).
+                    let _ = match item {
+                        PipeItem::Message(msg) => self.conn.send(&msg),
+                        PipeItem::Subscribe(prefix) => self.conn.subscribe(&prefix),
+                        PipeItem::Cancel(prefix) => self.conn.cancel(&prefix),
+                    };
+                }
+                true
             }
-        });
-        match taken {
-            Outbound::Taken => true,
             Outbound::Finished if !self.closing && !self.conn.is_closed() => {
                 // The pipe was taken from this connection (a ROUTER_HANDOVER): it ends.
                 self.conn.close_locally();
@@ -472,13 +466,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     /// Whether a sender may encode and write a message now, ahead of this task: the handshake
-    /// is done, nothing is encoded and waiting, and the connection is neither ending nor
-    /// waiting on ZAP.
+    /// is done, nothing is encoded and waiting, nothing taken from the pipe is left, and the
+    /// connection is neither ending nor waiting on ZAP.
     fn idle(&self) -> bool {
         !self.finished
             && self.exit.is_none()
             && !self.closing
             && self.zap.is_none()
+            && self.outbound.is_empty()
             && self.conn.is_ready()
             && !self.conn.is_closed()
             && !self.conn.wants_to_transmit()

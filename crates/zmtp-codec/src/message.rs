@@ -125,15 +125,18 @@ impl From<Vec<u8>> for Message {
     }
 }
 
-impl From<&'static [u8]> for Message {
-    fn from(frame: &'static [u8]) -> Self {
-        Message::single(Bytes::from_static(frame))
+/// Copies the bytes (as libzmq's `zmq_send` does): any borrowed slice can be sent, not only a
+/// `'static` one. To send without a copy, give a [`Bytes`] (`Bytes::from_static` for a literal).
+impl From<&[u8]> for Message {
+    fn from(frame: &[u8]) -> Self {
+        Message::single(Bytes::copy_from_slice(frame))
     }
 }
 
-impl From<&'static str> for Message {
-    fn from(frame: &'static str) -> Self {
-        Message::single(Bytes::from_static(frame.as_bytes()))
+/// Copies the text (see `From<&[u8]>`).
+impl From<&str> for Message {
+    fn from(frame: &str) -> Self {
+        Message::single(Bytes::copy_from_slice(frame.as_bytes()))
     }
 }
 
@@ -191,6 +194,17 @@ impl<'a> IntoIterator for &'a Message {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn borrowed_bytes_and_text_are_copied() {
+        let buffer = vec![1u8, 2, 3];
+        let text = String::from("hello");
+        let (from_slice, from_str) = (Message::from(&buffer[..]), Message::from(text.as_str()));
+        drop((buffer, text));
+        assert_eq!(from_slice.frames()[0][..], [1, 2, 3]);
+        assert_eq!(from_str.frames()[0][..], *b"hello");
+    }
+
     use super::*;
 
     #[test]

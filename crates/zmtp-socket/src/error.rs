@@ -86,5 +86,66 @@ impl Error {
     }
 }
 
+/// For code that speaks `std::io` (`?` in a function returning `io::Result`): the kind is the
+/// nearest `io::ErrorKind` (`WouldBlock`, `TimedOut`, `NotConnected` for a closed socket,
+/// `HostUnreachable`, `InvalidInput`, `NotFound`, the OS error's own kind), and the message is
+/// this error's.
+impl From<Error> for io::Error {
+    fn from(e: Error) -> io::Error {
+        let kind = match &e {
+            Error::WouldBlock => io::ErrorKind::WouldBlock,
+            Error::Timeout(_) => io::ErrorKind::TimedOut,
+            Error::Closed => io::ErrorKind::NotConnected,
+            Error::HostUnreachable(_) => io::ErrorKind::HostUnreachable,
+            Error::NotFound(_) => io::ErrorKind::NotFound,
+            Error::Io { source, .. } => source.kind(),
+            Error::Option(_)
+            | Error::Endpoint(_)
+            | Error::InvalidArgument(_)
+            | Error::EmptyMessage
+            | Error::IncompatibleSocketTypes { .. } => io::ErrorKind::InvalidInput,
+            _ => io::ErrorKind::Other,
+        };
+        io::Error::new(kind, e)
+    }
+}
+
 /// The result of socket operations.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_becomes_an_io_error_of_the_nearest_kind_with_its_message() {
+        let cases = [
+            (Error::WouldBlock, io::ErrorKind::WouldBlock),
+            (
+                Error::Timeout(Duration::from_millis(5)),
+                io::ErrorKind::TimedOut,
+            ),
+            (Error::Closed, io::ErrorKind::NotConnected),
+            (
+                Error::HostUnreachable(Bytes::from_static(b"x")),
+                io::ErrorKind::HostUnreachable,
+            ),
+            (Error::EmptyMessage, io::ErrorKind::InvalidInput),
+            (
+                Error::io(
+                    "bind",
+                    "tcp://127.0.0.1:1",
+                    io::Error::from(io::ErrorKind::AddrInUse),
+                ),
+                io::ErrorKind::AddrInUse,
+            ),
+            (Error::InvalidState("a REQ must"), io::ErrorKind::Other),
+        ];
+        for (error, kind) in cases {
+            let text = error.to_string();
+            let converted = io::Error::from(error);
+            assert_eq!(converted.kind(), kind, "{text}");
+            assert_eq!(converted.to_string(), text);
+        }
+    }
+}

@@ -82,3 +82,44 @@ async fn a_conflating_pull_keeps_the_newest_message() {
     }
     newest_only(async || pull.recv().await.expect("recv")).await;
 }
+
+/// libzmq applies `ZMQ_CONFLATE` on DEALER, PULL, PUSH, PUB and SUB only: a PAIR and a ROUTER
+/// take the option and keep every message (measured against libzmq 4.3.4: 5 of 5).
+#[tokio::test]
+async fn pair_and_router_ignore_conflate() {
+    const SENT: u32 = 5;
+    let ctx = Context::on_caller_runtime();
+    let conflating = || SocketOptions::new().conflate(true);
+
+    let pair = zmtp_socket::Pair::with_options_in(&ctx, conflating()).expect("pair");
+    let ep = pair.bind("tcp://127.0.0.1:*").await.expect("bind");
+    let peer = zmtp_socket::Pair::with_options_in(&ctx, conflating()).expect("peer");
+    peer.connect(&ep).await.expect("connect");
+    for i in 0..SENT {
+        peer.send(numbered(i)).await.expect("send");
+    }
+    for i in 0..SENT {
+        let got = tokio::time::timeout(LIMIT, pair.recv())
+            .await
+            .expect("in time");
+        assert_eq!(number(&got.expect("recv")), i, "every message, in order");
+    }
+
+    let router = zmtp_socket::Router::with_options_in(&ctx, conflating()).expect("router");
+    let ep = router.bind("tcp://127.0.0.1:*").await.expect("bind");
+    let dealer = zmtp_socket::Dealer::new_in(&ctx).expect("dealer");
+    dealer.connect(&ep).await.expect("connect");
+    for i in 0..SENT {
+        dealer.send(numbered(i)).await.expect("send");
+    }
+    for i in 0..SENT {
+        let got = tokio::time::timeout(LIMIT, router.recv())
+            .await
+            .expect("in time");
+        let msg = got.expect("recv");
+        assert_eq!(
+            u32::from_be_bytes(msg.frames()[1][..4].try_into().expect("4 bytes")),
+            i
+        );
+    }
+}

@@ -194,8 +194,9 @@ impl Core {
         {
             let mut st = self.state.lock();
             st.pattern.configure(options);
+            let conflate = options.get_conflate() && st.pattern.conflates();
             let pipes = &mut st.pipes;
-            pipes.conflate = options.get_conflate();
+            pipes.conflate = conflate;
             pipes.probe_router = options.get_probe_router();
             if (pipes.sndhwm, pipes.rcvhwm) != (sndhwm, rcvhwm) {
                 pipes.sndhwm = sndhwm;

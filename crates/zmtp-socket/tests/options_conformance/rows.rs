@@ -46,7 +46,7 @@ pub(super) const ROWS: [Row; 70] = [
     here(N::Affinity, "Picks which of the context's I/O threads run the connections of later binds and connects (least loaded among the mask's; `Error::NoIoThread` when it names none)."),
     here(N::Backlog, "The `listen(2)` backlog of tcp and ipc listeners."),
     elsewhere(N::ConnectRid, "Names the peer of the next `connect` on a ROUTER or STREAM socket.", "req_rep_router_tcp.rs", &["connect_rid_names_the_peer_before_the_connection_router_to_router"]),
-    elsewhere(N::Conflate, "Keeps only the newest message in each pipe (PULL, SUB, DEALER, PUSH, PAIR).", "conflate.rs", &["a_conflating_pull_keeps_the_newest_message", "a_conflating_sub_keeps_the_newest_message"]),
+    elsewhere(N::Conflate, "Keeps only the newest message in each pipe (DEALER, PULL, PUSH, PUB, SUB; the other types take it and ignore it, as libzmq does).", "conflate.rs", &["a_conflating_pull_keeps_the_newest_message", "a_conflating_sub_keeps_the_newest_message", "pair_and_router_ignore_conflate"]),
     here(N::ConnectTimeout, "Gives up a tcp connect attempt after this long, then retries after `ZMQ_RECONNECT_IVL`."),
     here(N::CurvePublicKey, "This socket's CURVE long-term public key."),
     here(N::CurveSecretKey, "This socket's CURVE long-term secret key."),

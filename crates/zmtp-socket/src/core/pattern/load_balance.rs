@@ -67,6 +67,10 @@ impl Pattern for LoadBalance {
         poll_send_lb(pipes)
     }
 
+    fn conflates(&self) -> bool {
+        true
+    }
+
     fn linger_target(&mut self, pipes: &mut Pipes, _msg: &mut Message) -> Option<usize> {
         pipes.next_lb()
     }

@@ -193,6 +193,12 @@ pub(crate) trait Pattern: Send + fmt::Debug {
         None
     }
 
+    /// Whether `ZMQ_CONFLATE` acts on this socket type: libzmq applies it on DEALER, PULL,
+    /// PUSH, PUB and SUB only, and the other types take the option and ignore it.
+    fn conflates(&self) -> bool {
+        false
+    }
+
     /// Whether a sender may write to an idle connection itself, and a receiver read it (REQ and
     /// REP: one message in flight at a time, where a stream of sends is better batched by the
     /// connection's task).

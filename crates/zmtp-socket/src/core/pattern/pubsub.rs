@@ -156,6 +156,11 @@ impl Pattern for Publisher {
         self.options = PublisherOptions::from_options(options);
     }
 
+    /// PUB, not XPUB (libzmq's `ZMQ_CONFLATE` list).
+    fn conflates(&self) -> bool {
+        !self.xpub
+    }
+
     fn attached(
         &mut self,
         pipes: &mut Pipes,
@@ -370,6 +375,11 @@ impl Pattern for Subscriber {
         if self.filter {
             self.invert = options.get_invert_matching();
         }
+    }
+
+    /// SUB, not XSUB (libzmq's `ZMQ_CONFLATE` list).
+    fn conflates(&self) -> bool {
+        self.filter
     }
 
     /// A new peer gets every subscription first (a reconnected publisher learns them again).

@@ -119,7 +119,7 @@ impl<K: Kind> Side for Socket<K> {
         self.core_ptr()
     }
     fn poll_recv(&self, cx: &mut Context<'_>, op: &mut Incoming) -> Poll<Result<Message>> {
-        let polled = self.core_ref().poll_recv(Some(cx), op);
+        let polled = self.core().poll_recv(Some(cx), op);
         if polled.is_ready() {
             op.rearm();
         }
@@ -129,7 +129,7 @@ impl<K: Kind> Side for Socket<K> {
         let Some(pending) = out.as_mut() else {
             return Poll::Ready(Ok(()));
         };
-        let polled = self.core_ref().poll_send(Some(cx), pending);
+        let polled = self.core().poll_send(Some(cx), pending);
         if polled.is_ready() {
             *out = None;
         }

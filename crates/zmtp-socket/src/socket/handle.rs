@@ -88,12 +88,8 @@ impl<K: Kind> Socket<K> {
         }
     }
 
-    fn core(&self) -> &Core {
-        &self.inner.core
-    }
-
-    /// The socket's core (for the proxy).
-    pub(crate) fn core_ref(&self) -> &Core {
+    /// The socket's core (the proxy uses it too).
+    pub(crate) fn core(&self) -> &Core {
         &self.inner.core
     }
 
@@ -350,23 +346,24 @@ impl<K: Receives> Socket<K> {
     }
 }
 
+impl<K: Kind> Socket<K> {
+    /// `ZMQ_SUBSCRIBE` or `ZMQ_UNSUBSCRIBE` with `prefix`, as `zmq_setsockopt` takes them.
+    fn subscription_option(&self, name: OptionName, prefix: &[u8]) -> Result<()> {
+        self.set_option(name, bytes::Bytes::copy_from_slice(prefix))
+    }
+}
+
 impl Socket<kind::Sub> {
     /// Subscribes to messages whose first frame starts with `prefix` (`ZMQ_SUBSCRIBE`; the
     /// empty prefix matches every message).
     pub fn subscribe(&self, prefix: impl AsRef<[u8]>) -> Result<()> {
-        self.set_option(
-            OptionName::Subscribe,
-            bytes::Bytes::copy_from_slice(prefix.as_ref()),
-        )
+        self.subscription_option(OptionName::Subscribe, prefix.as_ref())
     }
 
     /// Removes one subscription to `prefix` (`ZMQ_UNSUBSCRIBE`); the publishers hear of it when
     /// the last one goes.
     pub fn unsubscribe(&self, prefix: impl AsRef<[u8]>) -> Result<()> {
-        self.set_option(
-            OptionName::Unsubscribe,
-            bytes::Bytes::copy_from_slice(prefix.as_ref()),
-        )
+        self.subscription_option(OptionName::Unsubscribe, prefix.as_ref())
     }
 }
 
@@ -387,19 +384,13 @@ impl Socket<kind::XPub> {
     /// `ZMQ_XPUB_MANUAL`: subscribes the subscriber whose subscription was received last to
     /// `prefix` (`ZMQ_SUBSCRIBE` on an XPUB). Without `ZMQ_XPUB_MANUAL` libzmq refuses it.
     pub fn subscribe(&self, prefix: impl AsRef<[u8]>) -> Result<()> {
-        self.set_option(
-            OptionName::Subscribe,
-            bytes::Bytes::copy_from_slice(prefix.as_ref()),
-        )
+        self.subscription_option(OptionName::Subscribe, prefix.as_ref())
     }
 
     /// `ZMQ_XPUB_MANUAL`: removes `prefix` from the subscriptions of the subscriber whose
     /// subscription was received last (`ZMQ_UNSUBSCRIBE` on an XPUB).
     pub fn unsubscribe(&self, prefix: impl AsRef<[u8]>) -> Result<()> {
-        self.set_option(
-            OptionName::Unsubscribe,
-            bytes::Bytes::copy_from_slice(prefix.as_ref()),
-        )
+        self.subscription_option(OptionName::Unsubscribe, prefix.as_ref())
     }
 }
 

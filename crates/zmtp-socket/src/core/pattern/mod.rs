@@ -109,15 +109,17 @@ pub(crate) trait Pattern: Send + fmt::Debug {
 
     /// Starts a send: checks the message in `msg` and puts it in its wire shape in place (REQ's
     /// envelope, REP's), or does the whole send and empties `msg` (an XSUB's subscription).
-    /// On an error the message is dropped.
+    /// On an error the message is dropped. By default: a message needs a frame, and goes as
+    /// it is (a pattern that does not send refuses in [`Pattern::poll_send`]).
+    #[inline]
     fn prepare_send(
         &mut self,
         pipes: &mut Pipes,
         msg: &mut Option<Message>,
         wake: &mut Wake,
     ) -> Result<()> {
-        let _ = (pipes, msg, wake);
-        Err(Error::InvalidState("this socket type does not send"))
+        let _ = (pipes, wake);
+        check_non_empty(msg)
     }
 
     /// Sends the prepared `msg`, or answers `Pending` while it must wait for room (the message

@@ -5,7 +5,7 @@ use std::task::Poll;
 
 use zmtp_codec::Message;
 
-use super::{check_non_empty, poll_recv_fq, poll_send_lb, Pattern, Sent};
+use super::{poll_recv_fq, poll_send_lb, Pattern, Sent};
 use crate::core::pipes::Pipes;
 use crate::core::waiters::Wake;
 use crate::error::Result;
@@ -17,15 +17,6 @@ pub(crate) struct Pair;
 impl Pattern for Pair {
     fn admits(&self, pipes: &Pipes, key: usize) -> bool {
         !pipes.iter().any(|(k, p)| k != key && p.attached)
-    }
-
-    fn prepare_send(
-        &mut self,
-        _pipes: &mut Pipes,
-        msg: &mut Option<Message>,
-        _wake: &mut Wake,
-    ) -> Result<()> {
-        check_non_empty(msg)
     }
 
     fn poll_send(

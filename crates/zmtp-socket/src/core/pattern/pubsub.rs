@@ -236,15 +236,6 @@ impl Pattern for Publisher {
         }
     }
 
-    fn prepare_send(
-        &mut self,
-        _pipes: &mut Pipes,
-        msg: &mut Option<Message>,
-        _wake: &mut Wake,
-    ) -> Result<()> {
-        check_non_empty(msg)
-    }
-
     /// Fan-out: `msg` goes to every attached pipe with a subscription matching its first frame
     /// (with `ZMQ_INVERT_MATCHING`: to those with none). A full pipe misses it, unless
     /// `ZMQ_XPUB_NODROP`: then nothing is sent while any target is full (`Pending`).

@@ -16,7 +16,7 @@ use std::task::Poll;
 use bytes::{BufMut, Bytes, BytesMut};
 use zmtp_codec::Message;
 
-use super::{check_non_empty, Pattern, RawMode, Sent};
+use super::{Pattern, RawMode, Sent};
 use crate::core::pipe::PipeId;
 use crate::core::pipes::Pipes;
 use crate::core::waiters::Wake;
@@ -260,15 +260,6 @@ impl Pattern for Router {
         if for_good {
             self.table.unroute(pipes, key);
         }
-    }
-
-    fn prepare_send(
-        &mut self,
-        _pipes: &mut Pipes,
-        msg: &mut Option<Message>,
-        _wake: &mut Wake,
-    ) -> Result<()> {
-        check_non_empty(msg)
     }
 
     fn poll_send(

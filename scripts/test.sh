@@ -26,7 +26,21 @@ kdc_env=$(bash scripts/kdc.sh start)
 eval "$kdc_env"
 
 export RUST_BACKTRACE=1
-cargo test --workspace --all-targets --features gssapi --locked
+# Built first, then run under a watchdog: a test that hangs (a deadlock) fails the run within
+# ZMTP_TEST_TIMEOUT seconds, naming itself through cargo's "has been running for over 60
+# seconds" line, rather than holding CI until its own limit.
+cargo test --workspace --all-targets --features gssapi --locked --no-run
+test_timeout=${ZMTP_TEST_TIMEOUT:-1200}
+set +e
+timeout --kill-after=10 "$test_timeout" cargo test --workspace --all-targets --features gssapi --locked
+status=$?
+set -e
+if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+  echo "error: the tests did not finish within ${test_timeout} s (ZMTP_TEST_TIMEOUT); a test hangs: see the \"has been running for over 60 seconds\" lines above" >&2
+  exit 1
+elif [ "$status" -ne 0 ]; then
+  exit "$status"
+fi
 cargo test --workspace --doc --features gssapi --locked
 
 # Saved fuzz inputs (crashes fixed, smoke inputs) replayed through every fuzz target's body, on

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::Waker;
 
-use futures::task::AtomicWaker;
+use parking_lot::Mutex;
 
 use super::{Core, PipeId};
 
@@ -28,7 +28,13 @@ pub(crate) struct Flow {
     rcvhwm: AtomicUsize,
     /// The sender found no room and waits for [`Flow::waker`].
     sender_waiting: AtomicBool,
-    waker: AtomicWaker,
+    /// Whom to wake. A plain slot rather than an `AtomicWaker`: registering must never wake
+    /// synchronously, because the sender registers under its socket's lock and its waker
+    /// ([`Core::send_wake`]) takes that lock (an `AtomicWaker` racing a concurrent take wakes
+    /// the registering waker in place, which deadlocked a shared PUSH over inproc). The
+    /// ordering of `sender_waiting` and `queued` (both `SeqCst`) keeps a read made meanwhile
+    /// from being missed: see [`Flow::wait`].
+    waker: Mutex<Option<Waker>>,
 }
 
 impl Flow {
@@ -38,7 +44,7 @@ impl Flow {
             sndhwm: AtomicUsize::new(sndhwm),
             rcvhwm: AtomicUsize::new(rcvhwm),
             sender_waiting: AtomicBool::new(false),
-            waker: AtomicWaker::new(),
+            waker: Mutex::new(None),
         }
     }
 
@@ -62,9 +68,16 @@ impl Flow {
     }
 
     /// The sender will sleep: registers its waker, then looks again (so that a read in between
-    /// is not missed). Whether there is room now.
+    /// is not missed: a read before the flag is set is seen by this look, one after it finds
+    /// the flag and takes the waker). Whether there is room now. Never wakes anything itself.
     pub(crate) fn wait(&self, waker: &Waker, outbound: usize) -> bool {
-        self.waker.register(waker);
+        {
+            let mut slot = self.waker.lock();
+            match &*slot {
+                Some(old) if old.will_wake(waker) => {}
+                _ => *slot = Some(waker.clone()),
+            }
+        }
         self.sender_waiting.store(true, Ordering::SeqCst);
         self.has_room(outbound)
     }
@@ -82,7 +95,7 @@ impl Flow {
             && len < self.limit()
             && self.sender_waiting.swap(false, Ordering::SeqCst)
         {
-            self.waker.take()
+            self.waker.lock().take()
         } else {
             None
         }
@@ -91,7 +104,7 @@ impl Flow {
     /// The connection ends or its marks changed: the sender looks again.
     pub(crate) fn release(&self) -> Option<Waker> {
         self.sender_waiting.store(false, Ordering::SeqCst);
-        self.waker.take()
+        self.waker.lock().take()
     }
 
     /// The sending socket's `ZMQ_SNDHWM` changed.
@@ -113,4 +126,71 @@ pub(crate) struct DirectOut {
     /// Its pipe for this connection.
     pub(crate) pipe: PipeId,
     pub(crate) flow: Arc<Flow>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Flow;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use std::task::{Wake, Waker};
+    use std::thread::{self, ThreadId};
+
+    /// Records a wake made on the registering thread: that thread holds its socket's lock
+    /// while it registers, and the socket's waker takes that lock.
+    struct OnlyFrom {
+        registering: ThreadId,
+        woke_in_place: AtomicBool,
+    }
+
+    impl Wake for OnlyFrom {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            if thread::current().id() == self.registering {
+                self.woke_in_place.store(true, Ordering::SeqCst);
+            }
+        }
+    }
+
+    /// A sender registering while the receiver reads concurrently is never woken from inside
+    /// its own `wait` (which, under the socket's lock, deadlocked a shared PUSH over inproc).
+    #[test]
+    fn waiting_never_wakes_the_waiter_in_place() {
+        let flow = Arc::new(Flow::new(1, 1));
+        let probe = Arc::new(OnlyFrom {
+            registering: thread::current().id(),
+            woke_in_place: AtomicBool::new(false),
+        });
+        let stop = Arc::new(AtomicBool::new(false));
+        let reader = {
+            let (flow, stop) = (flow.clone(), stop.clone());
+            thread::spawn(move || {
+                while !stop.load(Ordering::SeqCst) {
+                    if let Some(w) = flow.popped(0) {
+                        w.wake();
+                    }
+                    if let Some(w) = flow.release() {
+                        w.wake();
+                    }
+                }
+            })
+        };
+        for _ in 0..200_000 {
+            // A fresh waker each time, as a different task's would be.
+            let waker = Waker::from(probe.clone());
+            flow.pushed(2);
+            let _ = flow.wait(&waker, 0);
+            if probe.woke_in_place.load(Ordering::SeqCst) {
+                break;
+            }
+        }
+        stop.store(true, Ordering::SeqCst);
+        reader.join().expect("reader");
+        assert!(
+            !probe.woke_in_place.load(Ordering::SeqCst),
+            "the waiter was woken inside its own wait"
+        );
+    }
 }

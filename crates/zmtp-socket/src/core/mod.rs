@@ -57,7 +57,8 @@ pub(crate) struct State {
     pattern: Box<dyn Pattern>,
 }
 
-/// The waker a flow holds for a socket's senders (see [`Core::send_wake`]).
+/// The waker a flow holds for a socket's senders (see [`Core::send_wake`]). It takes the
+/// socket's lock: nothing may wake it while holding that lock (a flow never wakes in place).
 struct SendWake(Weak<Core>);
 
 impl std::task::Wake for SendWake {

@@ -897,6 +897,12 @@ impl Connection {
         self.events.pop_front()
     }
 
+    /// The next event, left in place: a driver that delivers messages only while its socket
+    /// has room leaves the rest here (and reads no more until they are taken).
+    pub fn peek_event(&self) -> Option<&Event> {
+        self.events.front()
+    }
+
     /// Bytes to write to the transport. Advance it by what was written; the rest stays queued.
     pub fn transmit(&mut self) -> &mut SendBuffer {
         &mut self.send

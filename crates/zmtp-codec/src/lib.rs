@@ -14,6 +14,10 @@
 //! - [`mechanism`]: the [`Mechanism`] trait that security mechanisms implement (the
 //!   `zmtp-security` crate has NULL, PLAIN, CURVE and GSSAPI).
 //! - [`connection`]: the [`Connection`] state machine a driver runs, quinn-proto style.
+//! - [`raw`]: [`RawConnection`], plain bytes for a peer that is not ZeroMQ (STREAM, raw
+//!   ROUTER).
+//! - [`protocol`]: the [`Protocol`] trait both implement, so that one engine loop drives
+//!   either.
 //!
 //! The reference for behaviour is libzmq 4.3 and RFCs 23 (ZMTP 3.0) and 37 (ZMTP 3.1); where
 //! they differ, libzmq wins and the docs say so.
@@ -28,6 +32,8 @@ pub mod legacy;
 pub mod mechanism;
 pub mod message;
 pub mod metadata;
+pub mod protocol;
+pub mod raw;
 pub mod send_buffer;
 pub mod socket_type;
 pub mod zap;
@@ -43,6 +49,8 @@ pub use greeting::{Greeting, LegacyVersion, MechanismName};
 pub use mechanism::{BlockingJob, BlockingOutput, HandshakeContext, Mechanism};
 pub use message::Message;
 pub use metadata::Metadata;
+pub use protocol::Protocol;
+pub use raw::RawConnection;
 pub use send_buffer::SendBuffer;
 pub use socket_type::SocketType;
 pub use zap::{ZapReply, ZapRequest};

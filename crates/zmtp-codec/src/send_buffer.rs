@@ -49,6 +49,16 @@ impl SendBuffer {
         self.tail.extend_from_slice(bytes);
     }
 
+    /// Appends bytes as they are, with no framing (a raw peer's data): by reference when they
+    /// are [`ZERO_COPY_THRESHOLD`] bytes or more, copied otherwise.
+    pub fn put_bytes(&mut self, bytes: &Bytes) {
+        if bytes.len() >= ZERO_COPY_THRESHOLD {
+            self.push_chunk(bytes.clone());
+        } else {
+            self.tail.extend_from_slice(bytes);
+        }
+    }
+
     /// Encodes one frame. `more` and `command` set the flags.
     pub fn put_frame(&mut self, more: bool, command: bool, body: &Bytes) {
         let flags = if more { FLAG_MORE } else { 0 } | if command { FLAG_COMMAND } else { 0 };

@@ -29,7 +29,7 @@ use zmtp_codec::Message;
 pub(crate) use direct::{DirectOut, Flow};
 use pattern::{Pattern, RawMode, Sent};
 use pipe::InlineLink;
-pub(crate) use pipe::{Pipe, PipeId, PipeItem};
+pub(crate) use pipe::{ItemSource, Pipe, PipeId, PipeItem};
 use pipes::Pipes;
 use waiters::{WaiterId, Wake};
 
@@ -419,43 +419,47 @@ impl Core {
         &self,
         id: PipeId,
         cx: &mut Context<'_>,
-        from: &mut VecDeque<PipeItem>,
+        from: &mut dyn ItemSource,
     ) -> bool {
         let mut wake = Wake::default();
         let all = {
             let mut st = self.state.lock();
             let State { pipes, pattern } = &mut *st;
             let Some(pipe) = pipes.get_mut(id) else {
-                from.clear();
+                while from.next_item().is_some() {}
                 return true;
             };
             let was_empty = pipe.inbound.is_empty();
             if !pattern.filters_inbound() {
                 if pipe.conflate {
-                    for item in from.drain(..) {
+                    while let Some(item) = from.next_item() {
                         if let PipeItem::Message(msg) = item {
                             pipe.push_inbound(msg);
                         }
                     }
                 } else {
-                    let room = match pipe.rcvhwm {
+                    let mut room = match pipe.rcvhwm {
                         0 => usize::MAX,
                         hwm => hwm.saturating_sub(pipe.inbound.len()),
                     };
-                    let n = room.min(from.len());
-                    // In bulk (see `take_outbound`); only messages reach the application.
-                    pipe.inbound
-                        .extend(from.drain(..n).filter_map(|item| match item {
-                            PipeItem::Message(msg) => Some(msg),
-                            PipeItem::Subscribe(_) | PipeItem::Cancel(_) => None,
-                        }));
+                    // Only messages reach the application.
+                    while room > 0 {
+                        match from.next_item() {
+                            Some(PipeItem::Message(msg)) => {
+                                pipe.inbound.push_back(msg);
+                                room -= 1;
+                            }
+                            Some(PipeItem::Subscribe(_) | PipeItem::Cancel(_)) => {}
+                            None => break,
+                        }
+                    }
                     if let Some(flow) = &pipe.direct_in {
                         flow.pushed(pipe.inbound.len());
                     }
                 }
             } else {
                 while pipes.get_mut(id).is_some_and(|p| !p.inbound_full()) {
-                    let Some(item) = from.pop_front() else { break };
+                    let Some(item) = from.next_item() else { break };
                     if let Some(msg) = pattern.inbound(pipes, id, item, &mut wake) {
                         if let Some(pipe) = pipes.get_mut(id) {
                             pipe.push_inbound(msg);
@@ -463,7 +467,8 @@ impl Core {
                     }
                 }
             }
-            if !from.is_empty() {
+            let all = !from.has_item();
+            if !all {
                 if let Some(pipe) = pipes.get_mut(id) {
                     pipe.reader = Some(cx.waker().clone());
                 }
@@ -471,7 +476,7 @@ impl Core {
             if was_empty {
                 pipes.mark_ready(id.key, &mut wake);
             }
-            from.is_empty()
+            all
         };
         wake.run();
         all

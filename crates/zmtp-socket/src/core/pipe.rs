@@ -39,6 +39,28 @@ impl From<Message> for PipeItem {
     }
 }
 
+/// Where items for a pipe come from, in order (a connection's decoded events, an inproc
+/// link's batch): [`super::Core::deliver_inbound`] takes them one at a time while the pipe has
+/// room and leaves the rest where they are, so that no queue of the engine's own stands
+/// between a connection and its socket.
+pub(crate) trait ItemSource {
+    /// The next item, taken; `None` when no item is next (nothing, or something that is not
+    /// for the pipe).
+    fn next_item(&mut self) -> Option<PipeItem>;
+    /// Whether an item is next.
+    fn has_item(&self) -> bool;
+}
+
+impl ItemSource for VecDeque<PipeItem> {
+    fn next_item(&mut self) -> Option<PipeItem> {
+        self.pop_front()
+    }
+
+    fn has_item(&self) -> bool {
+        !self.is_empty()
+    }
+}
+
 /// A pipe's place in its socket: slab key and generation (so a stale id never reaches a new
 /// pipe that reused the key).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -2,12 +2,12 @@
 //!
 //! A mechanism whose handshake step may block (GSSAPI: acquiring credentials and each
 //! security-context step, which can wait on a Kerberos KDC over the network) does not make
-//! the call inside [`Connection::handle_input`]: it hands it out as a [`BlockingJob`], which the
-//! connection offers through [`Connection::poll_blocking`]. Made inline, the call would stall
+//! the call inside [`zmtp_codec::Connection::handle_input`]: it hands it out as a [`BlockingJob`], which the
+//! connection offers through [`zmtp_codec::Connection::poll_blocking`]. Made inline, the call would stall
 //! every connection of the I/O thread (libzmq's GSSAPI does just that). Here the job goes to
 //! Tokio's blocking pool with [`tokio::task::spawn_blocking`]; the connection task sleeps on
 //! its join handle like on any other source and, once woken, hands the output back with
-//! [`Connection::handle_blocking_done`], which resumes the handshake.
+//! [`zmtp_codec::Connection::handle_blocking_done`], which resumes the handshake.
 //!
 //! NULL, PLAIN and CURVE never hand out a job: for them this is one `Option` checked per turn
 //! of the driver's loop.
@@ -22,7 +22,7 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use tokio::task::JoinHandle;
-use zmtp_codec::{BlockingOutput, Connection, ConnectionError, MechanismError};
+use zmtp_codec::{BlockingOutput, ConnectionError, MechanismError, Protocol};
 
 /// The job of one connection, while it runs.
 #[derive(Debug, Default)]
@@ -35,7 +35,7 @@ impl BlockingJobs {
     /// Starts the job `conn` hands out, if any, and passes a finished job's output back to it
     /// (or ends the connection if the job could not finish). Registers `cx` to be woken when
     /// the running job ends. Whether anything happened.
-    pub(crate) fn poll(&mut self, conn: &mut Connection, cx: &mut Context<'_>) -> bool {
+    pub(crate) fn poll<P: Protocol>(&mut self, conn: &mut P, cx: &mut Context<'_>) -> bool {
         let mut progress = false;
         if self.running.is_none() {
             if let Some(job) = conn.poll_blocking() {

@@ -1,11 +1,16 @@
-//! The task behind one connection.
+//! The task behind one connection: the one engine loop, for every protocol a connection may
+//! speak ([`Protocol`]: ZMTP's [`Connection`], or a STREAM peer's raw bytes,
+//! [`RawConnection`]).
 //!
-//! Each time it is polled it loops until nothing moves: deliver decoded messages to the pipe
-//! (stopping at `ZMQ_RCVHWM`), read what the transport has into the connection's read buffer,
-//! take queued messages from the pipe (a batch under one lock) and encode them, write everything
-//! encoded in one vectored write, and act on the connection's timers. It sleeps only on the
-//! transport, on the pipe (its waker is registered there, and senders wake it only when it
-//! sleeps) and on the next deadline.
+//! Each time it is polled it loops until nothing moves: act on the connection's events in
+//! order, messages going straight from the connection into the pipe while it has room (at
+//! `ZMQ_RCVHWM` the rest wait in the connection, which reads no more until they are taken:
+//! no queue of the engine's own stands between a connection and its socket); read what the
+//! transport has into the connection's read buffer; take queued messages from the pipe (a
+//! batch under one lock) and encode them; write everything encoded in one vectored write;
+//! and act on the connection's timers. It sleeps only on the transport, on the pipe (its
+//! waker is registered there, and senders wake it only when it sleeps) and on the next
+//! deadline.
 //!
 //! The driver sits behind a mutex that a sender may take too: when the connection is idle
 //! (handshake done, nothing encoded waiting, nothing queued in the pipe), a send encodes its
@@ -30,12 +35,15 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Sleep;
 use tokio_util::io::poll_read_buf;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
-use zmtp_codec::{Connection, ConnectionError, Event, MechanismError, Message, PeerInfo};
+use tracing::debug;
+use zmtp_codec::{
+    Connection, ConnectionError, Event, MechanismError, Message, PeerInfo, Protocol, RawConnection,
+};
 
 use super::blocking::BlockingJobs;
 use super::settings::ConnectionSettings;
 use super::zap::{ZapAnswer, ZapRoute};
-use crate::core::{Core, InlineSend, Outbound, PipeId, PipeItem, State};
+use crate::core::{Core, InlineSend, ItemSource, Outbound, PipeId, PipeItem, State};
 pub(crate) use crate::exit::Exit;
 use crate::monitor::MonitorEvent;
 
@@ -56,9 +64,11 @@ pub(crate) enum PipeSlot {
     OnReady,
 }
 
-/// Runs one connection until it ends. Returns the pipe it served (if any) and why it ended.
-/// `endpoint` names the connection in monitor events.
-pub(crate) async fn run_connection<S>(
+/// Runs one connection of a listener or connecter until it ends: ZMTP, or raw bytes when the
+/// socket is a STREAM or a raw ROUTER, through the same loop. Returns the pipe it served (if
+/// any), whether the connection got as far as attaching it (its handshake completed, for
+/// ZMTP) and why it ended. `endpoint` names the connection in monitor events.
+pub(crate) async fn run<S>(
     core: Arc<Core>,
     settings: Arc<ConnectionSettings>,
     slot: PipeSlot,
@@ -66,26 +76,71 @@ pub(crate) async fn run_connection<S>(
     peer_address: Bytes,
     unbound: Option<CancellationToken>,
     endpoint: &str,
-) -> (Option<PipeId>, Option<PeerInfo>, Exit)
+) -> (Option<PipeId>, bool, Exit)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let mut config = settings.config.clone();
+    let ends = Ends {
+        core,
+        settings,
+        slot,
+        unbound,
+        endpoint,
+    };
+    if ends.settings.raw {
+        return drive(ends, stream, None, RawConnection::new()).await;
+    }
+    let mut config = ends.settings.config.clone();
     config.peer_address = peer_address;
-    let zap_route = settings.zap_route();
-    let mechanism = match settings.mechanism(zap_route.is_some()) {
+    let zap_route = ends.settings.zap_route();
+    let mechanism = match ends.settings.mechanism(zap_route.is_some()) {
         Ok(mechanism) => mechanism,
         Err(reason) => {
             let pipe = match slot {
                 PipeSlot::Existing(id) => Some(id),
                 PipeSlot::OnReady => None,
             };
-            return (pipe, None, Exit::Mechanism(reason));
+            return (pipe, false, Exit::Mechanism(reason));
         }
     };
     let conn = Connection::new(config, mechanism, Instant::now());
+    drive(ends, stream, zap_route, conn).await
+}
+
+/// Whether a raw connection ended because the application closed it (an empty message): a
+/// connecter does not remake it, as libzmq ends the session of a STREAM peer so closed.
+pub(crate) fn closed_by_application(settings: &ConnectionSettings, exit: &Exit) -> bool {
+    settings.raw && matches!(exit, Exit::Connection(ConnectionError::Closed))
+}
+
+/// What a connection is attached to, whatever its protocol.
+struct Ends<'a> {
+    core: Arc<Core>,
+    settings: Arc<ConnectionSettings>,
+    slot: PipeSlot,
+    unbound: Option<CancellationToken>,
+    endpoint: &'a str,
+}
+
+async fn drive<S, P>(
+    ends: Ends<'_>,
+    stream: S,
+    zap_route: Option<ZapRoute>,
+    conn: P,
+) -> (Option<PipeId>, bool, Exit)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    P: Protocol,
+{
+    let Ends {
+        core,
+        settings,
+        slot,
+        unbound,
+        endpoint,
+    } = ends;
     let stream_wakers = Arc::new(StreamWakers::default());
-    let shared = Arc::new_cyclic(|me: &Weak<Mutex<Driver<S>>>| {
+    let shared = Arc::new_cyclic(|me: &Weak<Mutex<Driver<S, P>>>| {
         let me: Weak<dyn InlineSend> = me.clone();
         Mutex::new(Driver {
             core,
@@ -98,7 +153,6 @@ where
             conn,
             sleep: None,
             sleep_at: None,
-            inbound: VecDeque::new(),
             outbound: VecDeque::new(),
             read_closed: false,
             peer: None,
@@ -125,15 +179,18 @@ where
     })
     .await;
     let mut driver = shared.lock();
-    (driver.pipe, driver.peer.take(), exit)
+    if driver.settings.raw {
+        driver.end_raw(slot, &exit);
+    }
+    (driver.pipe, driver.peer.is_some(), exit)
 }
 
-struct Driver<S> {
+struct Driver<S, P> {
     core: Arc<Core>,
     settings: Arc<ConnectionSettings>,
     pipe: Option<PipeId>,
     stream: S,
-    conn: Connection,
+    conn: P,
     /// The timer for the connection's next deadline (handshake, heartbeat, linger), made when
     /// first needed. An armed timer is dropped once there is no deadline, so that an idle
     /// connection leaves nothing in the runtime's timer wheel (a handshake timer kept after
@@ -142,9 +199,8 @@ struct Driver<S> {
     sleep: Option<Pin<Box<Sleep>>>,
     /// The deadline `sleep` is armed for, if it is.
     sleep_at: Option<Instant>,
-    /// Decoded items the pipe had no room for yet.
-    inbound: VecDeque<PipeItem>,
-    /// Items taken from the pipe, to encode (kept to reuse its allocation).
+    /// Items taken from the pipe, to encode; empty between turns (kept to reuse its
+    /// allocation).
     outbound: VecDeque<PipeItem>,
     read_closed: bool,
     peer: Option<PeerInfo>,
@@ -196,7 +252,7 @@ impl std::task::Wake for StreamWakers {
     }
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
+impl<S: AsyncRead + AsyncWrite + Unpin, P: Protocol> Driver<S, P> {
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Exit> {
         if !self
             .task_waker
@@ -223,7 +279,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         loop {
             let mut progress = false;
             progress |= self.poll_zap(cx);
-            progress |= self.deliver(cx);
+            progress |= self.take_events(cx);
             if self.exit.is_none() {
                 match self.poll_read() {
                     Ok(p) => progress |= p,
@@ -231,8 +287,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                 }
             }
             progress |= self.blocking.poll(&mut self.conn, cx);
-            progress |= self.take_events();
-            progress |= self.deliver(cx);
+            progress |= self.take_events(cx);
             progress |= self.take_outbound(cx);
             match self.poll_write() {
                 Ok(p) => progress |= p,
@@ -242,6 +297,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             }
             if !self.conn.wants_to_transmit() {
                 if let Some(exit) = self.exit.take() {
+                    if self.conn.shuts_down_on_close()
+                        && matches!(exit, Exit::Connection(ConnectionError::Closed))
+                        && Pin::new(&mut self.stream).poll_shutdown(cx).is_pending()
+                    {
+                        // A raw peer learns of the application's close by the FIN.
+                        self.exit = Some(exit);
+                        return Poll::Pending;
+                    }
                     return Poll::Ready(exit);
                 }
                 if self.closing && self.outbound.is_empty() && self.pipe_drained() {
@@ -281,7 +344,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     }
 
     fn poll_read(&mut self) -> std::io::Result<bool> {
-        if self.read_closed || !self.inbound.is_empty() || self.conn.is_closed() {
+        // Events not taken yet (messages over ZMQ_RCVHWM) hold reading back.
+        if self.read_closed || self.conn.peek_event().is_some() || self.conn.is_closed() {
             return Ok(false);
         }
         let mut cx = Context::from_waker(&self.stream_waker);
@@ -300,70 +364,124 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         }
     }
 
-    fn take_events(&mut self) -> bool {
-        let mut any = false;
-        while let Some(event) = self.conn.poll_event() {
-            any = true;
-            match event {
-                Event::Message(msg) => self.inbound.push_back(PipeItem::Message(msg)),
-                Event::Ready(peer) => {
-                    let id = match self.pipe {
-                        Some(id) => id,
-                        None => {
-                            let id = self.core.add_pipe(false);
-                            self.pipe = Some(id);
-                            id
-                        }
+    /// Acts on the connection's events in order: messages and subscriptions go straight into
+    /// the pipe while it has room (the rest stay in the connection, `cx` registered for room);
+    /// readiness, ZAP requests and the end are the engine's. Whether anything moved.
+    fn take_events(&mut self, cx: &mut Context<'_>) -> bool {
+        let mut progress = false;
+        loop {
+            match self.conn.peek_event() {
+                None => return progress,
+                Some(Event::Message(_) | Event::Subscribe(_) | Event::Cancel(_)) => {
+                    let Some(id) = self.pipe else {
+                        // Messages arrive only after Ready, which makes the pipe.
+                        self.conn.poll_event();
+                        progress = true;
+                        continue;
                     };
-                    super::trace::handshake_succeeded(&peer);
-                    self.settings
-                        .monitors
-                        .emit(|| MonitorEvent::HandshakeSucceeded {
-                            endpoint: self.endpoint.clone(),
-                        });
-                    if self.core.attach_peer(id, peer.identity()) {
-                        if self.settings.inline_io {
-                            // Only where one message at a time is in flight by construction
-                            // (a request, then its reply): a stream of sends written inline
-                            // would each be a write of its own, where this task batches them.
-                            self.core.set_inline(id, self.me.clone());
-                        }
-                        self.peer = Some(peer);
-                    } else {
-                        // A PAIR that has its peer already: this one goes.
-                        self.conn.close_locally();
+                    let mut items = Items {
+                        conn: &mut self.conn,
+                        taken: 0,
+                    };
+                    let all = self.core.deliver_inbound(id, cx, &mut items);
+                    progress |= items.taken > 0;
+                    if !all {
+                        return progress;
                     }
                 }
-                // Subscriptions reach the socket typed; its pattern applies them as they come.
-                Event::Subscribe(prefix) => self.inbound.push_back(PipeItem::Subscribe(prefix)),
-                Event::Cancel(prefix) => self.inbound.push_back(PipeItem::Cancel(prefix)),
-                Event::ZapRequest(request) => match &self.zap_route {
-                    Some(route) => self.zap = Some(route.ask(*request)),
-                    None => self
-                        .conn
-                        .abort(ConnectionError::Mechanism(MechanismError::Refused {
-                            status: 500,
-                            text: "no ZAP handler is installed".into(),
-                        })),
-                },
-                Event::Closed(reason) => self.exit = Some(Exit::Connection(reason)),
+                Some(_) => {
+                    if let Some(event) = self.conn.poll_event() {
+                        self.handle_event(event);
+                    }
+                    progress = true;
+                }
             }
         }
-        any
     }
 
-    fn deliver(&mut self, cx: &mut Context<'_>) -> bool {
-        if self.inbound.is_empty() {
-            return false;
+    /// An event for the engine itself (not a message or subscription for the pipe).
+    fn handle_event(&mut self, event: Event) {
+        match event {
+            Event::Ready(peer) => self.attach(peer),
+            Event::ZapRequest(request) => match &self.zap_route {
+                Some(route) => self.zap = Some(route.ask(*request)),
+                None => self
+                    .conn
+                    .abort(ConnectionError::Mechanism(MechanismError::Refused {
+                        status: 500,
+                        text: "no ZAP handler is installed".into(),
+                    })),
+            },
+            Event::Closed(reason) => self.exit = Some(Exit::Connection(reason)),
+            // Taken by `take_events`.
+            Event::Message(_) | Event::Subscribe(_) | Event::Cancel(_) => {}
         }
-        let Some(id) = self.pipe else {
-            // Messages arrive only after Ready, which makes the pipe.
-            self.inbound.clear();
-            return true;
+    }
+
+    /// The handshake is done (a raw connection's at once): the pipe is made if needed and
+    /// attached; a STREAM socket with `ZMQ_STREAM_NOTIFY` hears of it.
+    fn attach(&mut self, peer: PeerInfo) {
+        let id = match self.pipe {
+            Some(id) => id,
+            None => {
+                let id = self.core.add_pipe(false);
+                self.pipe = Some(id);
+                id
+            }
         };
-        let before = self.inbound.len();
-        self.core.deliver_inbound(id, cx, &mut self.inbound);
-        self.inbound.len() != before
+        if peer.is_raw() {
+            debug!("raw connection attached");
+        } else {
+            super::trace::handshake_succeeded(&peer);
+        }
+        self.settings
+            .monitors
+            .emit(|| MonitorEvent::HandshakeSucceeded {
+                endpoint: self.endpoint.clone(),
+            });
+        if !self.core.attach_peer(id, peer.identity()) {
+            // A PAIR that has its peer already: this one goes.
+            self.conn.close_locally();
+            return;
+        }
+        if self.settings.inline_io {
+            // Only where one message at a time is in flight by construction (a request, then
+            // its reply): a stream of sends written inline would each be a write of its own,
+            // where this task batches them.
+            self.core.set_inline(id, self.me.clone());
+        }
+        if self.settings.raw_notify {
+            self.core
+                .push_inbound_unbounded(id, [Message::single(Bytes::new())]);
+        }
+        self.peer = Some(peer);
+    }
+
+    /// A raw connection ended: when the peer went (or the transport failed), what was read and
+    /// not yet taken reaches the application, then the `ZMQ_STREAM_NOTIFY` notice, whatever
+    /// `ZMQ_RCVHWM` says. The pipe is detached before the monitors hear of the end (the
+    /// caller's detach then changes nothing): a connect's pipe stays for the next connection
+    /// unless the application closed it.
+    fn end_raw(&mut self, slot: PipeSlot, exit: &Exit) {
+        let Some(pipe) = self.pipe else { return };
+        if matches!(
+            exit,
+            Exit::Connection(ConnectionError::PeerClosed { .. }) | Exit::Io(_)
+        ) {
+            let notice = (self.settings.raw_notify).then(|| Message::single(Bytes::new()));
+            let conn = &mut self.conn;
+            let read: Vec<Message> = std::iter::from_fn(|| conn.poll_event())
+                .filter_map(|event| match event {
+                    Event::Message(msg) => Some(msg),
+                    _ => None,
+                })
+                .chain(notice)
+                .collect();
+            self.core.push_inbound_unbounded(pipe, read);
+        }
+        let keep = matches!(slot, PipeSlot::Existing(_))
+            && !matches!(exit, Exit::Connection(ConnectionError::Closed));
+        self.core.detach(pipe, keep);
     }
 
     fn take_outbound(&mut self, cx: &mut Context<'_>) -> bool {
@@ -464,7 +582,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     }
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
+impl<S: AsyncRead + AsyncWrite + Unpin, P: Protocol> Driver<S, P> {
     /// Whether a sender may encode and write a message now, ahead of this task: the handshake
     /// is done, nothing is encoded and waiting, nothing taken from the pipe is left, and the
     /// connection is neither ending nor waiting on ZAP.
@@ -480,7 +598,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     }
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin + Send> InlineSend for Mutex<Driver<S>> {
+impl<S: AsyncRead + AsyncWrite + Unpin + Send, P: Protocol> InlineSend for Mutex<Driver<S, P>> {
     fn try_send<'g>(
         &self,
         msg: Message,
@@ -516,7 +634,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> InlineSend for Mutex<Driver<S>> {
             return false;
         };
         let driver = &mut *driver;
-        if !driver.idle() || !driver.inbound.is_empty() || driver.read_closed {
+        if !driver.idle() || driver.conn.peek_event().is_some() || driver.read_closed {
             return false;
         }
         let Some(waker) = driver.task_waker.take() else {
@@ -527,10 +645,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> InlineSend for Mutex<Driver<S>> {
         let mut cx = Context::from_waker(&waker);
         let mut delivered = false;
         match driver.poll_read() {
-            Ok(true) => {
-                driver.take_events();
-                delivered = driver.deliver(&mut cx);
-            }
+            Ok(true) => delivered = driver.take_events(&mut cx),
             Ok(false) => {}
             Err(e) => driver.io_error = Some(e),
         }
@@ -539,7 +654,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> InlineSend for Mutex<Driver<S>> {
         if driver.io_error.is_some()
             || driver.exit.is_some()
             || driver.read_closed
-            || !driver.inbound.is_empty()
+            || driver.conn.peek_event().is_some()
             || driver.conn.wants_to_transmit()
             || driver.zap.is_some()
         {
@@ -547,5 +662,36 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> InlineSend for Mutex<Driver<S>> {
         }
         driver.task_waker = Some(waker);
         delivered
+    }
+}
+
+/// The connection's next events as pipe items, for [`Core::deliver_inbound`]: only messages
+/// and subscriptions are taken; anything else stays for the engine.
+struct Items<'a, P> {
+    conn: &'a mut P,
+    taken: usize,
+}
+
+impl<P: Protocol> ItemSource for Items<'_, P> {
+    fn next_item(&mut self) -> Option<PipeItem> {
+        if !self.has_item() {
+            return None;
+        }
+        let item = match self.conn.poll_event()? {
+            Event::Message(msg) => PipeItem::Message(msg),
+            Event::Subscribe(prefix) => PipeItem::Subscribe(prefix),
+            Event::Cancel(prefix) => PipeItem::Cancel(prefix),
+            // Not reached: `has_item` looked.
+            Event::Ready(_) | Event::ZapRequest(_) | Event::Closed(_) => return None,
+        };
+        self.taken += 1;
+        Some(item)
+    }
+
+    fn has_item(&self) -> bool {
+        matches!(
+            self.conn.peek_event(),
+            Some(Event::Message(_) | Event::Subscribe(_) | Event::Cancel(_))
+        )
     }
 }

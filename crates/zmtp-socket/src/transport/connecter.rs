@@ -15,8 +15,8 @@ use tokio::task::JoinHandle;
 use tracing::{debug, Instrument};
 
 use crate::core::{Core, PipeId};
-use crate::engine::driver::PipeSlot;
-use crate::engine::{raw, trace, ConnectionSettings};
+use crate::engine::driver::{self, PipeSlot};
+use crate::engine::{trace, ConnectionSettings};
 use crate::monitor::MonitorEvent;
 
 /// Starts the task that keeps `pipe` connected to `endpoint`. `connect` opens one stream and
@@ -63,7 +63,7 @@ where
                         (settings.monitors).emit(|| MonitorEvent::Connected {
                             endpoint: endpoint.clone(),
                         });
-                        let (_, ready, exit) = raw::run(
+                        let (_, ready, exit) = driver::run(
                             core.clone(),
                             settings.clone(),
                             PipeSlot::Existing(pipe),
@@ -76,7 +76,7 @@ where
                         .await;
                         span.in_scope(|| trace::connection_ended(&exit, ready));
                         (settings.monitors).connection_ended(&endpoint, &exit, ready);
-                        if raw::closed_by_application(&settings, &exit) {
+                        if driver::closed_by_application(&settings, &exit) {
                             // A STREAM peer the application closed is not remade; the pipe goes
                             // once what was read from it is.
                             core.detach(pipe, false);

@@ -14,8 +14,8 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, Instrument};
 
 use crate::core::Core;
-use crate::engine::driver::PipeSlot;
-use crate::engine::{raw, trace, ConnectionSettings};
+use crate::engine::driver::{self, PipeSlot};
+use crate::engine::{trace, ConnectionSettings};
 use crate::monitor::MonitorEvent;
 
 /// A listening socket of some transport.
@@ -154,7 +154,7 @@ pub(crate) fn spawn_listener<L: Accept>(
                             }
                         },
                     };
-                    let (pipe, ready, exit) = raw::run(
+                    let (pipe, ready, exit) = driver::run(
                         core.clone(),
                         settings,
                         PipeSlot::OnReady,

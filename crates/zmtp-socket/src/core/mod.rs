@@ -320,6 +320,7 @@ impl Core {
             pipe.link = None;
             pipe.link_busy = false;
             pipe.direct_in = None;
+            let lent = std::mem::take(&mut pipe.lent);
             let direct = pipe.direct.take();
             if !keep {
                 pipe.terminated = true;
@@ -331,6 +332,10 @@ impl Core {
                 // A sender waiting for room on the direct path looks again (the pipe may take
                 // messages while detached now, or be gone).
                 wake.push(direct.flow.release());
+                pipes.send_waiters.wake_all(&mut wake);
+            }
+            if lent > 0 {
+                // What the connection held no longer counts against the mark.
                 pipes.send_waiters.wake_all(&mut wake);
             }
             if leave_lb {
@@ -366,8 +371,11 @@ impl Core {
         }
     }
 
-    /// Moves up to `max` outbound items of the pipe into `into`. Registers `cx`'s waker when
-    /// there are none.
+    /// Hands the pipe's outbound items to its connection, in `into` (which must be empty): the
+    /// whole queue, traded for `into`'s (no item moves) when it holds at most `max`, else the
+    /// first `max` moved. What was handed over counts against `ZMQ_SNDHWM` until the next
+    /// call, by which the connection has encoded it ([`Pipe::lent`]). Registers `cx`'s waker
+    /// when there is nothing.
     pub(crate) fn take_outbound(
         &self,
         id: PipeId,
@@ -380,6 +388,16 @@ impl Core {
             let mut st = self.state.lock();
             let pipes = &mut st.pipes;
             let closed = pipes.closed;
+            let Some(pipe) = pipes.get_mut(id) else {
+                return Outbound::Finished;
+            };
+            debug_assert!(into.is_empty(), "the last batch is not taken yet");
+            let was_full = !pipe.has_room();
+            // The last batch is encoded: it no longer counts.
+            pipe.lent = 0;
+            if was_full && pipe.has_room() {
+                pipes.send_waiters.wake_all(&mut wake);
+            }
             let Some(pipe) = pipes.get_mut(id) else {
                 return Outbound::Finished;
             };
@@ -396,20 +414,41 @@ impl Core {
                 }
             } else {
                 pipe.link_busy = true;
-                let was_full = !pipe.has_room();
-                // Moved in bulk, not traded: trading the queues would hand each side the
-                // other's allocation, and the side needing the larger one would grow it
-                // again in the steady state (an allocation that `alloc_per_message` caught).
-                let n = max.min(pipe.outbound.len());
-                into.extend(pipe.outbound.drain(..n));
-                if was_full {
-                    pipes.send_waiters.wake_all(&mut wake);
+                if pipe.outbound.len() <= max {
+                    // Traded, not moved: each item is moved once, from the sender into the
+                    // pipe, and read once, by the encoder. The two queues' allocations take
+                    // turns; each grows to the longest batch (at most ZMQ_SNDHWM) and stays.
+                    std::mem::swap(into, &mut pipe.outbound);
+                } else {
+                    into.extend(pipe.outbound.drain(..max));
                 }
+                pipe.lent = into.len();
                 Outbound::Taken
             }
         };
         wake.run();
         result
+    }
+
+    /// The pipe's connection passed on part of what it took and still holds `held` items:
+    /// only those count against `ZMQ_SNDHWM` now, and senders waiting for room look again.
+    pub(crate) fn still_holds(&self, id: PipeId, held: usize) {
+        let mut wake = Wake::default();
+        {
+            let mut st = self.state.lock();
+            let pipes = &mut st.pipes;
+            let Some(pipe) = pipes.get_mut(id) else {
+                return;
+            };
+            if held < pipe.lent {
+                let was_full = !pipe.has_room();
+                pipe.lent = held;
+                if was_full && pipe.has_room() {
+                    pipes.send_waiters.wake_all(&mut wake);
+                }
+            }
+        }
+        wake.run();
     }
 
     /// Moves items from a connection into the pipe, up to `ZMQ_RCVHWM` (the pattern takes

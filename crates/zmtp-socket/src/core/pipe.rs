@@ -115,6 +115,10 @@ pub(crate) struct Pipe {
     /// The connection task holds messages it took from `outbound` and has not delivered yet
     /// (until it finds `outbound` empty): a direct send now would overtake them.
     pub(crate) link_busy: bool,
+    /// How many items the connection took at its last [`super::Core::take_outbound`]: they
+    /// still count against `ZMQ_SNDHWM` until it takes again (by then it has encoded them),
+    /// so that the queue handed over whole is no room for as many more.
+    pub(crate) lent: usize,
 }
 
 impl Pipe {
@@ -138,6 +142,7 @@ impl Pipe {
             conflate: false,
             link: None,
             direct: None,
+            lent: 0,
             direct_in: None,
             link_busy: false,
         }
@@ -193,10 +198,11 @@ impl Pipe {
         if self.conflate {
             return true;
         }
+        let queued = self.outbound.len() + self.lent;
         if let Some(direct) = &self.direct {
-            return direct.flow.has_room(self.outbound.len());
+            return direct.flow.has_room(queued);
         }
-        self.sndhwm == 0 || self.outbound.len() < self.sndhwm
+        self.sndhwm == 0 || queued < self.sndhwm
     }
 
     /// Whether `inbound` is at `ZMQ_RCVHWM`.

@@ -214,7 +214,8 @@ impl Pipes {
         for &key in &self.lb {
             if let Some(pipe) = self.slab.get(key) {
                 if let Some(direct) = &pipe.direct {
-                    room |= !pipe.conflate && direct.flow.wait(waker, pipe.outbound.len());
+                    room |=
+                        !pipe.conflate && direct.flow.wait(waker, pipe.outbound.len() + pipe.lent);
                 }
             }
         }

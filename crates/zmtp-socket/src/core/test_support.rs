@@ -75,11 +75,15 @@ where
     );
 }
 
-/// Everything the pipe's connection would take now.
+/// Everything the pipe's connection would take now, encoded at once (see [`settle`]).
 pub(crate) fn outbound(core: &Core, pipe: PipeId) -> Vec<PipeItem> {
-    let mut into = VecDeque::new();
-    core.take_outbound(pipe, &mut cx(), usize::MAX, &mut into);
-    into.into()
+    take(core, pipe, usize::MAX).1
+}
+
+/// The pipe's connection has encoded what it took and comes back, taking nothing yet: what it
+/// took stops counting against `ZMQ_SNDHWM` (see [`Pipe::lent`](super::Pipe::lent)).
+pub(crate) fn settle(core: &Core, pipe: PipeId) {
+    core.take_outbound(pipe, &mut cx(), 0, &mut VecDeque::new());
 }
 
 /// The messages of `items` (panics on a subscription).
@@ -98,10 +102,12 @@ pub(crate) fn outbound_messages(core: &Core, pipe: PipeId) -> Vec<Message> {
     messages(outbound(core, pipe))
 }
 
-/// One take of up to `max` items by the pipe's connection: what it answered, and the items.
+/// One take of up to `max` items by the pipe's connection, encoded at once (see [`settle`]):
+/// what it answered, and the items.
 pub(crate) fn take(core: &Core, pipe: PipeId, max: usize) -> (Outbound, Vec<PipeItem>) {
     let mut into = VecDeque::new();
     let taken = core.take_outbound(pipe, &mut cx(), max, &mut into);
+    settle(core, pipe);
     (taken, into.into())
 }
 

@@ -44,6 +44,40 @@ fn load_balancing_skips_full_pipes_and_waits_when_all_are() {
     assert_eq!(outbound_messages(&core, b), [Message::from("y")]);
 }
 
+/// A connection's take hands over the pipe's whole queue without moving an item; what it took
+/// still counts against ZMQ_SNDHWM until it comes back for more (by then it has encoded it),
+/// so a queue handed over is not room for as many again.
+#[test]
+fn a_taken_batch_counts_against_sndhwm_until_the_next_take() {
+    let core = core(SocketType::Push, 2, 10);
+    let a = attached(&core, None);
+    sent(&core, "1");
+    sent(&core, "2");
+    let mut batch = VecDeque::new();
+    assert_eq!(
+        core.take_outbound(a, &mut cx(), usize::MAX, &mut batch),
+        Outbound::Taken
+    );
+    assert_eq!(batch.len(), 2, "the whole queue");
+    assert!(
+        send(&core, "3").is_pending(),
+        "the batch is not encoded yet: the pipe is still at SNDHWM 2"
+    );
+    batch.clear();
+    assert_eq!(
+        core.take_outbound(a, &mut cx(), usize::MAX, &mut batch),
+        Outbound::Empty
+    );
+    sent(&core, "3");
+    sent(&core, "4");
+    assert!(send(&core, "5").is_pending(), "SNDHWM 2 again");
+    // A batch larger than the caller's limit is moved in part; the part counts the same.
+    let mut part = VecDeque::new();
+    core.take_outbound(a, &mut cx(), 1, &mut part);
+    assert_eq!(messages(part), [Message::from("3")]);
+    assert!(send(&core, "5").is_pending(), "one queued, one lent");
+}
+
 #[test]
 fn fair_queueing_alternates_between_pipes() {
     let core = core(SocketType::Pull, 10, 10);

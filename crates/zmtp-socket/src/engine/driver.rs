@@ -47,11 +47,9 @@ use crate::core::{Core, InlineSend, ItemSource, Outbound, PipeId, PipeItem, Stat
 pub(crate) use crate::exit::Exit;
 use crate::monitor::MonitorEvent;
 
-/// Encoded bytes waiting to be written above which no more messages are taken from the pipe:
-/// they stay there, counted against `ZMQ_SNDHWM`, as in libzmq.
+/// Encoded bytes waiting to be written above which no more messages are encoded: they stay in
+/// the pipe or in the batch taken from it, counted against `ZMQ_SNDHWM`, as in libzmq.
 const WRITE_BACKLOG: usize = 256 * 1024;
-/// Most messages taken from the pipe under one lock.
-const TAKE_BATCH: usize = 256;
 /// iovecs per vectored write.
 const IOVECS: usize = 64;
 
@@ -199,8 +197,9 @@ struct Driver<S, P> {
     sleep: Option<Pin<Box<Sleep>>>,
     /// The deadline `sleep` is armed for, if it is.
     sleep_at: Option<Instant>,
-    /// Items taken from the pipe, to encode; empty between turns (kept to reuse its
-    /// allocation).
+    /// The pipe's queue as it was last taken (traded for this one, see
+    /// [`Core::take_outbound`]), encoded from while the write backlog allows; its items count
+    /// against `ZMQ_SNDHWM` until the next take.
     outbound: VecDeque<PipeItem>,
     read_closed: bool,
     peer: Option<PeerInfo>,
@@ -484,35 +483,44 @@ impl<S: AsyncRead + AsyncWrite + Unpin, P: Protocol> Driver<S, P> {
         self.core.detach(pipe, keep);
     }
 
+    /// Takes the pipe's queue when the last batch is encoded, and encodes from it while the
+    /// bytes waiting to be written stay under [`WRITE_BACKLOG`]: the rest stays in the batch,
+    /// still counted against `ZMQ_SNDHWM` (see [`Core::take_outbound`]). Whether anything
+    /// moved.
     fn take_outbound(&mut self, cx: &mut Context<'_>) -> bool {
         let Some(id) = self.pipe else { return false };
         if !self.conn.is_ready() || self.conn.transmit().len() >= WRITE_BACKLOG {
             return false;
         }
-        match self
-            .core
-            .take_outbound(id, cx, TAKE_BATCH, &mut self.outbound)
-        {
-            Outbound::Taken => {
-                for item in self.outbound.drain(..) {
-                    // A send fails only once the connection has ended; its event says why.
-                    // Subscriptions go in the form the peer reads (a 3.1 command, or the 3.0
-                    // message).
-                    let _ = match item {
-                        PipeItem::Message(msg) => self.conn.send(&msg),
-                        PipeItem::Subscribe(prefix) => self.conn.subscribe(&prefix),
-                        PipeItem::Cancel(prefix) => self.conn.cancel(&prefix),
-                    };
+        let mut progress = false;
+        if self.outbound.is_empty() {
+            match self
+                .core
+                .take_outbound(id, cx, usize::MAX, &mut self.outbound)
+            {
+                Outbound::Taken => progress = true,
+                Outbound::Finished if !self.closing && !self.conn.is_closed() => {
+                    // The pipe was taken from this connection (a ROUTER_HANDOVER): it ends.
+                    self.conn.close_locally();
+                    return true;
                 }
-                true
+                Outbound::Empty | Outbound::Finished => return false,
             }
-            Outbound::Finished if !self.closing && !self.conn.is_closed() => {
-                // The pipe was taken from this connection (a ROUTER_HANDOVER): it ends.
-                self.conn.close_locally();
-                true
-            }
-            Outbound::Empty | Outbound::Finished => false,
         }
+        while self.conn.transmit().len() < WRITE_BACKLOG {
+            let Some(item) = self.outbound.pop_front() else {
+                break;
+            };
+            progress = true;
+            // A send fails only once the connection has ended; its event says why.
+            // Subscriptions go in the form the peer reads (a 3.1 command, or the 3.0 message).
+            let _ = match item {
+                PipeItem::Message(msg) => self.conn.send(&msg),
+                PipeItem::Subscribe(prefix) => self.conn.subscribe(&prefix),
+                PipeItem::Cancel(prefix) => self.conn.cancel(&prefix),
+            };
+        }
+        progress
     }
 
     fn poll_write(&mut self) -> std::io::Result<bool> {

@@ -262,7 +262,13 @@ impl Side {
         if !self.taken.is_empty() {
             let before = self.taken.len();
             to.core.deliver_inbound(to.pipe, cx, &mut self.taken);
-            progress |= self.taken.len() != before;
+            if self.taken.len() != before {
+                progress = true;
+                if !self.taken.is_empty() {
+                    // What went on no longer counts against this side's ZMQ_SNDHWM.
+                    self.core.still_holds(self.pipe, self.taken.len());
+                }
+            }
         }
         progress
     }

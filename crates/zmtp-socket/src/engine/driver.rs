@@ -6,9 +6,10 @@
 //! order, messages going straight from the connection into the pipe while it has room (at
 //! `ZMQ_RCVHWM` the rest wait in the connection, which reads no more until they are taken:
 //! no queue of the engine's own stands between a connection and its socket); read what the
-//! transport has into the connection's read buffer; take queued messages from the pipe (a
-//! batch under one lock) and encode them; write everything encoded in one vectored write;
-//! and act on the connection's timers. It sleeps only on the transport, on the pipe (its
+//! transport has into the connection's read buffer; take the pipe's queue whole (traded for
+//! the connection's empty one under the socket's lock, no message moved) and encode from it
+//! outside the lock; write everything encoded in one vectored write; and act on the
+//! connection's timers. It sleeps only on the transport, on the pipe (its
 //! waker is registered there, and senders wake it only when it sleeps) and on the next
 //! deadline.
 //!

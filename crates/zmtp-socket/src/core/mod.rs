@@ -12,7 +12,7 @@ pub(crate) mod pattern;
 pub(crate) mod pipe;
 pub(crate) mod pipes;
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 pub(crate) mod waiters;
 
 use std::collections::VecDeque;

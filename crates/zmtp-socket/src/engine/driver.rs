@@ -51,6 +51,11 @@ use crate::monitor::MonitorEvent;
 /// Encoded bytes waiting to be written above which no more messages are encoded: they stay in
 /// the pipe or in the batch taken from it, counted against `ZMQ_SNDHWM`, as in libzmq.
 const WRITE_BACKLOG: usize = 256 * 1024;
+/// Reads a connection makes in one turn of its task at most: then it lets the I/O thread's
+/// other tasks run (it wakes itself and yields), so that a peer that never stops sending (a
+/// PING flood, say) gets its share of the thread and no more, as libzmq's engine reads once
+/// per readiness event. A read takes up to 64 KiB (more for a large frame under way).
+const READS_PER_TURN: u32 = 4;
 /// iovecs per vectored write.
 const IOVECS: usize = 64;
 
@@ -168,6 +173,7 @@ where
             stream_wakers: stream_wakers.clone(),
             stream_waker: Waker::from(stream_wakers.clone()),
             io_error: None,
+            reads: 0,
         })
     });
     let exit = std::future::poll_fn(|cx| {
@@ -230,6 +236,8 @@ struct Driver<S, P> {
     stream_waker: Waker,
     /// A read error a receiver reading inline met, for this task to end with.
     io_error: Option<std::io::Error>,
+    /// Reads made in this turn of the task (see [`READS_PER_TURN`]).
+    reads: u32,
 }
 
 /// The wakers the transport's readiness goes to: the connection task always, and a receiver
@@ -262,6 +270,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, P: Protocol> Driver<S, P> {
             self.task_waker = Some(cx.waker().clone());
         }
         self.stream_wakers.task.register(cx.waker());
+        self.reads = 0;
         if let Some(e) = self.io_error.take() {
             return Poll::Ready(Exit::Io(e));
         }
@@ -313,6 +322,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin, P: Protocol> Driver<S, P> {
             }
             progress |= self.poll_timer(cx);
             if !progress {
+                if self.reads >= READS_PER_TURN {
+                    // Its share is used: back of the queue, to read on in the next turn.
+                    cx.waker().wake_by_ref();
+                }
                 return Poll::Pending;
             }
         }
@@ -345,7 +358,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin, P: Protocol> Driver<S, P> {
 
     fn poll_read(&mut self) -> std::io::Result<bool> {
         // Events not taken yet (messages over ZMQ_RCVHWM) hold reading back.
-        if self.read_closed || self.conn.peek_event().is_some() || self.conn.is_closed() {
+        if self.read_closed
+            || self.conn.peek_event().is_some()
+            || self.conn.is_closed()
+            || self.reads >= READS_PER_TURN
+        {
             return Ok(false);
         }
         let mut cx = Context::from_waker(&self.stream_waker);
@@ -356,6 +373,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, P: Protocol> Driver<S, P> {
                 Ok(true)
             }
             Poll::Ready(Ok(_)) => {
+                self.reads += 1;
                 self.conn.handle_input(Instant::now());
                 Ok(true)
             }
@@ -702,5 +720,161 @@ impl<P: Protocol> ItemSource for Items<'_, P> {
             self.conn.peek_event(),
             Some(Event::Message(_) | Event::Subscribe(_) | Event::Cancel(_))
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::Context as ZmqContext;
+    use crate::core::test_support::core_with;
+    use crate::monitor::Monitors;
+    use crate::options::SocketOptions;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::Wake;
+    use tokio::io::ReadBuf;
+    use zmtp_codec::{Command, Metadata, SendBuffer, SocketType};
+
+    /// A PUSH peer that completes a NULL handshake, then sends PINGs for ever, as fast as they
+    /// are read. Counts the PING bytes served; refuses to serve more than `cap` (a driver that
+    /// never yields would read for ever).
+    struct Flood {
+        head: Bytes,
+        served: Arc<AtomicUsize>,
+        cap: usize,
+    }
+
+    /// One PING command frame: TTL 0, no context.
+    const PING: [u8; 9] = [0x04, 0x07, 0x04, b'P', b'I', b'N', b'G', 0, 0];
+
+    impl Flood {
+        fn new(cap: usize) -> Flood {
+            let mut head = SendBuffer::new();
+            let mut greeting = [0u8; 64];
+            greeting[0] = 0xFF;
+            greeting[8] = 1;
+            greeting[9] = 0x7F;
+            greeting[10] = 3;
+            greeting[11] = 1;
+            greeting[12..16].copy_from_slice(b"NULL");
+            head.put_raw(&greeting);
+            let mut props = Metadata::new();
+            props
+                .insert("Socket-Type", "PUSH")
+                .expect("a valid property");
+            head.put_command(&Command::Ready(props));
+            Flood {
+                head: head.copy_to_bytes(head.remaining()),
+                served: Arc::new(AtomicUsize::new(0)),
+                cap,
+            }
+        }
+    }
+
+    impl AsyncRead for Flood {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<std::io::Result<()>> {
+            if !self.head.is_empty() {
+                let n = self.head.len().min(buf.remaining());
+                let part = self.head.split_to(n);
+                buf.put_slice(&part);
+                return Poll::Ready(Ok(()));
+            }
+            let served = self.served.load(Ordering::SeqCst);
+            assert!(
+                served < self.cap,
+                "the connection read {served} bytes of PINGs without yielding its thread"
+            );
+            // Whole frames only, so that the stream stays framed across reads.
+            let frames = buf.remaining() / PING.len();
+            for _ in 0..frames {
+                buf.put_slice(&PING);
+            }
+            self.served.fetch_add(frames * PING.len(), Ordering::SeqCst);
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    impl AsyncWrite for Flood {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<std::io::Result<usize>> {
+            Poll::Ready(Ok(buf.len()))
+        }
+        fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    #[derive(Default)]
+    struct Wakes(AtomicUsize);
+
+    impl Wake for Wakes {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// A peer that never stops sending (a PING flood) gets a bounded share of its I/O thread:
+    /// each turn of its connection task reads at most [`READS_PER_TURN`] times, then the task
+    /// wakes itself and yields, so every other connection of the thread gets its turn in
+    /// between (issue 18: 20 flooders cut a good peer to 75 % of its rate).
+    #[tokio::test]
+    async fn a_flooding_peer_yields_its_thread_after_its_share() {
+        let ctx = ZmqContext::on_caller_runtime();
+        let options = SocketOptions::new();
+        let core = core_with(SocketType::Pull, options.clone());
+        let settings = ConnectionSettings::from_options(
+            &options.build_for(SocketType::Pull).expect("valid options"),
+            SocketType::Pull,
+            &core,
+            None,
+            ctx.shared.clone(),
+            Arc::new(Monitors::default()),
+        )
+        .expect("settings");
+        // Far more than a turn may read: a driver that does not yield reaches it.
+        let cap = 64 << 20;
+        let flood = Flood::new(cap);
+        let served = flood.served.clone();
+        let task = run(
+            core,
+            Arc::new(settings),
+            PipeSlot::OnReady,
+            flood,
+            Bytes::from_static(b"flood"),
+            None,
+            "test://flood",
+        );
+        let mut task = std::pin::pin!(task);
+        let wakes = Arc::new(Wakes::default());
+        let waker = Waker::from(wakes.clone());
+        let mut cx = Context::from_waker(&waker);
+        let mut last = 0;
+        for turn in 1..=5 {
+            let before = wakes.0.load(Ordering::SeqCst);
+            assert!(task.as_mut().poll(&mut cx).is_pending(), "still running");
+            let now = served.load(Ordering::SeqCst);
+            let read = now - last;
+            last = now;
+            // The first turn also reads the handshake.
+            assert!(read > 0, "turn {turn} read PINGs");
+            assert!(
+                read <= READS_PER_TURN as usize * 1024 * 1024,
+                "turn {turn} read {read} bytes: more than its share"
+            );
+            assert!(
+                wakes.0.load(Ordering::SeqCst) > before,
+                "turn {turn}: the task asked to run again, behind the others"
+            );
+        }
     }
 }

@@ -436,6 +436,39 @@
 //! Connections also log through `tracing` (a span per listener and per connection, nothing per
 //! message).
 //!
+//! # Cargo features
+//!
+//! | feature | default | what it brings |
+//! |---|---|---|
+//! | `curve` | on | the CURVE mechanism (`ZMQ_CURVE_*`) and key generation, on RustCrypto's `salsa20`, `orion`'s Poly1305, `salsabox` and `x25519-dalek` |
+//! | `socks` | on | `ZMQ_SOCKS_PROXY`: tcp connects through a SOCKS5 proxy, with `tokio-socks` |
+//! | `gssapi` | off | the GSSAPI (Kerberos) mechanism; links the system's GSS-API (MIT krb5) and needs clang to build |
+//!
+//! `default-features = false` gives a NULL/PLAIN build without any cryptography crate. In such a
+//! build the options of a missing feature are refused when set, naming the feature
+//! ([`OptionError::FeatureDisabled`]): a socket never
+//! silently runs without the security or the proxy it was asked for.
+//!
+//! **CURVE in debug builds.** Unoptimized, XSalsa20-Poly1305 is several times slower than the
+//! rest of a connection. To keep your own code in debug but the cryptography optimized, add
+//! this to *your* `Cargo.toml` (profiles are the top-level package's to set; a dependency's
+//! are ignored):
+//!
+//! ```toml
+//! [profile.dev.package.salsa20]
+//! opt-level = 3
+//! [profile.dev.package.salsabox]
+//! opt-level = 3
+//! [profile.dev.package.poly1305]
+//! opt-level = 3
+//! [profile.dev.package.orion]
+//! opt-level = 3
+//! [profile.dev.package.fearless_simd]
+//! opt-level = 3
+//! [profile.dev.package.curve25519-dalek]
+//! opt-level = 3
+//! ```
+//!
 //! # Coming from libzmq
 //!
 //! The behaviour and the option table are libzmq's; the API is shaped for Rust: typed sockets

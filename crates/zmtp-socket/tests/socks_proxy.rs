@@ -8,6 +8,7 @@
 //! `interop/tests/libzmq_socks.rs`.)
 //!
 //! Every wait is bounded (`common::LIMIT`) and names what it waited for.
+#![cfg(feature = "socks")]
 
 mod common;
 

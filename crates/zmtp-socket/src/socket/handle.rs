@@ -161,6 +161,13 @@ impl<K: Kind> Socket<K> {
     /// Binds to an endpoint (`tcp://127.0.0.1:*`); returns the endpoint actually bound
     /// (`ZMQ_LAST_ENDPOINT`: the port the OS chose for `*` or `0`).
     ///
+    /// The endpoint comes back as a `String`, not an [`Endpoint`](crate::Endpoint), on
+    /// purpose: what one does with it is hand it to `connect` (which takes `&str`, as every
+    /// endpoint a user writes is text), to another process, a configuration file or a log,
+    /// exactly as libzmq's `ZMQ_LAST_ENDPOINT` is a string. `bind` has already parsed and
+    /// checked it; `endpoint.parse::<zmtp::Endpoint>()` gives the typed form (transport,
+    /// host, port) when it is needed.
+    ///
     /// Cancel safety: not cancel-safe: dropped while a tcp listener is being set up, the
     /// endpoint may or may not be bound.
     pub async fn bind(&self, endpoint: &str) -> Result<String> {

@@ -301,8 +301,8 @@ fn messages_say_what_is_allowed() {
     assert_eq!(
         message(options.set(OptionName::CurveServerKey, &[1u8; 33])).as_deref(),
         Some(
-            "ZMQ_CURVE_SERVERKEY: a CURVE key is 32 bytes, 40 Z85 characters or 41 bytes ending \
-             in NUL, not 33 bytes"
+            "ZMQ_CURVE_SERVERKEY must be 32 bytes, 40 Z85 characters or 41 bytes ending in NUL, \
+             got 33 bytes"
         )
     );
     assert_eq!(
@@ -471,4 +471,41 @@ fn build_for_checks_the_socket_type() {
             ..
         })
     ));
+}
+
+/// A CURVE key of the wrong length is refused as an identity of the wrong length is: as
+/// `OptionError::Length`, naming the option and the length given; a key of the right length
+/// that does not decode is `Invalid`.
+#[cfg(feature = "curve")]
+#[test]
+fn curve_keys_of_the_wrong_length_are_length_errors_like_identities() {
+    let mut options = SocketOptions::new();
+    assert!(matches!(
+        options.set(OptionName::Identity, &[1u8; 256][..]),
+        Err(OptionError::Length {
+            option: OptionName::Identity,
+            len: 256,
+            ..
+        })
+    ));
+    for option in [
+        OptionName::CurvePublicKey,
+        OptionName::CurveSecretKey,
+        OptionName::CurveServerKey,
+    ] {
+        for len in [0, 31, 33, 39, 42] {
+            let result = options.set(option, vec![b'a'; len]);
+            assert!(
+                matches!(result, Err(OptionError::Length { option: o, len: l, .. }) if o == option && l == len),
+                "{option}, {len} bytes: {result:?}"
+            );
+        }
+        // 40 characters, not Z85 ('"' is outside its alphabet): the right length, refused as
+        // invalid.
+        let result = options.set(option, "\"".repeat(40));
+        assert!(
+            matches!(result, Err(OptionError::Invalid { option: o, .. }) if o == option),
+            "{option}: {result:?}"
+        );
+    }
 }

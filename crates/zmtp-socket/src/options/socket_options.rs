@@ -498,7 +498,7 @@ impl SocketOptions {
             }
             CurveSecretKey => {
                 let key = zmtp_security::CurveSecretKey::parse(key_bytes(name, value)?)
-                    .map_err(|e| v::bad_key(name, value, e.to_string()))?;
+                    .map_err(|e| v::bad_key(name, value, Some(e)))?;
                 self.set_curve_secret_key_typed(key);
             }
             CurveServerKey => {
@@ -833,12 +833,11 @@ pub(super) fn require_feature(name: OptionName) -> Result<(), OptionError> {
 fn key_bytes(name: OptionName, value: &OptionValue) -> Result<&[u8], OptionError> {
     value
         .as_bytes()
-        .ok_or_else(|| v::bad_key(name, value, String::new()))
+        .ok_or_else(|| v::bad_key(name, value, None))
 }
 
 fn parse_public(name: OptionName, value: &OptionValue) -> Result<CurvePublicKey, OptionError> {
-    CurvePublicKey::parse(key_bytes(name, value)?)
-        .map_err(|e| v::bad_key(name, value, e.to_string()))
+    CurvePublicKey::parse(key_bytes(name, value)?).map_err(|e| v::bad_key(name, value, Some(e)))
 }
 
 fn name_type(name: OptionName, value: &OptionValue) -> Result<NameType, OptionError> {

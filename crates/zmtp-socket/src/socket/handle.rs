@@ -411,15 +411,18 @@ impl Socket<kind::XSub> {
 }
 
 impl Socket<kind::XPub> {
-    /// `ZMQ_XPUB_MANUAL`: subscribes the subscriber whose subscription was received last to
-    /// `prefix` (`ZMQ_SUBSCRIBE` on an XPUB). Without `ZMQ_XPUB_MANUAL` libzmq refuses it.
-    pub fn subscribe(&self, prefix: impl AsRef<[u8]>) -> Result<()> {
+    /// With `ZMQ_XPUB_MANUAL` on, adds `prefix` to the subscriptions of the subscriber
+    /// (peer) whose subscription message this XPUB received last (`ZMQ_SUBSCRIBE` on an XPUB):
+    /// that is how a manual XPUB passes on, or rewrites, a subscription it was asked for.
+    /// The XPUB itself subscribes to nothing (it is a publisher); without `ZMQ_XPUB_MANUAL` the
+    /// call is refused, as libzmq refuses it.
+    pub fn subscribe_last_peer(&self, prefix: impl AsRef<[u8]>) -> Result<()> {
         self.subscription_option(OptionName::Subscribe, prefix.as_ref())
     }
 
-    /// `ZMQ_XPUB_MANUAL`: removes `prefix` from the subscriptions of the subscriber whose
-    /// subscription was received last (`ZMQ_UNSUBSCRIBE` on an XPUB).
-    pub fn unsubscribe(&self, prefix: impl AsRef<[u8]>) -> Result<()> {
+    /// With `ZMQ_XPUB_MANUAL` on, removes `prefix` from the subscriptions of the subscriber
+    /// whose subscription message this XPUB received last (`ZMQ_UNSUBSCRIBE` on an XPUB).
+    pub fn unsubscribe_last_peer(&self, prefix: impl AsRef<[u8]>) -> Result<()> {
         self.subscription_option(OptionName::Unsubscribe, prefix.as_ref())
     }
 }

@@ -247,7 +247,8 @@ async fn xpub_manual(transport: &str) {
         subscription(false, b"A"),
         "cancels are passed up too"
     );
-    xpub.unsubscribe_last_peer("XA").expect("manual unsubscribe");
+    xpub.unsubscribe_last_peer("XA")
+        .expect("manual unsubscribe");
     xpub.send(Message::single("XA.2")).await.expect("send");
     xpub.send(Message::single("XB.1")).await.expect("send");
     assert_eq!(
@@ -275,7 +276,8 @@ async fn xpub_manual_two_subscribers(transport: &str) {
         let m = recv_xpub(&mut xpub, "a subscription").await;
         let frame = m.first().expect("one frame").clone();
         assert_eq!(frame[0], 1, "a subscription: {:?}", text(&m));
-        xpub.subscribe_last_peer(&frame[1..]).expect("apply as asked");
+        xpub.subscribe_last_peer(&frame[1..])
+            .expect("apply as asked");
     }
     xpub.send(Message::from(["1", "for one"]))
         .await

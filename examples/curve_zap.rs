@@ -5,9 +5,8 @@
 //! Run with `cargo run --example curve_zap`.
 
 use futures::StreamExt;
-use zmtp::codec::{ZapReply, ZapRequest};
-use zmtp::security::CurveKeyPair;
-use zmtp::{MonitorEvent, Rep, Req, SocketOptions};
+
+use zmtp::{CurveKeyPair, MonitorEvent, Rep, Req, SocketOptions, ZapReply, ZapRequest};
 
 #[tokio::main]
 async fn main() -> Result<(), zmtp::Error> {

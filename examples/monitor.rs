@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use futures::StreamExt;
-use zmtp::socket::{Monitor, MonitorEvent, Rep, Req, SocketOptions};
+use zmtp::{Monitor, MonitorEvent, Rep, Req, SocketOptions};
 
 /// One event as a line: libzmq's name, the endpoint, the detail, the event number and value.
 fn show(who: &str, event: &MonitorEvent) {
@@ -26,7 +26,7 @@ async fn print_events(who: &'static str, mut monitor: Monitor) {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), zmtp::socket::Error> {
+async fn main() -> Result<(), zmtp::Error> {
     let server = Rep::new();
     let server_events = tokio::spawn(print_events("server", server.monitor()));
     let endpoint = server.bind("tcp://127.0.0.1:*").await?;

@@ -4,12 +4,12 @@
 //! Run with `cargo run --example push_pull`.
 
 use futures::StreamExt;
-use zmtp::socket::{Message, Pull, Push};
+use zmtp::{Message, Pull, Push};
 
 const TASKS: u32 = 10;
 
 #[tokio::main]
-async fn main() -> Result<(), zmtp::socket::Error> {
+async fn main() -> Result<(), zmtp::Error> {
     let ventilator = Push::new();
     let tasks = ventilator.bind("tcp://127.0.0.1:*").await?;
     let sink = Pull::new();
@@ -31,7 +31,7 @@ async fn main() -> Result<(), zmtp::socket::Error> {
                 let result = format!("{name}: {n} squared is {}", n * n);
                 output.send(Message::from([result])).await?;
             }
-            Ok::<_, zmtp::socket::Error>(())
+            Ok::<_, zmtp::Error>(())
         });
     }
     for _ in 0..2 {

@@ -2,10 +2,10 @@
 //!
 //! Run with `cargo run --example req_rep`.
 
-use zmtp::socket::{Message, Rep, Req};
+use zmtp::{Message, Rep, Req};
 
 #[tokio::main]
-async fn main() -> Result<(), zmtp::socket::Error> {
+async fn main() -> Result<(), zmtp::Error> {
     let server = Rep::new();
     let endpoint = server.bind("tcp://127.0.0.1:*").await?;
     println!("server listening on {endpoint}");
@@ -19,7 +19,7 @@ async fn main() -> Result<(), zmtp::socket::Error> {
             let text = String::from_utf8_lossy(&request.frames()[0]).to_uppercase();
             server.send(Message::from([text])).await?;
         }
-        Ok::<_, zmtp::socket::Error>(())
+        Ok::<_, zmtp::Error>(())
     });
 
     let client = Req::new();

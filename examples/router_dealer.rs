@@ -4,7 +4,7 @@
 //! from the first frame of what it receives, and addresses each worker by putting its name
 //! first in what it sends. Run with `cargo run --example router_dealer`.
 
-use zmtp::socket::{Dealer, Error, Message, Router, SocketOptions};
+use zmtp::{Dealer, Error, Message, Router, SocketOptions};
 
 const WORKERS: usize = 3;
 const TASKS: usize = 9;

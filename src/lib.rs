@@ -13,8 +13,8 @@
 //! - [`socket`] (`zmtp-socket`): the Tokio sockets, contexts, options, monitors and proxies.
 //!   Most of what you need is re-exported here, at the top level ([`Req`], [`Router`],
 //!   [`SocketOptions`], [`proxy()`], ...).
-//! - [`security`] (`zmtp-security`): the security mechanisms, ZAP and CURVE keys
-//!   ([`security::CurveKeyPair`]).
+//! - [`security`] (`zmtp-security`): the security mechanisms, ZAP and CURVE keys (what an
+//!   application names, [`CurveKeyPair`], [`ZapRequest`], [`ZapReply`], is also here).
 //! - [`codec`] (`zmtp-codec`): the wire protocol with no I/O at all (greeting, frames, commands,
 //!   the [`codec::Connection`] state machine), for when you drive the bytes yourself.
 //!
@@ -312,8 +312,8 @@
 //!
 //! Sockets use NULL (no security) unless told otherwise. A server authenticates clients with a
 //! ZAP handler: a closure given to `set_zap_handler`, called with each client's
-//! [`ZapRequest`](codec::ZapRequest) during its handshake, returning a
-//! [`ZapReply`](codec::ZapReply) (`accept` with a user id, or `refuse`). As in libzmq, a REP
+//! [`ZapRequest`] during its handshake, returning a
+//! [`ZapReply`] (`accept` with a user id, or `refuse`). As in libzmq, a REP
 //! bound at `inproc://zeromq.zap.01` in the socket's context works too.
 //!
 //! ## CURVE with a ZAP handler
@@ -322,9 +322,7 @@
 //! must know the server's public key, and the ZAP handler sees the client's:
 //!
 //! ```
-//! use zmtp::codec::{ZapReply, ZapRequest};
-//! use zmtp::security::CurveKeyPair;
-//! use zmtp::{Rep, Req, SocketOptions};
+//! use zmtp::{CurveKeyPair, Rep, Req, SocketOptions, ZapReply, ZapRequest};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> zmtp::Result<()> {
@@ -436,6 +434,39 @@
 //! Connections also log through `tracing` (a span per listener and per connection, nothing per
 //! message).
 //!
+//! # Cargo features
+//!
+//! | feature | default | what it brings |
+//! |---|---|---|
+//! | `curve` | on | the CURVE mechanism (`ZMQ_CURVE_*`) and key generation, on RustCrypto's `salsa20`, `orion`'s Poly1305, `salsabox` and `x25519-dalek` |
+//! | `socks` | on | `ZMQ_SOCKS_PROXY`: tcp connects through a SOCKS5 proxy, with `tokio-socks` |
+//! | `gssapi` | off | the GSSAPI (Kerberos) mechanism; links the system's GSS-API (MIT krb5) and needs clang to build |
+//!
+//! `default-features = false` gives a NULL/PLAIN build without any cryptography crate. In such a
+//! build the options of a missing feature are refused when set, naming the feature
+//! ([`OptionError::FeatureDisabled`]): a socket never
+//! silently runs without the security or the proxy it was asked for.
+//!
+//! **CURVE in debug builds.** Unoptimized, XSalsa20-Poly1305 is several times slower than the
+//! rest of a connection. To keep your own code in debug but the cryptography optimized, add
+//! this to *your* `Cargo.toml` (profiles are the top-level package's to set; a dependency's
+//! are ignored):
+//!
+//! ```toml
+//! [profile.dev.package.salsa20]
+//! opt-level = 3
+//! [profile.dev.package.salsabox]
+//! opt-level = 3
+//! [profile.dev.package.poly1305]
+//! opt-level = 3
+//! [profile.dev.package.orion]
+//! opt-level = 3
+//! [profile.dev.package.fearless_simd]
+//! opt-level = 3
+//! [profile.dev.package.curve25519-dalek]
+//! opt-level = 3
+//! ```
+//!
 //! # Coming from libzmq
 //!
 //! The behaviour and the option table are libzmq's; the API is shaped for Rust: typed sockets
@@ -450,6 +481,12 @@ pub use zmtp_security as security;
 pub use zmtp_socket as socket;
 
 pub use zmtp_codec::{Message, SocketType};
+// Authentication and keys: the ZAP request and reply a handler sees and answers
+// (`set_zap_handler`), the handler trait, and the CURVE keys options take. One import path:
+// `zmtp::ZapRequest`, `zmtp::CurveKeyPair` (the same types as under `codec` and `security`).
+pub use zmtp_codec::{ZapReply, ZapRequest};
+pub use zmtp_security::zap::ZapHandler;
+pub use zmtp_security::{CurveKeyPair, CurvePublicKey, CurveSecretKey, KeyError};
 // The sockets (every name, `Socket`, `kind`), contexts, options and errors: a new socket type
 // is exported without a change here.
 pub use zmtp_socket::*;

@@ -18,7 +18,14 @@ Receiving sockets print each message on one line of standard output: frames that
 UTF-8 appear as text, others as 0x followed by hex, frames separated by a tab (or by the \
 --frames separator). Progress and errors go to standard error: `bound ENDPOINT` once a --bind \
 is listening (with the real port when it was given as *), `connecting ENDPOINT` for a \
---connect.";
+--connect. A connection whose handshake fails (a wrong CURVE server key, a PLAIN or CURVE \
+server refusing us) is reported once, with the reason, and retried quietly; -v shows \
+everything the connections do.
+
+--count N: PULL, SUB, REP and REQ count the messages they receive (requests answered, \
+replies printed); PUSH and PUB the messages they send; DEALER, ROUTER, PAIR, XPUB and XSUB \
+every message either way, sent or received (a DEALER sending one request and printing its \
+reply: --count 2).";
 
 const EXAMPLES: &str = "\
 Examples:
@@ -35,7 +42,9 @@ Examples:
   zmtp sub --connect tcp://127.0.0.1:5557 --subscribe weather.
   zmtp pub --bind tcp://127.0.0.1:5557 --delay 500
 
-  # Multipart messages: split each input line into frames at '|'.
+  # Multipart messages: split each input line into frames at '|'; a ROUTER prints them
+  # after the sender's routing id. The DEALER exits once it has sent its one message.
+  zmtp router --bind tcp://127.0.0.1:5558 --frames '|'
   echo 'header|body' | zmtp dealer --connect tcp://127.0.0.1:5558 --frames '|' --count 1
 
   # CURVE: make a key pair for the server, give its public key to the client.
@@ -62,6 +71,12 @@ Examples:
     arg_required_else_help = true
 )]
 pub(crate) struct Cli {
+    /// Log what the connections do on standard error (-v: connects, accepts, handshakes and
+    /// their failures; -vv: debug; -vvv: trace). RUST_LOG, when set, takes precedence (e.g.
+    /// RUST_LOG=zmtp_socket=debug).
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count, global = true)]
+    pub(crate) verbose: u8,
+
     #[command(subcommand)]
     pub(crate) command: Command,
 }
@@ -105,7 +120,8 @@ pub(crate) enum Command {
     /// DEALER: send input lines to the peers in turn, print what they send.
     #[command(
         after_long_help = "Keeps receiving after the end of the input, until --count \
-        messages have been received or it is interrupted."
+        messages have been sent and received in all (one request and its reply: 2) or it is \
+        interrupted."
     )]
     Dealer(BothArgs),
     /// ROUTER: print messages with the sender's routing id, send `ROUTING-ID MESSAGE` lines.
@@ -114,10 +130,14 @@ pub(crate) enum Command {
         its sender first, in hex (0x...). To send, write a line with the routing id (0x and \
         hex, or plain text), a space or tab, then the message; with --frames SEP, the routing \
         id is the first frame instead. Keeps receiving after the end of the input, until \
-        --count messages have been received or it is interrupted."
+        --count messages have been sent and received in all or it is interrupted."
     )]
     Router(BothArgs),
     /// PAIR: send input lines to the one peer, print what it sends.
+    #[command(
+        after_long_help = "Keeps receiving after the end of the input, until --count \
+        messages have been sent and received in all or it is interrupted."
+    )]
     Pair(BothArgs),
     /// XPUB: like PUB, and print the subscriptions received (`subscribe PREFIX`).
     #[command(
@@ -205,7 +225,8 @@ pub(crate) struct Common {
     #[command(flatten)]
     pub(crate) endpoints: Endpoints,
 
-    /// Exit after N messages: received ones, or sent ones for push and pub.
+    /// Exit after N messages: received ones for pull, sub, rep and req; sent ones for push
+    /// and pub; both ways together for dealer, router, pair, xpub and xsub.
     #[arg(short = 'n', long, value_name = "N")]
     pub(crate) count: Option<u64>,
 

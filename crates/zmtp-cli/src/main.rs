@@ -20,7 +20,8 @@
 //! - REQ sends each line as a request and prints the reply; REP prints each request and
 //!   echoes it back (`--reply TEXT`: always TEXT; `--reply-stdin`: the next input line).
 //! - SUB and XSUB: `--subscribe PREFIX`, repeatable, everything by default.
-//! - `--count N`: exit after N messages (received ones; sent ones for PUSH and PUB).
+//! - `--count N`: exit after N messages: received ones (PULL, SUB, REQ, REP), sent ones
+//!   (PUSH, PUB), or both ways together (DEALER, ROUTER, PAIR, XPUB, XSUB).
 //! - Security: `--curve-server --curve-secret KEY`; `--curve-serverkey KEY` for a client
 //!   (with `--curve-secret`, or a fresh key pair); `--plain-user U --plain-password P`;
 //!   `--plain-server --plain-accept U:P` (a built-in ZAP handler); `--curve-accept KEY` limits
@@ -30,7 +31,9 @@
 //! Standard error says `bound ENDPOINT` when a bind is listening (with the real port for
 //! `tcp://host:*`) and `connecting ENDPOINT` for each connect. Errors are one line on
 //! standard error, `zmtp: ...`, and exit status 1 (2 for a command line clap refuses).
-//! `zmtp --help` has examples.
+//! A connection whose handshake fails is reported once on standard error, with the reason
+//! (from the socket monitor), and retried quietly. `-v` (`-vv`, `-vvv`) or `RUST_LOG` prints
+//! the sockets' `tracing` events on standard error. `zmtp --help` has examples.
 
 mod cli;
 mod format;
@@ -41,6 +44,7 @@ use clap::Parser;
 
 fn main() {
     let cli = cli::Cli::parse();
+    init_logging(cli.verbose);
     let outcome = match cli.command {
         cli::Command::Keygen => keygen(),
         command => run::run(command),
@@ -49,6 +53,28 @@ fn main() {
         eprintln!("zmtp: {message}");
         std::process::exit(1);
     }
+}
+
+/// `-v` / `RUST_LOG`: the `tracing` events of the sockets (connects, accepts, handshakes, ...)
+/// on standard error. `RUST_LOG` wins when set; otherwise `-v` is info, `-vv` debug, `-vvv`
+/// trace; neither: nothing.
+fn init_logging(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(spec) if !spec.is_empty() => EnvFilter::new(spec),
+        _ => EnvFilter::new(match verbose {
+            0 => return,
+            1 => "info",
+            2 => "debug",
+            _ => "trace",
+        }),
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .init();
 }
 
 /// `zmtp keygen`: a fresh key pair, public then secret.

@@ -1,16 +1,21 @@
 //! Running a socket: bind and connect, then move messages between it and standard input and
 //! output in the way of its type.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures::StreamExt;
 use tokio::sync::mpsc;
 use zmtp_codec::{Message, SocketType};
+use zmtp_socket::monitor::{
+    PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC, PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH,
+};
 use zmtp_socket::{
-    Context, Dealer, Pair, Pub, Pull, Push, Rep, Req, Router, SocketOptions, Sub, XPub, XSub,
+    Context, Dealer, Monitor, MonitorEvent, OptionName, Pair, Pub, Pull, Push, Rep, Req, Router,
+    SocketOptions, Sub, XPub, XSub,
 };
 
 use crate::cli::{self, Command, Common};
@@ -174,6 +179,18 @@ impl Socket {
         each!(self, s => s.connect(endpoint).await)
     }
 
+    fn monitor(&self) -> Monitor {
+        each!(self, s => s.monitor())
+    }
+
+    fn linger(&self) -> Option<Duration> {
+        each!(self, s => s.options().get_linger())
+    }
+
+    fn set_option(&self, name: OptionName, value: i32) -> zmtp_socket::Result<()> {
+        each!(self, s => s.set_option(name, value))
+    }
+
     fn set_zap_handler(&mut self, auth: Auth) {
         each!(self, s => s.set_zap_handler(move |request: zmtp_codec::ZapRequest| {
             let reply = auth.decide(&request);
@@ -327,6 +344,17 @@ impl Job {
         if let Some(auth) = setup.auth {
             socket.set_zap_handler(auth);
         }
+        // Taken before binding and connecting: every handshake is seen.
+        let (succeeded, handshake_done) = tokio::sync::watch::channel(false);
+        tokio::spawn(report_handshakes(
+            socket.monitor(),
+            Handshakes {
+                connects: self.common.endpoints.connect.iter().cloned().collect(),
+                curve_client: self.common.security.curve_serverkey.is_some(),
+                curve_server: self.common.security.curve_server,
+                succeeded,
+            },
+        ));
         for endpoint in &self.common.endpoints.bind {
             let bound = socket
                 .bind(endpoint)
@@ -360,6 +388,9 @@ impl Job {
             SocketType::Rep => self.rep(&mut socket, &out).await,
             _ => self.both(&mut socket, &out).await,
         };
+        if result.is_ok() {
+            self.before_closing(&socket, handshake_done).await?;
+        }
         // Closing the socket, then the context, delivers what is queued (within ZMQ_LINGER).
         drop(socket);
         if result.is_ok() {
@@ -413,6 +444,35 @@ impl Job {
         if let Some(delay) = self.delay {
             tokio::time::sleep(delay).await;
         }
+    }
+
+    /// A socket that connects stays open until one of its handshakes has succeeded (within
+    /// `ZMQ_LINGER`) before it is closed: closed at once, it would linger with no monitor, and
+    /// a failing handshake (a wrong key, a refusal) would go unreported. Past `ZMQ_LINGER`, what
+    /// was not sent is dropped and the socket closes at once.
+    async fn before_closing(
+        &self,
+        socket: &Socket,
+        mut handshake_done: tokio::sync::watch::Receiver<bool>,
+    ) -> Result<(), String> {
+        if self.common.endpoints.connect.is_empty() {
+            return Ok(());
+        }
+        // The reporter ends with the socket: the wait ends at the latest then.
+        let connected = handshake_done.wait_for(|done| *done);
+        let in_time = match socket.linger() {
+            None => connected.await.is_ok(),
+            Some(linger) => matches!(tokio::time::timeout(linger, connected).await, Ok(Ok(_))),
+        };
+        if !in_time {
+            eprintln!(
+                "zmtp: no handshake succeeded within ZMQ_LINGER; what was not sent is dropped"
+            );
+            socket
+                .set_option(OptionName::Linger, 0)
+                .map_err(|e| format!("closing: {e}"))?;
+        }
+        Ok(())
     }
 
     /// PUSH and PUB: send every input item; `--count` counts sent messages.
@@ -515,20 +575,24 @@ impl Job {
     }
 
     /// DEALER, ROUTER, PAIR, XPUB, XSUB: send input items and print what arrives, until
-    /// `--count` messages were received (receiving goes on after the input ends).
+    /// `--count` messages went either way, sent and received together (receiving goes on after
+    /// the input ends).
     async fn both(&self, socket: &mut Socket, out: &Out) -> Result<(), String> {
         let mut source = Source::new(&self.files);
         self.wait_delay().await;
         let mut input_open = true;
-        let mut received = 0;
-        while !reached(self.common.count, received) {
+        let mut messages = 0;
+        while !reached(self.common.count, messages) {
             tokio::select! {
                 item = source.next(), if input_open => match item? {
                     Some(item) => match self.message(item) {
-                        Ok(msg) => socket
-                            .send(msg)
-                            .await
-                            .map_err(|e| format!("send failed: {e}"))?,
+                        Ok(msg) => {
+                            socket
+                                .send(msg)
+                                .await
+                                .map_err(|e| format!("send failed: {e}"))?;
+                            messages += 1;
+                        }
                         // A line a ROUTER cannot route: say so, go on.
                         Err(e) => eprintln!("zmtp: not sent: {e}"),
                     },
@@ -544,10 +608,97 @@ impl Job {
                     if !out.line(&line)? {
                         break;
                     }
-                    received += 1;
+                    messages += 1;
                 }
             }
         }
         Ok(())
     }
+}
+
+/// What [`report_handshakes`] needs to know about the socket.
+#[derive(Debug)]
+struct Handshakes {
+    /// The `--connect` endpoints, as given (the monitor names a connection by them).
+    connects: HashSet<String>,
+    /// `--curve-serverkey`: a CURVE client.
+    curve_client: bool,
+    /// `--curve-server`.
+    curve_server: bool,
+    /// Set once any handshake of the socket succeeds.
+    succeeded: tokio::sync::watch::Sender<bool>,
+}
+
+/// Reads the socket's monitor until the socket closes. A connection made by `--connect` whose
+/// handshake fails is reported once, with the reason, and then retried quietly (the socket
+/// reconnects by itself); a new reason is reported again, and success after a failure too.
+/// A CURVE server reports each client it refuses, as the PLAIN server's authentication does
+/// (refusals by `--curve-accept` are reported there, with the client's key).
+async fn report_handshakes(mut monitor: Monitor, handshakes: Handshakes) {
+    let mut reported: HashMap<String, String> = HashMap::new();
+    while let Some(event) = monitor.next().await {
+        let endpoint = event.endpoint().to_owned();
+        let ours = handshakes.connects.contains(&endpoint);
+        if let MonitorEvent::HandshakeSucceeded { .. } = event {
+            handshakes.succeeded.send_replace(true);
+            if ours && reported.remove(&endpoint).is_some() {
+                eprintln!("zmtp: --connect {endpoint}: handshake succeeded");
+            }
+            continue;
+        }
+        let Some(reason) = handshake_failure(&event, ours && handshakes.curve_client) else {
+            continue;
+        };
+        if ours {
+            if reported.get(&endpoint) != Some(&reason) {
+                eprintln!("zmtp: --connect {endpoint}: handshake failed: {reason}; retrying");
+                reported.insert(endpoint, reason);
+            }
+        } else if handshakes.curve_server
+            && !matches!(event, MonitorEvent::HandshakeFailedAuth { .. })
+        {
+            eprintln!("refused CURVE client on {endpoint}: {reason}");
+        }
+    }
+}
+
+/// Why a handshake failed, in words, or `None` for an event that is not a failed handshake.
+/// `curve_client`: the hint for a CURVE client whose server closes on it.
+fn handshake_failure(event: &MonitorEvent, curve_client: bool) -> Option<String> {
+    Some(match event {
+        MonitorEvent::HandshakeFailedAuth { status, .. } => match status {
+            300 => "the server's authentication failed temporarily (ZAP 300)".to_owned(),
+            400 => "the server refused us (ZAP 400: wrong user name, password or key)".to_owned(),
+            500 => "the server could not authenticate us (ZAP 500: its handler failed)".to_owned(),
+            other => format!("refused by the server's authentication (ZAP {other})"),
+        },
+        MonitorEvent::HandshakeFailedProtocol { code, .. } => match *code {
+            PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC => {
+                "a CURVE message did not decrypt (the keys do not match)".to_owned()
+            }
+            PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH => "the peer uses another security mechanism \
+                 (NULL, PLAIN or CURVE must be the same on both sides)"
+                .to_owned(),
+            code => format!("protocol error {code:#x} (a ZMQ_PROTOCOL_ERROR_* code)"),
+        },
+        MonitorEvent::HandshakeFailedNoDetail { errno, .. } => {
+            let error = std::io::Error::from_raw_os_error(*errno);
+            match error.kind() {
+                std::io::ErrorKind::BrokenPipe if curve_client => {
+                    "the server closed the connection during the handshake (a CURVE server \
+                     does so when --curve-serverkey is not its public key)"
+                        .to_owned()
+                }
+                std::io::ErrorKind::BrokenPipe => {
+                    "the peer closed the connection during the handshake".to_owned()
+                }
+                std::io::ErrorKind::TimedOut => {
+                    "no handshake within ZMQ_HANDSHAKE_IVL (is the peer a ZeroMQ socket?)"
+                        .to_owned()
+                }
+                _ => error.to_string(),
+            }
+        }
+        _ => return None,
+    })
 }

@@ -109,6 +109,7 @@ fn rep_answers_from_stdin_over_ipc() {
 fn router_prints_routing_ids_and_routes_replies() {
     let mut router = Zmtp::start(&["router", "--bind", "tcp://127.0.0.1:*"]);
     let endpoint = router.bound();
+    // --count 2: one message sent, one received.
     let mut dealer = Zmtp::start(&[
         "dealer",
         "--connect",
@@ -116,7 +117,7 @@ fn router_prints_routing_ids_and_routes_replies() {
         "--option",
         "ZMQ_ROUTING_ID=d1",
         "--count",
-        "1",
+        "2",
     ]);
     dealer.write(b"hello\n");
     assert_eq!(router.stdout_line(), "0x6431\thello");
@@ -355,4 +356,338 @@ fn help_has_examples() {
     ] {
         assert!(help.contains(needle), "no {needle:?} in:\n{help}");
     }
+}
+
+/// Runs a server and a client whose handshake it refuses: the client reports the reason once
+/// (`zmtp: --connect ENDPOINT: handshake failed: REASON; retrying`) and retries quietly, while
+/// the server reports each refusal (`refusal` starts its lines), three of them seen before the
+/// client is stopped.
+fn refused_once(server_args: &[&str], client_args: &[&str], refusal: &str, reason: &str) {
+    let server = Zmtp::start(server_args);
+    let endpoint = server.bound();
+    let mut args = client_args.to_vec();
+    args.extend(["--connect", &endpoint]);
+    let mut client = Zmtp::start(&args);
+    client.write(b"hi\n");
+    client.close_stdin();
+    let said = client.stderr_after(&format!("zmtp: --connect {endpoint}: handshake failed: "));
+    assert!(said.contains(reason), "{said}");
+    assert!(said.ends_with("; retrying"), "{said}");
+    for _ in 0..3 {
+        server.stderr_after(refusal);
+    }
+    client.kill();
+    let rest = client.rest_of_stderr();
+    assert!(
+        !rest.iter().any(|line| line.contains("handshake failed")),
+        "reported once, retried quietly: {rest:?}"
+    );
+}
+
+#[test]
+fn a_client_with_the_wrong_curve_server_key_says_why_once() {
+    let (_, server_secret) = keygen();
+    let (wrong, _) = keygen();
+    refused_once(
+        &[
+            "pull",
+            "--bind",
+            "tcp://127.0.0.1:*",
+            "--curve-server",
+            "--curve-secret",
+            &server_secret,
+        ],
+        &["push", "--curve-serverkey", &wrong],
+        // A CURVE server reports refusals as the PLAIN server does.
+        "refused CURVE client on ",
+        "--curve-serverkey is not its public key",
+    );
+}
+
+#[test]
+fn a_refused_plain_client_says_why_once() {
+    refused_once(
+        &[
+            "pull",
+            "--bind",
+            "tcp://127.0.0.1:*",
+            "--plain-server",
+            "--plain-accept",
+            "alice:secret",
+        ],
+        &["push", "--plain-user", "alice", "--plain-password", "guess"],
+        "refused PLAIN user ",
+        "ZAP 400",
+    );
+}
+
+#[test]
+fn a_curve_client_refused_by_zap_says_why_once() {
+    let (server_public, server_secret) = keygen();
+    let (someone_else, _) = keygen();
+    refused_once(
+        &[
+            "rep",
+            "--bind",
+            "tcp://127.0.0.1:*",
+            "--curve-server",
+            "--curve-secret",
+            &server_secret,
+            "--curve-accept",
+            &someone_else,
+        ],
+        &["req", "--curve-serverkey", &server_public],
+        "refused CURVE client ",
+        "ZAP 400",
+    );
+}
+
+/// `-v` prints the sockets' tracing events on stderr; `RUST_LOG` chooses them instead.
+#[test]
+fn verbose_and_rust_log_show_what_the_connections_do() {
+    let pull = Zmtp::start(&["-v", "pull", "--bind", "tcp://127.0.0.1:*"]);
+    let listening = pull.stderr_containing("listening");
+    assert!(listening.contains("INFO"), "{listening}");
+    let endpoint = pull.bound();
+    let mut push = Zmtp::start_with_env(
+        &["push", "--connect", &endpoint],
+        &[("RUST_LOG", "zmtp_socket=debug")],
+    );
+    let connected = push.stderr_containing("connected");
+    assert!(connected.contains("DEBUG"), "{connected}");
+    push.write(b"hi\n");
+    push.wait_success();
+    assert_eq!(pull.stdout_line(), "hi");
+    // Without -v or RUST_LOG: no tracing output, only the tool's own lines.
+    let mut quiet = Zmtp::start(&["push", "--connect", &endpoint]);
+    quiet.write(b"quiet\n");
+    quiet.wait_success();
+    assert_eq!(quiet.rest_of_stderr(), [format!("connecting {endpoint}")]);
+    assert_eq!(pull.stdout_line(), "quiet");
+}
+
+/// One shell command of the help's examples: what it writes on standard input, and its
+/// arguments (after `zmtp`).
+#[derive(Debug, Clone)]
+struct ExampleCommand {
+    line: String,
+    stdin: Option<Vec<u8>>,
+    args: Vec<String>,
+}
+
+/// Splits a shell command into words: spaces separate, single and double quotes group (the
+/// help's examples need no more).
+fn shell_words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut quote = None;
+    for c in text.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => word.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, ' ') => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                word.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    words
+}
+
+/// A line of the examples as a command: `printf 'A\nB\n' | zmtp ...` and `echo A | zmtp ...`
+/// give standard input; a trailing `# comment` is dropped.
+fn example_command(line: &str) -> ExampleCommand {
+    let code = line.split(" #").next().unwrap_or(line).trim();
+    let (stdin, command) = match code.split_once(" | ") {
+        Some((feeder, command)) => {
+            let words = shell_words(feeder);
+            let input = match words.first().map(String::as_str) {
+                Some("printf") => words[1].replace("\\n", "\n"),
+                Some("echo") => format!("{}\n", words[1..].join(" ")),
+                _ => panic!("unknown input in {line:?}"),
+            };
+            (Some(input.into_bytes()), command)
+        }
+        None => (None, code),
+    };
+    let words = shell_words(command);
+    assert_eq!(words[0], "zmtp", "{line:?}");
+    ExampleCommand {
+        line: line.to_owned(),
+        stdin,
+        args: words[1..].to_vec(),
+    }
+}
+
+/// The examples of `zmtp --help`, in groups (one per comment line).
+fn help_examples() -> Vec<Vec<ExampleCommand>> {
+    let output = Command::new(BIN)
+        .arg("--help")
+        .output()
+        .expect("runs zmtp --help");
+    let help = String::from_utf8_lossy(&output.stdout).into_owned();
+    let examples = help
+        .split_once("Examples:")
+        .map(|(_, rest)| rest.to_owned())
+        .expect("an Examples section");
+    let mut groups: Vec<Vec<ExampleCommand>> = Vec::new();
+    for line in examples.lines().map(str::trim) {
+        if line.starts_with('#') {
+            // A comment (of one line or more) starts a group.
+            if groups.last().is_none_or(|group| !group.is_empty()) {
+                groups.push(Vec::new());
+            }
+        } else if line.contains("zmtp ") {
+            groups
+                .last_mut()
+                .expect("a comment before each example")
+                .push(example_command(line));
+        }
+    }
+    groups
+}
+
+/// Every example of `zmtp --help` runs as written, only with the ports the OS chooses instead
+/// of the fixed ones and the keys `zmtp keygen` prints: the binding side starts first, the
+/// others connect to what it bound, input is given as the example gives it, and what arrives
+/// is checked. A new example fails this test until it is given its check here.
+#[test]
+fn every_help_example_runs() {
+    let groups = help_examples();
+    assert_eq!(groups.len(), 7, "{groups:#?}");
+    let mut checked = 0;
+    for group in groups {
+        let mut keys: Vec<(String, String)> = Vec::new();
+        let mut endpoints: Vec<(String, String)> = Vec::new();
+        let mut binders = Vec::new();
+        let mut others = Vec::new();
+        for command in &group {
+            if command.args == ["keygen"] {
+                let (public, secret) = keygen();
+                keys.push(("SERVER-PUBLIC".into(), public));
+                keys.push(("SERVER-SECRET".into(), secret));
+            } else if command.args.iter().any(|a| a == "--bind") {
+                binders.push(command.clone());
+            } else {
+                others.push(command.clone());
+            }
+        }
+        let substitute = |args: &[String], endpoints: &[(String, String)]| -> Vec<String> {
+            args.iter()
+                .map(|arg| {
+                    let mut arg = arg.clone();
+                    for (from, to) in keys.iter().chain(endpoints) {
+                        if arg == *from {
+                            arg = to.clone();
+                        }
+                    }
+                    arg
+                })
+                .collect()
+        };
+        let mut running = Vec::new();
+        for command in &binders {
+            let mut args = substitute(&command.args, &endpoints);
+            let at = args.iter().position(|a| a == "--bind").expect("--bind") + 1;
+            let written = std::mem::replace(&mut args[at], "tcp://127.0.0.1:*".to_owned());
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let process = Zmtp::start(&args);
+            endpoints.push((written, process.bound()));
+            running.push((command.clone(), process));
+        }
+        for command in &others {
+            let args = substitute(&command.args, &endpoints);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            running.push((command.clone(), Zmtp::start(&args)));
+        }
+        // Input, as the examples give it; a PUB publishes until its subscriber hears.
+        for (command, process) in &mut running {
+            if let Some(input) = &command.stdin {
+                process.write(input);
+                process.close_stdin();
+            }
+        }
+        let first = group[0].args.join(" ");
+        let find = |name: &str| {
+            running
+                .iter()
+                .position(|(c, _)| c.args[0] == name)
+                .unwrap_or_else(|| panic!("no {name} in {first}"))
+        };
+        match group[0].args[0].as_str() {
+            "pull" if group.len() == 1 => {
+                // The option example: it binds with those options (checked by `bound`).
+            }
+            "pull" => {
+                let pull = &running[find("pull")].1;
+                let push = &running[find("push")].0;
+                let expected: Vec<String> =
+                    String::from_utf8_lossy(push.stdin.as_deref().expect("push has input"))
+                        .lines()
+                        .map(str::to_owned)
+                        .collect();
+                assert_eq!(pull.stdout_lines(expected.len()), expected, "{}", push.line);
+                let i = find("push");
+                running[i].1.wait_success();
+            }
+            "rep" => {
+                let i = find("req");
+                let sent = String::from_utf8_lossy(running[i].0.stdin.as_deref().expect("input"))
+                    .trim_end()
+                    .to_owned();
+                assert_eq!(running[i].1.stdout_line(), sent, "{}", running[i].0.line);
+                running[i].1.wait_success();
+            }
+            "sub" => {
+                let (p, s) = (find("pub"), find("sub"));
+                let prefix = running[s]
+                    .0
+                    .args
+                    .last()
+                    .expect("--subscribe PREFIX")
+                    .clone();
+                let heard = loop {
+                    running[p].1.write(format!("{prefix}now 21C\n").as_bytes());
+                    if let Some(line) = running[s]
+                        .1
+                        .stdout_line_within(std::time::Duration::from_millis(200))
+                    {
+                        break line;
+                    }
+                };
+                assert_eq!(heard, format!("{prefix}now 21C"));
+            }
+            "router" => {
+                let (r, d) = (find("router"), find("dealer"));
+                let line = running[r].1.stdout_line();
+                let (id, body) = line.split_once('|').expect("routing id, then frames");
+                assert!(id.starts_with("0x"), "{line}");
+                assert_eq!(body, "header|body");
+                // --count 1: the DEALER exits once it has sent its message.
+                running[d].1.wait_success();
+            }
+            "keygen" => {
+                let i = find("req");
+                assert_eq!(running[i].1.stdout_line(), "hi");
+                running[i].1.wait_success();
+            }
+            other => panic!("no check for the example group starting with {other:?}"),
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 7);
 }

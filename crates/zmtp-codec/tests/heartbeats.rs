@@ -5,7 +5,10 @@
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use zmtp_codec::{Command, Config, ConnectionError, SocketType};
+use zmtp_codec::greeting::GreetingWriter;
+use zmtp_codec::{
+    Command, Config, Connection, ConnectionError, MechanismName, Metadata, SocketType,
+};
 
 mod support;
 use support::*;
@@ -82,4 +85,54 @@ fn a_zero_heartbeat_timeout_keeps_a_peer_that_never_answers() {
     }
     assert!(!c.is_closed());
     assert_eq!(events(&mut c), []);
+}
+
+/// `ZMQ_HEARTBEAT_IVL` sends PINGs to ZMTP 3.1 peers only: a 3.0 peer (minor version 0 in its
+/// greeting) has no PING command, so it gets none and is never timed out by heartbeats, as
+/// libzmq 4.3 behaves (docs/options.md, "Heartbeats"). The same connection with a 3.1 peer
+/// sends its PING at the interval.
+#[test]
+fn a_zmtp_3_0_peer_gets_no_pings() {
+    let t0 = Instant::now();
+    let ivl = Duration::from_millis(100);
+    let config = || {
+        let mut cfg = Config::new(SocketType::Pull);
+        cfg.heartbeat_ivl = Some(ivl);
+        cfg
+    };
+    let ready = |minor: u8| {
+        let mut c = Connection::new(config(), Box::new(ReadyOnly), t0);
+        let mut greeting = GreetingWriter::new(MechanismName::NULL, 0)
+            .as_bytes()
+            .to_vec();
+        greeting[11] = minor; // the minor version byte
+        c.feed(t0, &greeting);
+        let mut md = Metadata::new();
+        md.insert("Socket-Type", "PUSH").expect("valid");
+        c.feed(t0, &raw_command(&Command::Ready(md)));
+        assert!(c.is_ready(), "{:?}", events(&mut c));
+        let _ = take_transmit(&mut c);
+        c
+    };
+
+    let mut v31 = ready(1);
+    assert_eq!(v31.poll_timeout(), Some(t0 + ivl), "a 3.1 peer is pinged");
+    v31.handle_timeout(t0 + ivl);
+    let ping = raw_command(&Command::Ping {
+        ttl: 0,
+        context: Bytes::new(),
+    });
+    assert_eq!(take_transmit(&mut v31), ping);
+
+    let mut v30 = ready(0);
+    assert_eq!(
+        v30.poll_timeout(),
+        None,
+        "no heartbeat timer for a 3.0 peer"
+    );
+    for n in 1..=10u32 {
+        v30.handle_timeout(t0 + ivl * n);
+    }
+    assert_eq!(take_transmit(&mut v30), b"", "nothing sent");
+    assert!(!v30.is_closed());
 }

@@ -5,11 +5,17 @@
 //! `ZMQ_CURVE_SECRETKEY` and `ZMQ_CURVE_SERVERKEY` accept: 32 raw bytes, 40 Z85 characters, or
 //! 41 bytes whose last is a NUL (a C string). Secret keys are wiped from memory on drop and never
 //! shown by `Debug`.
+//!
+//! Without the `curve` feature the key types are still here (an option can be given one, and
+//! refuses it, naming the feature), but nothing that needs Curve25519 is: no key generation,
+//! no public-from-secret, and a [`CurveKeyPair`] cannot be made at all.
 
 use std::fmt;
 use std::str::FromStr;
 
+#[cfg(feature = "curve")]
 use rand_core::{CryptoRngCore, OsRng};
+#[cfg(feature = "curve")]
 use x25519_dalek::{PublicKey, StaticSecret};
 use zeroize::Zeroizing;
 
@@ -133,12 +139,18 @@ impl fmt::Debug for CurvePublicKey {
 /// A Curve25519 secret key (`ZMQ_CURVE_SECRETKEY`). Wiped from memory on drop; `Debug` does not
 /// show it. `Display` and [`CurveSecretKey::to_z85`] do, on purpose: that is how keys are saved.
 #[derive(Clone)]
-pub struct CurveSecretKey(StaticSecret);
+pub struct CurveSecretKey(
+    #[cfg(feature = "curve")] StaticSecret,
+    #[cfg(not(feature = "curve"))] Zeroizing<[u8; KEY_LEN]>,
+);
 
 impl CurveSecretKey {
     /// The key with these 32 bytes.
     pub fn from_bytes(bytes: [u8; KEY_LEN]) -> CurveSecretKey {
-        CurveSecretKey(StaticSecret::from(bytes))
+        #[cfg(feature = "curve")]
+        return CurveSecretKey(StaticSecret::from(bytes));
+        #[cfg(not(feature = "curve"))]
+        return CurveSecretKey(Zeroizing::new(bytes));
     }
 
     /// Parses 32 raw bytes, 40 Z85 characters, or 41 bytes ending in NUL.
@@ -155,32 +167,39 @@ impl CurveSecretKey {
     }
 
     /// A fresh key from the operating system's random number generator.
+    #[cfg(feature = "curve")]
     pub fn generate() -> CurveSecretKey {
         CurveSecretKey::generate_with(&mut OsRng)
     }
 
     /// A fresh key from `rng`, a cryptographically secure generator (such as a
     /// [`SecureRandom`](crate::SecureRandom), or a seeded generator in a test).
+    #[cfg(feature = "curve")]
     pub fn generate_with<R: CryptoRngCore + ?Sized>(rng: &mut R) -> CurveSecretKey {
         CurveSecretKey(StaticSecret::random_from_rng(rng))
     }
 
     /// The matching public key (libzmq's `zmq_curve_public`).
+    #[cfg(feature = "curve")]
     pub fn public_key(&self) -> CurvePublicKey {
         CurvePublicKey(PublicKey::from(&self.0).to_bytes())
     }
 
     /// The 32 bytes.
     pub fn as_bytes(&self) -> &[u8; KEY_LEN] {
-        self.0.as_bytes()
+        #[cfg(feature = "curve")]
+        return self.0.as_bytes();
+        #[cfg(not(feature = "curve"))]
+        return &self.0;
     }
 
     /// The 40 Z85 characters, in a string wiped on drop.
     pub fn to_z85(&self) -> Zeroizing<String> {
-        Zeroizing::new(z85::encode(self.0.as_bytes()).unwrap_or_default())
+        Zeroizing::new(z85::encode(self.as_bytes()).unwrap_or_default())
     }
 
     /// The key for Diffie-Hellman.
+    #[cfg(feature = "curve")]
     pub(crate) fn secret(&self) -> &StaticSecret {
         &self.0
     }
@@ -216,19 +235,46 @@ impl fmt::Display for CurveSecretKey {
 
 impl fmt::Debug for CurveSecretKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CurveSecretKey")
-            .field("public", &self.public_key())
-            .finish_non_exhaustive()
+        let mut out = f.debug_struct("CurveSecretKey");
+        #[cfg(feature = "curve")]
+        out.field("public", &self.public_key());
+        out.finish_non_exhaustive()
     }
 }
 
 /// A long-term key pair: a server's `S`/`s` or a client's `C`/`c`.
+///
+/// Without the `curve` feature this type has no values (the public half cannot be computed),
+/// so no CURVE connection can be made by mistake.
 #[derive(Clone)]
 pub struct CurveKeyPair {
+    #[cfg(feature = "curve")]
     public: CurvePublicKey,
+    #[cfg(feature = "curve")]
     secret: CurveSecretKey,
+    #[cfg(not(feature = "curve"))]
+    never: std::convert::Infallible,
 }
 
+#[cfg(not(feature = "curve"))]
+impl CurveKeyPair {
+    /// The public half.
+    pub fn public(&self) -> &CurvePublicKey {
+        match self.never {}
+    }
+
+    /// The secret half.
+    pub fn secret(&self) -> &CurveSecretKey {
+        match self.never {}
+    }
+
+    /// Proof that whatever holds a pair is never reached in this build.
+    pub(crate) fn unreachable(&self) -> ! {
+        match self.never {}
+    }
+}
+
+#[cfg(feature = "curve")]
 impl CurveKeyPair {
     /// A fresh pair from the operating system's random number generator (libzmq's
     /// `zmq_curve_keypair`).
@@ -261,6 +307,7 @@ impl CurveKeyPair {
     }
 }
 
+#[cfg(feature = "curve")]
 impl From<CurveSecretKey> for CurveKeyPair {
     fn from(secret: CurveSecretKey) -> CurveKeyPair {
         CurveKeyPair::from_secret(secret)
@@ -270,7 +317,7 @@ impl From<CurveSecretKey> for CurveKeyPair {
 impl fmt::Debug for CurveKeyPair {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CurveKeyPair")
-            .field("public", &self.public)
+            .field("public", self.public())
             .finish_non_exhaustive()
     }
 }

@@ -12,14 +12,31 @@
 //! - [`z85`]: Z85 (RFC 32), the text form of keys.
 //! - [`gssapi`]: GSSAPI (Kerberos; libzmq's wire format): the `ZMQ_GSSAPI_*` options always, the
 //!   mechanisms `GssapiClient` and `GssapiServer` with the `gssapi` feature.
+//!
+//! # Features
+//!
+//! - `curve` (default): the CURVE mechanism and key generation, on RustCrypto's `salsa20`,
+//!   `orion`'s Poly1305, `salsabox` and `x25519-dalek`. Without it, the key types remain (as
+//!   values options can be given) but [`CurveKeyPair`] has no values, [`CurveClient`] and
+//!   [`CurveServer`] cannot be made, and [`rng`] is absent: a NULL/PLAIN-only build.
+//! - `gssapi` (off): the GSSAPI mechanism, linking the system's GSS-API (MIT krb5).
 #![forbid(unsafe_code)]
+// Without `curve`, the module docs still name the CURVE items the default build documents.
+#![cfg_attr(not(feature = "curve"), allow(rustdoc::broken_intra_doc_links))]
 
+#[cfg(feature = "curve")]
+pub mod curve;
+/// CURVE (not in this build: the `curve` feature is off). The types exist so that code naming
+/// them compiles; none can be made.
+#[cfg(not(feature = "curve"))]
+#[path = "curve_disabled.rs"]
 pub mod curve;
 pub mod gssapi;
 mod handshake;
 pub mod keys;
 pub mod null;
 pub mod plain;
+#[cfg(feature = "curve")]
 pub mod rng;
 pub mod z85;
 pub mod zap;
@@ -31,4 +48,5 @@ pub use gssapi::{GssapiOptions, NameType};
 pub use keys::{CurveKeyPair, CurvePublicKey, CurveSecretKey, KeyError};
 pub use null::Null;
 pub use plain::{PlainClient, PlainCredentials, PlainServer};
+#[cfg(feature = "curve")]
 pub use rng::SecureRandom;

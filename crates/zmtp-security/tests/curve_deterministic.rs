@@ -6,6 +6,7 @@
 //! If any random byte a mechanism uses (a transient key, the cookie key, a long nonce) came from
 //! anywhere but the generator it was given, two runs with the same seeds would differ and
 //! `same_seeds_same_bytes` would fail.
+#![cfg(feature = "curve")]
 
 use std::time::Instant;
 

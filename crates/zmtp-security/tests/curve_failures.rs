@@ -1,5 +1,6 @@
 //! Every way a CURVE handshake or session fails, with the exact error, and no message crossing
 //! where none may.
+#![cfg(feature = "curve")]
 
 use std::time::Instant;
 

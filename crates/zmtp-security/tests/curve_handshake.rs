@@ -1,5 +1,6 @@
 //! CURVE through the real connection state machine, in memory: the handshake byte sizes and
 //! nonces, messages both ways, PING/PONG and SUBSCRIBE sealed, and the ZAP verdicts.
+#![cfg(feature = "curve")]
 
 use std::time::{Duration, Instant};
 

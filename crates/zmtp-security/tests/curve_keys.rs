@@ -1,5 +1,6 @@
 //! CURVE keys: libzmq's documented key pairs, the option table's three input forms, Z85
 //! printing, and secrets that `Debug` does not show.
+#![cfg(feature = "curve")]
 
 use zmtp_security::z85::Z85Error;
 use zmtp_security::{CurveKeyPair, CurvePublicKey, CurveSecretKey, KeyError};

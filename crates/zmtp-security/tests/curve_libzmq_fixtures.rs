@@ -1,6 +1,7 @@
 //! The raw malformed HELLO and INITIATE commands of libzmq's tests/test_security_curve.cpp, sent
 //! to our server byte for byte as that test sends them to libzmq's (HELLO with short nonce 0,
 //! INITIATE with nonce 1 and no metadata, as its `curve_client_tools_t` calls go).
+#![cfg(feature = "curve")]
 
 use std::time::Instant;
 

@@ -1,5 +1,6 @@
 //! Whatever a peer sends, at any step, CURVE answers with an error or waits: it never panics, and
 //! a connection that failed delivers nothing.
+#![cfg(feature = "curve")]
 
 use std::time::Instant;
 

@@ -177,7 +177,7 @@ impl Context {
     }
 
     /// Closes every socket of the context (their sends and receives then fail with
-    /// [`Error::Closed`], libzmq's `ETERM`) and waits until their connections have delivered what
+    /// [`Error::ContextTerminated`], libzmq's `ETERM`) and waits until their connections have delivered what
     /// they hold, each within its socket's `ZMQ_LINGER` (`zmq_ctx_term`). New sockets, binds and
     /// connects are refused from then on. Sockets whose handles are still alive are closed too:
     /// their listeners stop, and `term` returns within their linger.
@@ -300,11 +300,16 @@ impl Shared {
 
     /// Refuses new sockets, binds and connects after [`Context::term`].
     pub(crate) fn check_live(&self) -> Result<()> {
-        if self.terminated.load(Ordering::SeqCst) {
-            Err(Error::Closed)
+        if self.is_terminated() {
+            Err(Error::ContextTerminated)
         } else {
             Ok(())
         }
+    }
+
+    /// Whether [`Context::term`] was called.
+    pub(crate) fn is_terminated(&self) -> bool {
+        self.terminated.load(Ordering::SeqCst)
     }
 
     /// Records a new socket (for [`Context::term`]).

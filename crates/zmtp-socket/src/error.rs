@@ -27,9 +27,17 @@ pub enum Error {
     /// (`EFSM`).
     #[error("{0} (EFSM)")]
     InvalidState(&'static str),
-    /// The socket was closed (`ETERM` / `ENOTSOCK`).
+    /// The socket was closed (`ENOTSOCK`, or `ETERM` as libzmq reports a socket closed by its
+    /// context's termination): by [`Socket::close`](crate::Socket::close), or every handle
+    /// but this operation's gone. A socket of a terminated context reports
+    /// [`Error::ContextTerminated`] instead; [`Error::is_closed`] takes both.
     #[error("the socket is closed (ETERM)")]
     Closed,
+    /// The socket's context was terminated ([`Context::term`](crate::Context::term), libzmq's
+    /// `ETERM`): making a socket in it, binding, connecting, sending and receiving all fail
+    /// with this.
+    #[error("the socket's context was terminated (ETERM)")]
+    ContextTerminated,
     /// An option value libzmq would refuse (`EINVAL`); the error names the option.
     #[error(transparent)]
     Option(#[from] crate::options::OptionError),
@@ -77,6 +85,12 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whether the socket is gone: [`Error::Closed`] or [`Error::ContextTerminated`] (libzmq
+    /// reports both as `ETERM`). Nothing more can be done with it.
+    pub fn is_closed(&self) -> bool {
+        matches!(self, Error::Closed | Error::ContextTerminated)
+    }
+
     pub(crate) fn io(op: &'static str, endpoint: impl ToString, source: io::Error) -> Error {
         Error::Io {
             op,
@@ -95,7 +109,7 @@ impl From<Error> for io::Error {
         let kind = match &e {
             Error::WouldBlock => io::ErrorKind::WouldBlock,
             Error::Timeout(_) => io::ErrorKind::TimedOut,
-            Error::Closed => io::ErrorKind::NotConnected,
+            Error::Closed | Error::ContextTerminated => io::ErrorKind::NotConnected,
             Error::HostUnreachable(_) => io::ErrorKind::HostUnreachable,
             Error::NotFound(_) => io::ErrorKind::NotFound,
             Error::Io { source, .. } => source.kind(),
@@ -126,6 +140,7 @@ mod tests {
                 io::ErrorKind::TimedOut,
             ),
             (Error::Closed, io::ErrorKind::NotConnected),
+            (Error::ContextTerminated, io::ErrorKind::NotConnected),
             (
                 Error::HostUnreachable(Bytes::from_static(b"x")),
                 io::ErrorKind::HostUnreachable,

@@ -144,12 +144,19 @@ fn term_closes_open_sockets_and_refuses_new_ones() {
         tokio::time::timeout(LIMIT, ctx.term())
             .await
             .expect("term returns");
-        assert!(matches!(
-            push.send(Message::single("x")).await,
-            Err(Error::Closed)
-        ));
-        assert!(matches!(pull.recv().await, Err(Error::Closed)));
-        assert!(matches!(Push::new_in(&ctx), Err(Error::Closed)));
+        // Each says the context was terminated (libzmq's ETERM), not merely "closed".
+        let sent = push.send(Message::single("x")).await;
+        assert!(matches!(sent, Err(Error::ContextTerminated)), "{sent:?}");
+        assert!(matches!(pull.recv().await, Err(Error::ContextTerminated)));
+        assert!(matches!(pull.try_recv(), Err(Error::ContextTerminated)));
+        assert!(matches!(push.try_send("x"), Err(Error::ContextTerminated)));
+        let made = Push::new_in(&ctx).map(|_| ());
+        assert!(matches!(made, Err(Error::ContextTerminated)), "{made:?}");
+        let bound = pull.bind("inproc://term-later").await;
+        assert!(matches!(bound, Err(Error::ContextTerminated)), "{bound:?}");
+        let text = made.expect_err("refused").to_string();
+        assert!(text.contains("context was terminated (ETERM)"), "{text}");
+        assert!(Error::ContextTerminated.is_closed() && Error::Closed.is_closed());
     });
 }
 

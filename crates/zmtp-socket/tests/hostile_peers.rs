@@ -30,13 +30,16 @@
 
 mod common;
 
+#[cfg(feature = "curve")]
 use std::sync::atomic::{AtomicUsize, Ordering};
+#[cfg(feature = "curve")]
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use zmtp_codec::MechanismName;
+#[cfg(feature = "curve")]
 use zmtp_security::CurveKeyPair;
 use zmtp_socket::{Context, Dealer, Message, Pub, Pull, Router, SocketOptions, Sub};
 
@@ -466,6 +469,7 @@ async fn garbage_after_a_good_handshake_closes_and_keeps_what_was_whole() {
 /// (1,000 in all): each is closed, and a good CURVE client is served during the flood. Its
 /// round-trip latencies are printed, not asserted.
 
+#[cfg(feature = "curve")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_bad_curve_hellos_leaves_good_clients_served() {
     let _alone = heap::exclusive().await;

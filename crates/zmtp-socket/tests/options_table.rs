@@ -179,11 +179,35 @@ fn every_row_of_the_table_exists_with_its_default_and_socket_types() {
     }
 }
 
+/// The cargo feature `option` needs when this build was made without it (the CURVE options
+/// need `curve`, ZMQ_SOCKS_PROXY `socks`): setting it is refused, naming the feature
+/// (tests/features.rs).
+fn missing_feature(option: OptionName) -> Option<&'static str> {
+    use OptionName::*;
+    match option {
+        CurveServer | CurvePublicKey | CurveSecretKey | CurveServerKey
+            if !cfg!(feature = "curve") =>
+        {
+            Some("curve")
+        }
+        SocksProxy if !cfg!(feature = "socks") => Some("socks"),
+        _ => None,
+    }
+}
+
 #[test]
 fn every_option_round_trips_through_set_and_get() -> Result<(), OptionError> {
     for option in OptionName::every() {
         let (value, expected) = valid_value(option);
         let mut options = SocketOptions::new();
+        if let Some(feature) = missing_feature(option) {
+            let refused = options.set(option, value.clone());
+            assert_eq!(
+                refused,
+                Err(OptionError::FeatureDisabled { option, feature })
+            );
+            continue;
+        }
         options.set(option, value.clone())?;
         assert_eq!(options.get(option), expected, "{option} = {value:?}");
         // The same through libzmq's numeric constant.
@@ -273,11 +297,12 @@ fn messages_say_what_is_allowed() {
         message(options.set(OptionName::SndHwm, "10")).as_deref(),
         Some("ZMQ_SNDHWM takes an int, got a string")
     );
+    #[cfg(feature = "curve")]
     assert_eq!(
         message(options.set(OptionName::CurveServerKey, &[1u8; 33])).as_deref(),
         Some(
-            "ZMQ_CURVE_SERVERKEY: a CURVE key is 32 bytes, 40 Z85 characters or 41 bytes ending \
-             in NUL, not 33 bytes"
+            "ZMQ_CURVE_SERVERKEY must be 32 bytes, 40 Z85 characters or 41 bytes ending in NUL, \
+             got 33 bytes"
         )
     );
     assert_eq!(
@@ -322,6 +347,7 @@ fn null_values_clear_and_unset_as_in_libzmq() -> Result<(), OptionError> {
         zmtp_socket::options::MechanismKind::Null
     );
 
+    #[cfg(feature = "socks")]
     options.set(OptionName::SocksProxy, "proxy:1080")?;
     options.set(OptionName::SocksProxy, "")?;
     assert_eq!(options.get_socks_proxy(), None);
@@ -344,7 +370,10 @@ fn socket_types_refuse_what_libzmq_refuses() -> Result<(), OptionError> {
             }
             let before = options.get(option);
             let result = options.set_for(t, option, value.clone());
-            if option.accepted_by(t) {
+            if let (true, Some(feature)) = (option.accepted_by(t), missing_feature(option)) {
+                let refused = Err(OptionError::FeatureDisabled { option, feature });
+                assert_eq!(result, refused, "{option} on {t}");
+            } else if option.accepted_by(t) {
                 assert_eq!(result, Ok(()), "{option} on {t}");
             } else {
                 assert!(
@@ -442,4 +471,41 @@ fn build_for_checks_the_socket_type() {
             ..
         })
     ));
+}
+
+/// A CURVE key of the wrong length is refused as an identity of the wrong length is: as
+/// `OptionError::Length`, naming the option and the length given; a key of the right length
+/// that does not decode is `Invalid`.
+#[cfg(feature = "curve")]
+#[test]
+fn curve_keys_of_the_wrong_length_are_length_errors_like_identities() {
+    let mut options = SocketOptions::new();
+    assert!(matches!(
+        options.set(OptionName::Identity, &[1u8; 256][..]),
+        Err(OptionError::Length {
+            option: OptionName::Identity,
+            len: 256,
+            ..
+        })
+    ));
+    for option in [
+        OptionName::CurvePublicKey,
+        OptionName::CurveSecretKey,
+        OptionName::CurveServerKey,
+    ] {
+        for len in [0, 31, 33, 39, 42] {
+            let result = options.set(option, vec![b'a'; len]);
+            assert!(
+                matches!(result, Err(OptionError::Length { option: o, len: l, .. }) if o == option && l == len),
+                "{option}, {len} bytes: {result:?}"
+            );
+        }
+        // 40 characters, not Z85 ('"' is outside its alphabet): the right length, refused as
+        // invalid.
+        let result = options.set(option, "\"".repeat(40));
+        assert!(
+            matches!(result, Err(OptionError::Invalid { option: o, .. }) if o == option),
+            "{option}: {result:?}"
+        );
+    }
 }

@@ -203,6 +203,17 @@ fn manual_xpub() -> XPub {
     XPub::with_options(SocketOptions::new().xpub_manual(true)).expect("options")
 }
 
+/// `subscribe_last_peer` acts on a subscriber's behalf, so it needs `ZMQ_XPUB_MANUAL`: an
+/// ordinary XPUB refuses it, naming the option (as libzmq answers `EINVAL`).
+#[test]
+fn subscribe_last_peer_needs_xpub_manual() {
+    let plain = XPub::new();
+    let refused = plain.subscribe_last_peer("A").expect_err("not manual");
+    assert!(refused.to_string().contains("ZMQ_XPUB_MANUAL"), "{refused}");
+    assert!(plain.unsubscribe_last_peer("A").is_err());
+    assert!(manual_xpub().subscribe_last_peer("A").is_ok());
+}
+
 async fn xpub_manual(transport: &str) {
     let mut xpub = manual_xpub();
     let ep = xpub.bind(&bind_endpoint(transport)).await.expect("bind");
@@ -214,7 +225,7 @@ async fn xpub_manual(transport: &str) {
         subscription(true, b"A")
     );
     // Not applied: the application applies XA instead.
-    xpub.subscribe("XA").expect("manual subscribe");
+    xpub.subscribe_last_peer("XA").expect("manual subscribe");
     xpub.send(Message::single("A.1")).await.expect("send");
     xpub.send(Message::single("XA.1")).await.expect("send");
     assert_eq!(
@@ -227,7 +238,7 @@ async fn xpub_manual(transport: &str) {
         recv_xpub(&mut xpub, "the subscription to B").await,
         subscription(true, b"B")
     );
-    xpub.subscribe("XB").expect("manual subscribe");
+    xpub.subscribe_last_peer("XB").expect("manual subscribe");
     xsub.send(subscription(false, b"A"))
         .await
         .expect("cancel A");
@@ -236,7 +247,8 @@ async fn xpub_manual(transport: &str) {
         subscription(false, b"A"),
         "cancels are passed up too"
     );
-    xpub.unsubscribe("XA").expect("manual unsubscribe");
+    xpub.unsubscribe_last_peer("XA")
+        .expect("manual unsubscribe");
     xpub.send(Message::single("XA.2")).await.expect("send");
     xpub.send(Message::single("XB.1")).await.expect("send");
     assert_eq!(
@@ -264,7 +276,8 @@ async fn xpub_manual_two_subscribers(transport: &str) {
         let m = recv_xpub(&mut xpub, "a subscription").await;
         let frame = m.first().expect("one frame").clone();
         assert_eq!(frame[0], 1, "a subscription: {:?}", text(&m));
-        xpub.subscribe(&frame[1..]).expect("apply as asked");
+        xpub.subscribe_last_peer(&frame[1..])
+            .expect("apply as asked");
     }
     xpub.send(Message::from(["1", "for one"]))
         .await
@@ -298,7 +311,7 @@ async fn xpub_manual_proxy_unsubscribe_on_disconnect(transport: &str) {
         subs.push(sub_to(&backend, "1").await);
         let m = recv_xpub(&mut xpub, &format!("{who}'s subscription")).await;
         assert_eq!(m, subscription(true, b"1"), "every one is passed up");
-        xpub.subscribe("1").expect("apply");
+        xpub.subscribe_last_peer("1").expect("apply");
         xsub.send(m).await.expect("forward");
     }
     // The PUB has the proxy's subscription once a message of the prefix comes through.

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 use zmtp_codec::{ZapReply, ZapRequest};
+#[cfg(feature = "curve")]
 use zmtp_security::CurveKeyPair;
 use zmtp_socket::{Message, OptionName, Pull, Push, SocketOptions};
 
@@ -63,6 +64,7 @@ async fn plain_with_a_rust_zap_handler() {
     assert!(pull.try_recv().is_err(), "nothing from the refused client");
 }
 
+#[cfg(feature = "curve")]
 /// A CURVE public key that is not the secret key's is refused when the socket binds or
 /// connects, naming both options, for a server and for a client alike.
 #[tokio::test]
@@ -121,6 +123,7 @@ async fn a_curve_public_key_that_is_not_the_secret_keys_is_refused() {
         .expect("a matching key pair");
 }
 
+#[cfg(feature = "curve")]
 #[tokio::test]
 async fn curve_between_our_sockets() {
     let server = CurveKeyPair::generate();

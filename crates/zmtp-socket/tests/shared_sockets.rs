@@ -293,7 +293,7 @@ async fn term_returns_while_a_bound_handle_lives() {
             assert_eq!(n, 0, "nobody answers a terminated socket's port");
         }
     }
-    assert!(matches!(pull.recv().await, Err(Error::Closed)));
+    assert!(matches!(pull.recv().await, Err(Error::ContextTerminated)));
 }
 
 /// A message the sink holds after a cancelled `SinkExt::send` goes before any later send.

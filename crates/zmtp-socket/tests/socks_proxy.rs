@@ -5,9 +5,10 @@
 //! and the connecter gets through once the proxy relays; a silent proxy is given up at
 //! `ZMQ_CONNECT_TIMEOUT` and retried; a proxy address naming no proxy is refused by `connect`.
 //! (The tests against a real proxy, microsocks, and libzmq peers are the root package's
-//! `tests/libzmq_socks.rs`.)
+//! `interop/tests/libzmq_socks.rs`.)
 //!
 //! Every wait is bounded (`common::LIMIT`) and names what it waited for.
+#![cfg(feature = "socks")]
 
 mod common;
 

@@ -9,6 +9,7 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 use zmtp_codec::{Message, ZapReply};
 use zmtp_security::zap::{decode_request, encode_reply, ZAP_ENDPOINT};
+#[cfg(feature = "curve")]
 use zmtp_security::CurveKeyPair;
 use zmtp_socket::{Context, Error, Pull, Push, Rep, Router, SocketOptions};
 
@@ -101,6 +102,7 @@ async fn plain_authenticated_by_a_rep_at_zeromq_zap_01() {
     assert_eq!(recv(&mut pull).await, Message::from(["hello", "zap"]));
 }
 
+#[cfg(feature = "curve")]
 #[tokio::test]
 async fn curve_client_key_checked_by_the_inproc_handler() {
     let ctx = Context::new().expect("context");

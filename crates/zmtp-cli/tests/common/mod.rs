@@ -63,8 +63,18 @@ fn pump(
 impl Zmtp {
     /// Starts `zmtp ARGS...` with all three standard streams piped.
     pub(crate) fn start(args: &[&str]) -> Zmtp {
+        Zmtp::start_with_env(args, &[])
+    }
+
+    /// [`Zmtp::start`] with environment variables set (RUST_LOG unset unless given).
+    pub(crate) fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Zmtp {
         let what = format!("zmtp {}", args.join(" "));
-        let mut child = Command::new(BIN)
+        let mut command = Command::new(BIN);
+        command.env_remove("RUST_LOG");
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let mut child = command
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -126,6 +136,18 @@ impl Zmtp {
         }
     }
 
+    /// The next line of stdout if one comes within `wait` (for polling loops that repeat an
+    /// action until its effect shows, such as publishing until a subscriber hears).
+    pub(crate) fn stdout_line_within(&self, wait: Duration) -> Option<String> {
+        self.stdout.recv_timeout(wait).ok()
+    }
+
+    /// Kills the child and waits for it; its output so far stays readable.
+    pub(crate) fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// The next `n` stdout lines.
     pub(crate) fn stdout_lines(&self, n: usize) -> Vec<String> {
         (0..n).map(|_| self.stdout_line()).collect()
@@ -145,6 +167,23 @@ impl Zmtp {
                 }
                 Err(_) => panic!(
                     "{}: no stderr line starting with {prefix:?} within {LIMIT:?}; stderr:\n{}",
+                    self.what,
+                    self.stderr_so_far()
+                ),
+            }
+        }
+    }
+
+    /// Reads stderr until a line containing `needle`, within [`LIMIT`]; returns that line.
+    pub(crate) fn stderr_containing(&self, needle: &str) -> String {
+        let deadline = Instant::now() + LIMIT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.stderr.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(_) => {}
+                Err(_) => panic!(
+                    "{}: no stderr line containing {needle:?} within {LIMIT:?}; stderr:\n{}",
                     self.what,
                     self.stderr_so_far()
                 ),

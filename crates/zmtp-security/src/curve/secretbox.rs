@@ -76,7 +76,7 @@ impl SecretBox {
 
     /// The XSalsa20 stream for `nonce`, past the Poly1305 key it starts with, and that key.
     fn stream(&self, nonce: &Nonce) -> (XSalsa20, OneTimeKey) {
-        let mut stream = XSalsa20::new(self.key.as_ref().into(), nonce.into());
+        let mut stream = XSalsa20::new((&*self.key).into(), nonce.into());
         let mut mac_key = Zeroizing::new([0u8; 32]);
         stream.apply_keystream(mac_key.as_mut());
         // A 32-byte slice always makes a key; the fallback (all zeros) cannot happen.

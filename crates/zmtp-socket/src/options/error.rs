@@ -78,6 +78,19 @@ pub enum OptionError {
         /// How.
         reason: &'static str,
     },
+    /// The option needs a cargo feature of zmtp that this build was made without: CURVE
+    /// options need `curve`, a non-empty `ZMQ_SOCKS_PROXY` needs `socks` (both on by default).
+    /// libzmq built without CURVE answers `EINVAL` in the same place.
+    #[error(
+        "{option} needs zmtp's `{feature}` cargo feature, which this build was made without \
+         (enable it in Cargo.toml: features = [\"{feature}\"])"
+    )]
+    FeatureDisabled {
+        /// The option.
+        option: OptionName,
+        /// The cargo feature it needs (`"curve"`, `"socks"`).
+        feature: &'static str,
+    },
     /// A `ZMQ_` name or numeric constant this crate does not know as a settable option.
     #[error("unknown socket option {0}")]
     Unknown(String),
@@ -93,7 +106,8 @@ impl OptionError {
             | OptionError::Invalid { option, .. }
             | OptionError::NotForSocketType { option, .. }
             | OptionError::Missing { option, .. }
-            | OptionError::Conflict { option, .. } => Some(*option),
+            | OptionError::Conflict { option, .. }
+            | OptionError::FeatureDisabled { option, .. } => Some(*option),
             OptionError::Unknown(_) => None,
         }
     }
@@ -123,5 +137,14 @@ mod tests {
              ZMQ_XPUB_MANUAL))"
         );
         assert_eq!(OptionError::Unknown("ZMQ_FOO".into()).option(), None);
+        let e = OptionError::FeatureDisabled {
+            option: OptionName::CurveServer,
+            feature: "curve",
+        };
+        assert_eq!(
+            e.to_string(),
+            "ZMQ_CURVE_SERVER needs zmtp's `curve` cargo feature, which this build was made \
+             without (enable it in Cargo.toml: features = [\"curve\"])"
+        );
     }
 }

@@ -5,6 +5,8 @@ use std::fmt;
 use std::net::IpAddr;
 use std::str::FromStr;
 
+use ipnet::IpNet;
+
 use super::error::OptionError;
 use super::name::OptionName;
 
@@ -15,20 +17,20 @@ use super::name::OptionName;
 /// As in libzmq: `"192.168.1.0/24"`, `"10.0.0.1"` (a whole address: /32, or /128 for IPv6),
 /// `"::1/128"`; a prefix length of 0 matches every peer of that family; an empty prefix (`"a/"`)
 /// or one too long for the family is refused. Unlike libzmq, host names are not resolved (that
-/// would be I/O); give addresses.
+/// would be I/O); give addresses. The CIDR parsing and matching are the `ipnet` crate's; what
+/// is libzmq's here is the plain address as a whole-address network and an IPv4 peer seen on
+/// an IPv6 socket compared as IPv4.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TcpAcceptFilter {
-    address: IpAddr,
-    prefix_len: u8,
+    net: IpNet,
 }
 
 impl TcpAcceptFilter {
     /// A filter for `address`/`prefix_len`; `None` if the length is too long for the family.
     pub fn new(address: IpAddr, prefix_len: u8) -> Option<TcpAcceptFilter> {
-        (prefix_len <= max_prefix(address)).then_some(TcpAcceptFilter {
-            address,
-            prefix_len,
-        })
+        IpNet::new(address, prefix_len)
+            .ok()
+            .map(|net| TcpAcceptFilter { net })
     }
 
     /// Parses `address[/prefix]`. The error names `ZMQ_TCP_ACCEPT_FILTER`.
@@ -37,43 +39,42 @@ impl TcpAcceptFilter {
             option: OptionName::TcpAcceptFilter,
             reason,
         };
-        let (addr_text, prefix_text) = match text.rsplit_once('/') {
-            Some((addr, prefix)) => (addr, Some(prefix)),
+        let (address, prefix) = match text.split_once('/') {
+            Some((address, prefix)) => (address, Some(prefix)),
             None => (text, None),
         };
-        let address: IpAddr = addr_text.parse().map_err(|_| {
+        let address: IpAddr = address.parse().map_err(|_| {
             invalid(format!(
                 "{text:?} is not an IPv4 or IPv6 address with an optional /prefix length \
                  (host names are not resolved)"
             ))
         })?;
-        let max = max_prefix(address);
-        let prefix_len = match prefix_text {
-            None => max,
-            Some(p) => p
-                .parse::<u8>()
-                .ok()
-                .filter(|len| p.bytes().all(|b| b.is_ascii_digit()) && *len <= max)
-                .ok_or_else(|| {
-                    invalid(format!(
-                        "the prefix length in {text:?} must be a number from 0 to {max}"
-                    ))
-                })?,
-        };
-        Ok(TcpAcceptFilter {
-            address,
-            prefix_len,
-        })
+        let net = match prefix {
+            // A whole address: /32 or /128.
+            None => Some(IpNet::from(address)),
+            // libzmq reads the length as decimal digits only (no sign, no space).
+            Some(prefix) if !prefix.is_empty() && prefix.bytes().all(|b| b.is_ascii_digit()) => {
+                text.parse::<IpNet>().ok()
+            }
+            Some(_) => None,
+        }
+        .ok_or_else(|| {
+            let max = if address.is_ipv4() { 32 } else { 128 };
+            invalid(format!(
+                "the prefix length in {text:?} must be a number from 0 to {max}"
+            ))
+        })?;
+        Ok(TcpAcceptFilter { net })
     }
 
     /// The address.
     pub fn address(&self) -> IpAddr {
-        self.address
+        self.net.addr()
     }
 
     /// How many leading bits of a peer's address must equal the filter's.
     pub fn prefix_len(&self) -> u8 {
-        self.prefix_len
+        self.net.prefix_len()
     }
 
     /// Whether a peer at `peer` passes this filter. An IPv4 peer seen on an IPv6 socket
@@ -82,33 +83,11 @@ impl TcpAcceptFilter {
         let peer = match peer {
             IpAddr::V6(v6) => v6
                 .to_ipv4_mapped()
-                .filter(|_| self.address.is_ipv4())
+                .filter(|_| self.net.addr().is_ipv4())
                 .map_or(peer, IpAddr::V4),
             v4 => v4,
         };
-        match (self.address, peer) {
-            (IpAddr::V4(a), IpAddr::V4(p)) => {
-                let mask = u32::MAX
-                    .checked_shl(32 - u32::from(self.prefix_len))
-                    .unwrap_or(0);
-                u32::from(a) & mask == u32::from(p) & mask
-            }
-            (IpAddr::V6(a), IpAddr::V6(p)) => {
-                let mask = u128::MAX
-                    .checked_shl(128 - u32::from(self.prefix_len))
-                    .unwrap_or(0);
-                u128::from(a) & mask == u128::from(p) & mask
-            }
-            _ => false,
-        }
-    }
-}
-
-fn max_prefix(address: IpAddr) -> u8 {
-    if address.is_ipv4() {
-        32
-    } else {
-        128
+        self.net.contains(&peer)
     }
 }
 
@@ -122,7 +101,7 @@ impl FromStr for TcpAcceptFilter {
 
 impl fmt::Display for TcpAcceptFilter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.address, self.prefix_len)
+        write!(f, "{}/{}", self.address(), self.prefix_len())
     }
 }
 

@@ -149,6 +149,13 @@ impl SocketOptions {
                     reason: e.to_string(),
                 })
             }
+            // Never selected without the feature: every CURVE option refuses to be set.
+            #[cfg(not(feature = "curve"))]
+            (MechanismKind::Curve, _) => Err(OptionError::FeatureDisabled {
+                option: OptionName::CurveServer,
+                feature: "curve",
+            }),
+            #[cfg(feature = "curve")]
             (MechanismKind::Curve, server) => {
                 let side = if server {
                     "a CURVE server"
@@ -193,7 +200,8 @@ impl SocketOptions {
     }
 }
 
-#[cfg(test)]
+// Every test here selects CURVE.
+#[cfg(all(test, feature = "curve"))]
 mod tests {
     use super::*;
     use zmtp_security::CurveSecretKey;

@@ -364,6 +364,10 @@ impl SocketOptions {
         use OptionName::*;
         let value = value.into();
         let value = &value;
+        // No proxy (empty) is what every build can do.
+        if !(name == SocksProxy && value.as_bytes().is_some_and(<[u8]>::is_empty)) {
+            require_feature(name)?;
+        }
         match name {
             SndHwm => self.sndhwm = v::int_at_least(name, value, 0, ">= 0")?,
             RcvHwm => self.rcvhwm = v::int_at_least(name, value, 0, ">= 0")?,
@@ -494,7 +498,7 @@ impl SocketOptions {
             }
             CurveSecretKey => {
                 let key = zmtp_security::CurveSecretKey::parse(key_bytes(name, value)?)
-                    .map_err(|e| v::bad_key(name, value, e.to_string()))?;
+                    .map_err(|e| v::bad_key(name, value, Some(e)))?;
                 self.set_curve_secret_key_typed(key);
             }
             CurveServerKey => {
@@ -786,7 +790,8 @@ impl SocketOptions {
         self.mechanism = mechanism.unwrap_or(MechanismKind::Null);
     }
 
-    /// `ZMQ_CURVE_PUBLICKEY`: selects CURVE, keeps the side.
+    /// `ZMQ_CURVE_PUBLICKEY`: selects CURVE, keeps the side. Callers check
+    /// [`require_feature`] first.
     pub(super) fn set_curve_public_key_typed(&mut self, key: CurvePublicKey) {
         self.curve_public_key = Some(key);
         self.mechanism = MechanismKind::Curve;
@@ -805,16 +810,34 @@ impl SocketOptions {
     }
 }
 
+/// Refuses setting `name` when it needs a cargo feature of zmtp this build lacks: the CURVE
+/// options without `curve`, `ZMQ_SOCKS_PROXY` without `socks`.
+pub(super) fn require_feature(name: OptionName) -> Result<(), OptionError> {
+    use OptionName::*;
+    let feature = match name {
+        CurveServer | CurvePublicKey | CurveSecretKey | CurveServerKey
+            if !cfg!(feature = "curve") =>
+        {
+            "curve"
+        }
+        SocksProxy if !cfg!(feature = "socks") => "socks",
+        _ => return Ok(()),
+    };
+    Err(OptionError::FeatureDisabled {
+        option: name,
+        feature,
+    })
+}
+
 /// The bytes of a CURVE key option value.
 fn key_bytes(name: OptionName, value: &OptionValue) -> Result<&[u8], OptionError> {
     value
         .as_bytes()
-        .ok_or_else(|| v::bad_key(name, value, String::new()))
+        .ok_or_else(|| v::bad_key(name, value, None))
 }
 
 fn parse_public(name: OptionName, value: &OptionValue) -> Result<CurvePublicKey, OptionError> {
-    CurvePublicKey::parse(key_bytes(name, value)?)
-        .map_err(|e| v::bad_key(name, value, e.to_string()))
+    CurvePublicKey::parse(key_bytes(name, value)?).map_err(|e| v::bad_key(name, value, Some(e)))
 }
 
 fn name_type(name: OptionName, value: &OptionValue) -> Result<NameType, OptionError> {
@@ -847,13 +870,16 @@ mod tests {
             "defaults are left out: {text}"
         );
 
-        let secret = zmtp_security::CurveSecretKey::from_bytes([0x42; 32]);
-        let options = SocketOptions::new()
-            .curve_secret_key(secret.clone())
-            .build()?;
-        let text = format!("{options:?}");
-        assert!(!text.contains(&*secret.to_z85()), "{text}");
-        assert!(text.contains(&secret.public_key().to_z85()), "{text}");
+        #[cfg(feature = "curve")]
+        {
+            let secret = zmtp_security::CurveSecretKey::from_bytes([0x42; 32]);
+            let options = SocketOptions::new()
+                .curve_secret_key(secret.clone())
+                .build()?;
+            let text = format!("{options:?}");
+            assert!(!text.contains(&*secret.to_z85()), "{text}");
+            assert!(text.contains(&secret.public_key().to_z85()), "{text}");
+        }
         Ok(())
     }
 

@@ -232,9 +232,30 @@ pub(super) fn is_null(value: &OptionValue) -> bool {
 }
 
 /// The error for a CURVE key that does not parse.
-pub(super) fn bad_key(option: OptionName, value: &OptionValue, reason: String) -> OptionError {
+/// A CURVE key value refused: of the wrong length, [`OptionError::Length`] (as an identity of
+/// the wrong length is); 40 characters that are not Z85 or 41 bytes without the final NUL,
+/// [`OptionError::Invalid`]; not bytes or text at all, [`OptionError::WrongType`].
+pub(super) fn bad_key(
+    option: OptionName,
+    value: &OptionValue,
+    error: Option<zmtp_security::KeyError>,
+) -> OptionError {
     match value {
-        OptionValue::Bytes(_) | OptionValue::Str(_) => OptionError::Invalid { option, reason },
+        OptionValue::Bytes(_) | OptionValue::Str(_) => match error {
+            Some(zmtp_security::KeyError::InvalidLength { len }) => OptionError::Length {
+                option,
+                allowed: "32 bytes, 40 Z85 characters or 41 bytes ending in NUL",
+                len,
+            },
+            Some(error) => OptionError::Invalid {
+                option,
+                reason: error.to_string(),
+            },
+            None => OptionError::Invalid {
+                option,
+                reason: String::new(),
+            },
+        },
         other => OptionError::WrongType {
             option,
             expected: ValueKind::CurveKey,

@@ -93,6 +93,17 @@ impl<K: Kind> Socket<K> {
         &self.inner.core
     }
 
+    /// The core says `Closed` for a socket closed either way; when its context's termination
+    /// closed it, that is what the error says (libzmq's `ETERM`).
+    fn why_closed<T>(&self, result: Result<T>) -> Result<T> {
+        match result {
+            Err(Error::Closed) if self.inner.context().shared.is_terminated() => {
+                Err(Error::ContextTerminated)
+            }
+            other => other,
+        }
+    }
+
     /// What tells two handles of one socket apart from other sockets (for the proxy).
     pub(crate) fn core_ptr(&self) -> *const () {
         Arc::as_ptr(&self.inner).cast()
@@ -112,7 +123,7 @@ impl<K: Kind> Socket<K> {
     }
 
     /// A socket with libzmq's default options, in `context` (refused with
-    /// [`Error::Closed`] once it is terminated).
+    /// [`Error::ContextTerminated`] once it is terminated).
     pub fn new_in(context: &Context) -> Result<Self> {
         Socket::with_options_in(context, SocketOptions::new())
     }
@@ -160,6 +171,13 @@ impl<K: Kind> Socket<K> {
 
     /// Binds to an endpoint (`tcp://127.0.0.1:*`); returns the endpoint actually bound
     /// (`ZMQ_LAST_ENDPOINT`: the port the OS chose for `*` or `0`).
+    ///
+    /// The endpoint comes back as a `String`, not an [`Endpoint`](crate::Endpoint), on
+    /// purpose: what one does with it is hand it to `connect` (which takes `&str`, as every
+    /// endpoint a user writes is text), to another process, a configuration file or a log,
+    /// exactly as libzmq's `ZMQ_LAST_ENDPOINT` is a string. `bind` has already parsed and
+    /// checked it; `endpoint.parse::<zmtp::Endpoint>()` gives the typed form (transport,
+    /// host, port) when it is needed.
     ///
     /// Cancel safety: not cancel-safe: dropped while a tcp listener is being set up, the
     /// endpoint may or may not be bound.
@@ -249,7 +267,12 @@ impl<K: Sends> Socket<K> {
     /// completes, the message was not sent (and is dropped), and the send leaves nothing behind
     /// (a REQ may send again). A message the sink held and had not sent yet stays there.
     pub async fn send(&self, msg: impl Into<Message>) -> Result<()> {
-        let msg = msg.into();
+        let sent = self.send_now_or_wait(msg.into()).await;
+        self.why_closed(sent)
+    }
+
+    /// [`Socket::send`], with the core's errors as they come.
+    async fn send_now_or_wait(&self, msg: Message) -> Result<()> {
         if self.sink_held.load(Ordering::Acquire) {
             std::future::poll_fn(|cx| self.poll_sink(cx)).await?;
         }
@@ -275,7 +298,7 @@ impl<K: Sends> Socket<K> {
         }
         let mut op = SendOp::new(self.core(), msg.into());
         match self.core().poll_send(None, &mut op.out) {
-            Poll::Ready(done) => done,
+            Poll::Ready(done) => self.why_closed(done),
             Poll::Pending => Err(Error::WouldBlock),
         }
     }
@@ -309,7 +332,7 @@ impl<K: Sends> Socket<K> {
             *timer = None;
             self.sink_held.store(false, Ordering::Release);
         }
-        polled
+        polled.map(|done| self.why_closed(done))
     }
 }
 
@@ -318,11 +341,18 @@ impl<K: Receives> Socket<K> {
     /// The next message, as the socket type receives it (fair-queued from the peers; ROUTER
     /// and STREAM prefix the peer's routing id; REQ takes only its request's reply, REP strips
     /// the envelope), waiting for at most `ZMQ_RCVTIMEO` ([`Error::Timeout`]; zero:
-    /// [`Error::WouldBlock`]). Once the socket is closed, [`Error::Closed`].
+    /// [`Error::WouldBlock`]). Once the socket is closed, [`Error::Closed`]
+    /// ([`Error::ContextTerminated`] when its context's termination closed it).
     ///
     /// Cancel safety: cancel-safe: if the future is dropped before it completes, no message was
     /// taken (the next receive, on any handle, gets it).
     pub async fn recv(&self) -> Result<Message> {
+        let received = self.recv_now_or_wait().await;
+        self.why_closed(received)
+    }
+
+    /// [`Socket::recv`], with the core's errors as they come.
+    async fn recv_now_or_wait(&self) -> Result<Message> {
         let core = self.core();
         let mut op = RecvOp::new(core);
         // A message there now (the usual case under load): no waiting future built.
@@ -340,7 +370,7 @@ impl<K: Receives> Socket<K> {
     pub fn try_recv(&self) -> Result<Message> {
         let mut op = RecvOp::new(self.core());
         match self.core().poll_recv(None, &mut op.incoming) {
-            Poll::Ready(done) => done,
+            Poll::Ready(done) => self.why_closed(done),
             Poll::Pending => Err(Error::WouldBlock),
         }
     }
@@ -381,15 +411,18 @@ impl Socket<kind::XSub> {
 }
 
 impl Socket<kind::XPub> {
-    /// `ZMQ_XPUB_MANUAL`: subscribes the subscriber whose subscription was received last to
-    /// `prefix` (`ZMQ_SUBSCRIBE` on an XPUB). Without `ZMQ_XPUB_MANUAL` libzmq refuses it.
-    pub fn subscribe(&self, prefix: impl AsRef<[u8]>) -> Result<()> {
+    /// With `ZMQ_XPUB_MANUAL` on, adds `prefix` to the subscriptions of the subscriber
+    /// (peer) whose subscription message this XPUB received last (`ZMQ_SUBSCRIBE` on an XPUB):
+    /// that is how a manual XPUB passes on, or rewrites, a subscription it was asked for.
+    /// The XPUB itself subscribes to nothing (it is a publisher); without `ZMQ_XPUB_MANUAL` the
+    /// call is refused, as libzmq refuses it.
+    pub fn subscribe_last_peer(&self, prefix: impl AsRef<[u8]>) -> Result<()> {
         self.subscription_option(OptionName::Subscribe, prefix.as_ref())
     }
 
-    /// `ZMQ_XPUB_MANUAL`: removes `prefix` from the subscriptions of the subscriber whose
-    /// subscription was received last (`ZMQ_UNSUBSCRIBE` on an XPUB).
-    pub fn unsubscribe(&self, prefix: impl AsRef<[u8]>) -> Result<()> {
+    /// With `ZMQ_XPUB_MANUAL` on, removes `prefix` from the subscriptions of the subscriber
+    /// whose subscription message this XPUB received last (`ZMQ_UNSUBSCRIBE` on an XPUB).
+    pub fn unsubscribe_last_peer(&self, prefix: impl AsRef<[u8]>) -> Result<()> {
         self.subscription_option(OptionName::Unsubscribe, prefix.as_ref())
     }
 }

@@ -33,6 +33,12 @@ pub type Sub = Socket<kind::Sub>;
 pub type XPub = Socket<kind::XPub>;
 /// A `ZMQ_XSUB` socket ([`kind::XSub`]).
 pub type XSub = Socket<kind::XSub>;
-/// A `ZMQ_STREAM` socket ([`kind::Stream`]; not named `Stream`, which would shadow
-/// [`futures::Stream`] wherever both are imported).
+/// A `ZMQ_STREAM` socket ([`kind::Stream`]): raw TCP or ipc peers, each message
+/// `[routing id, bytes]`.
+///
+/// Why `StreamSocket` and not `Stream`, as every other socket is named after its type: every
+/// receiving socket implements [`futures::Stream`], so code that reads sockets as streams
+/// imports that trait (`use futures::Stream;` or `StreamExt`) next to the sockets, and a
+/// `zmtp::Stream` would clash with it (or shadow it under a glob import, `use zmtp::*`). The
+/// marker type keeps libzmq's name: [`kind::Stream`], as in `Socket<kind::Stream>`.
 pub type StreamSocket = Socket<kind::Stream>;

@@ -15,7 +15,7 @@
 
 use std::io;
 use std::os::unix::net::SocketAddr as StdSocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -50,15 +50,13 @@ impl Drop for Listening {
 #[derive(Debug)]
 struct Unlink {
     path: PathBuf,
-    dir: Option<PathBuf>,
+    /// `ipc://*`'s directory, removed (with what is left in it) when dropped.
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl Drop for Unlink {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.path);
-        if let Some(dir) = &self.dir {
-            let _ = std::fs::remove_dir(dir);
-        }
     }
 }
 
@@ -130,7 +128,7 @@ fn bind_here(
             let listener = UnixListener::bind_addr(&StdSocketAddr::from_pathname(path)?.into())?;
             let unlink = Unlink {
                 path: path.clone(),
-                dir: None,
+                _dir: None,
             };
             (listener, endpoint.clone(), Some(unlink))
         }
@@ -139,20 +137,13 @@ fn bind_here(
             (listener, endpoint.clone(), None)
         }
         (IpcEndpoint::Any, None) => {
+            // Removed again if the bind fails (dropped with the error).
             let dir = fresh_directory()?;
-            let path = dir.join("socket");
-            let bound = StdSocketAddr::from_pathname(&path)
-                .and_then(|addr| UnixListener::bind_addr(&addr.into()));
-            let listener = match bound {
-                Ok(listener) => listener,
-                Err(e) => {
-                    let _ = std::fs::remove_dir(&dir);
-                    return Err(e);
-                }
-            };
+            let path = dir.path().join("socket");
+            let listener = UnixListener::bind_addr(&StdSocketAddr::from_pathname(&path)?.into())?;
             let unlink = Unlink {
                 path: path.clone(),
-                dir: Some(dir),
+                _dir: Some(dir),
             };
             (listener, IpcEndpoint::Path(path), Some(unlink))
         }
@@ -217,54 +208,15 @@ fn abstract_address(_name: &str) -> io::Result<StdSocketAddr> {
     ))
 }
 
-/// Makes `tmp` + six random letters and digits in the temporary directory, as libzmq's
-/// `mkdtemp` does for `ipc://*`.
-fn fresh_directory() -> io::Result<PathBuf> {
-    let base = std::env::temp_dir();
-    for attempt in 0u32..100 {
-        let dir = base.join(format!("tmp{}", random_suffix(attempt)));
-        match create_private_dir(&dir) {
-            Ok(()) => return Ok(dir),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Err(io::Error::new(
-        io::ErrorKind::AlreadyExists,
-        "no fresh directory for ipc://* after 100 tries",
-    ))
-}
-
-/// A directory only its owner may enter (mode 0700, as `mkdtemp` makes it).
-fn create_private_dir(dir: &Path) -> io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new().mode(0o700).create(dir)
-}
-
-/// Six characters from `[A-Za-z0-9]`, different on each call (std's randomly keyed hasher over a
-/// process-wide counter, the time and the attempt number).
-fn random_suffix(attempt: u32) -> String {
-    use std::hash::{BuildHasher, Hasher};
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    hasher.write_u32(attempt);
-    hasher.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0),
-    );
-    let mut bits = hasher.finish();
-    (0..6)
-        .map(|_| {
-            let c = ALPHABET[(bits % ALPHABET.len() as u64) as usize];
-            bits /= ALPHABET.len() as u64;
-            char::from(c)
-        })
-        .collect()
+/// Makes `tmp` + six random letters and digits in the temporary directory, private to its
+/// owner (mode 0700), as libzmq's `mkdtemp` does for `ipc://*`.
+fn fresh_directory() -> io::Result<tempfile::TempDir> {
+    use std::os::unix::fs::PermissionsExt;
+    tempfile::Builder::new()
+        .prefix("tmp")
+        .rand_bytes(6)
+        .permissions(std::fs::Permissions::from_mode(0o700))
+        .tempdir()
 }
 
 #[cfg(test)]
@@ -276,15 +228,20 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let a = fresh_directory().expect("a fresh directory");
         let b = fresh_directory().expect("another");
-        assert_ne!(a, b);
-        let name = a.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        assert_ne!(a.path(), b.path());
+        let name = a
+            .path()
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         assert!(name.starts_with("tmp") && name.len() == 9, "{name}");
-        let mode = std::fs::metadata(&a)
+        let mode = std::fs::metadata(a.path())
             .expect("metadata")
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o700);
-        std::fs::remove_dir(a).expect("remove");
-        std::fs::remove_dir(b).expect("remove");
+        let path = a.path().to_owned();
+        drop(a);
+        assert!(!path.exists(), "removed when dropped");
     }
 }

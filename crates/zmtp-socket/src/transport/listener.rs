@@ -47,11 +47,31 @@ pub(crate) trait Accept: Send + Sync + 'static {
         None
     }
 
+    /// The peer as the accepted connection's task name shows it: for tcp its address *and
+    /// port* (`127.0.0.1:53122`), which tells apart the connections of one host; `None`: the
+    /// address a ZAP handler sees (an ipc peer's is empty).
+    fn peer_label(_stream: &Self::Stream) -> Option<String> {
+        None
+    }
+
     /// Whether the socket's accept filters let this peer in (`ZMQ_TCP_ACCEPT_FILTER`,
     /// `ZMQ_IPC_FILTER_*`). A refused peer is closed before any ZMTP byte is sent.
     fn admit(_stream: &Self::Stream, _settings: &ConnectionSettings) -> bool {
         true
     }
+}
+
+/// The name of an accepted connection's task (for tokio-console, with `--cfg tokio_unstable`):
+/// `zmtp::conn tcp://127.0.0.1:5555 ROUTER from 127.0.0.1:53122`, the peer with its port where
+/// the transport has one ([`Accept::peer_label`]), else `address`.
+pub(crate) fn accepted_task_name<L: Accept>(
+    endpoint: &str,
+    socket_type: zmtp_codec::SocketType,
+    stream: &L::Stream,
+    address: &str,
+) -> String {
+    let peer = L::peer_label(stream).unwrap_or_else(|| address.to_owned());
+    format!("zmtp::conn {endpoint} {socket_type} from {peer}")
 }
 
 /// Accepts connections until the task is aborted (unbind, close); each runs in its own task,
@@ -125,9 +145,11 @@ pub(crate) fn spawn_listener<L: Accept>(
                 let local = L::local_endpoint(&stream).unwrap_or_else(|| endpoint.clone());
                 let monitors = settings.monitors.clone();
                 let context = settings.context.clone();
-                let task_name = format!(
-                    "zmtp::conn {endpoint} {} from {peer}",
-                    settings.config.socket_type
+                let task_name = accepted_task_name::<L>(
+                    &endpoint,
+                    settings.config.socket_type,
+                    &stream,
+                    &peer,
                 );
                 let io = context
                     .choose_io_thread(settings.affinity)

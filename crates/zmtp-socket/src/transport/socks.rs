@@ -13,13 +13,19 @@
 //!   comes once the proxy has reached the target), and `ZMQ_HANDSHAKE_IVL` bounds the SOCKS
 //!   exchange when no connect timeout is set, so a proxy that never answers is dropped and
 //!   retried instead of holding the connecter forever.
+//!
+//! Without the `socks` feature (on by default) a non-empty `ZMQ_SOCKS_PROXY` is refused when
+//! set (`OptionError::FeatureDisabled`), and there is no exchange to run.
 
 use std::io;
+#[cfg(feature = "socks")]
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::net::TcpStream;
+#[cfg(feature = "socks")]
 use tokio_socks::tcp::Socks5Stream;
+#[cfg(feature = "socks")]
 use tokio_socks::{IntoTargetAddr, TargetAddr};
 
 use crate::endpoint::{Endpoint, TcpEndpoint, TcpHost};
@@ -80,6 +86,7 @@ impl SocksProxy {
 /// Why the proxy did not give a connection to the target: its refusal (a reply code), a
 /// reply that is not SOCKS5, a method other than "no authentication", or the proxy's stream
 /// failing during the exchange.
+#[cfg(feature = "socks")]
 #[derive(Debug, thiserror::Error)]
 #[error("SOCKS5 proxy {proxy}, CONNECT {target}: {reason}")]
 pub(crate) struct SocksError {
@@ -92,6 +99,7 @@ pub(crate) struct SocksError {
     pub(crate) reason: tokio_socks::Error,
 }
 
+#[cfg(feature = "socks")]
 impl SocksError {
     /// The I/O error kind the failure is reported under: the proxy's refusal codes keep their
     /// meaning, protocol violations are invalid data.
@@ -122,6 +130,7 @@ impl SocksError {
 
 /// What the proxy is asked to connect to: an address for a literal, the name itself (for the
 /// proxy to resolve) for a host name.
+#[cfg(feature = "socks")]
 fn target_addr(target: &TcpEndpoint) -> Result<TargetAddr<'_>, tokio_socks::Error> {
     match &target.host {
         TcpHost::Ip(ip) => Ok(TargetAddr::Ip(SocketAddr::new(*ip, target.port))),
@@ -134,6 +143,7 @@ fn target_addr(target: &TcpEndpoint) -> Result<TargetAddr<'_>, tokio_socks::Erro
 
 /// Runs the SOCKS5 CONNECT exchange for `target` on `stream`, a connection to `proxy`, within
 /// `limit` (`None`: no limit); on success the stream carries the target's bytes from its first.
+#[cfg(feature = "socks")]
 pub(crate) async fn handshake(
     stream: TcpStream,
     proxy: &SocksProxy,
@@ -166,7 +176,22 @@ pub(crate) async fn handshake(
     }
 }
 
-#[cfg(test)]
+/// Without the `socks` feature: never called (the option is refused when set), and fails
+/// saying why if it were.
+#[cfg(not(feature = "socks"))]
+pub(crate) async fn handshake(
+    _stream: TcpStream,
+    _proxy: &SocksProxy,
+    _target: &TcpEndpoint,
+    _limit: Option<Duration>,
+) -> io::Result<TcpStream> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "ZMQ_SOCKS_PROXY needs zmtp's `socks` cargo feature, which this build was made without",
+    ))
+}
+
+#[cfg(all(test, feature = "socks"))]
 mod tests {
     use super::*;
     use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};

@@ -81,6 +81,10 @@ impl Accept for TcpListener {
             .map_ok(|(stream, peer)| (stream, Bytes::from(peer.ip().to_string())))
     }
 
+    fn peer_label(stream: &TcpStream) -> Option<String> {
+        stream.peer_addr().ok().map(|peer| peer.to_string())
+    }
+
     fn admit(stream: &TcpStream, settings: &ConnectionSettings) -> bool {
         let filters = &settings.accept_filters.tcp;
         if filters.is_empty() {
@@ -198,4 +202,42 @@ async fn connect_through(
         socks::handshake(stream, proxy, endpoint, exchange_limit).await
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::future::poll_fn;
+
+    use zmtp_codec::SocketType;
+
+    use super::*;
+
+    /// An accepted tcp connection's task is named with the peer's port as well as its address
+    /// (`ROUTER from 127.0.0.1:53122`), so that tokio-console tells apart the connections of
+    /// clients on one host.
+    #[tokio::test]
+    async fn an_accepted_connections_task_name_carries_the_peers_port() {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let client = TcpStream::connect((Ipv4Addr::LOCALHOST, port))
+            .await
+            .expect("connect");
+        let (accepted, address) = poll_fn(|cx| Accept::poll_accept(&listener, cx))
+            .await
+            .expect("accept");
+        let endpoint = format!("tcp://127.0.0.1:{port}");
+        let name = listener::accepted_task_name::<TcpListener>(
+            &endpoint,
+            SocketType::Router,
+            &accepted,
+            &String::from_utf8_lossy(&address),
+        );
+        let client_port = client.local_addr().expect("client address").port();
+        assert_eq!(
+            name,
+            format!("zmtp::conn {endpoint} ROUTER from 127.0.0.1:{client_port}")
+        );
+    }
 }

@@ -64,8 +64,35 @@ pub(super) fn docs_table() -> String {
             observed
         ));
     }
+    out.push_str(HEARTBEATS);
     out
 }
+
+/// The section after the table: how the three heartbeat options work together, and which
+/// peers get PINGs.
+const HEARTBEATS: &str = "
+## Heartbeats
+
+Heartbeats are off by default (`ZMQ_HEARTBEAT_IVL` 0), as in libzmq. With an interval set, a
+connection sends a PING every interval once its handshake is done, and the peer answers PONG:
+
+- `ZMQ_HEARTBEAT_TIMEOUT`: when nothing at all (a PONG, a message, any traffic) arrives this long
+  after a PING, the connection is closed and, on the connecting side, re-made after
+  `ZMQ_RECONNECT_IVL` (the monitor reports `DISCONNECTED`). -1 (libzmq's default) means the
+  interval itself; 0 turns the timeout off: PINGs still go out, a silent peer is kept.
+- `ZMQ_HEARTBEAT_TTL`: carried in our PINGs (whole deciseconds, at most 6553.5 s); the peer
+  closes the connection when it hears nothing from us for that long. A PING received with a
+  TTL sets the same deadline on our side.
+- Both ends may set their own interval; each side's PINGs and timeout are its own.
+
+**ZMTP 3.0 peers get no PINGs**, exactly as with libzmq: PING and PONG are ZMTP 3.1 commands,
+so a connection whose peer greeted with version 3.0 (libzmq 4.1, or a 3.0-only implementation)
+has no heartbeat timer at all, whatever the interval, and such a peer is never dropped for
+silence; a dead 3.0 peer is noticed only by TCP (`ZMQ_TCP_KEEPALIVE`, the `*_KEEPALIVE_*`
+options, `ZMQ_TCP_MAXRT`). ZMTP 1.0 and 2.0 peers have no heartbeats either. libzmq 4.2 and
+later, and zmtp, speak 3.1. (Observed in `crates/zmtp-codec/tests/heartbeats.rs`:
+`a_zmtp_3_0_peer_gets_no_pings`.)
+";
 
 #[test]
 pub(super) fn the_docs_table_is_generated_from_the_rows() {

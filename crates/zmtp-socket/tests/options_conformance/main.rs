@@ -23,11 +23,12 @@ use futures::StreamExt;
 use socket2::Socket;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use zmtp_codec::{ZapReply, ZapRequest};
+#[cfg(feature = "curve")]
 use zmtp_security::CurveKeyPair;
 use zmtp_socket::endpoint::EndpointErrorKind;
-use zmtp_socket::options::{
-    MechanismKind, OptionEffect, OptionName, OptionValue, SocketOptions, OPTIONS_TABLE,
-};
+#[cfg(feature = "curve")]
+use zmtp_socket::options::MechanismKind;
+use zmtp_socket::options::{OptionEffect, OptionName, OptionValue, SocketOptions, OPTIONS_TABLE};
 use zmtp_socket::{
     Context, Dealer, Error, Message, MonitorEvent, Pull, Push, Req, Router, Sub, XPub,
 };
@@ -174,6 +175,7 @@ async fn zmq_connect_timeout() {
     drop(full);
 }
 
+#[cfg(feature = "curve")]
 /// A CURVE server and client, and whether a message gets through.
 async fn curve_pair(server_key_for_client: Option<CurveKeyPair>) -> bool {
     let server_keys = CurveKeyPair::generate();
@@ -214,6 +216,7 @@ async fn curve_pair(server_key_for_client: Option<CurveKeyPair>) -> bool {
     ok
 }
 
+#[cfg(feature = "curve")]
 #[tokio::test]
 async fn zmq_curve_publickey() {
     contract_live(N::CurvePublicKey).await;
@@ -223,12 +226,14 @@ async fn zmq_curve_publickey() {
     );
 }
 
+#[cfg(feature = "curve")]
 #[tokio::test]
 async fn zmq_curve_secretkey() {
     contract_live(N::CurveSecretKey).await;
     assert!(curve_pair(None).await);
 }
 
+#[cfg(feature = "curve")]
 #[tokio::test]
 async fn zmq_curve_server() {
     contract_live(N::CurveServer).await;
@@ -241,6 +246,7 @@ async fn zmq_curve_server() {
     );
 }
 
+#[cfg(feature = "curve")]
 #[tokio::test]
 async fn zmq_curve_serverkey() {
     contract_live(N::CurveServerKey).await;
@@ -803,6 +809,7 @@ async fn zmq_sndtimeo() {
     assert!(matches!(push.send("x").await, Err(Error::WouldBlock)));
 }
 
+#[cfg(feature = "socks")]
 #[tokio::test]
 async fn zmq_socks_proxy() {
     contract_live(N::SocksProxy).await;

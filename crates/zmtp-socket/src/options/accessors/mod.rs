@@ -156,20 +156,42 @@ mod tests {
         o.set_identity(Bytes::from_static(b"me"))?;
         assert_eq!(o.get_identity(), Some(&Bytes::from_static(b"me")));
 
-        let secret = CurveSecretKey::from_bytes([5; 32]);
-        o.set_curve_secret_key(secret.clone())?;
-        assert_eq!(
-            raw(&o, OptionName::CurveSecretKey),
-            OptionValue::Bytes(Bytes::copy_from_slice(&[5; 32]))
-        );
-        assert_eq!(
-            o.get_curve_secret_key().map(|k| k.public_key()),
-            Some(secret.public_key())
-        );
-        o.set_curve_server(true)?;
-        assert!(o.get_curve_server() && !o.get_plain_server() && !o.get_gssapi_server());
-        o.set_curve_server_key(secret.public_key())?;
-        assert!(!o.get_curve_server());
+        #[cfg(feature = "curve")]
+        {
+            let secret = CurveSecretKey::from_bytes([5; 32]);
+            o.set_curve_secret_key(secret.clone())?;
+            assert_eq!(
+                raw(&o, OptionName::CurveSecretKey),
+                OptionValue::Bytes(Bytes::copy_from_slice(&[5; 32]))
+            );
+            assert_eq!(
+                o.get_curve_secret_key().map(|k| k.public_key()),
+                Some(secret.public_key())
+            );
+            o.set_curve_server(true)?;
+            assert!(o.get_curve_server() && !o.get_plain_server() && !o.get_gssapi_server());
+            o.set_curve_server_key(secret.public_key())?;
+            assert!(!o.get_curve_server());
+        }
+        #[cfg(not(feature = "curve"))]
+        {
+            let secret = CurveSecretKey::from_bytes([5; 32]);
+            assert_eq!(
+                o.set_curve_secret_key(secret),
+                Err(OptionError::FeatureDisabled {
+                    option: OptionName::CurveSecretKey,
+                    feature: "curve"
+                })
+            );
+            assert_eq!(
+                o.set_curve_server(true),
+                Err(OptionError::FeatureDisabled {
+                    option: OptionName::CurveServer,
+                    feature: "curve"
+                })
+            );
+            assert!(!o.get_curve_server() && o.get_curve_secret_key().is_none());
+        }
 
         o.set_gssapi_service_principal_nametype(NameType::UserName)?;
         assert_eq!(

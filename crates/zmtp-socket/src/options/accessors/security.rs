@@ -7,7 +7,7 @@ use zmtp_security::{CurvePublicKey, CurveSecretKey, NameType};
 use super::super::error::OptionError;
 use super::super::name::OptionName as N;
 use super::super::security::MechanismKind;
-use super::super::socket_options::SocketOptions;
+use super::super::socket_options::{require_feature, SocketOptions};
 use super::super::value::OptionValue;
 
 impl SocketOptions {
@@ -75,6 +75,7 @@ impl SocketOptions {
     /// secret key's). Selects CURVE. Through [`SocketOptions::set`] it also takes 32 bytes or
     /// Z85 text.
     pub fn set_curve_public_key(&mut self, key: CurvePublicKey) -> Result<(), OptionError> {
+        require_feature(N::CurvePublicKey)?;
         self.set_curve_public_key_typed(key);
         Ok(())
     }
@@ -87,6 +88,7 @@ impl SocketOptions {
     /// Sets `ZMQ_CURVE_SECRETKEY`: our long-term secret key (client and server need it).
     /// Selects CURVE.
     pub fn set_curve_secret_key(&mut self, key: CurveSecretKey) -> Result<(), OptionError> {
+        require_feature(N::CurveSecretKey)?;
         self.set_curve_secret_key_typed(key);
         Ok(())
     }
@@ -99,6 +101,7 @@ impl SocketOptions {
     /// Sets `ZMQ_CURVE_SERVERKEY`: the server's long-term public key. Selects the CURVE
     /// client.
     pub fn set_curve_server_key(&mut self, key: CurvePublicKey) -> Result<(), OptionError> {
+        require_feature(N::CurveServerKey)?;
         self.set_curve_server_key_typed(key);
         Ok(())
     }

@@ -6,8 +6,8 @@
 //! (`Context::on_caller_runtime`). The full two-process suite comes with the performance work;
 //! this is the quick look.
 //!
-//! `cargo bench --bench push_pull` (sizes 64 B and 64 KiB), or
-//! `cargo bench --bench push_pull -- SIZE COUNT` for one case.
+//! `cargo bench -p zmtp-interop --bench push_pull` (sizes 64 B and 64 KiB), or
+//! `cargo bench -p zmtp-interop --bench push_pull -- SIZE COUNT` for one case.
 
 use std::time::{Duration, Instant};
 

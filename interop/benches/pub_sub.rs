@@ -6,8 +6,8 @@
 //! message (so no subscription is still on its way). The rate is messages published per second,
 //! from the first data message sent to the last one received by the slowest subscriber.
 //!
-//! `cargo bench --bench pub_sub` (64 B, 1 and 10 subscribers), or
-//! `cargo bench --bench pub_sub -- SIZE COUNT SUBSCRIBERS` for one case.
+//! `cargo bench -p zmtp-interop --bench pub_sub` (64 B, 1 and 10 subscribers), or
+//! `cargo bench -p zmtp-interop --bench pub_sub -- SIZE COUNT SUBSCRIBERS` for one case.
 
 use std::sync::mpsc;
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! `Connection` connects to it as PUSH over a plain Tokio `TcpStream`, runs the greeting and the
 //! NULL handshake, sends three messages, and prints the peer's metadata and what libzmq received.
 //!
-//! Run it with `cargo run --example codec_handshake` (needs libzmq: `apt-get install
+//! Run it with `cargo run -p zmtp-interop --example codec_handshake` (needs libzmq: `apt-get install
 //! libzmq3-dev`).
 
 use std::error::Error;

@@ -190,7 +190,7 @@ impl Context {
         for (core, linger) in sockets {
             if let Some(core) = core.upgrade() {
                 if core.closed().is_none() {
-                    core.close(linger.map(|l| Instant::now() + l));
+                    core.terminate(linger.map(|l| Instant::now() + l));
                 }
             }
         }

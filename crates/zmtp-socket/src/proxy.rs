@@ -484,7 +484,8 @@ impl<F: ProxyRecv, B: ProxySend, C: ProxySend> Mover<F, B, C> {
 }
 
 /// Relays messages between `frontend` and `backend` until one of the sockets fails (closed:
-/// [`Error::Closed`], e.g. when its context is terminated), as libzmq's `zmq_proxy` does, and
+/// [`Error::Closed`]; [`Error::ContextTerminated`] when its context is terminated, libzmq's
+/// `ETERM`), as libzmq's `zmq_proxy` does, and
 /// returns that error. Every message moved, both ways, is first copied to `capture` when
 /// given.
 ///

@@ -191,7 +191,7 @@ async fn shared_queue_with_capture(transport: &str) {
     let ended = within("the proxy to end", proxy_task)
         .await
         .expect("proxy task");
-    assert!(matches!(ended, Err(Error::Closed)), "{ended:?}");
+    assert!(matches!(ended, Err(Error::ContextTerminated)), "{ended:?}");
     for worker in workers {
         within("a worker to end", worker).await.expect("worker");
     }
@@ -263,7 +263,7 @@ async fn forwarder_subscriptions_up_messages_down(transport: &str) {
 
     ctx.term().await;
     let ended = within("the proxy to end", proxy_task).await.expect("task");
-    assert!(matches!(ended, Err(Error::Closed)), "{ended:?}");
+    assert!(matches!(ended, Err(Error::ContextTerminated)), "{ended:?}");
 }
 
 /// PULL frontend, PUSH backend (a streamer, one way): every message reaches one of two
@@ -331,7 +331,7 @@ async fn streamer_with_capture(transport: &str) {
     within("the producer", sender).await.expect("sender");
     ctx.term().await;
     let ended = within("the proxy to end", proxy_task).await.expect("task");
-    assert!(matches!(ended, Err(Error::Closed)), "{ended:?}");
+    assert!(matches!(ended, Err(Error::ContextTerminated)), "{ended:?}");
 }
 
 /// One ROUTER as frontend and backend (test_proxy_single_socket): a request comes back to the
@@ -647,7 +647,7 @@ async fn handle_pause_resume_statistics_terminate(transport: &str) {
     ctx.term().await;
 }
 
-/// Terminating the context ends a proxy blocked on its sockets with `Error::Closed`
+/// Terminating the context ends a proxy blocked on its sockets with `Error::ContextTerminated`
 /// (`zmq_proxy` returning `ETERM`), and a steerable one too.
 async fn context_term_ends_the_proxy(transport: &str) {
     let Streamer {
@@ -675,9 +675,9 @@ async fn context_term_ends_the_proxy(transport: &str) {
     ctx.term().await;
     ctx2.term().await;
     let ended = within("the proxy to end", plain).await.expect("task");
-    assert!(matches!(ended, Err(Error::Closed)), "{ended:?}");
+    assert!(matches!(ended, Err(Error::ContextTerminated)), "{ended:?}");
     let ended = within("the steerable proxy to end", steered)
         .await
         .expect("task");
-    assert!(matches!(ended, Err(Error::Closed)), "{ended:?}");
+    assert!(matches!(ended, Err(Error::ContextTerminated)), "{ended:?}");
 }

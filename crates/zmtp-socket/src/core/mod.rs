@@ -33,7 +33,7 @@ pub(crate) use pipe::{ItemSource, Pipe, PipeId, PipeItem};
 use pipes::Pipes;
 use waiters::{WaiterId, Wake};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::options::SocketOptions;
 
 /// A socket's shared core.
@@ -642,7 +642,7 @@ impl Core {
         let mut st = self.state.lock();
         if st.pipes.closed {
             out.msg = None;
-            return Poll::Ready(Err(Error::Closed));
+            return Poll::Ready(Err(st.pipes.closed_error()));
         }
         let State { pipes, pattern } = &mut *st;
         let mut polled = if out.prepared {
@@ -805,7 +805,7 @@ impl Core {
             let State { pipes, pattern } = &mut *st;
             let polled = pattern.poll_recv(pipes, &mut wake);
             let polled = match polled {
-                Poll::Pending if pipes.closed => Poll::Ready(Err(Error::Closed)),
+                Poll::Pending if pipes.closed => Poll::Ready(Err(pipes.closed_error())),
                 other => other,
             };
             if polled.is_ready() {
@@ -863,7 +863,7 @@ impl Core {
         let done = {
             let mut st = self.state.lock();
             if st.pipes.closed {
-                return Err(Error::Closed);
+                return Err(st.pipes.closed_error());
             }
             let State { pipes, pattern } = &mut *st;
             pattern.subscribe(pipes, subscribe, prefix, &mut wake)
@@ -882,6 +882,16 @@ impl Core {
     /// `linger_until` (`None`: for ever), then end. Wakes every task so it sees it. A second
     /// close changes nothing.
     pub(crate) fn close(&self, linger_until: Option<Instant>) {
+        self.close_as(linger_until, false);
+    }
+
+    /// Closes the socket as [`Core::close`] does, for its context's termination: sends and
+    /// receives then fail with [`crate::Error::ContextTerminated`] (libzmq's `ETERM`).
+    pub(crate) fn terminate(&self, linger_until: Option<Instant>) {
+        self.close_as(linger_until, true);
+    }
+
+    fn close_as(&self, linger_until: Option<Instant>, terminated: bool) {
         let mut wake = Wake::default();
         {
             let mut st = self.state.lock();
@@ -890,6 +900,7 @@ impl Core {
                 return;
             }
             pipes.closed = true;
+            pipes.terminated = terminated;
             pipes.linger_until = linger_until;
             pipes.recv_waiters.wake_all(&mut wake);
             pipes.send_waiters.wake_all(&mut wake);

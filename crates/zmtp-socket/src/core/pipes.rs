@@ -30,6 +30,10 @@ pub(crate) struct Pipes {
     pub(crate) send_waiters: Waiters,
     /// The application closed the socket: connections flush until `linger_until`, then stop.
     pub(crate) closed: bool,
+    /// The socket was closed by its context's termination: sends and receives say so
+    /// ([`crate::Error::ContextTerminated`], libzmq's `ETERM`) rather than
+    /// [`crate::Error::Closed`].
+    pub(crate) terminated: bool,
     /// When lingering connections give up (`None`: wait for ever, libzmq's `ZMQ_LINGER` -1).
     pub(crate) linger_until: Option<Instant>,
     /// `ZMQ_SNDHWM` / `ZMQ_RCVHWM` now (0: unbounded): new pipes take them, and a change reaches
@@ -43,6 +47,16 @@ pub(crate) struct Pipes {
 }
 
 impl Pipes {
+    /// What a send or receive on the closed socket gets: [`crate::Error::ContextTerminated`]
+    /// when its context's termination closed it, [`crate::Error::Closed`] otherwise.
+    pub(crate) fn closed_error(&self) -> crate::Error {
+        if self.terminated {
+            crate::Error::ContextTerminated
+        } else {
+            crate::Error::Closed
+        }
+    }
+
     /// The pipe `id` names, if it is still there.
     pub(crate) fn get_mut(&mut self, id: PipeId) -> Option<&mut Pipe> {
         self.slab

@@ -49,8 +49,10 @@ pub(crate) use crate::exit::Exit;
 use crate::monitor::MonitorEvent;
 
 /// Encoded bytes waiting to be written above which no more messages are encoded: they stay in
-/// the pipe or in the batch taken from it, counted against `ZMQ_SNDHWM`, as in libzmq.
-const WRITE_BACKLOG: usize = 256 * 1024;
+/// the pipe or in the batch taken from it, counted against `ZMQ_SNDHWM`, as in libzmq. As
+/// much as one vectored write of [`IOVECS`] large bodies takes (64 KiB each, referenced, not
+/// copied), so that large messages still go 2-4 MiB a write.
+const WRITE_BACKLOG: usize = 4 * 1024 * 1024;
 /// Reads a connection makes in one turn of its task at most: then it lets the I/O thread's
 /// other tasks run (it wakes itself and yields), so that a peer that never stops sending (a
 /// PING flood, say) gets its share of the thread and no more, as libzmq's engine reads once
@@ -526,6 +528,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, P: Protocol> Driver<S, P> {
                 Outbound::Empty | Outbound::Finished => return false,
             }
         }
+        let before = self.outbound.len();
         while self.conn.transmit().len() < WRITE_BACKLOG {
             let Some(item) = self.outbound.pop_front() else {
                 break;
@@ -538,6 +541,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin, P: Protocol> Driver<S, P> {
                 PipeItem::Subscribe(prefix) => self.conn.subscribe(&prefix),
                 PipeItem::Cancel(prefix) => self.conn.cancel(&prefix),
             };
+        }
+        if !self.outbound.is_empty() && self.outbound.len() < before {
+            // Stopped at the backlog with part of the batch left: only that part counts
+            // against ZMQ_SNDHWM now, so senders may queue behind it while it is written.
+            self.core.still_holds(id, self.outbound.len());
         }
         progress
     }

@@ -93,17 +93,6 @@ impl<K: Kind> Socket<K> {
         &self.inner.core
     }
 
-    /// The core says `Closed` for a socket closed either way; when its context's termination
-    /// closed it, that is what the error says (libzmq's `ETERM`).
-    fn why_closed<T>(&self, result: Result<T>) -> Result<T> {
-        match result {
-            Err(Error::Closed) if self.inner.context().shared.is_terminated() => {
-                Err(Error::ContextTerminated)
-            }
-            other => other,
-        }
-    }
-
     /// What tells two handles of one socket apart from other sockets (for the proxy).
     pub(crate) fn core_ptr(&self) -> *const () {
         Arc::as_ptr(&self.inner).cast()
@@ -267,12 +256,7 @@ impl<K: Sends> Socket<K> {
     /// completes, the message was not sent (and is dropped), and the send leaves nothing behind
     /// (a REQ may send again). A message the sink held and had not sent yet stays there.
     pub async fn send(&self, msg: impl Into<Message>) -> Result<()> {
-        let sent = self.send_now_or_wait(msg.into()).await;
-        self.why_closed(sent)
-    }
-
-    /// [`Socket::send`], with the core's errors as they come.
-    async fn send_now_or_wait(&self, msg: Message) -> Result<()> {
+        let msg = msg.into();
         if self.sink_held.load(Ordering::Acquire) {
             std::future::poll_fn(|cx| self.poll_sink(cx)).await?;
         }
@@ -298,7 +282,7 @@ impl<K: Sends> Socket<K> {
         }
         let mut op = SendOp::new(self.core(), msg.into());
         match self.core().poll_send(None, &mut op.out) {
-            Poll::Ready(done) => self.why_closed(done),
+            Poll::Ready(done) => done,
             Poll::Pending => Err(Error::WouldBlock),
         }
     }
@@ -332,7 +316,7 @@ impl<K: Sends> Socket<K> {
             *timer = None;
             self.sink_held.store(false, Ordering::Release);
         }
-        polled.map(|done| self.why_closed(done))
+        polled
     }
 }
 
@@ -347,12 +331,6 @@ impl<K: Receives> Socket<K> {
     /// Cancel safety: cancel-safe: if the future is dropped before it completes, no message was
     /// taken (the next receive, on any handle, gets it).
     pub async fn recv(&self) -> Result<Message> {
-        let received = self.recv_now_or_wait().await;
-        self.why_closed(received)
-    }
-
-    /// [`Socket::recv`], with the core's errors as they come.
-    async fn recv_now_or_wait(&self) -> Result<Message> {
         let core = self.core();
         let mut op = RecvOp::new(core);
         // A message there now (the usual case under load): no waiting future built.
@@ -370,7 +348,7 @@ impl<K: Receives> Socket<K> {
     pub fn try_recv(&self) -> Result<Message> {
         let mut op = RecvOp::new(self.core());
         match self.core().poll_recv(None, &mut op.incoming) {
-            Poll::Ready(done) => self.why_closed(done),
+            Poll::Ready(done) => done,
             Poll::Pending => Err(Error::WouldBlock),
         }
     }

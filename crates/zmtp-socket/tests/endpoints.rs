@@ -8,8 +8,10 @@
 //!   (libzmq keeps inproc pipes); over tcp and ipc the connections accepted through the
 //!   endpoint end with it, as in libzmq; unbinding a wildcard form,
 //!   or anything not bound, is `NotFound` (`ENOENT`), as is disconnecting what is not connected;
-//! - disconnect takes the peer away at once (a send would block) and drops what was queued for
-//!   it;
+//! - disconnect takes the peer away at once (a send would block); over tcp and ipc what was
+//!   queued for it before still goes out for `ZMQ_LINGER`, to a peer that binds there later
+//!   (libzmq's session lingers so), and is dropped with `ZMQ_LINGER` 0; the connection of a
+//!   disconnected endpoint ends once it has nothing left to write;
 //! - inproc: several sockets connecting before the bind, a pending connect served by whichever
 //!   socket binds the name next, a link kept across unbind.
 //!
@@ -27,7 +29,28 @@ on_every_transport!(
     a_new_connect_cannot_reach_an_unbound_endpoint,
     unbind_and_disconnect_of_unknown_endpoints_are_not_found,
     send_after_disconnect_would_block,
-    disconnect_drops_what_was_queued,
+    disconnect_with_linger_zero_drops_what_was_queued,
+);
+
+/// The tests for what only tcp and ipc do (inproc has no connection that lingers).
+macro_rules! on_tcp_and_ipc {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn tcp() {
+                super::$name("tcp").await
+            }
+            #[tokio::test]
+            async fn ipc() {
+                super::$name("ipc").await
+            }
+        }
+    )*};
+}
+
+on_tcp_and_ipc!(
+    disconnect_lingers_what_was_queued,
+    disconnect_ends_an_idle_connection,
 );
 
 /// A PUSH and a PULL connected to it, with one message through (the connection is up).
@@ -143,9 +166,71 @@ async fn send_after_disconnect_would_block(transport: &str) {
     );
 }
 
-async fn disconnect_drops_what_was_queued(transport: &str) {
+/// libzmq's `zmq_disconnect` with `ZMQ_LINGER`: the messages queued for an endpoint that was
+/// never reached go out after the disconnect, to a PULL that binds there only then (libzmq 4.3
+/// delivers them so with LINGER 5 s), while the socket itself has no peer left at once.
+async fn disconnect_lingers_what_was_queued(transport: &str) {
     let ep = unbound_endpoint(transport);
+    let push = Push::with_options(
+        SocketOptions::new()
+            .linger(Some(Duration::from_secs(5)))
+            .reconnect_ivl(Some(Duration::from_millis(10))),
+    )
+    .expect("options");
+    push.connect(&ep).await.expect("connect");
+    for i in 0..3 {
+        push.send(format!("queued {i}"))
+            .await
+            .expect("queued for the connection to come");
+    }
+    push.disconnect(&ep).expect("disconnect");
+    assert!(
+        matches!(push.try_send("after"), Err(Error::WouldBlock)),
+        "the socket has no peer left after the disconnect"
+    );
+    let pull = Pull::new();
+    pull.bind(&ep).await.expect("bind");
+    for i in 0..3 {
+        assert_eq!(
+            within("a message queued before the disconnect", pull.recv())
+                .await
+                .expect("recv"),
+            Message::single(format!("queued {i}")),
+        );
+    }
+    assert!(
+        matches!(pull.try_recv(), Err(Error::WouldBlock)),
+        "nothing sent after the disconnect went there"
+    );
+}
+
+/// A disconnected endpoint whose connection has nothing left to write ends it: the bound peer
+/// loses it (its send would block), as it would lose a closed peer.
+async fn disconnect_ends_an_idle_connection(transport: &str) {
     let push = Push::new();
+    let ep = push.bind(&bind_endpoint(transport)).await.expect("bind");
+    let pull = Pull::new();
+    pull.connect(&ep).await.expect("connect");
+    push.send("up").await.expect("send");
+    assert_eq!(
+        within("the first message", pull.recv())
+            .await
+            .expect("recv"),
+        msg(&["up"])
+    );
+    pull.disconnect(&ep).expect("disconnect");
+    eventually("the bound PUSH to lose the disconnected peer", || {
+        matches!(push.try_send("x"), Err(Error::WouldBlock))
+    })
+    .await;
+}
+
+/// With `ZMQ_LINGER` 0, a disconnect drops what was queued for the endpoint: a new connect's
+/// first message is the first one the peer gets.
+async fn disconnect_with_linger_zero_drops_what_was_queued(transport: &str) {
+    let ep = unbound_endpoint(transport);
+    let push =
+        Push::with_options(SocketOptions::new().linger(Some(Duration::ZERO))).expect("options");
     push.connect(&ep).await.expect("connect");
     for i in 0..3 {
         push.send(format!("queued {i}"))

@@ -3,7 +3,8 @@
 //!
 //! - bind returns the endpoint actually bound: the port the OS chose for `tcp://...:*` and
 //!   `:0` (connectable as returned), `0.0.0.0` for `tcp://*`, the path made for `ipc://*`, the
-//!   name for inproc, and `last_endpoint()` (`ZMQ_LAST_ENDPOINT`) says the same;
+//!   name for inproc, and `last_endpoint()` (`ZMQ_LAST_ENDPOINT`) says the same; an interface
+//!   name binds the interface's address (`tcp://lo:*` is 127.0.0.1);
 //! - after unbind a new connect cannot reach the endpoint; an inproc unbind only frees the name
 //!   (libzmq keeps inproc pipes); over tcp and ipc the connections accepted through the
 //!   endpoint end with it, as in libzmq; unbinding a wildcard form,
@@ -253,6 +254,41 @@ async fn disconnect_with_linger_zero_drops_what_was_queued(transport: &str) {
 
 // ---------------------------------------------------------------------------------------------
 // test_last_endpoint
+
+/// An interface name binds that interface's address, as in libzmq (which looks up the name
+/// among the interfaces before resolving it as a host name): `tcp://lo:*` and `tcp://lo:PORT`
+/// bind 127.0.0.1 (the first IPv4 address of `lo`, present in every network namespace).
+#[tokio::test]
+async fn an_interface_name_binds_its_address() {
+    let mut pull = Pull::new();
+    let ep = pull.bind("tcp://lo:*").await.expect("bind tcp://lo:*");
+    let port = ep
+        .strip_prefix("tcp://127.0.0.1:")
+        .unwrap_or_else(|| panic!("lo's address, 127.0.0.1, expected: {ep}"));
+    assert_ne!(port, "0", "the port the OS chose");
+    assert_eq!(pull.last_endpoint().as_deref(), Some(ep.as_str()));
+    reachable(&mut pull, &ep).await;
+
+    let free = unbound_endpoint("tcp");
+    let port = free.rsplit(':').next().expect("a port");
+    let mut pull = Pull::new();
+    let ep = pull
+        .bind(&format!("tcp://lo:{port}"))
+        .await
+        .expect("bind tcp://lo:PORT");
+    assert_eq!(ep, free, "lo's address with the port given");
+    reachable(&mut pull, &ep).await;
+
+    // Neither an interface nor a host: the bind fails, naming the endpoint.
+    let err = Pull::new()
+        .bind("tcp://no-such-interface.invalid:*")
+        .await
+        .expect_err("an unknown name");
+    assert!(
+        err.to_string().contains("no-such-interface.invalid"),
+        "{err}"
+    );
+}
 
 /// A message from a new PUSH connected to `ep` reaches `pull`.
 async fn reachable(pull: &mut Pull, ep: &str) {

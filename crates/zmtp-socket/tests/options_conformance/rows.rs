@@ -64,7 +64,7 @@ pub(super) const ROWS: [Row; 70] = [
     here(N::Immediate, "Queues messages only to completed connections."),
     elsewhere(N::InvertMatching, "PUB/XPUB send to non-matching subscribers; SUB/XSUB receive what does not match.", "pubsub_spec.rs", &["pub_invert_matching", "sub_invert_matching_from_options"]),
     here(N::Ipv6, "tcp binds and connects use IPv6 too (a `*` bind is dual-stack)."),
-    elsewhere(N::Linger, "How long a closed socket keeps delivering its queue.", "context_linger.rs", &["linger_delivers_after_the_sending_runtime_is_gone", "linger_zero_discards_what_is_queued", "term_waits_for_linger_then_returns"]),
+    elsewhere(N::Linger, "How long a closed socket, or a disconnected endpoint (tcp, ipc), keeps delivering what was queued.", "context_linger.rs", &["linger_delivers_after_the_sending_runtime_is_gone", "linger_zero_discards_what_is_queued", "term_waits_for_linger_then_returns"]),
     elsewhere(N::MaxMsgSize, "Closes a connection whose peer sends a larger message: a frame is refused on its size field, as in libzmq; unlike libzmq, a multipart message is bounded as a whole too, counting its bodies plus 64 bytes per frame after the first (a one-frame message of the limit passes, as in libzmq).", "hostile_peers.rs", &["a_frame_over_maxmsgsize_is_refused_before_its_body", "an_endless_multipart_message_over_maxmsgsize_is_dropped_with_the_heap_bounded"]),
     here(N::MulticastHops, "Stored for `pgm://` / `epgm://`, which are refused as not supported yet."),
     here(N::MulticastMaxTpdu, "Stored for `pgm://` / `epgm://`, which are refused as not supported yet."),

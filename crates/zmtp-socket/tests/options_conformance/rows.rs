@@ -77,7 +77,7 @@ pub(super) const ROWS: [Row; 70] = [
     here(N::RcvBuf, "`SO_RCVBUF` of tcp connections."),
     elsewhere(N::RcvHwm, "Bounds each pipe's incoming queue.", "options_spec.rs", &["hwm_defaults_are_a_thousand_each_way", "hwm_finite_counts_bind_first_and_connect_first", "hwm_infinite_when_either_side_is_zero"]),
     here(N::RcvTimeo, "How long `recv` waits before `Error::Timeout` (0: `Error::WouldBlock` at once)."),
-    here(N::ReconnectIvl, "How long after a failed or lost connection it is tried again (-1: never)."),
+    here(N::ReconnectIvl, "How long after a failed or lost connection it is tried again (-1: never); a handshake the peer refused (a protocol error) is not retried, as in libzmq."),
     here(N::ReconnectIvlMax, "Doubles the reconnect interval after each failure up to this."),
     here(N::RecoveryIvl, "Stored for `pgm://` / `epgm://`, which are refused as not supported yet."),
     elsewhere(N::ReqCorrelate, "REQ matches replies to requests by a request id.", "req_rep_router_tcp.rs", &["req_correlate_and_relaxed_drop_the_reply_to_an_abandoned_request"]),

@@ -1,12 +1,14 @@
 //! The libzmq peer goes away and comes back on the same endpoint: our connecting socket
-//! reconnects on its own (ZMQ_RECONNECT_IVL) and traffic resumes, in order.
+//! reconnects on its own (ZMQ_RECONNECT_IVL) and traffic resumes, in order. And `disconnect`
+//! with `ZMQ_LINGER`: what was queued for an endpoint before its disconnect reaches a PULL bound
+//! there later, from libzmq's PUSH (the reference) and from ours.
 
 mod support;
 
 use std::time::Duration;
 
 use support::{bound_address, millis};
-use zmtp::socket::{Push, SocketOptions};
+use zmtp::socket::{Pull, Push, SocketOptions};
 
 const STALL: Duration = Duration::from_secs(30);
 
@@ -72,4 +74,75 @@ async fn our_push_reconnects_to_a_restarted_libzmq_pull() {
     let (_, seen) = second.await.expect("second libzmq PULL");
     assert!(!seen.is_empty());
     assert!(seen.windows(2).all(|w| w[0] < w[1]), "in order: {seen:?}");
+}
+
+/// A tcp endpoint where nothing listens now, that can be bound later.
+fn free_endpoint() -> String {
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    format!("tcp://{}", probe.local_addr().expect("address"))
+}
+
+/// libzmq's PUSH with ZMQ_LINGER 5 s queues three messages for an endpoint nobody listens at,
+/// disconnects it, and our PULL bound there afterwards gets them: the reference behaviour.
+#[tokio::test]
+async fn a_libzmq_push_delivers_what_it_queued_before_disconnect() {
+    let ep = free_endpoint();
+    let ctx = zmq::Context::new();
+    let push = ctx.socket(zmq::PUSH).expect("PUSH");
+    push.set_linger(5000).expect("ZMQ_LINGER");
+    push.set_reconnect_ivl(10).expect("ZMQ_RECONNECT_IVL");
+    push.connect(&ep).expect("connect");
+    for i in 0..3 {
+        push.send(format!("queued {i}").as_bytes(), 0)
+            .expect("queued");
+    }
+    push.disconnect(&ep).expect("disconnect");
+    let pull = Pull::new();
+    pull.bind(&ep).await.expect("bind");
+    for i in 0..3 {
+        let msg = tokio::time::timeout(STALL, pull.recv())
+            .await
+            .expect("a message queued before the disconnect")
+            .expect("recv");
+        assert_eq!(msg.frames()[0], format!("queued {i}").as_bytes());
+    }
+    drop(push);
+    tokio::task::spawn_blocking(move || drop(ctx))
+        .await
+        .expect("libzmq context terminated");
+}
+
+/// The same from our PUSH to a libzmq PULL bound afterwards.
+#[tokio::test]
+async fn our_push_delivers_what_it_queued_before_disconnect_to_a_libzmq_pull() {
+    let ep = free_endpoint();
+    let push = Push::with_options(
+        SocketOptions::new()
+            .linger(Some(Duration::from_secs(5)))
+            .reconnect_ivl(Some(Duration::from_millis(10))),
+    )
+    .expect("options");
+    push.connect(&ep).await.expect("connect");
+    for i in 0..3 {
+        push.send(format!("queued {i}")).await.expect("queued");
+    }
+    push.disconnect(&ep).expect("disconnect");
+    let got = tokio::task::spawn_blocking(move || {
+        let ctx = zmq::Context::new();
+        let pull = ctx.socket(zmq::PULL).expect("PULL");
+        pull.set_rcvtimeo(millis(STALL)).expect("ZMQ_RCVTIMEO");
+        pull.set_linger(0).expect("ZMQ_LINGER");
+        pull.bind(&ep).expect("bind");
+        (0..3)
+            .map(|_| {
+                let msg = pull
+                    .recv_bytes(0)
+                    .unwrap_or_else(|e| panic!("libzmq PULL: nothing within {STALL:?} ({e})"));
+                String::from_utf8(msg).expect("text")
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .expect("libzmq PULL");
+    assert_eq!(got, ["queued 0", "queued 1", "queued 2"]);
 }

@@ -90,6 +90,28 @@ fn display_is_z85_and_debug_hides_secrets() {
     }
 }
 
+/// A mechanism's `Debug` says where its handshake is and which server it talks to, never a
+/// secret key.
+#[test]
+fn mechanisms_debug_their_state_not_their_secrets() {
+    let client_keys =
+        CurveKeyPair::from_secret(CurveSecretKey::from_z85(CLIENT_SECRET).expect("valid"));
+    let server_keys =
+        CurveKeyPair::from_secret(CurveSecretKey::from_z85(SERVER_SECRET).expect("valid"));
+    let client = zmtp_security::CurveClient::new(client_keys, *server_keys.public());
+    let shown = format!("{client:?}");
+    assert!(shown.starts_with("CurveClient"), "{shown}");
+    assert!(shown.contains("state: \"Start\""), "{shown}");
+    assert!(shown.contains(SERVER_PUBLIC), "{shown}");
+    assert!(!shown.contains(CLIENT_SECRET), "{shown}");
+    let server = zmtp_security::CurveServer::new(server_keys);
+    let shown = format!("{server:?}");
+    assert!(shown.starts_with("CurveServer"), "{shown}");
+    assert!(shown.contains("state: \"ExpectHello\""), "{shown}");
+    assert!(shown.contains(SERVER_PUBLIC), "{shown}");
+    assert!(!shown.contains(SERVER_SECRET), "{shown}");
+}
+
 #[test]
 fn generated_pairs_are_fresh_and_consistent() {
     let a = CurveKeyPair::generate();

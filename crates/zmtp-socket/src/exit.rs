@@ -19,6 +19,33 @@ pub(crate) enum Exit {
     Mechanism(String),
 }
 
+impl Exit {
+    /// Whether the connection ended on what libzmq 4.3 calls a protocol error: the peer
+    /// refused the handshake (an ERROR command: ZAP denial, wrong credentials), the
+    /// mechanisms differ, or the peer's bytes broke the protocol (a greeting that is not ZMTP,
+    /// a malformed frame or command). libzmq's session is not remade after one (no reconnect);
+    /// a lost transport, a timeout or a close is not one.
+    pub(crate) fn is_protocol_error(&self) -> bool {
+        match self {
+            Exit::Connection(reason) => match reason {
+                ConnectionError::Greeting(_)
+                | ConnectionError::LegacyPeerRefused(_)
+                | ConnectionError::MechanismMismatch { .. }
+                | ConnectionError::Frame(_)
+                | ConnectionError::Command(_)
+                | ConnectionError::MessageBeforeReady
+                | ConnectionError::Mechanism(_) => true,
+                ConnectionError::HandshakeTimeout
+                | ConnectionError::HeartbeatTimeout
+                | ConnectionError::TtlExpired
+                | ConnectionError::PeerClosed { .. }
+                | ConnectionError::Closed => false,
+            },
+            Exit::Io(_) | Exit::SocketClosed | Exit::Unbound | Exit::Mechanism(_) => false,
+        }
+    }
+}
+
 impl std::fmt::Display for Exit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

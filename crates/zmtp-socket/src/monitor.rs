@@ -264,6 +264,11 @@ pub enum MonitorEvent {
         endpoint: String,
         /// The ZAP status code.
         status: u16,
+        /// Why, in words: on a server, the ZAP reply's status text (`"no such user"`), or ours
+        /// when no handler answered; on a client, the reason of the server's ERROR command
+        /// (libzmq sends the status code there, `"400"`). Not part of libzmq's wire form of the
+        /// event ([`to_message`](Self::to_message)): empty in an event read from it.
+        text: String,
     },
     /// `ZMQ_EVENT_HANDSHAKE_SUCCEEDED`: a handshake completed (with its ZAP verdict); the
     /// connection carries messages from now on. Value 0.
@@ -412,6 +417,7 @@ impl MonitorEvent {
             EVENT_HANDSHAKE_FAILED_AUTH => MonitorEvent::HandshakeFailedAuth {
                 endpoint,
                 status: u16::try_from(value).unwrap_or(u16::MAX),
+                text: String::new(),
             },
             EVENT_HANDSHAKE_SUCCEEDED => MonitorEvent::HandshakeSucceeded { endpoint },
             _ => return None,
@@ -428,7 +434,12 @@ impl fmt::Display for MonitorEvent {
         match self {
             MonitorEvent::ConnectRetried { interval, .. } => write!(f, " in {interval:?}"),
             MonitorEvent::HandshakeFailedProtocol { code, .. } => write!(f, " ({code:#x})"),
-            MonitorEvent::HandshakeFailedAuth { status, .. } => write!(f, " ({status})"),
+            MonitorEvent::HandshakeFailedAuth { status, text, .. } if text.is_empty() => {
+                write!(f, " ({status})")
+            }
+            MonitorEvent::HandshakeFailedAuth { status, text, .. } => {
+                write!(f, " ({status} {text:?})")
+            }
             MonitorEvent::BindFailed { errno, .. }
             | MonitorEvent::AcceptFailed { errno, .. }
             | MonitorEvent::CloseFailed { errno, .. }
@@ -646,16 +657,21 @@ fn handshake_failure(exit: &Exit, endpoint: &str) -> Option<MonitorEvent> {
         ConnectionError::HandshakeTimeout
         | ConnectionError::HeartbeatTimeout
         | ConnectionError::TtlExpired => return Some(no_detail(errno::ETIMEDOUT)),
-        ConnectionError::Mechanism(MechanismError::Refused { status, .. }) => {
+        ConnectionError::Mechanism(MechanismError::Refused { status, text }) => {
             return Some(MonitorEvent::HandshakeFailedAuth {
                 endpoint,
                 status: *status,
+                text: text.clone(),
             })
         }
         ConnectionError::Mechanism(MechanismError::PeerError { reason }) => {
             match zap_status(reason) {
                 Some(status) => {
-                    return Some(MonitorEvent::HandshakeFailedAuth { endpoint, status })
+                    return Some(MonitorEvent::HandshakeFailedAuth {
+                        endpoint,
+                        status,
+                        text: reason.clone(),
+                    })
                 }
                 None => PROTOCOL_ERROR_ZMTP_UNSPECIFIED,
             }
@@ -763,6 +779,7 @@ mod tests {
             MonitorEvent::HandshakeFailedAuth {
                 endpoint: "ipc:///tmp/x".into(),
                 status: 400,
+                text: String::new(),
             },
             MonitorEvent::HandshakeFailedProtocol {
                 endpoint: "tcp://[::1]:1".into(),

@@ -99,10 +99,19 @@ fn linger_zero_discards_what_is_queued() {
     });
 }
 
+/// How long `term_waits_for_linger_then_returns` gives `term`: a third of libzmq's default
+/// `ZMQ_LINGER` (30 s), so that a term that ignored the socket's LINGER of 100 ms, and waited
+/// for the default instead, fails; and a hundred times that LINGER, for a loaded machine.
+const TERM_LIMIT: Duration = Duration::from_secs(10);
+
 /// `Context::term` returns once a closed socket's LINGER has run out, although its peer never
 /// came; the socket's messages are then gone.
 #[test]
 fn term_waits_for_linger_then_returns() {
+    assert!(
+        TERM_LIMIT * 3 <= SocketOptions::new().get_linger().expect("a finite default"),
+        "the limit must stay well under the default linger"
+    );
     let ctx = Context::new().expect("context");
     let rt = current_thread();
     rt.block_on(async {
@@ -119,9 +128,9 @@ fn term_waits_for_linger_then_returns() {
             .await
             .expect("queued");
         drop(push);
-        tokio::time::timeout(LIMIT, ctx.term())
+        tokio::time::timeout(TERM_LIMIT, ctx.term())
             .await
-            .expect("term returns once LINGER has run out");
+            .expect("term returns once LINGER (100 ms, not the default 30 s) has run out");
     });
 }
 

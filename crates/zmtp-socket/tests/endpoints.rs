@@ -3,13 +3,16 @@
 //!
 //! - bind returns the endpoint actually bound: the port the OS chose for `tcp://...:*` and
 //!   `:0` (connectable as returned), `0.0.0.0` for `tcp://*`, the path made for `ipc://*`, the
-//!   name for inproc, and `last_endpoint()` (`ZMQ_LAST_ENDPOINT`) says the same;
+//!   name for inproc, and `last_endpoint()` (`ZMQ_LAST_ENDPOINT`) says the same; an interface
+//!   name binds the interface's address (`tcp://lo:*` is 127.0.0.1);
 //! - after unbind a new connect cannot reach the endpoint; an inproc unbind only frees the name
 //!   (libzmq keeps inproc pipes); over tcp and ipc the connections accepted through the
 //!   endpoint end with it, as in libzmq; unbinding a wildcard form,
 //!   or anything not bound, is `NotFound` (`ENOENT`), as is disconnecting what is not connected;
-//! - disconnect takes the peer away at once (a send would block) and drops what was queued for
-//!   it;
+//! - disconnect takes the peer away at once (a send would block); over tcp and ipc what was
+//!   queued for it before still goes out for `ZMQ_LINGER`, to a peer that binds there later
+//!   (libzmq's session lingers so), and is dropped with `ZMQ_LINGER` 0; the connection of a
+//!   disconnected endpoint ends once it has nothing left to write;
 //! - inproc: several sockets connecting before the bind, a pending connect served by whichever
 //!   socket binds the name next, a link kept across unbind.
 //!
@@ -27,7 +30,28 @@ on_every_transport!(
     a_new_connect_cannot_reach_an_unbound_endpoint,
     unbind_and_disconnect_of_unknown_endpoints_are_not_found,
     send_after_disconnect_would_block,
-    disconnect_drops_what_was_queued,
+    disconnect_with_linger_zero_drops_what_was_queued,
+);
+
+/// The tests for what only tcp and ipc do (inproc has no connection that lingers).
+macro_rules! on_tcp_and_ipc {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn tcp() {
+                super::$name("tcp").await
+            }
+            #[tokio::test]
+            async fn ipc() {
+                super::$name("ipc").await
+            }
+        }
+    )*};
+}
+
+on_tcp_and_ipc!(
+    disconnect_lingers_what_was_queued,
+    disconnect_ends_an_idle_connection,
 );
 
 /// A PUSH and a PULL connected to it, with one message through (the connection is up).
@@ -143,9 +167,71 @@ async fn send_after_disconnect_would_block(transport: &str) {
     );
 }
 
-async fn disconnect_drops_what_was_queued(transport: &str) {
+/// libzmq's `zmq_disconnect` with `ZMQ_LINGER`: the messages queued for an endpoint that was
+/// never reached go out after the disconnect, to a PULL that binds there only then (libzmq 4.3
+/// delivers them so with LINGER 5 s), while the socket itself has no peer left at once.
+async fn disconnect_lingers_what_was_queued(transport: &str) {
     let ep = unbound_endpoint(transport);
+    let push = Push::with_options(
+        SocketOptions::new()
+            .linger(Some(Duration::from_secs(5)))
+            .reconnect_ivl(Some(Duration::from_millis(10))),
+    )
+    .expect("options");
+    push.connect(&ep).await.expect("connect");
+    for i in 0..3 {
+        push.send(format!("queued {i}"))
+            .await
+            .expect("queued for the connection to come");
+    }
+    push.disconnect(&ep).expect("disconnect");
+    assert!(
+        matches!(push.try_send("after"), Err(Error::WouldBlock)),
+        "the socket has no peer left after the disconnect"
+    );
+    let pull = Pull::new();
+    pull.bind(&ep).await.expect("bind");
+    for i in 0..3 {
+        assert_eq!(
+            within("a message queued before the disconnect", pull.recv())
+                .await
+                .expect("recv"),
+            Message::single(format!("queued {i}")),
+        );
+    }
+    assert!(
+        matches!(pull.try_recv(), Err(Error::WouldBlock)),
+        "nothing sent after the disconnect went there"
+    );
+}
+
+/// A disconnected endpoint whose connection has nothing left to write ends it: the bound peer
+/// loses it (its send would block), as it would lose a closed peer.
+async fn disconnect_ends_an_idle_connection(transport: &str) {
     let push = Push::new();
+    let ep = push.bind(&bind_endpoint(transport)).await.expect("bind");
+    let pull = Pull::new();
+    pull.connect(&ep).await.expect("connect");
+    push.send("up").await.expect("send");
+    assert_eq!(
+        within("the first message", pull.recv())
+            .await
+            .expect("recv"),
+        msg(&["up"])
+    );
+    pull.disconnect(&ep).expect("disconnect");
+    eventually("the bound PUSH to lose the disconnected peer", || {
+        matches!(push.try_send("x"), Err(Error::WouldBlock))
+    })
+    .await;
+}
+
+/// With `ZMQ_LINGER` 0, a disconnect drops what was queued for the endpoint: a new connect's
+/// first message is the first one the peer gets.
+async fn disconnect_with_linger_zero_drops_what_was_queued(transport: &str) {
+    let ep = unbound_endpoint(transport);
+    let push =
+        Push::with_options(SocketOptions::new().linger(Some(Duration::ZERO))).expect("options");
     push.connect(&ep).await.expect("connect");
     for i in 0..3 {
         push.send(format!("queued {i}"))
@@ -168,6 +254,41 @@ async fn disconnect_drops_what_was_queued(transport: &str) {
 
 // ---------------------------------------------------------------------------------------------
 // test_last_endpoint
+
+/// An interface name binds that interface's address, as in libzmq (which looks up the name
+/// among the interfaces before resolving it as a host name): `tcp://lo:*` and `tcp://lo:PORT`
+/// bind 127.0.0.1 (the first IPv4 address of `lo`, present in every network namespace).
+#[tokio::test]
+async fn an_interface_name_binds_its_address() {
+    let mut pull = Pull::new();
+    let ep = pull.bind("tcp://lo:*").await.expect("bind tcp://lo:*");
+    let port = ep
+        .strip_prefix("tcp://127.0.0.1:")
+        .unwrap_or_else(|| panic!("lo's address, 127.0.0.1, expected: {ep}"));
+    assert_ne!(port, "0", "the port the OS chose");
+    assert_eq!(pull.last_endpoint().as_deref(), Some(ep.as_str()));
+    reachable(&mut pull, &ep).await;
+
+    let free = unbound_endpoint("tcp");
+    let port = free.rsplit(':').next().expect("a port");
+    let mut pull = Pull::new();
+    let ep = pull
+        .bind(&format!("tcp://lo:{port}"))
+        .await
+        .expect("bind tcp://lo:PORT");
+    assert_eq!(ep, free, "lo's address with the port given");
+    reachable(&mut pull, &ep).await;
+
+    // Neither an interface nor a host: the bind fails, naming the endpoint.
+    let err = Pull::new()
+        .bind("tcp://no-such-interface.invalid:*")
+        .await
+        .expect_err("an unknown name");
+    assert!(
+        err.to_string().contains("no-such-interface.invalid"),
+        "{err}"
+    );
+}
 
 /// A message from a new PUSH connected to `ep` reaches `pull`.
 async fn reachable(pull: &mut Pull, ep: &str) {

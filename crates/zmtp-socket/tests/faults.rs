@@ -3,6 +3,9 @@
 //! - a peer process SIGKILLed in the middle of a multipart message, as raw ZMTP bytes (the
 //!   first frames of a message written, then the kill) and as a real zmtp PUSH sending 3 MiB
 //!   messages: whole messages are delivered, nothing partial ever is, the socket keeps working;
+//! - a PAIR whose raw peer sends two messages and half of a third, then disconnects: the two
+//!   are delivered (read only after the cut), nothing of the third is, and the PAIR takes a new
+//!   peer and exchanges with it both ways;
 //! - a peer process killed and restarted on the same port: our PUSH reconnects and the stream
 //!   resumes. What is delivered is exactly what `docs/delivery.md` says: in order, nothing twice,
 //!   and one contiguous run of messages lost at the cut (those already taken from our pipe into
@@ -24,8 +27,10 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use futures::{FutureExt, StreamExt};
+use tokio::io::AsyncWriteExt;
 use zmtp_socket::{
-    Context, Dealer, Error, Message, MonitorEvent, Pull, Push, Rep, Req, Router, SocketOptions,
+    Context, Dealer, Error, Message, MonitorEvent, Pair, Pull, Push, Rep, Req, Router,
+    SocketOptions,
 };
 
 use common::heap;
@@ -237,6 +242,65 @@ async fn a_raw_peer_killed_mid_multipart_delivers_nothing_partial() {
             .await
             .expect("recv"),
         Message::from(["next"])
+    );
+}
+
+/// A PAIR's raw peer sends a message, a two-frame message, and half of a third (its first
+/// frame, then a frame header announcing 100 bytes and 10 of them), then disconnects. The PAIR
+/// loses nothing it had received (both whole messages are read after the cut), delivers nothing
+/// of the third, and takes a new peer, with which it exchanges both ways.
+#[tokio::test]
+async fn a_pair_whose_peer_is_cut_mid_message_keeps_what_came_and_takes_a_new_peer() {
+    let pair = Pair::new();
+    let mut monitor = pair.monitor();
+    let ep = pair.bind("tcp://127.0.0.1:*").await.expect("bind");
+    let addr = ep.strip_prefix("tcp://").expect("tcp");
+    let mut raw = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let mut bytes = greeting_and_ready("PAIR");
+    bytes.extend_from_slice(&frame(0, b"first"));
+    bytes.extend_from_slice(&frame(0x01, b"second-a"));
+    bytes.extend_from_slice(&frame(0, b"second-b"));
+    bytes.extend_from_slice(&frame(0x01, b"third-a"));
+    let mut cut = frame(0, &[b'x'; 100]);
+    cut.truncate(2 + 10);
+    bytes.extend_from_slice(&cut);
+    raw.write_all(&bytes).await.expect("write");
+    raw.shutdown().await.expect("shutdown");
+    drop(raw);
+    disconnected(&mut monitor).await;
+
+    assert_eq!(
+        within("the first message", pair.recv())
+            .await
+            .expect("recv"),
+        Message::from(["first"])
+    );
+    assert_eq!(
+        within("the second message", pair.recv())
+            .await
+            .expect("recv"),
+        Message::from(["second-a", "second-b"])
+    );
+    assert!(
+        matches!(pair.try_recv(), Err(Error::WouldBlock)),
+        "nothing of the message cut in half was delivered"
+    );
+
+    let next = Pair::new();
+    next.connect(&ep).await.expect("connect");
+    next.send("from the new peer").await.expect("send");
+    assert_eq!(
+        within("the new peer's message", pair.recv())
+            .await
+            .expect("recv"),
+        Message::from(["from the new peer"])
+    );
+    pair.send("to the new peer").await.expect("send");
+    assert_eq!(
+        within("the reply at the new peer", next.recv())
+            .await
+            .expect("recv"),
+        Message::from(["to the new peer"])
     );
 }
 

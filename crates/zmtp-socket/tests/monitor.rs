@@ -300,7 +300,8 @@ async fn zap_refusal_is_handshake_failed_auth() {
                 },
                 MonitorEvent::HandshakeFailedAuth {
                     endpoint: ep(&endpoint),
-                    status: 400
+                    status: 400,
+                    text: "no entry".into(),
                 },
                 MonitorEvent::Disconnected {
                     endpoint: ep(&endpoint)
@@ -320,7 +321,8 @@ async fn zap_refusal_is_handshake_failed_auth() {
                 },
                 MonitorEvent::HandshakeFailedAuth {
                     endpoint: ep(&endpoint),
-                    status: 400
+                    status: 400,
+                    text: "400".into(),
                 },
                 MonitorEvent::Disconnected {
                     endpoint: ep(&endpoint)
@@ -603,9 +605,19 @@ fn codes_and_values() {
     assert_eq!(
         MonitorEvent::HandshakeFailedAuth {
             endpoint: e("x"),
-            status: 500
+            status: 500,
+            text: String::new(),
         }
         .to_string(),
         "HANDSHAKE_FAILED_AUTH x (500)"
+    );
+    assert_eq!(
+        MonitorEvent::HandshakeFailedAuth {
+            endpoint: e("x"),
+            status: 400,
+            text: "no such user".into(),
+        }
+        .to_string(),
+        "HANDSHAKE_FAILED_AUTH x (400 \"no such user\")"
     );
 }

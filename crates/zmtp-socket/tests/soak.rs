@@ -1,7 +1,10 @@
 //! A bounded soak test (issue 9, item 4): every pattern over tcp, ipc and inproc at once, with
 //! random cuts (a socket dropped with its queue, or disconnected and connected again), each
-//! lane checking what its pattern promises, and the process's heap and sockets back at their
-//! baseline at the end.
+//! lane checking what its pattern promises. While the sockets live, the cuts must leave nothing
+//! behind: at the end each lane's sockets hold one pipe each (their one live peer), and the
+//! context's tasks and the process's heap are back where they were once the lanes were set up
+//! (each lane then had the same shape: its bound socket and one live peer). After `term`, the
+//! heap and sockets are back at their baseline.
 //!
 //! `ZMTP_SOAK_SECS` sets how long the lanes run (default 3: the CI run; minutes by hand),
 //! `ZMTP_SOAK_SEED` the random seed (printed either way, so a failure can be replayed). Run by
@@ -23,6 +26,7 @@
 mod common;
 
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fastrand::Rng;
@@ -76,7 +80,69 @@ fn endpoint(transport: &str) -> String {
 /// About one cut in `1 / P_CUT` batches.
 const P_CUT: u32 = 8;
 
-async fn push_pull(ctx: Context, transport: &str, mut rng: Rng, until: Instant) -> Report {
+/// Heap the lanes may hold at the end above what they held once set up, in the same shape:
+/// queues' capacity grown by batches, allocator and runtime bookkeeping. A connection, a pipe
+/// or a task left behind by each of the run's cuts would exceed it.
+const SLACK: usize = 2 << 20;
+
+/// Where the lanes meet the test, twice: once set up, and once done at the end. Each lane waits
+/// there until every lane has come and the test has measured, with every socket alive.
+#[derive(Clone)]
+struct Checkpoint(Arc<tokio::sync::Barrier>);
+
+impl Checkpoint {
+    fn new(lanes: usize) -> Checkpoint {
+        Checkpoint(Arc::new(tokio::sync::Barrier::new(lanes + 1)))
+    }
+
+    /// A lane's side: here, then on once the test has measured.
+    async fn pass(&self) {
+        self.0.wait().await;
+        self.0.wait().await;
+    }
+
+    /// The test's side: waits for every lane, measures, lets them on.
+    async fn measure<T>(&self, what: &str, measure: impl FnOnce() -> T) -> T {
+        within(
+            &format!("every lane {what} (a lane that failed says why above)"),
+            self.0.wait(),
+        )
+        .await;
+        let measured = measure();
+        self.0.wait().await;
+        measured
+    }
+}
+
+/// Waits until each socket `pipes` counts holds one pipe, that of its one live peer: the peers
+/// cut before left nothing behind. `drain` runs first each time (reading what is left of cut
+/// peers, which keeps their pipes until read).
+async fn one_pipe_each(lane: &str, mut drain: impl FnMut(), pipes: impl Fn() -> Vec<usize>) {
+    let settled = tokio::time::timeout(common::LIMIT, async {
+        loop {
+            drain();
+            if pipes().iter().all(|&n| n == 1) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await;
+    assert!(
+        settled.is_ok(),
+        "{lane}: one pipe per socket (its live peer) expected, found {:?}: the cut peers left \
+         theirs behind",
+        pipes()
+    );
+}
+
+async fn push_pull(
+    ctx: Context,
+    transport: &str,
+    mut rng: Rng,
+    until: Instant,
+    cp: Checkpoint,
+) -> Report {
     let mut r = Report {
         lane: format!("PUSH/PULL {transport}"),
         ..Report::default()
@@ -101,6 +167,15 @@ async fn push_pull(ctx: Context, transport: &str, mut rng: Rng, until: Instant) 
         assert_eq!(seq, got[e], "PUSH/PULL epoch {epoch}: in order, each once");
         got[e] += 1;
     };
+    // Set up: one message through.
+    push.send(tagged(0, 0)).await.expect("send");
+    sent[0] += 1;
+    r.sent += 1;
+    let msg = within("PUSH/PULL delivery", pull.recv())
+        .await
+        .expect("recv");
+    check(msg, &mut got);
+    cp.pass().await;
     while Instant::now() < until {
         let live = sent.len() - 1;
         for _ in 0..rng.u32(1..64) {
@@ -138,15 +213,29 @@ async fn push_pull(ctx: Context, transport: &str, mut rng: Rng, until: Instant) 
             .expect("recv");
         check(msg, &mut got);
     }
-    while let Ok(msg) = pull.try_recv() {
-        check(msg, &mut got);
-    }
+    one_pipe_each(
+        &r.lane,
+        || {
+            while let Ok(msg) = pull.try_recv() {
+                check(msg, &mut got);
+            }
+        },
+        || vec![pull.live_pipes(), push.live_pipes()],
+    )
+    .await;
+    cp.pass().await;
     r.delivered = got.iter().sum();
     r.lost = r.sent - r.delivered;
     r
 }
 
-async fn pub_sub(ctx: Context, transport: &str, mut rng: Rng, until: Instant) -> Report {
+async fn pub_sub(
+    ctx: Context,
+    transport: &str,
+    mut rng: Rng,
+    until: Instant,
+    cp: Checkpoint,
+) -> Report {
     let mut r = Report {
         lane: format!("PUB/SUB {transport}"),
         ..Report::default()
@@ -178,6 +267,7 @@ async fn pub_sub(ctx: Context, transport: &str, mut rng: Rng, until: Instant) ->
     let mut sub = new_sub().await;
     let mut last = joined(&mut publisher, &mut sub, &mut seq, &mut r.sent).await;
     r.delivered += 1;
+    cp.pass().await;
     while Instant::now() < until {
         let batch = rng.u64(1..64);
         for _ in 0..batch {
@@ -212,6 +302,13 @@ async fn pub_sub(ctx: Context, transport: &str, mut rng: Rng, until: Instant) ->
             r.delivered += 1;
         }
     }
+    one_pipe_each(
+        &r.lane,
+        || {},
+        || vec![publisher.live_pipes(), sub.live_pipes()],
+    )
+    .await;
+    cp.pass().await;
     r.lost = r.sent - r.delivered;
     r
 }
@@ -220,6 +317,7 @@ async fn pub_sub(ctx: Context, transport: &str, mut rng: Rng, until: Instant) ->
 trait Requester {
     async fn ask(&mut self, body: Vec<u8>);
     async fn answer(&mut self) -> Vec<u8>;
+    fn pipes(&self) -> usize;
 }
 
 impl Requester for Req {
@@ -229,6 +327,9 @@ impl Requester for Req {
     async fn answer(&mut self) -> Vec<u8> {
         let m = within("a REQ's reply", self.recv()).await.expect("recv");
         m.frames()[0].to_vec()
+    }
+    fn pipes(&self) -> usize {
+        self.live_pipes()
     }
 }
 
@@ -240,6 +341,9 @@ impl Requester for Dealer {
         let m = within("a DEALER's reply", self.recv()).await.expect("recv");
         m.frames()[0].to_vec()
     }
+    fn pipes(&self) -> usize {
+        self.live_pipes()
+    }
 }
 
 impl Requester for Pair {
@@ -250,10 +354,15 @@ impl Requester for Pair {
         let m = within("a PAIR's reply", self.recv()).await.expect("recv");
         m.frames()[0].to_vec()
     }
+    fn pipes(&self) -> usize {
+        self.live_pipes()
+    }
 }
 
 /// Requests in windows (REQ: one at a time) from `first`; a cut (only with `make`) drops the
-/// requester in the middle of a window, and the next epoch is a new one from `make`.
+/// requester in the middle of a window, and the next epoch is a new one from `make`. `server`
+/// is the replying socket's pipe count.
+#[allow(clippy::too_many_arguments)]
 async fn request_reply<R, F, Fut>(
     lane: String,
     window: u32,
@@ -261,6 +370,8 @@ async fn request_reply<R, F, Fut>(
     until: Instant,
     make: Option<F>,
     first: R,
+    server: impl Fn() -> usize,
+    cp: Checkpoint,
 ) -> Report
 where
     R: Requester,
@@ -274,6 +385,13 @@ where
     let mut epoch = 0u32;
     let mut seq = 0u64;
     let mut requester = first;
+    // Set up: one request answered.
+    requester.ask(tagged(epoch, seq)).await;
+    assert_eq!(untag(&requester.answer().await), (epoch, seq));
+    seq += 1;
+    r.sent += 1;
+    r.delivered += 1;
+    cp.pass().await;
     while Instant::now() < until {
         let w = rng.u32(1..=window);
         let first = seq;
@@ -299,6 +417,8 @@ where
             r.delivered += 1;
         }
     }
+    one_pipe_each(&r.lane, || {}, || vec![server(), requester.pipes()]).await;
+    cp.pass().await;
     r
 }
 
@@ -326,11 +446,17 @@ macro_rules! echo {
     }};
 }
 
-async fn req_rep(ctx: Context, transport: &str, rng: Rng, until: Instant) -> Report {
+async fn req_rep(
+    ctx: Context,
+    transport: &str,
+    rng: Rng,
+    until: Instant,
+    cp: Checkpoint,
+) -> Report {
     let rep = Rep::new_in(&ctx).expect("rep");
     let ep = rep.bind(&endpoint(transport)).await.expect("bind");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = echo!(rep, stopped);
+    let server = echo!(rep.clone(), stopped);
     let opts = || SocketOptions::new().linger(Some(Duration::ZERO));
     let make = || async {
         let req = Req::with_options_in(&ctx, opts()).expect("req");
@@ -345,6 +471,8 @@ async fn req_rep(ctx: Context, transport: &str, rng: Rng, until: Instant) -> Rep
         until,
         Some(make),
         first,
+        || rep.live_pipes(),
+        cp,
     )
     .await;
     let _ = stop.send(());
@@ -352,11 +480,17 @@ async fn req_rep(ctx: Context, transport: &str, rng: Rng, until: Instant) -> Rep
     r
 }
 
-async fn dealer_router(ctx: Context, transport: &str, rng: Rng, until: Instant) -> Report {
+async fn dealer_router(
+    ctx: Context,
+    transport: &str,
+    rng: Rng,
+    until: Instant,
+    cp: Checkpoint,
+) -> Report {
     let router = Router::new_in(&ctx).expect("router");
     let ep = router.bind(&endpoint(transport)).await.expect("bind");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = echo!(router, stopped);
+    let server = echo!(router.clone(), stopped);
     let opts = || SocketOptions::new().linger(Some(Duration::ZERO));
     let make = || async {
         let dealer = Dealer::with_options_in(&ctx, opts()).expect("dealer");
@@ -371,6 +505,8 @@ async fn dealer_router(ctx: Context, transport: &str, rng: Rng, until: Instant) 
         until,
         Some(make),
         first,
+        || router.live_pipes(),
+        cp,
     )
     .await;
     let _ = stop.send(());
@@ -378,11 +514,11 @@ async fn dealer_router(ctx: Context, transport: &str, rng: Rng, until: Instant) 
     r
 }
 
-async fn pair(ctx: Context, transport: &str, rng: Rng, until: Instant) -> Report {
+async fn pair(ctx: Context, transport: &str, rng: Rng, until: Instant, cp: Checkpoint) -> Report {
     let bound = Pair::new_in(&ctx).expect("pair");
     let ep = bound.bind(&endpoint(transport)).await.expect("bind");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = echo!(bound, stopped);
+    let server = echo!(bound.clone(), stopped);
     // No cuts here: a PAIR whose peer is replaced does not reliably take the new one (see the
     // module docs), so this lane only checks windows of requests over one steady pair.
     let client = Pair::new_in(&ctx).expect("pair");
@@ -396,6 +532,8 @@ async fn pair(ctx: Context, transport: &str, rng: Rng, until: Instant) -> Report
         until,
         None::<NoCut>,
         client,
+        || bound.live_pipes(),
+        cp,
     )
     .await;
     let _ = stop.send(());
@@ -422,13 +560,15 @@ async fn soak_every_pattern_with_random_cuts() {
     let until = start + Duration::from_secs(secs);
     let mut master = Rng::with_seed(seed);
     let mut lanes = Vec::new();
-    for transport in ["tcp", "ipc", "inproc"] {
+    const TRANSPORTS: [&str; 3] = ["tcp", "ipc", "inproc"];
+    let cp = Checkpoint::new(TRANSPORTS.len() * 5);
+    for transport in TRANSPORTS {
         macro_rules! lane {
             ($f:ident) => {{
-                let (ctx, rng) = (ctx.clone(), Rng::with_seed(master.u64(..)));
-                lanes.push(tokio::spawn(
-                    async move { $f(ctx, transport, rng, until).await },
-                ));
+                let (ctx, rng, cp) = (ctx.clone(), Rng::with_seed(master.u64(..)), cp.clone());
+                lanes.push(tokio::spawn(async move {
+                    $f(ctx, transport, rng, until, cp).await
+                }));
             }};
         }
         lane!(push_pull);
@@ -438,8 +578,30 @@ async fn soak_every_pattern_with_random_cuts() {
         lane!(pair);
     }
     let mut total = (0, 0, 0);
-    // Lanes run for the soak's duration, then finish their checks.
+    let (set_up_tasks, set_up_heap) = cp
+        .measure("set up", || (ctx.live_tasks(), heap::live()))
+        .await;
+    // Lanes run for the soak's duration, then finish their checks and come to the checkpoint
+    // with their sockets alive: what the cuts left behind shows now, not only after term.
     tokio::time::sleep_until(until.into()).await;
+    let (end_tasks, end_heap) = cp
+        .measure("done", || (ctx.live_tasks(), heap::live()))
+        .await;
+    println!(
+        "soak: with the sockets alive: {set_up_tasks} tasks and {} KiB of heap once set up, \
+         {end_tasks} tasks and {} KiB at the end",
+        set_up_heap / 1024,
+        end_heap / 1024
+    );
+    assert!(
+        end_tasks <= set_up_tasks,
+        "tasks left behind by the cuts: {end_tasks} at the end, {set_up_tasks} once set up"
+    );
+    assert!(
+        end_heap <= set_up_heap + SLACK,
+        "heap left behind by the cuts: {} KiB more at the end than once set up",
+        (end_heap - set_up_heap) / 1024
+    );
     for lane in lanes {
         let r = within("a lane to finish", lane).await.expect("lane");
         println!(

@@ -1,6 +1,7 @@
 //! What sockets say through `tracing`: the listener and connection spans with their fields
 //! (socket type, endpoint, peer, mechanism), and the lifecycle events (listening, accepted,
-//! handshake succeeded, handshake failed with its reason, reconnect scheduled). The connections
+//! handshake succeeded, handshake failed with its reason, no reconnect after it, reconnect
+//! scheduled after a failed connect). The connections
 //! run on the context's I/O thread, so the subscriber is the process-wide default: this file
 //! holds one test.
 
@@ -119,7 +120,19 @@ async fn lifecycle_events_in_their_spans() {
         failed.contains("400") || failed.contains("unknown user"),
         "{failed}"
     );
-    captured.wait_for_line(&["reconnect scheduled"]).await;
+    // Refused: a protocol error, after which the client does not reconnect (as libzmq).
+    captured
+        .wait_for_line(&["protocol error: no reconnect", &ep])
+        .await;
+    // A connect nobody answers is retried.
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let nobody = format!("tcp://{}", probe.local_addr().expect("address"));
+    drop(probe);
+    let lonely = Push::new();
+    lonely.connect(&nobody).await.expect("connect");
+    captured
+        .wait_for_line(&["reconnect scheduled", &nobody])
+        .await;
     assert!(
         !captured.text().contains("hello"),
         "message bodies are never logged"

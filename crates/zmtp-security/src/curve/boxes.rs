@@ -111,6 +111,20 @@ mod tests {
         assert!(ba.open(&n, &out[4..4 + TAG_LEN - 1]).is_none());
     }
 
+    /// A box of nothing is its tag alone, and opens (to nothing).
+    #[test]
+    fn an_empty_box_opens() {
+        let key = BoxKey::random(&mut SecureRandom::os());
+        let n = nonce::short(nonce::MESSAGE_C, 1);
+        let mut out = BytesMut::new();
+        key.seal_append(&n, b"", &mut out);
+        assert_eq!(out.len(), TAG_LEN);
+        assert_eq!(
+            key.open(&n, &out).as_deref().map(|v| &v[..]),
+            Some(&b""[..])
+        );
+    }
+
     #[test]
     fn agrees_with_crypto_box() {
         use crypto_box::aead::Aead;

@@ -114,6 +114,16 @@ impl PeerNonce {
 mod tests {
     use super::*;
 
+    /// Long nonces' random halves come from the generator: two in a row differ (by chance
+    /// with probability 2^-128 from the OS's generator).
+    #[test]
+    fn random_halves_differ() {
+        let mut rng = SecureRandom::os();
+        let (a, b) = (random16(&mut rng), random16(&mut rng));
+        assert_ne!(a, b);
+        assert_ne!(a, [0; 16]);
+    }
+
     #[test]
     fn layouts() {
         let n = short(MESSAGE_C, 3);

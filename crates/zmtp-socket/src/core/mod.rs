@@ -274,6 +274,10 @@ impl Core {
             let Some(pipe) = pipes.get_mut(id) else {
                 return false;
             };
+            if pipe.disconnected {
+                // Disconnected: the connection only writes out what is queued.
+                return true;
+            }
             if pipe.terminated {
                 return false;
             }
@@ -319,8 +323,15 @@ impl Core {
             pipe.reader = None;
             pipe.link = None;
             pipe.link_busy = false;
-            pipe.direct_in = None;
             let lent = std::mem::take(&mut pipe.lent);
+            if pipe.disconnected {
+                // The pattern forgot it at the disconnect: only the pipe itself may go.
+                if !keep {
+                    pipes.remove(id.key);
+                }
+                return;
+            }
+            pipe.direct_in = None;
             let direct = pipe.direct.take();
             if !keep {
                 pipe.terminated = true;
@@ -349,6 +360,36 @@ impl Core {
         wake.run();
     }
 
+    /// `zmq_disconnect` of the endpoint the pipe connects: the pattern forgets the pipe at once
+    /// (nothing more is sent to it, what it received and was not read is dropped), while what
+    /// is queued on it stays for its connection to write, as libzmq's session lingers for it.
+    /// The pipe's connecter ends it ([`Core::remove_pipe`]) once that is written or
+    /// `ZMQ_LINGER` runs out. Its connection, if any, is woken to see it: it ends once nothing
+    /// is left to write.
+    pub(crate) fn disconnect(&self, id: PipeId) {
+        let mut wake = Wake::default();
+        {
+            let mut st = self.state.lock();
+            let State { pipes, pattern } = &mut *st;
+            if pipes.get_mut(id).is_none_or(|p| p.disconnected) {
+                return;
+            }
+            pattern.detached(pipes, id.key, true, &mut wake);
+            pipes.forget(id.key);
+            if let Some(pipe) = pipes.get_mut(id) {
+                pipe.disconnected = true;
+                pipe.queue_while_detached = false;
+                pipe.attached = false;
+                pipe.link = None;
+                wake.push(pipe.writer.take());
+                wake.push(pipe.reader.take());
+            }
+            // Senders waiting for room on it look at the other pipes (or find none).
+            pipes.send_waiters.wake_all(&mut wake);
+        }
+        wake.run();
+    }
+
     /// Removes a pipe whatever it holds (a connecting socket disconnecting for good).
     /// An inproc peer's pipe goes with it at once (as the link would when it ends), so the peer
     /// stops sending here.
@@ -361,7 +402,9 @@ impl Core {
                 return;
             };
             let direct = pipe.direct.take();
-            pattern.detached(pipes, id.key, true, &mut wake);
+            if !pipe.disconnected {
+                pattern.detached(pipes, id.key, true, &mut wake);
+            }
             pipes.remove(id.key);
             direct
         };
@@ -406,7 +449,7 @@ impl Core {
                 Outbound::Finished
             } else if pipe.outbound.is_empty() {
                 pipe.link_busy = false;
-                if closed {
+                if closed || pipe.disconnected {
                     Outbound::Finished
                 } else {
                     pipe.writer = Some(cx.waker().clone());
@@ -464,7 +507,9 @@ impl Core {
         let all = {
             let mut st = self.state.lock();
             let State { pipes, pattern } = &mut *st;
-            let Some(pipe) = pipes.get_mut(id) else {
+            let Some(pipe) = pipes.get_mut(id).filter(|p| !p.disconnected) else {
+                // Gone, or disconnected: what the peer sends now is dropped, as libzmq's
+                // socket no longer reads a disconnected pipe.
                 while from.next_item().is_some() {}
                 return true;
             };

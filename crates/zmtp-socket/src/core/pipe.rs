@@ -84,6 +84,10 @@ pub(crate) struct Pipe {
     pub(crate) attached: bool,
     /// The connection is gone for good: the pipe goes once `inbound` is read.
     pub(crate) terminated: bool,
+    /// The application disconnected the endpoint (`zmq_disconnect`): the pattern has forgotten
+    /// the pipe, and its connecter only writes out what is queued, for `ZMQ_LINGER` (see
+    /// [`super::Core::disconnect`]).
+    pub(crate) disconnected: bool,
     /// Takes messages while no connection is attached (a connecting socket without
     /// `ZMQ_IMMEDIATE`): it stays in load balancing across reconnects.
     pub(crate) queue_while_detached: bool,
@@ -131,6 +135,7 @@ impl Pipe {
             rcvhwm,
             attached: false,
             terminated: false,
+            disconnected: false,
             queue_while_detached: false,
             in_lb: false,
             in_ready_list: false,

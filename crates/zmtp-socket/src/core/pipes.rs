@@ -111,6 +111,17 @@ impl Pipes {
         self.ready.retain(|&k| k != key);
     }
 
+    /// Takes the pipe at `key` out of load balancing and fair queueing, dropping what it
+    /// received: the socket no longer reads or writes it, though it stays in place.
+    pub(crate) fn forget(&mut self, key: usize) {
+        self.leave_lb(key);
+        self.ready.retain(|&k| k != key);
+        if let Some(pipe) = self.slab.get_mut(key) {
+            pipe.in_ready_list = false;
+            pipe.inbound.clear();
+        }
+    }
+
     /// Lists the pipe at `key` for load balancing (once).
     pub(crate) fn join_lb(&mut self, key: usize) {
         if let Some(pipe) = self.slab.get_mut(key) {

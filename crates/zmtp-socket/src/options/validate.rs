@@ -308,6 +308,11 @@ mod tests {
         assert!(text(o, &OptionValue::from(&b"\xff"[..])).is_err());
         assert!(text(o, &OptionValue::Int(1)).is_err());
         assert!(text_len(o, &"x".repeat(256).into(), true, 255, "at most 255 bytes").is_err());
+        assert_eq!(
+            text_len(o, &"x".repeat(255).into(), true, 255, "at most 255 bytes"),
+            Ok("x".repeat(255)),
+            "the longest string allowed"
+        );
         assert!(text_len(o, &"".into(), false, 255, "1 to 255 bytes").is_err());
         assert!(is_null(&OptionValue::from("")));
         assert!(is_null(&OptionValue::Bytes(Bytes::new())));

@@ -189,6 +189,15 @@ impl<K: Kind> Socket<K> {
         self.inner.last_endpoint()
     }
 
+    /// How many pipes (per-peer queues) the socket holds now: one per live peer, plus those
+    /// of peers gone with messages still unread or, after a disconnect, still lingering. For
+    /// tests that check a departed peer leaves nothing behind while the socket lives; not part
+    /// of the stable API.
+    #[doc(hidden)]
+    pub fn live_pipes(&self) -> usize {
+        self.inner.core.state.lock().pipes.iter().count()
+    }
+
     /// Stops listening on a bound endpoint. As in libzmq, the tcp and ipc connections accepted
     /// through it end too, with what is queued for them; inproc links stay.
     pub fn unbind(&self, endpoint: &str) -> Result<()> {

@@ -21,6 +21,7 @@ use crate::engine::ConnectionSettings;
 use crate::error::{Error, Result};
 use crate::monitor::{Monitor, MonitorEvent, Monitors, EVENT_ALL};
 use crate::options::{OptionName, OptionValue, SocketOptions};
+use crate::transport::connecter::Disconnect;
 use crate::transport::socks::SocksProxy;
 use crate::transport::{inproc, ipc, tcp, Binding};
 
@@ -30,7 +31,9 @@ enum Attachment {
     Listener(JoinHandle<()>, CancellationToken),
     /// A bound ipc or inproc endpoint: dropping it stops listening and frees the address.
     Bound(Binding),
-    Connecter(JoinHandle<()>, PipeId),
+    /// A connected endpoint's task and pipe; for tcp and ipc, how to tell its connecter of a
+    /// disconnect (inproc's link ends at once).
+    Connecter(JoinHandle<()>, PipeId, Option<Arc<Disconnect>>),
 }
 
 /// One socket, shared by its handles.
@@ -327,8 +330,19 @@ impl Inner {
                 let settings = self.settings()?;
                 settings.io_thread()?;
                 let pipe = self.connect_pipe(&settings);
-                let task = tcp::spawn_connecter(self.core.clone(), settings, tcp_ep, proxy, pipe);
-                self.attach(endpoint.to_owned(), Attachment::Connecter(task, pipe));
+                let disconnect = Arc::new(Disconnect::default());
+                let task = tcp::spawn_connecter(
+                    self.core.clone(),
+                    settings,
+                    tcp_ep,
+                    proxy,
+                    pipe,
+                    disconnect.clone(),
+                );
+                self.attach(
+                    endpoint.to_owned(),
+                    Attachment::Connecter(task, pipe, Some(disconnect)),
+                );
                 Ok(())
             }
             Endpoint::Ipc(IpcEndpoint::Any) => Err(Error::Endpoint(EndpointError {
@@ -339,8 +353,18 @@ impl Inner {
                 let settings = self.settings()?;
                 settings.io_thread()?;
                 let pipe = self.connect_pipe(&settings);
-                let task = ipc::spawn_connecter(self.core.clone(), settings, ipc_ep, pipe);
-                self.attach(endpoint.to_owned(), Attachment::Connecter(task, pipe));
+                let disconnect = Arc::new(Disconnect::default());
+                let task = ipc::spawn_connecter(
+                    self.core.clone(),
+                    settings,
+                    ipc_ep,
+                    pipe,
+                    disconnect.clone(),
+                );
+                self.attach(
+                    endpoint.to_owned(),
+                    Attachment::Connecter(task, pipe, Some(disconnect)),
+                );
                 Ok(())
             }
             Endpoint::Inproc(name) => {
@@ -348,7 +372,7 @@ impl Inner {
                 let pipe = self.connect_pipe(&settings);
                 match inproc::connect(self.core.clone(), settings, &name, pipe) {
                     Ok(task) => {
-                        self.attach(endpoint.to_owned(), Attachment::Connecter(task, pipe));
+                        self.attach(endpoint.to_owned(), Attachment::Connecter(task, pipe, None));
                         Ok(())
                     }
                     Err(e) => {
@@ -412,7 +436,11 @@ impl Inner {
         Ok(())
     }
 
-    /// Drops a connected endpoint: its connection and its queued messages.
+    /// `zmq_disconnect`: the socket stops sending to and reading from a connected endpoint at
+    /// once. Over tcp and ipc, what was queued for it before still goes out (connecting or
+    /// reconnecting to do so) until `ZMQ_LINGER` runs out, as libzmq's session lingers; with
+    /// `ZMQ_LINGER` 0 it is dropped. Over inproc the link ends at once (what was sent is in the
+    /// peer's queue already).
     pub(crate) fn disconnect(&self, endpoint: &str) -> Result<()> {
         let removed = {
             let mut endpoints = self.endpoints.lock();
@@ -422,9 +450,18 @@ impl Inner {
                 .ok_or_else(|| Error::NotFound(endpoint.to_owned()))?;
             endpoints.remove(at)
         };
-        if let (_, Attachment::Connecter(task, pipe)) = removed {
-            task.abort();
-            self.core.remove_pipe(pipe);
+        if let (_, Attachment::Connecter(task, pipe, disconnect)) = removed {
+            let linger = self.options.lock().get_linger();
+            match disconnect {
+                Some(disconnect) if linger != Some(Duration::ZERO) => {
+                    self.core.disconnect(pipe);
+                    disconnect.request(linger.map(|linger| Instant::now() + linger));
+                }
+                _ => {
+                    task.abort();
+                    self.core.remove_pipe(pipe);
+                }
+            }
         }
         Ok(())
     }

@@ -172,10 +172,11 @@ pub(crate) fn spawn_connecter(
     settings: Arc<ConnectionSettings>,
     endpoint: IpcEndpoint,
     pipe: PipeId,
+    disconnect: Arc<connecter::Disconnect>,
 ) -> JoinHandle<()> {
     let timeout = settings.connect_timeout;
     let label = Endpoint::Ipc(endpoint.clone());
-    connecter::spawn_connecter(core, settings, label, pipe, false, move || {
+    connecter::spawn_connecter(core, settings, label, pipe, false, disconnect, move || {
         let endpoint = endpoint.clone();
         async move {
             let addr = match &endpoint {

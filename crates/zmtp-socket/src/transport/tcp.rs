@@ -3,7 +3,7 @@
 //! `ipc://`, in [`super::listener`] and [`super::connecter`]).
 
 use std::io;
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -23,8 +23,8 @@ use crate::endpoint::{TcpEndpoint, TcpHost};
 use crate::engine::ConnectionSettings;
 use crate::transport::tcp_tuning::TcpTuning;
 
-/// Resolves a bind address (`*` is every IPv4 interface, libzmq's default with `ZMQ_IPV6` off)
-/// and binds it, registering the listener with the runtime of `context` (where its accept loop
+/// Resolves a bind address (`*` is every IPv4 interface, libzmq's default with `ZMQ_IPV6` off;
+/// a name is an interface's first, as `tcp://eth0:5555`, before it is a host name) and binds it, registering the listener with the runtime of `context` (where its accept loop
 /// will run).
 pub(crate) async fn bind(
     endpoint: &TcpEndpoint,
@@ -49,10 +49,33 @@ pub(crate) async fn bind(
             ))
         }
         TcpHost::Ip(ip) => SocketAddr::new(*ip, endpoint.port),
-        TcpHost::Name(name) => resolve(name, endpoint.port, tuning.ipv6).await?,
+        TcpHost::Name(name) => match interface_address(name, endpoint.port, tuning.ipv6) {
+            Some(addr) => addr,
+            None => resolve(name, endpoint.port, tuning.ipv6).await?,
+        },
     };
     let listener = tuning.listen(addr)?;
     context.enter(io, || TcpListener::from_std(listener))
+}
+
+/// The address of the network interface named `name` (`lo`, `eth0`) with `port`, as libzmq's
+/// bind finds it: the interface's first IPv4 address, or its first IPv6 one with `ZMQ_IPV6`
+/// (libzmq then looks for IPv6 only). `None` when no interface of that name has one (or the
+/// system cannot list them): the name is then resolved as a host name, as libzmq does.
+fn interface_address(name: &str, port: u16, ipv6: bool) -> Option<SocketAddr> {
+    let interfaces = nix::ifaddrs::getifaddrs().ok()?;
+    interfaces
+        .filter(|i| i.interface_name == name)
+        .find_map(|i| {
+            let address = i.address?;
+            if ipv6 {
+                let v6 = address.as_sockaddr_in6()?;
+                let at = SocketAddrV6::new(v6.ip(), port, v6.flowinfo(), v6.scope_id());
+                Some(SocketAddr::V6(at))
+            } else {
+                Some(SocketAddr::new(address.as_sockaddr_in()?.ip().into(), port))
+            }
+        })
 }
 
 /// The first address of `host` (IPv4 ones only unless `ipv6`, as libzmq resolves with
@@ -129,19 +152,20 @@ pub(crate) fn spawn_listener(
 }
 
 /// Connects (through the SOCKS5 `proxy` of `ZMQ_SOCKS_PROXY` when there is one), runs the
-/// connection, and reconnects until the socket closes.
+/// connection, and reconnects until the socket closes or `disconnect` says so.
 pub(crate) fn spawn_connecter(
     core: Arc<Core>,
     settings: Arc<ConnectionSettings>,
     endpoint: TcpEndpoint,
     proxy: Option<SocksProxy>,
     pipe: PipeId,
+    disconnect: Arc<connecter::Disconnect>,
 ) -> JoinHandle<()> {
     let timeout = settings.connect_timeout;
     let handshake_ivl = settings.config.handshake_ivl;
     let tuning = settings.tcp.clone();
     let label = crate::endpoint::Endpoint::Tcp(endpoint.clone());
-    connecter::spawn_connecter(core, settings, label, pipe, true, move || {
+    connecter::spawn_connecter(core, settings, label, pipe, true, disconnect, move || {
         let endpoint = endpoint.clone();
         let tuning = tuning.clone();
         let proxy = proxy.clone();

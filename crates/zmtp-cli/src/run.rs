@@ -631,7 +631,9 @@ struct Handshakes {
 
 /// Reads the socket's monitor until the socket closes. A connection made by `--connect` whose
 /// handshake fails is reported once, with the reason, and then retried quietly (the socket
-/// reconnects by itself); a new reason is reported again, and success after a failure too.
+/// reconnects by itself) unless the server refused it (then, as with libzmq 4.3, the socket
+/// does not reconnect, and the report says so); a new reason is reported again, and success
+/// after a failure too.
 /// A CURVE server reports each client it refuses, as the PLAIN server's authentication does
 /// (refusals by `--curve-accept` are reported there, with the client's key).
 async fn report_handshakes(mut monitor: Monitor, handshakes: Handshakes) {
@@ -651,7 +653,16 @@ async fn report_handshakes(mut monitor: Monitor, handshakes: Handshakes) {
         };
         if ours {
             if reported.get(&endpoint) != Some(&reason) {
-                eprintln!("zmtp: --connect {endpoint}: handshake failed: {reason}; retrying");
+                // A refusal (the server's ERROR, a protocol error) is not retried, as libzmq
+                // 4.3's session does not reconnect after one; anything else is.
+                let next = match event {
+                    MonitorEvent::HandshakeFailedAuth { .. }
+                    | MonitorEvent::HandshakeFailedProtocol { .. } => {
+                        "not retrying (a refused client does not reconnect, as with libzmq)"
+                    }
+                    _ => "retrying",
+                };
+                eprintln!("zmtp: --connect {endpoint}: handshake failed: {reason}; {next}");
                 reported.insert(endpoint, reason);
             }
         } else if handshakes.curve_server

@@ -462,6 +462,14 @@ impl Core {
                     // pipe, and read once, by the encoder. The two queues' allocations take
                     // turns; each grows to the longest batch (at most ZMQ_SNDHWM) and stays.
                     std::mem::swap(into, &mut pipe.outbound);
+                    // The queue handed back to the senders is made as large as the one taken,
+                    // here, on the connection's side: senders then never grow it again for a
+                    // length seen before (an allocation on the application's thread, which
+                    // `alloc_per_message` counts).
+                    let taken = into.capacity();
+                    if pipe.outbound.capacity() < taken {
+                        pipe.outbound.reserve(taken);
+                    }
                 } else {
                     into.extend(pipe.outbound.drain(..max));
                 }

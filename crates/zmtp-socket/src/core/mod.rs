@@ -27,7 +27,7 @@ use tokio_util::task::TaskTracker;
 use zmtp_codec::Message;
 
 pub(crate) use direct::{DirectOut, Flow};
-use pattern::{Pattern, RawMode, Sent};
+use pattern::{check_non_empty, poll_send_lb, Pattern, RawMode, Sent};
 use pipe::InlineLink;
 pub(crate) use pipe::{ItemSource, Pipe, PipeId, PipeItem};
 use pipes::Pipes;
@@ -48,6 +48,9 @@ pub(crate) struct Core {
     /// Wakes every task waiting to send: an inproc peer's flow holds it, so that one read
     /// there lets all of this socket's senders look again.
     send_wake: Waker,
+    /// The pattern sends by plain load balancing ([`Pattern::sends_load_balanced`]): a send
+    /// picks its pipe here, without a call through the pattern.
+    sends_load_balanced: bool,
 }
 
 /// What the lock guards.
@@ -173,6 +176,7 @@ impl Incoming {
 impl Core {
     /// A socket core with `pattern`, configured by `options`.
     pub(crate) fn new(pattern: Box<dyn Pattern>, options: &SocketOptions) -> Arc<Core> {
+        let sends_load_balanced = pattern.sends_load_balanced();
         let core = Arc::new_cyclic(|me: &Weak<Core>| Core {
             state: Mutex::new(State {
                 pipes: Pipes::default(),
@@ -181,6 +185,7 @@ impl Core {
             closing: CancellationToken::new(),
             tasks: TaskTracker::new(),
             send_wake: Waker::from(Arc::new(SendWake(me.clone()))),
+            sends_load_balanced,
         });
         core.configure(options);
         core
@@ -594,13 +599,13 @@ impl Core {
                 return Err(msg);
             }
             let was_empty = pipe.inbound.is_empty();
-            let msg = if pattern.filters_inbound() {
-                pattern.inbound(pipes, id, PipeItem::Message(msg), &mut wake)
-            } else {
-                Some(msg)
-            };
-            if let (Some(msg), Some(pipe)) = (msg, pipes.get_mut(id)) {
+            if !pattern.filters_inbound() {
                 pipe.push_inbound(msg);
+            } else if let Some(msg) = pattern.inbound(pipes, id, PipeItem::Message(msg), &mut wake)
+            {
+                if let Some(pipe) = pipes.get_mut(id) {
+                    pipe.push_inbound(msg);
+                }
             }
             if was_empty {
                 pipes.mark_ready(id.key, &mut wake);
@@ -704,11 +709,29 @@ impl Core {
             if out.msg.is_none() {
                 return Poll::Ready(Ok(()));
             }
-            // Prepared in place (the message is not moved unless the pattern reshapes it) and
-            // sent, in one call.
-            let started = pattern.start_send(pipes, &mut out.msg, &mut wake);
             out.prepared = true;
-            started
+            // Prepared in place (the message is not moved unless the pattern reshapes it) and
+            // sent, in one call. The common outcome, a pipe with room, is delivered from the
+            // match itself (no move of the poll's result, which has room for any error).
+            let started = if self.sends_load_balanced {
+                match check_non_empty(&out.msg) {
+                    Ok(()) => poll_send_lb(pipes),
+                    Err(e) => Poll::Ready(Err(e)),
+                }
+            } else {
+                pattern.start_send(pipes, &mut out.msg, &mut wake)
+            };
+            match started {
+                Poll::Ready(Ok(Sent::To(key))) => {
+                    if let Some(id) = out.waiter.take() {
+                        pipes.send_waiters.remove(id);
+                    }
+                    self.deliver_to(st, key, &mut out.msg);
+                    wake.run();
+                    return Poll::Ready(Ok(()));
+                }
+                other => other,
+            }
         };
         if polled.is_pending() {
             let Some(cx) = cx else {
@@ -768,21 +791,24 @@ impl Core {
             return;
         }
         let Some(msg) = out.take() else { return };
-        let direct = st
-            .pipes
-            .at(key)
-            .and_then(Pipe::direct_path)
-            .map(|d| (d.core.clone(), d.pipe));
+        // One look-up: the peer to deliver to directly, and this pipe's id for a requeue.
+        let direct = pipe.direct_path().map(|d| {
+            (
+                d.core.clone(),
+                d.pipe,
+                PipeId {
+                    key,
+                    generation: pipe.generation,
+                },
+            )
+        });
         match direct {
-            Some((peer, peer_pipe)) => {
-                let id = st.pipes.id(key);
+            Some((peer, peer_pipe, id)) => {
                 // Our lock is released first: two inproc peers sending to each other never
                 // hold both.
                 drop(st);
                 if let Err(m) = peer.deliver_direct(peer_pipe, msg) {
-                    if let Some(id) = id {
-                        self.requeue(id, m);
-                    }
+                    self.requeue(id, m);
                 }
             }
             None => push_or_write(st, key, msg),

@@ -67,6 +67,10 @@ impl Pattern for LoadBalance {
         poll_send_lb(pipes)
     }
 
+    fn sends_load_balanced(&self) -> bool {
+        self.sends
+    }
+
     fn conflates(&self) -> bool {
         true
     }

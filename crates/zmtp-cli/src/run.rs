@@ -13,14 +13,11 @@ use zmtp_codec::{Message, SocketType};
 use zmtp_socket::monitor::{
     PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC, PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH,
 };
-use zmtp_socket::{
-    Context, Dealer, Monitor, MonitorEvent, OptionName, Pair, Pub, Pull, Push, Rep, Req, Router,
-    SocketOptions, Sub, XPub, XSub,
-};
+use zmtp_socket::{AnySocket, Context, Monitor, MonitorEvent, OptionName};
 
 use crate::cli::{self, Command, Common};
 use crate::format::{self, Printer};
-use crate::setup::{self, Auth};
+use crate::setup;
 
 /// What one run needs, whatever the socket type.
 #[derive(Debug)]
@@ -107,130 +104,6 @@ fn both(socket_type: SocketType, args: cli::BothArgs) -> Job {
     Job::new(socket_type, args.common)
         .input(args.input)
         .output(args.output)
-}
-
-/// The socket, whatever its type.
-#[derive(Debug)]
-enum Socket {
-    Push(Push),
-    Pull(Pull),
-    Pub(Pub),
-    Sub(Sub),
-    Req(Req),
-    Rep(Rep),
-    Dealer(Dealer),
-    Router(Router),
-    Pair(Pair),
-    XPub(XPub),
-    XSub(XSub),
-}
-
-/// `$body` with `$s` bound to the socket, whatever its type.
-macro_rules! each {
-    ($socket:expr, $s:ident => $body:expr) => {
-        match $socket {
-            Socket::Push($s) => $body,
-            Socket::Pull($s) => $body,
-            Socket::Pub($s) => $body,
-            Socket::Sub($s) => $body,
-            Socket::Req($s) => $body,
-            Socket::Rep($s) => $body,
-            Socket::Dealer($s) => $body,
-            Socket::Router($s) => $body,
-            Socket::Pair($s) => $body,
-            Socket::XPub($s) => $body,
-            Socket::XSub($s) => $body,
-        }
-    };
-}
-
-impl Socket {
-    fn new(
-        context: &Context,
-        socket_type: SocketType,
-        options: SocketOptions,
-    ) -> zmtp_socket::Result<Socket> {
-        let ctx = context;
-        Ok(match socket_type {
-            SocketType::Push => Socket::Push(Push::with_options_in(ctx, options)?),
-            SocketType::Pull => Socket::Pull(Pull::with_options_in(ctx, options)?),
-            SocketType::Pub => Socket::Pub(Pub::with_options_in(ctx, options)?),
-            SocketType::Sub => Socket::Sub(Sub::with_options_in(ctx, options)?),
-            SocketType::Req => Socket::Req(Req::with_options_in(ctx, options)?),
-            SocketType::Rep => Socket::Rep(Rep::with_options_in(ctx, options)?),
-            SocketType::Dealer => Socket::Dealer(Dealer::with_options_in(ctx, options)?),
-            SocketType::Router => Socket::Router(Router::with_options_in(ctx, options)?),
-            SocketType::Pair => Socket::Pair(Pair::with_options_in(ctx, options)?),
-            SocketType::XPub => Socket::XPub(XPub::with_options_in(ctx, options)?),
-            SocketType::XSub => Socket::XSub(XSub::with_options_in(ctx, options)?),
-            _ => {
-                return Err(zmtp_socket::Error::InvalidArgument(
-                    "this socket type is not offered by the command-line tool",
-                ))
-            }
-        })
-    }
-
-    async fn bind(&mut self, endpoint: &str) -> zmtp_socket::Result<String> {
-        each!(self, s => s.bind(endpoint).await)
-    }
-
-    async fn connect(&mut self, endpoint: &str) -> zmtp_socket::Result<()> {
-        each!(self, s => s.connect(endpoint).await)
-    }
-
-    fn monitor(&self) -> Monitor {
-        each!(self, s => s.monitor())
-    }
-
-    fn linger(&self) -> Option<Duration> {
-        each!(self, s => s.options().get_linger())
-    }
-
-    fn set_option(&self, name: OptionName, value: i32) -> zmtp_socket::Result<()> {
-        each!(self, s => s.set_option(name, value))
-    }
-
-    fn set_zap_handler(&mut self, auth: Auth) {
-        each!(self, s => s.set_zap_handler(move |request: zmtp_codec::ZapRequest| {
-            let reply = auth.decide(&request);
-            async move { reply }
-        }))
-    }
-
-    async fn send(&mut self, msg: Message) -> zmtp_socket::Result<()> {
-        match self {
-            Socket::Push(s) => s.send(msg).await,
-            Socket::Pub(s) => s.send(msg).await,
-            Socket::Req(s) => s.send(msg).await,
-            Socket::Rep(s) => s.send(msg).await,
-            Socket::Dealer(s) => s.send(msg).await,
-            Socket::Router(s) => s.send(msg).await,
-            Socket::Pair(s) => s.send(msg).await,
-            Socket::XPub(s) => s.send(msg).await,
-            Socket::XSub(s) => s.send(msg).await,
-            Socket::Pull(_) | Socket::Sub(_) => Err(zmtp_socket::Error::InvalidState(
-                "this socket type cannot send",
-            )),
-        }
-    }
-
-    async fn recv(&mut self) -> zmtp_socket::Result<Message> {
-        match self {
-            Socket::Pull(s) => s.recv().await,
-            Socket::Sub(s) => s.recv().await,
-            Socket::Req(s) => s.recv().await,
-            Socket::Rep(s) => s.recv().await,
-            Socket::Dealer(s) => s.recv().await,
-            Socket::Router(s) => s.recv().await,
-            Socket::Pair(s) => s.recv().await,
-            Socket::XPub(s) => s.recv().await,
-            Socket::XSub(s) => s.recv().await,
-            Socket::Push(_) | Socket::Pub(_) => Err(zmtp_socket::Error::InvalidState(
-                "this socket type cannot receive",
-            )),
-        }
-    }
 }
 
 /// Where messages to send come from.
@@ -336,13 +209,17 @@ impl Job {
             &self.common.options,
         )?;
         let context = Context::new().map_err(|e| format!("cannot start the I/O thread: {e}"))?;
-        let mut socket = Socket::new(&context, self.socket_type, setup.options)
+        let socket = context
+            .socket_with_options(self.socket_type, setup.options)
             .map_err(|e| format!("cannot make the socket: {e}"))?;
         for note in &setup.notes {
             eprintln!("{note}");
         }
         if let Some(auth) = setup.auth {
-            socket.set_zap_handler(auth);
+            socket.set_zap_handler(move |request: zmtp_codec::ZapRequest| {
+                let reply = auth.decide(&request);
+                async move { reply }
+            });
         }
         // Taken before binding and connecting: every handshake is seen.
         let (succeeded, handshake_done) = tokio::sync::watch::channel(false);
@@ -369,7 +246,7 @@ impl Job {
                 .map_err(|e| format!("--connect {endpoint}: {e}"))?;
             eprintln!("connecting {endpoint}");
         }
-        self.subscribe(&mut socket).await?;
+        self.subscribe(&socket).await?;
 
         let out = Out {
             printer: Printer {
@@ -382,11 +259,11 @@ impl Job {
             },
         };
         let result = match self.socket_type {
-            SocketType::Push | SocketType::Pub => self.send_only(&mut socket).await,
-            SocketType::Pull | SocketType::Sub => self.recv_only(&mut socket, &out).await,
-            SocketType::Req => self.req(&mut socket, &out).await,
-            SocketType::Rep => self.rep(&mut socket, &out).await,
-            _ => self.both(&mut socket, &out).await,
+            SocketType::Push | SocketType::Pub => self.send_only(&socket).await,
+            SocketType::Pull | SocketType::Sub => self.recv_only(&socket, &out).await,
+            SocketType::Req => self.req(&socket, &out).await,
+            SocketType::Rep => self.rep(&socket, &out).await,
+            _ => self.both(&socket, &out).await,
         };
         if result.is_ok() {
             self.before_closing(&socket, handshake_done).await?;
@@ -400,30 +277,19 @@ impl Job {
     }
 
     /// SUB: the socket option; XSUB: subscription messages. Everything by default.
-    async fn subscribe(&self, socket: &mut Socket) -> Result<(), String> {
+    async fn subscribe(&self, socket: &AnySocket) -> Result<(), String> {
         let everything = [String::new()];
         let prefixes = if self.prefixes.is_empty() {
             &everything[..]
         } else {
             &self.prefixes[..]
         };
-        match socket {
-            Socket::Sub(sub) => {
-                for prefix in prefixes {
-                    sub.subscribe(prefix.as_bytes())
-                        .map_err(|e| format!("--subscribe {prefix:?}: {e}"))?;
-                }
+        if matches!(self.socket_type, SocketType::Sub | SocketType::XSub) {
+            for prefix in prefixes {
+                socket
+                    .subscribe(prefix.as_bytes())
+                    .map_err(|e| format!("--subscribe {prefix:?}: {e}"))?;
             }
-            Socket::XSub(xsub) => {
-                for prefix in prefixes {
-                    let mut frame = vec![1u8];
-                    frame.extend_from_slice(prefix.as_bytes());
-                    xsub.send(Message::single(frame))
-                        .await
-                        .map_err(|e| format!("--subscribe {prefix:?}: {e}"))?;
-                }
-            }
-            _ => {}
         }
         Ok(())
     }
@@ -452,7 +318,7 @@ impl Job {
     /// was not sent is dropped and the socket closes at once.
     async fn before_closing(
         &self,
-        socket: &Socket,
+        socket: &AnySocket,
         mut handshake_done: tokio::sync::watch::Receiver<bool>,
     ) -> Result<(), String> {
         if self.common.endpoints.connect.is_empty() {
@@ -460,7 +326,7 @@ impl Job {
         }
         // The reporter ends with the socket: the wait ends at the latest then.
         let connected = handshake_done.wait_for(|done| *done);
-        let in_time = match socket.linger() {
+        let in_time = match socket.options().get_linger() {
             None => connected.await.is_ok(),
             Some(linger) => matches!(tokio::time::timeout(linger, connected).await, Ok(Ok(_))),
         };
@@ -476,7 +342,7 @@ impl Job {
     }
 
     /// PUSH and PUB: send every input item; `--count` counts sent messages.
-    async fn send_only(&self, socket: &mut Socket) -> Result<(), String> {
+    async fn send_only(&self, socket: &AnySocket) -> Result<(), String> {
         let mut source = Source::new(&self.files);
         self.wait_delay().await;
         let mut sent = 0;
@@ -495,7 +361,7 @@ impl Job {
     }
 
     /// PULL and SUB: print what arrives.
-    async fn recv_only(&self, socket: &mut Socket, out: &Out) -> Result<(), String> {
+    async fn recv_only(&self, socket: &AnySocket, out: &Out) -> Result<(), String> {
         let mut received = 0;
         while !reached(self.common.count, received) {
             let msg = socket
@@ -511,7 +377,7 @@ impl Job {
     }
 
     /// REQ: each input item a request, each reply printed.
-    async fn req(&self, socket: &mut Socket, out: &Out) -> Result<(), String> {
+    async fn req(&self, socket: &AnySocket, out: &Out) -> Result<(), String> {
         let mut source = Source::new(&self.files);
         self.wait_delay().await;
         let mut replies = 0;
@@ -537,7 +403,7 @@ impl Job {
     }
 
     /// REP: print each request, answer it.
-    async fn rep(&self, socket: &mut Socket, out: &Out) -> Result<(), String> {
+    async fn rep(&self, socket: &AnySocket, out: &Out) -> Result<(), String> {
         let separator = self.common.frames.as_deref();
         let fixed = self
             .reply
@@ -577,7 +443,7 @@ impl Job {
     /// DEALER, ROUTER, PAIR, XPUB, XSUB: send input items and print what arrives, until
     /// `--count` messages went either way, sent and received together (receiving goes on after
     /// the input ends).
-    async fn both(&self, socket: &mut Socket, out: &Out) -> Result<(), String> {
+    async fn both(&self, socket: &AnySocket, out: &Out) -> Result<(), String> {
         let mut source = Source::new(&self.files);
         self.wait_delay().await;
         let mut input_open = true;

@@ -40,7 +40,10 @@ use tokio_util::task::TaskTracker;
 
 use crate::core::Core;
 use crate::error::{Error, Result};
+use crate::options::SocketOptions;
+use crate::socket::AnySocket;
 use crate::transport::inproc;
+use zmtp_codec::SocketType;
 
 /// A set of sockets sharing I/O threads and an `inproc://` namespace (libzmq's context).
 ///
@@ -174,6 +177,40 @@ impl Context {
             Ok(ctx) => ctx,
             Err(e) => panic!("zmtp could not start its I/O thread: {e}"),
         })
+    }
+
+    /// A socket of `socket_type`, chosen at run time, with libzmq's default options
+    /// (`zmq_socket(context, type)`): see [`AnySocket`]. Where the type is known when the code
+    /// is written, `Push::new_in(&context)` and the other typed sockets check at compile time
+    /// what the type can do.
+    ///
+    /// ```
+    /// # async fn demo() -> zmtp_socket::Result<()> {
+    /// use zmtp_socket::{Context, SocketType};
+    /// let ctx = Context::new()?;
+    /// let pull = ctx.socket(SocketType::Pull)?;
+    /// let push = ctx.socket(SocketType::Push)?;
+    /// let endpoint = pull.bind("inproc://any-socket-demo").await?;
+    /// push.connect(&endpoint).await?;
+    /// push.send("hello").await?;
+    /// assert_eq!(pull.recv().await?.frames()[0], "hello");
+    /// assert!(pull.send("no").await.is_err()); // a PULL does not send
+    /// # Ok(())
+    /// # }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(demo()).unwrap();
+    /// ```
+    pub fn socket(&self, socket_type: SocketType) -> Result<AnySocket> {
+        self.socket_with_options(socket_type, SocketOptions::new())
+    }
+
+    /// [`Context::socket`] with `options`, refused (naming the option) where libzmq would
+    /// refuse one of them for `socket_type`.
+    pub fn socket_with_options(
+        &self,
+        socket_type: SocketType,
+        options: SocketOptions,
+    ) -> Result<AnySocket> {
+        AnySocket::of_type(self, socket_type, options)
     }
 
     /// Closes every socket of the context (their sends and receives then fail with

@@ -110,10 +110,10 @@ pub trait ProxyControlSocket: sealed::Control {}
 /// does ([`Sends`]), through the core's shared entry points.
 impl<K: Kind> Side for Socket<K> {
     fn receives(&self) -> bool {
-        K::RECEIVES
+        crate::socket::kind::receives(self.socket_type())
     }
     fn sends(&self) -> bool {
-        K::SENDS
+        crate::socket::kind::sends(self.socket_type())
     }
     fn identity(&self) -> *const () {
         self.core_ptr()

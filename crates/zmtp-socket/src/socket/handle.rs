@@ -14,7 +14,7 @@ use zmtp_codec::{Message, SocketType};
 use zmtp_security::zap::ZapHandler;
 
 use super::inner::Inner;
-use super::kind::{self, pattern_for, Kind, Receives, Sends};
+use super::kind::{self, pattern_for, Kind, Receives, Sends, Typed};
 use crate::context::Context;
 use crate::core::{Core, Incoming, Outgoing};
 use crate::error::{Error, Result};
@@ -71,7 +71,7 @@ impl<K: Kind> Clone for Socket<K> {
     }
 }
 
-impl<K: Kind> Default for Socket<K> {
+impl<K: Typed> Default for Socket<K> {
     fn default() -> Self {
         Socket::new()
     }
@@ -88,6 +88,16 @@ impl<K: Kind> Socket<K> {
         }
     }
 
+    /// A socket of `socket_type` with `options`, in `context`.
+    pub(crate) fn of_type(
+        context: &Context,
+        socket_type: SocketType,
+        options: SocketOptions,
+    ) -> Result<Self> {
+        let inner = Inner::new(context, socket_type, pattern_for(socket_type), options)?;
+        Ok(Socket::from_inner(Arc::new(inner)))
+    }
+
     /// The socket's core (the proxy uses it too).
     pub(crate) fn core(&self) -> &Core {
         &self.inner.core
@@ -96,37 +106,6 @@ impl<K: Kind> Socket<K> {
     /// What tells two handles of one socket apart from other sockets (for the proxy).
     pub(crate) fn core_ptr(&self) -> *const () {
         Arc::as_ptr(&self.inner).cast()
-    }
-
-    /// A socket with libzmq's default options, in the process-wide
-    /// [`Context::global`].
-    ///
-    /// # Panics
-    /// If that context was terminated ([`Context::term`]); use [`Self::new_in`] to get the
-    /// error instead.
-    pub fn new() -> Self {
-        match Socket::new_in(Context::global()) {
-            Ok(socket) => socket,
-            Err(e) => panic!("cannot make a socket: {e}"),
-        }
-    }
-
-    /// A socket with libzmq's default options, in `context` (refused with
-    /// [`Error::ContextTerminated`] once it is terminated).
-    pub fn new_in(context: &Context) -> Result<Self> {
-        Socket::with_options_in(context, SocketOptions::new())
-    }
-
-    /// A socket with `options`, refused (naming the option) where libzmq would refuse one of
-    /// them for this socket type, in the process-wide [`Context::global`].
-    pub fn with_options(options: SocketOptions) -> Result<Self> {
-        Socket::with_options_in(Context::global(), options)
-    }
-
-    /// A socket with `options`, in `context`.
-    pub fn with_options_in(context: &Context, options: SocketOptions) -> Result<Self> {
-        let inner = Inner::new(context, K::TYPE, pattern_for(K::TYPE), options)?;
-        Ok(Socket::from_inner(Arc::new(inner)))
     }
 
     /// The socket type (`ZMQ_TYPE`).
@@ -247,6 +226,47 @@ impl<K: Kind> Socket<K> {
     pub async fn close(&self) {
         self.inner.shut();
         self.core().finished().await;
+    }
+}
+
+/// Making a socket of a fixed type.
+impl<K: Typed> Socket<K> {
+    /// A socket with libzmq's default options, in the process-wide
+    /// [`Context::global`].
+    ///
+    /// # Panics
+    /// If that context was terminated ([`Context::term`]); use [`Self::new_in`] to get the
+    /// error instead.
+    pub fn new() -> Self {
+        match Socket::new_in(Context::global()) {
+            Ok(socket) => socket,
+            Err(e) => panic!("cannot make a socket: {e}"),
+        }
+    }
+
+    /// A socket with libzmq's default options, in `context` (refused with
+    /// [`Error::ContextTerminated`] once it is terminated).
+    pub fn new_in(context: &Context) -> Result<Self> {
+        Socket::with_options_in(context, SocketOptions::new())
+    }
+
+    /// A socket with `options`, refused (naming the option) where libzmq would refuse one of
+    /// them for this socket type, in the process-wide [`Context::global`].
+    pub fn with_options(options: SocketOptions) -> Result<Self> {
+        Socket::with_options_in(Context::global(), options)
+    }
+
+    /// A socket with `options`, in `context`.
+    pub fn with_options_in(context: &Context, options: SocketOptions) -> Result<Self> {
+        Socket::of_type(context, K::TYPE, options)
+    }
+}
+
+impl<K: Typed> From<Socket<K>> for Socket<kind::Any> {
+    /// The same socket, its type now known only at run time (the handle moves; other handles
+    /// of the socket keep their type).
+    fn from(socket: Socket<K>) -> Self {
+        Socket::from_inner(socket.inner.clone())
     }
 }
 
@@ -411,6 +431,26 @@ impl Socket<kind::XPub> {
     /// whose subscription message this XPUB received last (`ZMQ_UNSUBSCRIBE` on an XPUB).
     pub fn unsubscribe_last_peer(&self, prefix: impl AsRef<[u8]>) -> Result<()> {
         self.subscription_option(OptionName::Unsubscribe, prefix.as_ref())
+    }
+}
+
+impl Socket<kind::Any> {
+    /// What `subscribe` does for the socket's type: a SUB's or XSUB's subscription, an XPUB's
+    /// [`subscribe_last_peer`](Socket::subscribe_last_peer); refused by the other types
+    /// (`ZMQ_SUBSCRIBE` does not apply to them: [`Error::Option`], `EINVAL` in libzmq).
+    pub fn subscribe(&self, prefix: impl AsRef<[u8]>) -> Result<()> {
+        match self.socket_type() {
+            SocketType::XSub => self.inner.subscription(true, prefix.as_ref()),
+            _ => self.subscription_option(OptionName::Subscribe, prefix.as_ref()),
+        }
+    }
+
+    /// What `unsubscribe` does for the socket's type (see [`Socket::subscribe`] above).
+    pub fn unsubscribe(&self, prefix: impl AsRef<[u8]>) -> Result<()> {
+        match self.socket_type() {
+            SocketType::XSub => self.inner.subscription(false, prefix.as_ref()),
+            _ => self.subscription_option(OptionName::Unsubscribe, prefix.as_ref()),
+        }
     }
 }
 

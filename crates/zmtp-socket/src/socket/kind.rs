@@ -19,14 +19,16 @@ mod sealed {
     pub trait Sealed {}
 }
 
-/// A ZeroMQ socket type, as the type parameter of [`Socket`](super::Socket).
-pub trait Kind: sealed::Sealed + Send + Sync + std::fmt::Debug + 'static {
+/// A ZeroMQ socket type, as the type parameter of [`Socket`](super::Socket): one of the
+/// markers below, whose type is fixed ([`Typed`]), or [`Any`], whose type is chosen when the
+/// socket is made.
+pub trait Kind: sealed::Sealed + Send + Sync + std::fmt::Debug + 'static {}
+
+/// A marker that fixes the socket type (every marker but [`Any`]): its sockets are made with
+/// [`Socket::new`](super::Socket::new) and the other constructors of the generic socket.
+pub trait Typed: Kind {
     /// The socket type (`ZMQ_PUSH`, ...).
     const TYPE: SocketType;
-    /// Whether it sends ([`Sends`]).
-    const SENDS: bool;
-    /// Whether it receives ([`Receives`]).
-    const RECEIVES: bool;
 }
 
 /// A socket type that sends: [`Socket::send`](super::Socket::send),
@@ -36,6 +38,17 @@ pub trait Sends: Kind {}
 /// A socket type that receives: [`Socket::recv`](super::Socket::recv),
 /// [`Socket::try_recv`](super::Socket::try_recv), [`futures::Stream`].
 pub trait Receives: Kind {}
+
+/// Whether a socket of type `t` sends: what [`Sends`] says of the fixed markers, for a socket
+/// whose type is known only when it runs ([`Any`]).
+pub(crate) const fn sends(t: SocketType) -> bool {
+    !matches!(t, SocketType::Pull | SocketType::Sub)
+}
+
+/// Whether a socket of type `t` receives: what [`Receives`] says of the fixed markers.
+pub(crate) const fn receives(t: SocketType) -> bool {
+    !matches!(t, SocketType::Push | SocketType::Pub)
+}
 
 /// What each socket type does with its pipes (the core's pattern for it). The one place a
 /// socket type is matched on.
@@ -71,11 +84,14 @@ macro_rules! kind {
 
         impl sealed::Sealed for $name {}
 
-        impl Kind for $name {
+        impl Kind for $name {}
+
+        impl Typed for $name {
             const TYPE: SocketType = $ty;
-            const SENDS: bool = $sends;
-            const RECEIVES: bool = $receives;
         }
+
+        // The capabilities granted here are the ones the type has at run time.
+        const _: () = assert!(sends($ty) == $sends && receives($ty) == $receives);
 
         capability!($sends, Sends, $name);
         capability!($receives, Receives, $name);
@@ -196,3 +212,19 @@ kind!(
     /// bytes the same way, with the notifications always on and ROUTER's routing rules.
     Stream = SocketType::Stream, sends: true, receives: true
 );
+
+/// A socket whose type is chosen when it is made, as libzmq's `zmq_socket(context, type)` takes
+/// it: [`Context::socket`](crate::Context::socket) makes one, and any typed socket becomes one
+/// with `AnySocket::from`. It has every method: what its type does not do is refused when
+/// called (a send on a PULL, a receive on a PUSH: [`Error::InvalidState`](crate::Error::InvalidState),
+/// `ENOTSUP` in libzmq; a subscription on a type that has none: an option error, `EINVAL`).
+/// For code that handles sockets whose types it learns at run time (a command-line tool, a
+/// configuration-driven proxy); where the type is known, the typed sockets check at compile
+/// time instead.
+#[derive(Debug, Clone, Copy)]
+pub enum Any {}
+
+impl sealed::Sealed for Any {}
+impl Kind for Any {}
+impl Sends for Any {}
+impl Receives for Any {}

@@ -9,7 +9,7 @@ mod inner;
 pub mod kind;
 
 pub use handle::Socket;
-pub use kind::{Kind, Receives, Sends};
+pub use kind::{Kind, Receives, Sends, Typed};
 
 /// A `ZMQ_PUSH` socket ([`kind::Push`]).
 pub type Push = Socket<kind::Push>;
@@ -42,3 +42,6 @@ pub type XSub = Socket<kind::XSub>;
 /// `zmtp::Stream` would clash with it (or shadow it under a glob import, `use zmtp::*`). The
 /// marker type keeps libzmq's name: [`kind::Stream`], as in `Socket<kind::Stream>`.
 pub type StreamSocket = Socket<kind::Stream>;
+/// A socket whose type is chosen at run time ([`kind::Any`]), as libzmq's
+/// `zmq_socket(context, type)`: made by [`Context::socket`](crate::Context::socket).
+pub type AnySocket = Socket<kind::Any>;

@@ -1,0 +1,154 @@
+//! Once ready: messages and commands from the peer, heartbeats (PING, PONG, the peer's TTL)
+//! and the deadlines a driver waits for.
+
+use super::{Connection, Event, State, FRAME_OVERHEAD, PONG_BACKLOG};
+use crate::command::{Command, RawCommand};
+use crate::error::{ConnectionError, FrameError};
+use crate::frame::Frame;
+use crate::message::Message;
+use bytes::Bytes;
+use std::time::{Duration, Instant};
+
+impl Connection {
+    /// The PING interval, if heartbeats apply to this peer (ZMTP 3.1 or later).
+    pub(super) fn heartbeat_interval(&self) -> Option<Duration> {
+        let v31 = self.peer_greeting.is_some_and(|g| g.is_v31());
+        self.config.heartbeat_ivl.filter(|_| v31)
+    }
+
+    pub(super) fn active_frame(
+        &mut self,
+        frame: Frame,
+        now: Instant,
+    ) -> Result<(), ConnectionError> {
+        let frame = if self.encrypted {
+            // libzmq (4.3 and master) sends CURVE's and GSSAPI's MESSAGE commands in ordinary
+            // frames without the COMMAND flag, and reads either kind: every frame after the
+            // handshake is a sealed command, whatever its flags say. So do we.
+            let command = RawCommand::parse(frame.body)?;
+            self.mechanism.open(command)?
+        } else {
+            frame
+        };
+        if !frame.command {
+            return self.message_frame(frame).map_err(Into::into);
+        }
+        match Command::parse(frame.body)? {
+            Command::Ping { ttl, context } => {
+                // A peer that sends PINGs and does not read what we send would have PONGs pile
+                // up without limit; while more than PONG_BACKLOG bytes wait to be written, its
+                // PING goes unanswered (that backlog, once read, proves us alive as well as a
+                // PONG would). libzmq likewise keeps at most one PONG pending.
+                if self.send.len() < PONG_BACKLOG {
+                    self.queue_command(&Command::Pong { context })?;
+                }
+                if ttl > 0 && self.ttl_deadline.is_none() {
+                    self.ttl_deadline = Some(now + Duration::from_millis(u64::from(ttl) * 100));
+                }
+            }
+            Command::Subscribe(topic) => self.events.push_back(Event::Subscribe(topic)),
+            Command::Cancel(topic) => self.events.push_back(Event::Cancel(topic)),
+            // PONG only proves liveness, which any traffic does. Other commands (including a late
+            // ERROR or READY) have no meaning after the handshake; libzmq ignores them too.
+            Command::Pong { .. }
+            | Command::Ready(_)
+            | Command::Error { .. }
+            | Command::Other(_) => {}
+        }
+        Ok(())
+    }
+
+    /// A message frame: a message of its own, or part of the one being assembled, which must
+    /// stay within `ZMQ_MAXMSGSIZE` (its bodies plus [`FRAME_OVERHEAD`] for each frame after
+    /// the first).
+    pub(super) fn message_frame(&mut self, frame: Frame) -> Result<(), FrameError> {
+        if !frame.more && self.partial.is_empty() {
+            // The common case, a one-frame message, skips the assembly buffer (and the size
+            // check: the decoder checked the frame).
+            self.events
+                .push_back(Event::Message(Message::single(frame.body)));
+            return Ok(());
+        }
+        if let Some(max) = self.config.max_msg_size {
+            let overhead = if self.partial.is_empty() {
+                0
+            } else {
+                FRAME_OVERHEAD
+            };
+            let size = self
+                .partial_size
+                .saturating_add(frame.body.len() as u64)
+                .saturating_add(overhead);
+            if size > max {
+                return Err(FrameError::MessageTooLarge {
+                    frames: self.partial.len() as u64 + 1,
+                    size,
+                    max,
+                });
+            }
+            self.partial_size = size;
+        }
+        self.partial.push_back(frame.body);
+        if !frame.more {
+            let msg = std::mem::take(&mut self.partial);
+            self.partial_size = 0;
+            self.events.push_back(Event::Message(msg));
+        }
+        Ok(())
+    }
+
+    /// Acts on every deadline that has passed by `now`.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.state == State::Closed {
+            return;
+        }
+        if self.handshake_deadline.is_some_and(|d| d <= now) {
+            self.close(ConnectionError::HandshakeTimeout);
+            return;
+        }
+        if self.ping_timeout.is_some_and(|d| d <= now) {
+            self.close(ConnectionError::HeartbeatTimeout);
+            return;
+        }
+        if self.ttl_deadline.is_some_and(|d| d <= now) {
+            self.close(ConnectionError::TtlExpired);
+            return;
+        }
+        if self.next_ping.is_some_and(|d| d <= now) {
+            let Some(ivl) = self.heartbeat_interval() else {
+                self.next_ping = None;
+                return;
+            };
+            let ttl =
+                (self.config.heartbeat_ttl.as_millis() / 100).min(u128::from(u16::MAX)) as u16;
+            if let Err(e) = self.queue_command(&Command::Ping {
+                ttl,
+                context: Bytes::new(),
+            }) {
+                self.close(e);
+                return;
+            }
+            self.next_ping = Some(now + ivl);
+            let timeout = self.config.heartbeat_timeout.unwrap_or(ivl);
+            if self.ping_timeout.is_none() && !timeout.is_zero() {
+                self.ping_timeout = Some(now + timeout);
+            }
+        }
+    }
+
+    /// The earliest deadline at which [`Connection::handle_timeout`] must be called.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.state == State::Closed {
+            return None;
+        }
+        [
+            self.handshake_deadline,
+            self.ping_timeout,
+            self.ttl_deadline,
+            self.next_ping,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+}

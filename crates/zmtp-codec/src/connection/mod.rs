@@ -1,0 +1,384 @@
+//! The sans-IO connection state machine: greeting, security handshake, then messages with
+//! heartbeats.
+//!
+//! It does no I/O and reads no clock. A driver owns the transport and calls, in a loop:
+//! - [`Connection::recv_buf`] to read bytes into, then [`Connection::handle_input`];
+//! - [`Connection::handle_timeout`] when the deadline from [`Connection::poll_timeout`] passes;
+//! - [`Connection::send`] (and [`Connection::subscribe`] / [`Connection::cancel`]) to queue;
+//! - [`Connection::transmit`] for the bytes to write (a [`bytes::Buf`]; advance it by what
+//!   was written);
+//! - [`Connection::poll_event`] for what happened: handshake done, messages, subscriptions, a
+//!   ZAP request, the end of the connection;
+//! - [`Connection::poll_blocking`] for work the mechanism will not do inline because it may
+//!   block (only GSSAPI hands any out): run the [`BlockingJob`] where blocking is allowed, off
+//!   any thread that serves other connections, and hand its output back with
+//!   [`Connection::handle_blocking_done`]. The handshake waits for it; the handshake deadline
+//!   still runs.
+//!
+//! After [`Event::Closed`], the connection does nothing more: the driver writes what is left to
+//! transmit (an ERROR command, when the handshake sent one) and closes the transport.
+//!
+//! Legacy peers (ZMTP 1.0 and 2.0, told apart by their first bytes) are served as libzmq 4.x
+//! serves them: no mechanism, an identity frame each way first, then messages in their framing
+//! ([`crate::legacy`]), subscriptions as messages, no heartbeats. They are refused with
+//! [`ConnectionError::LegacyPeerRefused`] when a mechanism other than NULL or a ZAP domain is
+//! in force, since they could otherwise bypass it.
+//!
+//! The connection's code is split by stage: `read` (the receive buffer and the frames decoded
+//! from it), `handshake` (greeting, mechanism, ZAP, blocking jobs, legacy peers' identities),
+//! `active` (messages, commands and heartbeats once ready, and the deadlines) and `send` (what
+//! is queued for the transport). This file holds the state and what every stage shares.
+
+mod active;
+mod handshake;
+mod read;
+mod send;
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+
+use crate::error::ConnectionError;
+use crate::frame::FrameDecoder;
+use crate::greeting::{Greeting, GreetingDecoder, GreetingWriter, LegacyVersion};
+use crate::legacy::V1Decoder;
+use crate::mechanism::{BlockingJob, Mechanism};
+use crate::message::Message;
+use crate::metadata::{Metadata, IDENTITY, SOCKET_TYPE, USER_ID};
+use crate::send_buffer::SendBuffer;
+use crate::socket_type::SocketType;
+use crate::zap::{ZapReply, ZapRequest};
+
+/// The least free space offered to each read once the connection carries traffic (from the
+/// first read that fills the [`INITIAL_READ_CHUNK`] buffer).
+pub const READ_CHUNK: usize = 64 * 1024;
+
+/// Initial capacity of the read buffer (libzmq's `in_batch_size`): an idle connection, which
+/// reads little more than its handshake, keeps no more than this.
+pub const INITIAL_READ_CHUNK: usize = 8 * 1024;
+
+/// The most free space a read is offered while a frame larger than that is under way: the read
+/// buffer grows towards such a frame's size by at least this much at a time (more once what
+/// arrived is larger: it doubles), never by the size the peer announced.
+const MAX_READ: usize = 16 * READ_CHUNK;
+
+/// What each frame of a multipart message after the first counts against `ZMQ_MAXMSGSIZE`
+/// besides its body: what a frame costs in memory while its message is assembled. A frame is a
+/// [`Bytes`] handle of 32 bytes in the message's frame vector, which grows by doubling, so up to
+/// 64 bytes of vector per frame (its 2- to 9-byte header stays in the read buffer its body
+/// shares, and is not counted, as libzmq counts no header); 64 bytes is also the size of
+/// libzmq's `zmq_msg_t`. Without it, a message of empty frames would count 0 bytes however many
+/// it has. The first frame's is not counted, so that a one-frame message is bounded exactly as
+/// libzmq bounds it (`ZMQ_MAXMSGSIZE` bytes of body).
+pub const FRAME_OVERHEAD: u64 = 64;
+
+/// Bytes waiting to be written above which a PING is not answered (see the PING handling in
+/// `active_frame`).
+pub const PONG_BACKLOG: usize = 64 * 1024;
+
+/// Read buffers kept for reuse beside the one in use. Decoded bodies share the buffer they were
+/// read into, so a buffer is free again only once the application has dropped every message
+/// read into it; while some are still queued, the next read goes to a spare one instead of a
+/// fresh allocation.
+const SPARE_READ_BUFFERS: usize = 3;
+
+/// Settings of one connection, taken from the socket's options when it connects or accepts.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Our socket type, announced as `Socket-Type` and checked against the peer's.
+    pub socket_type: SocketType,
+    /// `ZMQ_ROUTING_ID`: sent as `Identity` by REQ, DEALER and ROUTER sockets (at most 255 bytes).
+    pub routing_id: Bytes,
+    /// `ZMQ_METADATA`: extra `X-` properties added to READY / INITIATE.
+    pub metadata: Metadata,
+    /// `ZMQ_MAXMSGSIZE`: largest message accepted (`None` = no limit, libzmq's -1). Each frame
+    /// is checked on its size field, as libzmq does; unlike libzmq, a multipart message is
+    /// bounded as a whole as well: its bodies plus [`FRAME_OVERHEAD`] bytes for each frame
+    /// after the first (see [`FrameError::MessageTooLarge`]).
+    pub max_msg_size: Option<u64>,
+    /// `ZMQ_HANDSHAKE_IVL`: the whole greeting and handshake must finish within it (`None` = no
+    /// limit, libzmq's 0). Default 30 s.
+    pub handshake_ivl: Option<Duration>,
+    /// `ZMQ_HEARTBEAT_IVL`: send a PING this often once the handshake is done (`None` = never).
+    /// PINGs go only to ZMTP 3.1 peers; 3.0 has no PING command.
+    pub heartbeat_ivl: Option<Duration>,
+    /// `ZMQ_HEARTBEAT_TIMEOUT`: close if nothing arrives this long after a PING (`None` = the
+    /// heartbeat interval, libzmq's default -1; zero = no timeout, as libzmq's explicit 0: PINGs
+    /// go out, and a peer that never answers them is kept).
+    pub heartbeat_timeout: Option<Duration>,
+    /// `ZMQ_HEARTBEAT_TTL`: asks the peer to close if it hears nothing from us this long; sent in
+    /// PINGs in deciseconds (truncated, as libzmq), at most 6553.5 s.
+    pub heartbeat_ttl: Duration,
+    /// `ZMQ_ZAP_DOMAIN`: the domain a server-side mechanism puts in its ZAP requests.
+    pub zap_domain: Bytes,
+    /// The peer's address as text, for ZAP requests (its IP for tcp, empty otherwise).
+    pub peer_address: Bytes,
+}
+
+impl Config {
+    /// libzmq's defaults for a socket of type `socket_type`.
+    pub fn new(socket_type: SocketType) -> Config {
+        Config {
+            socket_type,
+            routing_id: Bytes::new(),
+            metadata: Metadata::new(),
+            max_msg_size: None,
+            handshake_ivl: Some(Duration::from_secs(30)),
+            heartbeat_ivl: None,
+            heartbeat_timeout: None,
+            heartbeat_ttl: Duration::ZERO,
+            zap_domain: Bytes::new(),
+            peer_address: Bytes::new(),
+        }
+    }
+
+    /// The properties we announce: `Socket-Type`, `Identity` where libzmq sends it, then the
+    /// `ZMQ_METADATA` ones.
+    fn local_metadata(&self) -> Metadata {
+        let mut md = Metadata::new();
+        let _ = md.insert(
+            SOCKET_TYPE,
+            Bytes::from_static(self.socket_type.as_str().as_bytes()),
+        );
+        if self.socket_type.sends_identity() {
+            let _ = md.insert(IDENTITY, self.routing_id.clone());
+        }
+        for (name, value) in self.metadata.iter() {
+            let _ = md.insert(String::from_utf8_lossy(name), value.clone());
+        }
+        md
+    }
+}
+
+/// What the peer turned out to be, once the handshake is done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerInfo {
+    /// The peer's greeting (version, mechanism). For a legacy peer, which sends no 3.x
+    /// greeting, major 1 or 2, minor 0 and `NULL`; see `legacy`.
+    pub greeting: Greeting,
+    /// The peer's socket type: always known for ZMTP 3.x peers (the handshake requires it).
+    /// A ZMTP 2.0 peer announces it in a greeting byte (`None` if that byte names no type);
+    /// a ZMTP 1.0 peer announces none. libzmq does not check a legacy peer's type against
+    /// ours, and neither does this.
+    pub socket_type: Option<SocketType>,
+    /// Every property the peer sent, plus `User-Id` and the properties a ZAP handler attached.
+    /// For a legacy peer: `Identity` (its identity frame) and `Socket-Type` when known.
+    pub metadata: Metadata,
+    /// `Some` when the peer speaks ZMTP 1.0 or 2.0 rather than 3.x.
+    pub legacy: Option<LegacyVersion>,
+}
+
+impl PeerInfo {
+    /// The routing id the peer asked for (`Identity`), if it sent a non-empty one.
+    pub fn identity(&self) -> Option<&Bytes> {
+        self.metadata.identity().filter(|id| !id.is_empty())
+    }
+}
+
+/// Something the driver must act on or pass up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The handshake finished: messages may flow both ways.
+    Ready(PeerInfo),
+    /// A whole message arrived.
+    Message(Message),
+    /// A ZMTP 3.1 SUBSCRIBE command arrived (the 3.0 form arrives as a message; see
+    /// [`legacy_subscription`]).
+    Subscribe(Bytes),
+    /// A ZMTP 3.1 CANCEL command arrived.
+    Cancel(Bytes),
+    /// The mechanism needs a ZAP verdict; answer with [`Connection::handle_zap_reply`].
+    ZapRequest(Box<ZapRequest>),
+    /// The connection ended. Nothing follows.
+    Closed(ConnectionError),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Greeting,
+    /// A versioned legacy peer: its socket type byte (the 12th greeting byte) is awaited.
+    LegacySocketType,
+    /// A legacy peer: its identity frame is awaited.
+    LegacyIdentity,
+    Handshake,
+    Active,
+    Closed,
+}
+
+/// One ZMTP connection, from the first greeting byte to the close.
+#[derive(Debug)]
+pub struct Connection {
+    config: Config,
+    mechanism: Box<dyn Mechanism>,
+    local_metadata: Metadata,
+    zap_template: ZapRequest,
+    state: State,
+    greeting_out: GreetingWriter,
+    greeting_in: GreetingDecoder,
+    peer_greeting: Option<Greeting>,
+    decoder: FrameDecoder,
+    /// The legacy protocol the peer speaks, once detected.
+    legacy: Option<LegacyVersion>,
+    /// The legacy peer's socket type byte (versioned peers only).
+    legacy_socket_type: Option<u8>,
+    /// Frames of a ZMTP 1.0 peer (2.0 peers use `decoder`, the layout being 3.x's).
+    v1_decoder: V1Decoder,
+    recv: BytesMut,
+    /// The free space offered to the next read: [`INITIAL_READ_CHUNK`] until a read fills the
+    /// buffer, then [`READ_CHUNK`].
+    read_chunk: usize,
+    /// `read_chunk` grew: the next read gets a buffer of the new size rather than the small one
+    /// reclaimed.
+    read_chunk_grew: bool,
+    /// Read buffers used before, reused once nothing decoded from them is alive (empty when
+    /// never needed).
+    spare_recv: [BytesMut; SPARE_READ_BUFFERS],
+    send: SendBuffer,
+    events: VecDeque<Event>,
+    partial: Message,
+    /// What `partial` counts against `ZMQ_MAXMSGSIZE`: its bodies' bytes plus
+    /// [`FRAME_OVERHEAD`] for each frame after the first (kept only with a limit set).
+    partial_size: u64,
+    /// Bytes left in `recv` after the last processing (a partial frame); more means new input.
+    unprocessed: usize,
+    encrypted: bool,
+    zap_pending: bool,
+    /// The mechanism's blocking job, until the driver takes it.
+    blocking: Option<BlockingJob>,
+    /// A blocking job is out: frames wait in the buffer until its output is in.
+    blocking_pending: bool,
+    handshake_deadline: Option<Instant>,
+    next_ping: Option<Instant>,
+    ping_timeout: Option<Instant>,
+    ttl_deadline: Option<Instant>,
+}
+
+impl Connection {
+    /// A new connection that starts its greeting at `now`.
+    pub fn new(config: Config, mechanism: Box<dyn Mechanism>, now: Instant) -> Connection {
+        let greeting_out = GreetingWriter::new(mechanism.name(), config.routing_id.len());
+        let mut send = SendBuffer::new();
+        send.put_raw(greeting_out.signature());
+        let zap_template = ZapRequest {
+            domain: config.zap_domain.clone(),
+            address: config.peer_address.clone(),
+            routing_id: config.routing_id.clone(),
+            mechanism: mechanism.name(),
+            credentials: Vec::new(),
+        };
+        Connection {
+            local_metadata: config.local_metadata(),
+            handshake_deadline: config.handshake_ivl.map(|d| now + d),
+            decoder: FrameDecoder::new(config.max_msg_size),
+            legacy: None,
+            legacy_socket_type: None,
+            v1_decoder: V1Decoder::new(config.max_msg_size),
+            config,
+            mechanism,
+            zap_template,
+            state: State::Greeting,
+            greeting_out,
+            greeting_in: GreetingDecoder::new(),
+            peer_greeting: None,
+            recv: BytesMut::with_capacity(INITIAL_READ_CHUNK),
+            read_chunk: INITIAL_READ_CHUNK,
+            read_chunk_grew: false,
+            spare_recv: Default::default(),
+            send,
+            events: VecDeque::new(),
+            partial: Message::new(),
+            partial_size: 0,
+            unprocessed: 0,
+            encrypted: false,
+            zap_pending: false,
+            blocking: None,
+            blocking_pending: false,
+            next_ping: None,
+            ping_timeout: None,
+            ttl_deadline: None,
+        }
+    }
+
+    /// The settings this connection runs with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The peer's greeting, once read.
+    pub fn peer_greeting(&self) -> Option<&Greeting> {
+        self.peer_greeting.as_ref()
+    }
+
+    /// The legacy protocol the peer speaks (ZMTP 1.0 or 2.0), once its greeting said so;
+    /// `None` for ZMTP 3.x peers and before the greeting is read.
+    pub fn legacy(&self) -> Option<LegacyVersion> {
+        self.legacy
+    }
+
+    /// Whether the handshake is done and messages can be sent.
+    pub fn is_ready(&self) -> bool {
+        self.state == State::Active
+    }
+
+    /// Whether the connection has ended.
+    pub fn is_closed(&self) -> bool {
+        self.state == State::Closed
+    }
+
+    /// The next event, if any.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// The next event, left in place: a driver that delivers messages only while its socket
+    /// has room leaves the rest here (and reads no more until they are taken).
+    pub fn peek_event(&self) -> Option<&Event> {
+        self.events.front()
+    }
+
+    /// Ends the connection locally. What was queued stays in [`Connection::transmit`].
+    pub fn close_locally(&mut self) {
+        if self.state != State::Closed {
+            self.close(ConnectionError::Closed);
+        }
+    }
+
+    /// Ends the connection with `reason`, for failures found outside the state machine (a
+    /// malformed ZAP reply, a ZAP handler that is required but missing).
+    pub fn abort(&mut self, reason: ConnectionError) {
+        if self.state != State::Closed {
+            self.close(reason);
+        }
+    }
+
+    fn close(&mut self, reason: ConnectionError) {
+        self.state = State::Closed;
+        self.partial = Message::new();
+        self.partial_size = 0;
+        self.recv.clear();
+        self.spare_recv = Default::default();
+        self.zap_pending = false;
+        self.blocking = None;
+        self.blocking_pending = false;
+        self.events.push_back(Event::Closed(reason));
+    }
+}
+
+#[cold]
+fn unreachable_state() -> ! {
+    // Every caller is reached only in states where the invariant holds (a handshake step runs
+    // after the greeting was stored; frames are decoded only in Handshake and Active).
+    panic!("zmtp connection state invariant broken")
+}
+
+/// The `User-Id` and ZAP metadata a handler attached, merged into the peer's properties. For
+/// mechanisms completing after a ZAP verdict.
+pub fn merge_zap_metadata(peer: &mut Metadata, reply: &ZapReply) {
+    if !reply.user_id.is_empty() {
+        let _ = peer.insert(USER_ID, reply.user_id.clone());
+    }
+    for (name, value) in reply.metadata.iter() {
+        let _ = peer.insert(String::from_utf8_lossy(name), value.clone());
+    }
+}

@@ -1,0 +1,210 @@
+//! Reading: the receive buffer a driver reads into, and the frames decoded from it, handed to
+//! the stage the connection is in.
+
+use super::{unreachable_state, Connection, State, MAX_READ, READ_CHUNK};
+use crate::error::{ConnectionError, FrameError};
+use crate::frame::Frame;
+use crate::greeting::LegacyVersion;
+use crate::message::Message;
+use bytes::{Buf, Bytes, BytesMut};
+use std::time::Instant;
+
+impl Connection {
+    /// The read buffer, with free space for the next read: [`INITIAL_READ_CHUNK`] bytes until a
+    /// read fills it, then [`READ_CHUNK`], more when a large frame is under way. Read
+    /// transport bytes into it, then call [`Connection::handle_input`].
+    ///
+    /// A frame larger than [`READ_CHUNK`] that is under way holds at most its own size in the
+    /// buffer, plus the buffer it started in: the buffer grows towards the frame's size
+    /// (geometrically, so that its bytes are copied a bounded number of times, and in place
+    /// where the allocator can), never past it, and is not grown again once the rest of the
+    /// frame fits.
+    pub fn recv_buf(&mut self) -> &mut BytesMut {
+        let needed = if self.legacy == Some(LegacyVersion::V1) {
+            self.v1_decoder.bytes_needed()
+        } else {
+            self.decoder.bytes_needed()
+        };
+        let len = self.recv.len();
+        let free = self.recv.capacity() - len;
+        let rest = needed.saturating_sub(len);
+        let want = rest.clamp(self.read_chunk, MAX_READ);
+        if needed > self.read_chunk {
+            // A long frame under way: the buffer holds its start. Once the rest fits, the next
+            // read completes it where it is (making room now would copy the whole frame for
+            // its last bytes).
+            if rest > free && free < want / 2 {
+                self.grow_for_frame(needed, want);
+            }
+        } else if free < want / 2 {
+            self.make_room(want);
+        }
+        &mut self.recv
+    }
+
+    /// Makes room for the rest of a long frame whose start is the whole content of the buffer:
+    /// at least `want` bytes more, or as many as arrived (doubling), but never more than the
+    /// frame's `needed` bytes in all. A spare buffer that large and free again takes the
+    /// partial frame (the buffer becomes a spare); otherwise the buffer grows, in place when
+    /// nothing decoded from it is alive (`realloc`, which moves a large block without copying
+    /// it), else into a buffer of the frame's own (the old one is left to the messages read into
+    /// it, and not kept: it holds the frame's first bytes). Either way no other copy of the
+    /// frame's bytes is held.
+    pub(super) fn grow_for_frame(&mut self, needed: usize, want: usize) {
+        let len = self.recv.len();
+        let target = needed.min(len + want.max(len));
+        if std::mem::take(&mut self.read_chunk_grew) {
+            self.spare_recv = Default::default();
+        }
+        if let Some(i) = self
+            .spare_recv
+            .iter_mut()
+            .position(|b| b.try_reclaim(target))
+        {
+            let mut next = std::mem::take(&mut self.spare_recv[i]);
+            next.extend_from_slice(&self.recv);
+            let mut old = std::mem::replace(&mut self.recv, next);
+            old.clear();
+            self.spare_recv[i] = old;
+            return;
+        }
+        // Moves the bytes to the front of the allocation if the buffer is the only user of it,
+        // copies them out otherwise.
+        let mut grown = Vec::from(std::mem::take(&mut self.recv));
+        grown.reserve_exact(target - grown.len());
+        // Back to a `BytesMut` through a `Bytes`: neither step copies a unique buffer.
+        self.recv = BytesMut::from(Bytes::from(grown));
+    }
+
+    /// Makes at least `want / 2` bytes of free space for the next read (`want` when it has to
+    /// allocate), without allocating when it can: in the buffer itself once every body decoded
+    /// from it has been dropped, else in a spare buffer in that state (the partial frame moves
+    /// along), else in a fresh buffer, the old one kept as a spare. When the read size has just
+    /// grown, a fresh buffer of the new size, and the smaller ones go.
+    pub(super) fn make_room(&mut self, want: usize) {
+        let need = want / 2;
+        let grew = std::mem::take(&mut self.read_chunk_grew);
+        if grew {
+            // Buffers of the smaller size are of no more use.
+            self.spare_recv = Default::default();
+        } else if self.recv.try_reclaim(need) {
+            return;
+        }
+        let partial = self.recv.len();
+        // A whole spare when it is large enough (asking for less would reclaim only that much of
+        // it, and the next read would retire it again).
+        let ask = want.max(partial + need);
+        let reusable = self.spare_recv.iter_mut().position(|b| b.try_reclaim(ask));
+        let mut next = match reusable {
+            Some(i) => std::mem::take(&mut self.spare_recv[i]),
+            None => BytesMut::with_capacity((partial + want).max(self.read_chunk)),
+        };
+        next.extend_from_slice(&self.recv);
+        let mut old = std::mem::replace(&mut self.recv, next);
+        if grew {
+            return;
+        }
+        old.clear();
+        // Keep the old buffer in an empty slot, else in place of the smallest spare.
+        let slot = self
+            .spare_recv
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, b)| (b.capacity() != 0, b.capacity()))
+            .map(|(i, _)| i);
+        if let Some(i) = slot {
+            self.spare_recv[i] = old;
+        }
+    }
+
+    /// Appends `data` to the read buffer and processes it (a convenience for tests and
+    /// fuzzing; drivers read into [`Connection::recv_buf`] to avoid the copy).
+    pub fn feed(&mut self, now: Instant, data: &[u8]) {
+        self.recv.extend_from_slice(data);
+        self.handle_input(now);
+    }
+
+    /// Processes everything in the read buffer: greeting stages, handshake commands, frames.
+    pub fn handle_input(&mut self, now: Instant) {
+        if !self.recv.is_empty()
+            && self.recv.len() == self.recv.capacity()
+            && self.read_chunk < READ_CHUNK
+        {
+            // The read filled the buffer: traffic, so offer full-size reads from now on.
+            self.read_chunk = READ_CHUNK;
+            self.read_chunk_grew = true;
+        }
+        if self.state == State::Closed {
+            self.recv.clear();
+            return;
+        }
+        if self.recv.len() > self.unprocessed {
+            // New traffic proves the peer alive (libzmq cancels both timers on inbound data).
+            self.ping_timeout = None;
+            self.ttl_deadline = None;
+        }
+        if let Err(e) = self.process(now) {
+            self.close(e);
+        }
+        self.unprocessed = self.recv.len();
+    }
+
+    /// The peer closed its end of the transport (a read returned 0 bytes). Ends the connection
+    /// with [`ConnectionError::PeerClosed`]; a partial message in the buffer is discarded.
+    pub fn handle_eof(&mut self) {
+        if self.state != State::Closed {
+            let during_handshake = self.state != State::Active;
+            self.close(ConnectionError::PeerClosed { during_handshake });
+        }
+    }
+
+    pub(super) fn process(&mut self, now: Instant) -> Result<(), ConnectionError> {
+        if self.state == State::Greeting {
+            self.process_greeting(now)?;
+            if self.state == State::Greeting {
+                return Ok(());
+            }
+        }
+        if self.state == State::LegacySocketType {
+            let Some(&raw) = self.recv.first() else {
+                return Ok(());
+            };
+            self.recv.advance(1);
+            self.legacy_socket_type = Some(raw);
+            // Our identity frame, in the peer's framing.
+            let identity = Message::single(self.config.routing_id.clone());
+            self.put_message(&identity);
+            self.state = State::LegacyIdentity;
+        }
+        while self.state != State::Closed {
+            if self.zap_pending || self.blocking_pending {
+                // Frames wait in the buffer until the ZAP verdict, or the output of the
+                // mechanism's blocking job, is in.
+                return Ok(());
+            }
+            let Some(frame) = self.next_frame()? else {
+                return Ok(());
+            };
+            match self.state {
+                State::Handshake => self.handshake_frame(frame, now)?,
+                State::Active if self.legacy.is_some() => self.message_frame(frame)?,
+                State::Active => self.active_frame(frame, now)?,
+                State::LegacyIdentity => self.legacy_identity(frame),
+                State::Greeting | State::LegacySocketType | State::Closed => unreachable_state(),
+            }
+        }
+        Ok(())
+    }
+
+    /// The next frame in the peer's framing, if the buffer holds a whole one.
+    pub(super) fn next_frame(&mut self) -> Result<Option<Frame>, ConnectionError> {
+        match self.legacy {
+            None => Ok(self.decoder.decode(&mut self.recv)?),
+            Some(LegacyVersion::V1) => Ok(self.v1_decoder.decode(&mut self.recv)?),
+            Some(LegacyVersion::V2) => match self.decoder.decode(&mut self.recv)? {
+                Some(frame) if frame.command => Err(FrameError::CommandInZmtp2.into()),
+                other => Ok(other),
+            },
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! The send side: messages, subscriptions and commands queued for the transport.
+
+use super::{Connection, State};
+use crate::command::{legacy_subscription, Command};
+use crate::error::{ConnectionError, SendError};
+use crate::greeting::LegacyVersion;
+use crate::message::Message;
+use crate::send_buffer::SendBuffer;
+use bytes::{Bytes, BytesMut};
+
+impl Connection {
+    /// Encodes a message in the peer's framing (unencrypted connections).
+    pub(super) fn put_message(&mut self, msg: &Message) {
+        if self.legacy == Some(LegacyVersion::V1) {
+            self.send.put_message_v1(msg);
+        } else {
+            self.send.put_message(msg);
+        }
+    }
+
+    /// Bytes to write to the transport. Advance it by what was written; the rest stays queued.
+    pub fn transmit(&mut self) -> &mut SendBuffer {
+        &mut self.send
+    }
+
+    /// Whether bytes are waiting in [`Connection::transmit`].
+    pub fn wants_to_transmit(&self) -> bool {
+        !self.send.is_empty()
+    }
+
+    /// Queues a message for the peer: all its frames or, on error, none.
+    pub fn send(&mut self, msg: &Message) -> Result<(), SendError> {
+        self.check_sendable()?;
+        if msg.is_empty() {
+            return Err(SendError::EmptyMessage);
+        }
+        if !self.encrypted {
+            self.put_message(msg);
+            return Ok(());
+        }
+        let last = msg.len() - 1;
+        let mark = self.send.tail_mut().len();
+        for (i, frame) in msg.iter().enumerate() {
+            if let Err(e) = self
+                .mechanism
+                .seal(i < last, false, frame, self.send.tail_mut())
+            {
+                // All frames or none: drop what this message had sealed so far.
+                self.send.tail_mut().truncate(mark);
+                self.close(e.into());
+                return Err(SendError::Closed);
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends a subscription in the form the peer understands: a SUBSCRIBE command to a ZMTP 3.1
+    /// peer, a `01`-prefixed message to a 3.0, 2.0 or 1.0 peer.
+    pub fn subscribe(&mut self, topic: &[u8]) -> Result<(), SendError> {
+        self.send_subscription(true, topic)
+    }
+
+    /// Sends a cancellation: CANCEL to a ZMTP 3.1 peer, a `00`-prefixed message to a 3.0 peer.
+    pub fn cancel(&mut self, topic: &[u8]) -> Result<(), SendError> {
+        self.send_subscription(false, topic)
+    }
+
+    pub(super) fn send_subscription(
+        &mut self,
+        subscribe: bool,
+        topic: &[u8],
+    ) -> Result<(), SendError> {
+        self.check_sendable()?;
+        let v31 = self.peer_greeting.is_some_and(|g| g.is_v31());
+        if v31 {
+            let topic = Bytes::copy_from_slice(topic);
+            let cmd = if subscribe {
+                Command::Subscribe(topic)
+            } else {
+                Command::Cancel(topic)
+            };
+            return self.queue_command(&cmd).map_err(|_| SendError::Closed);
+        }
+        let body = if subscribe {
+            legacy_subscription::subscribe(topic)
+        } else {
+            legacy_subscription::cancel(topic)
+        };
+        self.send(&Message::single(body))
+    }
+
+    pub(super) fn check_sendable(&self) -> Result<(), SendError> {
+        match self.state {
+            State::Active => Ok(()),
+            State::Closed => Err(SendError::Closed),
+            State::Greeting
+            | State::LegacySocketType
+            | State::LegacyIdentity
+            | State::Handshake => Err(SendError::NotReady),
+        }
+    }
+
+    /// Queues a command after the handshake, sealed if the mechanism encrypts.
+    pub(super) fn queue_command(&mut self, cmd: &Command) -> Result<(), ConnectionError> {
+        if !self.encrypted {
+            self.send.put_command(cmd);
+            return Ok(());
+        }
+        let mut body = BytesMut::with_capacity(cmd.body_len());
+        cmd.encode_body(&mut body);
+        self.mechanism
+            .seal(false, true, &body, self.send.tail_mut())
+            .map_err(Into::into)
+    }
+}

@@ -95,7 +95,7 @@ pub struct Config {
     /// `ZMQ_MAXMSGSIZE`: largest message accepted (`None` = no limit, libzmq's -1). Each frame
     /// is checked on its size field, as libzmq does; unlike libzmq, a multipart message is
     /// bounded as a whole as well: its bodies plus [`FRAME_OVERHEAD`] bytes for each frame
-    /// after the first (see [`FrameError::MessageTooLarge`]).
+    /// after the first (see [`FrameError::MessageTooLarge`](crate::error::FrameError::MessageTooLarge)).
     pub max_msg_size: Option<u64>,
     /// `ZMQ_HANDSHAKE_IVL`: the whole greeting and handshake must finish within it (`None` = no
     /// limit, libzmq's 0). Default 30 s.
@@ -184,7 +184,7 @@ pub enum Event {
     /// A whole message arrived.
     Message(Message),
     /// A ZMTP 3.1 SUBSCRIBE command arrived (the 3.0 form arrives as a message; see
-    /// [`legacy_subscription`]).
+    /// [`legacy_subscription`](crate::command::legacy_subscription)).
     Subscribe(Bytes),
     /// A ZMTP 3.1 CANCEL command arrived.
     Cancel(Bytes),

@@ -10,7 +10,7 @@ use bytes::{Buf, Bytes, BytesMut};
 use std::time::Instant;
 
 impl Connection {
-    /// The read buffer, with free space for the next read: [`INITIAL_READ_CHUNK`] bytes until a
+    /// The read buffer, with free space for the next read: [`INITIAL_READ_CHUNK`](super::INITIAL_READ_CHUNK) bytes until a
     /// read fills it, then [`READ_CHUNK`], more when a large frame is under way. Read
     /// transport bytes into it, then call [`Connection::handle_input`].
     ///

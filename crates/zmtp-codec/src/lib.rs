@@ -36,6 +36,8 @@ pub mod protocol;
 pub mod raw;
 pub mod send_buffer;
 pub mod socket_type;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod zap;
 
 pub use command::{Command, RawCommand};

@@ -5,11 +5,11 @@
 
 use std::time::Instant;
 
-use bytes::{Buf, BytesMut};
 use zmtp_codec::greeting::GreetingWriter;
+pub use zmtp_codec::testing::*;
 use zmtp_codec::{
-    Command, Config, Connection, ConnectionError, Event, HandshakeContext, Mechanism,
-    MechanismError, MechanismName, Message, Metadata, RawCommand, SendBuffer, SocketType,
+    Command, Config, Connection, HandshakeContext, Mechanism, MechanismError, MechanismName,
+    Metadata, RawCommand, SocketType,
 };
 
 /// NULL without ZAP, enough to reach the message phase: READY each way, the peer's checked.
@@ -44,50 +44,6 @@ impl Mechanism for ReadyOnly {
             }),
         }
     }
-}
-
-/// Everything the connection wants to transmit, taken out.
-pub fn take_transmit(c: &mut Connection) -> Vec<u8> {
-    let buf = c.transmit();
-    buf.copy_to_bytes(buf.remaining()).to_vec()
-}
-
-/// Every pending event.
-pub fn events(c: &mut Connection) -> Vec<Event> {
-    std::iter::from_fn(|| c.poll_event()).collect()
-}
-
-/// The messages among `evs`.
-pub fn messages(evs: Vec<Event>) -> Vec<Message> {
-    evs.into_iter()
-        .filter_map(|e| match e {
-            Event::Message(m) => Some(m),
-            _ => None,
-        })
-        .collect()
-}
-
-/// The reason the connection closed, if it did (consumes the events).
-pub fn closed_reason(c: &mut Connection) -> Option<ConnectionError> {
-    events(c).into_iter().find_map(|e| match e {
-        Event::Closed(r) => Some(r),
-        _ => None,
-    })
-}
-
-/// A command frame as raw bytes.
-pub fn raw_command(cmd: &Command) -> Vec<u8> {
-    let mut b = SendBuffer::new();
-    b.put_command(cmd);
-    b.copy_to_bytes(b.remaining()).to_vec()
-}
-
-/// One data frame in 3.x framing, in libzmq's size forms.
-pub fn data_frame(more: bool, body: &[u8]) -> Vec<u8> {
-    let mut out = BytesMut::new();
-    zmtp_codec::frame::put_header(&mut out, u8::from(more), body.len());
-    out.extend_from_slice(body);
-    out.to_vec()
 }
 
 /// A connection of `config` that has finished its handshake, at `now`, with a raw ZMTP 3.1

@@ -475,6 +475,16 @@
 //! libzmq's calls, errors and pyzmq's idioms onto zmtp (in the repository:
 //! docs/coming-from-libzmq.md).
 #![forbid(unsafe_code)]
+// Library code handles every failure (no `expect`; `unwrap` is warned workspace-wide), and each
+// narrowing cast says why it cannot truncate or lose a sign (tests may do either).
+#![cfg_attr(
+    not(test),
+    warn(
+        clippy::expect_used,
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss
+    )
+)]
 
 pub use zmtp_codec as codec;
 pub use zmtp_security as security;

@@ -35,6 +35,17 @@
 //! (from the socket monitor), and retried quietly. `-v` (`-vv`, `-vvv`) or `RUST_LOG` prints
 //! the sockets' `tracing` events on standard error. `zmtp --help` has examples.
 
+// The tool handles every failure (no `expect`; `unwrap` is warned workspace-wide), and each
+// narrowing cast says why it cannot truncate or lose a sign.
+#![cfg_attr(
+    not(test),
+    warn(
+        clippy::expect_used,
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss
+    )
+)]
+
 mod cli;
 mod format;
 mod run;

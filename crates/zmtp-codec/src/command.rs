@@ -181,13 +181,20 @@ impl Command {
     pub fn encode_body(&self, dst: &mut BytesMut) {
         dst.reserve(self.body_len());
         let name = self.name();
-        dst.put_u8(name.len() as u8);
+        // A command name is at most 255 bytes: ours are constants, a peer's was read with a
+        // one-byte length.
+        #[allow(clippy::cast_possible_truncation)]
+        let name_len = name.len() as u8;
+        dst.put_u8(name_len);
         dst.put_slice(name);
         match self {
             Command::Ready(m) => m.encode(dst),
             Command::Error { reason } => {
                 let reason = &reason[..reason.len().min(255)];
-                dst.put_u8(reason.len() as u8);
+                // Cut at 255 bytes just above.
+                #[allow(clippy::cast_possible_truncation)]
+                let reason_len = reason.len() as u8;
+                dst.put_u8(reason_len);
                 dst.put_slice(reason);
             }
             Command::Ping { ttl, context } => {

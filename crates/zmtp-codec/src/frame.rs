@@ -118,7 +118,10 @@ fn parse_header(buf: &[u8]) -> Result<Option<(u8, usize, u64)>, FrameError> {
 /// libzmq does. `flags` holds MORE and/or COMMAND.
 pub fn put_header(dst: &mut BytesMut, flags: u8, len: usize) {
     if len <= MAX_SHORT_SIZE {
-        dst.extend_from_slice(&[flags, len as u8]);
+        // At most MAX_SHORT_SIZE (255) here.
+        #[allow(clippy::cast_possible_truncation)]
+        let short = len as u8;
+        dst.extend_from_slice(&[flags, short]);
     } else {
         let mut header = [0u8; 9];
         header[0] = flags | FLAG_LONG;

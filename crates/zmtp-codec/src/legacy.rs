@@ -110,7 +110,10 @@ fn parse_v1_header(buf: &[u8]) -> Result<Option<(u8, usize, u64)>, FrameError> {
 pub fn put_v1_header(dst: &mut BytesMut, more: bool, len: usize) {
     let flags = if more { V1_FLAG_MORE } else { 0 };
     if len <= V1_MAX_SHORT_BODY {
-        dst.extend_from_slice(&[len as u8 + 1, flags]);
+        // At most V1_MAX_SHORT_BODY (254) here, so the length byte (body + flags) fits.
+        #[allow(clippy::cast_possible_truncation)]
+        let short = len as u8 + 1;
+        dst.extend_from_slice(&[short, flags]);
     } else {
         let mut header = [0u8; 10];
         header[0] = V1_LONG_LENGTH;

@@ -22,6 +22,16 @@
 //! The reference for behaviour is libzmq 4.3 and RFCs 23 (ZMTP 3.0) and 37 (ZMTP 3.1); where
 //! they differ, libzmq wins and the docs say so.
 #![forbid(unsafe_code)]
+// Library code handles every failure (no `expect`; `unwrap` is warned workspace-wide), and each
+// narrowing cast says why it cannot truncate or lose a sign (tests may do either).
+#![cfg_attr(
+    not(test),
+    warn(
+        clippy::expect_used,
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss
+    )
+)]
 
 pub mod command;
 pub mod connection;

@@ -102,9 +102,13 @@ impl Metadata {
     pub fn encode(&self, dst: &mut BytesMut) {
         dst.reserve(self.encoded_len());
         for (name, value) in &self.props {
-            dst.put_u8(name.len() as u8);
+            // Both lengths were checked when the property was inserted (a name of 1 to 255
+            // bytes, a value under 2^31 bytes).
+            #[allow(clippy::cast_possible_truncation)]
+            let (name_len, value_len) = (name.len() as u8, value.len() as u32);
+            dst.put_u8(name_len);
             dst.put_slice(name);
-            dst.put_u32(value.len() as u32);
+            dst.put_u32(value_len);
             dst.put_slice(value);
         }
     }

@@ -21,6 +21,16 @@
 //!   [`CurveServer`] cannot be made, and [`rng`] is absent: a NULL/PLAIN-only build.
 //! - `gssapi` (off): the GSSAPI mechanism, linking the system's GSS-API (MIT krb5).
 #![forbid(unsafe_code)]
+// Library code handles every failure (no `expect`; `unwrap` is warned workspace-wide), and each
+// narrowing cast says why it cannot truncate or lose a sign (tests may do either).
+#![cfg_attr(
+    not(test),
+    warn(
+        clippy::expect_used,
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss
+    )
+)]
 // Without `curve`, the module docs still name the CURVE items the default build documents.
 #![cfg_attr(not(feature = "curve"), allow(rustdoc::broken_intra_doc_links))]
 

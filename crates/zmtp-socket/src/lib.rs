@@ -8,6 +8,16 @@
 //! next.
 
 #![deny(unsafe_code)]
+// Library code handles every failure (no `expect`; `unwrap` is warned workspace-wide), and each
+// narrowing cast says why it cannot truncate or lose a sign (tests may do either).
+#![cfg_attr(
+    not(test),
+    warn(
+        clippy::expect_used,
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss
+    )
+)]
 
 mod context;
 mod core;

@@ -120,7 +120,7 @@ impl Connection {
                 return;
             };
             let ttl =
-                (self.config.heartbeat_ttl.as_millis() / 100).min(u128::from(u16::MAX)) as u16;
+                u16::try_from(self.config.heartbeat_ttl.as_millis() / 100).unwrap_or(u16::MAX);
             if let Err(e) = self.queue_command(&Command::Ping {
                 ttl,
                 context: Bytes::new(),

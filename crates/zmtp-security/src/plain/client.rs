@@ -39,9 +39,12 @@ impl Mechanism for PlainClient {
     fn start(&mut self, cx: &mut HandshakeContext<'_>) -> Result<(), MechanismError> {
         let (user, pass) = (self.credentials.username(), self.credentials.password());
         let mut hello = BytesMut::with_capacity(2 + user.len() + pass.len());
-        hello.put_u8(user.len() as u8);
+        // PLAIN credentials are at most 255 bytes each (checked when they are made).
+        #[allow(clippy::cast_possible_truncation)]
+        let (user_len, pass_len) = (user.len() as u8, pass.len() as u8);
+        hello.put_u8(user_len);
         hello.put_slice(user);
-        hello.put_u8(pass.len() as u8);
+        hello.put_u8(pass_len);
         hello.put_slice(pass);
         cx.send_raw("HELLO", hello.freeze());
         self.step = Step::ExpectWelcome;

@@ -25,6 +25,7 @@ use crate::options::SocketOptions;
 
 /// A random 32-bit value from the standard library's per-process random hash keys (enough to
 /// start the routing-id counter and the REQ request id somewhere unpredictable, as libzmq does).
+#[allow(clippy::cast_possible_truncation)]
 pub(crate) fn random_u32() -> u32 {
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     let nanos = std::time::SystemTime::now()

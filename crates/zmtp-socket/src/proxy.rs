@@ -36,7 +36,7 @@ use zmtp_codec::Message;
 
 use crate::core::{Incoming, Outgoing};
 use crate::error::{Error, Result};
-use crate::socket::{Kind, Pair, Receives, Rep, Sends, Socket, Sub};
+use crate::socket::{kind, Kind, Pair, Receives, Rep, Sends, Socket, Sub};
 
 /// Most messages one direction moves before the proxy lets other tasks run (and looks at its
 /// control socket again).
@@ -200,28 +200,27 @@ where
     Pin::new(socket).poll_flush(cx)
 }
 
-impl Control for Rep {
-    fn poll_command(&mut self, cx: &mut Context<'_>) -> Poll<Result<Message>> {
-        poll_stream_command(self, cx)
-    }
-    fn answers_every_command(&self) -> bool {
-        true
-    }
-    fn poll_answer(
-        &mut self,
-        cx: &mut Context<'_>,
-        slot: &mut Option<Message>,
-    ) -> Poll<Result<()>> {
-        poll_sink_answer(self, cx, slot)
-    }
+/// The control sockets that answer on their own sink: REP answers every command, PAIR only
+/// STATISTICS.
+trait AnswersOnSink: Sends + Receives {
+    /// Whether every command is answered ([`Control::answers_every_command`]).
+    const EVERY_COMMAND: bool;
 }
 
-impl Control for Pair {
+impl AnswersOnSink for kind::Rep {
+    const EVERY_COMMAND: bool = true;
+}
+
+impl AnswersOnSink for kind::Pair {
+    const EVERY_COMMAND: bool = false;
+}
+
+impl<K: AnswersOnSink> Control for Socket<K> {
     fn poll_command(&mut self, cx: &mut Context<'_>) -> Poll<Result<Message>> {
         poll_stream_command(self, cx)
     }
     fn answers_every_command(&self) -> bool {
-        false
+        K::EVERY_COMMAND
     }
     fn poll_answer(
         &mut self,

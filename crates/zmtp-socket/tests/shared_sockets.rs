@@ -87,14 +87,20 @@ async fn many_senders_many_receivers(transport: &str) {
     let total = (SENDERS * PER_SENDER) as usize;
     let received = Arc::new(parking_lot::Mutex::new(Vec::with_capacity(total)));
     let mut receivers = Vec::new();
-    for _ in 0..RECEIVERS {
+    for r in 0..RECEIVERS {
         let pull = pull.clone();
         let received = received.clone();
         receivers.push(tokio::spawn(async move {
+            // Half the receivers take batches (`recv_many`), half one message at a time.
+            let mut batch = Vec::new();
             loop {
-                let msg = pull.recv().await.expect("recv");
+                if r % 2 == 0 {
+                    batch.push(pull.recv().await.expect("recv"));
+                } else {
+                    pull.recv_many(&mut batch, 7).await.expect("recv_many");
+                }
                 let mut all = received.lock();
-                all.push(stamp(&msg));
+                all.extend(batch.drain(..).map(|m| stamp(&m)));
                 if all.len() >= total {
                     return;
                 }
@@ -356,7 +362,7 @@ async fn the_sink_honours_sndtimeo() {
     assert!(matches!(push.try_send("y"), Err(Error::WouldBlock)));
 }
 
-/// `recv` (and a stream's `next`) dropped before it completes takes nothing; `send` dropped
+/// `recv`, `recv_many` (and a stream's `next`) dropped before it completes takes nothing; `send` dropped
 /// before it completes sent nothing: over tcp, ipc and inproc, with many dropped futures, every
 /// message arrives once, in order.
 async fn dropped_futures_lose_and_repeat_nothing(transport: &str) {
@@ -399,26 +405,48 @@ async fn dropped_futures_lose_and_repeat_nothing(transport: &str) {
     let mut next = 0u32;
     let mut stream = pull.clone();
     while next < COUNT {
-        let got = if next.is_multiple_of(3) {
-            tokio::select! {
-                biased;
-                got = stream.next() => got.expect("open"),
-                () = tokio::task::yield_now() => { dropped += 1; continue; }
+        let batch = match next % 3 {
+            0 => {
+                let got = tokio::select! {
+                    biased;
+                    got = stream.next() => got.expect("open"),
+                    () = tokio::task::yield_now() => { dropped += 1; continue; }
+                };
+                vec![got.expect("recv")]
             }
-        } else {
-            tokio::select! {
-                biased;
-                got = pull.recv() => got,
-                () = tokio::task::yield_now() => { dropped += 1; continue; }
+            1 => {
+                let mut buf = Vec::new();
+                let got = tokio::select! {
+                    biased;
+                    got = pull.recv_many(&mut buf, 5) => Some(got),
+                    () = tokio::task::yield_now() => None,
+                };
+                let Some(got) = got else {
+                    assert!(buf.is_empty(), "a dropped recv_many took nothing");
+                    dropped += 1;
+                    continue;
+                };
+                let n = got.expect("recv_many");
+                assert!((1..=5).contains(&n) && n == buf.len(), "{n} of {buf:?}");
+                buf
+            }
+            _ => {
+                let got = tokio::select! {
+                    biased;
+                    got = pull.recv() => got,
+                    () = tokio::task::yield_now() => { dropped += 1; continue; }
+                };
+                vec![got.expect("recv")]
             }
         };
-        let msg = got.expect("recv");
-        assert_eq!(
-            msg.frames()[0][..],
-            next.to_be_bytes(),
-            "message {next}, once, in order"
-        );
-        next += 1;
+        for msg in batch {
+            assert_eq!(
+                msg.frames()[0][..],
+                next.to_be_bytes(),
+                "message {next}, once, in order"
+            );
+            next += 1;
+        }
     }
     let sends_dropped = within("the sender", sender).await.expect("sender");
     assert!(
@@ -482,4 +510,38 @@ async fn router_replies_from_spawned_tasks() {
     }
     router.close().await;
     within("the server loop", server).await.expect("server");
+}
+
+/// `recv_many` takes what is there now, up to its limit, in the order `recv` would give it: over
+/// inproc (where a send is in the receiver's queue when it returns) 10 queued messages come as
+/// 4, 4 and 2; a limit of 0 returns 0 at once; once the socket is closed, the error `recv` gives.
+#[tokio::test]
+async fn recv_many_takes_what_is_there_up_to_its_limit() {
+    let pull = Pull::new();
+    let endpoint = bind_any(&pull, "inproc").await;
+    let push = Push::new();
+    push.connect(&endpoint).await.expect("connect");
+    let mut buf = Vec::new();
+    assert_eq!(pull.recv_many(&mut buf, 0).await.expect("limit 0"), 0);
+    for i in 0..10u8 {
+        push.send(vec![i]).await.expect("send");
+    }
+    let mut sizes = Vec::new();
+    while buf.len() < 10 {
+        sizes.push(
+            within("a batch", pull.recv_many(&mut buf, 4))
+                .await
+                .expect("recv_many"),
+        );
+    }
+    assert_eq!(sizes, [4, 4, 2], "what is there, up to the limit");
+    let bodies: Vec<u8> = buf.iter().map(|m| m.frames()[0][0]).collect();
+    assert_eq!(bodies, (0..10).collect::<Vec<u8>>(), "in order, appended");
+    pull.close().await;
+    let closed = pull.recv_many(&mut buf, 4).await;
+    assert!(
+        matches!(closed, Err(zmtp_socket::Error::Closed)),
+        "{closed:?}"
+    );
+    assert_eq!(buf.len(), 10, "nothing appended after the close");
 }

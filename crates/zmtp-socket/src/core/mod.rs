@@ -928,6 +928,42 @@ impl Core {
         }
     }
 
+    /// Receives as [`Core::poll_recv`] does, then takes what else is there now, up to `limit`
+    /// messages in all, under one lock, appending them to `buf`: `Pending` (the waiter
+    /// registered) while there is none. How many were appended (at least one).
+    pub(crate) fn poll_recv_many(
+        &self,
+        cx: Option<&mut Context<'_>>,
+        op: &mut Incoming,
+        buf: &mut Vec<Message>,
+        limit: usize,
+    ) -> Poll<Result<usize>> {
+        match self.poll_recv(cx, op) {
+            Poll::Ready(Ok(first)) => buf.push(first),
+            Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+            Poll::Pending => return Poll::Pending,
+        }
+        let mut taken = 1;
+        if taken < limit {
+            let mut wake = Wake::default();
+            {
+                let mut st = self.state.lock();
+                let State { pipes, pattern } = &mut *st;
+                // Only messages: what ends the run (nothing more, or an error the pattern
+                // answers, such as REQ's before its next request) is left for the next call.
+                while taken < limit {
+                    let Poll::Ready(Ok(msg)) = pattern.poll_recv(pipes, &mut wake) else {
+                        break;
+                    };
+                    buf.push(msg);
+                    taken += 1;
+                }
+            }
+            wake.run();
+        }
+        Poll::Ready(Ok(taken))
+    }
+
     /// A receive is given up (its future dropped, or its time out): its waiter goes.
     #[inline]
     pub(crate) fn abandon_recv(&self, op: &mut Incoming) {

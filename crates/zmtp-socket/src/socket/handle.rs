@@ -373,6 +373,31 @@ impl<K: Receives> Socket<K> {
         .await?
     }
 
+    /// Receives up to `limit` messages at once, appended to `buf`, as tokio's
+    /// `mpsc::Receiver::recv_many`: it waits for the first as [`recv`](Socket::recv) does (for
+    /// at most `ZMQ_RCVTIMEO`), then takes what else the socket holds now, in the order `recv`
+    /// would give it, up to `limit` in all, under one lock. How many were appended: at least
+    /// one, or 0 at once when `limit` is 0. Errors as `recv`'s; concurrent receivers, on any
+    /// handle, each get whole messages, each message once.
+    ///
+    /// Cancel safety: cancel-safe: if the future is dropped before it completes, no message was
+    /// taken and `buf` is as it was.
+    pub async fn recv_many(&self, buf: &mut Vec<Message>, limit: usize) -> Result<usize> {
+        if limit == 0 {
+            return Ok(0);
+        }
+        let core = self.core();
+        let mut op = RecvOp::new(core);
+        if let Poll::Ready(done) = core.poll_recv_many(None, &mut op.incoming, buf, limit) {
+            return done;
+        }
+        within(
+            self.inner.rcvtimeo(),
+            std::future::poll_fn(|cx| core.poll_recv_many(Some(cx), &mut op.incoming, buf, limit)),
+        )
+        .await?
+    }
+
     /// The next message if one is there (`ZMQ_DONTWAIT`), else [`Error::WouldBlock`].
     pub fn try_recv(&self) -> Result<Message> {
         let mut op = RecvOp::new(self.core());

@@ -140,7 +140,7 @@ fn main() {
                 server_key: server_public.map(|p| (p, server_secret.unwrap_or_default())),
             };
             match job.variant.imp {
-                Impl::Zmtp => imp::zmtp::run(role, job),
+                Impl::Zmtp | Impl::ZmtpBatch => imp::zmtp::run(role, job),
                 Impl::Libzmq => imp::libzmq::run(role, job),
                 Impl::Zeromq => imp::zeromq::run(role, job),
                 Impl::Omq => imp::omq::run(role, job),

@@ -155,6 +155,10 @@ impl Case {
     pub fn supported_by(&self, variant: &Variant) -> Result<(), &'static str> {
         match variant.imp {
             Impl::Zmtp | Impl::Libzmq => Ok(()),
+            Impl::ZmtpBatch => match self.kind {
+                Kind::Throughput => Ok(()),
+                _ => Err("recv_many's rows are throughput rows"),
+            },
             Impl::Zeromq => {
                 if self.curve {
                     Err("zmq.rs has no CURVE")
@@ -182,6 +186,9 @@ impl Case {
 pub enum Impl {
     /// This project.
     Zmtp,
+    /// This project, the receiving side taking batches (`Socket::recv_many`): its own rows,
+    /// never in the summary (the targets are met with the per-message API).
+    ZmtpBatch,
     /// libzmq 4.3 through the `zmq` crate 0.9.
     Libzmq,
     /// zmq.rs, the `zeromq` crate.
@@ -249,6 +256,12 @@ pub const VARIANTS: &[Variant] = &[
         name: "zmtp-mt-caller",
         imp: Impl::Zmtp,
         flavour: Flavour::Default,
+        shape: Shape::Caller,
+    },
+    Variant {
+        name: "zmtp-1w-caller-batch",
+        imp: Impl::ZmtpBatch,
+        flavour: Flavour::OneWorker,
         shape: Shape::Caller,
     },
     Variant {

@@ -8,7 +8,7 @@ use zmtp::security::{CurveKeyPair, CurvePublicKey, CurveSecretKey};
 use zmtp::{Context, Dealer, Pub, Pull, Push, Rep, Req, Router, SocketOptions, Sub};
 
 use crate::peer;
-use crate::spec::{Job, Role, Shape};
+use crate::spec::{Impl, Job, Role, Shape};
 
 fn context(job: &Job) -> Context {
     match job.variant.shape {
@@ -53,7 +53,7 @@ pub fn run(role: Role, job: Job) {
                     .await
                     .expect("bind");
                 peer::endpoint(&ep);
-                recv_all(&pull, job.count).await;
+                recv_all(&pull, &job).await;
                 peer::cleanup(&ep);
             }
             Role::ThrSend => {
@@ -79,7 +79,7 @@ pub fn run(role: Role, job: Job) {
                     }
                     std::future::pending::<()>().await;
                 });
-                recv_all(&pull, count).await;
+                recv_all(&pull, &job).await;
             }
             Role::LatRep => {
                 let rep = Rep::new_in(&ctx).expect("REP");
@@ -218,11 +218,29 @@ pub fn run(role: Role, job: Job) {
     });
 }
 
-async fn recv_all(pull: &Pull, count: usize) {
+/// Receives the run's messages, one at a time, or in batches of up to [`BATCH`] for the
+/// `recv_many` variant; the clock starts at the first.
+async fn recv_all(pull: &Pull, job: &Job) {
+    let count = job.count;
     pull.recv().await.expect("first message");
     let start = Instant::now();
-    for _ in 1..count {
-        pull.recv().await.expect("recv");
+    if job.variant.imp == Impl::ZmtpBatch {
+        let mut batch = Vec::with_capacity(BATCH);
+        let mut received = 1;
+        while received < count {
+            received += pull
+                .recv_many(&mut batch, BATCH.min(count - received))
+                .await
+                .expect("recv_many");
+            batch.clear();
+        }
+    } else {
+        for _ in 1..count {
+            pull.recv().await.expect("recv");
+        }
     }
     peer::throughput(count, start.elapsed());
 }
+
+/// The most messages a `recv_many` takes at once in the batch variant.
+const BATCH: usize = 256;

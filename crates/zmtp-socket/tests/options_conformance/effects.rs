@@ -166,3 +166,118 @@ pub(super) fn zap_recorder() -> (
         seen,
     )
 }
+
+/// Sends numbered messages with `try_send` until sending keeps failing once the runtime ran out
+/// of other work (on [`Context::on_caller_runtime`] the links are tasks of the test's own
+/// runtime, so what then fits is decided by the queues alone). Returns how many went; `cap`
+/// stops a queue that never fills.
+pub(super) async fn fill(send: impl Fn(Message) -> Result<(), Error>, cap: u32) -> u32 {
+    let mut sent = 0u32;
+    let mut idle = 0;
+    while idle < 200 && sent < cap {
+        match send(Message::from([sent.to_string()])) {
+            Ok(()) => {
+                sent += 1;
+                idle = 0;
+            }
+            Err(Error::WouldBlock) => {
+                idle += 1;
+                tokio::task::yield_now().await;
+            }
+            Err(e) => panic!("send failed: {e}"),
+        }
+    }
+    sent
+}
+
+/// How many messages a PUSH with `sndhwm` queues over inproc to a PULL with `rcvhwm` before
+/// sending would block (the PULL binds first); the PULL then reads them all, in order.
+pub(super) async fn inproc_hwm_count(sndhwm: i32, rcvhwm: i32) -> u32 {
+    let ctx = Context::on_caller_runtime();
+    let ep = bind_endpoint("inproc");
+    let pull = Pull::with_options_in(&ctx, SocketOptions::new().rcvhwm(rcvhwm)).expect("pull");
+    pull.bind(&ep).await.expect("bind");
+    let push = Push::with_options_in(&ctx, SocketOptions::new().sndhwm(sndhwm)).expect("push");
+    push.connect(&ep).await.expect("connect");
+    let sent = fill(|m| push.try_send(m), 10_000).await;
+    for i in 0..sent {
+        let m = within("a queued message", pull.recv()).await.expect("recv");
+        assert_eq!(text(&m), [i.to_string()], "in order");
+    }
+    sent
+}
+
+/// A SOCKS5 proxy for one connection (no authentication, CONNECT): whatever host the client
+/// asks for, it connects to `target` and relays both ways. Answers the host and port asked
+/// for (a host name arrives as a name, ATYP 3).
+#[cfg(feature = "socks")]
+pub(super) async fn socks5_relay(
+    target: SocketAddr,
+) -> (SocketAddr, tokio::task::JoinHandle<(String, u16)>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind the proxy");
+    let address = listener.local_addr().expect("the proxy's address");
+    let task = tokio::spawn(async move {
+        let (mut client, _) = listener.accept().await.expect("a client");
+        // Greeting: version 5, the methods; we pick "no authentication".
+        let mut head = [0u8; 2];
+        client.read_exact(&mut head).await.expect("greeting");
+        assert_eq!(head[0], 5, "SOCKS version 5");
+        let mut methods = vec![0u8; usize::from(head[1])];
+        client.read_exact(&mut methods).await.expect("methods");
+        assert!(methods.contains(&0), "no authentication offered");
+        client.write_all(&[5, 0]).await.expect("method chosen");
+        // Request: version, CONNECT, reserved, ATYP 3 (domain name), length, name, port.
+        let mut request = [0u8; 5];
+        client.read_exact(&mut request).await.expect("request");
+        assert_eq!(&request[..4], &[5, 1, 0, 3], "CONNECT to a host name");
+        let mut name = vec![0u8; usize::from(request[4])];
+        client.read_exact(&mut name).await.expect("host name");
+        let mut port = [0u8; 2];
+        client.read_exact(&mut port).await.expect("port");
+        let mut upstream = tokio::net::TcpStream::connect(target)
+            .await
+            .expect("the target");
+        client
+            .write_all(&[5, 0, 0, 1, 127, 0, 0, 1, 0, 0])
+            .await
+            .expect("granted");
+        let asked = (
+            String::from_utf8(name).expect("a text host name"),
+            u16::from_be_bytes(port),
+        );
+        tokio::spawn(async move {
+            let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+        });
+        asked
+    });
+    (address, task)
+}
+
+/// An XPUB with `options` bound over inproc and `n` SUBs connected to it.
+pub(super) async fn xpub_and_subs(options: SocketOptions, n: usize) -> (XPub, Vec<Sub>) {
+    let xpub = XPub::with_options(options).expect("xpub");
+    let ep = xpub.bind(&bind_endpoint("inproc")).await.expect("bind");
+    let mut subs = Vec::new();
+    for _ in 0..n {
+        let sub = Sub::new();
+        sub.connect(&ep).await.expect("connect");
+        subs.push(sub);
+    }
+    (xpub, subs)
+}
+
+/// The next subscription message an XPUB passes up, as "+prefix" or "-prefix".
+pub(super) async fn next_subscription(xpub: &XPub) -> String {
+    let m = within("a subscription message", xpub.recv())
+        .await
+        .expect("recv");
+    let body = &m.frames()[0];
+    let sign = match body.first() {
+        Some(1) => '+',
+        Some(0) => '-',
+        other => panic!("not a subscription message: {other:?}"),
+    };
+    format!("{sign}{}", String::from_utf8_lossy(&body[1..]))
+}

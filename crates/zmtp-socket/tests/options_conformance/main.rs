@@ -1,7 +1,11 @@
 //! The whole `zmq_setsockopt` table, row by row: one test per row (`zmq_<option>`), which sets a
 //! valid value and reads it back (on a live socket too), checks that the values libzmq refuses
-//! are refused naming the option, and observes the option's effect, here or, where a test file
-//! already observes it in depth, by naming that test (the name is checked to exist).
+//! are refused naming the option, and observes the option's effect: behaviour that differs with
+//! the option set and unset (most tests run both), so that the test fails when the effect is
+//! removed. [`row_tests`] names each row's test as a function, so a test removed or compiled out
+//! fails the build or [`rows::the_rows_are_the_table_and_each_has_its_test`]. The GSSAPI rows
+//! (which need libzmq and a Kerberos realm) and the whole-message bound of `ZMQ_MAXMSGSIZE` are
+//! observed in depth by tests of other files, named in the row and checked to be there and run.
 //!
 //! [`ROWS`] is also the source of `docs/options.md` (default, when a change takes effect, what
 //! the option does, where it is observed); [`the_docs_table_is_generated_from_the_rows`] fails
@@ -30,13 +34,13 @@ use zmtp_socket::endpoint::EndpointErrorKind;
 use zmtp_socket::options::MechanismKind;
 use zmtp_socket::options::{OptionEffect, OptionName, OptionValue, SocketOptions, OPTIONS_TABLE};
 use zmtp_socket::{
-    Context, Dealer, Error, Message, MonitorEvent, Pull, Push, Req, Router, Sub, XPub,
+    Context, Dealer, Error, Message, MonitorEvent, Pull, Push, Req, Router, StreamSocket, Sub, XPub,
 };
 
 use common::option_values::{
     invalid_values, valid_value, wrong_type, OPTIONS_WITHOUT_INVALID_VALUES,
 };
-use common::{bind_endpoint, text, unbound_endpoint, within};
+use common::{bind_endpoint, text, unbound_endpoint, within, LIMIT};
 
 use contract::*;
 use effects::*;
@@ -130,6 +134,30 @@ async fn zmq_connect_rid() {
 #[tokio::test]
 async fn zmq_conflate() {
     contract_live(N::Conflate).await;
+    // On the test's own runtime nothing moves while it sends: the 100 messages are all queued
+    // for the PULL before it reads, and a conflating PULL reads only the newest.
+    for conflate in [true, false] {
+        let ctx = Context::on_caller_runtime();
+        let ep = bind_endpoint("inproc");
+        let pull =
+            Pull::with_options_in(&ctx, SocketOptions::new().conflate(conflate)).expect("pull");
+        pull.bind(&ep).await.expect("bind");
+        let push = Push::new_in(&ctx).expect("push");
+        push.connect(&ep).await.expect("connect");
+        for i in 0..100 {
+            push.try_send(i.to_string()).expect("room for 100");
+        }
+        let mut got = Vec::new();
+        while got.last().map(String::as_str) != Some("99") {
+            let m = within("the last message", pull.recv()).await.expect("recv");
+            got.extend(text(&m));
+        }
+        if conflate {
+            assert!(got.len() < 10, "conflated: {got:?}");
+        } else {
+            assert_eq!(got.len(), 100, "every message without it");
+        }
+    }
 }
 
 #[tokio::test]
@@ -479,6 +507,24 @@ async fn zmq_immediate() {
 #[tokio::test]
 async fn zmq_invert_matching() {
     contract_live(N::InvertMatching).await;
+    // An XPUB and a SUB both inverted (as libzmq asks of a PUB's subscribers): the SUB subscribed
+    // to "a" gets what does not start with "a". The publisher sends "a.1" only to subscribers
+    // that did not subscribe to it, the SUB keeps only "b.1": either half missing and "b.1"
+    // never arrives (or "a.1" does).
+    for invert in [true, false] {
+        let xpub = XPub::with_options(SocketOptions::new().invert_matching(invert)).expect("xpub");
+        let ep = xpub.bind(&bind_endpoint("inproc")).await.expect("bind");
+        let sub = Sub::with_options(SocketOptions::new().invert_matching(invert)).expect("sub");
+        sub.connect(&ep).await.expect("connect");
+        sub.subscribe("a").expect("subscribe");
+        let m = within("the subscription", xpub.recv()).await.expect("recv");
+        assert_eq!(m.frames()[0], &b"\x01a"[..]);
+        xpub.send("a.1").await.expect("send");
+        xpub.send("b.1").await.expect("send");
+        let m = within("the first message", sub.recv()).await.expect("recv");
+        let expected = if invert { "b.1" } else { "a.1" };
+        assert_eq!(text(&m), [expected], "ZMQ_INVERT_MATCHING {invert}");
+    }
 }
 
 #[tokio::test]
@@ -505,6 +551,47 @@ async fn zmq_ipv6() {
 #[tokio::test]
 async fn zmq_linger() {
     contract_live(N::Linger).await;
+    // A PUSH queues three messages for an endpoint nobody has bound yet and is closed; its
+    // context's `term` returns once its linger is over. With a linger longer than the test's
+    // limit, the PULL bound afterwards gets the three; with 0, `term` returns at once (the
+    // default 30 s would outlast the limit) and a PULL bound after that gets only a later
+    // PUSH's marker: the queue went with the socket.
+    for linger in [LIMIT * 3, Duration::ZERO] {
+        let ep = unbound_endpoint("tcp");
+        let ctx = Context::new().expect("context");
+        let push = Push::with_options_in(
+            &ctx,
+            SocketOptions::new()
+                .linger(Some(linger))
+                .reconnect_ivl(Some(Duration::from_millis(10))),
+        )
+        .expect("push");
+        push.connect(&ep).await.expect("connect");
+        for i in 0..3 {
+            push.send(i.to_string()).await.expect("queued");
+        }
+        drop(push);
+        if linger.is_zero() {
+            within("term with nothing lingering", ctx.term()).await;
+        }
+        let pull = Pull::new();
+        pull.bind(&ep).await.expect("bind");
+        if linger.is_zero() {
+            let marker = Push::new();
+            marker.connect(&ep).await.expect("connect");
+            marker.send("marker").await.expect("send");
+            let m = within("the marker", pull.recv()).await.expect("recv");
+            assert_eq!(text(&m), ["marker"], "LINGER 0 dropped the queue");
+        } else {
+            for i in 0..3 {
+                let m = within("a lingering message", pull.recv())
+                    .await
+                    .expect("recv");
+                assert_eq!(text(&m), [i.to_string()]);
+            }
+            within("term once delivered", ctx.term()).await;
+        }
+    }
 }
 
 #[tokio::test]
@@ -670,6 +757,10 @@ async fn zmq_rcvbuf() {
 #[tokio::test]
 async fn zmq_rcvhwm() {
     contract_live(N::RcvHwm).await;
+    // An inproc connection holds exactly SNDHWM + RCVHWM (libzmq's pipe): the count follows
+    // the PULL's RCVHWM.
+    assert_eq!(inproc_hwm_count(2, 1).await, 3);
+    assert_eq!(inproc_hwm_count(2, 6).await, 8);
 }
 
 #[tokio::test]
@@ -751,20 +842,122 @@ async fn zmq_recovery_ivl() {
 #[tokio::test]
 async fn zmq_req_correlate() {
     contract(N::ReqCorrelate);
-    let req = Req::new();
-    req.set_option(N::ReqCorrelate, 1).expect("REQ has it");
+    for correlate in [true, false] {
+        let router = Router::new();
+        let ep = router.bind(&bind_endpoint("inproc")).await.expect("bind");
+        let req = Req::with_options(SocketOptions::new().req_correlate(correlate)).expect("req");
+        req.connect(&ep).await.expect("connect");
+        req.send("q").await.expect("send");
+        let m = within("the request", router.recv()).await.expect("recv");
+        if !correlate {
+            assert_eq!(m.len(), 3, "[routing id, \"\", body]: {m:?}");
+            continue;
+        }
+        // [routing id, request id, "", body]; a reply with another request id is dropped.
+        assert_eq!(m.len(), 4, "[routing id, request id, \"\", body]: {m:?}");
+        let (peer, id) = (m.frames()[0].clone(), m.frames()[1].clone());
+        assert_eq!(id.len(), 4, "a 32-bit request id");
+        assert!(m.frames()[2].is_empty());
+        let mut stale = id.to_vec();
+        stale[0] ^= 0xff;
+        for (id, body) in [(Bytes::from(stale), "stale"), (id, "real")] {
+            router
+                .send(Message::from(vec![
+                    peer.clone(),
+                    id,
+                    Bytes::new(),
+                    Bytes::from(body),
+                ]))
+                .await
+                .expect("reply");
+        }
+        let m = within("the reply", req.recv()).await.expect("recv");
+        assert_eq!(
+            text(&m),
+            ["real"],
+            "the reply of another request id is dropped"
+        );
+    }
 }
 
 #[tokio::test]
 async fn zmq_req_relaxed() {
     contract(N::ReqRelaxed);
-    let req = Req::new();
-    req.set_option(N::ReqRelaxed, 1).expect("REQ has it");
+    for relaxed in [true, false] {
+        let router = Router::new();
+        let ep = router.bind(&bind_endpoint("inproc")).await.expect("bind");
+        let req = Req::with_options(SocketOptions::new().req_relaxed(relaxed)).expect("req");
+        req.connect(&ep).await.expect("connect");
+        req.send("first").await.expect("send");
+        within("the first request", router.recv())
+            .await
+            .expect("recv");
+        let again = req.send("second").await;
+        if !relaxed {
+            assert!(matches!(again, Err(Error::InvalidState(_))), "{again:?}");
+            continue;
+        }
+        again.expect("a new request before the reply");
+        let m = within("the second request", router.recv())
+            .await
+            .expect("recv");
+        assert_eq!(text(&m)[1..], ["", "second"]);
+        router.send(m).await.expect("reply");
+        let m = within("the reply", req.recv()).await.expect("recv");
+        assert_eq!(text(&m), ["second"]);
+    }
 }
 
 #[tokio::test]
 async fn zmq_router_handover() {
     contract(N::RouterHandover);
+    for handover in [true, false] {
+        let router =
+            Router::with_options(SocketOptions::new().router_handover(handover)).expect("router");
+        let ep = router.bind("tcp://127.0.0.1:*").await.expect("bind");
+        let named_x = || Dealer::with_options(SocketOptions::new().identity("X")).expect("dealer");
+        let first = named_x();
+        first.connect(&ep).await.expect("connect");
+        first.send("one").await.expect("send");
+        let m = within("the first peer's message", router.recv())
+            .await
+            .expect("recv");
+        assert_eq!(text(&m), ["X", "one"]);
+        let second = named_x();
+        second.connect(&ep).await.expect("connect");
+        second.send("two").await.expect("send");
+        if handover {
+            // The newcomer takes the routing id over: its message arrives under it, and what
+            // is sent to it goes to the newcomer.
+            let m = within("the newcomer's message", router.recv())
+                .await
+                .expect("recv");
+            assert_eq!(text(&m), ["X", "two"]);
+            router
+                .send(Message::from(["X", "back"]))
+                .await
+                .expect("send");
+            let m = within("the reply", second.recv()).await.expect("recv");
+            assert_eq!(text(&m), ["back"], "to the newcomer");
+        } else {
+            // The id stays the first peer's: the newcomer is not heard, the first one is.
+            first.send("still").await.expect("send");
+            let m = within("the first peer again", router.recv())
+                .await
+                .expect("recv");
+            assert_eq!(
+                text(&m),
+                ["X", "still"],
+                "the newcomer's message is not passed up"
+            );
+            router
+                .send(Message::from(["X", "back"]))
+                .await
+                .expect("send");
+            let m = within("the reply", first.recv()).await.expect("recv");
+            assert_eq!(text(&m), ["back"], "to the first peer");
+        }
+    }
 }
 
 #[tokio::test]
@@ -784,6 +977,52 @@ async fn zmq_router_mandatory() {
 #[tokio::test]
 async fn zmq_router_raw() {
     contract(N::RouterRaw);
+    for raw in [true, false] {
+        let router = Router::with_options(SocketOptions::new().router_raw(raw)).expect("router");
+        let ep = router.bind("tcp://127.0.0.1:*").await.expect("bind");
+        let mut client = tokio::net::TcpStream::connect(ep.trim_start_matches("tcp://"))
+            .await
+            .expect("connect");
+        if !raw {
+            // A ZMTP peer: the greeting's signature comes first.
+            let mut signature = [0u8; 10];
+            within("the greeting", client.read_exact(&mut signature))
+                .await
+                .expect("read");
+            assert_eq!((signature[0], signature[9]), (0xff, 0x7f), "{signature:?}");
+            continue;
+        }
+        client.write_all(b"hi").await.expect("write");
+        let notice = within("the connect notice", router.recv())
+            .await
+            .expect("recv");
+        assert_eq!(notice.len(), 2);
+        assert!(
+            notice.frames()[1].is_empty(),
+            "announced by an empty message"
+        );
+        let id = notice.frames()[0].clone();
+        let mut got = Vec::new();
+        while got.len() < 2 {
+            let m = within("the bytes", router.recv()).await.expect("recv");
+            assert_eq!(m.frames()[0], id);
+            got.extend_from_slice(&m.frames()[1]);
+        }
+        assert_eq!(got, b"hi", "raw bytes in");
+        router
+            .send(Message::from(vec![id.clone(), Bytes::from_static(b"yo")]))
+            .await
+            .expect("send");
+        router
+            .send(Message::from(vec![id, Bytes::new()]))
+            .await
+            .expect("close");
+        assert_eq!(
+            read_until_closed(&mut client).await,
+            b"yo",
+            "raw bytes out: no greeting, the data, then the end"
+        );
+    }
 }
 
 #[tokio::test]
@@ -799,6 +1038,17 @@ async fn zmq_sndbuf() {
 #[tokio::test]
 async fn zmq_sndhwm() {
     contract_live(N::SndHwm).await;
+    // An inproc connection holds exactly SNDHWM + RCVHWM (libzmq's pipe): the count follows
+    // the PUSH's SNDHWM.
+    assert_eq!(inproc_hwm_count(1, 3).await, 4);
+    assert_eq!(inproc_hwm_count(5, 3).await, 8);
+    // Before any peer, a connecting PUSH queues exactly SNDHWM.
+    let ctx = Context::on_caller_runtime();
+    let push = Push::with_options_in(&ctx, SocketOptions::new().sndhwm(7)).expect("push");
+    push.connect(&unbound_endpoint("inproc"))
+        .await
+        .expect("connect");
+    assert_eq!(fill(|m| push.try_send(m), 10_000).await, 7);
 }
 
 #[tokio::test]
@@ -815,12 +1065,63 @@ async fn zmq_sndtimeo() {
 #[tokio::test]
 async fn zmq_socks_proxy() {
     contract_live(N::SocksProxy).await;
-    assert!(N::SocksProxy.in_effect());
+    // The host name exists only for the proxy, which relays to the ROUTER: messages flow only
+    // if the connection went through it.
+    let mut router = Router::new();
+    let ep = router.bind("tcp://127.0.0.1:*").await.expect("bind");
+    let target: SocketAddr = ep.trim_start_matches("tcp://").parse().expect("address");
+    let (proxy, relay) = socks5_relay(target).await;
+    let mut dealer =
+        Dealer::with_options(SocketOptions::new().socks_proxy(proxy.to_string())).expect("dealer");
+    dealer
+        .connect("tcp://only-through-the-proxy.invalid:5555")
+        .await
+        .expect("connect");
+    round_trip(&mut router, &mut dealer, "through").await;
+    let asked = within("the proxy's request", relay).await.expect("relay");
+    assert_eq!(asked, ("only-through-the-proxy.invalid".to_owned(), 5555));
 }
 
 #[tokio::test]
 async fn zmq_stream_notify() {
     contract(N::StreamNotify);
+    for notify in [true, false] {
+        let stream =
+            StreamSocket::with_options(SocketOptions::new().stream_notify(notify)).expect("stream");
+        let mut monitor = stream.monitor();
+        let ep = stream.bind("tcp://127.0.0.1:*").await.expect("bind");
+        let mut client = tokio::net::TcpStream::connect(ep.trim_start_matches("tcp://"))
+            .await
+            .expect("connect");
+        client.write_all(b"x").await.expect("write");
+        let first = within("the first message", stream.recv())
+            .await
+            .expect("recv");
+        let id = first.frames()[0].clone();
+        if notify {
+            assert!(first.frames()[1].is_empty(), "the connect notice first");
+            let m = within("the data", stream.recv()).await.expect("recv");
+            assert_eq!(m.frames(), [id.clone(), Bytes::from_static(b"x")]);
+        } else {
+            assert_eq!(first.frames()[1], &b"x"[..], "the data first: no notice");
+        }
+        drop(client);
+        if notify {
+            let m = within("the disconnect notice", stream.recv())
+                .await
+                .expect("recv");
+            assert_eq!(m.frames(), [id, Bytes::new()]);
+        } else {
+            event(&mut monitor, "the disconnect", |e| {
+                matches!(e, MonitorEvent::Disconnected { .. }).then_some(())
+            })
+            .await;
+            assert!(
+                matches!(stream.try_recv(), Err(Error::WouldBlock)),
+                "no disconnect notice"
+            );
+        }
+    }
 }
 
 /// A SUB with `prefixes` connected to a PUB; the topics of `sent` that reach it, in order.
@@ -960,21 +1261,121 @@ async fn zmq_unsubscribe() {
 #[tokio::test]
 async fn zmq_xpub_verbose() {
     contract(N::XpubVerbose);
+    // A second subscriber's "a", which the XPUB already has, is passed up only when verbose;
+    // the "b" after it on the same pipe shows what came before.
+    for verbose in [true, false] {
+        let (xpub, subs) = xpub_and_subs(SocketOptions::new().xpub_verbose(verbose), 2).await;
+        subs[0].subscribe("a").expect("subscribe");
+        assert_eq!(next_subscription(&xpub).await, "+a");
+        subs[1].subscribe("a").expect("subscribe");
+        subs[1].subscribe("b").expect("subscribe");
+        let expected = if verbose { "+a" } else { "+b" };
+        assert_eq!(
+            next_subscription(&xpub).await,
+            expected,
+            "verbose {verbose}"
+        );
+    }
 }
 
 #[tokio::test]
 async fn zmq_xpub_verboser() {
     contract(N::XpubVerboser);
+    // A cancel of "a", which the other subscriber still holds, is passed up only by VERBOSER
+    // (VERBOSE passes subscriptions only); the "c" after it shows what came before.
+    for verboser in [true, false] {
+        let options = if verboser {
+            SocketOptions::new().xpub_verboser(true)
+        } else {
+            SocketOptions::new().xpub_verbose(true)
+        };
+        let (xpub, subs) = xpub_and_subs(options, 2).await;
+        for sub in &subs {
+            sub.subscribe("a").expect("subscribe");
+            assert_eq!(next_subscription(&xpub).await, "+a");
+        }
+        subs[1].unsubscribe("a").expect("unsubscribe");
+        subs[1].subscribe("c").expect("subscribe");
+        let expected = if verboser { "-a" } else { "+c" };
+        assert_eq!(
+            next_subscription(&xpub).await,
+            expected,
+            "verboser {verboser}"
+        );
+    }
 }
 
 #[tokio::test]
 async fn zmq_xpub_manual() {
     contract(N::XpubManual);
+    // The subscriber asks for everything; a manual XPUB passes that up and applies only what
+    // the application says ("b" here), so "a.1" is not sent and "b.1" is.
+    for manual in [true, false] {
+        let (xpub, subs) = xpub_and_subs(SocketOptions::new().xpub_manual(manual), 1).await;
+        subs[0].subscribe("").expect("subscribe");
+        assert_eq!(next_subscription(&xpub).await, "+");
+        xpub.send("a.1").await.expect("send");
+        if manual {
+            xpub.subscribe_last_peer("b").expect("manual subscription");
+        }
+        xpub.send("b.1").await.expect("send");
+        let m = within("the first message", subs[0].recv())
+            .await
+            .expect("recv");
+        let expected = if manual { "b.1" } else { "a.1" };
+        assert_eq!(text(&m), [expected], "manual {manual}");
+    }
 }
 
 #[tokio::test]
 async fn zmq_xpub_nodrop() {
     contract(N::XpubNodrop);
+    // Over inproc the connection holds SNDHWM + RCVHWM: with NODROP the XPUB then refuses
+    // (`WouldBlock`) and the subscriber gets every message sent; without, it never blocks and
+    // drops what does not fit.
+    for nodrop in [true, false] {
+        let ctx = Context::on_caller_runtime();
+        let xpub = XPub::with_options_in(&ctx, SocketOptions::new().xpub_nodrop(nodrop).sndhwm(2))
+            .expect("xpub");
+        let ep = xpub.bind(&bind_endpoint("inproc")).await.expect("bind");
+        let sub = Sub::with_options_in(&ctx, SocketOptions::new().rcvhwm(3)).expect("sub");
+        sub.connect(&ep).await.expect("connect");
+        sub.subscribe("").expect("subscribe");
+        assert_eq!(next_subscription(&xpub).await, "+");
+        let sent = fill(|m| xpub.try_send(m), 1000).await;
+        if nodrop {
+            assert_eq!(sent, 5, "SNDHWM + RCVHWM, then WouldBlock");
+        } else {
+            assert_eq!(sent, 1000, "never blocks");
+        }
+        // What reached the subscriber, once the runtime has nothing else to do.
+        let mut got = Vec::new();
+        let mut idle = 0;
+        while idle < 200 {
+            match sub.try_recv() {
+                Ok(m) => {
+                    got.extend(text(&m));
+                    idle = 0;
+                }
+                Err(Error::WouldBlock) => {
+                    idle += 1;
+                    tokio::task::yield_now().await;
+                }
+                Err(e) => panic!("recv: {e}"),
+            }
+        }
+        let numbers: Vec<u32> = got.iter().map(|t| t.parse().expect("a number")).collect();
+        if nodrop {
+            assert_eq!(numbers, (0..sent).collect::<Vec<_>>(), "none dropped");
+        } else {
+            assert!(numbers.len() < 100, "dropped at the HWM: {numbers:?}");
+            assert!(numbers.windows(2).all(|w| w[0] < w[1]), "{numbers:?}");
+        }
+        // Once the subscriber has read, there is room again.
+        xpub.try_send(Message::from(["last"])).expect("room again");
+        let m = within("the last message", sub.recv()).await.expect("recv");
+        assert_eq!(text(&m), ["last"]);
+    }
 }
 
 #[tokio::test]
@@ -1063,11 +1464,26 @@ async fn zmq_ipc_filter_gid() {
 #[tokio::test]
 async fn zmq_ipc_filter_pid() {
     contract_live(N::IpcFilterPid).await;
+    let pid = i32::try_from(std::process::id()).expect("a pid");
+    assert!(admitted_over_ipc(SocketOptions::new().ipc_filter_pid(pid)).await);
+    assert!(
+        !admitted_over_ipc(SocketOptions::new().ipc_filter_pid(pid + 1)).await,
+        "a peer of another process is closed before any byte"
+    );
 }
 
 #[tokio::test]
 async fn zmq_ipc_filter_uid() {
     contract_live(N::IpcFilterUid).await;
+    let uid = std::fs::metadata("/proc/self").map_or(0, |m| {
+        use std::os::unix::fs::MetadataExt;
+        m.uid()
+    });
+    assert!(admitted_over_ipc(SocketOptions::new().ipc_filter_uid(uid)).await);
+    assert!(
+        !admitted_over_ipc(SocketOptions::new().ipc_filter_uid(uid.wrapping_add(4242))).await,
+        "another user is closed before any byte"
+    );
 }
 
 #[tokio::test]
@@ -1111,4 +1527,102 @@ async fn zmq_vmci_buffer_max_size() {
 async fn zmq_vmci_connect_timeout() {
     contract_live(N::VmciConnectTimeout).await;
     unsupported_transport_is_refused("vmci://1:5555", SocketOptions::new()).await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The rows' tests, referenced at compile time
+
+/// `(name, test)` for each listed test function: the list names the functions themselves, so a
+/// test removed, renamed or compiled out (a `#[cfg]` on it) fails the build, or (a `#[cfg]` here
+/// too) leaves its row without a test, which [`the_rows_are_the_table_and_each_has_its_test`]
+/// refuses. `fn()`: only a function `#[tokio::test]` (or `#[test]`) made synchronous fits.
+macro_rules! registered {
+    ($($(#[$cfg:meta])* $name:ident,)*) => {{
+        let mut tests: Vec<(&'static str, fn())> = Vec::new();
+        $($(#[$cfg])* tests.push((stringify!($name), $name as fn()));)*
+        tests
+    }};
+}
+
+/// Each row's own test (`zmq_<option>`), in the table's order.
+// One push a test: `vec![]` has no place for the `#[cfg]` of an entry.
+#[allow(clippy::vec_init_then_push)]
+fn row_tests() -> Vec<(&'static str, fn())> {
+    registered![
+        zmq_affinity,
+        zmq_backlog,
+        zmq_connect_rid,
+        zmq_conflate,
+        zmq_connect_timeout,
+        #[cfg(feature = "curve")]
+        zmq_curve_publickey,
+        #[cfg(feature = "curve")]
+        zmq_curve_secretkey,
+        #[cfg(feature = "curve")]
+        zmq_curve_server,
+        #[cfg(feature = "curve")]
+        zmq_curve_serverkey,
+        zmq_gssapi_plaintext,
+        zmq_gssapi_principal,
+        zmq_gssapi_server,
+        zmq_gssapi_service_principal,
+        zmq_handshake_ivl,
+        zmq_heartbeat_ivl,
+        zmq_heartbeat_timeout,
+        zmq_heartbeat_ttl,
+        zmq_identity,
+        zmq_immediate,
+        zmq_invert_matching,
+        zmq_ipv6,
+        zmq_linger,
+        zmq_maxmsgsize,
+        zmq_multicast_hops,
+        zmq_multicast_maxtpdu,
+        zmq_plain_password,
+        zmq_plain_server,
+        zmq_plain_username,
+        zmq_use_fd,
+        zmq_probe_router,
+        zmq_rate,
+        zmq_rcvbuf,
+        zmq_rcvhwm,
+        zmq_rcvtimeo,
+        zmq_reconnect_ivl,
+        zmq_reconnect_ivl_max,
+        zmq_recovery_ivl,
+        zmq_req_correlate,
+        zmq_req_relaxed,
+        zmq_router_handover,
+        zmq_router_mandatory,
+        zmq_router_raw,
+        zmq_sndbuf,
+        zmq_sndhwm,
+        zmq_sndtimeo,
+        #[cfg(feature = "socks")]
+        zmq_socks_proxy,
+        zmq_stream_notify,
+        zmq_subscribe,
+        zmq_tcp_keepalive,
+        zmq_tcp_keepalive_cnt,
+        zmq_tcp_keepalive_idle,
+        zmq_tcp_keepalive_intvl,
+        zmq_tcp_maxrt,
+        zmq_tos,
+        zmq_unsubscribe,
+        zmq_xpub_verbose,
+        zmq_xpub_verboser,
+        zmq_xpub_manual,
+        zmq_xpub_nodrop,
+        zmq_xpub_welcome_msg,
+        zmq_zap_domain,
+        zmq_tcp_accept_filter,
+        zmq_ipc_filter_gid,
+        zmq_ipc_filter_pid,
+        zmq_ipc_filter_uid,
+        zmq_ipv4only,
+        zmq_vmci_buffer_size,
+        zmq_vmci_buffer_min_size,
+        zmq_vmci_buffer_max_size,
+        zmq_vmci_connect_timeout,
+    ]
 }

@@ -10,8 +10,8 @@ use bytes::Bytes;
 use common::{load, Captured};
 use zmtp_pgm::checksum::pgm_checksum;
 use zmtp_pgm::{
-    max_tsdu, strip_ipv4_header, ApduDecoder, ApduEncoder, Body, Destination, Encapsulation,
-    Event, Nla, Packet, RandomSource, Receiver, ReceiverConfig, Source, SourceConfig, Tsi,
+    max_tsdu, strip_ipv4_header, ApduDecoder, ApduEncoder, Body, Destination, Encapsulation, Event,
+    Nla, Packet, RandomSource, Receiver, ReceiverConfig, Source, SourceConfig, Tsi,
 };
 
 const GSI: [u8; 6] = [0xb7, 0xc6, 0xd1, 0xbc, 0x03, 0x8a];
@@ -221,14 +221,7 @@ fn our_source_sends_what_openpgm_sent_at_the_same_times() {
     let caps = load("epgm-libzmq.txt");
     let packets = decode_all(&caps, false);
     let t0 = Instant::now();
-    let mut cfg = SourceConfig::libzmq(
-        GSI,
-        0x5051,
-        5555,
-        LOCALHOST,
-        GROUP,
-        Encapsulation::Udp,
-    );
+    let mut cfg = SourceConfig::libzmq(GSI, 0x5051, 5555, LOCALHOST, GROUP, Encapsulation::Udp);
     cfg.rate_kbit = 1000;
     cfg.recovery_ivl_ms = 2000;
     let mut src = Source::new(cfg, t0);
@@ -341,14 +334,7 @@ fn our_nak_ncf_and_rdata_are_openpgms_bytes() {
     assert!(rx.poll_transmit().is_none(), "one NAK carries the list");
 
     // The source, with the same data in its window, answers that NAK.
-    let mut scfg = SourceConfig::libzmq(
-        GSI,
-        0x61c6,
-        5555,
-        LOCALHOST,
-        GROUP,
-        Encapsulation::Udp,
-    );
+    let mut scfg = SourceConfig::libzmq(GSI, 0x61c6, 5555, LOCALHOST, GROUP, Encapsulation::Udp);
     scfg.rate_kbit = 1000;
     scfg.recovery_ivl_ms = 2000;
     let mut src = Source::new(scfg, t0);
@@ -361,7 +347,10 @@ fn our_nak_ncf_and_rdata_are_openpgms_bytes() {
     while src.poll_transmit().is_some() {}
     src.handle_packet(t, &packets[nak_i]);
     let ncf = src.poll_transmit().unwrap();
-    assert_eq!(ncf.to_vec(), with_ncf_list_flags_cleared(&caps[ncf_i].bytes));
+    assert_eq!(
+        ncf.to_vec(),
+        with_ncf_list_flags_cleared(&caps[ncf_i].bytes)
+    );
     let rdata = src.poll_transmit().unwrap();
     assert_eq!(rdata.to_vec(), caps[rdata_i].bytes);
     let mut repaired = vec![1];

@@ -374,7 +374,10 @@ impl Options {
                     });
                 }
                 OPTION_NAK_LIST => {
-                    if body.is_empty() || body.len() % 4 != 0 || body.len() / 4 > MAX_NAK_LIST {
+                    if body.is_empty()
+                        || !body.len().is_multiple_of(4)
+                        || body.len() / 4 > MAX_NAK_LIST
+                    {
                         return Err(PacketError::Options("OPT_NAK_LIST length"));
                     }
                     opts.nak_list = body.chunks_exact(4).map(|c| be32(c, 0)).collect();

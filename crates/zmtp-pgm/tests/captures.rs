@@ -1,5 +1,6 @@
 //! Byte-for-byte checks against packets a libzmq 4.3.4 PUB and SUB (OpenPGM 5.3) exchanged
 //! over `epgm://` and `pgm://` (tests/fixtures/, see capture/README.md there).
+#![allow(clippy::unwrap_used)] // in a test, a failed unwrap is the test failing
 
 mod common;
 

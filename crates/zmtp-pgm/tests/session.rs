@@ -1,6 +1,7 @@
 //! A source and a receiver over a virtual network and a virtual clock, with chosen packets
 //! dropped: repair by NAK, NCF and RDATA, retries, tail loss, unrecoverable loss, wrapping
 //! sequence numbers, late joining, SPM scheduling and the rate limit.
+#![allow(clippy::unwrap_used)] // in a test, a failed unwrap is the test failing
 
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};

@@ -1,6 +1,7 @@
 //! Reading the capture fixtures: a comment line (`# +T.TTTs ... TYPE N bytes`) and a hex line
 //! per packet.
 #![allow(dead_code)]
+#![allow(clippy::unwrap_used)]
 
 use std::time::Duration;
 

@@ -65,10 +65,11 @@ pub struct ApduEncoder {
 }
 
 impl ApduEncoder {
-    /// An encoder making APDUs of at most `apdu_size` bytes (the maximum TSDU; at least 3).
+    /// An encoder making APDUs of at most `apdu_size` bytes (the maximum TSDU), taken
+    /// between 3 and 65,535 (a TSDU's length is 16 bits, and so is the offset).
     pub fn new(apdu_size: usize) -> Self {
         ApduEncoder {
-            apdu_size: apdu_size.max(3),
+            apdu_size: apdu_size.clamp(3, usize::from(u16::MAX)),
             queue: VecDeque::new(),
             queued_bytes: 0,
             current: None,

@@ -285,6 +285,14 @@ impl<R: RandomSource> Receiver<R> {
         self.peers.keys()
     }
 
+    /// A source's window: the next sequence number to deliver and how many sequence numbers
+    /// are held from there (received, missing or lost), at most `rxw_sqns`. `None` for an
+    /// unknown source or one whose window is not defined yet.
+    pub fn window(&self, tsi: &Tsi) -> Option<(u32, usize)> {
+        let p = self.peers.get(tsi)?;
+        p.defined.then_some((p.base, p.slots.len()))
+    }
+
     /// Decodes a UDP payload (`epgm://`) and handles it. Malformed packets are refused with
     /// their error and change nothing.
     pub fn handle_datagram(

@@ -23,7 +23,11 @@ pub fn pgm_packet(data: &[u8]) {
     let checked = Packet::decode(data);
     let unchecked = Packet::decode_unchecked(data);
     if let Ok(p) = &checked {
-        assert_eq!(unchecked.as_ref(), Ok(p), "a checked decode is an unchecked one");
+        assert_eq!(
+            unchecked.as_ref(),
+            Ok(p),
+            "a checked decode is an unchecked one"
+        );
     }
     if let Ok(p) = unchecked {
         let wire = p.encode();
@@ -144,13 +148,9 @@ pub fn pgm_receiver(data: &[u8]) {
                 }
             }
             1 => {
-                let (Some(who), Some(kind), Some(sqn), Some(trail), Some(n)) = (
-                    input.u8(),
-                    input.u8(),
-                    input.u16(),
-                    input.u16(),
-                    input.u8(),
-                ) else {
+                let (Some(who), Some(kind), Some(sqn), Some(trail), Some(n)) =
+                    (input.u8(), input.u8(), input.u16(), input.u16(), input.u8())
+                else {
                     break;
                 };
                 let payload = Bytes::copy_from_slice(input.bytes(usize::from(n % 64)));

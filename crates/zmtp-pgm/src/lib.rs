@@ -51,8 +51,8 @@ pub mod sqn;
 
 pub use framing::{ApduDecoder, ApduEncoder, Frame, FramingError};
 pub use packet::{
-    ipv4_header, max_tsdu, strip_ipv4_header, Body, Data, Encapsulation, Fragment, Ipv4Info, Nak,
-    Nla, Options, Packet, PacketError, PacketType, Spm, Tsi,
+    ip_overhead, ipv4_header, max_tsdu, strip_ipv4_header, Body, Data, Encapsulation, Fragment,
+    Ipv4Info, Nak, Nla, Options, Packet, PacketError, PacketType, Spm, Tsi,
 };
 pub use rate::RateLimiter;
 pub use receiver::{

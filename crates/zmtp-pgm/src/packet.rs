@@ -726,11 +726,17 @@ pub enum Encapsulation {
 /// when encapsulated, less the PGM header and the data header (24). Zero when `max_tpdu` is too
 /// small.
 pub fn max_tsdu(max_tpdu: u16, encapsulation: Encapsulation) -> usize {
-    let udp = match encapsulation {
-        Encapsulation::Udp => 8,
-        Encapsulation::RawIp => 0,
-    };
-    usize::from(max_tpdu).saturating_sub(40 + udp + HEADER_LEN + DATA_HEADER_LEN)
+    usize::from(max_tpdu).saturating_sub(ip_overhead(encapsulation) + HEADER_LEN + DATA_HEADER_LEN)
+}
+
+/// The bytes OpenPGM (as libzmq runs it) counts below the PGM packet: 40 for the IP header
+/// and 8 more for UDP when encapsulated. [`max_tsdu`] leaves room for them, and the rate
+/// limiter charges them on every packet, as OpenPGM's does.
+pub fn ip_overhead(encapsulation: Encapsulation) -> usize {
+    match encapsulation {
+        Encapsulation::Udp => 48,
+        Encapsulation::RawIp => 40,
+    }
 }
 
 /// What the IPv4 header around a raw PGM packet said.

@@ -282,10 +282,7 @@ impl Source {
             });
         }
         let tpdu = crate::packet::HEADER_LEN + crate::packet::DATA_HEADER_LEN + tsdu.len();
-        let overhead = match self.cfg.encapsulation {
-            Encapsulation::Udp => 28,
-            Encapsulation::RawIp => 20,
-        };
+        let overhead = crate::packet::ip_overhead(self.cfg.encapsulation);
         self.rate
             .try_take(now, tpdu + overhead)
             .map_err(SendError::RateLimited)?;

@@ -521,14 +521,15 @@ fn window_sizes_follow_libzmqs_formula() {
 
 #[test]
 fn the_rate_limit_holds_bytes_per_second() {
-    // 800 kbit/s: 100,000 bytes a second, charged per TPDU plus 28 bytes of IP and UDP.
+    // 800 kbit/s: 100,000 bytes a second, charged per TPDU plus the 48 bytes of IP and UDP
+    // OpenPGM counts.
     let mut cfg = source_config();
     cfg.rate_kbit = 800;
     let t0 = Instant::now();
     let mut src = Source::new(cfg, t0);
     while src.poll_transmit().is_some() {}
     let apdu = Bytes::from(vec![0u8; src.max_tsdu()]);
-    let charge = 1452 + 28;
+    let charge = 1452 + zmtp_pgm::packet::ip_overhead(Encapsulation::Udp);
     let mut now = t0;
     let mut per_second = [0usize; 10];
     while now < t0 + Duration::from_secs(10) {

@@ -280,8 +280,13 @@ fn an_ncf_suppresses_the_nak_until_the_repair_is_overdue() {
     rx.handle_timeout(t0 + Duration::from_millis(60));
     let naks: Vec<_> = std::iter::from_fn(|| rx.poll_transmit()).collect();
     assert!(naks.is_empty(), "{naks:?}");
-    // The repair is overdue: back off again, then NAK.
+    assert_eq!(rx.stats().ncfs, 1);
+    // The repair is overdue at 200 ms: back off again (no NAK yet), then NAK.
     rx.handle_timeout(t0 + Duration::from_millis(200));
+    assert!(
+        rx.poll_transmit().is_none(),
+        "a back-off comes before the NAK"
+    );
     rx.handle_timeout(t0 + Duration::from_millis(260));
     let naks: Vec<_> = std::iter::from_fn(|| rx.poll_transmit()).collect();
     assert_eq!(naks.len(), 1);
@@ -571,4 +576,82 @@ fn a_tsdu_above_the_maximum_is_refused() {
         src.send(Instant::now(), Bytes::from_static(b"\0\0")),
         Err(SendError::Closed)
     );
+}
+
+/// A generator giving one number for ever.
+#[derive(Debug)]
+struct Fixed(u32);
+
+impl RandomSource for Fixed {
+    fn next_u32(&mut self) -> u32 {
+        self.0
+    }
+}
+
+#[test]
+fn the_nak_back_off_is_drawn_from_the_injected_generator() {
+    // nak_bo_ivl is 50 ms: a draw of n gives a back-off of 1 + n % 50,000 microseconds.
+    for (draw, backoff_us) in [
+        (0u32, 1u64),
+        (24_999, 25_000),
+        (49_999, 50_000),
+        (50_000, 1),
+    ] {
+        let t0 = Instant::now();
+        let mut src = Source::new(source_config(), t0);
+        let mut rx = Receiver::new(receiver_config(), Fixed(draw));
+        while let Some(p) = src.poll_transmit() {
+            rx.handle_packet(t0, &Packet::decode(&p).unwrap());
+        }
+        for i in 0..3u8 {
+            src.send(t0, Bytes::from(vec![0, 0, 2, 0, i])).unwrap();
+            let p = Packet::decode(&src.poll_transmit().unwrap()).unwrap();
+            if i != 1 {
+                rx.handle_packet(t0, &p);
+            }
+        }
+        let due = t0 + Duration::from_micros(backoff_us);
+        assert_eq!(rx.poll_timeout(), Some(due), "draw {draw}");
+        rx.handle_timeout(due - Duration::from_nanos(1));
+        assert!(
+            rx.poll_transmit().is_none(),
+            "draw {draw}: no NAK before the back-off"
+        );
+        rx.handle_timeout(due);
+        assert!(
+            rx.poll_transmit().is_some(),
+            "draw {draw}: NAK at the back-off"
+        );
+    }
+}
+
+#[test]
+fn naks_are_retried_as_many_times_as_configured_then_the_data_is_lost() {
+    for (drops, what) in [
+        // No NAK reaches the source, so no NCF comes: nak_ncf_retries NAKs.
+        (vec![(0x04, Some(2), 1), (0x08, None, u32::MAX)], "no NCF"),
+        // NCFs come but every RDATA is lost: nak_data_retries NAKs.
+        (vec![(0x04, Some(2), 1), (0x05, None, u32::MAX)], "no RDATA"),
+    ] {
+        let mut rcfg = receiver_config();
+        rcfg.nak_ncf_retries = 3;
+        rcfg.nak_data_retries = 3;
+        let mut net = Net::new(source_config(), rcfg);
+        net.drops.0 = drops;
+        send_each(&mut net, 0..5);
+        net.run_for(Duration::from_secs(5));
+        assert_eq!(count(&net.upstream, 0x08), 3, "{what}");
+        assert_eq!(
+            net.events,
+            vec![Event::Loss {
+                tsi: TSI,
+                first: 2,
+                count: 1
+            }],
+            "{what}"
+        );
+        let mut want = msgs(0..2);
+        want.extend(msgs(3..5));
+        assert_eq!(net.messages, want, "{what}");
+    }
 }

@@ -655,3 +655,79 @@ fn naks_are_retried_as_many_times_as_configured_then_the_data_is_lost() {
         assert_eq!(net.messages, want, "{what}");
     }
 }
+
+fn odata_from(tsi: Tsi, sqn: u32, body: &[u8]) -> Packet {
+    let mut apdu = vec![0, 0, body.len() as u8 + 1, 0];
+    apdu.extend_from_slice(body);
+    Packet {
+        sport: tsi.sport,
+        dport: DPORT,
+        gsi: tsi.gsi,
+        flags: 0,
+        options: Default::default(),
+        body: Body::Odata(zmtp_pgm::Data {
+            sqn,
+            trail: 0,
+            payload: Bytes::from(apdu),
+        }),
+    }
+}
+
+#[test]
+fn the_receive_window_is_bounded_and_pushes_out_what_is_missing() {
+    let t0 = Instant::now();
+    let mut cfg = receiver_config();
+    cfg.rxw_sqns = 8;
+    let mut rx = Receiver::new(cfg, XorShift32::new(3));
+    rx.handle_packet(t0, &odata_from(TSI, 100, b"a"));
+    rx.handle_packet(t0, &odata_from(TSI, 103, b"b"));
+    assert_eq!(rx.window(&TSI), Some((101, 3)));
+    // 120 is 20 ahead of a window of 8: 101..=112 leave it (103 delivered on the way).
+    rx.handle_packet(t0, &odata_from(TSI, 120, b"c"));
+    let (base, len) = rx.window(&TSI).unwrap();
+    assert!(len <= 8);
+    assert_eq!(base.wrapping_add(len as u32), 121);
+    let events: Vec<Event> = std::iter::from_fn(|| rx.poll_event()).collect();
+    let msg = |s: &[u8]| Event::Message {
+        tsi: TSI,
+        parts: vec![Bytes::copy_from_slice(s)],
+    };
+    assert_eq!(events[0], msg(b"a"));
+    assert_eq!(
+        events[1],
+        Event::Loss {
+            tsi: TSI,
+            first: 101,
+            count: 2
+        }
+    );
+    assert_eq!(events[2], msg(b"b"));
+    assert_eq!(
+        events[3],
+        Event::Loss {
+            tsi: TSI,
+            first: 104,
+            count: 9
+        }
+    );
+    assert_eq!(events.len(), 4);
+}
+
+#[test]
+fn sources_beyond_the_limit_are_ignored() {
+    let t0 = Instant::now();
+    let mut cfg = receiver_config();
+    cfg.max_sources = 2;
+    let mut rx = Receiver::new(cfg, XorShift32::new(3));
+    for k in 0..4u8 {
+        let tsi = Tsi {
+            gsi: [k, 0, 0, 0, 0, 0],
+            sport: 7,
+        };
+        rx.handle_packet(t0, &odata_from(tsi, 0, &[k]));
+    }
+    assert_eq!(rx.sources().count(), 2);
+    assert_eq!(rx.stats().ignored, 2);
+    let delivered = std::iter::from_fn(|| rx.poll_event()).count();
+    assert_eq!(delivered, 2);
+}

@@ -70,6 +70,18 @@ impl RandomSource for XorShift32 {
     }
 }
 
+/// A NAK back-off from `now`: in (0, `ivl`] microseconds, as OpenPGM's
+/// `pgm_rand_int_range(1, nak_bo_ivl)`.
+fn backoff(rng: &mut impl RandomSource, ivl: Duration, now: Instant) -> Instant {
+    let max = ivl.as_micros().clamp(1, u128::from(u32::MAX)) as u32;
+    let us = 1 + rng.next_u32() % max;
+    now + Duration::from_micros(u64::from(us))
+}
+
+/// The longest any configured interval is taken to be (100 days), so that adding one to an
+/// `Instant` cannot overflow.
+pub(crate) const MAX_INTERVAL: Duration = Duration::from_secs(100 * 86_400);
+
 /// Receiver settings. [`ReceiverConfig::libzmq`] gives libzmq's.
 #[derive(Debug, Clone)]
 pub struct ReceiverConfig {
@@ -77,7 +89,8 @@ pub struct ReceiverConfig {
     pub dport: u16,
     /// The multicast group, named in NAKs; NCFs for another group are ignored.
     pub group_nla: Nla,
-    /// Receive window size in packets (libzmq: the same formula as the transmit window).
+    /// Receive window size in packets (libzmq: the same formula as the transmit window);
+    /// taken between 1 and 2^24.
     pub rxw_sqns: u32,
     /// Upper bound of the random NAK back-off (libzmq: 50 ms).
     pub nak_bo_ivl: Duration,
@@ -93,7 +106,8 @@ pub struct ReceiverConfig {
     pub spmr_expiry: Duration,
     /// A silent source is forgotten after this long (libzmq: 300 s).
     pub peer_expiry: Duration,
-    /// Most sources tracked at once; packets of further ones are ignored.
+    /// Most sources tracked at once; packets of further ones are ignored. Memory is bounded by
+    /// `max_sources` x `rxw_sqns` slots (about 48 bytes each, plus the TSDUs held).
     pub max_sources: usize,
     /// `ZMQ_MAXMSGSIZE` for the frames decoded (`None`: no limit).
     pub max_msg_size: Option<u64>,
@@ -260,6 +274,15 @@ impl<R: RandomSource> Receiver<R> {
     pub fn new(cfg: ReceiverConfig, rng: R) -> Self {
         let mut cfg = cfg;
         cfg.rxw_sqns = cfg.rxw_sqns.clamp(1, 1 << 24);
+        for d in [
+            &mut cfg.nak_bo_ivl,
+            &mut cfg.nak_rpt_ivl,
+            &mut cfg.nak_rdata_ivl,
+            &mut cfg.spmr_expiry,
+            &mut cfg.peer_expiry,
+        ] {
+            *d = (*d).min(MAX_INTERVAL);
+        }
         Receiver {
             cfg,
             rng,
@@ -306,14 +329,7 @@ impl<R: RandomSource> Receiver<R> {
     }
 
     fn backoff(&mut self, now: Instant) -> Instant {
-        let max = self
-            .cfg
-            .nak_bo_ivl
-            .as_micros()
-            .clamp(1, u128::from(u32::MAX)) as u32;
-        // In (0, max] microseconds, as OpenPGM's pgm_rand_int_range(1, nak_bo_ivl).
-        let us = 1 + self.rng.next_u32() % max;
-        now + Duration::from_micros(u64::from(us))
+        backoff(&mut self.rng, self.cfg.nak_bo_ivl, now)
     }
 
     /// Handles a decoded packet received on the group or this host's unicast address.
@@ -489,25 +505,21 @@ impl<R: RandomSource> Receiver<R> {
         if ahead > cap {
             self.advance_to(tsi, next.wrapping_sub(cap));
         }
-        let Some(peer) = self.peers.get(&tsi) else {
+        let Receiver {
+            peers, rng, cfg, ..
+        } = self;
+        let Some(peer) = peers.get_mut(&tsi) else {
             return;
         };
-        let mut missing = Vec::new();
-        let mut s = peer.next_expected();
-        while sqn::lt(s, next) {
-            missing.push(s);
-            s = s.wrapping_add(1);
-        }
-        for _ in &missing {
-            let expiry = self.backoff(now);
-            if let Some(peer) = self.peers.get_mut(&tsi) {
-                peer.slots.push_back(Slot::Missing {
-                    wait: Wait::BackOff,
-                    expiry,
-                    ncf_retries: 0,
-                    data_retries: 0,
-                });
-            }
+        let n = sqn::distance(peer.next_expected(), next).unwrap_or(0);
+        for _ in 0..n {
+            let expiry = backoff(rng, cfg.nak_bo_ivl, now);
+            peer.slots.push_back(Slot::Missing {
+                wait: Wait::BackOff,
+                expiry,
+                ncf_retries: 0,
+                data_retries: 0,
+            });
         }
     }
 

@@ -75,9 +75,10 @@ pub struct SourceConfig {
     pub rate_kbit: u32,
     /// `ZMQ_RECOVERY_IVL` in milliseconds (default 10,000).
     pub recovery_ivl_ms: u32,
-    /// Interval of ambient SPMs (libzmq: 30 s).
+    /// Interval of ambient SPMs (libzmq: 30 s); taken between 1 ms and 100 days.
     pub ambient_spm: Duration,
-    /// Heartbeat SPM intervals after data (libzmq: [`LIBZMQ_HEARTBEAT_SPM`]).
+    /// Heartbeat SPM intervals after data (libzmq: [`LIBZMQ_HEARTBEAT_SPM`]); each taken
+    /// between 1 µs and 100 days.
     pub heartbeat_spm: Vec<Duration>,
     /// The first data sequence number (OpenPGM: 0).
     pub initial_sqn: u32,
@@ -186,6 +187,13 @@ pub struct Source {
 impl Source {
     /// A source starting at `now`: three SPMs are queued, as OpenPGM sends on connect.
     pub fn new(cfg: SourceConfig, now: Instant) -> Self {
+        let mut cfg = cfg;
+        cfg.ambient_spm = cfg
+            .ambient_spm
+            .clamp(Duration::from_millis(1), crate::receiver::MAX_INTERVAL);
+        for d in &mut cfg.heartbeat_spm {
+            *d = (*d).clamp(Duration::from_micros(1), crate::receiver::MAX_INTERVAL);
+        }
         let max_tsdu = cfg.max_tsdu();
         let txw_sqns = cfg.txw_sqns();
         let rate = RateLimiter::for_zmq_rate(cfg.rate_kbit, usize::from(cfg.max_tpdu), now);

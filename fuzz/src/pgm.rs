@@ -181,7 +181,9 @@ pub fn pgm_receiver(data: &[u8]) {
                     }),
                     3 | 4 => {
                         if kind % 6 == 4 {
-                            options.nak_list = (1..=u32::from(n % 8)).map(|i| sqn + i).collect();
+                            options.nak_list = (1..=u32::from(n % 8))
+                                .map(|i| sqn.wrapping_add(i))
+                                .collect();
                         }
                         Body::Ncf(Nak {
                             sqn,

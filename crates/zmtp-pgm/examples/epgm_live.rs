@@ -1,10 +1,10 @@
-//! A minimal `epgm://` peer on real UDP multicast, for checking the sans-IO crate against
-//! libzmq (see `interop/epgm.sh` in this crate): not the transport, which belongs in
-//! `zmtp-socket`.
+//! A minimal `epgm://` or `pgm://` peer on real multicast (UDP, or raw IP protocol 113), for
+//! checking the sans-IO crate against libzmq (see `interop/epgm.sh` in this crate): not the
+//! transport, which belongs in `zmtp-socket`.
 //!
 //! ```text
-//! epgm_live send IFACE GROUP PORT COUNT LINGER_SECS   # COUNT messages as a libzmq PUB would
-//! epgm_live recv IFACE GROUP PORT COUNT TIMEOUT_SECS  # exits 0 once COUNT messages arrived
+//! epgm_live send udp|raw IFACE GROUP PORT COUNT LINGER_SECS   # COUNT messages, as a PUB
+//! epgm_live recv udp|raw IFACE GROUP PORT COUNT TIMEOUT_SECS  # exits 0 once COUNT arrived
 //! ```
 //!
 //! Messages are `msg N` (every tenth a two-part `multi N` + `part`), as `interop/peer.py`
@@ -12,28 +12,87 @@
 #![allow(clippy::unwrap_used)] // an example: failing loudly is fine
 
 use std::collections::HashMap;
-use std::io::ErrorKind;
+use std::io::{ErrorKind, Read};
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use socket2::{Domain, Protocol, Socket, Type};
+use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use zmtp_pgm::{
-    ApduEncoder, Destination, Encapsulation, Event, Nla, Packet, Receiver, ReceiverConfig,
-    SendError, Source, SourceConfig, XorShift32,
+    strip_ipv4_header, ApduEncoder, Destination, Encapsulation, Event, Nla, Packet, Receiver,
+    ReceiverConfig, SendError, Source, SourceConfig, XorShift32,
 };
 
-fn socket(iface: Ipv4Addr, group: Ipv4Addr, port: u16) -> UdpSocket {
-    let s = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP)).unwrap();
-    s.set_reuse_address(true).unwrap();
-    s.bind(&SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port).into())
-        .unwrap();
+/// A UDP socket (`epgm://`) or a raw IP socket for protocol 113 (`pgm://`).
+enum Link {
+    Udp(UdpSocket),
+    Raw(Socket),
+}
+
+impl Link {
+    fn encapsulation(&self) -> Encapsulation {
+        match self {
+            Link::Udp(_) => Encapsulation::Udp,
+            Link::Raw(_) => Encapsulation::RawIp,
+        }
+    }
+
+    fn send_to(&self, packet: &[u8], to: SocketAddr) {
+        match self {
+            Link::Udp(s) => {
+                s.send_to(packet, to).unwrap();
+            }
+            Link::Raw(s) => {
+                // The kernel adds the IP header; the port means nothing to a raw socket.
+                let mut to = to;
+                to.set_port(0);
+                s.send_to(packet, &SockAddr::from(to)).unwrap();
+            }
+        }
+    }
+
+    /// The next PGM packet and where it came from (`None` on timeout or a datagram that is
+    /// not one).
+    fn recv<'a>(&self, buf: &'a mut [u8]) -> Option<(&'a [u8], SocketAddr)> {
+        let r = match self {
+            Link::Udp(s) => s.recv_from(buf).map(|(n, a)| (n, Some(a))),
+            Link::Raw(s) => {
+                let mut s: &Socket = s;
+                s.read(buf).map(|n| (n, None))
+            }
+        };
+        match r {
+            Ok((n, Some(a))) => Some((&buf[..n], a)),
+            Ok((n, None)) => {
+                let (ip, pgm) = strip_ipv4_header(&buf[..n]).ok()?;
+                Some((pgm, SocketAddr::V4(SocketAddrV4::new(ip.source, 0))))
+            }
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => None,
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
+
+fn socket(raw: bool, iface: Ipv4Addr, group: Ipv4Addr, port: u16) -> Link {
+    let s = if raw {
+        Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::from(113))).unwrap()
+    } else {
+        let s = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP)).unwrap();
+        s.set_reuse_address(true).unwrap();
+        s.bind(&SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port).into())
+            .unwrap();
+        s
+    };
     s.join_multicast_v4(&group, &iface).unwrap();
     s.set_multicast_if_v4(&iface).unwrap();
     s.set_multicast_loop_v4(true).unwrap();
     s.set_multicast_ttl_v4(1).unwrap();
     s.set_read_timeout(Some(Duration::from_millis(1))).unwrap();
-    s.into()
+    if raw {
+        Link::Raw(s)
+    } else {
+        Link::Udp(s.into())
+    }
 }
 
 fn message(i: usize) -> Vec<Bytes> {
@@ -56,16 +115,17 @@ fn seed() -> u32 {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    if args.len() != 7 {
-        eprintln!("usage: epgm_live send|recv IFACE GROUP PORT COUNT SECS");
+    if args.len() != 8 {
+        eprintln!("usage: epgm_live send|recv udp|raw IFACE GROUP PORT COUNT SECS");
         std::process::exit(2);
     }
-    let iface: Ipv4Addr = args[2].parse().unwrap();
-    let group: Ipv4Addr = args[3].parse().unwrap();
-    let port: u16 = args[4].parse().unwrap();
-    let count: usize = args[5].parse().unwrap();
-    let secs: u64 = args[6].parse().unwrap();
-    let sock = socket(iface, group, port);
+    let raw = args[2] == "raw";
+    let iface: Ipv4Addr = args[3].parse().unwrap();
+    let group: Ipv4Addr = args[4].parse().unwrap();
+    let port: u16 = args[5].parse().unwrap();
+    let count: usize = args[6].parse().unwrap();
+    let secs: u64 = args[7].parse().unwrap();
+    let sock = socket(raw, iface, group, port);
     let to_group = SocketAddr::V4(SocketAddrV4::new(group, port));
     match args[1].as_str() {
         "send" => send(sock, iface, group, port, count, secs, to_group),
@@ -75,7 +135,7 @@ fn main() {
 }
 
 fn send(
-    sock: UdpSocket,
+    sock: Link,
     iface: Ipv4Addr,
     group: Ipv4Addr,
     port: u16,
@@ -94,7 +154,7 @@ fn send(
         port,
         Nla::V4(iface),
         Nla::V4(group),
-        Encapsulation::Udp,
+        sock.encapsulation(),
     );
     let mut src = Source::new(cfg, Instant::now());
     let mut enc = ApduEncoder::new(src.max_tsdu());
@@ -117,16 +177,12 @@ fn send(
             done_at = Some(now);
         }
         while let Some(p) = src.poll_transmit() {
-            sock.send_to(&p, to_group).unwrap();
+            sock.send_to(&p, to_group);
         }
-        match sock.recv_from(&mut buf) {
-            Ok((n, _)) => {
-                if let Ok(p) = Packet::decode(&buf[..n]) {
-                    src.handle_packet(now, &p);
-                }
+        if let Some((pgm, _)) = sock.recv(&mut buf) {
+            if let Ok(p) = Packet::decode(pgm) {
+                src.handle_packet(now, &p);
             }
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-            Err(e) => panic!("{e}"),
         }
         if let Some(t) = src.poll_timeout() {
             if t <= Instant::now() {
@@ -139,7 +195,7 @@ fn send(
     }
     src.close();
     while let Some(p) = src.poll_transmit() {
-        sock.send_to(&p, to_group).unwrap();
+        sock.send_to(&p, to_group);
     }
     let s = src.stats();
     println!(
@@ -148,14 +204,7 @@ fn send(
     );
 }
 
-fn recv(
-    sock: UdpSocket,
-    group: Ipv4Addr,
-    port: u16,
-    count: usize,
-    timeout: u64,
-    to_group: SocketAddr,
-) {
+fn recv(sock: Link, group: Ipv4Addr, port: u16, count: usize, timeout: u64, to_group: SocketAddr) {
     // The window of a libzmq SUB with ZMQ_RATE 10000 (as interop/peer.py's PUB): 8,333.
     let cfg = ReceiverConfig::libzmq(port, Nla::V4(group), 10_000, 10_000, 1500);
     let mut rx = Receiver::new(cfg, XorShift32::new(seed()));
@@ -167,15 +216,11 @@ fn recv(
     let mut buf = vec![0u8; 65536];
     while next < count && Instant::now() < deadline {
         let now = Instant::now();
-        match sock.recv_from(&mut buf) {
-            Ok((n, addr)) => {
-                if let Ok(p) = Packet::decode(&buf[..n]) {
-                    from.insert(p.tsi(), addr);
-                    rx.handle_packet(now, &p);
-                }
+        if let Some((pgm, addr)) = sock.recv(&mut buf) {
+            if let Ok(p) = Packet::decode(pgm) {
+                from.insert(p.tsi(), addr);
+                rx.handle_packet(now, &p);
             }
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-            Err(e) => panic!("{e}"),
         }
         if let Some(t) = rx.poll_timeout() {
             if t <= Instant::now() {
@@ -195,7 +240,7 @@ fn recv(
                 }),
             };
             if let Some(to) = to {
-                sock.send_to(&t.packet, to).unwrap();
+                sock.send_to(&t.packet, to);
             }
         }
         while let Some(e) = rx.poll_event() {

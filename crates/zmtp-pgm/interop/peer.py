@@ -1,7 +1,7 @@
-"""A libzmq PUB or SUB over epgm://, the other end of examples/epgm_live.rs.
+"""A libzmq PUB or SUB over epgm:// or pgm://, the other end of examples/epgm_live.rs.
 
-    peer.py pub IFACE GROUP PORT COUNT   # sends COUNT messages, then lingers 5 s
-    peer.py sub IFACE GROUP PORT COUNT   # exits 0 once COUNT messages arrived in order
+    peer.py pub IFACE GROUP PORT COUNT [epgm|pgm]   # sends COUNT messages, lingers 5 s
+    peer.py sub IFACE GROUP PORT COUNT [epgm|pgm]   # exits 0 once COUNT arrived in order
 """
 import sys
 import time
@@ -16,7 +16,8 @@ def message(i):
 
 
 role, iface, group, port, count = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
-endpoint = "epgm://%s;%s:%s" % (iface, group, port)
+scheme = sys.argv[6] if len(sys.argv) > 6 else "epgm"
+endpoint = "%s://%s;%s:%s" % (scheme, iface, group, port)
 ctx = zmq.Context()
 if role == "pub":
     s = ctx.socket(zmq.PUB)

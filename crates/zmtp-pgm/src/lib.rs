@@ -27,8 +27,9 @@
 //! libzmq 4.3.4 PUB and SUB (OpenPGM 5.3) exchanged on this project's machines
 //! (`tests/fixtures/`), and run a source and a receiver together over a lossy virtual network.
 //! `interop/epgm.sh` (root, not part of the test suite) runs `examples/epgm_live.rs`, this
-//! crate on real UDP multicast, against libzmq both ways across two network namespaces, with
-//! packet loss if asked, so that NAKs, NCFs and RDATA cross between the implementations.
+//! crate on real multicast (UDP, or raw IP with `MODE=raw`), against libzmq both ways across
+//! two network namespaces, with packet loss if asked, so that NAKs, NCFs and RDATA cross
+//! between the implementations.
 //!
 //! # What is not
 //!

@@ -249,6 +249,8 @@ struct Peer {
     /// Sequence number of `slots[0]`: the next to deliver.
     base: u32,
     slots: VecDeque<Slot>,
+    /// How many of `slots` are `Missing` (the timers): with none, nothing is scanned.
+    missing: usize,
     decoder: ApduDecoder,
 }
 
@@ -369,6 +371,7 @@ impl<R: RandomSource> Receiver<R> {
                     defined: false,
                     base: 0,
                     slots: VecDeque::new(),
+                    missing: 0,
                     decoder: ApduDecoder::new(self.cfg.max_msg_size),
                 },
             );
@@ -379,6 +382,22 @@ impl<R: RandomSource> Receiver<R> {
             Body::Rdata(d) => self.on_data(now, tsi, d, &packet.options, true),
             Body::Ncf(n) => self.on_ncf(now, tsi, n, &packet.options),
             _ => {}
+        }
+        self.debug_check(&tsi);
+    }
+
+    /// Debug builds (tests, fuzzing) check the count of missing slots after every step.
+    fn debug_check(&self, tsi: &Tsi) {
+        if cfg!(debug_assertions) {
+            if let Some(p) = self.peers.get(tsi) {
+                let n = p
+                    .slots
+                    .iter()
+                    .filter(|s| matches!(s, Slot::Missing { .. }))
+                    .count();
+                debug_assert_eq!(p.missing, n, "missing-slot count");
+                debug_assert!(p.slots.len() <= self.cfg.rxw_sqns as usize);
+            }
         }
     }
 
@@ -449,6 +468,7 @@ impl<R: RandomSource> Receiver<R> {
             Slot::Have(_) => self.stats.duplicates += 1,
             Slot::Lost => self.stats.duplicates += 1,
             Slot::Missing { .. } => {
+                peer.missing -= 1;
                 if options.fragment.is_some() {
                     *slot = Slot::Lost;
                     self.stats.lost += 1;
@@ -520,6 +540,7 @@ impl<R: RandomSource> Receiver<R> {
                 ncf_retries: 0,
                 data_retries: 0,
             });
+            peer.missing += 1;
         }
     }
 
@@ -547,6 +568,7 @@ impl<R: RandomSource> Receiver<R> {
             match peer.slots.front_mut() {
                 Some(slot @ Slot::Missing { .. }) => {
                     *slot = Slot::Lost;
+                    peer.missing -= 1;
                     self.stats.lost += 1;
                     self.deliver_front(tsi);
                 }
@@ -648,6 +670,9 @@ impl<R: RandomSource> Receiver<R> {
             if let Some(s) = peer.spmr_due {
                 take(s);
             }
+            if peer.missing == 0 {
+                continue;
+            }
             for slot in &peer.slots {
                 if let Slot::Missing { expiry, .. } = slot {
                     take(*expiry);
@@ -663,6 +688,7 @@ impl<R: RandomSource> Receiver<R> {
         tsis.sort();
         for tsi in tsis {
             self.peer_timeout(now, tsi);
+            self.debug_check(&tsi);
         }
     }
 
@@ -703,7 +729,12 @@ impl<R: RandomSource> Receiver<R> {
         let nla = peer.nla;
         let mut to_nak = Vec::new();
         let mut rearm = Vec::new();
-        for (i, slot) in peer.slots.iter_mut().enumerate() {
+        let scan = if peer.missing == 0 {
+            0
+        } else {
+            peer.slots.len()
+        };
+        for (i, slot) in peer.slots.iter_mut().take(scan).enumerate() {
             let s = peer.base.wrapping_add(i as u32);
             let Slot::Missing {
                 wait,
@@ -721,6 +752,7 @@ impl<R: RandomSource> Receiver<R> {
                 Wait::BackOff => {
                     if nla.is_none() {
                         *slot = Slot::Lost;
+                        peer.missing -= 1;
                         self.stats.lost += 1;
                     } else {
                         *wait = Wait::Ncf;
@@ -732,6 +764,7 @@ impl<R: RandomSource> Receiver<R> {
                     *ncf_retries += 1;
                     if *ncf_retries >= cfg.nak_ncf_retries {
                         *slot = Slot::Lost;
+                        peer.missing -= 1;
                         self.stats.lost += 1;
                     } else {
                         *wait = Wait::BackOff;
@@ -742,6 +775,7 @@ impl<R: RandomSource> Receiver<R> {
                     *data_retries += 1;
                     if *data_retries >= cfg.nak_data_retries {
                         *slot = Slot::Lost;
+                        peer.missing -= 1;
                         self.stats.lost += 1;
                     } else {
                         *wait = Wait::BackOff;

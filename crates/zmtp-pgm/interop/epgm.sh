@@ -46,4 +46,10 @@ ip netns exec "$b" /usr/bin/python3 "$here/peer.py" sub 10.77.0.2 239.192.1.1 55
 sleep 1
 ip netns exec "$a" "$bin" send "$mode" 10.77.0.1 239.192.1.1 5555 "$count" 5 || status=1
 wait "$s" || status=1
+echo "== $scheme: zmtp-pgm receiver joining a libzmq PUB mid-stream, loss 1/$loss"
+ip netns exec "$a" /usr/bin/python3 "$here/peer.py" pub 10.77.0.1 239.192.1.1 5555 $((count * 10)) "$scheme" &
+p=$!
+sleep 1.4
+ip netns exec "$b" "$bin" late "$mode" 10.77.0.2 239.192.1.1 5555 $((count * 10)) 30 || status=1
+wait "$p" || true
 exit $status

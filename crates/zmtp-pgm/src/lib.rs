@@ -43,6 +43,28 @@
 //! - The sockets themselves: multicast joins, `IP_MULTICAST_IF`/`LOOP`/`TTL`, raw sockets and
 //!   the Router Alert option are the transports' business (`epgm://` and `pgm://` in
 //!   `zmtp-socket`, still to come).
+//!
+//! # For the transports
+//!
+//! What `epgm://` and `pgm://` in `zmtp-socket` will have to do around this crate (the example
+//! `examples/epgm_live.rs` does each of these in its simplest form):
+//!
+//! - Sockets. `epgm`: one UDP socket bound to the endpoint's port on any address with
+//!   `SO_REUSEADDR` (libzmq's own sockets bind it too), joined to the group on the interface,
+//!   `IP_MULTICAST_IF` set to it, `IP_MULTICAST_LOOP` on, `IP_MULTICAST_TTL` from
+//!   `ZMQ_MULTICAST_HOPS`. `pgm`: a raw IPv4 socket for protocol 113 with the same options;
+//!   what it reads starts with the IP header ([`strip_ipv4_header`]), what it sends does not.
+//! - A PUB runs a [`Source`] (TSI: a random GSI and source port) with an [`ApduEncoder`] of
+//!   [`Source::max_tsdu`] bytes: APDUs go to [`Source::send`], which may answer
+//!   [`SendError::RateLimited`] with the wait; every [`Source::poll_transmit`] packet goes to
+//!   the group; NAKs and SPMRs read from the socket go to [`Source::handle_packet`].
+//! - A SUB runs a [`Receiver`] ([`ReceiverConfig::libzmq`], window from its own `ZMQ_RATE`
+//!   and `ZMQ_RECOVERY_IVL`, `ZMQ_MAXMSGSIZE`), sends NAKs to [`Destination::Source`] (the
+//!   endpoint's port over UDP), SPMRs to the group and to the address the source's data came
+//!   from, and filters the messages of [`Event::Message`] by its subscriptions (libzmq's SUB
+//!   over PGM subscribes locally; nothing goes upstream).
+//! - Both call `handle_timeout` at `poll_timeout`. The receiver's `poll_timeout` walks the
+//!   windows that have gaps (a few thousand slots at most with libzmq's sizes).
 #![forbid(unsafe_code)]
 
 pub mod checksum;

@@ -112,6 +112,12 @@ fn counters_count_what_happened() {
     rx.handle_packet(t0, &odata(10, apdu(b"a"))); // duplicate
     rx.handle_packet(t0, &odata(9, apdu(b"z"))); // before the window
     rx.handle_packet(t0, &odata(14, apdu(b"e"))); // 11, 12, 13 missing
+    rx.handle_packet(t0, &odata(14, apdu(b"e"))); // duplicate of one held behind the gap
+    let mut elsewhere = ncf(12, vec![]);
+    if let Body::Ncf(n) = &mut elsewhere.body {
+        n.group_nla = SOURCE;
+    }
+    rx.handle_packet(t0, &elsewhere); // ignored: another group
     rx.handle_packet(t0, &ncf(12, vec![13])); // two confirmed
     rx.handle_packet(t0, &ncf(12, vec![])); // confirmed again: not counted
     rx.handle_timeout(t0 + Duration::from_millis(1)); // NAK 11
@@ -127,10 +133,10 @@ fn counters_count_what_happened() {
             sqns_naked: 1,
             ncfs: 2,
             repaired: 1,
-            duplicates: 2,
+            duplicates: 3,
             lost: 0,
             spmrs: 0,
-            ignored: 3,
+            ignored: 4,
         }
     );
     // No RDATA for 12 and 13 within nak_rdata_ivl: they back off and are NAKed, and as no NCF
@@ -282,6 +288,34 @@ fn separate_losses_are_reported_separately() {
             }
         ]
     );
+    assert_eq!(rx.stats().lost, 3);
+}
+
+#[test]
+fn a_fragment_is_taken_as_lost() {
+    let t0 = Instant::now();
+    let mut rx = rx();
+    rx.handle_packet(t0, &spm(0, 9));
+    rx.handle_packet(t0, &odata(10, apdu(b"a")));
+    let mut frag = odata(11, apdu(b"b"));
+    frag.options.fragment = Some(zmtp_pgm::Fragment {
+        first_sqn: 11,
+        offset: 0,
+        apdu_len: 3000,
+    });
+    rx.handle_packet(t0, &frag);
+    rx.handle_packet(t0, &odata(12, apdu(b"c")));
+    let ev = events(&mut rx);
+    assert_eq!(
+        ev[1],
+        Event::Loss {
+            tsi: TSI,
+            first: 11,
+            count: 1
+        }
+    );
+    assert_eq!(ev.len(), 3);
+    assert_eq!(rx.stats().lost, 1);
 }
 
 #[test]

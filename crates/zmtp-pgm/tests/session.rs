@@ -641,6 +641,7 @@ fn naks_are_retried_as_many_times_as_configured_then_the_data_is_lost() {
         send_each(&mut net, 0..5);
         net.run_for(Duration::from_secs(5));
         assert_eq!(count(&net.upstream, 0x08), 3, "{what}");
+        assert_eq!(net.rx.stats().lost, 1, "{what}");
         assert_eq!(
             net.events,
             vec![Event::Loss {

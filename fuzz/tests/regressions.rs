@@ -357,3 +357,13 @@ fn z85_round_trip() {
         zmtp_fuzz::z85_round_trip(&vec![0x00; len]);
     }
 }
+
+#[test]
+fn pgm_packet() {
+    replay("pgm_packet", zmtp_fuzz::pgm_packet);
+}
+
+#[test]
+fn pgm_receiver() {
+    replay("pgm_receiver", zmtp_fuzz::pgm_receiver);
+}

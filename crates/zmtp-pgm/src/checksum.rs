@@ -19,7 +19,8 @@ fn sum(data: &[u8], initial: u32) -> u32 {
     while acc > 0xffff {
         acc = (acc >> 16) + (acc & 0xffff);
     }
-    acc as u32
+    // Folded to 16 bits just above.
+    u32::try_from(acc).unwrap_or(u32::MAX)
 }
 
 /// Folds an unfolded sum to the transmitted checksum, as OpenPGM's `pgm_csum_fold`.
@@ -46,7 +47,8 @@ pub fn pgm_checksum(packet: &[u8]) -> u16 {
 
 /// The standard Internet checksum (RFC 1071) of `data`, for an IPv4 header.
 pub(crate) fn internet_checksum(data: &[u8]) -> u16 {
-    !(sum(data, 0) as u16)
+    // `sum` folds to 16 bits.
+    !u16::try_from(sum(data, 0)).unwrap_or(u16::MAX)
 }
 
 #[cfg(test)]

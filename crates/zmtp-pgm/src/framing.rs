@@ -41,7 +41,7 @@ fn v1_header(len: usize, more: bool) -> ([u8; 10], usize) {
     let size = len as u64 + 1;
     let mut h = [0u8; 10];
     if size < 255 {
-        h[0] = size as u8;
+        h[0] = u8::try_from(size).unwrap_or(u8::MAX);
         h[1] = u8::from(more);
         (h, 2)
     } else {
@@ -147,7 +147,8 @@ impl ApduEncoder {
         let mut bytes = self.write_current(&mut out, cap);
         while bytes < cap {
             if !self.more_flag && offset == NO_OFFSET {
-                offset = bytes as u16;
+                // Within the APDU, whose capacity is a u16.
+                offset = u16::try_from(bytes).unwrap_or(NO_OFFSET);
             }
             let Some(frame) = self.queue.pop_front() else {
                 break;
@@ -307,7 +308,7 @@ impl ApduDecoder {
                     }
                 }
                 Stage::Body { remaining, more } => {
-                    let k = (remaining.min(data.len() as u64)) as usize;
+                    let k = usize::try_from(remaining).map_or(data.len(), |r| r.min(data.len()));
                     self.body.extend_from_slice(&data[..k]);
                     data = &data[k..];
                     let left = remaining - k as u64;

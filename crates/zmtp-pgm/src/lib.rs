@@ -65,6 +65,17 @@
 //!   over PGM subscribes locally; nothing goes upstream).
 //! - Both call `handle_timeout` at `poll_timeout`. The receiver's `poll_timeout` walks the
 //!   windows that have gaps (a few thousand slots at most with libzmq's sizes).
+
+// Library code handles every failure (no `expect`; `unwrap` is warned workspace-wide), and each
+// narrowing cast says why it cannot truncate or lose a sign (tests may do either).
+#![cfg_attr(
+    not(test),
+    warn(
+        clippy::expect_used,
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss
+    )
+)]
 #![forbid(unsafe_code)]
 
 pub mod checksum;

@@ -289,7 +289,8 @@ impl Options {
         }
         out.put_u8(OPTION_LENGTH);
         out.put_u8(4);
-        out.put_u16(total as u16);
+        // Options are a few dozen bytes (62 NAK list entries at the most).
+        out.put_u16(u16::try_from(total).unwrap_or(u16::MAX));
         // (type, body) pairs; the last gets OPT_END.
         let mut opts: Vec<(u8, Vec<u8>)> = Vec::new();
         if let Some(f) = self.fragment {
@@ -321,7 +322,8 @@ impl Options {
         let last = opts.len() - 1;
         for (i, (t, body)) in opts.iter().enumerate() {
             out.put_u8(if i == last { t | OPTION_END } else { *t });
-            out.put_u8((4 + body.len()) as u8);
+            // An option's body is at most 248 bytes (OPT_NAK_LIST's 62 entries).
+            out.put_u8(u8::try_from(4 + body.len()).unwrap_or(u8::MAX));
             out.put_u8(0); // flags: OPX ignore, U and F clear
             out.put_u8(0); // reserved
             out.put_slice(body);
@@ -667,7 +669,7 @@ impl Packet {
         out.put_u16(0);
         out.put_slice(&self.gsi);
         let tsdu = match &self.body {
-            Body::Odata(d) | Body::Rdata(d) => d.payload.len().min(usize::from(u16::MAX)) as u16,
+            Body::Odata(d) | Body::Rdata(d) => u16::try_from(d.payload.len()).unwrap_or(u16::MAX),
             _ => 0,
         };
         out.put_u16(tsdu);
@@ -799,7 +801,7 @@ pub fn ipv4_header(
     ttl: u8,
     payload_len: usize,
 ) -> [u8; 20] {
-    let total = (20 + payload_len).min(usize::from(u16::MAX)) as u16;
+    let total = u16::try_from(20 + payload_len).unwrap_or(u16::MAX);
     let mut h = [0u8; 20];
     h[0] = 0x45;
     h[2..4].copy_from_slice(&total.to_be_bytes());

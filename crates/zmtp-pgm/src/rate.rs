@@ -76,7 +76,9 @@ impl RateLimiter {
             let missing = needed - self.tokens;
             let rate = i128::from(self.bytes_per_sec);
             let nanos = (missing + rate - 1) / rate;
-            Err(Duration::from_nanos(nanos.clamp(1, u64::MAX as i128) as u64))
+            Err(Duration::from_nanos(
+                u64::try_from(nanos.max(1)).unwrap_or(u64::MAX),
+            ))
         }
     }
 }

@@ -73,7 +73,7 @@ impl RandomSource for XorShift32 {
 /// A NAK back-off from `now`: in (0, `ivl`] microseconds, as OpenPGM's
 /// `pgm_rand_int_range(1, nak_bo_ivl)`.
 fn backoff(rng: &mut impl RandomSource, ivl: Duration, now: Instant) -> Instant {
-    let max = ivl.as_micros().clamp(1, u128::from(u32::MAX)) as u32;
+    let max = u32::try_from(ivl.as_micros().max(1)).unwrap_or(u32::MAX);
     let us = 1 + rng.next_u32() % max;
     now + Duration::from_micros(u64::from(us))
 }
@@ -256,7 +256,9 @@ struct Peer {
 
 impl Peer {
     fn next_expected(&self) -> u32 {
-        self.base.wrapping_add(self.slots.len() as u32)
+        // The window holds at most `rxw_sqns` (a u32) slots.
+        self.base
+            .wrapping_add(u32::try_from(self.slots.len()).unwrap_or(u32::MAX))
     }
 }
 
@@ -735,7 +737,7 @@ impl<R: RandomSource> Receiver<R> {
             peer.slots.len()
         };
         for (i, slot) in peer.slots.iter_mut().take(scan).enumerate() {
-            let s = peer.base.wrapping_add(i as u32);
+            let s = peer.base.wrapping_add(u32::try_from(i).unwrap_or(u32::MAX));
             let Slot::Missing {
                 wait,
                 expiry,

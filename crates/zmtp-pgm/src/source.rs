@@ -51,7 +51,7 @@ pub fn window_sqns(rate_kbit: u32, recovery_ivl_ms: u32, max_tpdu: u16) -> u32 {
     let rate = u64::from(rate_kbit) / 8;
     let size = u64::from(recovery_ivl_ms) * rate;
     let sqns = size / u64::from(max_tpdu.max(1));
-    sqns.clamp(1, u64::from(u32::MAX / 2)) as u32
+    u32::try_from(sqns.clamp(1, u64::from(u32::MAX / 2))).unwrap_or(u32::MAX / 2)
 }
 
 /// What a source is and how it runs.
@@ -295,7 +295,7 @@ impl Source {
             .try_take(now, tpdu + overhead)
             .map_err(SendError::RateLimited)?;
         let sqn = self.next_sqn;
-        if self.window.len() as u32 >= self.txw_sqns {
+        if u32::try_from(self.window.len()).map_or(true, |n| n >= self.txw_sqns) {
             self.window.pop_front();
             self.trail = self.trail.wrapping_add(1);
             // Repairs for what left the window can no longer be made.

@@ -15,10 +15,11 @@
 //!
 //! # Features
 //!
-//! - `curve` (default): the CURVE mechanism and key generation, on RustCrypto's `salsa20`,
-//!   `orion`'s Poly1305, `salsabox` and `x25519-dalek`. Without it, the key types remain (as
-//!   values options can be given) but [`CurveKeyPair`] has no values, [`CurveClient`] and
-//!   [`CurveServer`] cannot be made, and [`rng`] is absent: a NULL/PLAIN-only build.
+//! - `curve` (default): the CURVE mechanism and key generation, on RustCrypto's `salsa20` and
+//!   `poly1305`, `subtle` and `x25519-dalek` (see `SECURITY.md`). Without it, the key types
+//!   remain (as values options can be given) but [`CurveKeyPair`] has no values,
+//!   [`CurveClient`] and [`CurveServer`] cannot be made, and [`rng`] is absent: a
+//!   NULL/PLAIN-only build.
 //! - `gssapi` (off): the GSSAPI mechanism, linking the system's GSS-API (MIT krb5).
 #![forbid(unsafe_code)]
 // Without `curve`, the module docs still name the CURVE items the default build documents.

@@ -20,8 +20,14 @@
 //!   remain (as values options can be given) but [`CurveKeyPair`] has no values,
 //!   [`CurveClient`] and [`CurveServer`] cannot be made, and [`rng`] is absent: a
 //!   NULL/PLAIN-only build.
+//! - `curve-sodium` (off): CURVE's XSalsa20-Poly1305 boxes on the system's libsodium (the
+//!   library libzmq uses), through `libsodium-sys-stable`: faster boxes, a C library to link
+//!   (found with pkg-config). The same bytes as the default's (tested at every length).
 //! - `gssapi` (off): the GSSAPI mechanism, linking the system's GSS-API (MIT krb5).
-#![forbid(unsafe_code)]
+// No `unsafe` at all, but in the opt-in `curve-sodium` build's calls into libsodium
+// (`src/curve/sodium.rs`, the one module allowed it).
+#![cfg_attr(not(feature = "curve-sodium"), forbid(unsafe_code))]
+#![cfg_attr(feature = "curve-sodium", deny(unsafe_code))]
 // Without `curve`, the module docs still name the CURVE items the default build documents.
 #![cfg_attr(not(feature = "curve"), allow(rustdoc::broken_intra_doc_links))]
 

@@ -22,6 +22,8 @@ mod nonce;
 mod secretbox;
 mod server;
 mod session;
+#[cfg(feature = "curve-sodium")]
+mod sodium;
 mod wire;
 
 pub use client::CurveClient;

@@ -60,6 +60,7 @@ cargo test --workspace --doc --features gssapi --locked
 cargo test --release -p zmtp-security --lib --locked seal_is_crypto_box_at_every_length
 cargo clippy -p zmtp-security --all-targets --features curve-sodium --locked -- -D warnings
 cargo test --release -p zmtp-security --features curve-sodium --lib --locked curve::
+cargo test -p zmtp-interop --test libzmq_curve --features curve-sodium --locked
 
 # Saved fuzz inputs (crashes fixed, smoke inputs) replayed through every fuzz target's body, on
 # stable: a fixed crash stays fixed. Longer fuzzing runs by hand: scripts/fuzz.sh.

@@ -10,6 +10,10 @@
 //! Opening checks the tag before it decrypts a byte, so a refused box is left as it came.
 //! Every key, one-time key and cipher state is wiped when dropped (`Zeroizing`, and the
 //! `zeroize` features of `salsa20` and `poly1305`).
+//!
+//! With the opt-in `curve-sodium` feature, [`SecretBox::seal`] and [`SecretBox::open`] call
+//! libsodium instead (`sodium.rs`), and this composition remains only as the reference its test
+//! checks libsodium against.
 
 use poly1305::universal_hash::KeyInit;
 use poly1305::Poly1305;
@@ -102,7 +106,8 @@ impl SecretBox {
         tag: &[u8; 16],
     ) -> Result<(), BoxError> {
         let (mut stream, mac) = self.stream(nonce)?;
-        let expected: [u8; 16] = mac.compute_unpadded(text).into();
+        // The right tag for this text is a forgery for whoever reads it: wiped too.
+        let expected: Zeroizing<[u8; 16]> = Zeroizing::new(mac.compute_unpadded(text).into());
         if !bool::from(expected.ct_eq(tag)) {
             return Err(BoxError::Forged);
         }

@@ -53,6 +53,15 @@ elif [ "$status" -ne 0 ]; then
 fi
 cargo test --workspace --doc --features gssapi --locked
 
+# CURVE's boxes byte for byte at every text length from 0 to 65,553, which only an optimized
+# build does in reasonable time (a debug build samples them): the default RustCrypto boxes
+# against crypto_box, and the opt-in libsodium ones (feature `curve-sodium`, links the system's
+# libsodium) against the default; with that feature's lints.
+cargo test --release -p zmtp-security --lib --locked seal_is_crypto_box_at_every_length
+cargo clippy -p zmtp-security --all-targets --features curve-sodium --locked -- -D warnings
+cargo test --release -p zmtp-security --features curve-sodium --lib --locked curve::
+cargo test -p zmtp-interop --test libzmq_curve --features curve-sodium --locked
+
 # Saved fuzz inputs (crashes fixed, smoke inputs) replayed through every fuzz target's body, on
 # stable: a fixed crash stays fixed. Longer fuzzing runs by hand: scripts/fuzz.sh.
 (cd fuzz && cargo test --locked)

@@ -438,7 +438,8 @@
 //!
 //! | feature | default | what it brings |
 //! |---|---|---|
-//! | `curve` | on | the CURVE mechanism (`ZMQ_CURVE_*`) and key generation, on RustCrypto's `salsa20`, `orion`'s Poly1305, `salsabox` and `x25519-dalek` |
+//! | `curve` | on | the CURVE mechanism (`ZMQ_CURVE_*`) and key generation, on RustCrypto's `salsa20` and `poly1305`, `subtle` and `x25519-dalek` (no C library) |
+//! | `curve-sodium` | off | CURVE's boxes on the system's libsodium (libzmq's own), through `libsodium-sys-stable` and pkg-config: 2-4x faster boxes, a C library to link; the same bytes on the wire |
 //! | `socks` | on | `ZMQ_SOCKS_PROXY`: tcp connects through a SOCKS5 proxy, with `tokio-socks` |
 //! | `gssapi` | off | the GSSAPI (Kerberos) mechanism; links the system's GSS-API (MIT krb5) and needs clang to build |
 //!
@@ -455,13 +456,7 @@
 //! ```toml
 //! [profile.dev.package.salsa20]
 //! opt-level = 3
-//! [profile.dev.package.salsabox]
-//! opt-level = 3
 //! [profile.dev.package.poly1305]
-//! opt-level = 3
-//! [profile.dev.package.orion]
-//! opt-level = 3
-//! [profile.dev.package.fearless_simd]
 //! opt-level = 3
 //! [profile.dev.package.curve25519-dalek]
 //! opt-level = 3

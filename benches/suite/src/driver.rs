@@ -123,9 +123,10 @@ impl Peers {
             cmd.args(["--endpoint", &job.endpoint]);
         }
         if let Some((public, secret)) = &job.server_key {
-            cmd.args(["--server-public", public]);
+            // `--name=value`: a Z85 key may begin with `-`, which clap would take for an option.
+            cmd.arg(format!("--server-public={public}"));
             if matches!(role, Role::ThrRecv) {
-                cmd.args(["--server-secret", secret]);
+                cmd.arg(format!("--server-secret={secret}"));
             }
         }
         let mut child = cmd

@@ -208,6 +208,15 @@ pub fn print(
         cpu_model(),
         std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default().trim(),
     );
+    // The zmtp rows of push_pull_curve_tcp depend on which boxes this binary was built with.
+    println!(
+        "zmtp's CURVE boxes: {}.",
+        if cfg!(feature = "curve-sodium") {
+            "libsodium (built with --features curve-sodium)"
+        } else {
+            "RustCrypto's salsa20 and poly1305 (the default build)"
+        }
+    );
     println!();
     print!("| case | size | metric |");
     for (heading, _) in GROUPS {

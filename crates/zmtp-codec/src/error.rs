@@ -215,6 +215,15 @@ pub enum MechanismError {
         /// Which box: "HELLO", "WELCOME", "cookie", "INITIATE", "vouch", "READY", "MESSAGE".
         what: &'static str,
     },
+    /// One of our own cryptographic boxes could not be sealed (the cipher refused the length):
+    /// nothing is sent in its place.
+    #[error("the {what} box could not be sealed: {reason}")]
+    EncryptFailed {
+        /// Which box: "HELLO", "WELCOME", "cookie", "vouch", "INITIATE", "READY", "MESSAGE".
+        what: &'static str,
+        /// Why.
+        reason: &'static str,
+    },
     /// A short nonce that does not increase: a replayed or reordered command.
     #[error("{command} nonce {got} does not follow the last one, {last}")]
     NonceNotIncreasing {

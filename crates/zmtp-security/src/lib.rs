@@ -15,12 +15,19 @@
 //!
 //! # Features
 //!
-//! - `curve` (default): the CURVE mechanism and key generation, on RustCrypto's `salsa20`,
-//!   `orion`'s Poly1305, `salsabox` and `x25519-dalek`. Without it, the key types remain (as
-//!   values options can be given) but [`CurveKeyPair`] has no values, [`CurveClient`] and
-//!   [`CurveServer`] cannot be made, and [`rng`] is absent: a NULL/PLAIN-only build.
+//! - `curve` (default): the CURVE mechanism and key generation, on RustCrypto's `salsa20` and
+//!   `poly1305`, `subtle` and `x25519-dalek` (see `SECURITY.md`). Without it, the key types
+//!   remain (as values options can be given) but [`CurveKeyPair`] has no values,
+//!   [`CurveClient`] and [`CurveServer`] cannot be made, and [`rng`] is absent: a
+//!   NULL/PLAIN-only build.
+//! - `curve-sodium` (off): CURVE's XSalsa20-Poly1305 boxes on the system's libsodium (the
+//!   library libzmq uses), through `libsodium-sys-stable`: faster boxes, a C library to link
+//!   (found with pkg-config). The same bytes as the default's (tested at every length).
 //! - `gssapi` (off): the GSSAPI mechanism, linking the system's GSS-API (MIT krb5).
-#![forbid(unsafe_code)]
+// No `unsafe` at all, but in the opt-in `curve-sodium` build's calls into libsodium
+// (`src/curve/sodium.rs`, the one module allowed it).
+#![cfg_attr(not(feature = "curve-sodium"), forbid(unsafe_code))]
+#![cfg_attr(feature = "curve-sodium", deny(unsafe_code))]
 // Library code handles every failure (no `expect`; `unwrap` is warned workspace-wide), and each
 // narrowing cast says why it cannot truncate or lose a sign (tests may do either).
 #![cfg_attr(

@@ -706,7 +706,9 @@ fn protocol_error_code(reason: &ConnectionError) -> u32 {
             | MechanismError::IncompatibleSocketType { .. } => PROTOCOL_ERROR_ZMTP_INVALID_METADATA,
             MechanismError::WrongSize { command, .. } => malformed(command),
             MechanismError::UnsupportedVersion { command, .. } => malformed(command),
-            MechanismError::DecryptFailed { .. } => PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC,
+            MechanismError::DecryptFailed { .. } | MechanismError::EncryptFailed { .. } => {
+                PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC
+            }
             MechanismError::NonceNotIncreasing { .. } => PROTOCOL_ERROR_ZMTP_INVALID_SEQUENCE,
             MechanismError::VouchMismatch => PROTOCOL_ERROR_ZMTP_KEY_EXCHANGE,
             MechanismError::UnexpectedZapReply => PROTOCOL_ERROR_ZAP_UNSPECIFIED,

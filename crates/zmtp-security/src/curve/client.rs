@@ -107,7 +107,9 @@ impl Start {
         data.put_bytes(0, HELLO_PADDING);
         data.put_slice(&transient_public);
         data.put_u64(n);
-        to_server.seal_append(&nonce::short(nonce::HELLO, n), &[0u8; 64], &mut data);
+        to_server
+            .seal_append(&nonce::short(nonce::HELLO, n), &[0u8; 64], &mut data)
+            .map_err(|e| e.sealing("HELLO"))?;
         cx.send_raw("HELLO", data.freeze());
         Ok(ExpectWelcome {
             keys: self.keys,
@@ -156,7 +158,7 @@ impl ExpectWelcome {
         let plain = self
             .to_server
             .open(&nonce::long(nonce::WELCOME, welcome_nonce), &data[16..])
-            .ok_or(failed.clone())?;
+            .map_err(|_| failed.clone())?;
         let server_transient = wire::take::<32>(&plain, 0).ok_or(failed.clone())?;
         let cookie = plain.get(32..32 + COOKIE_LEN).ok_or(failed.clone())?;
         let session_key =
@@ -172,18 +174,22 @@ impl ExpectWelcome {
         let mut boxed = BytesMut::with_capacity(32 + wire::VOUCH_LEN + metadata.encoded_len());
         boxed.put_slice(self.keys.public().as_bytes());
         boxed.put_slice(&vouch_nonce);
-        vouch_key.seal_append(
-            &nonce::long(nonce::VOUCH, &vouch_nonce),
-            &vouch_plain,
-            &mut boxed,
-        );
+        vouch_key
+            .seal_append(
+                &nonce::long(nonce::VOUCH, &vouch_nonce),
+                &vouch_plain,
+                &mut boxed,
+            )
+            .map_err(|e| e.sealing("vouch"))?;
         metadata.encode(&mut boxed);
 
         let n = self.next.next("INITIATE")?;
         let mut initiate = BytesMut::with_capacity(COOKIE_LEN + 8 + 16 + boxed.len());
         initiate.put_slice(cookie);
         initiate.put_u64(n);
-        session_key.seal_append(&nonce::short(nonce::INITIATE, n), &boxed, &mut initiate);
+        session_key
+            .seal_append(&nonce::short(nonce::INITIATE, n), &boxed, &mut initiate)
+            .map_err(|e| e.sealing("INITIATE"))?;
         cx.send_raw("INITIATE", initiate.freeze());
         Ok(ExpectReady {
             key: session_key,
@@ -221,7 +227,7 @@ impl ExpectReady {
         let plain = self
             .key
             .open(&nonce::short(nonce::READY, n), &data[8..])
-            .ok_or(MechanismError::DecryptFailed { what: "READY" })?;
+            .map_err(|_| MechanismError::DecryptFailed { what: "READY" })?;
         let metadata =
             crate::handshake::parse_metadata("READY", bytes::Bytes::copy_from_slice(&plain))?;
         cx.check_peer_metadata(&metadata)?;

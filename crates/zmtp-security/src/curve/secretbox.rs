@@ -1,38 +1,59 @@
 //! XSalsa20-Poly1305 under a 32-byte key (NaCl's `crypto_secretbox`), in place with a detached
-//! tag, on one of two implementations chosen by length, both from crates:
+//! tag, on RustCrypto's crates alone: XSalsa20 from `salsa20`, Poly1305 from `poly1305`, the tag
+//! compared in constant time with `subtle`. The same composition as RustCrypto's
+//! `crypto_secretbox` (which the tests check it against byte for byte), written out here only
+//! to keep it in place and free of allocation on the buffer the session hands it, and to turn
+//! every failure into a [`BoxError`].
 //!
-//! - below [`SIMD_FROM`] bytes: the `salsa20` crate's XSalsa20 and `orion`'s portable Poly1305.
-//!   The `poly1305` crate's AVX2 backend, which it picks at run time on x86-64, costs several
-//!   microseconds per tag whatever the length (about 5,000 instructions for an 81-byte MESSAGE,
-//!   against a few hundred for a portable Poly1305): that fixed cost alone held CURVE at 64-byte
-//!   messages to a third of libzmq's rate.
-//! - from [`SIMD_FROM`] bytes: `salsabox`, whose Salsa20 runs on SSE4.2/AVX2 (the `salsa20`
-//!   crate has no SIMD backend and costs about 4 cycles a byte) with the `poly1305` crate's AVX2
-//!   backend, whose per-byte rate is twice the portable one once its fixed cost is spread.
+//! The construction: the first 32 bytes of the XSalsa20 keystream are the one-time Poly1305
+//! key, the rest encrypts the text, and the tag authenticates the ciphertext (without padding).
+//! Opening checks the tag before it decrypts a byte, so a refused box is left as it came.
+//! Every key, one-time key and cipher state is wiped when dropped (`Zeroizing`, and the
+//! `zeroize` features of `salsa20` and `poly1305`).
 //!
-//! Both compute the same function (a test checks them against each other and against the
-//! `crypto_box` crate at every length around the switch), so the choice is invisible on the
-//! wire. The construction: the first 32 bytes of the XSalsa20 keystream are the Poly1305 key,
-//! the rest encrypts the text, and the tag authenticates the ciphertext. Opening checks the tag
-//! (in constant time) before it decrypts a byte.
+//! With the opt-in `curve-sodium` feature, [`SecretBox::seal`] and [`SecretBox::open`] call
+//! libsodium instead (`sodium.rs`), and this composition remains only as the reference its test
+//! checks libsodium against.
 
-use orion::hazardous::mac::poly1305::{OneTimeKey, Poly1305, Tag};
+use poly1305::universal_hash::KeyInit;
+use poly1305::Poly1305;
 use salsa20::cipher::{KeyIvInit, StreamCipher};
 use salsa20::XSalsa20;
+use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use super::nonce::Nonce;
 
-/// From this many bytes of text on, the SIMD implementation: its fixed cost is paid back there
-/// (on an AVX2 Zen 3 core, a 1 KiB message's 1,025-byte text took 10-15 % less time on the
-/// portable one, a 2,049-byte text about 25 % less on the SIMD one, an 81-byte text a third of
-/// the time on the portable one).
-pub(crate) const SIMD_FROM: usize = 1536;
+/// Why a box was not sealed or opened. Nothing is ever sealed or delivered on an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BoxError {
+    /// The tag does not match the ciphertext: a wrong key or nonce, or tampered bytes.
+    Forged,
+    /// Fewer bytes than a tag.
+    Truncated,
+    /// More text than an XSalsa20 keystream covers (2^64 blocks: not reachable in memory, but
+    /// the cipher reports it, and so do we).
+    TooLong,
+    /// libsodium could not be initialised (the `curve-sodium` build only).
+    #[cfg_attr(not(feature = "curve-sodium"), allow(dead_code))]
+    Unavailable,
+}
+
+impl BoxError {
+    /// What went wrong, in words.
+    pub(crate) fn reason(self) -> &'static str {
+        match self {
+            BoxError::Forged => "the tag does not match (wrong key or tampered data)",
+            BoxError::Truncated => "shorter than a tag",
+            BoxError::TooLong => "longer than the XSalsa20 keystream",
+            BoxError::Unavailable => "libsodium could not be initialised",
+        }
+    }
+}
 
 /// A secret box key; every copy of the key is wiped on drop.
 pub(crate) struct SecretBox {
     key: Zeroizing<[u8; 32]>,
-    simd: salsabox::SecretBox,
 }
 
 impl SecretBox {
@@ -40,49 +61,72 @@ impl SecretBox {
     pub(crate) fn new(key: &[u8; 32]) -> SecretBox {
         SecretBox {
             key: Zeroizing::new(*key),
-            simd: salsabox::SecretBox::from_key(key),
         }
     }
 
-    /// Encrypts `text` in place and returns its tag.
-    pub(crate) fn seal(&self, nonce: &Nonce, text: &mut [u8]) -> [u8; 16] {
-        if text.len() >= SIMD_FROM {
-            return self.simd.encrypt_detached(nonce, text);
-        }
-        let (mut stream, mac_key) = self.stream(nonce);
-        stream.apply_keystream(text);
-        let mut tag = [0u8; 16];
-        // orion's Poly1305 fails only on a wrong key length, which a 32-byte array rules out;
-        // were it to fail, the all-zero tag is refused by the peer.
-        if let Ok(t) = Poly1305::poly1305(&mac_key, text) {
-            tag.copy_from_slice(t.unprotected_as_ref());
-        }
-        tag
+    /// Encrypts `text` in place and returns its tag: on libsodium in a `curve-sodium` build, on
+    /// RustCrypto's crates otherwise.
+    pub(crate) fn seal(&self, nonce: &Nonce, text: &mut [u8]) -> Result<[u8; 16], BoxError> {
+        #[cfg(feature = "curve-sodium")]
+        return super::sodium::seal(&self.key, nonce, text);
+        #[cfg(not(feature = "curve-sodium"))]
+        return self.seal_rustcrypto(nonce, text);
     }
 
-    /// Checks `tag` over `text` and, only if it matches, decrypts `text` in place. `false` (and
-    /// `text` untouched) when it does not match.
-    pub(crate) fn open(&self, nonce: &Nonce, text: &mut [u8], tag: &[u8; 16]) -> bool {
-        if text.len() >= SIMD_FROM {
-            return self.simd.decrypt_detached(nonce, text, tag).is_ok();
-        }
-        let (mut stream, mac_key) = self.stream(nonce);
-        if Poly1305::verify(&Tag::from(*tag), &mac_key, text).is_err() {
-            return false;
-        }
-        stream.apply_keystream(text);
-        true
+    /// Checks `tag` over `text` and, only if it matches, decrypts `text` in place. On an error
+    /// `text` is untouched. On libsodium in a `curve-sodium` build, on RustCrypto's otherwise.
+    pub(crate) fn open(
+        &self,
+        nonce: &Nonce,
+        text: &mut [u8],
+        tag: &[u8; 16],
+    ) -> Result<(), BoxError> {
+        #[cfg(feature = "curve-sodium")]
+        return super::sodium::open(&self.key, nonce, text, tag);
+        #[cfg(not(feature = "curve-sodium"))]
+        return self.open_rustcrypto(nonce, text, tag);
     }
 
-    /// The XSalsa20 stream for `nonce`, past the Poly1305 key it starts with, and that key.
-    fn stream(&self, nonce: &Nonce) -> (XSalsa20, OneTimeKey) {
+    /// [`SecretBox::seal`] on RustCrypto's crates.
+    #[cfg_attr(all(feature = "curve-sodium", not(test)), allow(dead_code))]
+    fn seal_rustcrypto(&self, nonce: &Nonce, text: &mut [u8]) -> Result<[u8; 16], BoxError> {
+        let (mut stream, mac) = self.stream(nonce)?;
+        stream
+            .try_apply_keystream(text)
+            .map_err(|_| BoxError::TooLong)?;
+        Ok(mac.compute_unpadded(text).into())
+    }
+
+    /// [`SecretBox::open`] on RustCrypto's crates.
+    #[cfg_attr(all(feature = "curve-sodium", not(test)), allow(dead_code))]
+    fn open_rustcrypto(
+        &self,
+        nonce: &Nonce,
+        text: &mut [u8],
+        tag: &[u8; 16],
+    ) -> Result<(), BoxError> {
+        let (mut stream, mac) = self.stream(nonce)?;
+        // The right tag for this text is a forgery for whoever reads it: wiped too.
+        let expected: Zeroizing<[u8; 16]> = Zeroizing::new(mac.compute_unpadded(text).into());
+        if !bool::from(expected.ct_eq(tag)) {
+            return Err(BoxError::Forged);
+        }
+        stream
+            .try_apply_keystream(text)
+            .map_err(|_| BoxError::TooLong)
+    }
+
+    /// The XSalsa20 stream for `nonce`, past the one-time Poly1305 key it starts with, and the
+    /// Poly1305 state under that key.
+    #[cfg_attr(all(feature = "curve-sodium", not(test)), allow(dead_code))]
+    fn stream(&self, nonce: &Nonce) -> Result<(XSalsa20, Poly1305), BoxError> {
         let mut stream = XSalsa20::new((&*self.key).into(), nonce.into());
         let mut mac_key = Zeroizing::new([0u8; 32]);
-        stream.apply_keystream(mac_key.as_mut());
-        // A 32-byte slice always makes a key; the fallback (all zeros) cannot happen.
-        let mac_key =
-            OneTimeKey::try_from(&mac_key[..]).unwrap_or_else(|_| OneTimeKey::from([0; 32]));
-        (stream, mac_key)
+        stream
+            .try_apply_keystream(mac_key.as_mut())
+            .map_err(|_| BoxError::TooLong)?;
+        let mac = Poly1305::new((&*mac_key).into());
+        Ok((stream, mac))
     }
 }
 
@@ -90,37 +134,72 @@ impl SecretBox {
 mod tests {
     use super::*;
 
-    /// The two implementations agree with each other and with the `crypto_box` crate's
-    /// XSalsa20-Poly1305, at lengths on both sides of the switch.
+    /// With `curve-sodium`, libsodium's boxes are the RustCrypto composition's byte for byte,
+    /// tag and ciphertext, and each opens what the other sealed, at every text length from 0 to
+    /// 65,553 in an optimized build (`cargo test --release --features curve-sodium`); a debug
+    /// build, where the RustCrypto side runs unoptimized, checks every length to 2,048, every
+    /// 97th to 65,408 and every one from 65,409 to 65,553. Tampered boxes are refused by both.
+    #[cfg(feature = "curve-sodium")]
     #[test]
-    fn both_implementations_are_crypto_secretbox() {
+    fn sodium_is_the_rustcrypto_box() {
+        const MAX: usize = 65_553;
+        let ours = SecretBox::new(&[0xc3; 32]);
+        let plain: Vec<u8> = (0..MAX).map(|i| (i * 29 + 11) as u8).collect();
+        let mut a = vec![0u8; MAX];
+        let mut b = vec![0u8; MAX];
+        let lengths: Vec<usize> = if cfg!(debug_assertions) {
+            (0..=2048)
+                .chain((2049..=65_408).step_by(97))
+                .chain(65_409..=MAX)
+                .collect()
+        } else {
+            (0..=MAX).collect()
+        };
+        for len in lengths {
+            let nonce: Nonce = std::array::from_fn(|i| (i * 13 + len) as u8);
+            let (a, b) = (&mut a[..len], &mut b[..len]);
+            a.copy_from_slice(&plain[..len]);
+            b.copy_from_slice(&plain[..len]);
+            let tag_a = super::super::sodium::seal(&ours.key, &nonce, a).expect("seals");
+            let tag_b = ours.seal_rustcrypto(&nonce, b).expect("seals");
+            assert!(tag_a == tag_b && a == b, "libsodium differs at {len} bytes");
+            if len > 0 {
+                a[len - 1] ^= 0x40;
+                let refused = super::super::sodium::open(&ours.key, &nonce, a, &tag_a);
+                assert_eq!(refused, Err(BoxError::Forged), "tampered, {len} bytes");
+                assert_eq!(
+                    ours.open_rustcrypto(&nonce, a, &tag_a),
+                    Err(BoxError::Forged)
+                );
+                a[len - 1] ^= 0x40;
+                assert!(a == b, "a refused box is left as it was, {len} bytes");
+            }
+            ours.open_rustcrypto(&nonce, a, &tag_a)
+                .expect("RustCrypto opens libsodium's");
+            super::super::sodium::open(&ours.key, &nonce, b, &tag_b).expect("and back");
+            assert!(
+                a == b && b == &plain[..len],
+                "opens to the text, {len} bytes"
+            );
+        }
+    }
+
+    /// Agrees with RustCrypto's `crypto_secretbox` (its own composition, on the previous
+    /// releases of `salsa20` and `poly1305`), opens what it sealed, and refuses tampering
+    /// without touching the text.
+    #[test]
+    fn is_crypto_secretbox() {
         use crypto_secretbox::aead::{AeadInPlace, KeyInit};
         let key = [0x5au8; 32];
         let ours = SecretBox::new(&key);
         let reference = crypto_secretbox::XSalsa20Poly1305::new(&key.into());
         for len in [
-            0,
-            1,
-            15,
-            16,
-            17,
-            31,
-            32,
-            33,
-            63,
-            64,
-            65,
-            81,
-            1041,
-            SIMD_FROM - 1,
-            SIMD_FROM,
-            SIMD_FROM + 1,
-            65_553,
+            0, 1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 81, 1041, 1535, 1536, 1537, 65_553,
         ] {
             let nonce: Nonce = std::array::from_fn(|i| (i * 7 + len) as u8);
             let plain: Vec<u8> = (0..len).map(|i| (i * 31 + 3) as u8).collect();
             let mut mine = plain.clone();
-            let tag = ours.seal(&nonce, &mut mine);
+            let tag = ours.seal(&nonce, &mut mine).expect("seals");
             let mut theirs = plain.clone();
             let their_tag = reference
                 .encrypt_in_place_detached((&nonce).into(), b"", &mut theirs)
@@ -129,25 +208,24 @@ mod tests {
             assert_eq!(&tag[..], &their_tag[..], "tag at {len} bytes");
 
             let mut opened = mine.clone();
-            assert!(ours.open(&nonce, &mut opened, &tag), "opens at {len} bytes");
+            assert_eq!(ours.open(&nonce, &mut opened, &tag), Ok(()), "{len} bytes");
             assert_eq!(opened, plain, "plaintext at {len} bytes");
 
             let mut bad_tag = tag;
             bad_tag[len % 16] ^= 0x80;
             let mut untouched = mine.clone();
-            assert!(
-                !ours.open(&nonce, &mut untouched, &bad_tag),
+            assert_eq!(
+                ours.open(&nonce, &mut untouched, &bad_tag),
+                Err(BoxError::Forged),
                 "bad tag at {len} bytes"
             );
-            assert_eq!(
-                untouched, mine,
-                "a refused box is left as it was, {len} bytes"
-            );
+            assert_eq!(untouched, mine, "a refused box is left as it was, {len} B");
             if len > 0 {
                 let mut tampered = mine.clone();
                 tampered[len / 2] ^= 1;
-                assert!(
-                    !ours.open(&nonce, &mut tampered, &tag),
+                assert_eq!(
+                    ours.open(&nonce, &mut tampered, &tag),
+                    Err(BoxError::Forged),
                     "tampered at {len} bytes"
                 );
             }

@@ -139,7 +139,7 @@ impl ExpectHello {
             .ok_or(failed.clone())?;
         to_client
             .open(&nonce::short(nonce::HELLO, n), &data[at + 40..])
-            .ok_or(failed)?;
+            .map_err(|_| failed)?;
 
         let transient = rng.x25519_secret();
         let transient_public = PublicKey::from(&transient).to_bytes();
@@ -151,19 +151,23 @@ impl ExpectHello {
         let mut welcome_plain = BytesMut::with_capacity(32 + COOKIE_LEN);
         welcome_plain.put_slice(&transient_public);
         welcome_plain.put_slice(&cookie_nonce);
-        cookie_key.seal_append(
-            &nonce::long(nonce::COOKIE, &cookie_nonce),
-            &cookie_plain[..],
-            &mut welcome_plain,
-        );
+        cookie_key
+            .seal_append(
+                &nonce::long(nonce::COOKIE, &cookie_nonce),
+                &cookie_plain[..],
+                &mut welcome_plain,
+            )
+            .map_err(|e| e.sealing("cookie"))?;
         let welcome_nonce = nonce::random16(rng);
         let mut welcome = BytesMut::with_capacity(wire::WELCOME_LEN - 8);
         welcome.put_slice(&welcome_nonce);
-        to_client.seal_append(
-            &nonce::long(nonce::WELCOME, &welcome_nonce),
-            &welcome_plain,
-            &mut welcome,
-        );
+        to_client
+            .seal_append(
+                &nonce::long(nonce::WELCOME, &welcome_nonce),
+                &welcome_plain,
+                &mut welcome,
+            )
+            .map_err(|e| e.sealing("WELCOME"))?;
         cx.send_raw("WELCOME", welcome.freeze());
         Ok(ExpectInitiate {
             server_public: *self.keys.public(),
@@ -210,7 +214,7 @@ impl ExpectInitiate {
                 &nonce::long(nonce::COOKIE, cookie_nonce),
                 &data[16..COOKIE_LEN],
             )
-            .ok_or(bad_cookie.clone())?;
+            .map_err(|_| bad_cookie.clone())?;
         if cookie[..32] != self.client_transient || cookie[32..] != self.transient.as_bytes()[..] {
             return Err(bad_cookie);
         }
@@ -226,7 +230,7 @@ impl ExpectInitiate {
             BoxKey::precompute(&self.transient, &self.client_transient).ok_or(failed.clone())?;
         let plain = key
             .open(&nonce::short(nonce::INITIATE, n), &data[COOKIE_LEN + 8..])
-            .ok_or(failed)?;
+            .map_err(|_| failed)?;
         self.peer.accept(n);
 
         // The vouch: Box[C' + S](C->S'), proving the holder of C sent this C'.
@@ -240,7 +244,7 @@ impl ExpectInitiate {
                 &nonce::long(nonce::VOUCH, vouch_nonce),
                 plain.get(48..32 + VOUCH_LEN).ok_or_else(malformed)?,
             )
-            .ok_or(bad_vouch)?;
+            .map_err(|_| bad_vouch)?;
         if vouch[..32] != self.client_transient || vouch[32..] != self.server_public.as_bytes()[..]
         {
             return Err(MechanismError::VouchMismatch);
@@ -271,7 +275,8 @@ fn send_ready(cx: &mut HandshakeContext<'_>, session: &mut Session) -> Result<()
     ready.put_u64(n);
     session
         .key()
-        .seal_append(&nonce::short(nonce::READY, n), &plain, &mut ready);
+        .seal_append(&nonce::short(nonce::READY, n), &plain, &mut ready)
+        .map_err(|e| e.sealing("READY"))?;
     cx.send_raw("READY", ready.freeze());
     Ok(())
 }

@@ -88,8 +88,8 @@ impl Session {
         out.extend_from_slice(&[flags]);
         out.extend_from_slice(body);
         self.key
-            .seal_in_place(&nonce::short(self.send_prefix, n), &mut out[boxed..]);
-        Ok(())
+            .seal_in_place(&nonce::short(self.send_prefix, n), &mut out[boxed..])
+            .map_err(|e| e.sealing("MESSAGE"))
     }
 
     /// Opens a MESSAGE command into the frame it carries.
@@ -109,7 +109,7 @@ impl Session {
         let mut buf = BytesMut::from(&data[8..]);
         self.key
             .open_in_place(&nonce::short(self.recv_prefix, n), &mut buf)
-            .ok_or(MechanismError::DecryptFailed { what: "MESSAGE" })?;
+            .map_err(|_| MechanismError::DecryptFailed { what: "MESSAGE" })?;
         self.peer.accept(n);
         let flags = buf[TAG_LEN];
         buf.advance(TAG_LEN + 1);

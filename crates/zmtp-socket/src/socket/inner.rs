@@ -226,10 +226,21 @@ impl Inner {
 
     /// Connects (in the background: the connection is made, and remade, by its own task).
     pub(crate) async fn connect(&self, endpoint: &str) -> Result<()> {
-        self.connect_endpoint(endpoint)?;
+        self.connect_returning_pipe(endpoint).map(drop)
+    }
+
+    /// Connects as [`Inner::connect`] does, answering the routing id the pattern gave the
+    /// connect's pipe (a PEER's: `zmq_connect_peer`), if it gave one.
+    pub(crate) fn connect_named(&self, endpoint: &str) -> Result<Option<bytes::Bytes>> {
+        let pipe = self.connect_returning_pipe(endpoint)?;
+        Ok(self.core.routing_id(pipe))
+    }
+
+    fn connect_returning_pipe(&self, endpoint: &str) -> Result<PipeId> {
+        let pipe = self.connect_endpoint(endpoint)?;
         tracing::debug!(socket = self.socket_type.as_str(), endpoint, "connecting");
         *self.last_endpoint.lock() = Some(endpoint.to_owned());
-        Ok(())
+        Ok(pipe)
     }
 
     /// `ZMQ_LAST_ENDPOINT`: the endpoint of the last successful bind (as bound, with the port
@@ -304,7 +315,7 @@ impl Inner {
         }
     }
 
-    fn connect_endpoint(&self, endpoint: &str) -> Result<()> {
+    fn connect_endpoint(&self, endpoint: &str) -> Result<PipeId> {
         let parsed: Endpoint = endpoint.parse()?;
         self.check_stream_transport(&parsed)?;
         match parsed {
@@ -343,7 +354,7 @@ impl Inner {
                     endpoint.to_owned(),
                     Attachment::Connecter(task, pipe, Some(disconnect)),
                 );
-                Ok(())
+                Ok(pipe)
             }
             Endpoint::Ipc(IpcEndpoint::Any) => Err(Error::Endpoint(EndpointError {
                 endpoint: endpoint.to_owned(),
@@ -365,7 +376,7 @@ impl Inner {
                     endpoint.to_owned(),
                     Attachment::Connecter(task, pipe, Some(disconnect)),
                 );
-                Ok(())
+                Ok(pipe)
             }
             Endpoint::Inproc(name) => {
                 let settings = self.settings()?;
@@ -373,7 +384,7 @@ impl Inner {
                 match inproc::connect(self.core.clone(), settings, &name, pipe) {
                     Ok(task) => {
                         self.attach(endpoint.to_owned(), Attachment::Connecter(task, pipe, None));
-                        Ok(())
+                        Ok(pipe)
                     }
                     Err(e) => {
                         self.core.remove_pipe(pipe);
@@ -402,8 +413,10 @@ impl Inner {
     fn connect_pipe(&self, settings: &ConnectionSettings) -> PipeId {
         let pipe = self.core.add_pipe(!settings.immediate);
         // Patterns that route by id take it (ROUTER, REP, STREAM); the others ignore it.
-        if let Some(rid) = self.options.lock().take_connect_rid() {
-            self.core.set_connect_rid(pipe, rid);
+        let connect_rid = self.options.lock().take_connect_rid();
+        match connect_rid {
+            Some(rid) => self.core.set_connect_rid(pipe, rid),
+            None => self.core.connecting(pipe),
         }
         pipe
     }

@@ -192,7 +192,11 @@ mod tests {
             assert_eq!(SocketType::from_raw(t.as_raw()), Some(t));
             assert_eq!(SocketType::from_bytes(t.as_str().as_bytes()), Some(t));
         }
-        assert_eq!(SocketType::from_raw(18), None, "ZMQ_DGRAM is not a ZMTP socket type");
+        assert_eq!(
+            SocketType::from_raw(18),
+            None,
+            "ZMQ_DGRAM is not a ZMTP socket type"
+        );
         assert_eq!(SocketType::from_raw(21), None);
         assert_eq!(SocketType::from_raw(12), Some(SocketType::Server));
         assert_eq!(SocketType::from_raw(20), Some(SocketType::Channel));

@@ -97,7 +97,9 @@ fn split_id(mut msg: Message) -> Result<(RoutingId, Message)> {
         .as_deref()
         .and_then(frame_id)
         .and_then(RoutingId::new)
-        .ok_or(Error::InvalidState("a routed message without its routing id"))?;
+        .ok_or(Error::InvalidState(
+            "a routed message without its routing id",
+        ))?;
     Ok((id, msg))
 }
 

@@ -266,12 +266,24 @@ mod tests {
         deliver(&core, a, [join("movies")]);
         deliver(&core, b, [join("movies"), join("tv")]);
         assert!(matches!(send(&core, ["tv", "news"]), Poll::Ready(Ok(()))));
-        assert!(matches!(send(&core, ["movies", "film"]), Poll::Ready(Ok(()))));
-        assert!(matches!(send(&core, ["movie", "prefix"]), Poll::Ready(Ok(()))));
-        assert_eq!(outbound_messages(&core, a), [Message::from(["movies", "film"])]);
+        assert!(matches!(
+            send(&core, ["movies", "film"]),
+            Poll::Ready(Ok(()))
+        ));
+        assert!(matches!(
+            send(&core, ["movie", "prefix"]),
+            Poll::Ready(Ok(()))
+        ));
+        assert_eq!(
+            outbound_messages(&core, a),
+            [Message::from(["movies", "film"])]
+        );
         assert_eq!(
             outbound_messages(&core, b),
-            [Message::from(["tv", "news"]), Message::from(["movies", "film"])]
+            [
+                Message::from(["tv", "news"]),
+                Message::from(["movies", "film"])
+            ]
         );
         deliver(&core, b, [PipeItem::Cancel(Bytes::from_static(b"tv"))]);
         assert!(matches!(send(&core, ["tv", "gone"]), Poll::Ready(Ok(()))));
@@ -305,7 +317,11 @@ mod tests {
         ));
         assert_eq!(outbound(&core, a), [join("tv")]);
         let b = attached(&core, None);
-        assert_eq!(outbound(&core, b), [join("tv")], "a new peer learns the joins");
+        assert_eq!(
+            outbound(&core, b),
+            [join("tv")],
+            "a new peer learns the joins"
+        );
         deliver(
             &core,
             a,

@@ -180,9 +180,7 @@ impl Pattern for Server {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::test_support::{
-        attached, core, deliver, outbound_messages, received, send,
-    };
+    use crate::core::test_support::{attached, core, deliver, outbound_messages, received, send};
     use zmtp_codec::SocketType;
 
     #[test]
@@ -204,7 +202,10 @@ mod tests {
         assert_eq!(outbound_messages(&core, b), [Message::from(["world"])]);
         assert!(outbound_messages(&core, a).is_empty());
         // Full (SNDHWM 1): waits, as libzmq's EAGAIN.
-        assert!(matches!(send(&core, [ia.clone(), Bytes::from_static(b"1")]), Poll::Ready(Ok(()))));
+        assert!(matches!(
+            send(&core, [ia.clone(), Bytes::from_static(b"1")]),
+            Poll::Ready(Ok(()))
+        ));
         assert!(send(&core, [ia, Bytes::from_static(b"2")]).is_pending());
     }
 
@@ -228,7 +229,10 @@ mod tests {
         ));
         let ia = core.routing_id(a).expect("named");
         assert!(matches!(
-            send(&core, [ia, Bytes::from_static(b"a"), Bytes::from_static(b"b")]),
+            send(
+                &core,
+                [ia, Bytes::from_static(b"a"), Bytes::from_static(b"b")]
+            ),
             Poll::Ready(Err(Error::InvalidArgument(_)))
         ));
         deliver(&core, a, [Message::from(["multi", "part"])]);

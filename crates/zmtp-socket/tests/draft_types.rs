@@ -323,3 +323,74 @@ async fn a_send_to_dropped_while_it_waits_sends_nothing() {
     }
     assert!(client.try_recv().is_err(), "the dropped send never went");
 }
+
+/// Sends over `radio` until `dish` has its first message, then `n` numbered ones, and checks
+/// they all arrive (udp on one machine loses nothing this slow), none of another group.
+async fn udp_exchange(radio: &Radio, dish: &Dish, n: u32) {
+    let g = Group::try_from("udp").expect("group");
+    let other = Group::try_from("other").expect("group");
+    let (got, _) = first_delivery(radio, dish, &g, "probe").await;
+    assert_eq!(got, g);
+    for i in 0..n {
+        radio.send_to_group(&other, "never").await.expect("send");
+        radio
+            .send_to_group(&g, i.to_be_bytes().to_vec())
+            .await
+            .expect("send");
+        loop {
+            let (group, m) = within("a datagram", dish.recv_from_group())
+                .await
+                .expect("recv");
+            assert_eq!(group, g, "a DISH receives only the groups it joined");
+            if body(&m) != b"probe" {
+                assert_eq!(body(&m), i.to_be_bytes());
+                break;
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn radio_dish_over_udp_unicast() {
+    let dish = Dish::new();
+    dish.join("udp").expect("join");
+    let ep = dish.bind("udp://127.0.0.1:*").await.expect("bind");
+    assert!(
+        ep.starts_with("udp://127.0.0.1:") && !ep.ends_with(":0"),
+        "{ep}"
+    );
+    let radio = Radio::new();
+    radio.connect(&ep).await.expect("connect");
+    udp_exchange(&radio, &dish, 200).await;
+}
+
+#[tokio::test]
+async fn radio_dish_over_udp_multicast() {
+    let port = {
+        let probe = std::net::UdpSocket::bind("127.0.0.1:0").expect("a free port");
+        probe.local_addr().expect("address").port()
+    };
+    let ep = format!("udp://127.0.0.1;239.255.0.7:{port}");
+    let dish = Dish::new();
+    dish.join("udp").expect("join");
+    dish.bind(&ep).await.expect("bind a multicast group");
+    let radio = Radio::new();
+    radio.connect(&ep).await.expect("connect");
+    udp_exchange(&radio, &dish, 200).await;
+}
+
+#[tokio::test]
+async fn udp_is_for_radio_and_dish_only() {
+    assert!(matches!(
+        Client::new().connect("udp://127.0.0.1:5555").await,
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        Radio::new().bind("udp://127.0.0.1:*").await,
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        Dish::new().connect("udp://127.0.0.1:5555").await,
+        Err(Error::InvalidArgument(_))
+    ));
+}

@@ -258,6 +258,13 @@ impl Core {
         pattern.set_connect_rid(pipes, id, routing_id);
     }
 
+    /// Marks a pipe as a `udp://` one, before it is attached (see [`pipe::Pipe::datagram`]).
+    pub(crate) fn mark_datagram(&self, id: PipeId) {
+        if let Some(pipe) = self.state.lock().pipes.get_mut(id) {
+            pipe.datagram = true;
+        }
+    }
+
     /// Tells the pattern a pipe was made for a connect ([`pattern::Pattern::connecting`]).
     pub(crate) fn connecting(&self, id: PipeId) {
         let mut st = self.state.lock();

@@ -23,7 +23,7 @@ use crate::monitor::{Monitor, MonitorEvent, Monitors, EVENT_ALL};
 use crate::options::{OptionName, OptionValue, SocketOptions};
 use crate::transport::connecter::Disconnect;
 use crate::transport::socks::SocksProxy;
-use crate::transport::{inproc, ipc, tcp, Binding};
+use crate::transport::{inproc, ipc, tcp, udp, Binding};
 
 #[derive(Debug)]
 enum Attachment {
@@ -262,6 +262,9 @@ impl Inner {
     }
 
     async fn bind_endpoint(&self, endpoint: &str) -> Result<String> {
+        if let Some(rest) = endpoint.strip_prefix("udp://") {
+            return self.bind_udp(endpoint, rest).await;
+        }
         let parsed: Endpoint = endpoint.parse()?;
         self.check_stream_transport(&parsed)?;
         let settings = self.settings()?;
@@ -315,7 +318,43 @@ impl Inner {
         }
     }
 
+    /// `udp://`: a DISH binds (receives), as libzmq's DISH does.
+    async fn bind_udp(&self, endpoint: &str, rest: &str) -> Result<String> {
+        if self.socket_type != SocketType::Dish {
+            return Err(Error::InvalidArgument(
+                "udp:// is bound by a DISH and connected by a RADIO (libzmq: ENOCOMPATPROTO)",
+            ));
+        }
+        let ep = udp::parse(endpoint, rest)?;
+        let settings = self.settings()?;
+        let (bound, task) = udp::bind(self.core.clone(), settings, endpoint, &ep).await?;
+        self.attach(
+            bound.clone(),
+            Attachment::Listener(task, CancellationToken::new()),
+        );
+        Ok(bound)
+    }
+
+    /// `udp://`: a RADIO connects (sends).
+    fn connect_udp(&self, endpoint: &str, rest: &str) -> Result<PipeId> {
+        if self.socket_type != SocketType::Radio {
+            return Err(Error::InvalidArgument(
+                "udp:// is connected by a RADIO and bound by a DISH (libzmq: ENOCOMPATPROTO)",
+            ));
+        }
+        let ep = udp::parse(endpoint, rest)?;
+        let settings = self.settings()?;
+        let hops = u32::try_from(self.options.lock().get_multicast_hops()).unwrap_or(1);
+        let pipe = self.core.add_pipe(false);
+        let task = udp::connect(self.core.clone(), settings, endpoint, ep, pipe, hops);
+        self.attach(endpoint.to_owned(), Attachment::Connecter(task, pipe, None));
+        Ok(pipe)
+    }
+
     fn connect_endpoint(&self, endpoint: &str) -> Result<PipeId> {
+        if let Some(rest) = endpoint.strip_prefix("udp://") {
+            return self.connect_udp(endpoint, rest);
+        }
         let parsed: Endpoint = endpoint.parse()?;
         self.check_stream_transport(&parsed)?;
         match parsed {

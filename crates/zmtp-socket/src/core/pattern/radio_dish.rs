@@ -59,6 +59,8 @@ pub(crate) struct Radio {
     nodrop: bool,
     /// The send's targets (kept to reuse its allocation).
     targets: Vec<usize>,
+    /// `udp://` pipes: they take every group (the DISH at the other end filters).
+    datagram: Vec<usize>,
 }
 
 impl Pattern for Radio {
@@ -66,8 +68,23 @@ impl Pattern for Radio {
         self.nodrop = options.get_xpub_nodrop();
     }
 
+    fn attached(
+        &mut self,
+        pipes: &mut Pipes,
+        key: usize,
+        _identity: Option<&Bytes>,
+        _wake: &mut Wake,
+    ) {
+        if pipes.at(key).is_some_and(|p| p.datagram) && !self.datagram.contains(&key) {
+            self.datagram.push(key);
+        }
+    }
+
     /// A DISH gone: its joins go (a reconnecting DISH joins again).
-    fn detached(&mut self, _pipes: &mut Pipes, key: usize, _for_good: bool, _wake: &mut Wake) {
+    fn detached(&mut self, _pipes: &mut Pipes, key: usize, for_good: bool, _wake: &mut Wake) {
+        if for_good {
+            self.datagram.retain(|&k| k != key);
+        }
         self.groups.retain(|_, pipes| {
             pipes.retain(|&k| k != key);
             !pipes.is_empty()
@@ -130,6 +147,7 @@ impl Pattern for Radio {
                 }
             }
         }
+        targets.extend_from_slice(&self.datagram);
         let full = self.nodrop
             && targets
                 .iter()

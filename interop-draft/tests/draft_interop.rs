@@ -532,3 +532,120 @@ async fn radio_dish_with_libzmq_over_tcp_both_ways_either_side_binding() {
     }
     let _ = OptionName::XpubNodrop;
 }
+
+/// How many datagrams may be in flight: the sender waits for the receiver to catch up, so
+/// that no socket buffer overflows (udp drops what does not fit, and the test counts on none).
+const UDP_WINDOW: u32 = 64;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn radio_dish_with_libzmq_over_udp_both_ways() {
+    use std::sync::atomic::AtomicU32;
+    init();
+    let group = Group::try_from("weather").expect("group");
+
+    // Ours RADIO connects, libzmq's DISH binds.
+    let received = Arc::new(AtomicU32::new(0));
+    let count = received.clone();
+    let (ep, handle) = libzmq_side_udp_dish(move |s| {
+        let mut i = 0;
+        while i < N {
+            let r = s.recv().expect("libzmq's DISH receives a datagram");
+            assert_eq!(r.group, "weather", "only the group joined");
+            if r.data == PROBE {
+                count.store(1, Ordering::Release);
+                continue;
+            }
+            assert_eq!(r.data, payload(i), "datagram {i}");
+            i += 1;
+            count.store(i + 1, Ordering::Release);
+        }
+    });
+    let radio = Radio::new();
+    radio.connect(&ep).await.expect("connect");
+    let not_joined = Group::try_from("not-joined").expect("group");
+    tokio::time::timeout(LIMIT, async {
+        while received.load(Ordering::Acquire) == 0 {
+            radio.send_to_group(&group, PROBE).await.expect("probe");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        for i in 0..N {
+            while i + 1 > received.load(Ordering::Acquire) - 1 + UDP_WINDOW {
+                tokio::task::yield_now().await;
+            }
+            radio
+                .send_to_group(&not_joined, "never")
+                .await
+                .expect("send");
+            radio.send_to_group(&group, payload(i)).await.expect("send");
+        }
+    })
+    .await
+    .expect("libzmq's DISH kept up");
+    join(handle).await;
+
+    // Ours DISH binds, libzmq's RADIO connects.
+    let dish = Dish::new();
+    dish.join("weather").expect("join");
+    let ep = dish.bind("udp://127.0.0.1:*").await.expect("bind");
+    let received = Arc::new(AtomicU32::new(0));
+    let count = received.clone();
+    let (_, handle) = libzmq_side(
+        types::RADIO,
+        Some(ep),
+        |_| {},
+        move |s, _| {
+            let deadline = std::time::Instant::now() + LIMIT;
+            while count.load(Ordering::Acquire) == 0 {
+                assert!(std::time::Instant::now() < deadline, "our DISH received");
+                s.send(PROBE, None, Some("weather"), 0).expect("probe");
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            for i in 0..N {
+                while i + 1 > count.load(Ordering::Acquire) - 1 + UDP_WINDOW {
+                    assert!(std::time::Instant::now() < deadline, "our DISH kept up");
+                    std::thread::yield_now();
+                }
+                s.send(b"never", None, Some("not-joined"), 0).expect("send");
+                s.send(&payload(i), None, Some("weather"), 0).expect("send");
+            }
+        },
+    );
+    let mut i = 0;
+    while i < N {
+        let (g, m) = tokio::time::timeout(LIMIT, dish.recv_from_group())
+            .await
+            .expect("a datagram")
+            .expect("recv");
+        assert_eq!(g, group, "only the group joined");
+        if body(&m) == PROBE {
+            received.fetch_max(1, Ordering::AcqRel);
+            continue;
+        }
+        assert_eq!(body(&m), payload(i), "datagram {i}");
+        i += 1;
+        received.store(i + 1, Ordering::Release);
+    }
+    join(handle).await;
+}
+
+/// libzmq's DISH bound to a udp port of loopback, joined to "weather", running `run`.
+fn libzmq_side_udp_dish(run: impl FnOnce(&Sock) + Send + 'static) -> (String, JoinHandle<()>) {
+    let (tx, rx) = mpsc::channel();
+    let handle = std::thread::spawn(move || {
+        let ctx = Ctx::new();
+        let sock = ctx.socket(types::DISH).expect("zmq_socket");
+        sock.set_int(opts::RCVTIMEO, ZMQ_RCVTIMEO_MS)
+            .expect("rcvtimeo");
+        sock.join("weather").expect("zmq_join");
+        // libzmq's udp bind takes no wildcard port: a free one, probed.
+        let port = std::net::UdpSocket::bind("127.0.0.1:0")
+            .and_then(|s| s.local_addr())
+            .expect("a free port")
+            .port();
+        let ep = format!("udp://127.0.0.1:{port}");
+        sock.bind(&ep).expect("zmq_bind udp");
+        tx.send(ep).expect("endpoint");
+        run(&sock);
+    });
+    (rx.recv_timeout(LIMIT).expect("libzmq bound"), handle)
+}

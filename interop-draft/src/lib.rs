@@ -4,6 +4,9 @@
 
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 
+// The library itself: libzmq-draft-sys builds and links it.
+use libzmq_draft_sys as _;
+
 /// libzmq's draft socket types.
 pub mod types {
     /// `ZMQ_DEALER`.

@@ -80,6 +80,9 @@ where
             }
         };
         run(&sock, peer);
+        // What it sent last goes out before the socket closes (the sockets start with
+        // ZMQ_LINGER 0, so that a failing test never hangs in zmq_ctx_term).
+        sock.set_int(opts::LINGER, ZMQ_RCVTIMEO_MS).expect("linger");
         drop(sock);
         drop(ctx);
     });

@@ -394,3 +394,74 @@ async fn udp_is_for_radio_and_dish_only() {
         Err(Error::InvalidArgument(_))
     ));
 }
+
+#[tokio::test]
+async fn xpub_nodrop_makes_a_radio_wait_for_a_full_dish_instead_of_dropping() {
+    for nodrop in [false, true] {
+        let radio = Radio::with_options(
+            zmtp_socket::SocketOptions::new()
+                .sndhwm(1)
+                .xpub_nodrop(nodrop),
+        )
+        .expect("radio");
+        let dish = Dish::with_options(zmtp_socket::SocketOptions::new().rcvhwm(1)).expect("dish");
+        dish.join("g").expect("join");
+        link(&radio, &dish, "tcp").await;
+        let g = Group::try_from("g").expect("group");
+        first_delivery(&radio, &dish, &g, "probe").await;
+        // The DISH reads nothing more: its queue, the connection's and the RADIO's fill up.
+        let mut refused = 0;
+        for _ in 0..100_000 {
+            match radio.try_send_to_group(&g, vec![0u8; 1024]) {
+                Ok(()) => {}
+                Err(Error::WouldBlock) => {
+                    refused += 1;
+                    break;
+                }
+                Err(e) => panic!("send: {e}"),
+            }
+        }
+        assert_eq!(
+            refused > 0,
+            nodrop,
+            "with ZMQ_XPUB_NODROP a full DISH makes the send wait, without it the message is dropped"
+        );
+    }
+}
+
+/// Connects a `B` to a bound `A` over tcp and waits for `A`'s monitor to report the handshake
+/// refused (the peer's socket type is not one `A` talks to).
+async fn refused<A, B>(a: Socket<A>, b: Socket<B>)
+where
+    A: zmtp_socket::Kind,
+    B: zmtp_socket::Kind,
+{
+    use futures::StreamExt;
+    let mut monitor = a.monitor();
+    let ep = a.bind("tcp://127.0.0.1:*").await.expect("bind");
+    b.connect(&ep).await.expect("connect");
+    let what = format!("{} refusing {}", a.socket_type(), b.socket_type());
+    within(&what, async {
+        loop {
+            match monitor.next().await.expect("the monitor goes on") {
+                zmtp_socket::MonitorEvent::HandshakeFailedProtocol { .. } => return,
+                zmtp_socket::MonitorEvent::HandshakeSucceeded { .. } => panic!("{what}: accepted"),
+                _ => {}
+            }
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn draft_types_talk_only_to_their_libzmq_43_peers() {
+    refused(Server::new(), zmtp_socket::Dealer::new()).await;
+    refused(Client::new(), zmtp_socket::Router::new()).await;
+    refused(Dish::new(), zmtp_socket::Pub::new()).await;
+    refused(Radio::new(), zmtp_socket::Sub::new()).await;
+    refused(Gather::new(), zmtp_socket::Push::new()).await;
+    refused(Scatter::new(), zmtp_socket::Pull::new()).await;
+    refused(Channel::new(), zmtp_socket::Pair::new()).await;
+    refused(Peer::new(), Server::new()).await;
+    refused(Server::new(), Server::new()).await;
+}

@@ -5,7 +5,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 
-need_pkgs=(libzmq3-dev libsodium-dev pkg-config krb5-kdc krb5-admin-server krb5-user libkrb5-dev clang libclang-dev python3-venv iproute2 microsocks)
+need_pkgs=(libzmq3-dev libsodium-dev g++ pkg-config krb5-kdc krb5-admin-server krb5-user libkrb5-dev clang libclang-dev python3-venv iproute2 microsocks)
 missing=()
 for p in "${need_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -3,7 +3,9 @@
 
 use std::fmt;
 
-/// A ZeroMQ socket type, with libzmq's numeric value (`ZMQ_PAIR` = 0 ... `ZMQ_STREAM` = 11).
+/// A ZeroMQ socket type, with libzmq's numeric value (`ZMQ_PAIR` = 0 ... `ZMQ_STREAM` = 11,
+/// and libzmq 4.3's draft types `ZMQ_SERVER` = 12 ... `ZMQ_CHANNEL` = 20; `ZMQ_DGRAM`, 18, is
+/// not one of them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SocketType {
     /// `ZMQ_PAIR`: exclusive pair.
@@ -30,11 +32,27 @@ pub enum SocketType {
     XSub,
     /// `ZMQ_STREAM`: raw TCP; never speaks ZMTP.
     Stream,
+    /// `ZMQ_SERVER` (draft): single-frame replies addressed by a 32-bit routing id.
+    Server,
+    /// `ZMQ_CLIENT` (draft): single-frame requests, load-balanced.
+    Client,
+    /// `ZMQ_RADIO` (draft): single-frame messages to the DISHes that joined their group.
+    Radio,
+    /// `ZMQ_DISH` (draft): receives the groups it joined.
+    Dish,
+    /// `ZMQ_GATHER` (draft): single-frame pipeline input.
+    Gather,
+    /// `ZMQ_SCATTER` (draft): single-frame pipeline output.
+    Scatter,
+    /// `ZMQ_PEER` (draft): single-frame messages between peers, addressed by routing id.
+    Peer,
+    /// `ZMQ_CHANNEL` (draft): single-frame exclusive pair.
+    Channel,
 }
 
 impl SocketType {
     /// Every socket type, in libzmq's numeric order.
-    pub const ALL: [SocketType; 12] = [
+    pub const ALL: [SocketType; 20] = [
         SocketType::Pair,
         SocketType::Pub,
         SocketType::Sub,
@@ -47,6 +65,14 @@ impl SocketType {
         SocketType::XPub,
         SocketType::XSub,
         SocketType::Stream,
+        SocketType::Server,
+        SocketType::Client,
+        SocketType::Radio,
+        SocketType::Dish,
+        SocketType::Gather,
+        SocketType::Scatter,
+        SocketType::Peer,
+        SocketType::Channel,
     ];
 
     /// The name sent in the `Socket-Type` property (upper case, as libzmq compares it).
@@ -64,6 +90,14 @@ impl SocketType {
             SocketType::XPub => "XPUB",
             SocketType::XSub => "XSUB",
             SocketType::Stream => "STREAM",
+            SocketType::Server => "SERVER",
+            SocketType::Client => "CLIENT",
+            SocketType::Radio => "RADIO",
+            SocketType::Dish => "DISH",
+            SocketType::Gather => "GATHER",
+            SocketType::Scatter => "SCATTER",
+            SocketType::Peer => "PEER",
+            SocketType::Channel => "CHANNEL",
         }
     }
 
@@ -82,12 +116,20 @@ impl SocketType {
             SocketType::XPub => 9,
             SocketType::XSub => 10,
             SocketType::Stream => 11,
+            SocketType::Server => 12,
+            SocketType::Client => 13,
+            SocketType::Radio => 14,
+            SocketType::Dish => 15,
+            SocketType::Gather => 16,
+            SocketType::Scatter => 17,
+            SocketType::Peer => 19,
+            SocketType::Channel => 20,
         }
     }
 
     /// The socket type with libzmq's numeric constant `raw`, if there is one.
     pub fn from_raw(raw: u8) -> Option<SocketType> {
-        SocketType::ALL.get(usize::from(raw)).copied()
+        SocketType::ALL.iter().copied().find(|t| t.as_raw() == raw)
     }
 
     /// Parses a `Socket-Type` property value. Byte-exact and case-sensitive, as libzmq compares it.
@@ -98,7 +140,9 @@ impl SocketType {
             .find(|t| t.as_str().as_bytes() == name)
     }
 
-    /// Whether a peer of type `peer` may connect to a socket of this type (RFC 23/37 table).
+    /// Whether a peer of type `peer` may connect to a socket of this type (RFC 23/37 table,
+    /// and libzmq 4.3's for the draft types: CLIENT-SERVER, RADIO-DISH, SCATTER-GATHER,
+    /// PEER-PEER, CHANNEL-CHANNEL).
     pub const fn is_compatible_with(self, peer: SocketType) -> bool {
         use SocketType::*;
         matches!(
@@ -112,6 +156,14 @@ impl SocketType {
                 | (Push, Pull)
                 | (Pull, Push)
                 | (Pair, Pair)
+                | (Client, Server)
+                | (Server, Client)
+                | (Radio, Dish)
+                | (Dish, Radio)
+                | (Scatter, Gather)
+                | (Gather, Scatter)
+                | (Peer, Peer)
+                | (Channel, Channel)
         )
     }
 
@@ -140,7 +192,14 @@ mod tests {
             assert_eq!(SocketType::from_raw(t.as_raw()), Some(t));
             assert_eq!(SocketType::from_bytes(t.as_str().as_bytes()), Some(t));
         }
-        assert_eq!(SocketType::from_raw(12), None);
+        assert_eq!(
+            SocketType::from_raw(18),
+            None,
+            "ZMQ_DGRAM is not a ZMTP socket type"
+        );
+        assert_eq!(SocketType::from_raw(21), None);
+        assert_eq!(SocketType::from_raw(12), Some(SocketType::Server));
+        assert_eq!(SocketType::from_raw(20), Some(SocketType::Channel));
         assert_eq!(
             SocketType::from_bytes(b"dealer"),
             None,
@@ -164,5 +223,15 @@ mod tests {
         assert!(!SocketType::Req.is_compatible_with(SocketType::Req));
         assert!(SocketType::Dealer.is_compatible_with(SocketType::Dealer));
         assert!(!SocketType::Stream.is_compatible_with(SocketType::Stream));
+        assert!(SocketType::Client.is_compatible_with(SocketType::Server));
+        assert!(!SocketType::Client.is_compatible_with(SocketType::Client));
+        assert!(!SocketType::Client.is_compatible_with(SocketType::Dealer));
+        assert!(SocketType::Radio.is_compatible_with(SocketType::Dish));
+        assert!(!SocketType::Radio.is_compatible_with(SocketType::Sub));
+        assert!(SocketType::Scatter.is_compatible_with(SocketType::Gather));
+        assert!(!SocketType::Scatter.is_compatible_with(SocketType::Pull));
+        assert!(SocketType::Peer.is_compatible_with(SocketType::Peer));
+        assert!(SocketType::Channel.is_compatible_with(SocketType::Channel));
+        assert!(!SocketType::Channel.is_compatible_with(SocketType::Pair));
     }
 }

@@ -6,6 +6,7 @@ use crate::command::{Command, RawCommand};
 use crate::error::{ConnectionError, FrameError};
 use crate::frame::Frame;
 use crate::message::Message;
+use crate::socket_type::SocketType;
 use bytes::Bytes;
 use std::time::{Duration, Instant};
 
@@ -48,6 +49,18 @@ impl Connection {
             }
             Command::Subscribe(topic) => self.events.push_back(Event::Subscribe(topic)),
             Command::Cancel(topic) => self.events.push_back(Event::Cancel(topic)),
+            // A DISH's JOIN and LEAVE (libzmq 4.3's draft RADIO/DISH): a RADIO takes them as a
+            // publisher takes SUBSCRIBE and CANCEL, exact groups instead of prefixes.
+            Command::Other(raw)
+                if self.config.socket_type == SocketType::Radio && &raw.name[..] == b"JOIN" =>
+            {
+                self.events.push_back(Event::Subscribe(raw.data));
+            }
+            Command::Other(raw)
+                if self.config.socket_type == SocketType::Radio && &raw.name[..] == b"LEAVE" =>
+            {
+                self.events.push_back(Event::Cancel(raw.data));
+            }
             // PONG only proves liveness, which any traffic does. Other commands (including a late
             // ERROR or READY) have no meaning after the handshake; libzmq ignores them too.
             Command::Pong { .. }

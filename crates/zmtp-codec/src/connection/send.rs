@@ -1,11 +1,12 @@
 //! The send side: messages, subscriptions and commands queued for the transport.
 
 use super::{Connection, State};
-use crate::command::{legacy_subscription, Command};
+use crate::command::{legacy_subscription, Command, RawCommand};
 use crate::error::{ConnectionError, SendError};
 use crate::greeting::LegacyVersion;
 use crate::message::Message;
 use crate::send_buffer::SendBuffer;
+use crate::socket_type::SocketType;
 use bytes::{Bytes, BytesMut};
 
 impl Connection {
@@ -71,6 +72,16 @@ impl Connection {
         topic: &[u8],
     ) -> Result<(), SendError> {
         self.check_sendable()?;
+        if self.config.socket_type == SocketType::Dish {
+            // A DISH joins and leaves groups with JOIN and LEAVE commands (libzmq 4.3's draft
+            // RADIO/DISH), whatever the peer's ZMTP minor version.
+            let name: &'static [u8] = if subscribe { b"JOIN" } else { b"LEAVE" };
+            let cmd = Command::Other(RawCommand {
+                name: Bytes::from_static(name),
+                data: Bytes::copy_from_slice(topic),
+            });
+            return self.queue_command(&cmd).map_err(|_| SendError::Closed);
+        }
         let v31 = self.peer_greeting.is_some_and(|g| g.is_v31());
         if v31 {
             let topic = Bytes::copy_from_slice(topic);

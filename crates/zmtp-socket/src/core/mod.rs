@@ -258,6 +258,20 @@ impl Core {
         pattern.set_connect_rid(pipes, id, routing_id);
     }
 
+    /// Marks a pipe as a `udp://` one, before it is attached (see [`pipe::Pipe::datagram`]).
+    pub(crate) fn mark_datagram(&self, id: PipeId) {
+        if let Some(pipe) = self.state.lock().pipes.get_mut(id) {
+            pipe.datagram = true;
+        }
+    }
+
+    /// Tells the pattern a pipe was made for a connect ([`pattern::Pattern::connecting`]).
+    pub(crate) fn connecting(&self, id: PipeId) {
+        let mut st = self.state.lock();
+        let State { pipes, pattern } = &mut *st;
+        pattern.connecting(pipes, id);
+    }
+
     /// Lists the connection a sender may write to directly while it is idle (it serves the
     /// pipe, handshake done).
     pub(crate) fn set_inline(&self, id: PipeId, link: Weak<dyn InlineSend>) {
@@ -1056,7 +1070,6 @@ impl Core {
     }
 
     /// The routing id of a pipe, once it has one.
-    #[cfg(test)]
     pub(crate) fn routing_id(&self, id: PipeId) -> Option<Bytes> {
         self.state.lock().pipes.get_mut(id)?.routing_id.clone()
     }

@@ -123,6 +123,8 @@ pub(crate) struct Pipe {
     /// still count against `ZMQ_SNDHWM` until it takes again (by then it has encoded them),
     /// so that the queue handed over whole is no room for as many more.
     pub(crate) lent: usize,
+    /// A `udp://` pipe: datagrams, no peer to subscribe (a RADIO sends it every group).
+    pub(crate) datagram: bool,
 }
 
 impl Pipe {
@@ -148,6 +150,7 @@ impl Pipe {
             link: None,
             direct: None,
             lent: 0,
+            datagram: false,
             direct_in: None,
             link_busy: false,
         }

@@ -55,9 +55,11 @@ impl OptionName {
             }
             ProbeRouter => matches!(socket_type, T::Router | T::Rep | T::Dealer | T::Req),
             ReqCorrelate | ReqRelaxed => socket_type == T::Req,
-            XpubVerbose | XpubVerboser | XpubManual | XpubNodrop | XpubWelcomeMsg => {
+            XpubVerbose | XpubVerboser | XpubManual | XpubWelcomeMsg => {
                 matches!(socket_type, T::XPub | T::Pub)
             }
+            // libzmq 4.3's RADIO takes it too (a full DISH then makes the send wait).
+            XpubNodrop => matches!(socket_type, T::XPub | T::Pub | T::Radio),
             Subscribe | Unsubscribe => matches!(socket_type, T::Sub | T::XPub | T::Pub),
             StreamNotify => socket_type == T::Stream,
             _ => true,
@@ -78,9 +80,10 @@ impl OptionName {
             RouterHandover | RouterMandatory | RouterRaw => "ROUTER and REP (a ROUTER in libzmq)",
             ProbeRouter => "ROUTER, REP, DEALER and REQ",
             ReqCorrelate | ReqRelaxed => "REQ",
-            XpubVerbose | XpubVerboser | XpubManual | XpubNodrop | XpubWelcomeMsg => {
+            XpubVerbose | XpubVerboser | XpubManual | XpubWelcomeMsg => {
                 "XPUB and PUB (an XPUB in libzmq)"
             }
+            XpubNodrop => "XPUB, PUB (an XPUB in libzmq) and RADIO",
             Subscribe | Unsubscribe => "SUB, and XPUB or PUB with ZMQ_XPUB_MANUAL on",
             StreamNotify => "STREAM",
             _ => "every socket type",

@@ -98,6 +98,11 @@ impl<K: Kind> Socket<K> {
         Ok(Socket::from_inner(Arc::new(inner)))
     }
 
+    /// What every handle of the socket shares (the typed methods of `draft.rs` use it).
+    pub(super) fn inner(&self) -> &Inner {
+        &self.inner
+    }
+
     /// The socket's core (the proxy uses it too).
     pub(crate) fn core(&self) -> &Core {
         &self.inner.core
@@ -285,7 +290,23 @@ impl<K: Sends> Socket<K> {
     /// completes, the message was not sent (and is dropped), and the send leaves nothing behind
     /// (a REQ may send again). A message the sink held and had not sent yet stays there.
     pub async fn send(&self, msg: impl Into<Message>) -> Result<()> {
-        let msg = msg.into();
+        self.send_message(msg.into()).await
+    }
+
+    /// Sends if it can be done now (`ZMQ_DONTWAIT`), else [`Error::WouldBlock`] (the message
+    /// is dropped). While this handle's [`futures::Sink`] holds a message not sent yet, it is
+    /// [`Error::WouldBlock`] too: a later message never overtakes it.
+    pub fn try_send(&self, msg: impl Into<Message>) -> Result<()> {
+        self.try_send_message(msg.into())
+    }
+}
+
+/// Sending and receiving whole messages as the core takes them, for every kind: the generic
+/// [`Sends`] and [`Receives`] methods, and the typed ones of the addressed types (SERVER's
+/// `send_to`, ...), which put the address in the message's first frame.
+impl<K: Kind> Socket<K> {
+    /// [`Socket::send`], for any kind (cancel-safe as it is).
+    pub(crate) async fn send_message(&self, msg: Message) -> Result<()> {
         if self.sink_held.load(Ordering::Acquire) {
             std::future::poll_fn(|cx| self.poll_sink(cx)).await?;
         }
@@ -302,14 +323,12 @@ impl<K: Sends> Socket<K> {
         .await?
     }
 
-    /// Sends if it can be done now (`ZMQ_DONTWAIT`), else [`Error::WouldBlock`] (the message
-    /// is dropped). While this handle's [`futures::Sink`] holds a message not sent yet, it is
-    /// [`Error::WouldBlock`] too: a later message never overtakes it.
-    pub fn try_send(&self, msg: impl Into<Message>) -> Result<()> {
+    /// [`Socket::try_send`], for any kind.
+    pub(crate) fn try_send_message(&self, msg: Message) -> Result<()> {
         if self.sink_held.load(Ordering::Acquire) {
             return Err(Error::WouldBlock);
         }
-        let mut op = SendOp::new(self.core(), msg.into());
+        let mut op = SendOp::new(self.core(), msg);
         match self.core().poll_send(None, &mut op.out) {
             Poll::Ready(done) => done,
             Poll::Pending => Err(Error::WouldBlock),
@@ -360,17 +379,12 @@ impl<K: Receives> Socket<K> {
     /// Cancel safety: cancel-safe: if the future is dropped before it completes, no message was
     /// taken (the next receive, on any handle, gets it).
     pub async fn recv(&self) -> Result<Message> {
-        let core = self.core();
-        let mut op = RecvOp::new(core);
-        // A message there now (the usual case under load): no waiting future built.
-        if let Poll::Ready(done) = core.poll_recv(None, &mut op.incoming) {
-            return done;
-        }
-        within(
-            self.inner.rcvtimeo(),
-            std::future::poll_fn(|cx| core.poll_recv(Some(cx), &mut op.incoming)),
-        )
-        .await?
+        self.recv_message().await
+    }
+
+    /// The next message if one is there (`ZMQ_DONTWAIT`), else [`Error::WouldBlock`].
+    pub fn try_recv(&self) -> Result<Message> {
+        self.try_recv_message()
     }
 
     /// Receives up to `limit` messages at once, appended to `buf`, as tokio's
@@ -397,9 +411,26 @@ impl<K: Receives> Socket<K> {
         )
         .await?
     }
+}
 
-    /// The next message if one is there (`ZMQ_DONTWAIT`), else [`Error::WouldBlock`].
-    pub fn try_recv(&self) -> Result<Message> {
+impl<K: Kind> Socket<K> {
+    /// [`Socket::recv`], for any kind (cancel-safe as it is).
+    pub(crate) async fn recv_message(&self) -> Result<Message> {
+        let core = self.core();
+        let mut op = RecvOp::new(core);
+        // A message there now (the usual case under load): no waiting future built.
+        if let Poll::Ready(done) = core.poll_recv(None, &mut op.incoming) {
+            return done;
+        }
+        within(
+            self.inner.rcvtimeo(),
+            std::future::poll_fn(|cx| core.poll_recv(Some(cx), &mut op.incoming)),
+        )
+        .await?
+    }
+
+    /// [`Socket::try_recv`], for any kind.
+    pub(crate) fn try_recv_message(&self) -> Result<Message> {
         let mut op = RecvOp::new(self.core());
         match self.core().poll_recv(None, &mut op.incoming) {
             Poll::Ready(done) => done,

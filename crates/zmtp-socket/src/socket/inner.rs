@@ -23,7 +23,7 @@ use crate::monitor::{Monitor, MonitorEvent, Monitors, EVENT_ALL};
 use crate::options::{OptionName, OptionValue, SocketOptions};
 use crate::transport::connecter::Disconnect;
 use crate::transport::socks::SocksProxy;
-use crate::transport::{inproc, ipc, tcp, Binding};
+use crate::transport::{inproc, ipc, tcp, udp, Binding};
 
 #[derive(Debug)]
 enum Attachment {
@@ -226,10 +226,21 @@ impl Inner {
 
     /// Connects (in the background: the connection is made, and remade, by its own task).
     pub(crate) async fn connect(&self, endpoint: &str) -> Result<()> {
-        self.connect_endpoint(endpoint)?;
+        self.connect_returning_pipe(endpoint).map(drop)
+    }
+
+    /// Connects as [`Inner::connect`] does, answering the routing id the pattern gave the
+    /// connect's pipe (a PEER's: `zmq_connect_peer`), if it gave one.
+    pub(crate) fn connect_named(&self, endpoint: &str) -> Result<Option<bytes::Bytes>> {
+        let pipe = self.connect_returning_pipe(endpoint)?;
+        Ok(self.core.routing_id(pipe))
+    }
+
+    fn connect_returning_pipe(&self, endpoint: &str) -> Result<PipeId> {
+        let pipe = self.connect_endpoint(endpoint)?;
         tracing::debug!(socket = self.socket_type.as_str(), endpoint, "connecting");
         *self.last_endpoint.lock() = Some(endpoint.to_owned());
-        Ok(())
+        Ok(pipe)
     }
 
     /// `ZMQ_LAST_ENDPOINT`: the endpoint of the last successful bind (as bound, with the port
@@ -251,6 +262,9 @@ impl Inner {
     }
 
     async fn bind_endpoint(&self, endpoint: &str) -> Result<String> {
+        if let Some(rest) = endpoint.strip_prefix("udp://") {
+            return self.bind_udp(endpoint, rest).await;
+        }
         let parsed: Endpoint = endpoint.parse()?;
         self.check_stream_transport(&parsed)?;
         let settings = self.settings()?;
@@ -304,7 +318,43 @@ impl Inner {
         }
     }
 
-    fn connect_endpoint(&self, endpoint: &str) -> Result<()> {
+    /// `udp://`: a DISH binds (receives), as libzmq's DISH does.
+    async fn bind_udp(&self, endpoint: &str, rest: &str) -> Result<String> {
+        if self.socket_type != SocketType::Dish {
+            return Err(Error::InvalidArgument(
+                "udp:// is bound by a DISH and connected by a RADIO (libzmq: ENOCOMPATPROTO)",
+            ));
+        }
+        let ep = udp::parse(endpoint, rest)?;
+        let settings = self.settings()?;
+        let (bound, task) = udp::bind(self.core.clone(), settings, endpoint, &ep).await?;
+        self.attach(
+            bound.clone(),
+            Attachment::Listener(task, CancellationToken::new()),
+        );
+        Ok(bound)
+    }
+
+    /// `udp://`: a RADIO connects (sends).
+    fn connect_udp(&self, endpoint: &str, rest: &str) -> Result<PipeId> {
+        if self.socket_type != SocketType::Radio {
+            return Err(Error::InvalidArgument(
+                "udp:// is connected by a RADIO and bound by a DISH (libzmq: ENOCOMPATPROTO)",
+            ));
+        }
+        let ep = udp::parse(endpoint, rest)?;
+        let settings = self.settings()?;
+        let hops = u32::try_from(self.options.lock().get_multicast_hops()).unwrap_or(1);
+        let pipe = self.core.add_pipe(false);
+        let task = udp::connect(self.core.clone(), settings, endpoint, ep, pipe, hops);
+        self.attach(endpoint.to_owned(), Attachment::Connecter(task, pipe, None));
+        Ok(pipe)
+    }
+
+    fn connect_endpoint(&self, endpoint: &str) -> Result<PipeId> {
+        if let Some(rest) = endpoint.strip_prefix("udp://") {
+            return self.connect_udp(endpoint, rest);
+        }
         let parsed: Endpoint = endpoint.parse()?;
         self.check_stream_transport(&parsed)?;
         match parsed {
@@ -343,7 +393,7 @@ impl Inner {
                     endpoint.to_owned(),
                     Attachment::Connecter(task, pipe, Some(disconnect)),
                 );
-                Ok(())
+                Ok(pipe)
             }
             Endpoint::Ipc(IpcEndpoint::Any) => Err(Error::Endpoint(EndpointError {
                 endpoint: endpoint.to_owned(),
@@ -365,7 +415,7 @@ impl Inner {
                     endpoint.to_owned(),
                     Attachment::Connecter(task, pipe, Some(disconnect)),
                 );
-                Ok(())
+                Ok(pipe)
             }
             Endpoint::Inproc(name) => {
                 let settings = self.settings()?;
@@ -373,7 +423,7 @@ impl Inner {
                 match inproc::connect(self.core.clone(), settings, &name, pipe) {
                     Ok(task) => {
                         self.attach(endpoint.to_owned(), Attachment::Connecter(task, pipe, None));
-                        Ok(())
+                        Ok(pipe)
                     }
                     Err(e) => {
                         self.core.remove_pipe(pipe);
@@ -402,8 +452,10 @@ impl Inner {
     fn connect_pipe(&self, settings: &ConnectionSettings) -> PipeId {
         let pipe = self.core.add_pipe(!settings.immediate);
         // Patterns that route by id take it (ROUTER, REP, STREAM); the others ignore it.
-        if let Some(rid) = self.options.lock().take_connect_rid() {
-            self.core.set_connect_rid(pipe, rid);
+        let connect_rid = self.options.lock().take_connect_rid();
+        match connect_rid {
+            Some(rid) => self.core.set_connect_rid(pipe, rid),
+            None => self.core.connecting(pipe),
         }
         pipe
     }

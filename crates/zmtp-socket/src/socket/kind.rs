@@ -9,8 +9,8 @@
 use zmtp_codec::SocketType;
 
 use crate::core::pattern::{
-    load_balance::LoadBalance, pair::Pair as PairPattern, pubsub, request_reply, routing, stream,
-    Pattern,
+    load_balance::LoadBalance, pair::Pair as PairPattern, pubsub, radio_dish, request_reply,
+    routing, server, single_frame::SingleFrame, stream, Pattern,
 };
 
 mod sealed {
@@ -42,12 +42,31 @@ pub trait Receives: Kind {}
 /// Whether a socket of type `t` sends: what [`Sends`] says of the fixed markers, for a socket
 /// whose type is known only when it runs ([`Any`]).
 pub(crate) const fn sends(t: SocketType) -> bool {
-    !matches!(t, SocketType::Pull | SocketType::Sub)
+    !matches!(
+        t,
+        SocketType::Pull | SocketType::Sub | SocketType::Gather | SocketType::Dish
+    )
 }
 
 /// Whether a socket of type `t` receives: what [`Receives`] says of the fixed markers.
 pub(crate) const fn receives(t: SocketType) -> bool {
-    !matches!(t, SocketType::Push | SocketType::Pub)
+    !matches!(
+        t,
+        SocketType::Push | SocketType::Pub | SocketType::Scatter | SocketType::Radio
+    )
+}
+
+/// Whether a socket of type `t` carries an address with each message (SERVER's and PEER's
+/// routing id, RADIO's and DISH's group): its typed socket sends and receives through methods of
+/// its own (`Server::send_to`, `Radio::send_to_group`, ...), not the generic
+/// [`Sends`]/[`Receives`] ones, so that the address is never a frame the caller has to make.
+/// As an [`Any`] socket, the address is the message's first frame (a SERVER sends and
+/// receives `[routing id (4 bytes, big-endian), body]`, a RADIO sends `[group, body]`).
+pub(crate) const fn addressed(t: SocketType) -> bool {
+    matches!(
+        t,
+        SocketType::Server | SocketType::Peer | SocketType::Radio | SocketType::Dish
+    )
 }
 
 /// What each socket type does with its pipes (the core's pattern for it). The one place a
@@ -66,6 +85,13 @@ pub(crate) fn pattern_for(socket_type: SocketType) -> Box<dyn Pattern> {
         SocketType::Sub => Box::new(pubsub::Subscriber::new(true)),
         SocketType::XSub => Box::new(pubsub::Subscriber::new(false)),
         SocketType::Stream => Box::new(stream::Stream::default()),
+        SocketType::Client => Box::new(SingleFrame::new(LoadBalance::dealer())),
+        SocketType::Scatter => Box::new(SingleFrame::new(LoadBalance::push())),
+        SocketType::Gather => Box::new(SingleFrame::new(LoadBalance::pull())),
+        SocketType::Channel => Box::new(SingleFrame::new(PairPattern)),
+        SocketType::Server | SocketType::Peer => Box::new(server::Server::default()),
+        SocketType::Radio => Box::new(radio_dish::Radio::default()),
+        SocketType::Dish => Box::new(radio_dish::Dish::default()),
     }
 }
 
@@ -90,8 +116,13 @@ macro_rules! kind {
             const TYPE: SocketType = $ty;
         }
 
-        // The capabilities granted here are the ones the type has at run time.
-        const _: () = assert!(sends($ty) == $sends && receives($ty) == $receives);
+        // The capabilities granted here are the ones the type has at run time (an addressed
+        // type has its own typed methods instead).
+        const _: () = assert!(if addressed($ty) {
+            !$sends && !$receives
+        } else {
+            sends($ty) == $sends && receives($ty) == $receives
+        });
 
         capability!($sends, Sends, $name);
         capability!($receives, Receives, $name);
@@ -211,6 +242,57 @@ kind!(
     /// A ROUTER with `ZMQ_ROUTER_RAW` (libzmq's deprecated spelling of this socket) speaks raw
     /// bytes the same way, with the notifications always on and ROUTER's routing rules.
     Stream = SocketType::Stream, sends: true, receives: true
+);
+
+kind!(
+    /// `ZMQ_CLIENT` (libzmq 4.3 draft): the client of single-frame request/reply with a SERVER.
+    /// Sends round-robin to its peers and receives fair-queued from them, as a DEALER does,
+    /// with single-frame messages only: a multipart send is
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) (`EINVAL`), and a multipart
+    /// message from a peer is dropped.
+    Client = SocketType::Client, sends: true, receives: true
+);
+kind!(
+    /// `ZMQ_SERVER` (libzmq 4.3 draft): the server of single-frame request/reply. Each peer
+    /// gets a 32-bit [`RoutingId`](crate::RoutingId); a request comes with its peer's id
+    /// ([`Socket::recv_from`](super::Socket::recv_from)) and a reply goes to the peer its id
+    /// names ([`Socket::send_to`](super::Socket::send_to)). An unknown id is
+    /// [`Error::HostUnreachable`](crate::Error::HostUnreachable) (`EHOSTUNREACH`); a peer whose
+    /// queue is at `ZMQ_SNDHWM` makes the send wait. Single-frame messages only.
+    Server = SocketType::Server, sends: false, receives: false
+);
+kind!(
+    /// `ZMQ_RADIO` (libzmq 4.3 draft): sends each single-frame message to the DISHes that
+    /// joined its group ([`Socket::send_to_group`](super::Socket::send_to_group)); a DISH whose
+    /// queue is full misses it, unless `ZMQ_XPUB_NODROP`. Receives nothing.
+    Radio = SocketType::Radio, sends: false, receives: false
+);
+kind!(
+    /// `ZMQ_DISH` (libzmq 4.3 draft): receives the messages its RADIOs send to the groups it
+    /// joined ([`Socket::join`](super::Socket::join),
+    /// [`Socket::recv_from_group`](super::Socket::recv_from_group)). Sends nothing.
+    Dish = SocketType::Dish, sends: false, receives: false
+);
+kind!(
+    /// `ZMQ_GATHER` (libzmq 4.3 draft): a PULL for single-frame messages, from SCATTERs.
+    Gather = SocketType::Gather, sends: false, receives: true
+);
+kind!(
+    /// `ZMQ_SCATTER` (libzmq 4.3 draft): a PUSH for single-frame messages, to GATHERs: a
+    /// multipart send is [`Error::InvalidArgument`](crate::Error::InvalidArgument) (`EINVAL`).
+    Scatter = SocketType::Scatter, sends: true, receives: false
+);
+kind!(
+    /// `ZMQ_PEER` (libzmq 4.3 draft): a SERVER among equals: it talks to PEERs, each with a
+    /// 32-bit [`RoutingId`](crate::RoutingId), and its
+    /// [`Socket::connect_peer`](super::Socket::connect_peer) answers the id of the peer it
+    /// connects to, so that it can send to it at once. Single-frame messages only.
+    Peer = SocketType::Peer, sends: false, receives: false
+);
+kind!(
+    /// `ZMQ_CHANNEL` (libzmq 4.3 draft): a PAIR for single-frame messages: one peer at a time,
+    /// both ways; a multipart send is [`Error::InvalidArgument`](crate::Error::InvalidArgument).
+    Channel = SocketType::Channel, sends: true, receives: true
 );
 
 /// A socket whose type is chosen when it is made, as libzmq's `zmq_socket(context, type)` takes

@@ -4,10 +4,12 @@
 //! once. The socket closes (with `ZMQ_LINGER`) when its last handle is dropped, or at
 //! [`Socket::close`].
 
+mod draft;
 mod handle;
 mod inner;
 pub mod kind;
 
+pub use draft::{Group, RoutingId};
 pub use handle::Socket;
 pub use kind::{Kind, Receives, Sends, Typed};
 
@@ -42,6 +44,22 @@ pub type XSub = Socket<kind::XSub>;
 /// `zmtp::Stream` would clash with it (or shadow it under a glob import, `use zmtp::*`). The
 /// marker type keeps libzmq's name: [`kind::Stream`], as in `Socket<kind::Stream>`.
 pub type StreamSocket = Socket<kind::Stream>;
+/// A `ZMQ_CLIENT` socket ([`kind::Client`], libzmq 4.3 draft).
+pub type Client = Socket<kind::Client>;
+/// A `ZMQ_SERVER` socket ([`kind::Server`], libzmq 4.3 draft).
+pub type Server = Socket<kind::Server>;
+/// A `ZMQ_RADIO` socket ([`kind::Radio`], libzmq 4.3 draft).
+pub type Radio = Socket<kind::Radio>;
+/// A `ZMQ_DISH` socket ([`kind::Dish`], libzmq 4.3 draft).
+pub type Dish = Socket<kind::Dish>;
+/// A `ZMQ_SCATTER` socket ([`kind::Scatter`], libzmq 4.3 draft).
+pub type Scatter = Socket<kind::Scatter>;
+/// A `ZMQ_GATHER` socket ([`kind::Gather`], libzmq 4.3 draft).
+pub type Gather = Socket<kind::Gather>;
+/// A `ZMQ_PEER` socket ([`kind::Peer`], libzmq 4.3 draft).
+pub type Peer = Socket<kind::Peer>;
+/// A `ZMQ_CHANNEL` socket ([`kind::Channel`], libzmq 4.3 draft).
+pub type Channel = Socket<kind::Channel>;
 /// A socket whose type is chosen at run time ([`kind::Any`]), as libzmq's
 /// `zmq_socket(context, type)`: made by [`Context::socket`](crate::Context::socket).
 pub type AnySocket = Socket<kind::Any>;

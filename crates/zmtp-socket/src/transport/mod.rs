@@ -1,5 +1,6 @@
 //! Transports: how connections are made. `tcp://` and `ipc://` hand byte streams to the
-//! connection engine; `inproc://` links two sockets' pipes directly, without encoding.
+//! connection engine; `inproc://` links two sockets' pipes directly, without encoding; `udp://`
+//! (RADIO and DISH) carries one message a datagram.
 
 pub(crate) mod connecter;
 pub(crate) mod inproc;
@@ -8,6 +9,7 @@ pub(crate) mod listener;
 pub(crate) mod socks;
 pub(crate) mod tcp;
 pub(crate) mod tcp_tuning;
+pub(crate) mod udp;
 pub(crate) mod use_fd;
 
 /// What a bound `ipc://` or `inproc://` endpoint holds until unbind or close. Dropping it stops

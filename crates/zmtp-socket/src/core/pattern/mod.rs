@@ -13,12 +13,18 @@
 //! | identity routing | [`routing`] | ROUTER |
 //! | publish / subscribe | [`pubsub`] | PUB, XPUB, SUB, XSUB |
 //! | raw stream | [`stream`] | STREAM (and ROUTER with `ZMQ_ROUTER_RAW`) |
+//! | single-frame (an existing pattern, one frame a message) | [`single_frame`] | CLIENT (DEALER's), SCATTER (PUSH's), GATHER (PULL's), CHANNEL (PAIR's) |
+//! | routing by 32-bit id | [`server`] | SERVER, PEER |
+//! | groups | [`radio_dish`] | RADIO, DISH |
 
 pub(crate) mod load_balance;
 pub(crate) mod pair;
 pub(crate) mod pubsub;
+pub(crate) mod radio_dish;
 pub(crate) mod request_reply;
 pub(crate) mod routing;
+pub(crate) mod server;
+pub(crate) mod single_frame;
 pub(crate) mod stream;
 pub(crate) mod subscriptions;
 
@@ -196,6 +202,12 @@ pub(crate) trait Pattern: Send + fmt::Debug {
     /// that it can be addressed at once (ROUTER, REP, STREAM; other patterns ignore it).
     fn set_connect_rid(&mut self, pipes: &mut Pipes, id: PipeId, routing_id: Bytes) {
         let _ = (pipes, id, routing_id);
+    }
+
+    /// A pipe was made for a connect (before its connection exists): SERVER and PEER name it at
+    /// once, so that a PEER's connect can answer the new peer's routing id.
+    fn connecting(&mut self, pipes: &mut Pipes, id: PipeId) {
+        let _ = (pipes, id);
     }
 
     /// Whether the socket's tcp and ipc connections exchange raw bytes instead of ZMTP

@@ -1,0 +1,351 @@
+//! Group messaging (libzmq 4.3's draft RADIO and DISH): a DISH joins groups (a name of at most
+//! [`GROUP_MAX_LENGTH`] bytes, matched whole, not as a prefix) and tells each RADIO it is
+//! connected to with a JOIN command (LEAVE to leave); a RADIO sends each single-frame message to
+//! the DISHes that joined its group.
+//!
+//! Inside the core, and on the wire as libzmq sends it, a message is `[group, body]`; the typed
+//! sockets (`Radio::send_to_group`, `Dish::recv_from_group`) build and split it. Joins and
+//! leaves travel as the core's subscription items ([`PipeItem::Subscribe`],
+//! [`PipeItem::Cancel`]); the codec turns a DISH's into JOIN and LEAVE commands and a RADIO's
+//! received ones back.
+//!
+//! libzmq's rules: a DISH joins a group once (a second join, or a leave of a group it has not
+//! joined, is `EINVAL`); a RADIO drops a message for a DISH whose queue is full unless
+//! `ZMQ_XPUB_NODROP`, when the send waits; a DISH drops what arrives for a group it has left.
+
+use std::collections::{BTreeSet, HashMap};
+use std::task::Poll;
+
+use bytes::Bytes;
+use zmtp_codec::Message;
+
+use super::single_frame::MULTIPART_REFUSED;
+use super::{Pattern, Sent};
+use crate::core::pipe::{PipeId, PipeItem};
+use crate::core::pipes::Pipes;
+use crate::core::waiters::Wake;
+use crate::error::{Error, Result};
+use crate::options::SocketOptions;
+
+/// The longest group name, in bytes (libzmq 4.3's `ZMQ_GROUP_MAX_LENGTH`).
+pub(crate) const GROUP_MAX_LENGTH: usize = 15;
+
+/// The refusal of a group name over [`GROUP_MAX_LENGTH`] bytes.
+pub(crate) const GROUP_TOO_LONG: &str =
+    "a RADIO/DISH group is at most 15 bytes (libzmq's ZMQ_GROUP_MAX_LENGTH)";
+
+/// Checks a message `[group, body]`.
+fn check_grouped(msg: &Option<Message>) -> Result<()> {
+    match msg {
+        None => Err(Error::EmptyMessage),
+        Some(m) if m.is_empty() => Err(Error::EmptyMessage),
+        Some(m) if m.len() == 1 => Err(Error::InvalidArgument(
+            "a RADIO message needs its group (Radio::send_to_group)",
+        )),
+        Some(m) if m.len() > 2 => Err(Error::InvalidArgument(MULTIPART_REFUSED)),
+        Some(m) if m.frames()[0].len() > GROUP_MAX_LENGTH => {
+            Err(Error::InvalidArgument(GROUP_TOO_LONG))
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+/// RADIO.
+#[derive(Debug, Default)]
+pub(crate) struct Radio {
+    /// Each group's DISHes (a pipe once per JOIN it sent).
+    groups: HashMap<Bytes, Vec<usize>>,
+    /// `ZMQ_XPUB_NODROP`.
+    nodrop: bool,
+    /// The send's targets (kept to reuse its allocation).
+    targets: Vec<usize>,
+    /// `udp://` pipes: they take every group (the DISH at the other end filters).
+    datagram: Vec<usize>,
+}
+
+impl Pattern for Radio {
+    fn configure(&mut self, options: &SocketOptions) {
+        self.nodrop = options.get_xpub_nodrop();
+    }
+
+    fn attached(
+        &mut self,
+        pipes: &mut Pipes,
+        key: usize,
+        _identity: Option<&Bytes>,
+        _wake: &mut Wake,
+    ) {
+        if pipes.at(key).is_some_and(|p| p.datagram) && !self.datagram.contains(&key) {
+            self.datagram.push(key);
+        }
+    }
+
+    /// A DISH gone: its joins go (a reconnecting DISH joins again).
+    fn detached(&mut self, _pipes: &mut Pipes, key: usize, for_good: bool, _wake: &mut Wake) {
+        if for_good {
+            self.datagram.retain(|&k| k != key);
+        }
+        self.groups.retain(|_, pipes| {
+            pipes.retain(|&k| k != key);
+            !pipes.is_empty()
+        });
+    }
+
+    fn filters_inbound(&self) -> bool {
+        true
+    }
+
+    fn inbound(
+        &mut self,
+        _pipes: &mut Pipes,
+        from: PipeId,
+        item: PipeItem,
+        _wake: &mut Wake,
+    ) -> Option<Message> {
+        match item {
+            PipeItem::Subscribe(group) => self.groups.entry(group).or_default().push(from.key),
+            PipeItem::Cancel(group) => {
+                if let Some(pipes) = self.groups.get_mut(&group) {
+                    if let Some(i) = pipes.iter().position(|&k| k == from.key) {
+                        pipes.swap_remove(i);
+                    }
+                    if pipes.is_empty() {
+                        self.groups.remove(&group);
+                    }
+                }
+            }
+            // A DISH sends nothing else; libzmq's RADIO drops it.
+            PipeItem::Message(_) => {}
+        }
+        None
+    }
+
+    fn prepare_send(
+        &mut self,
+        _pipes: &mut Pipes,
+        msg: &mut Option<Message>,
+        _wake: &mut Wake,
+    ) -> Result<()> {
+        check_grouped(msg)
+    }
+
+    fn poll_send(
+        &mut self,
+        pipes: &mut Pipes,
+        msg: &mut Option<Message>,
+        wake: &mut Wake,
+    ) -> Poll<Result<Sent>> {
+        let Some(m) = msg.as_ref() else {
+            return Poll::Ready(Ok(Sent::Done));
+        };
+        let mut targets = std::mem::take(&mut self.targets);
+        targets.clear();
+        if let Some(joined) = self.groups.get(&m.frames()[0]) {
+            for &k in joined {
+                if !targets.contains(&k) {
+                    targets.push(k);
+                }
+            }
+        }
+        targets.extend_from_slice(&self.datagram);
+        let full = self.nodrop
+            && targets
+                .iter()
+                .any(|&k| pipes.at(k).is_some_and(|p| p.attached && !p.has_room()));
+        let result = if full {
+            Poll::Pending
+        } else {
+            let mut m = msg.take();
+            let n = targets.len();
+            for (i, &k) in targets.iter().enumerate() {
+                let Some(pipe) = pipes.at_mut(k) else {
+                    continue;
+                };
+                if !pipe.attached || !pipe.has_room() {
+                    continue;
+                }
+                let copy = if i + 1 == n { m.take() } else { m.clone() };
+                if let Some(copy) = copy {
+                    pipe.push_outbound(copy);
+                    wake.push(pipe.writer.take());
+                }
+            }
+            Poll::Ready(Ok(Sent::Done))
+        };
+        self.targets = targets;
+        result
+    }
+}
+
+/// DISH.
+#[derive(Debug, Default)]
+pub(crate) struct Dish {
+    joined: BTreeSet<Bytes>,
+}
+
+impl Pattern for Dish {
+    /// A new RADIO (or the same one reconnected) learns every group joined, first.
+    fn attached(
+        &mut self,
+        pipes: &mut Pipes,
+        key: usize,
+        _identity: Option<&Bytes>,
+        wake: &mut Wake,
+    ) {
+        if self.joined.is_empty() {
+            return;
+        }
+        if let Some(pipe) = pipes.at_mut(key) {
+            for group in self.joined.iter().rev() {
+                pipe.outbound.push_front(PipeItem::Subscribe(group.clone()));
+            }
+            wake.push(pipe.writer.take());
+        }
+    }
+
+    fn detached(&mut self, pipes: &mut Pipes, key: usize, for_good: bool, _wake: &mut Wake) {
+        if for_good {
+            return;
+        }
+        // Joins still queued are stale: the next connection gets the current set first.
+        if let Some(pipe) = pipes.at_mut(key) {
+            pipe.outbound
+                .retain(|item| matches!(item, PipeItem::Message(_)));
+        }
+    }
+
+    fn prepare_send(
+        &mut self,
+        _pipes: &mut Pipes,
+        _msg: &mut Option<Message>,
+        _wake: &mut Wake,
+    ) -> Result<()> {
+        Err(Error::InvalidState("a DISH socket does not send"))
+    }
+
+    fn poll_recv(&mut self, pipes: &mut Pipes, wake: &mut Wake) -> Poll<Result<Message>> {
+        while let Some((_, msg, _)) = pipes.pop_inbound(wake) {
+            if msg.len() == 2 && self.joined.contains(&msg.frames()[0]) {
+                return Poll::Ready(Ok(msg));
+            }
+        }
+        Poll::Pending
+    }
+
+    /// Join (`subscribe`) or leave a group.
+    fn subscribe(
+        &mut self,
+        pipes: &mut Pipes,
+        subscribe: bool,
+        group: &[u8],
+        wake: &mut Wake,
+    ) -> Result<()> {
+        if group.len() > GROUP_MAX_LENGTH {
+            return Err(Error::InvalidArgument(GROUP_TOO_LONG));
+        }
+        let group = Bytes::copy_from_slice(group);
+        let item = if subscribe {
+            if !self.joined.insert(group.clone()) {
+                return Err(Error::InvalidArgument(
+                    "a DISH joins a group once (libzmq: EINVAL)",
+                ));
+            }
+            PipeItem::Subscribe(group)
+        } else {
+            if !self.joined.remove(&group) {
+                return Err(Error::InvalidArgument(
+                    "a DISH leaves only a group it joined (libzmq: EINVAL)",
+                ));
+            }
+            PipeItem::Cancel(group)
+        };
+        pipes.send_to_all(item, true, wake);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::test_support::{
+        attached, core, deliver, outbound, outbound_messages, received, send,
+    };
+    use zmtp_codec::SocketType;
+
+    fn join(g: &'static str) -> PipeItem {
+        PipeItem::Subscribe(Bytes::from_static(g.as_bytes()))
+    }
+
+    #[test]
+    fn a_radio_sends_a_group_to_the_dishes_that_joined_it() {
+        let core = core(SocketType::Radio, 10, 10);
+        let a = attached(&core, None);
+        let b = attached(&core, None);
+        deliver(&core, a, [join("movies")]);
+        deliver(&core, b, [join("movies"), join("tv")]);
+        assert!(matches!(send(&core, ["tv", "news"]), Poll::Ready(Ok(()))));
+        assert!(matches!(
+            send(&core, ["movies", "film"]),
+            Poll::Ready(Ok(()))
+        ));
+        assert!(matches!(
+            send(&core, ["movie", "prefix"]),
+            Poll::Ready(Ok(()))
+        ));
+        assert_eq!(
+            outbound_messages(&core, a),
+            [Message::from(["movies", "film"])]
+        );
+        assert_eq!(
+            outbound_messages(&core, b),
+            [
+                Message::from(["tv", "news"]),
+                Message::from(["movies", "film"])
+            ]
+        );
+        deliver(&core, b, [PipeItem::Cancel(Bytes::from_static(b"tv"))]);
+        assert!(matches!(send(&core, ["tv", "gone"]), Poll::Ready(Ok(()))));
+        assert!(outbound_messages(&core, b).is_empty());
+        assert!(matches!(
+            send(&core, ["0123456789abcdef", "x"]),
+            Poll::Ready(Err(Error::InvalidArgument(_)))
+        ));
+        assert!(matches!(
+            send(&core, ["tv", "a", "b"]),
+            Poll::Ready(Err(Error::InvalidArgument(_)))
+        ));
+    }
+
+    #[test]
+    fn a_dish_joins_once_tells_its_peers_and_filters() {
+        let core = core(SocketType::Dish, 10, 10);
+        let a = attached(&core, None);
+        core.subscribe(true, b"tv").expect("join");
+        assert!(matches!(
+            core.subscribe(true, b"tv"),
+            Err(Error::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            core.subscribe(false, b"radio"),
+            Err(Error::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            core.subscribe(true, b"0123456789abcdef"),
+            Err(Error::InvalidArgument(_))
+        ));
+        assert_eq!(outbound(&core, a), [join("tv")]);
+        let b = attached(&core, None);
+        assert_eq!(
+            outbound(&core, b),
+            [join("tv")],
+            "a new peer learns the joins"
+        );
+        deliver(
+            &core,
+            a,
+            [Message::from(["radio", "no"]), Message::from(["tv", "yes"])],
+        );
+        assert_eq!(received(&core), Some(Message::from(["tv", "yes"])));
+        assert_eq!(received(&core), None);
+    }
+}

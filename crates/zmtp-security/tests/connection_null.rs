@@ -180,11 +180,11 @@ fn missing_and_unknown_socket_types() {
     let mut c = conn(Config::new(SocketType::Push), now);
     c.feed(now, &raw_greeting(1, MechanismName::NULL));
     let mut md = Metadata::new();
-    md.insert("Socket-Type", "CLIENT").expect("valid");
+    md.insert("Socket-Type", "DGRAM").expect("valid");
     c.feed(now, &raw_command(&Command::Ready(md)));
     assert_eq!(
         closed_reason(&mut c),
-        Some(MechanismError::UnknownSocketType("CLIENT".into()).into())
+        Some(MechanismError::UnknownSocketType("DGRAM".into()).into())
     );
 }
 

@@ -41,6 +41,44 @@ fn a_pair_handle_dropped_holding_a_send_queues_it_for_its_peer() {
     }
 }
 
+/// A message a dropped PUSH handle's sink still held goes to the next pipe in turn, as a send
+/// would have.
+#[test]
+fn a_push_handle_dropped_holding_a_send_queues_it_for_the_next_pipe_in_turn() {
+    let core = core(SocketType::Push, 10, 10);
+    let pipes = [
+        attached(&core, None),
+        attached(&core, None),
+        attached(&core, None),
+    ];
+    sent(&core, "1");
+    sent(&core, "2");
+    core.send_on_drop(Outgoing::new(Message::from("held")));
+    let queued: Vec<Vec<Message>> = pipes
+        .iter()
+        .map(|&pipe| outbound_messages(&core, pipe))
+        .collect();
+    assert_eq!(
+        queued,
+        [
+            vec![Message::from("1")],
+            vec![Message::from("2")],
+            vec![Message::from("held")]
+        ]
+    );
+}
+
+#[test]
+fn a_pull_socket_refuses_to_send() {
+    let core = core(SocketType::Pull, 10, 10);
+    let a = attached(&core, None);
+    assert!(matches!(
+        send(&core, "x"),
+        Poll::Ready(Err(crate::Error::InvalidState(_)))
+    ));
+    assert!(outbound_messages(&core, a).is_empty());
+}
+
 #[test]
 fn load_balancing_skips_full_pipes_and_waits_when_all_are() {
     let core = core(SocketType::Push, 1, 10);

@@ -23,6 +23,62 @@ fn an_exclusive_socket_attaches_one_pipe_at_a_time() {
     );
 }
 
+/// A message a dropped handle's sink still held goes to PAIR's peer, past `ZMQ_SNDHWM`, so
+/// that `ZMQ_LINGER` covers it; not to a pipe still in its handshake.
+#[test]
+fn a_pair_handle_dropped_holding_a_send_queues_it_for_its_peer() {
+    let core = core(SocketType::Pair, 1, 10);
+    let handshaking = [core.add_pipe(false), core.add_pipe(false)];
+    let peer = attached(&core, None);
+    sent(&core, "1");
+    core.send_on_drop(Outgoing::new(Message::from("held")));
+    assert_eq!(
+        outbound_messages(&core, peer),
+        [Message::from("1"), Message::from("held")]
+    );
+    for pipe in handshaking {
+        assert!(outbound_messages(&core, pipe).is_empty());
+    }
+}
+
+/// A message a dropped PUSH handle's sink still held goes to the next pipe in turn, as a send
+/// would have.
+#[test]
+fn a_push_handle_dropped_holding_a_send_queues_it_for_the_next_pipe_in_turn() {
+    let core = core(SocketType::Push, 10, 10);
+    let pipes = [
+        attached(&core, None),
+        attached(&core, None),
+        attached(&core, None),
+    ];
+    sent(&core, "1");
+    sent(&core, "2");
+    core.send_on_drop(Outgoing::new(Message::from("held")));
+    let queued: Vec<Vec<Message>> = pipes
+        .iter()
+        .map(|&pipe| outbound_messages(&core, pipe))
+        .collect();
+    assert_eq!(
+        queued,
+        [
+            vec![Message::from("1")],
+            vec![Message::from("2")],
+            vec![Message::from("held")]
+        ]
+    );
+}
+
+#[test]
+fn a_pull_socket_refuses_to_send() {
+    let core = core(SocketType::Pull, 10, 10);
+    let a = attached(&core, None);
+    assert!(matches!(
+        send(&core, "x"),
+        Poll::Ready(Err(crate::Error::InvalidState(_)))
+    ));
+    assert!(outbound_messages(&core, a).is_empty());
+}
+
 #[test]
 fn load_balancing_skips_full_pipes_and_waits_when_all_are() {
     let core = core(SocketType::Push, 1, 10);

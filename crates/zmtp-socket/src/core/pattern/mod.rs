@@ -249,6 +249,33 @@ pub(crate) fn check_non_empty(msg: &Option<Message>) -> Result<()> {
     }
 }
 
+/// Fan-out (PUB, XPUB, RADIO): the message in `msg` to each pipe of `targets` that is attached
+/// and has room (others miss it, as libzmq drops for them), cloned for all but the last, which
+/// takes it.
+#[inline]
+pub(crate) fn fan_out(
+    pipes: &mut Pipes,
+    targets: &[usize],
+    msg: &mut Option<Message>,
+    wake: &mut Wake,
+) {
+    let mut m = msg.take();
+    let n = targets.len();
+    for (i, &k) in targets.iter().enumerate() {
+        let Some(pipe) = pipes.at_mut(k) else {
+            continue;
+        };
+        if !pipe.attached || !pipe.has_room() {
+            continue;
+        }
+        let copy = if i + 1 == n { m.take() } else { m.clone() };
+        if let Some(copy) = copy {
+            pipe.push_outbound(copy);
+            wake.push(pipe.writer.take());
+        }
+    }
+}
+
 /// Load-balanced send: the next pipe in turn with room, or `Pending`.
 #[inline]
 pub(crate) fn poll_send_lb(pipes: &mut Pipes) -> Poll<Result<Sent>> {

@@ -21,7 +21,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 use zmtp_codec::Message;
 
 use super::subscriptions::{MatchScratch, Repeats, SubscriptionSet, SubscriptionTrie};
-use super::{check_non_empty, Pattern, Sent};
+use super::{check_non_empty, fan_out, Pattern, Sent};
 use crate::core::pipe::{PipeId, PipeItem};
 use crate::core::pipes::Pipes;
 use crate::core::waiters::Wake;
@@ -270,21 +270,7 @@ impl Pattern for Publisher {
         let result = if full {
             Poll::Pending
         } else {
-            let mut m = msg.take();
-            let n = targets.len();
-            for (i, &k) in targets.iter().enumerate() {
-                let Some(pipe) = pipes.at_mut(k) else {
-                    continue;
-                };
-                if !pipe.attached || !pipe.has_room() {
-                    continue;
-                }
-                let copy = if i + 1 == n { m.take() } else { m.clone() };
-                if let Some(copy) = copy {
-                    pipe.push_outbound(copy);
-                    wake.push(pipe.writer.take());
-                }
-            }
+            fan_out(pipes, &targets, msg, wake);
             Poll::Ready(Ok(Sent::Done))
         };
         self.targets = targets;

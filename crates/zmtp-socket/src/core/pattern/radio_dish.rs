@@ -20,7 +20,7 @@ use bytes::Bytes;
 use zmtp_codec::Message;
 
 use super::single_frame::MULTIPART_REFUSED;
-use super::{Pattern, Sent};
+use super::{fan_out, Pattern, Sent};
 use crate::core::pipe::{PipeId, PipeItem};
 use crate::core::pipes::Pipes;
 use crate::core::waiters::Wake;
@@ -155,21 +155,7 @@ impl Pattern for Radio {
         let result = if full {
             Poll::Pending
         } else {
-            let mut m = msg.take();
-            let n = targets.len();
-            for (i, &k) in targets.iter().enumerate() {
-                let Some(pipe) = pipes.at_mut(k) else {
-                    continue;
-                };
-                if !pipe.attached || !pipe.has_room() {
-                    continue;
-                }
-                let copy = if i + 1 == n { m.take() } else { m.clone() };
-                if let Some(copy) = copy {
-                    pipe.push_outbound(copy);
-                    wake.push(pipe.writer.take());
-                }
-            }
+            fan_out(pipes, &targets, msg, wake);
             Poll::Ready(Ok(Sent::Done))
         };
         self.targets = targets;

@@ -204,15 +204,7 @@ mod tests {
         let plain: Vec<u8> = (0..MAX).map(|i| (i * 131 + 7) as u8).collect();
         let mut mine = vec![0u8; TAG_LEN + MAX];
         let mut reference = vec![0u8; MAX];
-        let lengths: Vec<usize> = if cfg!(debug_assertions) {
-            (0..=2048)
-                .chain((2049..=65_408).step_by(97))
-                .chain(65_409..=MAX)
-                .collect()
-        } else {
-            (0..=MAX).collect()
-        };
-        for len in lengths {
+        for len in crate::curve::lengths_to_check(MAX) {
             let n = nonce::short(nonce::MESSAGE_C, len as u64 + 1);
             let boxed = &mut mine[..TAG_LEN + len];
             boxed[TAG_LEN..].copy_from_slice(&plain[..len]);

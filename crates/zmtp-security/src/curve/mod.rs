@@ -64,3 +64,19 @@ impl BenchBox {
             .is_ok()
     }
 }
+
+/// The box lengths the every-length tests check, up to `max`: all of them in an optimized build;
+/// in a debug build (over 20 minutes for all), every one to 2,048 (each alignment of Salsa20's
+/// 64-byte blocks and Poly1305's 16-byte ones, and their 4-block batches), every 97th to
+/// 65,408, and every one from there to `max`.
+#[cfg(test)]
+pub(crate) fn lengths_to_check(max: usize) -> Vec<usize> {
+    if cfg!(debug_assertions) {
+        (0..=2048)
+            .chain((2049..=65_408).step_by(97))
+            .chain(65_409..=max)
+            .collect()
+    } else {
+        (0..=max).collect()
+    }
+}

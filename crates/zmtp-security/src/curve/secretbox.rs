@@ -147,15 +147,7 @@ mod tests {
         let plain: Vec<u8> = (0..MAX).map(|i| (i * 29 + 11) as u8).collect();
         let mut a = vec![0u8; MAX];
         let mut b = vec![0u8; MAX];
-        let lengths: Vec<usize> = if cfg!(debug_assertions) {
-            (0..=2048)
-                .chain((2049..=65_408).step_by(97))
-                .chain(65_409..=MAX)
-                .collect()
-        } else {
-            (0..=MAX).collect()
-        };
-        for len in lengths {
+        for len in crate::curve::lengths_to_check(MAX) {
             let nonce: Nonce = std::array::from_fn(|i| (i * 13 + len) as u8);
             let (a, b) = (&mut a[..len], &mut b[..len]);
             a.copy_from_slice(&plain[..len]);

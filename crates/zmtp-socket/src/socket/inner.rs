@@ -23,7 +23,7 @@ use crate::monitor::{Monitor, MonitorEvent, Monitors, EVENT_ALL};
 use crate::options::{OptionName, OptionValue, SocketOptions};
 use crate::transport::connecter::Disconnect;
 use crate::transport::socks::SocksProxy;
-use crate::transport::{inproc, ipc, tcp, udp, Binding};
+use crate::transport::{inproc, ipc, tcp, udp, ws, Binding};
 
 #[derive(Debug)]
 enum Attachment {
@@ -306,6 +306,33 @@ impl Inner {
                 self.attach(bound.clone(), Attachment::Bound(Binding::Ipc(listening)));
                 Ok(bound)
             }
+            Endpoint::Ws(ws_ep) => {
+                let io = settings.io_thread()?;
+                let listener = tcp::bind(
+                    &ws::tcp_part(&ws_ep),
+                    &settings.tcp,
+                    settings.use_fd,
+                    &settings.context,
+                    io,
+                )
+                .await
+                .map_err(|e| Error::io("bind", endpoint, e))?;
+                let listener = ws::WsListener::new(listener, &settings);
+                let local = listener
+                    .local_addr()
+                    .map_err(|e| Error::io("bind", endpoint, e))?;
+                let bound = ws::bound_endpoint(local, &ws_ep.path);
+                let unbound = CancellationToken::new();
+                let task = ws::spawn_listener(
+                    self.core.clone(),
+                    settings,
+                    listener,
+                    bound.clone(),
+                    unbound.clone(),
+                );
+                self.attach(bound.clone(), Attachment::Listener(task, unbound));
+                Ok(bound)
+            }
             Endpoint::Inproc(name) => {
                 let registration = inproc::bind(self.core.clone(), settings, &name)
                     .map_err(|e| Error::io("bind", endpoint, e))?;
@@ -408,6 +435,32 @@ impl Inner {
                     self.core.clone(),
                     settings,
                     ipc_ep,
+                    pipe,
+                    disconnect.clone(),
+                );
+                self.attach(
+                    endpoint.to_owned(),
+                    Attachment::Connecter(task, pipe, Some(disconnect)),
+                );
+                Ok(pipe)
+            }
+            Endpoint::Ws(ws_ep) => {
+                if ws_ep.host == TcpHost::Any || ws_ep.port == 0 {
+                    return Err(Error::Endpoint(crate::endpoint::EndpointError {
+                        endpoint: endpoint.to_owned(),
+                        kind: crate::endpoint::EndpointErrorKind::BadPort(
+                            "a wildcard host or port is for bind, not connect".into(),
+                        ),
+                    }));
+                }
+                let settings = self.settings()?;
+                settings.io_thread()?;
+                let pipe = self.connect_pipe(&settings);
+                let disconnect = Arc::new(Disconnect::default());
+                let task = ws::spawn_connecter(
+                    self.core.clone(),
+                    settings,
+                    ws_ep,
                     pipe,
                     disconnect.clone(),
                 );

@@ -11,6 +11,7 @@ pub(crate) mod tcp;
 pub(crate) mod tcp_tuning;
 pub(crate) mod udp;
 pub(crate) mod use_fd;
+pub(crate) mod ws;
 
 /// What a bound `ipc://` or `inproc://` endpoint holds until unbind or close. Dropping it stops
 /// listening and releases the address: the ipc socket file (and the directory `ipc://*` made),

@@ -188,7 +188,7 @@ pub(crate) fn spawn_connecter(
 }
 
 /// One tuned connection to `endpoint`, its connect bounded by `ZMQ_CONNECT_TIMEOUT`.
-async fn connect(
+pub(crate) async fn connect(
     endpoint: &TcpEndpoint,
     tuning: &TcpTuning,
     timeout: Option<Duration>,

@@ -229,7 +229,7 @@ async fn hostile_websocket_peers_are_dropped() {
         .await
         .expect("upgrade");
     // ZWS2.0/NULL: READY both ways, as commands.
-    let ready = b"\x04\x05READY\x0bSocket-Type\x00\x00\x00\x06DEALER\x08Identity\x00\x00\x00\x02ok";
+    let ready = b"\x02\x05READY\x0bSocket-Type\x00\x00\x00\x06DEALER\x08Identity\x00\x00\x00\x02ok";
     ws.send(WsMessage::Binary(ready.to_vec().into()))
         .await
         .expect("ready");

@@ -3,7 +3,7 @@
 //!
 //! ZWS 2.0 has no greeting: the mechanism is the subprotocol (`ZWS2.0/NULL`, `ZWS2.0/PLAIN`,
 //! `ZWS2.0/CURVE`), and each ZMTP frame is one binary WebSocket message whose first byte is the
-//! frame's flags (`0x01` more, `0x04` command) followed by its body, with no length (the
+//! frame's flags (`0x01` more, `0x02` command) followed by its body, with no length (the
 //! WebSocket message has one). The bare `ZWS2.0` (what browsers' jszmq offers) has no
 //! mechanism at all: each side's first message is its routing id, and no READY is exchanged.
 //!
@@ -51,7 +51,7 @@ use crate::options::Security;
 /// The ZWS 2.0 flags byte: more frames follow.
 const ZWS_MORE: u8 = 0x01;
 /// The ZWS 2.0 flags byte: a command.
-const ZWS_COMMAND: u8 = 0x04;
+const ZWS_COMMAND: u8 = 0x02;
 /// ZMTP's frame flags.
 const ZMTP_MORE: u8 = 0x01;
 const ZMTP_LONG: u8 = 0x02;

@@ -241,3 +241,69 @@ async fn hostile_websocket_peers_are_dropped() {
     let got = within("the message", router.recv()).await.expect("recv");
     assert_eq!(got, Message::from([&b"ok"[..], &[5u8; 100][..]]));
 }
+
+/// A frame the WebSocket protocol forbids (a reserved opcode), and the header of a 1 GiB frame
+/// over ZMQ_MAXMSGSIZE (refused at its header, before any of it is read or stored) end the
+/// connection.
+#[tokio::test]
+async fn malformed_and_oversize_websocket_frames_end_the_connection() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let router = Router::with_options(SocketOptions::new().maxmsgsize(Some(100))).expect("router");
+    let ep = router.bind("ws://127.0.0.1:*/").await.expect("bind");
+    // Masked (a client's frames are), FIN set: a reserved opcode (0xB); a binary frame of 2^30
+    // bytes of which only 4 are sent.
+    let reserved: &[u8] = &[0x8B, 0x80, 1, 2, 3, 4];
+    let mut huge = vec![0x82, 0xFF];
+    huge.extend_from_slice(&(1u64 << 30).to_be_bytes());
+    huge.extend_from_slice(&[1, 2, 3, 4, 0, 0, 0, 0]);
+    for bad in [reserved, &huge[..]] {
+        let ws = raw_client(&ep, "ZWS2.0").await.expect("upgrade");
+        let mut tcp = ws.into_inner();
+        tcp.write_all(bad).await.expect("write");
+        let mut buf = [0u8; 256];
+        within("the connection to be dropped", async {
+            loop {
+                match tcp.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {}
+                }
+            }
+        })
+        .await;
+    }
+}
+
+/// ZMQ_HANDSHAKE_IVL covers the HTTP upgrade: a tcp client that never sends its request is
+/// dropped.
+#[tokio::test]
+async fn handshake_ivl_drops_a_client_that_never_upgrades() {
+    use tokio::io::AsyncReadExt;
+    let router =
+        Router::with_options(SocketOptions::new().handshake_ivl(Some(Duration::from_millis(200))))
+            .expect("router");
+    let ep = router.bind("ws://127.0.0.1:*/").await.expect("bind");
+    let authority = ep
+        .trim_start_matches("ws://")
+        .split('/')
+        .next()
+        .expect("authority");
+    let mut silent = TcpStream::connect(authority).await.expect("connect");
+    let mut buf = [0u8; 16];
+    let n = within("the silent client to be dropped", silent.read(&mut buf))
+        .await
+        .unwrap_or(0);
+    assert_eq!(n, 0, "nothing is sent before the upgrade request");
+}
+
+/// ZMQ_TCP_ACCEPT_FILTER applies to ws:// as to tcp://: a peer outside the filters is closed
+/// before the upgrade; one inside upgrades.
+#[tokio::test]
+async fn tcp_accept_filters_apply_to_ws() {
+    for (filter, admitted) in [("10.0.0.0/8", false), ("127.0.0.0/8", true)] {
+        let router =
+            Router::with_options(SocketOptions::new().tcp_accept_filter(filter)).expect("router");
+        let ep = router.bind("ws://127.0.0.1:*/").await.expect("bind");
+        let upgraded = within("the upgrade or its refusal", raw_client(&ep, "ZWS2.0")).await;
+        assert_eq!(upgraded.is_ok(), admitted, "{filter}: {upgraded:?}");
+    }
+}

@@ -201,6 +201,8 @@ pub(crate) struct WsStream<S> {
     /// Bytes taken by a write whose WebSocket messages are not flushed yet: the write
     /// reports them once they are (the engine offers the same bytes again meanwhile).
     accepted: usize,
+    /// What the codec wrote during the upgrade is sent but not flushed yet.
+    unflushed: bool,
 }
 
 impl<S> std::fmt::Debug for WsStream<S> {
@@ -223,6 +225,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> WsStream<S> {
             greeting_left: GREETING_LEN,
             awaiting_ready: false,
             accepted: 0,
+            unflushed: false,
         };
         if matches!(stream.state, State::Open(_)) {
             stream.opened(mode);
@@ -262,6 +265,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> WsStream<S> {
                     let (ws, mode) = ready!(upgrade.as_mut().poll(cx))?;
                     self.state = State::Open(ws);
                     self.opened(mode);
+                    // What the codec wrote during the upgrade goes now.
+                    self.translate_out()?;
+                    self.unflushed = true;
                 }
             }
         }
@@ -413,6 +419,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> AsyncRead for WsStream<
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         ready!(this.poll_open(cx))?;
+        if this.unflushed {
+            // Pending: the transport wakes this task when it can take more, and reads come back.
+            if let Poll::Ready(flushed) = Pin::new(this.ws()).poll_flush(cx) {
+                flushed.map_err(WsError::from)?;
+                this.unflushed = false;
+            }
+        }
         while this.inbound.is_empty() {
             match ready!(Pin::new(this.ws()).poll_next(cx)) {
                 None | Some(Ok(WsMessage::Close(_))) => return Poll::Ready(Ok(())),
@@ -436,7 +449,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> AsyncWrite for WsStream
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        ready!(this.poll_open(cx))?;
+        if !matches!(this.state, State::Open(_)) {
+            // The upgrade is under way (driven by reads): what the codec writes meanwhile (its
+            // greeting, its first handshake command) waits here, so that a connection whose
+            // upgrade never comes can still end (ZMQ_HANDSHAKE_IVL) with nothing unwritten.
+            this.outbound.extend_from_slice(buf);
+            return Poll::Ready(Ok(buf.len()));
+        }
         if this.accepted == 0 {
             if buf.is_empty() {
                 return Poll::Ready(Ok(0));
@@ -453,7 +472,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> AsyncWrite for WsStream
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        ready!(this.poll_open(cx))?;
+        if !matches!(this.state, State::Open(_)) {
+            return Poll::Ready(Ok(()));
+        }
         ready!(Pin::new(this.ws()).poll_flush(cx)).map_err(WsError::from)?;
         Poll::Ready(Ok(()))
     }

@@ -113,7 +113,7 @@ async fn curve_and_plain() {
     ];
     for (i, (bound, connecting)) in cases.into_iter().enumerate() {
         eprintln!("case {i}");
-        let mut router = Router::with_options(bound).expect("router");
+        let router = Router::with_options(bound).expect("router");
         // PLAIN's server asks a ZAP handler (none: refused, as libzmq without one).
         router.set_zap_handler(|_req: zmtp_codec::ZapRequest| async {
             zmtp_codec::ZapReply::accept("u")

@@ -179,7 +179,8 @@ enum State<S> {
     Accepted(Option<S>),
     /// The server's side of the upgrade under way.
     Upgrading(Handshake<S>),
-    Open(WebSocketStream<S>),
+    /// Boxed: the open stream is much larger than the other states.
+    Open(Box<WebSocketStream<S>>),
 }
 
 /// A `ws://` connection as the byte stream of ZMTP frames the connection engine runs the codec
@@ -263,7 +264,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> WsStream<S> {
                 }
                 State::Upgrading(upgrade) => {
                     let (ws, mode) = ready!(upgrade.as_mut().poll(cx))?;
-                    self.state = State::Open(ws);
+                    self.state = State::Open(Box::new(ws));
                     self.opened(mode);
                     // What the codec wrote during the upgrade goes now.
                     self.translate_out()?;
@@ -501,6 +502,8 @@ where
     }
     let mut chosen = None;
     let mut offered = String::new();
+    // The refusal's type is tungstenite's callback's.
+    #[allow(clippy::result_large_err)]
     let callback = |request: &Request, mut response: Response| {
         let protocols = request
             .headers()
@@ -698,7 +701,7 @@ pub(crate) fn spawn_connecter(
                         .unwrap_or_default(),
                 );
                 let (ws, mode) = client_upgrade(stream, &endpoint, &side).await?;
-                Ok((WsStream::new(State::Open(ws), side.clone(), mode), address))
+                Ok((WsStream::new(State::Open(Box::new(ws)), side.clone(), mode), address))
             })
             .await?;
             Ok(stream)

@@ -701,7 +701,10 @@ pub(crate) fn spawn_connecter(
                         .unwrap_or_default(),
                 );
                 let (ws, mode) = client_upgrade(stream, &endpoint, &side).await?;
-                Ok((WsStream::new(State::Open(Box::new(ws)), side.clone(), mode), address))
+                Ok((
+                    WsStream::new(State::Open(Box::new(ws)), side.clone(), mode),
+                    address,
+                ))
             })
             .await?;
             Ok(stream)

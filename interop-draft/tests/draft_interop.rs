@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use zmtp::{
     Channel, Client, CurveKeyPair, Dealer, Dish, Gather, Group, Message, OptionName, Peer, Radio,
-    Router, RoutingId, Scatter, Server, SocketOptions,
+    Router, RoutingId, Scatter, Server, SocketOptions, Sub, XPub,
 };
 use zmtp_interop_draft::{opts, types, Ctx, Sock};
 
@@ -914,4 +914,80 @@ async fn ws_client_server_and_dealer_router_with_libzmq_both_ways_either_side_bi
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ws_under_curve_with_libzmq_both_ways_either_side_binding() {
     ws_pairs_with_libzmq(&Mech::curve()).await;
+}
+
+/// `ZMQ_SUB`, `ZMQ_XPUB` and `ZMQ_SUBSCRIBE`.
+const ZMQ_SUB: i32 = 2;
+const ZMQ_XPUB: i32 = 9;
+const ZMQ_SUBSCRIBE: i32 = 6;
+
+/// Publish/subscribe over ws:// with libzmq's ws engine, which sends and expects subscriptions
+/// as ZMTP 3.0 messages (`\x01topic`): ours XPUB to libzmq's SUB and libzmq's XPUB to our SUB,
+/// either side binding; the XPUB publishes once the subscription has arrived, N messages of the
+/// topic and N of another, of which the SUB gets the first N, byte for byte (ZMQ_XPUB_NODROP:
+/// none dropped at the high-water mark).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ws_pub_sub_with_libzmq_both_ways_either_side_binding() {
+    init();
+    let news = |i: u32| {
+        let mut v = b"news".to_vec();
+        v.extend(payload(i));
+        v
+    };
+    for ours_binds in [true, false] {
+        // Ours XPUB, libzmq SUB; none dropped (ZMQ_XPUB_NODROP: a full pipe makes the send
+        // wait).
+        let xpub = XPub::with_options(SocketOptions::new().xpub_nodrop(true)).expect("xpub");
+        let ep = maybe_bind(&xpub, ours_binds).await;
+        let (theirs, handle) = libzmq_side_at(
+            LIBZMQ_WS,
+            ZMQ_SUB,
+            ep,
+            |s| s.set_bytes(ZMQ_SUBSCRIBE, b"news").expect("subscribe"),
+            move |s, _| {
+                for i in 0..N {
+                    let r = s.recv().expect("libzmq's SUB receives");
+                    assert_eq!(r.data, news(i), "message {i}");
+                }
+            },
+        );
+        if let Some(ep) = theirs {
+            xpub.connect(&ep).await.expect("connect");
+        }
+        let subscription = tokio::time::timeout(LIMIT, xpub.recv())
+            .await
+            .expect("libzmq's subscription")
+            .expect("recv");
+        assert_eq!(body(&subscription), b"\x01news");
+        for i in 0..N {
+            xpub.send(b"weather".to_vec()).await.expect("send");
+            xpub.send(news(i)).await.expect("send");
+        }
+        join(handle).await;
+
+        // Ours SUB, libzmq XPUB.
+        let sub = Sub::new();
+        sub.subscribe("news").expect("subscribe");
+        let ep = maybe_bind(&sub, ours_binds).await;
+        let nodrop = |s: &Sock| s.set_int(ZMQ_XPUB_NODROP, 1).expect("nodrop");
+        let (theirs, handle) = libzmq_side_at(LIBZMQ_WS, ZMQ_XPUB, ep, nodrop, move |s, _| {
+            let r = s.recv().expect("libzmq's XPUB receives our subscription");
+            assert_eq!(r.data, b"\x01news");
+            for i in 0..N {
+                s.send(b"weather", None, None, 0).expect("send");
+                s.send(&news(i), None, None, 0).expect("send");
+            }
+        });
+        if let Some(ep) = theirs {
+            sub.connect(&ep).await.expect("connect");
+        }
+        for i in 0..N {
+            let m = tokio::time::timeout(LIMIT, sub.recv())
+                .await
+                .expect("a message")
+                .expect("recv");
+            assert_eq!(body(&m), news(i), "message {i}");
+        }
+        join(handle).await;
+    }
 }

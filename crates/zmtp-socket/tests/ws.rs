@@ -307,3 +307,18 @@ async fn tcp_accept_filters_apply_to_ws() {
         assert_eq!(upgraded.is_ok(), admitted, "{filter}: {upgraded:?}");
     }
 }
+
+/// A STREAM socket speaks raw bytes, which ws:// does not carry: binding or connecting it to a
+/// ws:// endpoint is refused.
+#[tokio::test]
+async fn a_stream_socket_refuses_ws() {
+    let stream = zmtp_socket::StreamSocket::new();
+    assert!(matches!(
+        stream.bind("ws://127.0.0.1:*/").await,
+        Err(zmtp_socket::Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        stream.connect("ws://127.0.0.1:1/").await,
+        Err(zmtp_socket::Error::InvalidArgument(_))
+    ));
+}

@@ -488,13 +488,20 @@ impl Inner {
     }
 
     /// A socket that speaks raw bytes to its peers (STREAM) needs a byte stream: `inproc://`,
-    /// which links two sockets' pipes with no bytes in between, is refused.
+    /// which links two sockets' pipes with no bytes in between, is refused, and so is `ws://`,
+    /// which carries ZMTP frames.
     fn check_stream_transport(&self, endpoint: &Endpoint) -> Result<()> {
         if matches!(endpoint, Endpoint::Inproc(_))
             && self.core.raw().is_some_and(|raw| raw.inproc_refused)
         {
             return Err(Error::InvalidArgument(
                 "a STREAM socket speaks raw bytes over tcp:// or ipc://, not inproc://",
+            ));
+        }
+        // ws:// carries ZMTP frames (ZWS 2.0), not a raw byte stream.
+        if matches!(endpoint, Endpoint::Ws(_)) && self.core.raw().is_some() {
+            return Err(Error::InvalidArgument(
+                "a STREAM socket (or ROUTER_RAW) speaks raw bytes over tcp:// or ipc://, not ws://",
             ));
         }
         Ok(())

@@ -322,3 +322,49 @@ async fn a_stream_socket_refuses_ws() {
         Err(zmtp_socket::Error::InvalidArgument(_))
     ));
 }
+
+/// ZMQ_HEARTBEAT_IVL and ZMQ_HEARTBEAT_TIMEOUT over ws:// are WebSocket PINGs, as libzmq's ws
+/// engine sends them: a peer that answers them (tungstenite does, as it reads) stays; one that
+/// stops reading, and so answering, is dropped.
+#[tokio::test]
+async fn heartbeats_are_websocket_pings_and_a_silent_peer_is_dropped() {
+    use tokio::io::AsyncReadExt;
+    let router = Router::with_options(
+        SocketOptions::new()
+            .heartbeat_ivl(Some(Duration::from_millis(50)))
+            .heartbeat_timeout(Some(Duration::from_millis(200))),
+    )
+    .expect("router");
+    let ep = router.bind("ws://127.0.0.1:*/").await.expect("bind");
+    let mut ws = raw_client(&ep, "ZWS2.0").await.expect("upgrade");
+    ws.send(WsMessage::Binary(b"\x00peer".to_vec().into()))
+        .await
+        .expect("routing id");
+    // Pings keep coming while this side answers them (each read flushes tungstenite's PONG):
+    // more of them than one timeout's worth, and the connection still carries a message.
+    let mut pings = 0;
+    while pings < 10 {
+        match within("a PING", ws.next()).await {
+            Some(Ok(WsMessage::Ping(_))) => pings += 1,
+            Some(Ok(_)) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    ws.send(WsMessage::Binary(b"\x00still here".to_vec().into()))
+        .await
+        .expect("send");
+    let got = within("the message", router.recv()).await.expect("recv");
+    assert_eq!(got, Message::from(["peer", "still here"]));
+    // Now silent at the WebSocket level: raw bytes are read, no PONG goes back.
+    let mut tcp = ws.into_inner();
+    let mut buf = [0u8; 256];
+    within("the silent peer to be dropped", async {
+        loop {
+            match tcp.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await;
+}

@@ -13,8 +13,13 @@
 //! length); what the codec writes loses its greeting and each ZMTP frame becomes one
 //! WebSocket message (the header byte before the body is overwritten with the ZWS flags, so the
 //! body is not copied again). As libzmq's ws engine does, subscriptions travel as ZMTP 3.0
-//! messages (`\x01topic`), heartbeats as WebSocket PING and PONG. tcp, ipc and inproc pay
-//! nothing for it: the translation exists only in this stream type.
+//! messages (`\x01topic`), and heartbeats (`ZMQ_HEARTBEAT_IVL`, `ZMQ_HEARTBEAT_TIMEOUT`) are
+//! WebSocket PINGs sent by this stream (the codec sends none to a ZMTP 3.0 peer); tungstenite
+//! answers the peer's. tcp, ipc and inproc pay nothing for it: the translation exists only in
+//! this stream type.
+//!
+//! `wss://` is not here: tokio-tungstenite's rustls feature would give the TLS, but the
+//! certificate options (libzmq's `ZMQ_WSS_*`) are not wired; it is refused as not supported.
 //!
 //! As libzmq 4.3.5: the path of the URL is sent by a connecting socket and not checked by a
 //! bound one; the bare `ZWS2.0` does not check the peer's socket type (there is none to check).
@@ -25,12 +30,14 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
+use std::time::Duration;
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use futures::{Sink, Stream};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
+use tokio::time::Sleep;
 use tokio_tungstenite::tungstenite::handshake::client::generate_key;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::{self, HeaderValue};
@@ -101,6 +108,8 @@ pub(crate) struct WsSide {
     mechanism: Option<&'static str>,
     socket_type: SocketType,
     config: WebSocketConfig,
+    /// `ZMQ_HEARTBEAT_IVL` and `ZMQ_HEARTBEAT_TIMEOUT` (`None`: the interval; zero: none).
+    heartbeat: Option<(Duration, Option<Duration>)>,
 }
 
 impl WsSide {
@@ -121,10 +130,15 @@ impl WsSide {
         let config = WebSocketConfig::default()
             .max_message_size(max)
             .max_frame_size(max);
+        let heartbeat = settings.config.heartbeat_ivl.map(|ivl| {
+            let timeout = settings.config.heartbeat_timeout.unwrap_or(ivl);
+            (ivl, (!timeout.is_zero()).then_some(timeout))
+        });
         WsSide {
             mechanism,
             socket_type: settings.config.socket_type,
             config,
+            heartbeat,
         }
     }
 
@@ -204,6 +218,19 @@ pub(crate) struct WsStream<S> {
     accepted: usize,
     /// What the codec wrote during the upgrade is sent but not flushed yet.
     unflushed: bool,
+    /// `ZMQ_HEARTBEAT_IVL` and `ZMQ_HEARTBEAT_TIMEOUT`, as WebSocket PINGs (started once open).
+    heartbeat: Option<Heartbeat>,
+}
+
+/// WebSocket PINGs every `ivl`; a peer heard from by no message within `timeout` of a PING is
+/// dropped, as libzmq's ws engine does.
+struct Heartbeat {
+    ivl: Duration,
+    /// `None`: no timeout (`ZMQ_HEARTBEAT_TIMEOUT` 0).
+    timeout: Option<Duration>,
+    next_ping: Pin<Box<Sleep>>,
+    /// Armed by a PING, disarmed by anything heard.
+    deadline: Option<Pin<Box<Sleep>>>,
 }
 
 impl<S> std::fmt::Debug for WsStream<S> {
@@ -227,6 +254,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> WsStream<S> {
             awaiting_ready: false,
             accepted: 0,
             unflushed: false,
+            heartbeat: None,
         };
         if matches!(stream.state, State::Open(_)) {
             stream.opened(mode);
@@ -248,6 +276,43 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> WsStream<S> {
         self.inbound[11] = 0;
         self.awaiting_routing_id = mode == Mode::Bare;
         self.awaiting_ready = mode == Mode::Bare;
+        self.heartbeat = self.side.heartbeat.map(|(ivl, timeout)| Heartbeat {
+            ivl,
+            timeout,
+            next_ping: Box::pin(tokio::time::sleep(ivl)),
+            deadline: None,
+        });
+    }
+
+    /// Sends a PING when one is due, and fails the connection when the peer has been silent
+    /// past `ZMQ_HEARTBEAT_TIMEOUT` after one. Registers the timers' wakers.
+    fn poll_heartbeat(&mut self, cx: &mut Context<'_>) -> io::Result<()> {
+        let (Some(heartbeat), State::Open(ws)) = (self.heartbeat.as_mut(), &mut self.state) else {
+            return Ok(());
+        };
+        if let Some(deadline) = heartbeat.deadline.as_mut() {
+            if deadline.as_mut().poll(cx).is_ready() {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "no message from the peer within ZMQ_HEARTBEAT_TIMEOUT of a WebSocket PING",
+                ));
+            }
+        }
+        if heartbeat.next_ping.as_mut().poll(cx).is_ready() {
+            let now = tokio::time::Instant::now();
+            heartbeat.next_ping.as_mut().reset(now + heartbeat.ivl);
+            let _ = heartbeat.next_ping.as_mut().poll(cx);
+            if let (None, Some(timeout)) = (&heartbeat.deadline, heartbeat.timeout) {
+                let mut deadline = Box::pin(tokio::time::sleep(timeout));
+                let _ = deadline.as_mut().poll(cx);
+                heartbeat.deadline = Some(deadline);
+            }
+            Pin::new(&mut **ws)
+                .start_send(WsMessage::Ping(Bytes::new()))
+                .map_err(WsError::from)?;
+            self.unflushed = true;
+        }
+        Ok(())
     }
 
     /// Drives the server's upgrade until the stream is open.
@@ -428,9 +493,26 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> AsyncRead for WsStream<
             }
         }
         while this.inbound.is_empty() {
-            match ready!(Pin::new(this.ws()).poll_next(cx)) {
+            let next = match Pin::new(this.ws()).poll_next(cx) {
+                Poll::Ready(next) => next,
+                Poll::Pending => {
+                    this.poll_heartbeat(cx)?;
+                    if this.unflushed {
+                        if let Poll::Ready(flushed) = Pin::new(this.ws()).poll_flush(cx) {
+                            flushed.map_err(WsError::from)?;
+                            this.unflushed = false;
+                        }
+                    }
+                    return Poll::Pending;
+                }
+            };
+            match next {
                 None | Some(Ok(WsMessage::Close(_))) => return Poll::Ready(Ok(())),
                 Some(Ok(message)) => {
+                    // Anything heard answers a PING.
+                    if let Some(heartbeat) = this.heartbeat.as_mut() {
+                        heartbeat.deadline = None;
+                    }
                     this.translate_in(message)?;
                 }
                 Some(Err(e)) => return Poll::Ready(Err(WsError::from(e).into())),

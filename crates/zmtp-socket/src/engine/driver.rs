@@ -47,6 +47,7 @@ use super::zap::{ZapAnswer, ZapRoute};
 use crate::core::{Core, InlineSend, ItemSource, Outbound, PipeId, PipeItem, State};
 pub(crate) use crate::exit::Exit;
 use crate::monitor::MonitorEvent;
+use crate::transport::handshake_gate::HandshakePermit;
 
 /// Encoded bytes waiting to be written above which no more messages are encoded: they stay in
 /// the pipe or in the batch taken from it, counted against `ZMQ_SNDHWM`, as in libzmq. As
@@ -82,6 +83,7 @@ pub(crate) async fn run<S>(
     peer_address: Bytes,
     unbound: Option<CancellationToken>,
     endpoint: &str,
+    permit: Option<HandshakePermit>,
 ) -> (Option<PipeId>, bool, Exit)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -92,6 +94,7 @@ where
         slot,
         unbound,
         endpoint,
+        permit,
     };
     if ends.settings.raw {
         return drive(ends, stream, None, RawConnection::new()).await;
@@ -126,6 +129,9 @@ struct Ends<'a> {
     slot: PipeSlot,
     unbound: Option<CancellationToken>,
     endpoint: &'a str,
+    /// The connection's place at its endpoint's gate (connecters only), given back once the
+    /// handshake is done.
+    permit: Option<HandshakePermit>,
 }
 
 async fn drive<S, P>(
@@ -144,6 +150,7 @@ where
         slot,
         unbound,
         endpoint,
+        permit,
     } = ends;
     let stream_wakers = Arc::new(StreamWakers::default());
     let shared = Arc::new_cyclic(|me: &Weak<Mutex<Driver<S, P>>>| {
@@ -176,6 +183,7 @@ where
             stream_waker: Waker::from(stream_wakers.clone()),
             io_error: None,
             reads: 0,
+            permit,
         })
     });
     let exit = std::future::poll_fn(|cx| {
@@ -240,6 +248,9 @@ struct Driver<S, P> {
     io_error: Option<std::io::Error>,
     /// Reads made in this turn of the task (see [`READS_PER_TURN`]).
     reads: u32,
+    /// The place at the endpoint's gate this connection holds until its handshake is done
+    /// (see [`handshake_gate`](crate::transport::handshake_gate)).
+    permit: Option<HandshakePermit>,
 }
 
 /// The wakers the transport's readiness goes to: the connection task always, and a receiver
@@ -441,6 +452,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin, P: Protocol> Driver<S, P> {
     /// The handshake is done (a raw connection's at once): the pipe is made if needed and
     /// attached; a STREAM socket with `ZMQ_STREAM_NOTIFY` hears of it.
     fn attach(&mut self, peer: PeerInfo) {
+        // The peer took this connection: the next one to its endpoint may start.
+        self.permit = None;
         let id = match self.pipe {
             Some(id) => id,
             None => {
@@ -861,6 +874,7 @@ mod tests {
             Bytes::from_static(b"flood"),
             None,
             "test://flood",
+            None,
         );
         let mut task = std::pin::pin!(task);
         let wakes = Arc::new(Wakes::default());

@@ -122,6 +122,7 @@ where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let endpoint = endpoint.to_owned();
+    let gate = settings.context.handshake_gates.gate(&endpoint);
     let base = settings.reconnect_ivl;
     let mut backoff = base;
     loop {
@@ -133,6 +134,11 @@ where
                 endpoint: endpoint.clone(),
             });
         }
+        // A place at the endpoint's gate first (see `handshake_gate`), held until the
+        // handshake is done or the attempt fails.
+        let Some(permit) = unless_let_go(core, pipe, disconnect, gate.enter()).await else {
+            return true;
+        };
         let Some(attempt) = unless_let_go(core, pipe, disconnect, connect()).await else {
             return true;
         };
@@ -152,6 +158,7 @@ where
                     address,
                     None,
                     &endpoint,
+                    permit,
                 )
                 .instrument(span.clone())
                 .await;
@@ -178,6 +185,7 @@ where
                 }
             }
             Err(e) => {
+                drop(permit);
                 debug!(%endpoint, error = %e, "connect failed");
                 // libzmq closes the attempt's OS socket, and says so.
                 (settings.monitors).emit(|| MonitorEvent::Closed {

@@ -184,6 +184,7 @@ pub(crate) fn spawn_listener<L: Accept>(
                         address,
                         Some(unbound),
                         &local,
+                        None,
                     )
                     .await;
                     trace::connection_ended(&exit, ready);

@@ -74,28 +74,16 @@ pub(crate) enum PipeSlot {
 /// Runs one connection of a listener or connecter until it ends: ZMTP, or raw bytes when the
 /// socket is a STREAM or a raw ROUTER, through the same loop. Returns the pipe it served (if
 /// any), whether the connection got as far as attaching it (its handshake completed, for
-/// ZMTP) and why it ended. `endpoint` names the connection in monitor events.
+/// ZMTP) and why it ended.
 pub(crate) async fn run<S>(
-    core: Arc<Core>,
-    settings: Arc<ConnectionSettings>,
-    slot: PipeSlot,
+    ends: Ends<'_>,
     stream: S,
     peer_address: Bytes,
-    unbound: Option<CancellationToken>,
-    endpoint: &str,
-    permit: Option<HandshakePermit>,
 ) -> (Option<PipeId>, bool, Exit)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let ends = Ends {
-        core,
-        settings,
-        slot,
-        unbound,
-        endpoint,
-        permit,
-    };
+    let slot = ends.slot;
     if ends.settings.raw {
         return drive(ends, stream, None, RawConnection::new()).await;
     }
@@ -123,15 +111,20 @@ pub(crate) fn closed_by_application(settings: &ConnectionSettings, exit: &Exit) 
 }
 
 /// What a connection is attached to, whatever its protocol.
-struct Ends<'a> {
-    core: Arc<Core>,
-    settings: Arc<ConnectionSettings>,
-    slot: PipeSlot,
-    unbound: Option<CancellationToken>,
-    endpoint: &'a str,
+pub(crate) struct Ends<'a> {
+    /// The socket.
+    pub(crate) core: Arc<Core>,
+    /// The socket's settings for its connections.
+    pub(crate) settings: Arc<ConnectionSettings>,
+    /// Which pipe the connection serves.
+    pub(crate) slot: PipeSlot,
+    /// Fires when the endpoint the connection was accepted through is unbound (listeners).
+    pub(crate) unbound: Option<CancellationToken>,
+    /// The connection's endpoint, as monitor events name it.
+    pub(crate) endpoint: &'a str,
     /// The connection's place at its endpoint's gate (connecters only), given back once the
     /// handshake is done.
-    permit: Option<HandshakePermit>,
+    pub(crate) permit: Option<HandshakePermit>,
 }
 
 async fn drive<S, P>(
@@ -867,14 +860,16 @@ mod tests {
         let flood = Flood::new(cap);
         let served = flood.served.clone();
         let task = run(
-            core,
-            Arc::new(settings),
-            PipeSlot::OnReady,
+            Ends {
+                core,
+                settings: Arc::new(settings),
+                slot: PipeSlot::OnReady,
+                unbound: None,
+                endpoint: "test://flood",
+                permit: None,
+            },
             flood,
             Bytes::from_static(b"flood"),
-            None,
-            "test://flood",
-            None,
         );
         let mut task = std::pin::pin!(task);
         let wakes = Arc::new(Wakes::default());

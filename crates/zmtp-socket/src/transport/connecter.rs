@@ -150,18 +150,17 @@ where
                 (settings.monitors).emit(|| MonitorEvent::Connected {
                     endpoint: endpoint.clone(),
                 });
-                let (_, ready, exit) = driver::run(
-                    core.clone(),
-                    settings.clone(),
-                    PipeSlot::Existing(pipe),
-                    stream,
-                    address,
-                    None,
-                    &endpoint,
+                let ends = driver::Ends {
+                    core: core.clone(),
+                    settings: settings.clone(),
+                    slot: PipeSlot::Existing(pipe),
+                    unbound: None,
+                    endpoint: &endpoint,
                     permit,
-                )
-                .instrument(span.clone())
-                .await;
+                };
+                let (_, ready, exit) = driver::run(ends, stream, address)
+                    .instrument(span.clone())
+                    .await;
                 span.in_scope(|| trace::connection_ended(&exit, ready));
                 (settings.monitors).connection_ended(&endpoint, &exit, ready);
                 if driver::closed_by_application(settings, &exit) {

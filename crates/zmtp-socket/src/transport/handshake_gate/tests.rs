@@ -50,7 +50,7 @@ async fn a_silent_peer_gets_only_the_gates_connections_at_a_time() {
     // Every socket is either connected (accepted here, where the test holds its stream and
     // sends nothing) or waiting at the gate; without the gate all would be accepted.
     let mut accepted = Vec::new();
-    let mut settle = |accepted: &mut Vec<tokio::net::TcpStream>| {
+    let settle = |accepted: &mut Vec<tokio::net::TcpStream>| {
         while let Some(Ok((stream, _))) = listener.accept().now_or_never() {
             accepted.push(stream);
         }

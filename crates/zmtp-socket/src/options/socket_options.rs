@@ -183,6 +183,10 @@ pub struct SocketOptions {
     pub(super) mechanism: MechanismKind,
     /// libzmq's `as_server`: the server side of [`SocketOptions::mechanism`].
     pub(super) as_server: bool,
+    /// Whether a typed security setter ([`SocketOptions::set_security`] and the `with_*`
+    /// builders) was used: then [`SocketOptions::build`] also checks that the mechanism the
+    /// settings select has what it needs ([`SocketOptions::security`]).
+    pub(super) security_checked_at_build: bool,
     /// The builder's first invalid value, reported by [`SocketOptions::build`].
     pub(super) deferred: Option<OptionError>,
 }
@@ -274,6 +278,7 @@ impl Default for SocketOptions {
             vmci_connect_timeout: -1,
             mechanism: MechanismKind::Null,
             as_server: false,
+            security_checked_at_build: false,
             deferred: None,
         }
     }
@@ -747,21 +752,36 @@ impl SocketOptions {
         Ok(())
     }
 
-    /// The first invalid value given to a builder method, if any.
+    /// The first invalid value given to a builder method, if any; then, once a typed security
+    /// setter was used ([`SocketOptions::set_security`]), what [`SocketOptions::security`]
+    /// finds missing.
     pub fn validate(&self) -> Result<(), OptionError> {
         match &self.deferred {
             Some(e) => Err(e.clone()),
-            None => Ok(()),
+            None => self.check_security_at_build(),
         }
     }
 
     /// Ends a builder chain: the options, or the first invalid value given (its error names
-    /// the option).
+    /// the option). Once a typed security setter was used ([`SocketOptions::set_security`],
+    /// [`SocketOptions::with_curve_server`], ...), an incomplete security configuration (what
+    /// [`SocketOptions::security`] refuses) is an error here too, not at bind or connect.
     pub fn build(mut self) -> Result<SocketOptions, OptionError> {
         match self.deferred.take() {
             Some(e) => Err(e),
-            None => Ok(self),
+            None => {
+                self.check_security_at_build()?;
+                Ok(self)
+            }
         }
+    }
+
+    /// [`SocketOptions::security`]'s error, if a typed security setter asked for the check.
+    fn check_security_at_build(&self) -> Result<(), OptionError> {
+        if self.security_checked_at_build {
+            self.security()?;
+        }
+        Ok(())
     }
 
     /// [`build`](SocketOptions::build), then

@@ -24,6 +24,7 @@
 
 mod accessors;
 mod applicability;
+mod codec;
 mod config;
 mod effect;
 mod error;
@@ -31,6 +32,7 @@ mod filter;
 mod name;
 mod security;
 mod socket_options;
+mod table;
 mod validate;
 mod value;
 

@@ -105,10 +105,10 @@ impl SocketOptions {
         GssapiOptions {
             server: self.is_server_of(MechanismKind::Gssapi),
             principal: non_empty(&self.gssapi_principal),
-            principal_nametype: self.gssapi_principal_nametype,
+            principal_nametype: self.values.gssapi_principal_nametype,
             service_principal: non_empty(&self.gssapi_service_principal),
-            service_principal_nametype: self.gssapi_service_principal_nametype,
-            plaintext: self.gssapi_plaintext,
+            service_principal_nametype: self.values.gssapi_service_principal_nametype,
+            plaintext: self.values.gssapi_plaintext,
         }
     }
 
@@ -272,10 +272,10 @@ impl SocketOptions {
                     reason: e.to_string(),
                 })?;
                 next.gssapi_principal = gssapi.principal.unwrap_or_default();
-                next.gssapi_principal_nametype = gssapi.principal_nametype;
+                next.values.gssapi_principal_nametype = gssapi.principal_nametype;
                 next.gssapi_service_principal = gssapi.service_principal.unwrap_or_default();
-                next.gssapi_service_principal_nametype = gssapi.service_principal_nametype;
-                next.gssapi_plaintext = gssapi.plaintext;
+                next.values.gssapi_service_principal_nametype = gssapi.service_principal_nametype;
+                next.values.gssapi_plaintext = gssapi.plaintext;
                 next.select(gssapi.server, Some(MechanismKind::Gssapi));
             }
         }

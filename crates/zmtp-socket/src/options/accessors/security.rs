@@ -1,8 +1,10 @@
-//! Typed setters and getters of the security options: PLAIN, CURVE, GSSAPI and ZAP. Each
+//! Typed setters and getters of the security options that select a mechanism: PLAIN, CURVE and
+//! GSSAPI (`ZMQ_ZAP_DOMAIN`, `ZMQ_GSSAPI_PLAINTEXT` and the name types are generated from their
+//! rows in `table.rs`). Each
 //! mechanism setting also selects the mechanism, as in libzmq (see
 //! [`SocketOptions::mechanism`]).
 
-use zmtp_security::{CurvePublicKey, CurveSecretKey, NameType};
+use zmtp_security::{CurvePublicKey, CurveSecretKey};
 
 use super::super::error::OptionError;
 use super::super::name::OptionName as N;
@@ -11,19 +13,6 @@ use super::super::socket_options::{require_feature, SocketOptions};
 use super::super::value::OptionValue;
 
 impl SocketOptions {
-    // ---- ZAP ----
-
-    /// Sets `ZMQ_ZAP_DOMAIN`: the domain put in ZAP requests (at most 255 bytes; empty: not
-    /// set). With NULL security a server asks ZAP only when this is set. Default not set.
-    pub fn set_zap_domain(&mut self, domain: impl Into<String>) -> Result<(), OptionError> {
-        self.set(N::ZapDomain, OptionValue::Str(domain.into()))
-    }
-
-    /// `ZMQ_ZAP_DOMAIN` (`None`: not set).
-    pub fn get_zap_domain(&self) -> Option<&str> {
-        Some(self.zap_domain.as_str()).filter(|s| !s.is_empty())
-    }
-
     // ---- PLAIN ----
 
     /// Sets `ZMQ_PLAIN_SERVER`: on selects the PLAIN server, off selects NULL. Default off.
@@ -153,41 +142,5 @@ impl SocketOptions {
     /// `ZMQ_GSSAPI_SERVICE_PRINCIPAL` (`None`: not set).
     pub fn get_gssapi_service_principal(&self) -> Option<&str> {
         Some(self.gssapi_service_principal.as_str()).filter(|s| !s.is_empty())
-    }
-
-    /// Sets `ZMQ_GSSAPI_PLAINTEXT`: authenticate only and send messages unwrapped (both sides
-    /// must agree). Default off.
-    pub fn set_gssapi_plaintext(&mut self, plaintext: bool) -> Result<(), OptionError> {
-        self.set(N::GssapiPlaintext, plaintext)
-    }
-
-    /// `ZMQ_GSSAPI_PLAINTEXT`.
-    pub fn get_gssapi_plaintext(&self) -> bool {
-        self.gssapi_plaintext
-    }
-
-    /// Sets `ZMQ_GSSAPI_PRINCIPAL_NAMETYPE` (beyond the 4.2.2 table): how
-    /// `ZMQ_GSSAPI_PRINCIPAL` is read. Default host-based.
-    pub fn set_gssapi_principal_nametype(&mut self, nametype: NameType) -> Result<(), OptionError> {
-        self.set(N::GssapiPrincipalNametype, nametype.as_raw())
-    }
-
-    /// `ZMQ_GSSAPI_PRINCIPAL_NAMETYPE`.
-    pub fn get_gssapi_principal_nametype(&self) -> NameType {
-        self.gssapi_principal_nametype
-    }
-
-    /// Sets `ZMQ_GSSAPI_SERVICE_PRINCIPAL_NAMETYPE` (beyond the 4.2.2 table): how
-    /// `ZMQ_GSSAPI_SERVICE_PRINCIPAL` is read. Default host-based.
-    pub fn set_gssapi_service_principal_nametype(
-        &mut self,
-        nametype: NameType,
-    ) -> Result<(), OptionError> {
-        self.set(N::GssapiServicePrincipalNametype, nametype.as_raw())
-    }
-
-    /// `ZMQ_GSSAPI_SERVICE_PRINCIPAL_NAMETYPE`.
-    pub fn get_gssapi_service_principal_nametype(&self) -> NameType {
-        self.gssapi_service_principal_nametype
     }
 }

@@ -4,9 +4,11 @@
 //! typed and converted to libzmq's `int`s, sentinels and byte strings only by the dynamic API
 //! ([`SocketOptions::set`](super::SocketOptions::set), [`SocketOptions::get`](super::SocketOptions::get)).
 
+use std::fmt;
 use std::time::Duration;
 
 use bytes::Bytes;
+use zeroize::Zeroizing;
 use zmtp_security::NameType;
 
 use super::accessors::{millis, millis_or_minus_one, millis_or_zero};
@@ -327,22 +329,77 @@ impl Codec for Binary {
     }
 }
 
-/// A character string; empty (not set) is `None`. `.0`: at most 255 bytes.
-pub(super) struct Text(pub(super) bool);
+/// A character string; empty (not set) is `None`.
+pub(super) enum Text {
+    /// Any length (`ZMQ_SOCKS_PROXY`).
+    Any,
+    /// At most 255 bytes (`ZMQ_ZAP_DOMAIN`, `ZMQ_PLAIN_USERNAME`).
+    Short,
+    /// 1 to 255 bytes (the GSSAPI principals).
+    NonEmptyShort,
+}
+
+impl Text {
+    fn decode_text(&self, name: OptionName, raw: &OptionValue) -> Result<String, OptionError> {
+        match self {
+            Text::Any => v::text(name, raw),
+            Text::Short => v::text_len(name, raw, true, MAX_SHORT_STRING, "at most 255 bytes"),
+            Text::NonEmptyShort => {
+                v::text_len(name, raw, false, MAX_SHORT_STRING, "1 to 255 bytes")
+            }
+        }
+    }
+}
 
 impl Codec for Text {
     type Value = Option<String>;
     type Input = String;
     fn decode(&self, name: OptionName, raw: &OptionValue) -> Result<Option<String>, OptionError> {
-        let text = if self.0 {
-            v::text_len(name, raw, true, MAX_SHORT_STRING, "at most 255 bytes")?
-        } else {
-            v::text(name, raw)?
-        };
-        Ok(Some(text).filter(|t| !t.is_empty()))
+        Ok(Some(self.decode_text(name, raw)?).filter(|t| !t.is_empty()))
     }
     fn encode(&self, value: &Option<String>) -> OptionValue {
         OptionValue::Str(value.clone().unwrap_or_default())
+    }
+    fn input(&self, _: OptionName, input: String) -> Result<OptionValue, OptionError> {
+        Ok(OptionValue::Str(input))
+    }
+}
+
+/// `ZMQ_PLAIN_PASSWORD`: at most 255 bytes (empty: not set), wiped from memory on drop and
+/// redacted from `Debug`.
+#[derive(Clone, Default)]
+pub(super) struct Password(Zeroizing<String>);
+
+impl Password {
+    /// The password (`None`: not set).
+    pub(super) fn as_option(&self) -> Option<&str> {
+        Some(self.0.as_str()).filter(|s| !s.is_empty())
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "<not set>"
+        } else {
+            "<redacted>"
+        })
+    }
+}
+
+/// The codec of [`Password`].
+pub(super) struct Secret;
+
+impl Codec for Secret {
+    type Value = Password;
+    type Input = String;
+    fn decode(&self, name: OptionName, raw: &OptionValue) -> Result<Password, OptionError> {
+        Text::Short
+            .decode_text(name, raw)
+            .map(|text| Password(Zeroizing::new(text)))
+    }
+    fn encode(&self, value: &Password) -> OptionValue {
+        OptionValue::Str(value.0.as_str().to_owned())
     }
     fn input(&self, _: OptionName, input: String) -> Result<OptionValue, OptionError> {
         Ok(OptionValue::Str(input))

@@ -101,12 +101,11 @@ impl SocketOptions {
     /// `ZMQ_GSSAPI_SERVER` reads 1, the principals (unset when empty), the name types and
     /// `ZMQ_GSSAPI_PLAINTEXT`.
     pub fn gssapi_options(&self) -> GssapiOptions {
-        let non_empty = |s: &String| (!s.is_empty()).then(|| s.clone());
         GssapiOptions {
             server: self.is_server_of(MechanismKind::Gssapi),
-            principal: non_empty(&self.gssapi_principal),
+            principal: self.values.gssapi_principal.clone(),
             principal_nametype: self.values.gssapi_principal_nametype,
-            service_principal: non_empty(&self.gssapi_service_principal),
+            service_principal: self.values.gssapi_service_principal.clone(),
             service_principal_nametype: self.values.gssapi_service_principal_nametype,
             plaintext: self.values.gssapi_plaintext,
         }
@@ -133,22 +132,17 @@ impl SocketOptions {
                     option,
                     mechanism: "a PLAIN client",
                 };
-                if self.plain_username.is_empty() {
-                    return Err(missing(OptionName::PlainUsername));
-                }
-                if self.plain_password.0.is_empty() {
-                    return Err(missing(OptionName::PlainPassword));
-                }
-                PlainCredentials::new(
-                    self.plain_username.as_bytes(),
-                    self.plain_password.0.as_bytes(),
-                )
-                .map(Security::PlainClient)
-                // Unreachable: both were checked for 1 to 255 bytes when set.
-                .map_err(|e| OptionError::Invalid {
-                    option: OptionName::PlainUsername,
-                    reason: e.to_string(),
-                })
+                let username = (self.values.plain_username.as_deref())
+                    .ok_or_else(|| missing(OptionName::PlainUsername))?;
+                let password = (self.values.plain_password.as_option())
+                    .ok_or_else(|| missing(OptionName::PlainPassword))?;
+                PlainCredentials::new(username.as_bytes(), password.as_bytes())
+                    .map(Security::PlainClient)
+                    // Unreachable: both were checked for 1 to 255 bytes when set.
+                    .map_err(|e| OptionError::Invalid {
+                        option: OptionName::PlainUsername,
+                        reason: e.to_string(),
+                    })
             }
             // Never selected without the feature: every CURVE option refuses to be set.
             #[cfg(not(feature = "curve"))]
@@ -271,9 +265,10 @@ impl SocketOptions {
                     },
                     reason: e.to_string(),
                 })?;
-                next.gssapi_principal = gssapi.principal.unwrap_or_default();
+                next.values.gssapi_principal = gssapi.principal.filter(|p| !p.is_empty());
                 next.values.gssapi_principal_nametype = gssapi.principal_nametype;
-                next.gssapi_service_principal = gssapi.service_principal.unwrap_or_default();
+                next.values.gssapi_service_principal =
+                    gssapi.service_principal.filter(|p| !p.is_empty());
                 next.values.gssapi_service_principal_nametype = gssapi.service_principal_nametype;
                 next.values.gssapi_plaintext = gssapi.plaintext;
                 next.select(gssapi.server, Some(MechanismKind::Gssapi));

@@ -5,7 +5,6 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use bytes::Bytes;
-use zeroize::Zeroizing;
 use zmtp_codec::SocketType;
 use zmtp_security::{CurvePublicKey, CurveSecretKey};
 
@@ -47,22 +46,9 @@ pub struct SocketOptions {
     pub(super) curve_secret_key: Option<CurveSecretKey>,
     /// `ZMQ_CURVE_SERVERKEY`: the server's long-term public key (32 bytes), default NULL.
     pub(super) curve_server_key: Option<CurvePublicKey>,
-    /// `ZMQ_GSSAPI_PRINCIPAL`: string, default not set (empty).
-    pub(super) gssapi_principal: String,
-    /// `ZMQ_GSSAPI_SERVICE_PRINCIPAL`: string, default not set (empty).
-    pub(super) gssapi_service_principal: String,
-    /// `ZMQ_PLAIN_PASSWORD`: string, default not set (empty); wiped on drop, not shown by
-    /// `Debug`.
-    pub(super) plain_password: Password,
-    /// `ZMQ_PLAIN_USERNAME`: string, default not set (empty).
-    pub(super) plain_username: String,
     /// `ZMQ_SUBSCRIBE` and `ZMQ_UNSUBSCRIBE`: the subscriptions in force, in order, with
     /// repeats (each UNSUBSCRIBE removes one instance), default none.
     pub(super) subscriptions: Vec<Bytes>,
-    /// `ZMQ_XPUB_VERBOSE` (libzmq's "verbose subscriptions"): boolean, default 0.
-    pub(super) xpub_verbose: bool,
-    /// `ZMQ_XPUB_VERBOSER` (libzmq's "verbose unsubscriptions"): boolean, default 0.
-    pub(super) xpub_verboser: bool,
     /// `ZMQ_TCP_ACCEPT_FILTER`: the filters, in order, default none (allow from all).
     pub(super) tcp_accept_filters: Vec<TcpAcceptFilter>,
     /// `ZMQ_IPC_FILTER_GID`: group ids, default none (allow from all).
@@ -84,20 +70,6 @@ pub struct SocketOptions {
     pub(super) deferred: Option<OptionError>,
 }
 
-/// `ZMQ_PLAIN_PASSWORD`, wiped from memory on drop and redacted from `Debug`.
-#[derive(Clone, Default)]
-pub(super) struct Password(pub(super) Zeroizing<String>);
-
-impl fmt::Debug for Password {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.is_empty() {
-            "<not set>"
-        } else {
-            "<redacted>"
-        })
-    }
-}
-
 impl Default for SocketOptions {
     /// The table's defaults.
     fn default() -> SocketOptions {
@@ -106,13 +78,7 @@ impl Default for SocketOptions {
             curve_public_key: None,
             curve_secret_key: None,
             curve_server_key: None,
-            gssapi_principal: String::new(),
-            gssapi_service_principal: String::new(),
-            plain_password: Password::default(),
-            plain_username: String::new(),
             subscriptions: Vec::new(),
-            xpub_verbose: false,
-            xpub_verboser: false,
             tcp_accept_filters: Vec::new(),
             ipc_filter_gids: BTreeSet::new(),
             ipc_filter_pids: BTreeSet::new(),
@@ -137,8 +103,8 @@ impl fmt::Debug for SocketOptions {
             }
             match option {
                 OptionName::PlainPassword => {
-                    if !self.plain_password.0.is_empty() {
-                        s.field(option.zmq_name(), &self.plain_password);
+                    if self.values.plain_password.as_option().is_some() {
+                        s.field(option.zmq_name(), &self.values.plain_password);
                     }
                 }
                 OptionName::CurveSecretKey => {
@@ -262,21 +228,6 @@ impl SocketOptions {
                 let server = v::bool_strict(name, value)?;
                 self.select(server, server.then_some(MechanismKind::Plain));
             }
-            PlainUsername | PlainPassword => {
-                let text = v::text_len(name, value, true, MAX_SHORT_STRING, "at most 255 bytes")?;
-                if text.is_empty() {
-                    // libzmq's (NULL, 0): back to NULL. libzmq keeps the old string readable;
-                    // here it is gone too.
-                    self.mechanism = MechanismKind::Null;
-                } else {
-                    self.select(false, Some(MechanismKind::Plain));
-                }
-                if name == PlainUsername {
-                    self.plain_username = text;
-                } else {
-                    self.plain_password = Password(Zeroizing::new(text));
-                }
-            }
             CurveServer => {
                 let server = v::bool_strict(name, value)?;
                 self.select(server, server.then_some(MechanismKind::Curve));
@@ -297,27 +248,6 @@ impl SocketOptions {
             GssapiServer => {
                 let server = v::bool_strict(name, value)?;
                 self.select(server, Some(MechanismKind::Gssapi));
-            }
-            GssapiPrincipal => {
-                self.gssapi_principal =
-                    v::text_len(name, value, false, MAX_SHORT_STRING, "1 to 255 bytes")?;
-                self.mechanism = MechanismKind::Gssapi;
-            }
-            GssapiServicePrincipal => {
-                self.gssapi_service_principal =
-                    v::text_len(name, value, false, MAX_SHORT_STRING, "1 to 255 bytes")?;
-                self.select(false, Some(MechanismKind::Gssapi));
-            }
-            XpubVerbose => {
-                // libzmq: VERBOSE sets "verbose subscriptions" and clears "verbose
-                // unsubscriptions"; VERBOSER sets both.
-                self.xpub_verbose = v::bool_non_negative(name, value)?;
-                self.xpub_verboser = false;
-            }
-            XpubVerboser => {
-                let on = v::bool_non_negative(name, value)?;
-                self.xpub_verbose = on;
-                self.xpub_verboser = on;
             }
             Subscribe => self.subscriptions.push(v::binary(name, value)?),
             Unsubscribe => {
@@ -382,18 +312,12 @@ impl SocketOptions {
             ),
             CurveServer => V::from(self.is_server_of(MechanismKind::Curve)),
             CurveServerKey => key(self.curve_server_key.as_ref()),
-            GssapiPrincipal => V::Str(self.gssapi_principal.clone()),
             GssapiServer => V::from(self.is_server_of(MechanismKind::Gssapi)),
-            GssapiServicePrincipal => V::Str(self.gssapi_service_principal.clone()),
             Ipv4Only => V::from(!self.values.ipv6),
-            PlainPassword => V::Str(self.plain_password.0.as_str().to_owned()),
             PlainServer => V::from(self.is_server_of(MechanismKind::Plain)),
-            PlainUsername => V::Str(self.plain_username.clone()),
             Subscribe | Unsubscribe => {
                 V::List(self.subscriptions.iter().cloned().map(V::Bytes).collect())
             }
-            XpubVerbose => V::from(self.xpub_verbose),
-            XpubVerboser => V::from(self.xpub_verboser),
             TcpAcceptFilter => V::List(
                 self.tcp_accept_filters
                     .iter()
@@ -494,6 +418,48 @@ impl SocketOptions {
     pub(super) fn select(&mut self, as_server: bool, mechanism: Option<MechanismKind>) {
         self.as_server = as_server;
         self.mechanism = mechanism.unwrap_or(MechanismKind::Null);
+    }
+
+    /// After `ZMQ_PLAIN_USERNAME`: selects the PLAIN client, or NULL when it was emptied
+    /// (libzmq's `(NULL, 0)`; libzmq keeps the old string readable, here it is gone too).
+    pub(super) fn after_plain_username(&mut self) {
+        let set = self.values.plain_username.is_some();
+        self.after_plain_credential(set);
+    }
+
+    /// After `ZMQ_PLAIN_PASSWORD`: as [`SocketOptions::after_plain_username`].
+    pub(super) fn after_plain_password(&mut self) {
+        let set = self.values.plain_password.as_option().is_some();
+        self.after_plain_credential(set);
+    }
+
+    fn after_plain_credential(&mut self, set: bool) {
+        if set {
+            self.select(false, Some(MechanismKind::Plain));
+        } else {
+            self.mechanism = MechanismKind::Null;
+        }
+    }
+
+    /// After `ZMQ_GSSAPI_PRINCIPAL`: selects GSSAPI, keeps the side.
+    pub(super) fn after_gssapi_principal(&mut self) {
+        self.mechanism = MechanismKind::Gssapi;
+    }
+
+    /// After `ZMQ_GSSAPI_SERVICE_PRINCIPAL`: selects the GSSAPI client.
+    pub(super) fn after_gssapi_service_principal(&mut self) {
+        self.select(false, Some(MechanismKind::Gssapi));
+    }
+
+    /// After `ZMQ_XPUB_VERBOSE`: libzmq's VERBOSE sets "verbose subscriptions" and clears
+    /// "verbose unsubscriptions".
+    pub(super) fn after_xpub_verbose(&mut self) {
+        self.values.xpub_verboser = false;
+    }
+
+    /// After `ZMQ_XPUB_VERBOSER`: sets both.
+    pub(super) fn after_xpub_verboser(&mut self) {
+        self.values.xpub_verbose = self.values.xpub_verboser;
     }
 
     /// `ZMQ_CURVE_PUBLICKEY`: selects CURVE, keeps the side. Callers check

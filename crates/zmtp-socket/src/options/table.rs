@@ -7,11 +7,13 @@
 //! ([`OptionName::applies_to`]) and those libzmq accepts ([`OptionName::accepted_by`], with their
 //! description), and the builder method with the typed setter it calls. Rows whose value has a
 //! plain shape also give the typed getter, the stored Rust type and its default, the [`Codec`]
-//! that converts it to and from libzmq's encoding, and the setter's doc; from these the field,
-//! its default, the dynamic `set`/`get` arms, the typed setter (`gen`; `custom` when written by
-//! hand) and the getter are generated. The other rows (the security options that select a
-//! mechanism, the list options, the aliases and coupled flags) keep hand-written storage and
-//! accessors in `socket_options.rs` and `accessors/`.
+//! that converts it to and from libzmq's encoding, the setter's doc, and optionally a method run
+//! after each change (`then`: the PLAIN and GSSAPI names select their mechanism, the XPUB
+//! verbosity flags move together); from these the field, its default, the dynamic `set`/`get`
+//! arms, the typed setter (`gen`; `custom` when written by hand) and the getter are generated.
+//! The other rows (the CURVE keys, the server flags read from the selected mechanism, the list
+//! options, `ZMQ_IPV4ONLY`) keep hand-written storage and accessors in `socket_options.rs` and
+//! `accessors/`.
 //!
 //! Rows are in the order of `options.tsv` (the 70 rows of the 4.2.2 table), then the options
 //! beyond it.
@@ -28,7 +30,7 @@ use zmtp_security::{CurvePublicKey, CurveSecretKey, NameType};
 #[allow(unused_imports)] // the codecs the rows name
 use super::codec::{
     Binary, Bool, Codec, HeartbeatTimeout, HeartbeatTtl, IntAtLeast, MaxMsgSize, Ms, MsOrMinusOne,
-    MsOrZero, NameTypes, OrMinusOne, Text, TriState, Uint64,
+    MsOrZero, NameTypes, OrMinusOne, Password, Secret, Text, TriState, Uint64,
 };
 use super::effect::OptionEffect;
 use super::error::OptionError;
@@ -96,7 +98,7 @@ macro_rules! options_table {
             applies($($applies:tt)*), accepted($($accepted:tt)*),
             $builder:ident($in:ty) => $setter:ident
             $(, $getter:ident -> $out:ty [$read:path] = $ty:ty: $default:expr, $codec:expr,
-                $mode:ident $what:literal)?;
+                $mode:ident $what:literal $(, then $hook:ident)?)?;
     )*) => {
         /// A socket option of libzmq's `zmq_setsockopt`: the 70 rows of the 4.2.2 table
         /// ([`OptionName::ALL`]) and the two GSSAPI name-type options libzmq 4.3 made stable
@@ -192,9 +194,10 @@ macro_rules! options_table {
                 value: &OptionValue,
             ) -> Option<Result<(), OptionError>> {
                 match name {
-                    $($( OptionName::$variant => Some(
-                        Codec::decode(&$codec, name, value).map(|v| self.values.$builder = v),
-                    ), )?)*
+                    $($( OptionName::$variant => Some(Codec::decode(&$codec, name, value).map(|v| {
+                        self.values.$builder = v;
+                        $( self.$hook(); )?
+                    })), )?)*
                     _ => None,
                 }
             }
@@ -324,7 +327,11 @@ options_table! {
         "authenticate only and send messages unwrapped (both sides must agree). Default off.";
     /// `ZMQ_GSSAPI_PRINCIPAL` (63): "Set name of GSSAPI principal". String, default not set.
     GssapiPrincipal = 63, "ZMQ_GSSAPI_PRINCIPAL": Text, NextBindOrConnect, live, applies(all), accepted(all),
-        gssapi_principal(impl Into<String>) => set_gssapi_principal;
+        gssapi_principal(impl Into<String>) => set_gssapi_principal,
+        get_gssapi_principal -> Option<&str> [Option::as_deref] = Option<String>: None,
+            Text::NonEmptyShort, gen
+        "(1 to 255 bytes): our own principal. Selects GSSAPI. Default not set (the library's \
+         default credentials).", then after_gssapi_principal;
     /// `ZMQ_GSSAPI_SERVER` (62): "Defines whether the socket will act as server for GSSAPI
     /// security". 0 or 1, default 0.
     GssapiServer = 62, "ZMQ_GSSAPI_SERVER": Int, NextBindOrConnect, live, applies(all), accepted(all),
@@ -332,7 +339,11 @@ options_table! {
     /// `ZMQ_GSSAPI_SERVICE_PRINCIPAL` (64): "Set name of GSSAPI service principal". String,
     /// default not set.
     GssapiServicePrincipal = 64, "ZMQ_GSSAPI_SERVICE_PRINCIPAL": Text, NextBindOrConnect, live, applies(all), accepted(all),
-        gssapi_service_principal(impl Into<String>) => set_gssapi_service_principal;
+        gssapi_service_principal(impl Into<String>) => set_gssapi_service_principal,
+        get_gssapi_service_principal -> Option<&str> [Option::as_deref] = Option<String>: None,
+            Text::NonEmptyShort, gen
+        "(1 to 255 bytes): the server's principal. Selects the GSSAPI client. Default not set.",
+            then after_gssapi_service_principal;
     /// `ZMQ_HANDSHAKE_IVL` (66): "Set maximum handshake interval". Milliseconds, default 30000
     /// (0: no limit).
     HandshakeIvl = 66, "ZMQ_HANDSHAKE_IVL": Int, NextBindOrConnect, live, applies(all_but [Stream]), accepted(all),
@@ -417,14 +428,22 @@ options_table! {
         "the largest multicast packet, in bytes. Must be > 0. Default 1500.";
     /// `ZMQ_PLAIN_PASSWORD` (46): "Set PLAIN security password". String, default not set.
     PlainPassword = 46, "ZMQ_PLAIN_PASSWORD": Text, NextBindOrConnect, live, applies(all), accepted(all),
-        plain_password(impl Into<String>) => set_plain_password;
+        plain_password(impl Into<String>) => set_plain_password,
+        get_plain_password -> Option<&str> [Password::as_option] = Password: Password::default(),
+            Secret, gen
+        "(at most 255 bytes): selects the PLAIN client. Empty selects NULL and forgets the \
+         password. Default not set.", then after_plain_password;
     /// `ZMQ_PLAIN_SERVER` (44): "Defines whether the socket will act as server for PLAIN
     /// security". 0 or 1, default 0.
     PlainServer = 44, "ZMQ_PLAIN_SERVER": Int, NextBindOrConnect, live, applies(all), accepted(all),
         plain_server(bool) => set_plain_server;
     /// `ZMQ_PLAIN_USERNAME` (45): "Set PLAIN security username". String, default not set.
     PlainUsername = 45, "ZMQ_PLAIN_USERNAME": Text, NextBindOrConnect, live, applies(all), accepted(all),
-        plain_username(impl Into<String>) => set_plain_username;
+        plain_username(impl Into<String>) => set_plain_username,
+        get_plain_username -> Option<&str> [Option::as_deref] = Option<String>: None, Text::Short,
+            gen
+        "(at most 255 bytes): selects the PLAIN client. Empty selects NULL and forgets the name \
+         (libzmq's `(NULL, 0)`). Default not set.", then after_plain_username;
     /// `ZMQ_USE_FD` (89): "Set the pre-allocated socket file descriptor". Default -1.
     UseFd = 89, "ZMQ_USE_FD": Int, NextBindOrConnect, live, applies(all), accepted(all),
         use_fd(Option<i32>) => set_use_fd,
@@ -534,7 +553,7 @@ options_table! {
     /// `ZMQ_SOCKS_PROXY` (68): "Set SOCKS5 proxy address". String, default not set.
     SocksProxy = 68, "ZMQ_SOCKS_PROXY": Text, NextBindOrConnect, live, applies(all), accepted(all),
         socks_proxy(impl Into<String>) => set_socks_proxy,
-        get_socks_proxy -> Option<&str> [Option::as_deref] = Option<String>: None, Text(false), gen
+        get_socks_proxy -> Option<&str> [Option::as_deref] = Option<String>: None, Text::Any, gen
         "later `tcp://` connects go through the SOCKS5 proxy at `host:port` (IPv6 in brackets; no \
          default port), with no authentication, as in libzmq; the target's host name goes to the \
          proxy unresolved. Empty: no proxy. Default none. Any text is accepted here; `connect` \
@@ -590,11 +609,17 @@ options_table! {
         unsubscribe(impl Into<Bytes>) => set_unsubscribe;
     /// `ZMQ_XPUB_VERBOSE` (40): "pass subscribe messages on XPUB socket". 0 or 1, default 0.
     XpubVerbose = 40, "ZMQ_XPUB_VERBOSE": Int, Immediate, live, applies([XPub]), accepted([XPub, Pub] "XPUB and PUB (an XPUB in libzmq)"),
-        xpub_verbose(bool) => set_xpub_verbose;
+        xpub_verbose(bool) => set_xpub_verbose,
+        get_xpub_verbose -> bool [copied] = bool: false, Bool::NonNegative, gen
+        "an XPUB passes every subscription up, repeats included. As in libzmq, this turns \
+         `ZMQ_XPUB_VERBOSER` off. Default off.", then after_xpub_verbose;
     /// `ZMQ_XPUB_VERBOSER` (78): "pass subscribe and unsubscribe messages on XPUB socket". 0 or
     /// 1, default 0.
     XpubVerboser = 78, "ZMQ_XPUB_VERBOSER": Int, Immediate, live, applies([XPub]), accepted([XPub, Pub] "XPUB and PUB (an XPUB in libzmq)"),
-        xpub_verboser(bool) => set_xpub_verboser;
+        xpub_verboser(bool) => set_xpub_verboser,
+        get_xpub_verboser -> bool [copied] = bool: false, Bool::NonNegative, gen
+        "an XPUB passes every subscription and unsubscription up. As in libzmq, this sets \
+         `ZMQ_XPUB_VERBOSE` to the same value. Default off.", then after_xpub_verboser;
     /// `ZMQ_XPUB_MANUAL` (71): "change the subscription handling to manual". 0 or 1, default 0.
     XpubManual = 71, "ZMQ_XPUB_MANUAL": Int, Immediate, live, applies([XPub]), accepted([XPub, Pub] "XPUB and PUB (an XPUB in libzmq)"),
         xpub_manual(bool) => set_xpub_manual,
@@ -617,7 +642,7 @@ options_table! {
     /// `ZMQ_ZAP_DOMAIN` (55): "Set RFC 27 authentication domain". String, default not set.
     ZapDomain = 55, "ZMQ_ZAP_DOMAIN": Text, NextBindOrConnect, live, applies(all), accepted(all),
         zap_domain(impl Into<String>) => set_zap_domain,
-        get_zap_domain -> Option<&str> [Option::as_deref] = Option<String>: None, Text(true), gen
+        get_zap_domain -> Option<&str> [Option::as_deref] = Option<String>: None, Text::Short, gen
         "the domain put in ZAP requests (at most 255 bytes; empty: not set). With NULL security a \
          server asks ZAP only when this is set. Default not set.";
     /// `ZMQ_TCP_ACCEPT_FILTER` (38): "Assign filters to allow new TCP connections". Binary data

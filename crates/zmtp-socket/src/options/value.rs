@@ -13,6 +13,8 @@ use bytes::Bytes;
 /// negative), an `Int` for a `uid_t`/`gid_t` one (if not negative), `Bytes` holding UTF-8 for a
 /// character string (a single trailing NUL, as C passes it, is dropped), `Str` for binary data.
 ///
+/// [`OptionName::kind`]: super::OptionName::kind
+///
 /// [`SocketOptions::set`]: super::SocketOptions::set
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OptionValue {

@@ -18,28 +18,6 @@ impl SocketOptions {
         self.values.connect_rid.take()
     }
 
-    /// Sets `ZMQ_XPUB_VERBOSE`: an XPUB passes every subscription up, repeats included. As in
-    /// libzmq, this turns `ZMQ_XPUB_VERBOSER` off. Default off.
-    pub fn set_xpub_verbose(&mut self, verbose: bool) -> Result<(), OptionError> {
-        self.set(N::XpubVerbose, verbose)
-    }
-
-    /// `ZMQ_XPUB_VERBOSE`: whether every subscription is passed up.
-    pub fn get_xpub_verbose(&self) -> bool {
-        self.xpub_verbose
-    }
-
-    /// Sets `ZMQ_XPUB_VERBOSER`: an XPUB passes every subscription and unsubscription up. As
-    /// in libzmq, this sets `ZMQ_XPUB_VERBOSE` to the same value. Default off.
-    pub fn set_xpub_verboser(&mut self, verboser: bool) -> Result<(), OptionError> {
-        self.set(N::XpubVerboser, verboser)
-    }
-
-    /// `ZMQ_XPUB_VERBOSER`: whether every unsubscription is passed up too.
-    pub fn get_xpub_verboser(&self) -> bool {
-        self.xpub_verboser
-    }
-
     /// `ZMQ_SUBSCRIBE`: adds a subscription to messages starting with `prefix` (empty: all
     /// messages). Subscribing twice needs two unsubscriptions.
     pub fn set_subscribe(&mut self, prefix: impl Into<Bytes>) -> Result<(), OptionError> {

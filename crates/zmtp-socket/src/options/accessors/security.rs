@@ -10,7 +10,6 @@ use super::super::error::OptionError;
 use super::super::name::OptionName as N;
 use super::super::security::MechanismKind;
 use super::super::socket_options::{require_feature, SocketOptions};
-use super::super::value::OptionValue;
 
 impl SocketOptions {
     // ---- PLAIN ----
@@ -23,28 +22,6 @@ impl SocketOptions {
     /// `ZMQ_PLAIN_SERVER`: whether PLAIN is selected, server side.
     pub fn get_plain_server(&self) -> bool {
         self.is_server_of(MechanismKind::Plain)
-    }
-
-    /// Sets `ZMQ_PLAIN_USERNAME` (at most 255 bytes): selects the PLAIN client. Empty selects
-    /// NULL and forgets the name (libzmq's `(NULL, 0)`). Default not set.
-    pub fn set_plain_username(&mut self, username: impl Into<String>) -> Result<(), OptionError> {
-        self.set(N::PlainUsername, OptionValue::Str(username.into()))
-    }
-
-    /// `ZMQ_PLAIN_USERNAME` (`None`: not set).
-    pub fn get_plain_username(&self) -> Option<&str> {
-        Some(self.plain_username.as_str()).filter(|s| !s.is_empty())
-    }
-
-    /// Sets `ZMQ_PLAIN_PASSWORD` (at most 255 bytes): selects the PLAIN client. Empty selects
-    /// NULL and forgets the password. Default not set.
-    pub fn set_plain_password(&mut self, password: impl Into<String>) -> Result<(), OptionError> {
-        self.set(N::PlainPassword, OptionValue::Str(password.into()))
-    }
-
-    /// `ZMQ_PLAIN_PASSWORD` (`None`: not set).
-    pub fn get_plain_password(&self) -> Option<&str> {
-        Some(self.plain_password.0.as_str()).filter(|s| !s.is_empty())
     }
 
     // ---- CURVE ----
@@ -111,36 +88,5 @@ impl SocketOptions {
     /// `ZMQ_GSSAPI_SERVER`: whether GSSAPI is selected, server side.
     pub fn get_gssapi_server(&self) -> bool {
         self.is_server_of(MechanismKind::Gssapi)
-    }
-
-    /// Sets `ZMQ_GSSAPI_PRINCIPAL` (1 to 255 bytes): our own principal. Selects GSSAPI.
-    /// Default not set (the library's default credentials).
-    pub fn set_gssapi_principal(
-        &mut self,
-        principal: impl Into<String>,
-    ) -> Result<(), OptionError> {
-        self.set(N::GssapiPrincipal, OptionValue::Str(principal.into()))
-    }
-
-    /// `ZMQ_GSSAPI_PRINCIPAL` (`None`: not set).
-    pub fn get_gssapi_principal(&self) -> Option<&str> {
-        Some(self.gssapi_principal.as_str()).filter(|s| !s.is_empty())
-    }
-
-    /// Sets `ZMQ_GSSAPI_SERVICE_PRINCIPAL` (1 to 255 bytes): the server's principal. Selects
-    /// the GSSAPI client. Default not set.
-    pub fn set_gssapi_service_principal(
-        &mut self,
-        principal: impl Into<String>,
-    ) -> Result<(), OptionError> {
-        self.set(
-            N::GssapiServicePrincipal,
-            OptionValue::Str(principal.into()),
-        )
-    }
-
-    /// `ZMQ_GSSAPI_SERVICE_PRINCIPAL` (`None`: not set).
-    pub fn get_gssapi_service_principal(&self) -> Option<&str> {
-        Some(self.gssapi_service_principal.as_str()).filter(|s| !s.is_empty())
     }
 }

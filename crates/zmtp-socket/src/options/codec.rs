@@ -2,7 +2,7 @@
 //! shape of value (a duration with -1 for "none", a boolean `int` that must be 0 or 1, a
 //! routing id, ...). The rows of the option table (`table.rs`) name theirs; values are stored
 //! typed and converted to libzmq's `int`s, sentinels and byte strings only by the dynamic API
-//! ([`SocketOptions::set`](super::SocketOptions::set), [`SocketOptions::get`](super::SocketOptions::get)).
+//! (`SocketOptions::set`, `SocketOptions::get`).
 
 use std::fmt;
 use std::time::Duration;
@@ -11,7 +11,7 @@ use bytes::Bytes;
 use zeroize::Zeroizing;
 use zmtp_security::NameType;
 
-use super::accessors::{millis, millis_or_minus_one, millis_or_zero};
+use super::accessors::millis;
 use super::error::OptionError;
 use super::name::OptionName;
 use super::validate::{self as v, MAX_HEARTBEAT_TTL_MS, MAX_SHORT_STRING};
@@ -58,39 +58,73 @@ impl Codec for IntAtLeast {
     }
 }
 
-/// Milliseconds, -1 (`None`) meaning infinite or none; `.0` is the allowed range in words.
-pub(super) struct MsOrMinusOne(pub(super) &'static str);
-
-impl Codec for MsOrMinusOne {
-    type Value = Option<Duration>;
-    type Input = Option<Duration>;
-    fn decode(&self, name: OptionName, raw: &OptionValue) -> Result<Option<Duration>, OptionError> {
-        let ms = v::int_at_least(name, raw, -1, self.0)?;
-        Ok((ms >= 0).then(|| from_ms(ms)))
-    }
-    fn encode(&self, value: &Option<Duration>) -> OptionValue {
-        OptionValue::Int(value.as_ref().map_or(-1, ms))
-    }
-    fn input(&self, name: OptionName, input: Option<Duration>) -> Result<OptionValue, OptionError> {
-        millis_or_minus_one(name, input).map(OptionValue::Int)
-    }
+/// Milliseconds in an `int`, `None` standing for libzmq's sentinel (-1 or 0).
+pub(super) struct Millis {
+    /// The `int`s taken.
+    range: (i32, i32),
+    /// The `int` `None` stands for.
+    none: i32,
+    /// Kept in whole multiples of this many milliseconds (rounded down).
+    step: i32,
+    /// The `int`s taken, in words.
+    allowed: &'static str,
 }
 
-/// Milliseconds, 0 (`None`) meaning none or no limit.
-pub(super) struct MsOrZero(pub(super) &'static str);
+impl Millis {
+    /// -1 (`None`: infinite, never, none) or >= 0 ms.
+    pub(super) const fn or_minus_one(allowed: &'static str) -> Millis {
+        Millis {
+            range: (-1, i32::MAX),
+            none: -1,
+            step: 1,
+            allowed,
+        }
+    }
 
-impl Codec for MsOrZero {
+    /// >= 0 ms, 0 (`None`) meaning none or no limit.
+    pub(super) const fn or_zero(allowed: &'static str) -> Millis {
+        Millis {
+            range: (0, i32::MAX),
+            none: 0,
+            step: 1,
+            allowed,
+        }
+    }
+
+    /// `ZMQ_HEARTBEAT_TIMEOUT`: >= 0 ms (0: no timeout); `None`, the default, is libzmq's -1
+    /// (the heartbeat interval), which only the typed setter may set back.
+    pub(super) const HEARTBEAT_TIMEOUT: Millis = Millis {
+        range: (0, i32::MAX),
+        none: -1,
+        step: 1,
+        allowed: ">= 0 ms (0: none)",
+    };
+
+    /// `ZMQ_HEARTBEAT_TTL`: 0 to 6553599 ms (0: none), kept in whole deciseconds as libzmq
+    /// keeps it.
+    pub(super) const HEARTBEAT_TTL: Millis = Millis {
+        range: (0, MAX_HEARTBEAT_TTL_MS),
+        none: 0,
+        step: 100,
+        allowed: "0 to 6553599 ms (sent in deciseconds in a u16)",
+    };
+}
+
+impl Codec for Millis {
     type Value = Option<Duration>;
     type Input = Option<Duration>;
     fn decode(&self, name: OptionName, raw: &OptionValue) -> Result<Option<Duration>, OptionError> {
-        let ms = v::int_at_least(name, raw, 0, self.0)?;
-        Ok((ms > 0).then(|| from_ms(ms)))
+        let ms = v::int_in(name, raw, self.range.0, self.range.1, self.allowed)?;
+        let ms = ms - ms % self.step;
+        Ok((ms != self.none).then(|| from_ms(ms)))
     }
     fn encode(&self, value: &Option<Duration>) -> OptionValue {
-        OptionValue::Int(value.as_ref().map_or(0, ms))
+        OptionValue::Int(value.as_ref().map_or(self.none, ms))
     }
     fn input(&self, name: OptionName, input: Option<Duration>) -> Result<OptionValue, OptionError> {
-        millis_or_zero(name, input).map(OptionValue::Int)
+        input
+            .map_or(Ok(self.none), |d| millis(name, d))
+            .map(OptionValue::Int)
     }
 }
 
@@ -108,49 +142,6 @@ impl Codec for Ms {
     }
     fn input(&self, name: OptionName, input: Duration) -> Result<OptionValue, OptionError> {
         millis(name, input).map(OptionValue::Int)
-    }
-}
-
-/// `ZMQ_HEARTBEAT_TIMEOUT`: milliseconds >= 0 (0: no timeout); `None`, the default, is libzmq's
-/// -1 (the heartbeat interval), which only the typed setter may set back.
-pub(super) struct HeartbeatTimeout;
-
-impl Codec for HeartbeatTimeout {
-    type Value = Option<Duration>;
-    type Input = Option<Duration>;
-    fn decode(&self, name: OptionName, raw: &OptionValue) -> Result<Option<Duration>, OptionError> {
-        v::int_at_least(name, raw, 0, ">= 0 ms (0: none)").map(|ms| Some(from_ms(ms)))
-    }
-    fn encode(&self, value: &Option<Duration>) -> OptionValue {
-        OptionValue::Int(value.as_ref().map_or(-1, ms))
-    }
-    fn input(&self, name: OptionName, input: Option<Duration>) -> Result<OptionValue, OptionError> {
-        millis_or_minus_one(name, input).map(OptionValue::Int)
-    }
-}
-
-/// `ZMQ_HEARTBEAT_TTL`: 0 to 6553599 ms (0: none), kept in whole deciseconds as libzmq keeps it.
-pub(super) struct HeartbeatTtl;
-
-impl Codec for HeartbeatTtl {
-    type Value = Option<Duration>;
-    type Input = Option<Duration>;
-    fn decode(&self, name: OptionName, raw: &OptionValue) -> Result<Option<Duration>, OptionError> {
-        let ms = v::int_in(
-            name,
-            raw,
-            0,
-            MAX_HEARTBEAT_TTL_MS,
-            "0 to 6553599 ms (sent in deciseconds in a u16)",
-        )?;
-        let ms = ms - ms % 100;
-        Ok((ms > 0).then(|| from_ms(ms)))
-    }
-    fn encode(&self, value: &Option<Duration>) -> OptionValue {
-        OptionValue::Int(value.as_ref().map_or(0, ms))
-    }
-    fn input(&self, name: OptionName, input: Option<Duration>) -> Result<OptionValue, OptionError> {
-        millis_or_zero(name, input).map(OptionValue::Int)
     }
 }
 

@@ -38,22 +38,6 @@ pub(super) fn millis(option: OptionName, duration: Duration) -> Result<i32, Opti
     })
 }
 
-/// `None` as -1 (infinite), else the milliseconds.
-pub(super) fn millis_or_minus_one(
-    option: OptionName,
-    duration: Option<Duration>,
-) -> Result<i32, OptionError> {
-    duration.map_or(Ok(-1), |d| millis(option, d))
-}
-
-/// `None` as 0 (none / disabled), else the milliseconds.
-pub(super) fn millis_or_zero(
-    option: OptionName,
-    duration: Option<Duration>,
-) -> Result<i32, OptionError> {
-    duration.map_or(Ok(0), |d| millis(option, d))
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::{OptionValue, SocketOptions};
@@ -206,8 +190,6 @@ mod tests {
             Err("ZMQ_LINGER must be at most i32::MAX (2147483647) ms, got 2147483648".into())
         );
         assert!(millis(o, Duration::MAX).is_err());
-        assert_eq!(millis_or_minus_one(o, None), Ok(-1));
-        assert_eq!(millis_or_zero(o, None), Ok(0));
     }
 
     #[test]

@@ -32,10 +32,16 @@ use super::value::OptionValue;
 ///
 /// The security mechanism is chosen by the order of the settings, as in libzmq (setting
 /// `ZMQ_PLAIN_USERNAME` makes a PLAIN client, `ZMQ_CURVE_SERVER` = 1 a CURVE server, ...): see
-/// [`mechanism`](SocketOptions::mechanism) and [`security`](SocketOptions::security).
+/// [`mechanism`](SocketOptions::mechanism) and [`security`](SocketOptions::security). The typed
+/// security setters set a whole mechanism in one call
+/// ([`set_security`](SocketOptions::set_security),
+/// [`with_curve_server`](SocketOptions::with_curve_server),
+/// [`with_curve_client`](SocketOptions::with_curve_client), ...) and make
+/// [`build`](SocketOptions::build) refuse an incomplete configuration; the builder methods named
+/// after libzmq's options (`curve_server(bool)`, ...) keep libzmq's meaning.
 ///
-/// The fields are private so every value goes through the checks; each has its getter and its
-/// row in the dynamic API.
+/// The fields are private so every value goes through the checks; values are stored typed
+/// (`Duration`, `Option<..>`), in libzmq's encodings only through the dynamic API.
 #[derive(Clone)]
 pub struct SocketOptions {
     /// The options whose table rows give a codec (`table.rs`), stored typed.

@@ -1,8 +1,7 @@
 //! The hand-written typed accessors of the options for particular socket types (the others are
-//! generated from their rows in `table.rs`): taking `ZMQ_CONNECT_RID`, the coupled
-//! `ZMQ_XPUB_VERBOSE` / `ZMQ_XPUB_VERBOSER`, and the subscriptions. These setters do not know the socket type; a
-//! socket checks with [`SocketOptions::check_socket_type`] or sets through
-//! [`SocketOptions::set_for`].
+//! generated from their rows in `table.rs`): taking `ZMQ_CONNECT_RID`, and the subscriptions.
+//! These setters do not know the socket type; a socket checks with
+//! [`SocketOptions::check_socket_type`] or sets through [`SocketOptions::set_for`].
 
 use bytes::Bytes;
 

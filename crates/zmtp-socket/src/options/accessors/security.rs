@@ -1,7 +1,6 @@
-//! Typed setters and getters of the security options that select a mechanism: PLAIN, CURVE and
-//! GSSAPI (`ZMQ_ZAP_DOMAIN`, `ZMQ_GSSAPI_PLAINTEXT` and the name types are generated from their
-//! rows in `table.rs`). Each
-//! mechanism setting also selects the mechanism, as in libzmq (see
+//! The hand-written typed setters and getters of the security options: the server flags, read
+//! from the selected mechanism, and the CURVE keys (the other security options are generated
+//! from their rows in `table.rs`). Each also selects the mechanism, as in libzmq (see
 //! [`SocketOptions::mechanism`]).
 
 use zmtp_security::{CurvePublicKey, CurveSecretKey};

@@ -3,6 +3,7 @@
 //! (RADIO and DISH) carries one message a datagram.
 
 pub(crate) mod connecter;
+pub(crate) mod handshake_gate;
 pub(crate) mod inproc;
 pub(crate) mod ipc;
 pub(crate) mod listener;

@@ -98,6 +98,7 @@ fn main() {
         ("pgm::loss::libzmq_pub_to_our_subs", || fan_out("pgm", "libzmq", "zmtp", true)),
         ("pgm::loss::our_pub_to_libzmq_subs", || fan_out("pgm", "zmtp", "libzmq", true)),
         ("epgm::maxtpdu_is_the_largest_packet_on_the_wire", maxtpdu),
+        ("pgm::without_cap_net_raw_the_error_names_it", without_cap_net_raw),
     ];
     let mut ran = 0;
     for (name, case) in cases {
@@ -417,6 +418,26 @@ fn maxtpdu() {
     publisher.finish();
 }
 
+/// Our SUB connecting `pgm://` in a process without `CAP_NET_RAW` (`setpriv` drops it from
+/// the bounding set, so not even root has it after exec): the connect fails, naming the
+/// capability.
+fn without_cap_net_raw() {
+    let exe = std::env::current_exe().expect("this test's binary");
+    let out = Command::new("setpriv")
+        .args(["--inh-caps=-net_raw", "--bounding-set=-net_raw"])
+        .arg(exe)
+        .args(["peer", "nocap", &endpoint("pgm", "127.0.0.1")])
+        .output()
+        .expect("run setpriv (util-linux)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("  {}", stdout.trim());
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("refused:") && stdout.contains("CAP_NET_RAW"),
+        "the error names the capability: {stdout}"
+    );
+}
+
 // ------------------------------------------------------------------------------------------------
 // The peers (child processes)
 // ------------------------------------------------------------------------------------------------
@@ -460,6 +481,7 @@ mod peer {
                 args[4].parse().expect("first"),
             ),
             Some("sniff") => sniff(),
+            Some("nocap") => nocap(&args[1]),
             _ => fail("usage: peer pub|sub|sniff ..."),
         }
     }
@@ -658,6 +680,19 @@ mod peer {
         // Wait for the harness to close our input.
         let commands = commands();
         while commands.recv().is_ok() {}
+    }
+
+    /// Our SUB connecting `pgm://`: prints the refusal, or fails.
+    fn nocap(endpoint: &str) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let s = zmtp::socket::Sub::new();
+        match rt.block_on(s.connect(endpoint)) {
+            Ok(()) => fail("pgm:// connected without CAP_NET_RAW"),
+            Err(e) => say(&format!("refused: {e}")),
+        }
     }
 
     /// A raw socket for UDP beside the subscribers, which reads every UDP packet arriving,

@@ -293,3 +293,33 @@ fn recovery_ivl_is_the_window_a_receiver_may_be_away() {
          messages before the cut, {after} after, of 600"
     );
 }
+
+/// `ZMQ_MULTICAST_MAXTPDU` bounds every packet the source sends: with 700, messages of 4,000
+/// bytes go out as IP packets of at most 700 bytes (the PGM packet plus 20 bytes of IPv4 and 8
+/// of UDP), filled to 680 (libzmq leaves room for an IPv6 header). On the wire, against a
+/// libzmq SUB: `interop/tests/libzmq_pgm.rs`, `epgm::maxtpdu_is_the_largest_packet_on_the_wire`.
+#[test]
+fn maxtpdu_bounds_every_packet_the_source_sends() {
+    let mut options = SocketOptions::new();
+    options.set_multicast_maxtpdu(700).expect("maxtpdu");
+    options.set_rate(1_000_000).expect("rate");
+    let params = PgmParams::from_options(&options);
+    let now = Instant::now();
+    let mut src = Source::new(params.source_config(&endpoint(), [3; 6], 40_002), now);
+    let mut enc = ApduEncoder::new(src.max_tsdu());
+    for i in 0..20 {
+        enc.push_message(&message(i, 4_000));
+    }
+    let mut largest = 0;
+    let mut packets = 0;
+    while let Some(apdu) = enc.next_apdu() {
+        src.send(now, apdu).expect("within the rate");
+        while let Some(p) = src.poll_transmit() {
+            largest = largest.max(p.len() + 20 + 8);
+            packets += 1;
+        }
+    }
+    assert!(largest <= 700, "an IP packet of {largest} bytes");
+    assert_eq!(largest, 680, "packets are filled up to the TPDU");
+    assert!(packets > 20 * 4_000 / 700, "{packets} packets");
+}

@@ -42,12 +42,12 @@
 //!   PGM routers beyond taking the last one heard.
 //! - The sockets themselves: multicast joins, `IP_MULTICAST_IF`/`LOOP`/`TTL`, raw sockets and
 //!   the Router Alert option are the transports' business (`epgm://` and `pgm://` in
-//!   `zmtp-socket`, still to come).
+//!   `zmtp-socket`'s `transport/pgm.rs`, which does not add Router Alert either).
 //!
 //! # For the transports
 //!
-//! What `epgm://` and `pgm://` in `zmtp-socket` will have to do around this crate (the example
-//! `examples/epgm_live.rs` does each of these in its simplest form):
+//! What `epgm://` and `pgm://` in `zmtp-socket` (`transport/pgm.rs`) do around this crate (the
+//! example `examples/epgm_live.rs` does each of these in its simplest form):
 //!
 //! - Sockets. `epgm`: one UDP socket bound to the endpoint's port on any address with
 //!   `SO_REUSEADDR` (libzmq's own sockets bind it too), joined to the group on the interface,

@@ -48,6 +48,10 @@ const PUB_ADDR: &str = "10.77.0.1";
 const SUB_ADDR: &str = "10.77.0.2";
 /// The `ZMQ_MULTICAST_MAXTPDU` of the maxtpdu case.
 const SMALL_TPDU: i32 = 700;
+/// The `ZMQ_RATE` of the maxtpdu case's publisher (1,000,000 bytes a second), low enough to be
+/// what paces the burst: the wall-clock rate seen on the wire is reported (not asserted: the
+/// rate is asserted on a virtual clock, `crates/zmtp-socket/src/transport/pgm/tests.rs`).
+const MEASURED_RATE: i32 = 8_000;
 
 // ------------------------------------------------------------------------------------------------
 // Messages
@@ -58,7 +62,11 @@ const SMALL_TPDU: i32 = 700;
 /// frames (one empty).
 fn message(i: usize) -> Vec<Vec<u8>> {
     let topic = [b'A', b'B', b'C'][i % 3];
-    let size = if i % 101 == 0 { 4_000 } else { 10 + (i * 37) % 300 };
+    let size = if i % 101 == 0 {
+        4_000
+    } else {
+        10 + (i * 37) % 300
+    };
     let mut first = vec![topic];
     first.extend_from_slice(format!("{i:05}").as_bytes());
     let fill = u8::try_from(i % 251).expect("below 251");
@@ -89,16 +97,35 @@ fn main() {
     let filter = args.iter().skip(1).find(|a| !a.starts_with('-')).cloned();
     preflight();
     let cases: Vec<(&str, fn())> = vec![
-        ("epgm::libzmq_pub_to_our_subs", || fan_out("epgm", "libzmq", "zmtp", false)),
-        ("epgm::our_pub_to_libzmq_subs", || fan_out("epgm", "zmtp", "libzmq", false)),
-        ("pgm::libzmq_pub_to_our_subs", || fan_out("pgm", "libzmq", "zmtp", false)),
-        ("pgm::our_pub_to_libzmq_subs", || fan_out("pgm", "zmtp", "libzmq", false)),
-        ("epgm::loss::libzmq_pub_to_our_subs", || fan_out("epgm", "libzmq", "zmtp", true)),
-        ("epgm::loss::our_pub_to_libzmq_subs", || fan_out("epgm", "zmtp", "libzmq", true)),
-        ("pgm::loss::libzmq_pub_to_our_subs", || fan_out("pgm", "libzmq", "zmtp", true)),
-        ("pgm::loss::our_pub_to_libzmq_subs", || fan_out("pgm", "zmtp", "libzmq", true)),
+        ("epgm::libzmq_pub_to_our_subs", || {
+            fan_out("epgm", "libzmq", "zmtp", false)
+        }),
+        ("epgm::our_pub_to_libzmq_subs", || {
+            fan_out("epgm", "zmtp", "libzmq", false)
+        }),
+        ("pgm::libzmq_pub_to_our_subs", || {
+            fan_out("pgm", "libzmq", "zmtp", false)
+        }),
+        ("pgm::our_pub_to_libzmq_subs", || {
+            fan_out("pgm", "zmtp", "libzmq", false)
+        }),
+        ("epgm::loss::libzmq_pub_to_our_subs", || {
+            fan_out("epgm", "libzmq", "zmtp", true)
+        }),
+        ("epgm::loss::our_pub_to_libzmq_subs", || {
+            fan_out("epgm", "zmtp", "libzmq", true)
+        }),
+        ("pgm::loss::libzmq_pub_to_our_subs", || {
+            fan_out("pgm", "libzmq", "zmtp", true)
+        }),
+        ("pgm::loss::our_pub_to_libzmq_subs", || {
+            fan_out("pgm", "zmtp", "libzmq", true)
+        }),
         ("epgm::maxtpdu_is_the_largest_packet_on_the_wire", maxtpdu),
-        ("pgm::without_cap_net_raw_the_error_names_it", without_cap_net_raw),
+        (
+            "pgm::without_cap_net_raw_the_error_names_it",
+            without_cap_net_raw,
+        ),
     ];
     let mut ran = 0;
     for (name, case) in cases {
@@ -108,7 +135,10 @@ fn main() {
         println!("test {name} ...");
         let started = Instant::now();
         case();
-        println!("test {name} ... ok ({:.1} s)", started.elapsed().as_secs_f64());
+        println!(
+            "test {name} ... ok ({:.1} s)",
+            started.elapsed().as_secs_f64()
+        );
         ran += 1;
     }
     println!("\ntest result: ok. {ran} passed");
@@ -167,8 +197,18 @@ impl Netns {
         ip(&["netns", "add", &ns.publisher]);
         ip(&["netns", "add", &ns.subscribers]);
         ip(&[
-            "link", "add", "va", "netns", &ns.publisher, "type", "veth", "peer", "name", "vb",
-            "netns", &ns.subscribers,
+            "link",
+            "add",
+            "va",
+            "netns",
+            &ns.publisher,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            "vb",
+            "netns",
+            &ns.subscribers,
         ]);
         for (name, dev, addr) in [
             (&ns.publisher, "va", PUB_ADDR),
@@ -339,6 +379,7 @@ fn fan_out(scheme: &str, pub_impl: &str, sub_impl: &str, loss: bool) {
             pub_impl.into(),
             endpoint(scheme, PUB_ADDR),
             "0".into(),
+            RATE.to_string(),
         ],
     );
     first.expect("live");
@@ -360,7 +401,8 @@ fn fan_out(scheme: &str, pub_impl: &str, sub_impl: &str, loss: bool) {
     publisher.finish();
 }
 
-/// Our PUB with `ZMQ_MULTICAST_MAXTPDU` 700 to a libzmq SUB; a sniffing socket beside the SUB
+/// Our PUB with `ZMQ_MULTICAST_MAXTPDU` 700 (and `ZMQ_RATE` 8,000, whose wall-clock rate is
+/// reported) to a libzmq SUB; a sniffing socket beside the SUB
 /// (a raw socket) sees every packet: the largest IP packet is at most 700 bytes and close to it.
 fn maxtpdu() {
     let ns = Netns::new();
@@ -385,6 +427,7 @@ fn maxtpdu() {
             "zmtp".into(),
             endpoint("epgm", PUB_ADDR),
             SMALL_TPDU.to_string(),
+            MEASURED_RATE.to_string(),
         ],
     );
     sub.expect("live");
@@ -413,6 +456,11 @@ fn maxtpdu() {
          packets up to ZMQ_MULTICAST_MAXTPDU {max}"
     );
     println!("  largest IP packet on the wire: {largest} bytes (ZMQ_MULTICAST_MAXTPDU {max})");
+    println!(
+        "  ZMQ_RATE {MEASURED_RATE} kbit/s = {} B/s, charged as OpenPGM does (each packet's IP \
+         length + 20); the wire rate above counts IP lengths only",
+        MEASURED_RATE / 8 * 1000
+    );
     sub.finish();
     sniff.finish();
     publisher.finish();
@@ -473,7 +521,12 @@ mod peer {
 
     pub(super) fn run(args: &[String]) {
         match args.first().map(String::as_str) {
-            Some("pub") => publisher(&args[1], &args[2], args[3].parse().expect("tpdu")),
+            Some("pub") => publisher(
+                &args[1],
+                &args[2],
+                args[3].parse().expect("tpdu"),
+                args[4].parse().expect("rate"),
+            ),
             Some("sub") => subscriber(
                 &args[1],
                 &args[2],
@@ -508,12 +561,12 @@ mod peer {
         while commands.recv().is_ok() {}
     }
 
-    fn publisher(lib: &str, endpoint: &str, tpdu: i32) {
+    fn publisher(lib: &str, endpoint: &str, tpdu: i32, rate: i32) {
         match lib {
             "libzmq" => {
                 let ctx = zmq::Context::new();
                 let s = ctx.socket(zmq::PUB).expect("socket");
-                s.set_rate(RATE).expect("rate");
+                s.set_rate(rate).expect("rate");
                 s.set_sndhwm(0).expect("sndhwm");
                 s.connect(endpoint).expect("libzmq connects");
                 publish(|m| s.send_multipart(m, 0).expect("send"));
@@ -526,7 +579,7 @@ mod peer {
                     .expect("runtime");
                 let s = rt.block_on(async {
                     let mut options = zmtp::socket::SocketOptions::new();
-                    options.set_rate(RATE).expect("rate");
+                    options.set_rate(rate).expect("rate");
                     options.set_sndhwm(0).expect("sndhwm");
                     if tpdu > 0 {
                         options.set_multicast_maxtpdu(tpdu).expect("maxtpdu");
@@ -592,7 +645,10 @@ mod peer {
                 return false;
             }
             let Some(i) = self.next else {
-                fail(&format!("an extra message {:?}", String::from_utf8_lossy(&m[0])))
+                fail(&format!(
+                    "an extra message {:?}",
+                    String::from_utf8_lossy(&m[0])
+                ))
             };
             if m != message(i) {
                 let head = m.first().map_or(&[][..], |f| &f[..f.len().min(12)]);
@@ -714,15 +770,33 @@ mod peer {
         let commands = commands();
         say("ready");
         let mut largest = 0usize;
+        // The burst: IP bytes of the packets to the group from the first full one (above 600
+        // bytes: the hellos before are small) to the last.
+        let (mut first, mut last, mut bytes) = (None::<Instant>, Instant::now(), 0usize);
         let mut buf = vec![0u8; 65_536];
         loop {
             if let Ok(n) = s.recv(&mut buf) {
                 if n >= 20 && buf[16..20] == group.octets() {
                     largest = largest.max(n);
+                    if first.is_some() || n > 600 {
+                        let now = Instant::now();
+                        first.get_or_insert(now);
+                        if n > 600 {
+                            last = now;
+                            bytes += n;
+                        }
+                    }
                 }
             }
             match commands.try_recv() {
-                Ok(line) if line == "report" => say(&format!("largest {largest}")),
+                Ok(line) if line == "report" => {
+                    let secs = first.map_or(0.0, |f| (last - f).as_secs_f64());
+                    say(&format!(
+                        "rate: {bytes} bytes of IP packets in {secs:.3} s: {:.0} B/s on the wire",
+                        bytes as f64 / secs.max(1e-6)
+                    ));
+                    say(&format!("largest {largest}"));
+                }
                 Ok(_) | Err(mpsc::TryRecvError::Empty) => {}
                 Err(mpsc::TryRecvError::Disconnected) => return,
             }

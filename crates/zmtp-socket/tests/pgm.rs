@@ -5,8 +5,7 @@
 use std::time::Duration;
 
 use zmtp_socket::{
-    Dealer, Error, Message, Pair, Pub, Pull, Push, Rep, Req, Router, SocketOptions, Sub, XPub,
-    XSub,
+    Dealer, Error, Message, Pair, Pub, Pull, Push, Rep, Req, Router, SocketOptions, Sub, XPub, XSub,
 };
 
 /// A port no one holds now, and a group of this test's own.
@@ -82,10 +81,11 @@ async fn our_pub_to_our_subs_over_epgm_filtered_at_the_receivers() {
             "the receivers live after 20 s of hello: {live:?}"
         );
         publisher.send("hello").await.expect("send");
-        for (i, s) in [&sub_a as &dyn RecvMessage, &sub_b, &xsub].iter().enumerate() {
-            if let Ok(m) =
-                tokio::time::timeout(Duration::from_millis(20), s.recv_message()).await
-            {
+        for (i, s) in [&sub_a as &dyn RecvMessage, &sub_b, &xsub]
+            .iter()
+            .enumerate()
+        {
+            if let Ok(m) = tokio::time::timeout(Duration::from_millis(20), s.recv_message()).await {
                 live[i] |= m.frames()[0].as_ref() == b"hello";
             }
         }
@@ -96,7 +96,10 @@ async fn our_pub_to_our_subs_over_epgm_filtered_at_the_receivers() {
         let mut first = format!("{topic}{i:05}").into_bytes();
         first.resize(len, b'x');
         if i % 7 == 0 {
-            Message::from(vec![bytes::Bytes::from(first), bytes::Bytes::from_static(b"second")])
+            Message::from(vec![
+                bytes::Bytes::from(first),
+                bytes::Bytes::from_static(b"second"),
+            ])
         } else {
             Message::from(vec![bytes::Bytes::from(first)])
         }

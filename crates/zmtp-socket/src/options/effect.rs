@@ -120,10 +120,7 @@ impl OptionName {
         use OptionName::*;
         !matches!(
             self,
-            VmciBufferSize
-                | VmciBufferMinSize
-                | VmciBufferMaxSize
-                | VmciConnectTimeout
+            VmciBufferSize | VmciBufferMinSize | VmciBufferMaxSize | VmciConnectTimeout
         )
     }
 

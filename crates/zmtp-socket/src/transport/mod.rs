@@ -6,8 +6,8 @@
 pub(crate) mod connecter;
 pub(crate) mod inproc;
 pub(crate) mod ipc;
-pub(crate) mod pgm;
 pub(crate) mod listener;
+pub(crate) mod pgm;
 pub(crate) mod socks;
 pub(crate) mod tcp;
 pub(crate) mod tcp_tuning;

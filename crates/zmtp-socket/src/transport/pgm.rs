@@ -63,6 +63,11 @@ const IPPROTO_PGM: i32 = 113;
 /// its pipe while the rate limit holds.
 const ENCODER_AHEAD: usize = 64 * 1024;
 
+/// The least the `ZMQ_RATE` bucket holds: Tokio's timer wakes in whole milliseconds, often a
+/// millisecond late, and OpenPGM's bucket of one millisecond (at rates of a TPDU a millisecond
+/// and more) would lose what it cannot hold meanwhile and send at about half the rate.
+const RATE_BURST: std::time::Duration = std::time::Duration::from_millis(10);
+
 /// `epgm://` or `pgm://`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Scheme {
@@ -182,6 +187,20 @@ impl PgmParams {
         cfg.recovery_ivl_ms = self.recovery_ivl_ms;
         cfg.max_tpdu = self.max_tpdu;
         cfg
+    }
+
+    /// The source a PUB runs, started at `now`, its rate bucket holding at least
+    /// [`RATE_BURST`].
+    pub(crate) fn source(
+        &self,
+        ep: &PgmEndpoint,
+        gsi: [u8; 6],
+        sport: u16,
+        now: Instant,
+    ) -> Source {
+        let mut source = Source::new(self.source_config(ep, gsi, sport), now);
+        source.set_rate_burst(RATE_BURST);
+        source
     }
 
     /// The receiver a SUB runs: libzmq's settings with these options.
@@ -352,7 +371,7 @@ pub(crate) fn spawn(
             };
             if sender {
                 let (gsi, sport) = random_tsi();
-                let source = Source::new(params.source_config(&ep, gsi, sport), Instant::now());
+                let source = params.source(&ep, gsi, sport, Instant::now());
                 run_source(&core, pipe, &link, &ep, source).await;
             } else {
                 let (gsi, _) = random_tsi();
@@ -448,9 +467,7 @@ fn destination(
         Destination::Group => Some(SocketAddrV4::new(ep.group, ep.port)),
         Destination::Source(Nla::V4(a)) => Some(SocketAddrV4::new(a, ep.port)),
         Destination::Source(Nla::V6(_)) => None,
-        Destination::SourceAddressOf(tsi) => {
-            from.get(&tsi).map(|a| SocketAddrV4::new(*a, ep.port))
-        }
+        Destination::SourceAddressOf(tsi) => from.get(&tsi).map(|a| SocketAddrV4::new(*a, ep.port)),
     }
 }
 

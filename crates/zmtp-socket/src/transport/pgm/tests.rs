@@ -84,7 +84,7 @@ fn rate_is_the_bytes_per_second_of_a_long_burst() {
     options.set_rate(rate_kbit).expect("rate");
     let params = PgmParams::from_options(&options);
     let t0 = Instant::now();
-    let mut src = Source::new(params.source_config(&endpoint(), [1; 6], 40_000), t0);
+    let mut src = params.source(&endpoint(), [1; 6], 40_000, t0);
     let mut enc = ApduEncoder::new(src.max_tsdu());
     for i in 0..1_100 {
         enc.push_message(&message(i, 1_000));
@@ -118,11 +118,7 @@ fn rate_is_the_bytes_per_second_of_a_long_burst() {
     }
     assert!(pending.is_none() && enc.is_empty(), "the burst is out");
     // The burst ends within the run: the windows with a full second of sending are 2..=n-1.
-    let busy: Vec<u64> = windows
-        .iter()
-        .copied()
-        .take_while(|&b| b > 0)
-        .collect();
+    let busy: Vec<u64> = windows.iter().copied().take_while(|&b| b > 0).collect();
     assert!(busy.len() >= 10, "the burst lasts ten seconds: {windows:?}");
     assert!(
         busy[0] <= 2 * per_sec + tpdu,
@@ -159,7 +155,7 @@ impl Net {
     fn new(params: &PgmParams) -> Net {
         let now = Instant::now();
         let ep = endpoint();
-        let src = Source::new(params.source_config(&ep, [2; 6], 40_001), now);
+        let src = params.source(&ep, [2; 6], 40_001, now);
         let rx = Receiver::new(params.receiver_config(&ep), XorShift32::new(7));
         let enc = ApduEncoder::new(src.max_tsdu());
         Net {
@@ -184,7 +180,9 @@ impl Net {
                 if self.pending.is_none() {
                     self.pending = self.enc.next_apdu();
                 }
-                let Some(apdu) = self.pending.clone() else { break };
+                let Some(apdu) = self.pending.clone() else {
+                    break;
+                };
                 match self.src.send(now, apdu) {
                     Ok(_) => self.pending = None,
                     Err(_) => break,
@@ -271,7 +269,10 @@ fn recovery_ivl_is_the_window_a_receiver_may_be_away() {
     let before = net.delivered.len();
     net.run(500, true, &|_| false);
     net.run(5_000, false, &|_| false);
-    assert!(before > 0 && before < 250, "the cut came mid-stream: {before}");
+    assert!(
+        before > 0 && before < 250,
+        "the cut came mid-stream: {before}"
+    );
     assert_eq!(net.delivered.len(), 250, "a short absence is repaired");
     assert!(net.lost.is_empty(), "{:?}", net.lost);
 
@@ -286,7 +287,11 @@ fn recovery_ivl_is_the_window_a_receiver_may_be_away() {
     let lost: u32 = net.lost.iter().map(|&(_, c)| c).sum();
     assert!(lost > 66, "the loss reported: {:?}", net.lost);
     let last = net.delivered.last().expect("messages after the loss");
-    assert_eq!(last, &message(599, 1_000), "the stream resumes after the loss");
+    assert_eq!(
+        last,
+        &message(599, 1_000),
+        "the stream resumes after the loss"
+    );
     let after = net.delivered.len() - before;
     println!(
         "cut off for 3 s (window 1 s): {lost} sequence numbers reported lost; {before} \
@@ -305,7 +310,7 @@ fn maxtpdu_bounds_every_packet_the_source_sends() {
     options.set_rate(1_000_000).expect("rate");
     let params = PgmParams::from_options(&options);
     let now = Instant::now();
-    let mut src = Source::new(params.source_config(&endpoint(), [3; 6], 40_002), now);
+    let mut src = params.source(&endpoint(), [3; 6], 40_002, now);
     let mut enc = ApduEncoder::new(src.max_tsdu());
     for i in 0..20 {
         enc.push_message(&message(i, 4_000));

@@ -62,7 +62,7 @@ const MEASURED_RATE: i32 = 8_000;
 /// frames (one empty).
 fn message(i: usize) -> Vec<Vec<u8>> {
     let topic = [b'A', b'B', b'C'][i % 3];
-    let size = if i % 101 == 0 {
+    let size = if i.is_multiple_of(101) {
         4_000
     } else {
         10 + (i * 37) % 300

@@ -91,11 +91,11 @@ async fn our_pub_to_our_subs_over_epgm_filtered_at_the_receivers() {
         }
     }
     let message = |i: usize| -> Message {
-        let topic = if i % 2 == 0 { "A" } else { "B" };
-        let len = if i % 50 == 0 { 3_000 } else { 20 + i % 100 };
+        let topic = if i.is_multiple_of(2) { "A" } else { "B" };
+        let len = if i.is_multiple_of(50) { 3_000 } else { 20 + i % 100 };
         let mut first = format!("{topic}{i:05}").into_bytes();
         first.resize(len, b'x');
-        if i % 7 == 0 {
+        if i.is_multiple_of(7) {
             Message::from(vec![
                 bytes::Bytes::from(first),
                 bytes::Bytes::from_static(b"second"),

@@ -110,7 +110,7 @@ fn rate_is_the_bytes_per_second_of_a_long_burst() {
             }
         }
         while src.poll_transmit().is_some() {}
-        if ms % 1_000 == 0 {
+        if ms.is_multiple_of(1_000) {
             let total = charged(&src);
             windows.push(total - last);
             last = total;

@@ -26,6 +26,8 @@
 //! The tests check all this byte for byte against RFC 3208's layouts and against packets a
 //! libzmq 4.3.4 PUB and SUB (OpenPGM 5.3) exchanged on this project's machines
 //! (`tests/fixtures/`), and run a source and a receiver together over a lossy virtual network.
+//! The sockets' `epgm://` and `pgm://` against libzmq are in the test suite
+//! (`interop/tests/libzmq_pgm.rs` at the workspace root); before them,
 //! `interop/epgm.sh` (root, not part of the test suite) runs `examples/epgm_live.rs`, this
 //! crate on real multicast (UDP, or raw IP with `MODE=raw`), against libzmq both ways across
 //! two network namespaces, with packet loss if asked, so that NAKs, NCFs and RDATA cross

@@ -92,7 +92,11 @@ async fn our_pub_to_our_subs_over_epgm_filtered_at_the_receivers() {
     }
     let message = |i: usize| -> Message {
         let topic = if i.is_multiple_of(2) { "A" } else { "B" };
-        let len = if i.is_multiple_of(50) { 3_000 } else { 20 + i % 100 };
+        let len = if i.is_multiple_of(50) {
+            3_000
+        } else {
+            20 + i % 100
+        };
         let mut first = format!("{topic}{i:05}").into_bytes();
         first.resize(len, b'x');
         if i.is_multiple_of(7) {

@@ -395,9 +395,9 @@ fn fan_out(scheme: &str, pub_impl: &str, sub_impl: &str, loss: bool) {
     second.expect("live");
     publisher.tell("go");
     publisher.expect("half");
-    // The late joiner only without loss: with it, a libzmq SUB joining our PUB over pgm://
-    // mid-stream was seen, about once in ten runs, to receive nothing at all (not even the
-    // hellos); not understood yet (see docs/testing.md).
+    // The late joiner only without loss: with it, a libzmq SUB joining mid-stream over pgm://
+    // was seen, about once in ten runs, to receive nothing at all (not even the hellos),
+    // behind a libzmq PUB as behind ours: libzmq's (OpenPGM's) receiver, see docs/testing.md.
     let late = (!loss).then(|| {
         let late = sub(&format!("{sub_impl} SUB 'B' (late)"), "B", COUNT / 2);
         late.expect("live");

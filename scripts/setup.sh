@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs everything the test suite needs, idempotently: Debian packages (libzmq, libsodium,
-# Kerberos, clang for bindgen, microsocks as a real SOCKS5 proxy) and a Python venv with pyzmq.
+# Kerberos, clang for bindgen, microsocks as a real SOCKS5 proxy, iproute2 and nftables for the
+# multicast tests in network namespaces) and a Python venv with pyzmq.
 # Safe to run again; it skips what is there.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 
-need_pkgs=(libzmq3-dev libsodium-dev g++ pkg-config krb5-kdc krb5-admin-server krb5-user libkrb5-dev clang libclang-dev python3-venv iproute2 microsocks)
+need_pkgs=(libzmq3-dev libsodium-dev g++ pkg-config krb5-kdc krb5-admin-server krb5-user libkrb5-dev clang libclang-dev python3-venv iproute2 nftables microsocks)
 missing=()
 for p in "${need_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

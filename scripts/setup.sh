@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs everything the test suite needs, idempotently: Debian packages (libzmq, libsodium,
-# Kerberos, clang for bindgen, microsocks as a real SOCKS5 proxy, Chromium and Node.js for the
-# browser peer), a Python venv with pyzmq, and the browser peer's npm packages (jszmq, pinned by
+# Kerberos, clang for bindgen, microsocks as a real SOCKS5 proxy, iproute2 and nftables for the
+# multicast tests in network namespaces, Chromium and Node.js for the browser peer), a Python
+# venv with pyzmq, and the browser peer's npm packages (jszmq, pinned by
 # interop-draft/browser/package-lock.json) with its page bundled.
 # Safe to run again; it skips what is there.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 
-need_pkgs=(libzmq3-dev libsodium-dev g++ pkg-config krb5-kdc krb5-admin-server krb5-user libkrb5-dev clang libclang-dev python3-venv iproute2 microsocks chromium)
+need_pkgs=(libzmq3-dev libsodium-dev g++ pkg-config krb5-kdc krb5-admin-server krb5-user libkrb5-dev clang libclang-dev python3-venv iproute2 nftables microsocks chromium)
 # Node.js (with npm) from Debian unless one is installed already.
 command -v npm >/dev/null || need_pkgs+=(nodejs npm)
 missing=()

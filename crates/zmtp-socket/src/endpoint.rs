@@ -4,8 +4,10 @@
 //! Wildcards, as in libzmq: `tcp://*:port` binds every interface; port `*` or `0` asks the OS for
 //! a free port (the socket reports the real one once bound); `ipc://*` binds a fresh path in the
 //! temporary directory. Host names are kept as written and resolved when connecting. The
-//! transports libzmq has and this crate has not yet (`pgm`, `epgm`, `norm`, `tipc`, `vmci`,
-//! `wss`; `udp` has a parser of its own, for RADIO and DISH) are refused with [`EndpointErrorKind::UnsupportedTransport`], never ignored.
+//! transports libzmq has and this type does not describe (`pgm`, `epgm`, `norm`, `tipc`, `vmci`,
+//! `wss`, `udp`) are refused with [`EndpointErrorKind::UnsupportedTransport`], never ignored.
+//! Sockets take `udp://` (RADIO, DISH) and `pgm://` / `epgm://` (PUB, XPUB, SUB, XSUB)
+//! themselves, before this parser: see `transport/udp.rs` and `transport/pgm.rs`.
 
 use std::fmt;
 use std::net::{IpAddr, Ipv6Addr};

@@ -142,9 +142,11 @@ macro_rules! options_table {
             /// thread; the accept filters (`ZMQ_TCP_ACCEPT_FILTER`, `ZMQ_IPC_FILTER_*`) on tcp and
             /// ipc listeners, as does `ZMQ_USE_FD`; STREAM's `ZMQ_STREAM_NOTIFY` and ROUTER's
             /// `ZMQ_ROUTER_RAW` on tcp and ipc connections; `ZMQ_SOCKS_PROXY` on tcp connects
-            /// (through a SOCKS5 proxy). The others are accepted, validated and read back as
-            /// libzmq does, but change nothing yet: multicast (`ZMQ_RATE`, `ZMQ_RECOVERY_IVL`,
-            /// `ZMQ_MULTICAST_HOPS`, `ZMQ_MULTICAST_MAXTPDU`) and VMCI.
+            /// (through a SOCKS5 proxy); the multicast options (`ZMQ_RATE`, `ZMQ_RECOVERY_IVL`,
+            /// `ZMQ_MULTICAST_HOPS`, `ZMQ_MULTICAST_MAXTPDU`) on `pgm://` and `epgm://`
+            /// endpoints. The VMCI options are accepted, validated and read back as libzmq
+            /// does, but change nothing: `vmci://` is refused (no vsock loopback to run it on,
+            /// no libzmq with VMCI to test it against).
             pub const fn in_effect(self) -> bool {
                 match self { $( OptionName::$variant => active!($active), )* }
             }
@@ -451,14 +453,14 @@ options_table! {
         "a peer sending a larger message is disconnected (`None`: no limit, libzmq's -1). At most \
          `i64::MAX`. Default no limit.";
     /// `ZMQ_MULTICAST_HOPS` (25): "Maximum network hops for multicast packets". Default 1.
-    MulticastHops = 25, "ZMQ_MULTICAST_HOPS": Int, NextBindOrConnect, idle, applies(all),
+    MulticastHops = 25, "ZMQ_MULTICAST_HOPS": Int, NextBindOrConnect, live, applies(all),
         accepted(all),
         multicast_hops(i32) => set_multicast_hops,
         get_multicast_hops -> i32 [copied] = i32: 1, IntAtLeast(1, "> 0"), gen
         "the TTL of multicast packets. Must be > 0. Default 1 (the local network).";
     /// `ZMQ_MULTICAST_MAXTPDU` (84): "Maximum transport data unit size for multicast packets".
     /// Bytes, default 1500.
-    MulticastMaxTpdu = 84, "ZMQ_MULTICAST_MAXTPDU": Int, NextBindOrConnect, idle, applies(all),
+    MulticastMaxTpdu = 84, "ZMQ_MULTICAST_MAXTPDU": Int, NextBindOrConnect, live, applies(all),
         accepted(all),
         multicast_maxtpdu(i32) => set_multicast_maxtpdu,
         get_multicast_maxtpdu -> i32 [copied] = i32: 1500, IntAtLeast(1, "> 0 bytes"), gen
@@ -498,7 +500,7 @@ options_table! {
         "send an empty message on each new connection, so a ROUTER peer learns of it (ROUTER, \
          DEALER, REQ). Default off.";
     /// `ZMQ_RATE` (8): "Set multicast data rate". Kilobits per second, default 100.
-    Rate = 8, "ZMQ_RATE": Int, NextBindOrConnect, idle, applies(all), accepted(all),
+    Rate = 8, "ZMQ_RATE": Int, NextBindOrConnect, live, applies(all), accepted(all),
         rate(i32) => set_rate,
         get_rate -> i32 [copied] = i32: 100, IntAtLeast(1, "> 0"), gen
         "the multicast data rate in kilobits per second. Must be > 0. Default 100.";
@@ -543,7 +545,7 @@ options_table! {
         "double the reconnection interval after each attempt up to this (`None` or zero: always \
          `ZMQ_RECONNECT_IVL`; values below it are ignored by libzmq). Default none.";
     /// `ZMQ_RECOVERY_IVL` (9): "Set multicast recovery interval". Milliseconds, default 10000.
-    RecoveryIvl = 9, "ZMQ_RECOVERY_IVL": Int, NextBindOrConnect, idle, applies(all), accepted(all),
+    RecoveryIvl = 9, "ZMQ_RECOVERY_IVL": Int, NextBindOrConnect, live, applies(all), accepted(all),
         recovery_ivl(Duration) => set_recovery_ivl,
         get_recovery_ivl -> Duration [copied] = Duration: Duration::from_secs(10),
             Ms(">= 0 ms"), gen

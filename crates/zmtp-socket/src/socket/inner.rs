@@ -23,7 +23,7 @@ use crate::monitor::{Monitor, MonitorEvent, Monitors, EVENT_ALL};
 use crate::options::{OptionName, OptionValue, SocketOptions};
 use crate::transport::connecter::Disconnect;
 use crate::transport::socks::SocksProxy;
-use crate::transport::{inproc, ipc, tcp, udp, ws, Binding};
+use crate::transport::{inproc, ipc, pgm, tcp, udp, ws, Binding};
 
 #[derive(Debug)]
 enum Attachment {
@@ -265,6 +265,11 @@ impl Inner {
         if let Some(rest) = endpoint.strip_prefix("udp://") {
             return self.bind_udp(endpoint, rest).await;
         }
+        // libzmq: bind is connect for the multicast transports.
+        if let Some((scheme, rest)) = pgm_scheme(endpoint) {
+            self.connect_pgm(endpoint, scheme, rest)?;
+            return Ok(endpoint.to_owned());
+        }
         let parsed: Endpoint = endpoint.parse()?;
         self.check_stream_transport(&parsed)?;
         let settings = self.settings()?;
@@ -378,9 +383,44 @@ impl Inner {
         Ok(pipe)
     }
 
+    /// `epgm://` and `pgm://`: a PUB or XPUB sends, a SUB or XSUB receives
+    /// (`transport::pgm`). The socket is opened here, so that what stops it (no `CAP_NET_RAW`
+    /// for `pgm://`, no such interface) fails the connect.
+    fn connect_pgm(&self, endpoint: &str, scheme: pgm::Scheme, rest: &str) -> Result<PipeId> {
+        let sender = match self.socket_type {
+            SocketType::Pub | SocketType::XPub => true,
+            SocketType::Sub | SocketType::XSub => false,
+            _ => {
+                return Err(Error::InvalidArgument(
+                    "pgm:// and epgm:// are for PUB, XPUB, SUB and XSUB sockets (libzmq: ENOCOMPATPROTO)",
+                ))
+            }
+        };
+        let ep = pgm::parse(scheme, rest)?;
+        let settings = self.settings()?;
+        let params = pgm::PgmParams::from_options(&self.options.lock());
+        let socket = pgm::open(&ep, &params).map_err(|e| Error::io("connect", endpoint, e))?;
+        let pipe = self.core.add_pipe(false);
+        let task = pgm::spawn(
+            self.core.clone(),
+            settings,
+            endpoint,
+            ep,
+            params,
+            socket,
+            pipe,
+            sender,
+        );
+        self.attach(endpoint.to_owned(), Attachment::Connecter(task, pipe, None));
+        Ok(pipe)
+    }
+
     fn connect_endpoint(&self, endpoint: &str) -> Result<PipeId> {
         if let Some(rest) = endpoint.strip_prefix("udp://") {
             return self.connect_udp(endpoint, rest);
+        }
+        if let Some((scheme, rest)) = pgm_scheme(endpoint) {
+            return self.connect_pgm(endpoint, scheme, rest);
         }
         let parsed: Endpoint = endpoint.parse()?;
         self.check_stream_transport(&parsed)?;
@@ -662,5 +702,16 @@ impl Inner {
 impl Drop for Inner {
     fn drop(&mut self) {
         self.shut();
+    }
+}
+
+/// `epgm://...` or `pgm://...`: the scheme and what follows it.
+fn pgm_scheme(endpoint: &str) -> Option<(pgm::Scheme, &str)> {
+    if let Some(rest) = endpoint.strip_prefix("epgm://") {
+        Some((pgm::Scheme::Epgm, rest))
+    } else {
+        endpoint
+            .strip_prefix("pgm://")
+            .map(|rest| (pgm::Scheme::Pgm, rest))
     }
 }

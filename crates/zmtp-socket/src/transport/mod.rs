@@ -1,12 +1,14 @@
 //! Transports: how connections are made. `tcp://` and `ipc://` hand byte streams to the
 //! connection engine; `inproc://` links two sockets' pipes directly, without encoding; `udp://`
-//! (RADIO and DISH) carries one message a datagram.
+//! (RADIO and DISH) carries one message a datagram; `epgm://` and `pgm://` (PUB, XPUB, SUB,
+//! XSUB) run PGM multicast.
 
 pub(crate) mod connecter;
 pub(crate) mod handshake_gate;
 pub(crate) mod inproc;
 pub(crate) mod ipc;
 pub(crate) mod listener;
+pub(crate) mod pgm;
 pub(crate) mod socks;
 pub(crate) mod tcp;
 pub(crate) mod tcp_tuning;

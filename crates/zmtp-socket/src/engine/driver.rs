@@ -75,6 +75,10 @@ pub(crate) enum PipeSlot {
 /// socket is a STREAM or a raw ROUTER, through the same loop. Returns the pipe it served (if
 /// any), whether the connection got as far as attaching it (its handshake completed, for
 /// ZMTP) and why it ended.
+///
+/// The connection's state lives in one heap block, made before the first await, so that the
+/// task's future holds little more than a pointer to it: a task's future is allocated at its
+/// full size for as long as the connection lives (10,000 idle connections, 10,000 futures).
 pub(crate) async fn run<S>(
     ends: Ends<'_>,
     stream: S,
@@ -84,24 +88,48 @@ where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let slot = ends.slot;
+    match start(ends, stream, peer_address) {
+        Started::Raw(shared) => drive(shared, slot).await,
+        Started::Zmtp(shared) => drive(shared, slot).await,
+        Started::Refused(reason) => (slot.pipe(), false, Exit::Mechanism(reason)),
+    }
+}
+
+impl PipeSlot {
+    /// The pipe, if there is one yet.
+    fn pipe(self) -> Option<PipeId> {
+        match self {
+            PipeSlot::Existing(id) => Some(id),
+            PipeSlot::OnReady => None,
+        }
+    }
+}
+
+/// A connection's state, made: raw bytes or ZMTP; or no mechanism could be made for it.
+enum Started<S> {
+    Raw(Arc<Mutex<Driver<S, RawConnection>>>),
+    Zmtp(Arc<Mutex<Driver<S, Connection>>>),
+    Refused(String),
+}
+
+/// Makes the connection's state (see [`run`]).
+fn start<S>(ends: Ends<'_>, stream: S, peer_address: Bytes) -> Started<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     if ends.settings.raw {
-        return drive(ends, stream, None, RawConnection::new()).await;
+        return Started::Raw(shared(ends, stream, None, RawConnection::new()));
     }
     let mut config = ends.settings.config.clone();
     config.peer_address = peer_address;
     let zap_route = ends.settings.zap_route();
-    let mechanism = match ends.settings.mechanism(zap_route.is_some()) {
-        Ok(mechanism) => mechanism,
-        Err(reason) => {
-            let pipe = match slot {
-                PipeSlot::Existing(id) => Some(id),
-                PipeSlot::OnReady => None,
-            };
-            return (pipe, false, Exit::Mechanism(reason));
+    match ends.settings.mechanism(zap_route.is_some()) {
+        Ok(mechanism) => {
+            let conn = Connection::new(config, mechanism, Instant::now());
+            Started::Zmtp(shared(ends, stream, zap_route, conn))
         }
-    };
-    let conn = Connection::new(config, mechanism, Instant::now());
-    drive(ends, stream, zap_route, conn).await
+        Err(reason) => Started::Refused(reason),
+    }
 }
 
 /// Whether a raw connection ended because the application closed it (an empty message): a
@@ -127,12 +155,13 @@ pub(crate) struct Ends<'a> {
     pub(crate) permit: Option<HandshakePermit>,
 }
 
-async fn drive<S, P>(
+/// The connection's state in its heap block, as the driver's task and inline senders share it.
+fn shared<S, P>(
     ends: Ends<'_>,
     stream: S,
     zap_route: Option<ZapRoute>,
     conn: P,
-) -> (Option<PipeId>, bool, Exit)
+) -> Arc<Mutex<Driver<S, P>>>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     P: Protocol,
@@ -146,15 +175,12 @@ where
         permit,
     } = ends;
     let stream_wakers = Arc::new(StreamWakers::default());
-    let shared = Arc::new_cyclic(|me: &Weak<Mutex<Driver<S, P>>>| {
+    Arc::new_cyclic(|me: &Weak<Mutex<Driver<S, P>>>| {
         let me: Weak<dyn InlineSend> = me.clone();
         Mutex::new(Driver {
             core,
             settings,
-            pipe: match slot {
-                PipeSlot::Existing(id) => Some(id),
-                PipeSlot::OnReady => None,
-            },
+            pipe: slot.pipe(),
             stream,
             conn,
             sleep: None,
@@ -178,7 +204,18 @@ where
             reads: 0,
             permit,
         })
-    });
+    })
+}
+
+/// Runs the connection until it ends.
+async fn drive<S, P>(
+    shared: Arc<Mutex<Driver<S, P>>>,
+    slot: PipeSlot,
+) -> (Option<PipeId>, bool, Exit)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    P: Protocol,
+{
     let exit = std::future::poll_fn(|cx| {
         let mut driver = shared.lock();
         let polled = driver.poll(cx);
@@ -835,6 +872,49 @@ mod tests {
         fn wake(self: Arc<Self>) {
             self.0.fetch_add(1, Ordering::SeqCst);
         }
+    }
+
+    /// A connection task's future is allocated at its full size for the connection's whole life,
+    /// idle or not: the connection's state is on the heap, in one block made before the first
+    /// await, and the future holds little more than a pointer to it (this future was 1,712
+    /// bytes, 264 now: the connection's state had room in each of its stages).
+    #[tokio::test]
+    async fn a_connection_task_future_is_small() {
+        let ctx = ZmqContext::on_caller_runtime();
+        let options = SocketOptions::new();
+        let core = core_with(SocketType::Router, options.clone());
+        let settings = ConnectionSettings::from_options(
+            &options
+                .build_for(SocketType::Router)
+                .expect("valid options"),
+            SocketType::Router,
+            &core,
+            None,
+            ctx.shared.clone(),
+            Arc::new(Monitors::default()),
+        )
+        .expect("settings");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("listen");
+        let stream = tokio::net::TcpStream::connect(listener.local_addr().expect("address"))
+            .await
+            .expect("connect");
+        let task = run(
+            Ends {
+                core,
+                settings: Arc::new(settings),
+                slot: PipeSlot::OnReady,
+                unbound: None,
+                endpoint: "tcp://127.0.0.1:1",
+                permit: None,
+            },
+            stream,
+            Bytes::from_static(b"127.0.0.1"),
+        );
+        let size = std::mem::size_of_val(&task);
+        eprintln!("a tcp connection's future: {size} bytes");
+        assert!(size <= 512, "a tcp connection's future takes {size} bytes");
     }
 
     /// A peer that never stops sending (a PING flood) gets a bounded share of its I/O thread:

@@ -1,7 +1,7 @@
 //! Reading: the receive buffer a driver reads into, and the frames decoded from it, handed to
 //! the stage the connection is in.
 
-use super::{unreachable_state, Connection, State, MAX_READ, READ_CHUNK};
+use super::{Connection, Job, LegacyPeer, State, MAX_READ, READ_CHUNK};
 use crate::error::{ConnectionError, FrameError};
 use crate::frame::Frame;
 use crate::greeting::LegacyVersion;
@@ -134,14 +134,17 @@ impl Connection {
             self.read_chunk = READ_CHUNK;
             self.read_chunk_grew = true;
         }
-        if self.state == State::Closed {
-            self.recv.clear();
-            return;
-        }
-        if self.recv.len() > self.unprocessed {
-            // New traffic proves the peer alive (libzmq cancels both timers on inbound data).
-            self.ping_timeout = None;
-            self.ttl_deadline = None;
+        match &mut self.state {
+            State::Closed { .. } => {
+                self.recv.clear();
+                return;
+            }
+            State::Active(a) if self.recv.len() > self.unprocessed => {
+                // New traffic proves the peer alive (libzmq cancels both timers on inbound data).
+                a.ping_timeout = None;
+                a.ttl_deadline = None;
+            }
+            _ => {}
         }
         if let Err(e) = self.process(now) {
             self.close(e);
@@ -152,48 +155,51 @@ impl Connection {
     /// The peer closed its end of the transport (a read returned 0 bytes). Ends the connection
     /// with [`ConnectionError::PeerClosed`]; a partial message in the buffer is discarded.
     pub fn handle_eof(&mut self) {
-        if self.state != State::Closed {
-            let during_handshake = self.state != State::Active;
+        if !self.is_closed() {
+            let during_handshake = !self.is_ready();
             self.close(ConnectionError::PeerClosed { during_handshake });
         }
     }
 
     pub(super) fn process(&mut self, now: Instant) -> Result<(), ConnectionError> {
-        if self.state == State::Greeting {
+        if matches!(self.state, State::Greeting(_)) {
             self.process_greeting(now)?;
-            if self.state == State::Greeting {
-                return Ok(());
-            }
         }
-        if self.state == State::LegacySocketType {
+        if let State::LegacySocketType(version) = self.state {
             let Some(&raw) = self.recv.first() else {
                 return Ok(());
             };
             self.recv.advance(1);
-            self.legacy_socket_type = Some(raw);
             // Our identity frame, in the peer's framing.
             let identity = Message::single(self.config.routing_id.clone());
             self.put_message(&identity);
-            self.state = State::LegacyIdentity;
+            self.state = State::LegacyIdentity(LegacyPeer {
+                version,
+                socket_type: Some(raw),
+            });
         }
-        while self.state != State::Closed {
-            if self.zap_pending || self.blocking_pending {
+        loop {
+            let takes_frames = match &self.state {
+                State::Active(_) | State::LegacyIdentity(_) => true,
                 // Frames wait in the buffer until the ZAP verdict, or the output of the
                 // mechanism's blocking job, is in.
+                State::Handshake(h) => !h.zap_pending && matches!(h.job, Job::None),
+                State::Greeting(_) | State::LegacySocketType(_) | State::Closed { .. } => false,
+            };
+            if !takes_frames {
                 return Ok(());
             }
             let Some(frame) = self.next_frame()? else {
                 return Ok(());
             };
             match self.state {
-                State::Handshake => self.handshake_frame(frame, now)?,
-                State::Active if self.legacy.is_some() => self.message_frame(frame)?,
-                State::Active => self.active_frame(frame, now)?,
-                State::LegacyIdentity => self.legacy_identity(frame),
-                State::Greeting | State::LegacySocketType | State::Closed => unreachable_state(),
+                State::Active(_) if self.legacy.is_some() => self.message_frame(frame)?,
+                State::Active(_) => self.active_frame(frame, now)?,
+                State::Handshake(_) => self.handshake_frame(frame, now)?,
+                State::LegacyIdentity(peer) => self.legacy_identity(peer, frame),
+                State::Greeting(_) | State::LegacySocketType(_) | State::Closed { .. } => {}
             }
         }
-        Ok(())
     }
 
     /// The next frame in the peer's framing, if the buffer holds a whole one.

@@ -61,7 +61,8 @@ impl Sealer for Tagged {
 #[derive(Debug)]
 struct ReadyThen {
     sealer: Option<Tagged>,
-    alive: Arc<()>,
+    /// Held only to be counted: the mechanism is alive while this is.
+    _alive: Arc<()>,
 }
 
 impl Mechanism for ReadyThen {
@@ -105,7 +106,7 @@ fn pair(sealed: bool, alive: &Arc<()>) -> (Pair, [Arc<Counts>; 2]) {
         config.heartbeat_ivl = Some(Duration::from_secs(10));
         let mechanism = ReadyThen {
             sealer: sealed.then(|| Tagged(counts.clone())),
-            alive: alive.clone(),
+            _alive: alive.clone(),
         };
         Connection::new(config, Box::new(mechanism), t0)
     };

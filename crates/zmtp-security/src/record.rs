@@ -83,6 +83,7 @@ pub(crate) struct Records<C>(pub(crate) C);
 impl<C: MessageCipher> Records<C> {
     /// Appends `[flags][body]` sealed, as a MESSAGE command's data, to `out` (what a handshake
     /// command carrying a sealed frame needs: GSSAPI's READY).
+    #[cfg(feature = "gssapi")]
     pub(crate) fn seal_data(
         &mut self,
         flags: u8,

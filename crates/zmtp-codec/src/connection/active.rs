@@ -13,24 +13,29 @@ use bytes::Bytes;
 use std::time::{Duration, Instant};
 
 impl Connection {
+    /// Opens a frame with the record layer, if it seals (every frame after the handshake is
+    /// then a MESSAGE command).
+    pub(super) fn open_frame(&mut self, frame: Frame) -> Result<Frame, ConnectionError> {
+        let State::Active(Active {
+            record: RecordLayer::Sealed(sealer),
+            ..
+        }) = &mut self.state
+        else {
+            return Ok(frame);
+        };
+        // libzmq (4.3 and master) sends CURVE's and GSSAPI's MESSAGE commands in ordinary frames
+        // without the COMMAND flag, and reads either kind: every frame after the handshake is a
+        // sealed command, whatever its flags say. So do we.
+        let command = RawCommand::parse(frame.body)?;
+        Ok(sealer.open(command)?)
+    }
+
+    /// A frame once ready, opened: a message frame, or a command.
     pub(super) fn active_frame(
         &mut self,
         frame: Frame,
         now: Instant,
     ) -> Result<(), ConnectionError> {
-        let frame = match &mut self.state {
-            State::Active(Active {
-                record: RecordLayer::Sealed(sealer),
-                ..
-            }) => {
-                // libzmq (4.3 and master) sends CURVE's and GSSAPI's MESSAGE commands in
-                // ordinary frames without the COMMAND flag, and reads either kind: every frame
-                // after the handshake is a sealed command, whatever its flags say. So do we.
-                let command = RawCommand::parse(frame.body)?;
-                sealer.open(command)?
-            }
-            _ => frame,
-        };
         if !frame.command {
             return self.message_frame(frame).map_err(Into::into);
         }

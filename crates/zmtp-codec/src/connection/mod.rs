@@ -403,6 +403,8 @@ impl Connection {
     /// Ends the connection: the mechanism or record layer goes (and with it any blocking job
     /// not yet taken, and the heartbeat deadlines), the peer's greeting stays for
     /// [`Connection::peer_greeting`].
+    #[cold]
+    #[inline(never)]
     fn close(&mut self, reason: ConnectionError) {
         let peer_greeting = self.peer_greeting().copied();
         self.state = State::Closed { peer_greeting };

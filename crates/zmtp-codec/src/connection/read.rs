@@ -5,6 +5,7 @@ use super::{Connection, Job, LegacyPeer, State, MAX_READ, READ_CHUNK};
 use crate::error::{ConnectionError, FrameError};
 use crate::frame::Frame;
 use crate::greeting::LegacyVersion;
+use crate::mechanism::RecordLayer;
 use crate::message::Message;
 use bytes::{Buf, Bytes, BytesMut};
 use std::time::Instant;
@@ -179,30 +180,58 @@ impl Connection {
             });
         }
         loop {
-            let takes_frames = match &self.state {
-                State::Active(_) | State::LegacyIdentity(_) => true,
+            match &self.state {
+                State::Active(a) => {
+                    let sealed = matches!(a.record, RecordLayer::Sealed(_));
+                    return self.active_frames(now, sealed);
+                }
                 // Frames wait in the buffer until the ZAP verdict, or the output of the
                 // mechanism's blocking job, is in.
-                State::Handshake(h) => !h.zap_pending && matches!(h.job, Job::None),
-                State::Greeting(_) | State::LegacySocketType(_) | State::Closed { .. } => false,
-            };
-            if !takes_frames {
-                return Ok(());
-            }
-            let Some(frame) = self.next_frame()? else {
-                return Ok(());
-            };
-            match self.state {
-                State::Active(_) if self.legacy.is_some() => self.message_frame(frame)?,
-                State::Active(_) => self.active_frame(frame, now)?,
-                State::Handshake(_) => self.handshake_frame(frame, now)?,
-                State::LegacyIdentity(peer) => self.legacy_identity(peer, frame),
-                State::Greeting(_) | State::LegacySocketType(_) | State::Closed { .. } => {}
+                State::Handshake(h) if h.zap_pending || !matches!(h.job, Job::None) => {
+                    return Ok(());
+                }
+                State::Handshake(_) => {
+                    let Some(frame) = self.next_frame()? else {
+                        return Ok(());
+                    };
+                    self.handshake_frame(frame, now)?;
+                }
+                &State::LegacyIdentity(peer) => {
+                    let Some(frame) = self.next_frame()? else {
+                        return Ok(());
+                    };
+                    self.legacy_identity(peer, frame);
+                }
+                State::Greeting(_) | State::LegacySocketType(_) | State::Closed { .. } => {
+                    return Ok(());
+                }
             }
         }
     }
 
+    /// Every whole frame in the buffer, once ready (`sealed`: the record layer opens each).
+    /// Nothing a frame does leaves this stage but an error, which ends the loop: the state is
+    /// looked at once a read, not once a frame.
+    fn active_frames(&mut self, now: Instant, sealed: bool) -> Result<(), ConnectionError> {
+        if self.legacy.is_some() {
+            while let Some(frame) = self.next_frame()? {
+                self.message_frame(frame)?;
+            }
+            return Ok(());
+        }
+        while let Some(frame) = self.next_frame()? {
+            let frame = if sealed {
+                self.open_frame(frame)?
+            } else {
+                frame
+            };
+            self.active_frame(frame, now)?;
+        }
+        Ok(())
+    }
+
     /// The next frame in the peer's framing, if the buffer holds a whole one.
+    #[inline]
     pub(super) fn next_frame(&mut self) -> Result<Option<Frame>, ConnectionError> {
         match self.legacy {
             None => Ok(self.decoder.decode(&mut self.recv)?),

@@ -2,9 +2,9 @@
 
 use super::{Active, Connection, State};
 use crate::command::{legacy_subscription, Command, RawCommand};
-use crate::error::{ConnectionError, SendError};
+use crate::error::{ConnectionError, MechanismError, SendError};
 use crate::greeting::LegacyVersion;
-use crate::mechanism::RecordLayer;
+use crate::mechanism::{RecordLayer, Sealer};
 use crate::message::Message;
 use crate::send_buffer::SendBuffer;
 use crate::socket_type::SocketType;
@@ -36,24 +36,19 @@ impl Connection {
         if msg.is_empty() {
             return Err(SendError::EmptyMessage);
         }
-        let RecordLayer::Sealed(sealer) = record else {
-            put_message(&mut self.send, self.legacy, msg);
-            return Ok(());
-        };
-        let last = msg.len() - 1;
-        let out = self.send.tail_mut();
-        let mark = out.len();
-        let sealed = msg
-            .iter()
-            .enumerate()
-            .try_for_each(|(i, frame)| sealer.seal(i < last, false, frame, out));
-        if let Err(e) = sealed {
-            // All frames or none: drop what this message had sealed so far.
-            self.send.tail_mut().truncate(mark);
-            self.close(e.into());
-            return Err(SendError::Closed);
+        match record {
+            RecordLayer::Plaintext => {
+                put_message(&mut self.send, self.legacy, msg);
+                Ok(())
+            }
+            RecordLayer::Sealed(sealer) => {
+                if let Err(e) = seal_message(sealer.as_mut(), &mut self.send, msg) {
+                    self.close(e.into());
+                    return Err(SendError::Closed);
+                }
+                Ok(())
+            }
         }
-        Ok(())
     }
 
     /// Sends a subscription in the form the peer understands: a SUBSCRIBE command to a ZMTP 3.1
@@ -130,8 +125,31 @@ impl Connection {
     }
 }
 
+/// Seals every frame of a (non-empty) message into `send`: all of them or, on error, none.
+/// Apart from [`Connection::send`], so that its plaintext path stays small enough to inline.
+#[inline(never)]
+fn seal_message(
+    sealer: &mut dyn Sealer,
+    send: &mut SendBuffer,
+    msg: &Message,
+) -> Result<(), MechanismError> {
+    let last = msg.len().saturating_sub(1);
+    let out = send.tail_mut();
+    let mark = out.len();
+    let sealed = msg
+        .iter()
+        .enumerate()
+        .try_for_each(|(i, frame)| sealer.seal(i < last, false, frame, out));
+    if sealed.is_err() {
+        // All frames or none: drop what this message had sealed so far.
+        out.truncate(mark);
+    }
+    sealed
+}
+
 /// Encodes a message in the peer's framing (`legacy`: ZMTP 1.0's, else 3.x's, which 2.0
 /// shares), unsealed.
+#[inline]
 fn put_message(send: &mut SendBuffer, legacy: Option<LegacyVersion>, msg: &Message) {
     if legacy == Some(LegacyVersion::V1) {
         send.put_message_v1(msg);

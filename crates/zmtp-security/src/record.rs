@@ -103,6 +103,7 @@ impl<C: MessageCipher> fmt::Debug for Records<C> {
 }
 
 impl<C: MessageCipher> Sealer for Records<C> {
+    #[inline]
     fn seal(
         &mut self,
         more: bool,

@@ -71,11 +71,14 @@ impl Counter {
     /// (after 2^64 - 1 commands, which no connection lives to send).
     pub(crate) fn next(&mut self, command: &'static str) -> Result<u64, MechanismError> {
         let n = self.0;
-        self.0 = n.checked_add(1).ok_or(MechanismError::NonceNotIncreasing {
-            command,
-            last: n,
-            got: n,
-        })?;
+        // The error is made only on the way out (`ok_or` would make, and drop, one a MESSAGE).
+        self.0 = n
+            .checked_add(1)
+            .ok_or_else(|| MechanismError::NonceNotIncreasing {
+                command,
+                last: n,
+                got: n,
+            })?;
         Ok(n)
     }
 }

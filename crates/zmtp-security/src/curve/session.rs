@@ -72,12 +72,14 @@ impl MessageCipher for Session {
     /// The short nonce this MESSAGE takes.
     type Prepared = u64;
 
+    #[inline]
     fn prepare(&mut self, _flags: u8, body: &[u8]) -> Result<(u64, usize), MechanismError> {
         let n = self.next.next("MESSAGE")?;
         Ok((n, 8 + TAG_LEN + 1 + body.len()))
     }
 
     /// The nonce, then the box sealed in place behind it.
+    #[inline]
     fn write(
         &mut self,
         n: u64,

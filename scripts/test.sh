@@ -17,6 +17,13 @@ if ! command -v microsocks >/dev/null; then
   exit 1
 fi
 
+for tool in ip nft setpriv; do
+  if ! command -v "$tool" >/dev/null; then
+    echo "error: $tool not found (interop/tests/libzmq_pgm.rs runs epgm:// and pgm:// in network namespaces); install iproute2, nftables and util-linux" >&2
+    exit 1
+  fi
+done
+
 # The GSSAPI tests (feature `gssapi`) need a Kerberos realm: a throwaway KDC on 127.0.0.1, in a
 # directory of its own for this run, stopped on exit. Without its environment they fail, never skip.
 export ZMTP_KDC_DIR

@@ -1,6 +1,8 @@
 //! libzmq 4.3.5's draft socket types (built with drafts by zeromq-src) against ours, over tcp,
 //! both directions, either side binding: CLIENT/SERVER, SCATTER/GATHER, CHANNEL, PEER/PEER,
-//! RADIO/DISH, and CLIENT/SERVER under CURVE. 10,000 messages each, compared byte for byte.
+//! RADIO/DISH, and CLIENT/SERVER and RADIO/DISH under CURVE; and over ws:// (ZWS 2.0)
+//! CLIENT/SERVER and DEALER/ROUTER, under NULL and CURVE. 10,000 messages each, compared byte for
+//! byte.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
@@ -8,8 +10,8 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use zmtp::{
-    Channel, Client, CurveKeyPair, Dish, Gather, Group, Message, OptionName, Peer, Radio,
-    RoutingId, Scatter, Server, SocketOptions,
+    Channel, Client, CurveKeyPair, Dealer, Dish, Gather, Group, Message, OptionName, Peer, Radio,
+    Router, RoutingId, Scatter, Server, SocketOptions, Sub, XPub,
 };
 use zmtp_interop_draft::{opts, types, Ctx, Sock};
 
@@ -57,6 +59,20 @@ fn libzmq_side<F>(
 where
     F: FnOnce(&Sock, Option<u32>) + Send + 'static,
 {
+    libzmq_side_at("tcp://127.0.0.1:*", kind, connect_to, setup, run)
+}
+
+/// [`libzmq_side`], binding `bind_at` (`ws://127.0.0.1:*/path`, say) when it binds.
+fn libzmq_side_at<F>(
+    bind_at: &'static str,
+    kind: i32,
+    connect_to: Option<String>,
+    setup: impl FnOnce(&Sock) + Send + 'static,
+    run: F,
+) -> (Option<String>, JoinHandle<()>)
+where
+    F: FnOnce(&Sock, Option<u32>) + Send + 'static,
+{
     let (tx, rx) = mpsc::channel();
     let binds = connect_to.is_none();
     let handle = std::thread::spawn(move || {
@@ -69,7 +85,7 @@ where
         setup(&sock);
         let peer = match connect_to {
             None => {
-                let ep = sock.bind("tcp://127.0.0.1:*").expect("zmq_bind");
+                let ep = sock.bind(bind_at).expect("zmq_bind");
                 tx.send(ep).expect("endpoint");
                 None
             }
@@ -427,12 +443,22 @@ const PROBE: &[u8] = b"probe";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn radio_dish_with_libzmq_over_tcp_both_ways_either_side_binding() {
+    radio_dish_over_tcp(&Mech::Null).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn radio_dish_under_curve_with_libzmq_over_tcp_both_ways_either_side_binding() {
+    radio_dish_over_tcp(&Mech::curve()).await;
+}
+
+/// RADIO/DISH against libzmq's over tcp under `mech` (the RADIO is CURVE's server).
+async fn radio_dish_over_tcp(mech: &Mech) {
     init();
     let group = Group::try_from("weather").expect("group");
     for ours_binds in [true, false] {
         // Ours RADIO, libzmq DISH: probes go until the DISH's JOIN has arrived and it has read
         // one, then N messages, none dropped (ZMQ_XPUB_NODROP: a full DISH makes the send wait).
-        let radio = Radio::with_options(SocketOptions::new().xpub_nodrop(true)).expect("radio");
+        let radio = Radio::with_options(mech.ours(true).xpub_nodrop(true)).expect("radio");
         let ep = if ours_binds {
             Some(radio.bind("tcp://127.0.0.1:*").await.expect("bind"))
         } else {
@@ -440,10 +466,12 @@ async fn radio_dish_with_libzmq_over_tcp_both_ways_either_side_binding() {
         };
         let joined = Arc::new(AtomicBool::new(false));
         let seen = joined.clone();
+        let theirs_setup = mech.theirs(false);
         let (theirs, handle) = libzmq_side(
             types::DISH,
             ep,
-            |s| {
+            move |s| {
+                theirs_setup(s);
                 s.join("weather").expect("zmq_join");
                 s.join("other").expect("zmq_join");
             },
@@ -487,7 +515,7 @@ async fn radio_dish_with_libzmq_over_tcp_both_ways_either_side_binding() {
         join(handle).await;
 
         // Ours DISH, libzmq RADIO.
-        let dish = Dish::new();
+        let dish = Dish::with_options(mech.ours(false)).expect("dish");
         dish.join("weather").expect("join");
         let ep = if ours_binds {
             Some(dish.bind("tcp://127.0.0.1:*").await.expect("bind"))
@@ -499,7 +527,13 @@ async fn radio_dish_with_libzmq_over_tcp_both_ways_either_side_binding() {
         let (theirs, handle) = libzmq_side(
             types::RADIO,
             ep,
-            |s| s.set_int(ZMQ_XPUB_NODROP, 1).expect("nodrop"),
+            {
+                let theirs_setup = mech.theirs(true);
+                move |s: &Sock| {
+                    theirs_setup(s);
+                    s.set_int(ZMQ_XPUB_NODROP, 1).expect("nodrop");
+                }
+            },
             move |s, _| {
                 let deadline = std::time::Instant::now() + LIMIT;
                 while !seen.load(Ordering::Acquire) {
@@ -651,4 +685,309 @@ fn libzmq_side_udp_dish(run: impl FnOnce(&Sock) + Send + 'static) -> (String, Jo
         run(&sock);
     });
     (rx.recv_timeout(LIMIT).expect("libzmq bound"), handle)
+}
+
+/// The mechanism of a test case: NULL, or CURVE with a key pair each for the server and the
+/// client side (which side is CURVE's server: the SERVER, ROUTER or RADIO).
+#[derive(Clone)]
+enum Mech {
+    Null,
+    Curve {
+        server: CurveKeyPair,
+        client: CurveKeyPair,
+    },
+}
+
+impl Mech {
+    fn curve() -> Mech {
+        assert!(
+            zmtp_interop_draft::has("curve"),
+            "libzmq built without CURVE"
+        );
+        Mech::Curve {
+            server: CurveKeyPair::generate(),
+            client: CurveKeyPair::generate(),
+        }
+    }
+
+    /// Our socket's options for CURVE's `server` side or the client's.
+    fn ours(&self, server: bool) -> SocketOptions {
+        match self {
+            Mech::Null => SocketOptions::new(),
+            Mech::Curve {
+                server: keys,
+                client: _,
+            } if server => SocketOptions::new()
+                .curve_server(true)
+                .curve_secret_key(keys.secret().clone()),
+            Mech::Curve {
+                server: server_keys,
+                client,
+            } => SocketOptions::new()
+                .curve_server_key(*server_keys.public())
+                .curve_public_key(*client.public())
+                .curve_secret_key(client.secret().clone()),
+        }
+    }
+
+    /// What libzmq's socket sets for CURVE's `server` side or the client's.
+    fn theirs(&self, server: bool) -> impl FnOnce(&Sock) + Send + 'static {
+        let keys = match self {
+            Mech::Null => None,
+            Mech::Curve {
+                server: server_keys,
+                client,
+            } => Some((
+                server_keys.public().as_bytes().to_vec(),
+                server_keys.secret().as_bytes().to_vec(),
+                client.public().as_bytes().to_vec(),
+                client.secret().as_bytes().to_vec(),
+            )),
+        };
+        move |s: &Sock| {
+            let Some((server_public, server_secret, client_public, client_secret)) = keys else {
+                return;
+            };
+            if server {
+                s.set_int(opts::CURVE_SERVER, 1).expect("curve server");
+                s.set_bytes(opts::CURVE_SECRETKEY, &server_secret)
+                    .expect("secretkey");
+            } else {
+                s.set_bytes(opts::CURVE_SERVERKEY, &server_public)
+                    .expect("serverkey");
+                s.set_bytes(opts::CURVE_PUBLICKEY, &client_public)
+                    .expect("publickey");
+                s.set_bytes(opts::CURVE_SECRETKEY, &client_secret)
+                    .expect("secretkey");
+            }
+        }
+    }
+}
+
+/// Where libzmq binds a ws:// endpoint: a free port of loopback, with a path.
+const LIBZMQ_WS: &str = "ws://127.0.0.1:*/zmtp";
+/// Where ours binds one.
+const OURS_WS: &str = "ws://127.0.0.1:*/interop";
+
+/// Ours binds `OURS_WS` (`Some(endpoint)` for libzmq to connect to), or not (`None`).
+async fn maybe_bind<K>(socket: &zmtp::Socket<K>, ours_binds: bool) -> Option<String>
+where
+    K: zmtp::kind::Kind,
+{
+    if ours_binds {
+        Some(socket.bind(OURS_WS).await.expect("bind ws"))
+    } else {
+        None
+    }
+}
+
+/// libzmq's ROUTER answers every message with its bytes, to the routing id it came from.
+fn zmq_router_echo(sock: &Sock) {
+    for i in 0..N {
+        let id = sock.recv().expect("libzmq receives the routing id");
+        assert!(id.more, "a routing id, then the body");
+        let r = sock.recv().expect("libzmq receives");
+        assert_eq!(r.data, payload(i), "request {i}");
+        assert!(!r.more);
+        sock.send(&id.data, None, None, zmtp_interop_draft::SNDMORE)
+            .expect("libzmq routes");
+        sock.send(&r.data, None, None, 0).expect("libzmq answers");
+    }
+}
+
+/// ws:// CLIENT/SERVER and DEALER/ROUTER against libzmq 4.3.5's ws engine under `mech`: ours
+/// on each side of each pair, ours binding and libzmq binding; N messages each way, byte for
+/// byte.
+async fn ws_pairs_with_libzmq(mech: &Mech) {
+    init();
+    // libzmq 4.3.5 names the capability in capitals.
+    assert!(zmtp_interop_draft::has("WS"), "libzmq built without ws://");
+    for ours_binds in [true, false] {
+        // Ours SERVER, libzmq CLIENT.
+        let server = Server::with_options(mech.ours(true)).expect("server");
+        let ep = maybe_bind(&server, ours_binds).await;
+        let (theirs, handle) =
+            libzmq_side_at(LIBZMQ_WS, types::CLIENT, ep, mech.theirs(false), |s, _| {
+                zmq_requester(s, None)
+            });
+        if let Some(ep) = theirs {
+            server.connect(&ep).await.expect("connect");
+        }
+        for i in 0..N {
+            let (id, m) = tokio::time::timeout(LIMIT, server.recv_from())
+                .await
+                .expect("a request")
+                .expect("recv");
+            assert_eq!(body(&m), payload(i), "request {i}");
+            server.send_to(id, m).await.expect("reply");
+        }
+        join(handle).await;
+
+        // Ours CLIENT, libzmq SERVER.
+        let client = Client::with_options(mech.ours(false)).expect("client");
+        let ep = maybe_bind(&client, ours_binds).await;
+        let (theirs, handle) =
+            libzmq_side_at(LIBZMQ_WS, types::SERVER, ep, mech.theirs(true), |s, _| {
+                zmq_echo(s, true)
+            });
+        if let Some(ep) = theirs {
+            client.connect(&ep).await.expect("connect");
+        }
+        for w in 0..N / WINDOW {
+            for i in w * WINDOW..(w + 1) * WINDOW {
+                client.send(payload(i)).await.expect("send");
+            }
+            for i in w * WINDOW..(w + 1) * WINDOW {
+                let m = tokio::time::timeout(LIMIT, client.recv())
+                    .await
+                    .expect("a reply")
+                    .expect("recv");
+                assert_eq!(body(&m), payload(i), "reply {i}");
+            }
+        }
+        join(handle).await;
+
+        // Ours ROUTER, libzmq DEALER (whose routing id ours sees).
+        let router = Router::with_options(mech.ours(true)).expect("router");
+        let ep = maybe_bind(&router, ours_binds).await;
+        let dealer_setup = mech.theirs(false);
+        let (theirs, handle) = libzmq_side_at(
+            LIBZMQ_WS,
+            types::DEALER,
+            ep,
+            move |s| {
+                dealer_setup(s);
+                s.set_bytes(ZMQ_ROUTING_ID, b"libzmq-dealer")
+                    .expect("routing id");
+            },
+            |s, _| zmq_requester(s, None),
+        );
+        if let Some(ep) = theirs {
+            router.connect(&ep).await.expect("connect");
+        }
+        for i in 0..N {
+            let m = tokio::time::timeout(LIMIT, router.recv())
+                .await
+                .expect("a request")
+                .expect("recv");
+            assert_eq!(m.len(), 2, "routing id and body");
+            assert_eq!(&m.frames()[0][..], b"libzmq-dealer");
+            assert_eq!(&m.frames()[1][..], payload(i), "request {i}");
+            router.send(m).await.expect("reply");
+        }
+        join(handle).await;
+
+        // Ours DEALER, libzmq ROUTER.
+        let dealer = Dealer::with_options(mech.ours(false)).expect("dealer");
+        let ep = maybe_bind(&dealer, ours_binds).await;
+        let (theirs, handle) =
+            libzmq_side_at(LIBZMQ_WS, types::ROUTER, ep, mech.theirs(true), |s, _| {
+                zmq_router_echo(s)
+            });
+        if let Some(ep) = theirs {
+            dealer.connect(&ep).await.expect("connect");
+        }
+        for w in 0..N / WINDOW {
+            for i in w * WINDOW..(w + 1) * WINDOW {
+                dealer.send(payload(i)).await.expect("send");
+            }
+            for i in w * WINDOW..(w + 1) * WINDOW {
+                let m = tokio::time::timeout(LIMIT, dealer.recv())
+                    .await
+                    .expect("a reply")
+                    .expect("recv");
+                assert_eq!(body(&m), payload(i), "reply {i}");
+            }
+        }
+        join(handle).await;
+    }
+}
+
+/// `ZMQ_ROUTING_ID`.
+const ZMQ_ROUTING_ID: i32 = 5;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ws_client_server_and_dealer_router_with_libzmq_both_ways_either_side_binding() {
+    ws_pairs_with_libzmq(&Mech::Null).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ws_under_curve_with_libzmq_both_ways_either_side_binding() {
+    ws_pairs_with_libzmq(&Mech::curve()).await;
+}
+
+/// `ZMQ_SUB`, `ZMQ_XPUB` and `ZMQ_SUBSCRIBE`.
+const ZMQ_SUB: i32 = 2;
+const ZMQ_XPUB: i32 = 9;
+const ZMQ_SUBSCRIBE: i32 = 6;
+
+/// Publish/subscribe over ws:// with libzmq's ws engine, which sends and expects subscriptions
+/// as ZMTP 3.0 messages (`\x01topic`): ours XPUB to libzmq's SUB and libzmq's XPUB to our SUB,
+/// either side binding; the XPUB publishes once the subscription has arrived, N messages of the
+/// topic and N of another, of which the SUB gets the first N, byte for byte (ZMQ_XPUB_NODROP:
+/// none dropped at the high-water mark).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ws_pub_sub_with_libzmq_both_ways_either_side_binding() {
+    init();
+    let news = |i: u32| {
+        let mut v = b"news".to_vec();
+        v.extend(payload(i));
+        v
+    };
+    for ours_binds in [true, false] {
+        // Ours XPUB, libzmq SUB; none dropped (ZMQ_XPUB_NODROP: a full pipe makes the send
+        // wait).
+        let xpub = XPub::with_options(SocketOptions::new().xpub_nodrop(true)).expect("xpub");
+        let ep = maybe_bind(&xpub, ours_binds).await;
+        let (theirs, handle) = libzmq_side_at(
+            LIBZMQ_WS,
+            ZMQ_SUB,
+            ep,
+            |s| s.set_bytes(ZMQ_SUBSCRIBE, b"news").expect("subscribe"),
+            move |s, _| {
+                for i in 0..N {
+                    let r = s.recv().expect("libzmq's SUB receives");
+                    assert_eq!(r.data, news(i), "message {i}");
+                }
+            },
+        );
+        if let Some(ep) = theirs {
+            xpub.connect(&ep).await.expect("connect");
+        }
+        let subscription = tokio::time::timeout(LIMIT, xpub.recv())
+            .await
+            .expect("libzmq's subscription")
+            .expect("recv");
+        assert_eq!(body(&subscription), b"\x01news");
+        for i in 0..N {
+            xpub.send(b"weather".to_vec()).await.expect("send");
+            xpub.send(news(i)).await.expect("send");
+        }
+        join(handle).await;
+
+        // Ours SUB, libzmq XPUB.
+        let sub = Sub::new();
+        sub.subscribe("news").expect("subscribe");
+        let ep = maybe_bind(&sub, ours_binds).await;
+        let nodrop = |s: &Sock| s.set_int(ZMQ_XPUB_NODROP, 1).expect("nodrop");
+        let (theirs, handle) = libzmq_side_at(LIBZMQ_WS, ZMQ_XPUB, ep, nodrop, move |s, _| {
+            let r = s.recv().expect("libzmq's XPUB receives our subscription");
+            assert_eq!(r.data, b"\x01news");
+            for i in 0..N {
+                s.send(b"weather", None, None, 0).expect("send");
+                s.send(&news(i), None, None, 0).expect("send");
+            }
+        });
+        if let Some(ep) = theirs {
+            sub.connect(&ep).await.expect("connect");
+        }
+        for i in 0..N {
+            let m = tokio::time::timeout(LIMIT, sub.recv())
+                .await
+                .expect("a message")
+                .expect("recv");
+            assert_eq!(body(&m), news(i), "message {i}");
+        }
+        join(handle).await;
+    }
 }

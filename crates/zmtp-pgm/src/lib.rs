@@ -26,6 +26,8 @@
 //! The tests check all this byte for byte against RFC 3208's layouts and against packets a
 //! libzmq 4.3.4 PUB and SUB (OpenPGM 5.3) exchanged on this project's machines
 //! (`tests/fixtures/`), and run a source and a receiver together over a lossy virtual network.
+//! The sockets' `epgm://` and `pgm://` against libzmq are in the test suite
+//! (`interop/tests/libzmq_pgm.rs` at the workspace root); before them,
 //! `interop/epgm.sh` (root, not part of the test suite) runs `examples/epgm_live.rs`, this
 //! crate on real multicast (UDP, or raw IP with `MODE=raw`), against libzmq both ways across
 //! two network namespaces, with packet loss if asked, so that NAKs, NCFs and RDATA cross
@@ -42,12 +44,12 @@
 //!   PGM routers beyond taking the last one heard.
 //! - The sockets themselves: multicast joins, `IP_MULTICAST_IF`/`LOOP`/`TTL`, raw sockets and
 //!   the Router Alert option are the transports' business (`epgm://` and `pgm://` in
-//!   `zmtp-socket`, still to come).
+//!   `zmtp-socket`'s `transport/pgm.rs`, which does not add Router Alert either).
 //!
 //! # For the transports
 //!
-//! What `epgm://` and `pgm://` in `zmtp-socket` will have to do around this crate (the example
-//! `examples/epgm_live.rs` does each of these in its simplest form):
+//! What `epgm://` and `pgm://` in `zmtp-socket` (`transport/pgm.rs`) do around this crate (the
+//! example `examples/epgm_live.rs` does each of these in its simplest form):
 //!
 //! - Sockets. `epgm`: one UDP socket bound to the endpoint's port on any address with
 //!   `SO_REUSEADDR` (libzmq's own sockets bind it too), joined to the group on the interface,

@@ -47,6 +47,19 @@ impl RateLimiter {
         Self::new(u64::from(rate_kbit) * 1000 / 8, max_tpdu, now)
     }
 
+    /// Lets the bucket hold at least `burst` worth of tokens (never less than it holds now),
+    /// for callers whose timers wake late: a bucket of one millisecond refilled by a timer
+    /// that fires every millisecond or two (Tokio's) loses the tokens it cannot hold and sends
+    /// at half the rate. Over any window longer than `burst` the rate is unchanged.
+    pub fn set_min_burst(&mut self, burst: Duration) {
+        let burst = i128::from(self.bytes_per_sec) * burst.as_nanos() as i128;
+        if burst > self.capacity {
+            // What was full stays full.
+            self.tokens += burst - self.capacity;
+            self.capacity = burst;
+        }
+    }
+
     /// Bytes a second (0: unlimited).
     pub fn bytes_per_sec(&self) -> u64 {
         self.bytes_per_sec
@@ -112,6 +125,41 @@ mod tests {
             sent += 1500;
         }
         assert_eq!(sent, 6 * 1500);
+    }
+
+    #[test]
+    fn a_minimum_burst_holds_more_tokens_and_keeps_the_rate() {
+        let t0 = Instant::now();
+        // 10 MB/s: a millisecond's bucket (10,000 bytes), raised to 5 ms (50,000 bytes).
+        let mut r = RateLimiter::new(10_000_000, 1500, t0);
+        r.set_min_burst(Duration::from_millis(5));
+        let mut sent = 0;
+        while r.try_take(t0, 1000).is_ok() {
+            sent += 1000;
+        }
+        assert_eq!(sent, 50_000, "a full bucket");
+        // Four idle milliseconds refill 40,000 bytes (not only the 10,000 of OpenPGM's).
+        let t = t0 + Duration::from_millis(4);
+        let mut again = 0;
+        while r.try_take(t, 1000).is_ok() {
+            again += 1000;
+        }
+        assert_eq!(again, 40_000);
+        // Ten idle milliseconds: no more than the bucket.
+        let t = t + Duration::from_millis(10);
+        let mut full = 0;
+        while r.try_take(t, 1000).is_ok() {
+            full += 1000;
+        }
+        assert_eq!(full, 50_000);
+        // A smaller burst than the bucket changes nothing.
+        let mut r = RateLimiter::new(1000, 100, t0);
+        r.set_min_burst(Duration::from_millis(5));
+        let mut n = 0;
+        while r.try_take(t0, 100).is_ok() {
+            n += 1;
+        }
+        assert_eq!(n, 10);
     }
 
     #[test]

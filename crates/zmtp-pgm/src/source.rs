@@ -229,6 +229,12 @@ impl Source {
         self.max_tsdu
     }
 
+    /// Lets the `ZMQ_RATE` bucket hold at least `burst` worth of bytes
+    /// ([`RateLimiter::set_min_burst`]), for a caller whose timer wakes late.
+    pub fn set_rate_burst(&mut self, burst: Duration) {
+        self.rate.set_min_burst(burst);
+    }
+
     /// The transmit window's capacity in packets.
     pub fn txw_sqns(&self) -> u32 {
         self.txw_sqns

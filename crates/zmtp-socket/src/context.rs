@@ -42,6 +42,7 @@ use crate::core::Core;
 use crate::error::{Error, Result};
 use crate::options::SocketOptions;
 use crate::socket::AnySocket;
+use crate::transport::handshake_gate::HandshakeGates;
 use crate::transport::inproc;
 use zmtp_codec::SocketType;
 
@@ -61,6 +62,8 @@ pub(crate) struct Shared {
     tracker: TaskTracker,
     /// Bound `inproc://` names.
     pub(crate) inproc: inproc::Registry,
+    /// How many connections to one endpoint may be under way at once.
+    pub(crate) handshake_gates: HandshakeGates,
     /// Every socket made in the context, with its `ZMQ_LINGER`, for [`Context::term`].
     sockets: Mutex<Vec<(Weak<Core>, Option<Duration>)>>,
     terminated: AtomicBool,
@@ -160,6 +163,7 @@ impl Context {
                 io,
                 tracker: TaskTracker::new(),
                 inproc: inproc::Registry::default(),
+                handshake_gates: HandshakeGates::default(),
                 sockets: Mutex::new(Vec::new()),
                 terminated: AtomicBool::new(false),
             }),

@@ -1,11 +1,13 @@
 //! Endpoints: `tcp://host:port`, `ipc://path` (and Linux abstract `ipc://@name`), `inproc://name`,
-//! parsed as libzmq reads them, with errors that name the problem.
+//! `ws://host:port/path`, parsed as libzmq reads them, with errors that name the problem.
 //!
 //! Wildcards, as in libzmq: `tcp://*:port` binds every interface; port `*` or `0` asks the OS for
 //! a free port (the socket reports the real one once bound); `ipc://*` binds a fresh path in the
 //! temporary directory. Host names are kept as written and resolved when connecting. The
-//! transports libzmq has and this crate has not yet (`pgm`, `epgm`, `norm`, `tipc`, `vmci`, `ws`,
+//! transports libzmq has and this type does not describe (`pgm`, `epgm`, `norm`, `tipc`, `vmci`,
 //! `wss`, `udp`) are refused with [`EndpointErrorKind::UnsupportedTransport`], never ignored.
+//! Sockets take `udp://` (RADIO, DISH) and `pgm://` / `epgm://` (PUB, XPUB, SUB, XSUB)
+//! themselves, before this parser: see `transport/udp.rs` and `transport/pgm.rs`.
 
 use std::fmt;
 use std::net::{IpAddr, Ipv6Addr};
@@ -21,6 +23,21 @@ pub enum Endpoint {
     Ipc(IpcEndpoint),
     /// `inproc://name`: between sockets of one process, without encoding.
     Inproc(String),
+    /// `ws://host:port/path`: ZeroMQ over WebSocket (ZWS 2.0, RFC 45).
+    Ws(WsEndpoint),
+}
+
+/// The host, port and path of a `ws://` endpoint (libzmq's `ws_address`): host and port as in
+/// `tcp://` (`*` and port `*` or `0` for bind), then the path of the HTTP upgrade (`/` when
+/// none is written). A bound socket does not check the path its peers ask for, as libzmq.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct WsEndpoint {
+    /// Where to bind or connect.
+    pub host: TcpHost,
+    /// The port; 0 means "any free port" (written `*` or `0`).
+    pub port: u16,
+    /// The path, starting with `/`.
+    pub path: String,
 }
 
 /// The host and port of a `tcp://` endpoint.
@@ -71,10 +88,10 @@ pub enum EndpointErrorKind {
     #[error("no transport: expected transport://address, e.g. tcp://127.0.0.1:5555")]
     MissingTransport,
     /// A transport no ZeroMQ implementation has.
-    #[error("unknown transport {0:?}: expected tcp, ipc or inproc")]
+    #[error("unknown transport {0:?}: expected tcp, ipc, inproc or ws")]
     UnknownTransport(String),
     /// A transport libzmq has and this crate does not support yet.
-    #[error("transport {0:?} is not supported yet (tcp, ipc and inproc are)")]
+    #[error("transport {0:?} is not supported yet (tcp, ipc, inproc and ws are)")]
     UnsupportedTransport(String),
     /// Nothing after `transport://`.
     #[error("empty address")]
@@ -116,7 +133,7 @@ pub const IPC_ADDRESS_MAX: usize = if cfg!(any(target_os = "linux", target_os = 
     103
 };
 
-const UNSUPPORTED: [&str; 8] = ["pgm", "epgm", "norm", "tipc", "vmci", "ws", "wss", "udp"];
+const UNSUPPORTED: [&str; 7] = ["pgm", "epgm", "norm", "tipc", "vmci", "wss", "udp"];
 
 impl FromStr for Endpoint {
     type Err = EndpointError;
@@ -148,6 +165,18 @@ impl FromStr for Endpoint {
                 },
             })),
             "inproc" => Ok(Endpoint::Inproc(address.to_owned())),
+            "ws" => {
+                let (authority, path) = match address.find('/') {
+                    Some(at) => address.split_at(at),
+                    None => (address, "/"),
+                };
+                let tcp = parse_tcp(authority).map_err(fail)?;
+                Ok(Endpoint::Ws(WsEndpoint {
+                    host: tcp.host,
+                    port: tcp.port,
+                    path: path.to_owned(),
+                }))
+            }
             t if UNSUPPORTED.contains(&t) => {
                 Err(fail(EndpointErrorKind::UnsupportedTransport(t.to_owned())))
             }
@@ -201,6 +230,13 @@ impl fmt::Display for Endpoint {
             Endpoint::Ipc(IpcEndpoint::Abstract(name)) => write!(f, "ipc://@{name}"),
             Endpoint::Ipc(IpcEndpoint::Any) => f.write_str("ipc://*"),
             Endpoint::Inproc(name) => write!(f, "inproc://{name}"),
+            Endpoint::Ws(ws) => {
+                let tcp = TcpEndpoint {
+                    host: ws.host.clone(),
+                    port: ws.port,
+                };
+                write!(f, "ws://{tcp}{}", ws.path)
+            }
         }
     }
 }
@@ -325,6 +361,30 @@ mod tests {
     }
 
     #[test]
+    fn ws_forms() {
+        let v4 = TcpHost::Ip(IpAddr::V4(Ipv4Addr::LOCALHOST));
+        let ws = |host: TcpHost, port, path: &str| {
+            Endpoint::Ws(WsEndpoint {
+                host,
+                port,
+                path: path.into(),
+            })
+        };
+        assert_eq!(
+            parse("ws://127.0.0.1:5555/feed"),
+            Ok(ws(v4.clone(), 5555, "/feed"))
+        );
+        assert_eq!(parse("ws://127.0.0.1:*"), Ok(ws(v4, 0, "/")));
+        assert_eq!(parse("ws://*:80/a/b"), Ok(ws(TcpHost::Any, 80, "/a/b")));
+        assert_eq!(
+            parse("ws://example.org:1/"),
+            Ok(ws(TcpHost::Name("example.org".into()), 1, "/"))
+        );
+        assert_eq!(parse("ws://h/x"), Err(EndpointErrorKind::MissingPort));
+        assert_eq!(parse("ws://:1/x"), Err(EndpointErrorKind::MissingHost));
+    }
+
+    #[test]
     fn transports() {
         assert_eq!(
             parse("127.0.0.1:5555"),
@@ -343,7 +403,7 @@ mod tests {
         let e = "pgm://x".parse::<Endpoint>().expect_err("unsupported");
         assert_eq!(
             e.to_string(),
-            "invalid endpoint \"pgm://x\": transport \"pgm\" is not supported yet (tcp, ipc and inproc are)"
+            "invalid endpoint \"pgm://x\": transport \"pgm\" is not supported yet (tcp, ipc, inproc and ws are)"
         );
     }
 
@@ -358,6 +418,9 @@ mod tests {
             "ipc://@abs",
             "ipc://*",
             "inproc://a/b",
+            "ws://127.0.0.1:5555/",
+            "ws://*:0/feed/a",
+            "ws://[::1]:80/x",
         ] {
             let e: Endpoint = s.parse().expect("valid");
             assert_eq!(e.to_string(), s);

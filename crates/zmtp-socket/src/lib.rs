@@ -43,6 +43,7 @@ pub use proxy::{
     proxy, proxy_steerable, proxy_with_handle, ProxyCommand, ProxyControl, ProxyStatistics,
     SideStatistics,
 };
+pub use transport::ws::WsError;
 // Every socket name (`Push`, ...), `Socket`, `kind` and its traits: a new socket type declared
 // in `socket/` is exported without a change here.
 pub use socket::*;

@@ -89,6 +89,11 @@ async fn bad_endpoints_are_named() {
         .connect("pgm://eth0;239.1.1.1:5555")
         .await
         .expect_err("pgm");
+    assert!(err.to_string().contains("ENOCOMPATPROTO"), "{err}");
+    let err = push
+        .connect("norm://eth0;239.1.1.1:5555")
+        .await
+        .expect_err("norm");
     assert!(err.to_string().contains("not supported yet"), "{err}");
     let taken = push.bind("tcp://127.0.0.1:*").await.expect("bind");
     let other = Push::new();

@@ -47,6 +47,7 @@ use super::zap::{ZapAnswer, ZapRoute};
 use crate::core::{Core, InlineSend, ItemSource, Outbound, PipeId, PipeItem, State};
 pub(crate) use crate::exit::Exit;
 use crate::monitor::MonitorEvent;
+use crate::transport::handshake_gate::HandshakePermit;
 
 /// Encoded bytes waiting to be written above which no more messages are encoded: they stay in
 /// the pipe or in the batch taken from it, counted against `ZMQ_SNDHWM`, as in libzmq. As
@@ -73,26 +74,16 @@ pub(crate) enum PipeSlot {
 /// Runs one connection of a listener or connecter until it ends: ZMTP, or raw bytes when the
 /// socket is a STREAM or a raw ROUTER, through the same loop. Returns the pipe it served (if
 /// any), whether the connection got as far as attaching it (its handshake completed, for
-/// ZMTP) and why it ended. `endpoint` names the connection in monitor events.
+/// ZMTP) and why it ended.
 pub(crate) async fn run<S>(
-    core: Arc<Core>,
-    settings: Arc<ConnectionSettings>,
-    slot: PipeSlot,
+    ends: Ends<'_>,
     stream: S,
     peer_address: Bytes,
-    unbound: Option<CancellationToken>,
-    endpoint: &str,
 ) -> (Option<PipeId>, bool, Exit)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let ends = Ends {
-        core,
-        settings,
-        slot,
-        unbound,
-        endpoint,
-    };
+    let slot = ends.slot;
     if ends.settings.raw {
         return drive(ends, stream, None, RawConnection::new()).await;
     }
@@ -120,12 +111,20 @@ pub(crate) fn closed_by_application(settings: &ConnectionSettings, exit: &Exit) 
 }
 
 /// What a connection is attached to, whatever its protocol.
-struct Ends<'a> {
-    core: Arc<Core>,
-    settings: Arc<ConnectionSettings>,
-    slot: PipeSlot,
-    unbound: Option<CancellationToken>,
-    endpoint: &'a str,
+pub(crate) struct Ends<'a> {
+    /// The socket.
+    pub(crate) core: Arc<Core>,
+    /// The socket's settings for its connections.
+    pub(crate) settings: Arc<ConnectionSettings>,
+    /// Which pipe the connection serves.
+    pub(crate) slot: PipeSlot,
+    /// Fires when the endpoint the connection was accepted through is unbound (listeners).
+    pub(crate) unbound: Option<CancellationToken>,
+    /// The connection's endpoint, as monitor events name it.
+    pub(crate) endpoint: &'a str,
+    /// The connection's place at its endpoint's gate (connecters only), given back once the
+    /// handshake is done.
+    pub(crate) permit: Option<HandshakePermit>,
 }
 
 async fn drive<S, P>(
@@ -144,6 +143,7 @@ where
         slot,
         unbound,
         endpoint,
+        permit,
     } = ends;
     let stream_wakers = Arc::new(StreamWakers::default());
     let shared = Arc::new_cyclic(|me: &Weak<Mutex<Driver<S, P>>>| {
@@ -176,6 +176,7 @@ where
             stream_waker: Waker::from(stream_wakers.clone()),
             io_error: None,
             reads: 0,
+            permit,
         })
     });
     let exit = std::future::poll_fn(|cx| {
@@ -240,6 +241,9 @@ struct Driver<S, P> {
     io_error: Option<std::io::Error>,
     /// Reads made in this turn of the task (see [`READS_PER_TURN`]).
     reads: u32,
+    /// The place at the endpoint's gate this connection holds until its handshake is done
+    /// (see [`handshake_gate`](crate::transport::handshake_gate)).
+    permit: Option<HandshakePermit>,
 }
 
 /// The wakers the transport's readiness goes to: the connection task always, and a receiver
@@ -441,6 +445,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin, P: Protocol> Driver<S, P> {
     /// The handshake is done (a raw connection's at once): the pipe is made if needed and
     /// attached; a STREAM socket with `ZMQ_STREAM_NOTIFY` hears of it.
     fn attach(&mut self, peer: PeerInfo) {
+        // The peer took this connection: the next one to its endpoint may start.
+        self.permit = None;
         let id = match self.pipe {
             Some(id) => id,
             None => {
@@ -854,13 +860,16 @@ mod tests {
         let flood = Flood::new(cap);
         let served = flood.served.clone();
         let task = run(
-            core,
-            Arc::new(settings),
-            PipeSlot::OnReady,
+            Ends {
+                core,
+                settings: Arc::new(settings),
+                slot: PipeSlot::OnReady,
+                unbound: None,
+                endpoint: "test://flood",
+                permit: None,
+            },
             flood,
             Bytes::from_static(b"flood"),
-            None,
-            "test://flood",
         );
         let mut task = std::pin::pin!(task);
         let wakes = Arc::new(Wakes::default());

@@ -1,7 +1,5 @@
 //! The codec settings of one connection, taken from the socket's options.
 
-use std::time::Duration;
-
 use bytes::Bytes;
 use zmtp_codec::{Config, SocketType};
 
@@ -21,16 +19,19 @@ impl SocketOptions {
     /// `metadata` (`ZMQ_METADATA`, not in the 4.2 table) stays empty, and `peer_address` is the
     /// transport's to fill.
     pub fn connection_config(&self, socket_type: SocketType) -> Config {
-        let millis = |ms: i32| u64::try_from(ms).ok().map(Duration::from_millis);
-        let positive = |ms: i32| millis(ms).filter(|d| !d.is_zero());
+        let values = &self.values;
         let mut config = Config::new(socket_type);
-        config.routing_id = self.identity.clone();
-        config.max_msg_size = u64::try_from(self.maxmsgsize).ok();
-        config.handshake_ivl = positive(self.handshake_ivl);
-        config.heartbeat_ivl = positive(self.heartbeat_ivl);
-        config.heartbeat_timeout = millis(self.heartbeat_timeout);
-        config.heartbeat_ttl = millis(self.heartbeat_ttl).unwrap_or_default();
-        config.zap_domain = Bytes::from(self.zap_domain.clone().into_bytes());
+        config.routing_id = values.identity.clone().unwrap_or_default();
+        config.max_msg_size = values.maxmsgsize;
+        config.handshake_ivl = values.handshake_ivl;
+        config.heartbeat_ivl = values.heartbeat_ivl;
+        config.heartbeat_timeout = values.heartbeat_timeout;
+        config.heartbeat_ttl = values.heartbeat_ttl.unwrap_or_default();
+        config.zap_domain = values
+            .zap_domain
+            .clone()
+            .map(Bytes::from)
+            .unwrap_or_default();
         config
     }
 }
@@ -39,6 +40,7 @@ impl SocketOptions {
 mod tests {
     use super::*;
     use crate::options::OptionError;
+    use std::time::Duration;
 
     #[test]
     fn defaults_match_the_codec_defaults() {

@@ -16,6 +16,18 @@
 //!   settings ([`SocketOptions::connection_config`]).
 //! - [`OptionError`]: what is wrong, naming the option: `ZMQ_SNDHWM must be >= 0, got -5`.
 //!
+//! Each option is declared once, as a row of the table in `table.rs`: its name, libzmq's number,
+//! kind, effect timing, socket types and builder, and for most options the typed field, default
+//! and codec from which the dynamic `set`/`get` arms and the typed accessors are generated.
+//! Values are stored typed (`Duration`, `Option<..>`, enums) and turned into libzmq's encodings
+//! (`int` milliseconds, -1 sentinels) only by the dynamic API. A new option is one row there
+//! (plus a line of `options.tsv` if it is in libzmq's table) and the code that uses it.
+//!
+//! The security mechanism can be set the libzmq way, one option at a time with the last setting
+//! winning, or whole with the typed setters ([`SocketOptions::set_security`],
+//! [`SocketOptions::with_curve_server`], [`SocketOptions::with_plain_client`], ...), after which
+//! an incomplete configuration is an error of [`SocketOptions::build`].
+//!
 //! Where the table and libzmq disagree, the table gives the defaults (`ZMQ_LINGER` 30 s where
 //! libzmq starts at -1) and libzmq gives the checks (`ZMQ_TOS` may be 0), but for
 //! `ZMQ_HEARTBEAT_TIMEOUT`, whose table default 0 would turn the timeout off: it starts at
@@ -24,6 +36,7 @@
 
 mod accessors;
 mod applicability;
+mod codec;
 mod config;
 mod effect;
 mod error;
@@ -31,6 +44,7 @@ mod filter;
 mod name;
 mod security;
 mod socket_options;
+mod table;
 mod validate;
 mod value;
 

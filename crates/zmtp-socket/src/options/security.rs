@@ -19,6 +19,7 @@
 //! [`SocketOptions::mechanism`] gives it, and [`SocketOptions::security`] what a connection
 //! needs to run it.
 
+use zmtp_security::plain::CredentialsError;
 use zmtp_security::{CurveKeyPair, CurvePublicKey, GssapiOptions, PlainCredentials};
 
 use super::error::OptionError;
@@ -100,14 +101,13 @@ impl SocketOptions {
     /// `ZMQ_GSSAPI_SERVER` reads 1, the principals (unset when empty), the name types and
     /// `ZMQ_GSSAPI_PLAINTEXT`.
     pub fn gssapi_options(&self) -> GssapiOptions {
-        let non_empty = |s: &String| (!s.is_empty()).then(|| s.clone());
         GssapiOptions {
             server: self.is_server_of(MechanismKind::Gssapi),
-            principal: non_empty(&self.gssapi_principal),
-            principal_nametype: self.gssapi_principal_nametype,
-            service_principal: non_empty(&self.gssapi_service_principal),
-            service_principal_nametype: self.gssapi_service_principal_nametype,
-            plaintext: self.gssapi_plaintext,
+            principal: self.values.gssapi_principal.clone(),
+            principal_nametype: self.values.gssapi_principal_nametype,
+            service_principal: self.values.gssapi_service_principal.clone(),
+            service_principal_nametype: self.values.gssapi_service_principal_nametype,
+            plaintext: self.values.gssapi_plaintext,
         }
     }
 
@@ -132,22 +132,17 @@ impl SocketOptions {
                     option,
                     mechanism: "a PLAIN client",
                 };
-                if self.plain_username.is_empty() {
-                    return Err(missing(OptionName::PlainUsername));
-                }
-                if self.plain_password.0.is_empty() {
-                    return Err(missing(OptionName::PlainPassword));
-                }
-                PlainCredentials::new(
-                    self.plain_username.as_bytes(),
-                    self.plain_password.0.as_bytes(),
-                )
-                .map(Security::PlainClient)
-                // Unreachable: both were checked for 1 to 255 bytes when set.
-                .map_err(|e| OptionError::Invalid {
-                    option: OptionName::PlainUsername,
-                    reason: e.to_string(),
-                })
+                let username = (self.values.plain_username.as_deref())
+                    .ok_or_else(|| missing(OptionName::PlainUsername))?;
+                let password = (self.values.plain_password.as_option())
+                    .ok_or_else(|| missing(OptionName::PlainPassword))?;
+                PlainCredentials::new(username.as_bytes(), password.as_bytes())
+                    .map(Security::PlainClient)
+                    // Unreachable: both were checked for 1 to 255 bytes when set.
+                    .map_err(|e| OptionError::Invalid {
+                        option: OptionName::PlainUsername,
+                        reason: e.to_string(),
+                    })
             }
             // Never selected without the feature: every CURVE option refuses to be set.
             #[cfg(not(feature = "curve"))]
@@ -200,10 +195,178 @@ impl SocketOptions {
     }
 }
 
+/// The typed security setters: a whole mechanism, one side of it, with everything it needs, in
+/// one call.
+///
+/// Next to libzmq's one-option setters (`ZMQ_CURVE_SERVER`, `ZMQ_CURVE_SECRETKEY`, ...: the
+/// builder methods [`SocketOptions::curve_server`], [`SocketOptions::curve_secret_key`], ...,
+/// the `set_*` setters and [`SocketOptions::set`]), where the last setting picks the mechanism
+/// and what is missing shows only at bind or connect. The typed ones are named `with_*` (builder)
+/// and [`SocketOptions::set_security`] (on options in place), so that the libzmq names keep their
+/// libzmq meaning. Using one also makes [`SocketOptions::build`] check the configuration the
+/// settings end with: libzmq-style setters given afterwards still apply, last setter winning, but
+/// a mechanism left incomplete by them is an error when the options are built.
+impl SocketOptions {
+    /// Sets the whole security configuration `security` describes (the options of its
+    /// mechanism, and the mechanism and side), as the libzmq options it stands for would:
+    ///
+    /// - [`Security::Null`]: `ZMQ_NULL` (`ZMQ_PLAIN_SERVER` = 0);
+    /// - [`Security::PlainServer`]: `ZMQ_PLAIN_SERVER` = 1;
+    /// - [`Security::PlainClient`]: `ZMQ_PLAIN_USERNAME` and `ZMQ_PLAIN_PASSWORD` (UTF-8 here);
+    /// - [`Security::CurveServer`]: `ZMQ_CURVE_SERVER` = 1, `ZMQ_CURVE_SECRETKEY` and
+    ///   `ZMQ_CURVE_PUBLICKEY` from the key pair;
+    /// - [`Security::CurveClient`]: `ZMQ_CURVE_SECRETKEY`, `ZMQ_CURVE_PUBLICKEY` and
+    ///   `ZMQ_CURVE_SERVERKEY`;
+    /// - [`Security::Gssapi`]: `ZMQ_GSSAPI_SERVER`, the principals (a client needs
+    ///   `ZMQ_GSSAPI_SERVICE_PRINCIPAL`), their name types and `ZMQ_GSSAPI_PLAINTEXT`.
+    ///
+    /// From then on [`SocketOptions::build`] checks [`SocketOptions::security`]. Nothing is
+    /// changed when the configuration is refused.
+    pub fn set_security(&mut self, security: Security) -> Result<(), OptionError> {
+        let mut next = self.clone();
+        match security {
+            Security::Null => next.select(false, None),
+            Security::PlainServer => next.set(OptionName::PlainServer, 1)?,
+            Security::PlainClient(credentials) => {
+                for (option, bytes) in [
+                    (OptionName::PlainUsername, credentials.username()),
+                    (OptionName::PlainPassword, credentials.password()),
+                ] {
+                    let text = std::str::from_utf8(bytes).map_err(|_| OptionError::Invalid {
+                        option,
+                        reason: "the string is not UTF-8".into(),
+                    })?;
+                    next.set(option, text)?;
+                }
+            }
+            Security::CurveServer(_) | Security::CurveClient { .. } if !cfg!(feature = "curve") => {
+                return Err(OptionError::FeatureDisabled {
+                    option: OptionName::CurveServer,
+                    feature: "curve",
+                });
+            }
+            Security::CurveServer(keys) => {
+                next.curve_secret_key = Some(keys.secret().clone());
+                next.curve_public_key = Some(*keys.public());
+                next.select(true, Some(MechanismKind::Curve));
+            }
+            Security::CurveClient { keys, server } => {
+                next.curve_secret_key = Some(keys.secret().clone());
+                next.curve_public_key = Some(*keys.public());
+                next.curve_server_key = Some(server);
+                next.select(false, Some(MechanismKind::Curve));
+            }
+            Security::Gssapi(gssapi) => {
+                gssapi.validate().map_err(|e| OptionError::Invalid {
+                    option: if gssapi.server {
+                        OptionName::GssapiPrincipal
+                    } else {
+                        OptionName::GssapiServicePrincipal
+                    },
+                    reason: e.to_string(),
+                })?;
+                next.values.gssapi_principal = gssapi.principal.filter(|p| !p.is_empty());
+                next.values.gssapi_principal_nametype = gssapi.principal_nametype;
+                next.values.gssapi_service_principal =
+                    gssapi.service_principal.filter(|p| !p.is_empty());
+                next.values.gssapi_service_principal_nametype = gssapi.service_principal_nametype;
+                next.values.gssapi_plaintext = gssapi.plaintext;
+                next.select(gssapi.server, Some(MechanismKind::Gssapi));
+            }
+        }
+        next.security_checked_at_build = true;
+        *self = next;
+        Ok(())
+    }
+
+    /// Builder: [`SocketOptions::set_security`]. An invalid configuration is kept and reported
+    /// by [`SocketOptions::build`].
+    #[must_use = "a builder method returns the options"]
+    pub fn with_security(mut self, security: Security) -> SocketOptions {
+        let result = self.set_security(security);
+        self.defer(result);
+        self
+    }
+
+    /// Builder: a CURVE server with the long-term key pair `keys` (`ZMQ_CURVE_SERVER` = 1,
+    /// `ZMQ_CURVE_SECRETKEY`, `ZMQ_CURVE_PUBLICKEY`). Not libzmq's `ZMQ_CURVE_SERVER` flag alone,
+    /// which is [`SocketOptions::curve_server`].
+    #[must_use = "a builder method returns the options"]
+    pub fn with_curve_server(self, keys: CurveKeyPair) -> SocketOptions {
+        self.with_security(Security::CurveServer(keys))
+    }
+
+    /// Builder: a CURVE client with the long-term key pair `keys` that talks to the server whose
+    /// public key is `server_key` (`ZMQ_CURVE_SECRETKEY`, `ZMQ_CURVE_PUBLICKEY`,
+    /// `ZMQ_CURVE_SERVERKEY`).
+    #[must_use = "a builder method returns the options"]
+    pub fn with_curve_client(
+        self,
+        keys: CurveKeyPair,
+        server_key: CurvePublicKey,
+    ) -> SocketOptions {
+        self.with_security(Security::CurveClient {
+            keys,
+            server: server_key,
+        })
+    }
+
+    /// Builder: a PLAIN server (`ZMQ_PLAIN_SERVER` = 1); a ZAP handler checks the credentials.
+    #[must_use = "a builder method returns the options"]
+    pub fn with_plain_server(self) -> SocketOptions {
+        self.with_security(Security::PlainServer)
+    }
+
+    /// Builder: a PLAIN client (`ZMQ_PLAIN_USERNAME`, `ZMQ_PLAIN_PASSWORD`), each 1 to 255
+    /// bytes: an empty one is an error at [`SocketOptions::build`] (libzmq's setters would take
+    /// it as "back to NULL").
+    #[must_use = "a builder method returns the options"]
+    pub fn with_plain_client(
+        mut self,
+        username: impl Into<String>,
+        password: impl Into<String>,
+    ) -> SocketOptions {
+        let (username, password) = (username.into(), password.into());
+        match PlainCredentials::new(username.as_bytes(), password.as_bytes()) {
+            Ok(credentials) => self.with_security(Security::PlainClient(credentials)),
+            Err(e) => {
+                let (option, len) = match e {
+                    CredentialsError::Username(len) => (OptionName::PlainUsername, len),
+                    CredentialsError::Password(len) => (OptionName::PlainPassword, len),
+                };
+                self.defer(Err(OptionError::Length {
+                    option,
+                    allowed: "1 to 255 bytes",
+                    len,
+                }));
+                self
+            }
+        }
+    }
+
+    /// Builder: a GSSAPI server (`ZMQ_GSSAPI_SERVER` = 1) with the library's default
+    /// credentials; [`SocketOptions::with_security`] with a [`GssapiOptions`] sets the rest.
+    #[must_use = "a builder method returns the options"]
+    pub fn with_gssapi_server(self) -> SocketOptions {
+        self.with_security(Security::Gssapi(GssapiOptions::server()))
+    }
+
+    /// Builder: a GSSAPI client of the service `service_principal`
+    /// (`ZMQ_GSSAPI_SERVICE_PRINCIPAL`, host-based, as `zmq@localhost`).
+    #[must_use = "a builder method returns the options"]
+    pub fn with_gssapi_client(self, service_principal: impl Into<String>) -> SocketOptions {
+        self.with_security(Security::Gssapi(GssapiOptions::client(
+            service_principal,
+            zmtp_security::NameType::HostBased,
+        )))
+    }
+}
+
 // Every test here selects CURVE.
 #[cfg(all(test, feature = "curve"))]
 mod tests {
     use super::*;
+    use crate::options::OptionValue;
     use zmtp_security::CurveSecretKey;
 
     fn key(byte: u8) -> CurveSecretKey {
@@ -252,6 +415,128 @@ mod tests {
         assert_eq!(o.mechanism(), MechanismKind::Null);
         assert_eq!(MechanismKind::Gssapi.as_raw(), 3);
         assert_eq!(MechanismKind::Curve.as_str(), "CURVE");
+        Ok(())
+    }
+
+    #[test]
+    fn typed_security_setters_set_whole_mechanisms() -> Result<(), OptionError> {
+        let server = CurveKeyPair::from_secret(key(1));
+        let client = CurveKeyPair::from_secret(key(2));
+        let o = SocketOptions::new()
+            .with_curve_server(server.clone())
+            .build()?;
+        assert!(matches!(o.security()?, Security::CurveServer(k) if k.public() == server.public()));
+        // Read back as libzmq's options.
+        assert_eq!(o.get(OptionName::CurveServer), 1.into());
+        assert_eq!(
+            o.get(OptionName::CurvePublicKey),
+            OptionValue::from(&server.public().as_bytes()[..])
+        );
+        let o = SocketOptions::new()
+            .with_curve_client(client.clone(), *server.public())
+            .build()?;
+        match o.security()? {
+            Security::CurveClient { keys, server: s } => {
+                assert_eq!((keys.public(), &s), (client.public(), server.public()));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(o.get(OptionName::CurveServer), 0.into());
+        let o = SocketOptions::new()
+            .with_plain_client("admin", "secret")
+            .build()?;
+        assert!(matches!(o.security()?, Security::PlainClient(_)));
+        assert_eq!(o.get_plain_username(), Some("admin"));
+        let o = SocketOptions::new().with_plain_server().build()?;
+        assert!(matches!(o.security()?, Security::PlainServer));
+        let o = SocketOptions::new()
+            .with_gssapi_client("zmq@localhost")
+            .build()?;
+        assert!(matches!(o.security()?, Security::Gssapi(g) if !g.server));
+        assert_eq!(o.get_gssapi_service_principal(), Some("zmq@localhost"));
+        let o = SocketOptions::new().with_gssapi_server().build()?;
+        assert!(o.get_gssapi_server());
+        let mut o = SocketOptions::new();
+        o.set_security(Security::CurveServer(server))?;
+        o.set_security(Security::Null)?;
+        assert_eq!(o.mechanism(), MechanismKind::Null);
+        Ok(())
+    }
+
+    #[test]
+    fn an_incomplete_configuration_is_an_error_at_build() {
+        let server = CurveKeyPair::from_secret(key(1));
+        // A later libzmq-style setter leaves a CURVE server without its secret key...
+        assert_eq!(
+            SocketOptions::new()
+                .with_plain_client("admin", "secret")
+                .curve_server(true)
+                .build()
+                .map(|_| ()),
+            Err(OptionError::Missing {
+                option: OptionName::CurveSecretKey,
+                mechanism: "a CURVE server"
+            })
+        );
+        // ...or a CURVE client without one.
+        assert_eq!(
+            SocketOptions::new()
+                .with_gssapi_server()
+                .curve_server_key(*server.public())
+                .build()
+                .map(|_| ()),
+            Err(OptionError::Missing {
+                option: OptionName::CurveSecretKey,
+                mechanism: "a CURVE client"
+            })
+        );
+        // A public key that is not the pair's.
+        assert!(matches!(
+            SocketOptions::new()
+                .with_curve_server(server.clone())
+                .curve_public_key(key(3).public_key())
+                .validate(),
+            Err(OptionError::Conflict { .. })
+        ));
+        // An empty PLAIN credential is an error, not libzmq's "back to NULL".
+        assert_eq!(
+            SocketOptions::new()
+                .with_plain_client("", "secret")
+                .build()
+                .map(|_| ()),
+            Err(OptionError::Length {
+                option: OptionName::PlainUsername,
+                allowed: "1 to 255 bytes",
+                len: 0
+            })
+        );
+        // A GSSAPI client without a service principal.
+        assert!(SocketOptions::new()
+            .with_security(Security::Gssapi(GssapiOptions::default()))
+            .build()
+            .is_err());
+    }
+
+    #[test]
+    fn the_libzmq_setters_still_resolve_last_setter_wins() -> Result<(), OptionError> {
+        // Without a typed setter the builder takes an incomplete configuration, as before (the
+        // error comes from `security`, at bind or connect).
+        let o = SocketOptions::new().curve_server(true).build()?;
+        assert!(o.security().is_err());
+        // After a typed setter, libzmq-style setters still win when they come last.
+        let o = SocketOptions::new()
+            .with_curve_server(CurveKeyPair::from_secret(key(1)))
+            .plain_username("admin")
+            .plain_password("secret")
+            .build()?;
+        assert_eq!(
+            (o.mechanism(), o.is_server()),
+            (MechanismKind::Plain, false)
+        );
+        let mut o = SocketOptions::new().with_plain_server().build()?;
+        o.set(OptionName::CurveServer, 1)?;
+        o.set(OptionName::CurveSecretKey, &[7u8; 32])?;
+        assert!(matches!(o.security()?, Security::CurveServer(_)));
         Ok(())
     }
 

@@ -70,19 +70,6 @@ pub(super) fn int_in(
     }
 }
 
-/// -1 (leave it to the OS) or a positive `int`.
-pub(super) fn minus_one_or_positive(
-    option: OptionName,
-    value: &OptionValue,
-) -> Result<i32, OptionError> {
-    let v = int(option, value)?;
-    if v == -1 || v > 0 {
-        Ok(v)
-    } else {
-        Err(out_of_range(option, "-1 (the OS's default) or > 0", v))
-    }
-}
-
 /// A boolean `int` that must be 0 or 1 (libzmq's strict booleans of `options.cpp`).
 pub(super) fn bool_strict(option: OptionName, value: &OptionValue) -> Result<bool, OptionError> {
     match int(option, value)? {
@@ -282,9 +269,6 @@ mod tests {
             int_at_least(O, &OptionValue::Int(-5), 0, ">= 0").map_err(|e| e.to_string()),
             Err("ZMQ_SNDHWM must be >= 0, got -5".to_string())
         );
-        assert_eq!(minus_one_or_positive(O, &OptionValue::Int(-1)), Ok(-1));
-        assert!(minus_one_or_positive(O, &OptionValue::Int(0)).is_err());
-        assert!(minus_one_or_positive(O, &OptionValue::Int(-2)).is_err());
         assert_eq!(bool_strict(O, &OptionValue::Int(1)), Ok(true));
         assert!(bool_strict(O, &OptionValue::Int(2)).is_err());
         assert_eq!(bool_non_negative(O, &OptionValue::Int(7)), Ok(true));

@@ -5,8 +5,6 @@ use std::fmt;
 
 use bytes::Bytes;
 
-use super::name::OptionName;
-
 /// A value for [`SocketOptions::set`](super::SocketOptions::set), or what
 /// [`SocketOptions::get`](super::SocketOptions::get) returns: libzmq's raw representation.
 ///
@@ -14,6 +12,8 @@ use super::name::OptionName;
 /// also takes the obvious widenings: an `Int` for an `int64_t` or `uint64_t` option (if not
 /// negative), an `Int` for a `uid_t`/`gid_t` one (if not negative), `Bytes` holding UTF-8 for a
 /// character string (a single trailing NUL, as C passes it, is dropped), `Str` for binary data.
+///
+/// [`OptionName::kind`]: super::OptionName::kind
 ///
 /// [`SocketOptions::set`]: super::SocketOptions::set
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -170,78 +170,6 @@ impl fmt::Display for ValueKind {
                 "a CURVE key (32 bytes, 40 Z85 characters, or 41 bytes ending in NUL)"
             }
         })
-    }
-}
-
-impl OptionName {
-    /// The type of the option's value (`pid_t` is an `int`).
-    pub const fn kind(self) -> ValueKind {
-        use OptionName::*;
-        match self {
-            Affinity | VmciBufferSize | VmciBufferMinSize | VmciBufferMaxSize => ValueKind::Uint64,
-            MaxMsgSize => ValueKind::Int64,
-            IpcFilterGid | IpcFilterUid => ValueKind::Uint32,
-            ConnectRid | Identity | Subscribe | Unsubscribe | XpubWelcomeMsg | TcpAcceptFilter => {
-                ValueKind::Binary
-            }
-            CurvePublicKey | CurveSecretKey | CurveServerKey => ValueKind::CurveKey,
-            GssapiPrincipal
-            | GssapiServicePrincipal
-            | PlainPassword
-            | PlainUsername
-            | SocksProxy
-            | ZapDomain => ValueKind::Text,
-            Backlog
-            | Conflate
-            | ConnectTimeout
-            | CurveServer
-            | GssapiPlaintext
-            | GssapiServer
-            | HandshakeIvl
-            | HeartbeatIvl
-            | HeartbeatTimeout
-            | HeartbeatTtl
-            | Immediate
-            | InvertMatching
-            | Ipv6
-            | Linger
-            | MulticastHops
-            | MulticastMaxTpdu
-            | PlainServer
-            | UseFd
-            | ProbeRouter
-            | Rate
-            | RcvBuf
-            | RcvHwm
-            | RcvTimeo
-            | ReconnectIvl
-            | ReconnectIvlMax
-            | RecoveryIvl
-            | ReqCorrelate
-            | ReqRelaxed
-            | RouterHandover
-            | RouterMandatory
-            | RouterRaw
-            | SndBuf
-            | SndHwm
-            | SndTimeo
-            | StreamNotify
-            | TcpKeepalive
-            | TcpKeepaliveCnt
-            | TcpKeepaliveIdle
-            | TcpKeepaliveIntvl
-            | TcpMaxRt
-            | Tos
-            | XpubVerbose
-            | XpubVerboser
-            | XpubManual
-            | XpubNodrop
-            | IpcFilterPid
-            | Ipv4Only
-            | VmciConnectTimeout
-            | GssapiPrincipalNametype
-            | GssapiServicePrincipalNametype => ValueKind::Int,
-        }
     }
 }
 

@@ -23,7 +23,7 @@ use crate::monitor::{Monitor, MonitorEvent, Monitors, EVENT_ALL};
 use crate::options::{OptionName, OptionValue, SocketOptions};
 use crate::transport::connecter::Disconnect;
 use crate::transport::socks::SocksProxy;
-use crate::transport::{inproc, ipc, tcp, udp, Binding};
+use crate::transport::{inproc, ipc, pgm, tcp, udp, ws, Binding};
 
 #[derive(Debug)]
 enum Attachment {
@@ -265,6 +265,11 @@ impl Inner {
         if let Some(rest) = endpoint.strip_prefix("udp://") {
             return self.bind_udp(endpoint, rest).await;
         }
+        // libzmq: bind is connect for the multicast transports.
+        if let Some((scheme, rest)) = pgm_scheme(endpoint) {
+            self.connect_pgm(endpoint, scheme, rest)?;
+            return Ok(endpoint.to_owned());
+        }
         let parsed: Endpoint = endpoint.parse()?;
         self.check_stream_transport(&parsed)?;
         let settings = self.settings()?;
@@ -304,6 +309,33 @@ impl Inner {
                 let (listening, bound) = ipc::bind(self.core.clone(), settings, &ipc_ep)
                     .map_err(|e| Error::io("bind", endpoint, e))?;
                 self.attach(bound.clone(), Attachment::Bound(Binding::Ipc(listening)));
+                Ok(bound)
+            }
+            Endpoint::Ws(ws_ep) => {
+                let io = settings.io_thread()?;
+                let listener = tcp::bind(
+                    &ws::tcp_part(&ws_ep),
+                    &settings.tcp,
+                    settings.use_fd,
+                    &settings.context,
+                    io,
+                )
+                .await
+                .map_err(|e| Error::io("bind", endpoint, e))?;
+                let listener = ws::WsListener::new(listener, &settings);
+                let local = listener
+                    .local_addr()
+                    .map_err(|e| Error::io("bind", endpoint, e))?;
+                let bound = ws::bound_endpoint(local, &ws_ep.path);
+                let unbound = CancellationToken::new();
+                let task = ws::spawn_listener(
+                    self.core.clone(),
+                    settings,
+                    listener,
+                    bound.clone(),
+                    unbound.clone(),
+                );
+                self.attach(bound.clone(), Attachment::Listener(task, unbound));
                 Ok(bound)
             }
             Endpoint::Inproc(name) => {
@@ -351,9 +383,44 @@ impl Inner {
         Ok(pipe)
     }
 
+    /// `epgm://` and `pgm://`: a PUB or XPUB sends, a SUB or XSUB receives
+    /// (`transport::pgm`). The socket is opened here, so that what stops it (no `CAP_NET_RAW`
+    /// for `pgm://`, no such interface) fails the connect.
+    fn connect_pgm(&self, endpoint: &str, scheme: pgm::Scheme, rest: &str) -> Result<PipeId> {
+        let sender = match self.socket_type {
+            SocketType::Pub | SocketType::XPub => true,
+            SocketType::Sub | SocketType::XSub => false,
+            _ => {
+                return Err(Error::InvalidArgument(
+                    "pgm:// and epgm:// are for PUB, XPUB, SUB and XSUB sockets (libzmq: ENOCOMPATPROTO)",
+                ))
+            }
+        };
+        let ep = pgm::parse(scheme, rest)?;
+        let settings = self.settings()?;
+        let params = pgm::PgmParams::from_options(&self.options.lock());
+        let socket = pgm::open(&ep, &params).map_err(|e| Error::io("connect", endpoint, e))?;
+        let pipe = self.core.add_pipe(false);
+        let task = pgm::spawn(
+            self.core.clone(),
+            settings,
+            endpoint,
+            ep,
+            params,
+            socket,
+            pipe,
+            sender,
+        );
+        self.attach(endpoint.to_owned(), Attachment::Connecter(task, pipe, None));
+        Ok(pipe)
+    }
+
     fn connect_endpoint(&self, endpoint: &str) -> Result<PipeId> {
         if let Some(rest) = endpoint.strip_prefix("udp://") {
             return self.connect_udp(endpoint, rest);
+        }
+        if let Some((scheme, rest)) = pgm_scheme(endpoint) {
+            return self.connect_pgm(endpoint, scheme, rest);
         }
         let parsed: Endpoint = endpoint.parse()?;
         self.check_stream_transport(&parsed)?;
@@ -417,6 +484,32 @@ impl Inner {
                 );
                 Ok(pipe)
             }
+            Endpoint::Ws(ws_ep) => {
+                if ws_ep.host == TcpHost::Any || ws_ep.port == 0 {
+                    return Err(Error::Endpoint(crate::endpoint::EndpointError {
+                        endpoint: endpoint.to_owned(),
+                        kind: crate::endpoint::EndpointErrorKind::BadPort(
+                            "a wildcard host or port is for bind, not connect".into(),
+                        ),
+                    }));
+                }
+                let settings = self.settings()?;
+                settings.io_thread()?;
+                let pipe = self.connect_pipe(&settings);
+                let disconnect = Arc::new(Disconnect::default());
+                let task = ws::spawn_connecter(
+                    self.core.clone(),
+                    settings,
+                    ws_ep,
+                    pipe,
+                    disconnect.clone(),
+                );
+                self.attach(
+                    endpoint.to_owned(),
+                    Attachment::Connecter(task, pipe, Some(disconnect)),
+                );
+                Ok(pipe)
+            }
             Endpoint::Inproc(name) => {
                 let settings = self.settings()?;
                 let pipe = self.connect_pipe(&settings);
@@ -435,13 +528,20 @@ impl Inner {
     }
 
     /// A socket that speaks raw bytes to its peers (STREAM) needs a byte stream: `inproc://`,
-    /// which links two sockets' pipes with no bytes in between, is refused.
+    /// which links two sockets' pipes with no bytes in between, is refused, and so is `ws://`,
+    /// which carries ZMTP frames.
     fn check_stream_transport(&self, endpoint: &Endpoint) -> Result<()> {
         if matches!(endpoint, Endpoint::Inproc(_))
             && self.core.raw().is_some_and(|raw| raw.inproc_refused)
         {
             return Err(Error::InvalidArgument(
                 "a STREAM socket speaks raw bytes over tcp:// or ipc://, not inproc://",
+            ));
+        }
+        // ws:// carries ZMTP frames (ZWS 2.0), not a raw byte stream.
+        if matches!(endpoint, Endpoint::Ws(_)) && self.core.raw().is_some() {
+            return Err(Error::InvalidArgument(
+                "a STREAM socket (or ROUTER_RAW) speaks raw bytes over tcp:// or ipc://, not ws://",
             ));
         }
         Ok(())
@@ -602,5 +702,16 @@ impl Inner {
 impl Drop for Inner {
     fn drop(&mut self) {
         self.shut();
+    }
+}
+
+/// `epgm://...` or `pgm://...`: the scheme and what follows it.
+fn pgm_scheme(endpoint: &str) -> Option<(pgm::Scheme, &str)> {
+    if let Some(rest) = endpoint.strip_prefix("epgm://") {
+        Some((pgm::Scheme::Epgm, rest))
+    } else {
+        endpoint
+            .strip_prefix("pgm://")
+            .map(|rest| (pgm::Scheme::Pgm, rest))
     }
 }

@@ -122,6 +122,7 @@ where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let endpoint = endpoint.to_owned();
+    let gate = settings.context.handshake_gates.gate(&endpoint);
     let base = settings.reconnect_ivl;
     let mut backoff = base;
     loop {
@@ -133,6 +134,11 @@ where
                 endpoint: endpoint.clone(),
             });
         }
+        // A place at the endpoint's gate first (see `handshake_gate`), held until the
+        // handshake is done or the attempt fails.
+        let Some(permit) = unless_let_go(core, pipe, disconnect, gate.enter()).await else {
+            return true;
+        };
         let Some(attempt) = unless_let_go(core, pipe, disconnect, connect()).await else {
             return true;
         };
@@ -144,17 +150,17 @@ where
                 (settings.monitors).emit(|| MonitorEvent::Connected {
                     endpoint: endpoint.clone(),
                 });
-                let (_, ready, exit) = driver::run(
-                    core.clone(),
-                    settings.clone(),
-                    PipeSlot::Existing(pipe),
-                    stream,
-                    address,
-                    None,
-                    &endpoint,
-                )
-                .instrument(span.clone())
-                .await;
+                let ends = driver::Ends {
+                    core: core.clone(),
+                    settings: settings.clone(),
+                    slot: PipeSlot::Existing(pipe),
+                    unbound: None,
+                    endpoint: &endpoint,
+                    permit,
+                };
+                let (_, ready, exit) = driver::run(ends, stream, address)
+                    .instrument(span.clone())
+                    .await;
                 span.in_scope(|| trace::connection_ended(&exit, ready));
                 (settings.monitors).connection_ended(&endpoint, &exit, ready);
                 if driver::closed_by_application(settings, &exit) {
@@ -178,6 +184,7 @@ where
                 }
             }
             Err(e) => {
+                drop(permit);
                 debug!(%endpoint, error = %e, "connect failed");
                 // libzmq closes the attempt's OS socket, and says so.
                 (settings.monitors).emit(|| MonitorEvent::Closed {

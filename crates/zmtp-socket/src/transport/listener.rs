@@ -176,16 +176,15 @@ pub(crate) fn spawn_listener<L: Accept>(
                             }
                         },
                     };
-                    let (pipe, ready, exit) = driver::run(
-                        core.clone(),
+                    let ends = driver::Ends {
+                        core: core.clone(),
                         settings,
-                        PipeSlot::OnReady,
-                        stream,
-                        address,
-                        Some(unbound),
-                        &local,
-                    )
-                    .await;
+                        slot: PipeSlot::OnReady,
+                        unbound: Some(unbound),
+                        endpoint: &local,
+                        permit: None,
+                    };
+                    let (pipe, ready, exit) = driver::run(ends, stream, address).await;
                     trace::connection_ended(&exit, ready);
                     monitors.connection_ended(&local, &exit, ready);
                     if let Some(id) = pipe {

@@ -1,16 +1,20 @@
 //! Transports: how connections are made. `tcp://` and `ipc://` hand byte streams to the
 //! connection engine; `inproc://` links two sockets' pipes directly, without encoding; `udp://`
-//! (RADIO and DISH) carries one message a datagram.
+//! (RADIO and DISH) carries one message a datagram; `epgm://` and `pgm://` (PUB, XPUB, SUB,
+//! XSUB) run PGM multicast.
 
 pub(crate) mod connecter;
+pub(crate) mod handshake_gate;
 pub(crate) mod inproc;
 pub(crate) mod ipc;
 pub(crate) mod listener;
+pub(crate) mod pgm;
 pub(crate) mod socks;
 pub(crate) mod tcp;
 pub(crate) mod tcp_tuning;
 pub(crate) mod udp;
 pub(crate) mod use_fd;
+pub(crate) mod ws;
 
 /// What a bound `ipc://` or `inproc://` endpoint holds until unbind or close. Dropping it stops
 /// listening and releases the address: the ipc socket file (and the directory `ipc://*` made),

@@ -62,7 +62,7 @@ pub(crate) async fn bind(
 /// bind finds it: the interface's first IPv4 address, or its first IPv6 one with `ZMQ_IPV6`
 /// (libzmq then looks for IPv6 only). `None` when no interface of that name has one (or the
 /// system cannot list them): the name is then resolved as a host name, as libzmq does.
-fn interface_address(name: &str, port: u16, ipv6: bool) -> Option<SocketAddr> {
+pub(crate) fn interface_address(name: &str, port: u16, ipv6: bool) -> Option<SocketAddr> {
     let interfaces = nix::ifaddrs::getifaddrs().ok()?;
     interfaces
         .filter(|i| i.interface_name == name)
@@ -188,7 +188,7 @@ pub(crate) fn spawn_connecter(
 }
 
 /// One tuned connection to `endpoint`, its connect bounded by `ZMQ_CONNECT_TIMEOUT`.
-async fn connect(
+pub(crate) async fn connect(
     endpoint: &TcpEndpoint,
     tuning: &TcpTuning,
     timeout: Option<Duration>,

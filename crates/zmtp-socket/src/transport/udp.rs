@@ -111,10 +111,10 @@ pub(crate) fn decode(datagram: &[u8]) -> Option<Message> {
     Some(Message::from([group, body]))
 }
 
-/// Removes the pipe when the task ends, however it ends (an unbind aborts it).
-struct PipeGuard {
-    core: Arc<Core>,
-    pipe: PipeId,
+/// Removes the pipe when the task ends, however it ends (an unbind aborts it); `pgm.rs` too.
+pub(crate) struct PipeGuard {
+    pub(crate) core: Arc<Core>,
+    pub(crate) pipe: PipeId,
 }
 
 impl Drop for PipeGuard {

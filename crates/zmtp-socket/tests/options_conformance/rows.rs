@@ -66,20 +66,20 @@ pub(super) const ROWS: [Row; 70] = [
     here(N::Ipv6, "tcp binds and connects use IPv6 too (a `*` bind is dual-stack)."),
     here(N::Linger, "How long a closed socket, or a disconnected endpoint (tcp, ipc), keeps delivering what was queued."),
     elsewhere(N::MaxMsgSize, "Closes a connection whose peer sends a larger message: a frame is refused on its size field, as in libzmq; unlike libzmq, a multipart message is bounded as a whole too, counting its bodies plus 64 bytes per frame after the first (a one-frame message of the limit passes, as in libzmq).", "hostile_peers.rs", &["a_frame_over_maxmsgsize_is_refused_before_its_body", "an_endless_multipart_message_over_maxmsgsize_is_dropped_with_the_heap_bounded"]),
-    here(N::MulticastHops, "Stored for `pgm://` / `epgm://`, which are refused as not supported yet."),
-    here(N::MulticastMaxTpdu, "Stored for `pgm://` / `epgm://`, which are refused as not supported yet."),
+    elsewhere(N::MulticastHops, "The TTL (`IP_MULTICAST_TTL`) of the `pgm://` / `epgm://` socket's multicast packets, read back from the kernel.", "../../../crates/zmtp-socket/src/transport/pgm/tests.rs", &["multicast_hops_is_the_ttl_the_kernel_reports"]),
+    elsewhere(N::MulticastMaxTpdu, "The largest IP packet of `pgm://` / `epgm://`: messages are cut into APDUs that fit it (also observed on the wire against libzmq: `interop/tests/libzmq_pgm.rs`).", "../../../crates/zmtp-socket/src/transport/pgm/tests.rs", &["maxtpdu_bounds_every_packet_the_source_sends"]),
     here(N::PlainPassword, "The PLAIN client's password."),
     here(N::PlainServer, "Makes the socket the PLAIN server of its handshakes."),
     here(N::PlainUsername, "The PLAIN client's user name; setting it makes the socket a PLAIN client."),
     here(N::UseFd, "Binds on a listening descriptor the application made (tcp and ipc)."),
     here(N::ProbeRouter, "Sends an empty message to each new ROUTER peer."),
-    here(N::Rate, "Stored for `pgm://` / `epgm://`, which are refused as not supported yet."),
+    elsewhere(N::Rate, "The `pgm://` / `epgm://` data rate: a PUB's ODATA leaves at it (OpenPGM's token bucket, headers counted); with `ZMQ_RECOVERY_IVL` it sizes the windows.", "../../../crates/zmtp-socket/src/transport/pgm/tests.rs", &["rate_is_the_bytes_per_second_of_a_long_burst"]),
     here(N::RcvBuf, "`SO_RCVBUF` of tcp connections."),
     here(N::RcvHwm, "Bounds each pipe's incoming queue."),
     here(N::RcvTimeo, "How long `recv` waits before `Error::Timeout` (0: `Error::WouldBlock` at once)."),
     here(N::ReconnectIvl, "How long after a failed or lost connection it is tried again (-1: never); a handshake the peer refused (a protocol error) is not retried, as in libzmq."),
     here(N::ReconnectIvlMax, "Doubles the reconnect interval after each failure up to this."),
-    here(N::RecoveryIvl, "Stored for `pgm://` / `epgm://`, which are refused as not supported yet."),
+    elsewhere(N::RecoveryIvl, "How long `pgm://` / `epgm://` data stays repairable: the source's and receiver's windows hold this long at `ZMQ_RATE`; a receiver away for longer loses what it missed.", "../../../crates/zmtp-socket/src/transport/pgm/tests.rs", &["recovery_ivl_is_the_window_a_receiver_may_be_away"]),
     here(N::ReqCorrelate, "REQ matches replies to requests by a request id."),
     here(N::ReqRelaxed, "REQ may send a new request before the reply to the last one."),
     here(N::RouterHandover, "A new ROUTER peer with a taken routing id takes it over."),
@@ -109,10 +109,10 @@ pub(super) const ROWS: [Row; 70] = [
     here(N::IpcFilterPid, "ipc listeners admit peers of these process ids (`SO_PEERCRED`)."),
     here(N::IpcFilterUid, "ipc listeners admit peers of these user ids (`SO_PEERCRED`)."),
     here(N::Ipv4Only, "The inverse of `ZMQ_IPV6` (deprecated)."),
-    here(N::VmciBufferSize, "Stored for `vmci://`, which is refused as not supported yet."),
-    here(N::VmciBufferMinSize, "Stored for `vmci://`, which is refused as not supported yet."),
-    here(N::VmciBufferMaxSize, "Stored for `vmci://`, which is refused as not supported yet."),
-    here(N::VmciConnectTimeout, "Stored for `vmci://`, which is refused as not supported yet."),
+    here(N::VmciBufferSize, "Stored for `vmci://`, which is refused as not supported: there is no vsock loopback on the machines this is tested on, and no libzmq built with VMCI to test against."),
+    here(N::VmciBufferMinSize, "Stored for `vmci://`, which is refused as not supported: there is no vsock loopback on the machines this is tested on, and no libzmq built with VMCI to test against."),
+    here(N::VmciBufferMaxSize, "Stored for `vmci://`, which is refused as not supported: there is no vsock loopback on the machines this is tested on, and no libzmq built with VMCI to test against."),
+    here(N::VmciConnectTimeout, "Stored for `vmci://`, which is refused as not supported: there is no vsock loopback on the machines this is tested on, and no libzmq built with VMCI to test against."),
 ];
 
 /// Rows whose test is compiled out without a feature of this crate: the feature, the rows.
@@ -138,10 +138,14 @@ fn feature_on(feature: &str) -> bool {
 }
 
 /// The sources of the test files rows name, to check the named tests are there and run.
-pub(super) const SOURCES: [(&str, &str); 2] = [
+pub(super) const SOURCES: [(&str, &str); 3] = [
     (
         "../../../interop/tests/libzmq_gssapi.rs",
         include_str!("../../../../interop/tests/libzmq_gssapi.rs"),
+    ),
+    (
+        "../../../crates/zmtp-socket/src/transport/pgm/tests.rs",
+        include_str!("../../src/transport/pgm/tests.rs"),
     ),
     ("hostile_peers.rs", include_str!("../hostile_peers.rs")),
 ];

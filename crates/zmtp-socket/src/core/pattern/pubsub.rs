@@ -168,6 +168,11 @@ impl Pattern for Publisher {
         _identity: Option<&Bytes>,
         wake: &mut Wake,
     ) {
+        // A multicast pipe (epgm://, pgm://) has no peer to subscribe: it takes everything and
+        // the receivers filter (libzmq's `subscribe_to_all`).
+        if pipes.at(key).is_some_and(|p| p.datagram) {
+            self.trie.subscribe(b"", key);
+        }
         if let Some(welcome) = self.options.welcome.clone() {
             if let Some(pipe) = pipes.at_mut(key) {
                 pipe.outbound

@@ -1,6 +1,8 @@
 //! Typed accessors: `set_*` setters that check at once (for a live socket), `get_*` getters in
 //! Rust types, and the builder methods (`SocketOptions::new().sndhwm(10_000)`), which keep the
-//! first invalid value for [`SocketOptions::build`](super::SocketOptions::build).
+//! first invalid value for [`SocketOptions::build`](super::SocketOptions::build). The builder
+//! methods, and the setters and getters of the options with a codec, are generated from the
+//! option table (`table.rs`); the files here hold the hand-written rest.
 //!
 //! Rust types stand for libzmq's conventions: `Option<Duration>` where libzmq uses -1 for
 //! "infinite" or 0 for "none" (each accessor says which `None` means), `bool` for 0/1,
@@ -12,7 +14,6 @@
 //! Setters and getters are named like the `zmq` crate's (`set_sndhwm`, `get_sndhwm`); the
 //! builder methods take the bare name.
 
-mod builder;
 mod connection;
 mod patterns;
 mod security;
@@ -35,37 +36,6 @@ pub(super) fn millis(option: OptionName, duration: Duration) -> Result<i32, Opti
         allowed: "at most i32::MAX (2147483647) ms",
         got: i128::try_from(ms).unwrap_or(i128::MAX),
     })
-}
-
-/// `None` as -1 (infinite), else the milliseconds.
-pub(super) fn millis_or_minus_one(
-    option: OptionName,
-    duration: Option<Duration>,
-) -> Result<i32, OptionError> {
-    duration.map_or(Ok(-1), |d| millis(option, d))
-}
-
-/// `None` as 0 (none / disabled), else the milliseconds.
-pub(super) fn millis_or_zero(
-    option: OptionName,
-    duration: Option<Duration>,
-) -> Result<i32, OptionError> {
-    duration.map_or(Ok(0), |d| millis(option, d))
-}
-
-/// A stored `int` of milliseconds where a negative value means infinite (`None`).
-pub(super) fn duration_unless_negative(ms: i32) -> Option<Duration> {
-    u64::try_from(ms).ok().map(Duration::from_millis)
-}
-
-/// A stored `int` of milliseconds where 0 means none (`None`).
-pub(super) fn duration_unless_zero(ms: i32) -> Option<Duration> {
-    duration_unless_negative(ms).filter(|d| !d.is_zero())
-}
-
-/// A stored `int` where -1 means the OS's default (`None`).
-pub(super) fn unless_minus_one(value: i32) -> Option<i32> {
-    (value != -1).then_some(value)
 }
 
 #[cfg(test)]
@@ -220,13 +190,68 @@ mod tests {
             Err("ZMQ_LINGER must be at most i32::MAX (2147483647) ms, got 2147483648".into())
         );
         assert!(millis(o, Duration::MAX).is_err());
-        assert_eq!(millis_or_minus_one(o, None), Ok(-1));
-        assert_eq!(millis_or_zero(o, None), Ok(0));
-        assert_eq!(duration_unless_negative(-1), None);
-        assert_eq!(duration_unless_negative(0), Some(Duration::ZERO));
-        assert_eq!(duration_unless_zero(0), None);
-        assert_eq!(duration_unless_zero(5), Some(Duration::from_millis(5)));
-        assert_eq!(unless_minus_one(-1), None);
-        assert_eq!(unless_minus_one(4), Some(4));
+    }
+
+    #[test]
+    fn chains_and_reports_the_first_error() {
+        let options = SocketOptions::new()
+            .sndhwm(10_000)
+            .linger(Some(Duration::from_secs(1)))
+            .subscribe("weather.")
+            .build();
+        let options = options.expect("valid options");
+        assert_eq!(options.get_sndhwm(), 10_000);
+        assert_eq!(options.get_linger(), Some(Duration::from_secs(1)));
+        assert_eq!(
+            options.get_subscriptions(),
+            [Bytes::from_static(b"weather.")]
+        );
+
+        let chain = SocketOptions::new()
+            .sndhwm(-5)
+            .rcvhwm(-7)
+            .identity(&b""[..])
+            .linger(None);
+        assert_eq!(
+            chain.validate().map_err(|e| e.to_string()),
+            Err("ZMQ_SNDHWM must be >= 0, got -5".to_string())
+        );
+        // The rest of the chain still applies; the invalid values do not.
+        assert_eq!(chain.get_linger(), None);
+        assert_eq!(chain.get_rcvhwm(), 1000);
+        assert_eq!(
+            chain.build().map(|_| ()),
+            Err(OptionError::OutOfRange {
+                option: OptionName::SndHwm,
+                allowed: ">= 0",
+                got: -5
+            })
+        );
+        let chain = SocketOptions::new()
+            .heartbeat_ttl(Some(Duration::from_secs(7000)))
+            .sndhwm(1);
+        assert!(matches!(
+            chain.build(),
+            Err(OptionError::OutOfRange {
+                option: OptionName::HeartbeatTtl,
+                ..
+            })
+        ));
+        let chain = SocketOptions::new().linger(Some(Duration::from_secs(3_000_000)));
+        assert!(matches!(
+            chain.build(),
+            Err(OptionError::OutOfRange {
+                option: OptionName::Linger,
+                ..
+            })
+        ));
+        let chain = SocketOptions::new().tcp_accept_filter("10.0.0.0/99");
+        assert!(matches!(
+            chain.build(),
+            Err(OptionError::Invalid {
+                option: OptionName::TcpAcceptFilter,
+                ..
+            })
+        ));
     }
 }

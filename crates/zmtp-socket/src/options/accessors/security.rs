@@ -1,29 +1,16 @@
-//! Typed setters and getters of the security options: PLAIN, CURVE, GSSAPI and ZAP. Each
-//! mechanism setting also selects the mechanism, as in libzmq (see
+//! The hand-written typed setters and getters of the security options: the server flags, read
+//! from the selected mechanism, and the CURVE keys (the other security options are generated
+//! from their rows in `table.rs`). Each also selects the mechanism, as in libzmq (see
 //! [`SocketOptions::mechanism`]).
 
-use zmtp_security::{CurvePublicKey, CurveSecretKey, NameType};
+use zmtp_security::{CurvePublicKey, CurveSecretKey};
 
 use super::super::error::OptionError;
 use super::super::name::OptionName as N;
 use super::super::security::MechanismKind;
 use super::super::socket_options::{require_feature, SocketOptions};
-use super::super::value::OptionValue;
 
 impl SocketOptions {
-    // ---- ZAP ----
-
-    /// Sets `ZMQ_ZAP_DOMAIN`: the domain put in ZAP requests (at most 255 bytes; empty: not
-    /// set). With NULL security a server asks ZAP only when this is set. Default not set.
-    pub fn set_zap_domain(&mut self, domain: impl Into<String>) -> Result<(), OptionError> {
-        self.set(N::ZapDomain, OptionValue::Str(domain.into()))
-    }
-
-    /// `ZMQ_ZAP_DOMAIN` (`None`: not set).
-    pub fn get_zap_domain(&self) -> Option<&str> {
-        Some(self.zap_domain.as_str()).filter(|s| !s.is_empty())
-    }
-
     // ---- PLAIN ----
 
     /// Sets `ZMQ_PLAIN_SERVER`: on selects the PLAIN server, off selects NULL. Default off.
@@ -34,28 +21,6 @@ impl SocketOptions {
     /// `ZMQ_PLAIN_SERVER`: whether PLAIN is selected, server side.
     pub fn get_plain_server(&self) -> bool {
         self.is_server_of(MechanismKind::Plain)
-    }
-
-    /// Sets `ZMQ_PLAIN_USERNAME` (at most 255 bytes): selects the PLAIN client. Empty selects
-    /// NULL and forgets the name (libzmq's `(NULL, 0)`). Default not set.
-    pub fn set_plain_username(&mut self, username: impl Into<String>) -> Result<(), OptionError> {
-        self.set(N::PlainUsername, OptionValue::Str(username.into()))
-    }
-
-    /// `ZMQ_PLAIN_USERNAME` (`None`: not set).
-    pub fn get_plain_username(&self) -> Option<&str> {
-        Some(self.plain_username.as_str()).filter(|s| !s.is_empty())
-    }
-
-    /// Sets `ZMQ_PLAIN_PASSWORD` (at most 255 bytes): selects the PLAIN client. Empty selects
-    /// NULL and forgets the password. Default not set.
-    pub fn set_plain_password(&mut self, password: impl Into<String>) -> Result<(), OptionError> {
-        self.set(N::PlainPassword, OptionValue::Str(password.into()))
-    }
-
-    /// `ZMQ_PLAIN_PASSWORD` (`None`: not set).
-    pub fn get_plain_password(&self) -> Option<&str> {
-        Some(self.plain_password.0.as_str()).filter(|s| !s.is_empty())
     }
 
     // ---- CURVE ----
@@ -122,72 +87,5 @@ impl SocketOptions {
     /// `ZMQ_GSSAPI_SERVER`: whether GSSAPI is selected, server side.
     pub fn get_gssapi_server(&self) -> bool {
         self.is_server_of(MechanismKind::Gssapi)
-    }
-
-    /// Sets `ZMQ_GSSAPI_PRINCIPAL` (1 to 255 bytes): our own principal. Selects GSSAPI.
-    /// Default not set (the library's default credentials).
-    pub fn set_gssapi_principal(
-        &mut self,
-        principal: impl Into<String>,
-    ) -> Result<(), OptionError> {
-        self.set(N::GssapiPrincipal, OptionValue::Str(principal.into()))
-    }
-
-    /// `ZMQ_GSSAPI_PRINCIPAL` (`None`: not set).
-    pub fn get_gssapi_principal(&self) -> Option<&str> {
-        Some(self.gssapi_principal.as_str()).filter(|s| !s.is_empty())
-    }
-
-    /// Sets `ZMQ_GSSAPI_SERVICE_PRINCIPAL` (1 to 255 bytes): the server's principal. Selects
-    /// the GSSAPI client. Default not set.
-    pub fn set_gssapi_service_principal(
-        &mut self,
-        principal: impl Into<String>,
-    ) -> Result<(), OptionError> {
-        self.set(
-            N::GssapiServicePrincipal,
-            OptionValue::Str(principal.into()),
-        )
-    }
-
-    /// `ZMQ_GSSAPI_SERVICE_PRINCIPAL` (`None`: not set).
-    pub fn get_gssapi_service_principal(&self) -> Option<&str> {
-        Some(self.gssapi_service_principal.as_str()).filter(|s| !s.is_empty())
-    }
-
-    /// Sets `ZMQ_GSSAPI_PLAINTEXT`: authenticate only and send messages unwrapped (both sides
-    /// must agree). Default off.
-    pub fn set_gssapi_plaintext(&mut self, plaintext: bool) -> Result<(), OptionError> {
-        self.set(N::GssapiPlaintext, plaintext)
-    }
-
-    /// `ZMQ_GSSAPI_PLAINTEXT`.
-    pub fn get_gssapi_plaintext(&self) -> bool {
-        self.gssapi_plaintext
-    }
-
-    /// Sets `ZMQ_GSSAPI_PRINCIPAL_NAMETYPE` (beyond the 4.2.2 table): how
-    /// `ZMQ_GSSAPI_PRINCIPAL` is read. Default host-based.
-    pub fn set_gssapi_principal_nametype(&mut self, nametype: NameType) -> Result<(), OptionError> {
-        self.set(N::GssapiPrincipalNametype, nametype.as_raw())
-    }
-
-    /// `ZMQ_GSSAPI_PRINCIPAL_NAMETYPE`.
-    pub fn get_gssapi_principal_nametype(&self) -> NameType {
-        self.gssapi_principal_nametype
-    }
-
-    /// Sets `ZMQ_GSSAPI_SERVICE_PRINCIPAL_NAMETYPE` (beyond the 4.2.2 table): how
-    /// `ZMQ_GSSAPI_SERVICE_PRINCIPAL` is read. Default host-based.
-    pub fn set_gssapi_service_principal_nametype(
-        &mut self,
-        nametype: NameType,
-    ) -> Result<(), OptionError> {
-        self.set(N::GssapiServicePrincipalNametype, nametype.as_raw())
-    }
-
-    /// `ZMQ_GSSAPI_SERVICE_PRINCIPAL_NAMETYPE`.
-    pub fn get_gssapi_service_principal_nametype(&self) -> NameType {
-        self.gssapi_service_principal_nametype
     }
 }

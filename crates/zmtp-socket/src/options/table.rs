@@ -1,0 +1,797 @@
+//! The option table: one row per socket option, from which everything else about the option is
+//! generated.
+//!
+//! A row gives, once: the [`OptionName`] variant with its doc (the man page's title), libzmq's
+//! numeric constant and name, the C type of its value ([`ValueKind`]), when a change takes effect
+//! ([`OptionEffect`]), whether sockets act on it yet, the socket types the 4.2 table lists
+//! ([`OptionName::applies_to`]) and those libzmq accepts ([`OptionName::accepted_by`], with their
+//! description), and the builder method with the typed setter it calls. Rows whose value has a
+//! plain shape also give the typed getter, the stored Rust type and its default, the [`Codec`]
+//! that converts it to and from libzmq's encoding, the setter's doc, and optionally a method run
+//! after each change (`then`: the PLAIN and GSSAPI names select their mechanism, the XPUB
+//! verbosity flags move together); from these the field, its default, the dynamic `set`/`get`
+//! arms, the typed setter (`gen`; `custom` when written by hand) and the getter are generated.
+//! The other rows (the CURVE keys, the server flags read from the selected mechanism, the list
+//! options, `ZMQ_IPV4ONLY`) keep hand-written storage and accessors in `socket_options.rs` and
+//! `accessors/`.
+//!
+//! Rows are in the order of `options.tsv` (the 70 rows of the 4.2.2 table), then the options
+//! beyond it.
+//!
+//! Adding an option: one row here (and a line in `options.tsv` if it is in libzmq's table), plus
+//! the code that uses it.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use zmtp_codec::SocketType;
+use zmtp_security::{CurvePublicKey, CurveSecretKey, NameType};
+
+#[allow(unused_imports)] // the codecs the rows name
+use super::codec::{
+    Binary, Bool, Codec, IntAtLeast, MaxMsgSize, Millis, Ms, NameTypes, OrMinusOne, Password,
+    Secret, Text, TriState, Uint64,
+};
+use super::effect::OptionEffect;
+use super::error::OptionError;
+use super::socket_options::SocketOptions;
+use super::value::{OptionValue, ValueKind};
+
+/// How many rows of the table are libzmq 4.2.2's (`options.tsv`); the rest are beyond it.
+const IN_TABLE: usize = 70;
+
+/// A stored value as the getter gives it.
+fn copied<T: Copy>(value: &T) -> T {
+    *value
+}
+
+/// Whether `$t` is among the socket types a row names: `all`, `[A, B]` or `all_but [A]`.
+macro_rules! socket_types {
+    ($t:ident; all) => {
+        true
+    };
+    ($t:ident; [$($ty:ident),*] $($text:literal)?) => {
+        matches!($t, $(SocketType::$ty)|*)
+    };
+    ($t:ident; all_but [$($ty:ident),*]) => {
+        !matches!($t, $(SocketType::$ty)|*)
+    };
+}
+
+/// The description of the socket types an `accepted(...)` column names.
+macro_rules! accepted_text {
+    (all) => {
+        "every socket type"
+    };
+    ([$($ty:ident),*] $text:literal) => {
+        $text
+    };
+}
+
+/// Whether sockets act on the option (`live`) or only store it (`idle`).
+macro_rules! active {
+    (live) => {
+        true
+    };
+    (idle) => {
+        false
+    };
+}
+
+/// The typed setter of a row with a codec: generated (`gen`) or written by hand (`custom`).
+macro_rules! typed_setter {
+    (gen, $variant:ident, $zmq:literal, $setter:ident, $in:ty, $codec:expr, $what:literal) => {
+        #[doc = concat!("Sets `", $zmq, "`: ", $what)]
+        #[allow(clippy::useless_conversion)]
+        pub fn $setter(&mut self, value: $in) -> Result<(), OptionError> {
+            let raw = Codec::input(&$codec, OptionName::$variant, value.into())?;
+            self.set(OptionName::$variant, raw)
+        }
+    };
+    (custom, $($rest:tt)*) => {};
+}
+
+macro_rules! options_table {
+    ($(
+        $(#[$doc:meta])*
+        $variant:ident = $id:literal, $zmq:literal: $kind:ident, $effect:ident, $active:ident,
+            applies($($applies:tt)*), accepted($($accepted:tt)*),
+            $builder:ident($in:ty) => $setter:ident
+            $(, $getter:ident -> $out:ty [$read:path] = $ty:ty: $default:expr, $codec:expr,
+                $mode:ident $what:literal $(, then $hook:ident)?)?;
+    )*) => {
+        /// A socket option of libzmq's `zmq_setsockopt`: the 70 rows of the 4.2.2 table
+        /// ([`OptionName::ALL`]) and the two GSSAPI name-type options libzmq 4.3 made stable
+        /// ([`OptionName::BEYOND_TABLE`]).
+        ///
+        /// Each variant's first line quotes the man page's title for the option; the numbers
+        /// are libzmq's constants.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum OptionName {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        /// Every row, in the table's order.
+        const ROWS: [OptionName; [$(stringify!($variant)),*].len()] = [$(OptionName::$variant),*];
+
+        impl OptionName {
+            /// libzmq's name for the option, as in the table (`"ZMQ_SNDHWM"`).
+            pub const fn zmq_name(self) -> &'static str {
+                match self { $( OptionName::$variant => $zmq, )* }
+            }
+
+            /// libzmq's numeric constant for the option (`ZMQ_SNDHWM` = 23).
+            pub const fn zmq_id(self) -> i32 {
+                match self { $( OptionName::$variant => $id, )* }
+            }
+
+            /// The type of the option's value (`pid_t` is an `int`).
+            pub const fn kind(self) -> ValueKind {
+                match self { $( OptionName::$variant => ValueKind::$kind, )* }
+            }
+
+            /// When a change of this option takes effect on a live socket, as libzmq does it.
+            pub const fn effect(self) -> OptionEffect {
+                match self { $( OptionName::$variant => OptionEffect::$effect, )* }
+            }
+
+            /// Whether sockets of this crate act on the option today. The TCP options
+            /// (`ZMQ_SNDBUF`, `ZMQ_RCVBUF`, `ZMQ_TOS`, keepalive, `ZMQ_TCP_MAXRT`, `ZMQ_IPV6` /
+            /// `ZMQ_IPV4ONLY`) act on tcp endpoints, as in libzmq (which leaves ipc sockets
+            /// alone), `ZMQ_BACKLOG` on tcp and ipc listeners; `ZMQ_AFFINITY` picks the I/O
+            /// thread; the accept filters (`ZMQ_TCP_ACCEPT_FILTER`, `ZMQ_IPC_FILTER_*`) on tcp and
+            /// ipc listeners, as does `ZMQ_USE_FD`; STREAM's `ZMQ_STREAM_NOTIFY` and ROUTER's
+            /// `ZMQ_ROUTER_RAW` on tcp and ipc connections; `ZMQ_SOCKS_PROXY` on tcp connects
+            /// (through a SOCKS5 proxy); the multicast options (`ZMQ_RATE`, `ZMQ_RECOVERY_IVL`,
+            /// `ZMQ_MULTICAST_HOPS`, `ZMQ_MULTICAST_MAXTPDU`) on `pgm://` and `epgm://`
+            /// endpoints. The VMCI options are accepted, validated and read back as libzmq
+            /// does, but change nothing: `vmci://` is refused (no vsock loopback to run it on,
+            /// no libzmq with VMCI to test it against).
+            pub const fn in_effect(self) -> bool {
+                match self { $( OptionName::$variant => active!($active), )* }
+            }
+
+            /// Whether the table's "Applicable socket types" column lists `socket_type`. "all",
+            /// "N/A" and the "all ..., when using ... transports" rows apply to every type; "all
+            /// but ZMQ_STREAM" to every type but STREAM. The options beyond the table apply to
+            /// all.
+            pub fn applies_to(self, socket_type: SocketType) -> bool {
+                match self {
+                    $( OptionName::$variant => socket_types!(socket_type; $($applies)*), )*
+                }
+            }
+
+            /// Whether libzmq's `zmq_setsockopt` accepts the option on a socket of
+            /// `socket_type` (libzmq 4.2.2 and 4.3 agree). Where this is false libzmq answers
+            /// `EINVAL`, and so does [`SocketOptions::set_for`].
+            ///
+            /// `ZMQ_SUBSCRIBE` and `ZMQ_UNSUBSCRIBE` are accepted on XPUB and PUB only while
+            /// `ZMQ_XPUB_MANUAL` is on (they then act on the last subscriber's pipe); this says
+            /// `true` for those types and `set_for` checks the mode.
+            pub fn accepted_by(self, socket_type: SocketType) -> bool {
+                match self {
+                    $( OptionName::$variant => socket_types!(socket_type; $($accepted)*), )*
+                }
+            }
+
+            /// The socket types [`accepted_by`](OptionName::accepted_by) allows, in words.
+            pub(crate) fn accepted_by_text(self) -> &'static str {
+                match self { $( OptionName::$variant => accepted_text!($($accepted)*), )* }
+            }
+        }
+
+        /// The options whose rows give a codec, stored typed.
+        #[derive(Clone)]
+        pub(super) struct Values {
+            $($( pub(super) $builder: $ty, )?)*
+        }
+
+        impl Default for Values {
+            fn default() -> Values {
+                Values { $($( $builder: $default, )?)* }
+            }
+        }
+
+        impl SocketOptions {
+            /// The dynamic `set` of the rows with a codec (`None`: a hand-written option).
+            pub(super) fn set_row(
+                &mut self,
+                name: OptionName,
+                value: &OptionValue,
+            ) -> Option<Result<(), OptionError>> {
+                match name {
+                    $($( OptionName::$variant => Some(Codec::decode(&$codec, name, value).map(|v| {
+                        self.values.$builder = v;
+                        $( self.$hook(); )?
+                    })), )?)*
+                    _ => None,
+                }
+            }
+
+            /// The dynamic `get` of the rows with a codec (`None`: a hand-written option).
+            pub(super) fn get_row(&self, name: OptionName) -> Option<OptionValue> {
+                match name {
+                    $($( OptionName::$variant => {
+                        Some(Codec::encode(&$codec, &self.values.$builder))
+                    } )?)*
+                    _ => None,
+                }
+            }
+
+            $(
+                #[doc = concat!(
+                    "Builder: sets `", $zmq, "` as [`SocketOptions::", stringify!($setter),
+                    "`] does. An invalid value is kept and reported by ",
+                    "[`SocketOptions::build`], naming the option."
+                )]
+                #[must_use = "a builder method returns the options"]
+                pub fn $builder(mut self, value: $in) -> SocketOptions {
+                    let result = self.$setter(value);
+                    self.defer(result);
+                    self
+                }
+
+                $(
+                    #[doc = concat!(
+                        "`", $zmq, "`, as [`SocketOptions::", stringify!($setter),
+                        "`] describes it."
+                    )]
+                    pub fn $getter(&self) -> $out {
+                        $read(&self.values.$builder)
+                    }
+
+                    typed_setter!($mode, $variant, $zmq, $setter, $in, $codec, $what);
+                )?
+            )*
+        }
+
+        impl OptionName {
+            /// The 70 rows of `spec/options.tsv`, in the table's order.
+            pub const ALL: [OptionName; IN_TABLE] = {
+                let mut all = [OptionName::Affinity; IN_TABLE];
+                let mut i = 0;
+                while i < IN_TABLE {
+                    all[i] = ROWS[i];
+                    i += 1;
+                }
+                all
+            };
+
+            /// Options this crate takes that the 4.2.2 table does not list: the GSSAPI name
+            /// types, which the GSSAPI mechanism needs to talk to libzmq's (its client names
+            /// itself with a Kerberos principal name, type 2).
+            pub const BEYOND_TABLE: [OptionName; ROWS.len() - IN_TABLE] = {
+                let mut beyond = [OptionName::Affinity; ROWS.len() - IN_TABLE];
+                let mut i = 0;
+                while i < beyond.len() {
+                    beyond[i] = ROWS[IN_TABLE + i];
+                    i += 1;
+                }
+                beyond
+            };
+
+            /// Whether the option is one of the 70 rows of the 4.2.2 table.
+            pub fn in_table(self) -> bool {
+                (self as usize) < IN_TABLE
+            }
+        }
+    };
+}
+
+options_table! {
+    /// `ZMQ_AFFINITY` (4): "Set I/O thread affinity". `uint64_t` bitmap, default 0.
+    Affinity = 4, "ZMQ_AFFINITY": Uint64, NextBindOrConnect, live, applies(all), accepted(all),
+        affinity(u64) => set_affinity,
+        get_affinity -> u64 [copied] = u64: 0, Uint64, gen
+        "which of the context's I/O threads serve the connections of later binds and connects (bit \
+         `i`: thread `zmtp-io-<i>`; 0, the default: any, the least loaded). See \
+         [`Context`](crate::Context) for the I/O threads; a tcp or ipc bind or connect whose mask \
+         names none fails with [`Error::NoIoThread`](crate::Error::NoIoThread). Default 0.";
+    /// `ZMQ_BACKLOG` (19): "Set maximum length of the queue of outstanding connections".
+    /// Connections, default 100.
+    Backlog = 19, "ZMQ_BACKLOG": Int, NextBindOrConnect, live, applies(all), accepted(all),
+        backlog(i32) => set_backlog,
+        get_backlog -> i32 [copied] = i32: 100, IntAtLeast(0, ">= 0"), gen
+        "the listen queue length for connection-oriented transports. Must be >= 0. Default 100.";
+    /// `ZMQ_CONNECT_RID` (61; `ZMQ_CONNECT_ROUTING_ID` in libzmq 4.3): "Assign the next outbound
+    /// connection id". Binary, default NULL. ROUTER and STREAM.
+    ConnectRid = 61, "ZMQ_CONNECT_RID": Binary, NextConnectOnly, live, applies([Router, Stream]),
+        accepted([Router, Rep, Stream] "ROUTER, REP (a ROUTER in libzmq) and STREAM"),
+        connect_rid(impl Into<Bytes>) => set_connect_rid,
+        get_connect_rid -> Option<&Bytes> [Option::as_ref] = Option<Bytes>: None,
+            Binary::ConnectRid, gen
+        "the routing id the peer of the next `connect` gets, so a ROUTER or STREAM can send to it \
+         at once. 1 to 255 bytes, not starting with a zero byte; used once \
+         ([`SocketOptions::take_connect_rid`]).";
+    /// `ZMQ_CONFLATE` (54): "Keep only last message". Boolean, default 0.
+    Conflate = 54, "ZMQ_CONFLATE": Int, NextBindOrConnect, live,
+        applies([Pull, Push, Sub, Pub, Dealer]),
+        accepted(all),
+        conflate(bool) => set_conflate,
+        get_conflate -> bool [copied] = bool: false, Bool::Strict, gen
+        "keep only the last message in each queue (single-part messages only). libzmq applies it \
+         to PULL, PUSH, SUB, PUB and DEALER and stores it on the others. Default off.";
+    /// `ZMQ_CONNECT_TIMEOUT` (79): "Set connect() timeout". Milliseconds, default 0 (disabled).
+    ConnectTimeout = 79, "ZMQ_CONNECT_TIMEOUT": Int, NextBindOrConnect, live, applies(all),
+        accepted(all),
+        connect_timeout(Option<Duration>) => set_connect_timeout,
+        get_connect_timeout -> Option<Duration> [copied] = Option<Duration>: None,
+            Millis::or_zero(">= 0 ms (0: disabled)"), gen
+        "give up a TCP connect after this long (`None` or zero: the OS's timeout). Default none.";
+    /// `ZMQ_CURVE_PUBLICKEY` (48): "Sets the socket's long term public key". 32 bytes or Z85,
+    /// default NULL.
+    CurvePublicKey = 48, "ZMQ_CURVE_PUBLICKEY": CurveKey, NextBindOrConnect, live, applies(all),
+        accepted(all),
+        curve_public_key(CurvePublicKey) => set_curve_public_key;
+    /// `ZMQ_CURVE_SECRETKEY` (49): "Sets the socket's long term secret key". 32 bytes or Z85,
+    /// default NULL.
+    CurveSecretKey = 49, "ZMQ_CURVE_SECRETKEY": CurveKey, NextBindOrConnect, live, applies(all),
+        accepted(all),
+        curve_secret_key(CurveSecretKey) => set_curve_secret_key;
+    /// `ZMQ_CURVE_SERVER` (47): "Defines whether the socket will act as server for CURVE
+    /// security". 0 or 1, default 0.
+    CurveServer = 47, "ZMQ_CURVE_SERVER": Int, NextBindOrConnect, live, applies(all), accepted(all),
+        curve_server(bool) => set_curve_server;
+    /// `ZMQ_CURVE_SERVERKEY` (50): "Sets the socket's long term server key". 32 bytes or Z85,
+    /// default NULL.
+    CurveServerKey = 50, "ZMQ_CURVE_SERVERKEY": CurveKey, NextBindOrConnect, live, applies(all),
+        accepted(all),
+        curve_server_key(CurvePublicKey) => set_curve_server_key;
+    /// `ZMQ_GSSAPI_PLAINTEXT` (65): "Defines whether communications on the socket will be
+    /// encrypted" (1: plaintext). 0 or 1, default 0.
+    GssapiPlaintext = 65, "ZMQ_GSSAPI_PLAINTEXT": Int, NextBindOrConnect, live, applies(all),
+        accepted(all),
+        gssapi_plaintext(bool) => set_gssapi_plaintext,
+        get_gssapi_plaintext -> bool [copied] = bool: false, Bool::Strict, gen
+        "authenticate only and send messages unwrapped (both sides must agree). Default off.";
+    /// `ZMQ_GSSAPI_PRINCIPAL` (63): "Set name of GSSAPI principal". String, default not set.
+    GssapiPrincipal = 63, "ZMQ_GSSAPI_PRINCIPAL": Text, NextBindOrConnect, live, applies(all),
+        accepted(all),
+        gssapi_principal(impl Into<String>) => set_gssapi_principal,
+        get_gssapi_principal -> Option<&str> [Option::as_deref] = Option<String>: None,
+            Text::NonEmptyShort, gen
+        "(1 to 255 bytes): our own principal. Selects GSSAPI. Default not set (the library's \
+         default credentials).", then after_gssapi_principal;
+    /// `ZMQ_GSSAPI_SERVER` (62): "Defines whether the socket will act as server for GSSAPI
+    /// security". 0 or 1, default 0.
+    GssapiServer = 62, "ZMQ_GSSAPI_SERVER": Int, NextBindOrConnect, live, applies(all),
+        accepted(all),
+        gssapi_server(bool) => set_gssapi_server;
+    /// `ZMQ_GSSAPI_SERVICE_PRINCIPAL` (64): "Set name of GSSAPI service principal". String,
+    /// default not set.
+    GssapiServicePrincipal = 64, "ZMQ_GSSAPI_SERVICE_PRINCIPAL": Text, NextBindOrConnect, live,
+        applies(all),
+        accepted(all),
+        gssapi_service_principal(impl Into<String>) => set_gssapi_service_principal,
+        get_gssapi_service_principal -> Option<&str> [Option::as_deref] = Option<String>: None,
+            Text::NonEmptyShort, gen
+        "(1 to 255 bytes): the server's principal. Selects the GSSAPI client. Default not set.",
+            then after_gssapi_service_principal;
+    /// `ZMQ_HANDSHAKE_IVL` (66): "Set maximum handshake interval". Milliseconds, default 30000
+    /// (0: no limit).
+    HandshakeIvl = 66, "ZMQ_HANDSHAKE_IVL": Int, NextBindOrConnect, live, applies(all_but [Stream]),
+        accepted(all),
+        handshake_ivl(Option<Duration>) => set_handshake_ivl,
+        get_handshake_ivl -> Option<Duration> [copied] = Option<Duration>:
+            Some(Duration::from_secs(30)),
+            Millis::or_zero(">= 0 ms (0: no limit)"), gen
+        "the greeting and security handshake must finish within it (`None` or zero: no limit, \
+         libzmq's 0). Default 30 s.";
+    /// `ZMQ_HEARTBEAT_IVL` (75): "Set interval between sending ZMTP heartbeats". Milliseconds,
+    /// default 0 (none).
+    HeartbeatIvl = 75, "ZMQ_HEARTBEAT_IVL": Int, NextBindOrConnect, live, applies(all),
+        accepted(all),
+        heartbeat_ivl(Option<Duration>) => set_heartbeat_ivl,
+        get_heartbeat_ivl -> Option<Duration> [copied] = Option<Duration>: None,
+            Millis::or_zero(">= 0 ms (0: none)"), gen
+        "send a PING this often (`None` or zero: never). Default never.";
+    /// `ZMQ_HEARTBEAT_TIMEOUT` (77): "Set timeout for ZMTP heartbeats". Milliseconds; the
+    /// table's default is 0, libzmq's (and this crate's) -1, the heartbeat interval; 0 turns the
+    /// timeout off.
+    HeartbeatTimeout = 77, "ZMQ_HEARTBEAT_TIMEOUT": Int, NextBindOrConnect, live, applies(all),
+        accepted(all),
+        heartbeat_timeout(Option<Duration>) => set_heartbeat_timeout,
+        get_heartbeat_timeout -> Option<Duration> [copied] = Option<Duration>: None,
+            Millis::HEARTBEAT_TIMEOUT, custom
+        "close the connection if nothing arrives this long after a PING (`None`: the heartbeat \
+         interval, the default; zero: no timeout, PINGs go out and a peer that answers none is \
+         kept).  As in libzmq 4.2 and 4.3, whose default is -1 (the interval) and reads back so, \
+         and whose explicit 0 turns the timeout off; the table's default of 0 is not libzmq's. \
+         Through [`SocketOptions::set`], -1 is refused as libzmq refuses it; `None` here restores \
+         it.";
+    /// `ZMQ_HEARTBEAT_TTL` (76): "Set the TTL value for ZMTP heartbeats". Milliseconds, kept in
+    /// whole deciseconds, default 0.
+    HeartbeatTtl = 76, "ZMQ_HEARTBEAT_TTL": Int, NextBindOrConnect, live, applies(all),
+        accepted(all),
+        heartbeat_ttl(Option<Duration>) => set_heartbeat_ttl,
+        get_heartbeat_ttl -> Option<Duration> [copied] = Option<Duration>: None,
+            Millis::HEARTBEAT_TTL, gen
+        "asks the peer to close the connection if it hears nothing from us this long (`None` or \
+         zero: no limit). Kept, read back and sent in PINGs in whole deciseconds (rounded down, as \
+         libzmq: 2550 ms reads 2500 ms, under 100 ms is none); at most 6553.599 s. Default none.";
+    /// `ZMQ_IDENTITY` (5; `ZMQ_ROUTING_ID` in libzmq 4.3): "Set socket identity". Binary, 1 to
+    /// 255 bytes of any values, default NULL.
+    Identity = 5, "ZMQ_IDENTITY": Binary, NextBindOrConnect, live,
+        applies([Req, Rep, Router, Dealer]),
+        accepted(all),
+        identity(impl Into<Bytes>) => set_identity,
+        get_identity -> Option<&Bytes> [Option::as_ref] = Option<Bytes>: None,
+            Binary::RoutingId, gen
+        "the id a REQ, DEALER or ROUTER announces to a ROUTER peer. 1 to 255 bytes of any values \
+         (a leading zero byte included, as in libzmq). Default none.";
+    /// `ZMQ_IMMEDIATE` (39): "Queue messages only to completed connections". Boolean, default 0.
+    Immediate = 39, "ZMQ_IMMEDIATE": Int, NextBindOrConnect, live, applies(all), accepted(all),
+        immediate(bool) => set_immediate,
+        get_immediate -> bool [copied] = bool: false, Bool::Strict, gen
+        "queue messages only to connections whose handshake is done. Default off.";
+    /// `ZMQ_INVERT_MATCHING` (74): "Invert message filtering". 0 or 1, default 0.
+    InvertMatching = 74, "ZMQ_INVERT_MATCHING": Int, Immediate, live, applies([Pub, XPub, Sub]),
+        accepted(all),
+        invert_matching(bool) => set_invert_matching,
+        get_invert_matching -> bool [copied] = bool: false, Bool::Any, gen
+        "a PUB or XPUB sends to peers not subscribed to a message's prefix, a SUB receives \
+         messages matching none of its subscriptions. libzmq takes any `int` (non-zero is on). \
+         Default off.";
+    /// `ZMQ_IPV6` (42): "Enable IPv6 on socket". Boolean, default 0.
+    Ipv6 = 42, "ZMQ_IPV6": Int, NextBindOrConnect, live, applies(all), accepted(all),
+        ipv6(bool) => set_ipv6,
+        get_ipv6 -> bool [copied] = bool: false, Bool::Strict, gen
+        "resolve and accept IPv6 as well as IPv4 (off: IPv4 only). Default off.";
+    /// `ZMQ_LINGER` (17): "Set linger period for socket shutdown". Milliseconds, default 30000
+    /// (-1: infinite).
+    Linger = 17, "ZMQ_LINGER": Int, Immediate, live, applies(all), accepted(all),
+        linger(Option<Duration>) => set_linger,
+        get_linger -> Option<Duration> [copied] = Option<Duration>: Some(Duration::from_secs(30)),
+            Millis::or_minus_one("-1 (infinite) or >= 0 ms"), gen
+        "how long unsent messages are kept after close or disconnect (`None`: until sent, libzmq's \
+         -1; zero: dropped at once). Default 30 s.";
+    /// `ZMQ_MAXMSGSIZE` (22): "Maximum acceptable inbound message size". `int64_t` bytes,
+    /// default -1 (no limit).
+    MaxMsgSize = 22, "ZMQ_MAXMSGSIZE": Int64, NextBindOrConnect, live, applies(all), accepted(all),
+        maxmsgsize(Option<u64>) => set_maxmsgsize,
+        get_maxmsgsize -> Option<u64> [copied] = Option<u64>: None, MaxMsgSize, gen
+        "a peer sending a larger message is disconnected (`None`: no limit, libzmq's -1). At most \
+         `i64::MAX`. Default no limit.";
+    /// `ZMQ_MULTICAST_HOPS` (25): "Maximum network hops for multicast packets". Default 1.
+    MulticastHops = 25, "ZMQ_MULTICAST_HOPS": Int, NextBindOrConnect, live, applies(all),
+        accepted(all),
+        multicast_hops(i32) => set_multicast_hops,
+        get_multicast_hops -> i32 [copied] = i32: 1, IntAtLeast(1, "> 0"), gen
+        "the TTL of multicast packets. Must be > 0. Default 1 (the local network).";
+    /// `ZMQ_MULTICAST_MAXTPDU` (84): "Maximum transport data unit size for multicast packets".
+    /// Bytes, default 1500.
+    MulticastMaxTpdu = 84, "ZMQ_MULTICAST_MAXTPDU": Int, NextBindOrConnect, live, applies(all),
+        accepted(all),
+        multicast_maxtpdu(i32) => set_multicast_maxtpdu,
+        get_multicast_maxtpdu -> i32 [copied] = i32: 1500, IntAtLeast(1, "> 0 bytes"), gen
+        "the largest multicast packet, in bytes. Must be > 0. Default 1500.";
+    /// `ZMQ_PLAIN_PASSWORD` (46): "Set PLAIN security password". String, default not set.
+    PlainPassword = 46, "ZMQ_PLAIN_PASSWORD": Text, NextBindOrConnect, live, applies(all),
+        accepted(all),
+        plain_password(impl Into<String>) => set_plain_password,
+        get_plain_password -> Option<&str> [Password::as_option] = Password: Password::default(),
+            Secret, gen
+        "(at most 255 bytes): selects the PLAIN client. Empty selects NULL and forgets the \
+         password. Default not set.", then after_plain_password;
+    /// `ZMQ_PLAIN_SERVER` (44): "Defines whether the socket will act as server for PLAIN
+    /// security". 0 or 1, default 0.
+    PlainServer = 44, "ZMQ_PLAIN_SERVER": Int, NextBindOrConnect, live, applies(all), accepted(all),
+        plain_server(bool) => set_plain_server;
+    /// `ZMQ_PLAIN_USERNAME` (45): "Set PLAIN security username". String, default not set.
+    PlainUsername = 45, "ZMQ_PLAIN_USERNAME": Text, NextBindOrConnect, live, applies(all),
+        accepted(all),
+        plain_username(impl Into<String>) => set_plain_username,
+        get_plain_username -> Option<&str> [Option::as_deref] = Option<String>: None, Text::Short,
+            gen
+        "(at most 255 bytes): selects the PLAIN client. Empty selects NULL and forgets the name \
+         (libzmq's `(NULL, 0)`). Default not set.", then after_plain_username;
+    /// `ZMQ_USE_FD` (89): "Set the pre-allocated socket file descriptor". Default -1.
+    UseFd = 89, "ZMQ_USE_FD": Int, NextBindOrConnect, live, applies(all), accepted(all),
+        use_fd(Option<i32>) => set_use_fd,
+        get_use_fd -> Option<i32> [copied] = Option<i32>: None,
+            OrMinusOne(0, "-1 (none) or a file descriptor >= 0"), gen
+        "bind by taking over this listening file descriptor (already bound and listening) instead \
+         of opening one (`None`: open one, libzmq's -1). Default none.";
+    /// `ZMQ_PROBE_ROUTER` (51): "bootstrap connections to ROUTER sockets". 0 or 1, default 0.
+    ProbeRouter = 51, "ZMQ_PROBE_ROUTER": Int, NextConnection, live, applies([Router, Dealer, Req]),
+        accepted([Router, Rep, Dealer, Req] "ROUTER, REP, DEALER and REQ"),
+        probe_router(bool) => set_probe_router,
+        get_probe_router -> bool [copied] = bool: false, Bool::NonNegative, gen
+        "send an empty message on each new connection, so a ROUTER peer learns of it (ROUTER, \
+         DEALER, REQ). Default off.";
+    /// `ZMQ_RATE` (8): "Set multicast data rate". Kilobits per second, default 100.
+    Rate = 8, "ZMQ_RATE": Int, NextBindOrConnect, live, applies(all), accepted(all),
+        rate(i32) => set_rate,
+        get_rate -> i32 [copied] = i32: 100, IntAtLeast(1, "> 0"), gen
+        "the multicast data rate in kilobits per second. Must be > 0. Default 100.";
+    /// `ZMQ_RCVBUF` (12): "Set kernel receive buffer size". Bytes, default -1 (the OS's).
+    RcvBuf = 12, "ZMQ_RCVBUF": Int, NextBindOrConnect, live, applies(all), accepted(all),
+        rcvbuf(Option<i32>) => set_rcvbuf,
+        get_rcvbuf -> Option<i32> [copied] = Option<i32>: None,
+            OrMinusOne(0, "-1 (the OS's default) or >= 0"), gen
+        "the kernel's receive buffer, in bytes (`None`: the OS's default, libzmq's -1). Default \
+         the OS's.";
+    /// `ZMQ_RCVHWM` (24): "Set high water mark for inbound messages". Messages, default 1000.
+    RcvHwm = 24, "ZMQ_RCVHWM": Int, Immediate, live, applies(all), accepted(all),
+        rcvhwm(i32) => set_rcvhwm,
+        get_rcvhwm -> i32 [copied] = i32: 1000, IntAtLeast(0, ">= 0"), gen
+        "at most this many incoming messages queued per peer (0: no limit). Must be >= 0. Default \
+         1000.";
+    /// `ZMQ_RCVTIMEO` (27): "Maximum time before a recv operation returns with EAGAIN".
+    /// Milliseconds, default -1 (infinite).
+    RcvTimeo = 27, "ZMQ_RCVTIMEO": Int, Immediate, live, applies(all), accepted(all),
+        rcvtimeo(Option<Duration>) => set_rcvtimeo,
+        get_rcvtimeo -> Option<Duration> [copied] = Option<Duration>: None,
+            Millis::or_minus_one("-1 (infinite) or >= 0 ms"), gen
+        "how long a receive waits for a message (`None`: forever, libzmq's -1; zero: not at all). \
+         Default forever.";
+    /// `ZMQ_RECONNECT_IVL` (18): "Set reconnection interval". Milliseconds, default 100 (-1: no
+    /// reconnection).
+    ReconnectIvl = 18, "ZMQ_RECONNECT_IVL": Int, NextBindOrConnect, live, applies(all),
+        accepted(all),
+        reconnect_ivl(Option<Duration>) => set_reconnect_ivl,
+        get_reconnect_ivl -> Option<Duration> [copied] = Option<Duration>:
+            Some(Duration::from_millis(100)),
+            Millis::or_minus_one("-1 (no reconnection) or >= 0 ms"), gen
+        "wait this long before reconnecting (`None`: never reconnect, libzmq 4.3's -1). Default \
+         100 ms.";
+    /// `ZMQ_RECONNECT_IVL_MAX` (21): "Set maximum reconnection interval". Milliseconds, default 0
+    /// (only use `ZMQ_RECONNECT_IVL`).
+    ReconnectIvlMax = 21, "ZMQ_RECONNECT_IVL_MAX": Int, NextBindOrConnect, live, applies(all),
+        accepted(all),
+        reconnect_ivl_max(Option<Duration>) => set_reconnect_ivl_max,
+        get_reconnect_ivl_max -> Option<Duration> [copied] = Option<Duration>: None,
+            Millis::or_zero(">= 0 ms (0: none)"), gen
+        "double the reconnection interval after each attempt up to this (`None` or zero: always \
+         `ZMQ_RECONNECT_IVL`; values below it are ignored by libzmq). Default none.";
+    /// `ZMQ_RECOVERY_IVL` (9): "Set multicast recovery interval". Milliseconds, default 10000.
+    RecoveryIvl = 9, "ZMQ_RECOVERY_IVL": Int, NextBindOrConnect, live, applies(all), accepted(all),
+        recovery_ivl(Duration) => set_recovery_ivl,
+        get_recovery_ivl -> Duration [copied] = Duration: Duration::from_secs(10),
+            Ms(">= 0 ms"), gen
+        "how long a multicast receiver may be away before data is lost. Default 10 s.";
+    /// `ZMQ_REQ_CORRELATE` (52): "match replies with requests". 0 or 1, default 0. REQ.
+    ReqCorrelate = 52, "ZMQ_REQ_CORRELATE": Int, Immediate, live, applies([Req]),
+        accepted([Req] "REQ"),
+        req_correlate(bool) => set_req_correlate,
+        get_req_correlate -> bool [copied] = bool: false, Bool::NonNegative, gen
+        "a REQ prefixes requests with a request id and drops replies without the matching one. \
+         Default off.";
+    /// `ZMQ_REQ_RELAXED` (53): "relax strict alternation between request and reply". 0 or 1,
+    /// default 0. REQ.
+    ReqRelaxed = 53, "ZMQ_REQ_RELAXED": Int, Immediate, live, applies([Req]), accepted([Req] "REQ"),
+        req_relaxed(bool) => set_req_relaxed,
+        get_req_relaxed -> bool [copied] = bool: false, Bool::NonNegative, gen
+        "a REQ may send a new request before the reply to the last (use with `ZMQ_REQ_CORRELATE`). \
+         Default off.";
+    /// `ZMQ_ROUTER_HANDOVER` (56): "handle duplicate client identities on ROUTER sockets". 0 or
+    /// 1, default 0.
+    RouterHandover = 56, "ZMQ_ROUTER_HANDOVER": Int, Immediate, live, applies([Router]),
+        accepted([Router, Rep] "ROUTER and REP (a ROUTER in libzmq)"),
+        router_handover(bool) => set_router_handover,
+        get_router_handover -> bool [copied] = bool: false, Bool::NonNegative, gen
+        "a peer connecting with a routing id already in use takes it over (off: it is refused). \
+         Default off.";
+    /// `ZMQ_ROUTER_MANDATORY` (33): "accept only routable messages on ROUTER sockets". 0 or 1,
+    /// default 0.
+    RouterMandatory = 33, "ZMQ_ROUTER_MANDATORY": Int, Immediate, live, applies([Router]),
+        accepted([Router, Rep] "ROUTER and REP (a ROUTER in libzmq)"),
+        router_mandatory(bool) => set_router_mandatory,
+        get_router_mandatory -> bool [copied] = bool: false, Bool::NonNegative, gen
+        "a ROUTER reports a message it cannot route (`EHOSTUNREACH`) instead of dropping it. \
+         Default off.";
+    /// `ZMQ_ROUTER_RAW` (41): "switch ROUTER socket to raw mode". 0 or 1, default 0.
+    RouterRaw = 41, "ZMQ_ROUTER_RAW": Int, NextBindOrConnect, live, applies([Router]),
+        accepted([Router, Rep] "ROUTER and REP (a ROUTER in libzmq)"),
+        router_raw(bool) => set_router_raw,
+        get_router_raw -> bool [copied] = bool: false, Bool::NonNegative, gen
+        "(deprecated for STREAM): the ROUTER speaks raw TCP, no ZMTP. Default off.";
+    /// `ZMQ_SNDBUF` (11): "Set kernel transmit buffer size". Bytes, default -1 (the OS's).
+    SndBuf = 11, "ZMQ_SNDBUF": Int, NextBindOrConnect, live, applies(all), accepted(all),
+        sndbuf(Option<i32>) => set_sndbuf,
+        get_sndbuf -> Option<i32> [copied] = Option<i32>: None,
+            OrMinusOne(0, "-1 (the OS's default) or >= 0"), gen
+        "the kernel's send buffer, in bytes (`None`: the OS's default, libzmq's -1). Default the \
+         OS's.";
+    /// `ZMQ_SNDHWM` (23): "Set high water mark for outbound messages". Messages, default 1000.
+    SndHwm = 23, "ZMQ_SNDHWM": Int, Immediate, live, applies(all), accepted(all),
+        sndhwm(i32) => set_sndhwm,
+        get_sndhwm -> i32 [copied] = i32: 1000, IntAtLeast(0, ">= 0"), gen
+        "at most this many outgoing messages queued per peer (0: no limit). Must be >= 0. Default \
+         1000.";
+    /// `ZMQ_SNDTIMEO` (28): "Maximum time before a send operation returns with EAGAIN".
+    /// Milliseconds, default -1 (infinite).
+    SndTimeo = 28, "ZMQ_SNDTIMEO": Int, Immediate, live, applies(all), accepted(all),
+        sndtimeo(Option<Duration>) => set_sndtimeo,
+        get_sndtimeo -> Option<Duration> [copied] = Option<Duration>: None,
+            Millis::or_minus_one("-1 (infinite) or >= 0 ms"), gen
+        "how long a send waits for room (`None`: forever, libzmq's -1; zero: not at all). Default \
+         forever.";
+    /// `ZMQ_SOCKS_PROXY` (68): "Set SOCKS5 proxy address". String, default not set.
+    SocksProxy = 68, "ZMQ_SOCKS_PROXY": Text, NextBindOrConnect, live, applies(all), accepted(all),
+        socks_proxy(impl Into<String>) => set_socks_proxy,
+        get_socks_proxy -> Option<&str> [Option::as_deref] = Option<String>: None, Text::Any, gen
+        "later `tcp://` connects go through the SOCKS5 proxy at `host:port` (IPv6 in brackets; no \
+         default port), with no authentication, as in libzmq; the target's host name goes to the \
+         proxy unresolved. Empty: no proxy. Default none. Any text is accepted here; `connect` \
+         refuses an address that names no proxy.";
+    /// `ZMQ_STREAM_NOTIFY` (73): "send connect and disconnect notifications". 0 or 1, default 1.
+    StreamNotify = 73, "ZMQ_STREAM_NOTIFY": Int, NextBindOrConnect, live, applies([Stream]),
+        accepted([Stream] "STREAM"),
+        stream_notify(bool) => set_stream_notify,
+        get_stream_notify -> bool [copied] = bool: true, Bool::Strict, gen
+        "a STREAM delivers an empty message when a peer connects or disconnects. Default on.";
+    /// `ZMQ_SUBSCRIBE` (6): "Establish message filter". Binary prefix. SUB.
+    Subscribe = 6, "ZMQ_SUBSCRIBE": Binary, Immediate, live, applies([Sub]),
+        accepted([Sub, XPub, Pub] "SUB, and XPUB or PUB with ZMQ_XPUB_MANUAL on"),
+        subscribe(impl Into<Bytes>) => set_subscribe;
+    /// `ZMQ_TCP_KEEPALIVE` (34): "Override SO_KEEPALIVE socket option". -1, 0 or 1, default -1.
+    TcpKeepalive = 34, "ZMQ_TCP_KEEPALIVE": Int, NextBindOrConnect, live, applies(all),
+        accepted(all),
+        tcp_keepalive(Option<bool>) => set_tcp_keepalive,
+        get_tcp_keepalive -> Option<bool> [copied] = Option<bool>: None, TriState, gen
+        "`SO_KEEPALIVE` on or off (`None`: the OS's default, libzmq's -1). Default the OS's.";
+    /// `ZMQ_TCP_KEEPALIVE_CNT` (35): "Override TCP_KEEPCNT socket option". -1 or > 0, default -1.
+    TcpKeepaliveCnt = 35, "ZMQ_TCP_KEEPALIVE_CNT": Int, NextBindOrConnect, live, applies(all),
+        accepted(all),
+        tcp_keepalive_cnt(Option<i32>) => set_tcp_keepalive_cnt,
+        get_tcp_keepalive_cnt -> Option<i32> [copied] = Option<i32>: None,
+            OrMinusOne(1, "-1 (the OS's default) or > 0"), gen
+        "`TCP_KEEPCNT`, probes before the connection is dropped (`None`: the OS's default). Must \
+         be > 0. Default the OS's.";
+    /// `ZMQ_TCP_KEEPALIVE_IDLE` (36): "Override TCP_KEEPIDLE (or TCP_KEEPALIVE on some OS)
+    /// socket option". -1 or > 0 (seconds), default -1.
+    TcpKeepaliveIdle = 36, "ZMQ_TCP_KEEPALIVE_IDLE": Int, NextBindOrConnect, live, applies(all),
+        accepted(all),
+        tcp_keepalive_idle(Option<i32>) => set_tcp_keepalive_idle,
+        get_tcp_keepalive_idle -> Option<i32> [copied] = Option<i32>: None,
+            OrMinusOne(1, "-1 (the OS's default) or > 0"), gen
+        "`TCP_KEEPIDLE`, idle seconds before the first probe (`None`: the OS's default). Must be > \
+         0. Default the OS's.";
+    /// `ZMQ_TCP_KEEPALIVE_INTVL` (37): "Override TCP_KEEPINTVL socket option". -1 or > 0
+    /// (seconds), default -1.
+    TcpKeepaliveIntvl = 37, "ZMQ_TCP_KEEPALIVE_INTVL": Int, NextBindOrConnect, live, applies(all),
+        accepted(all),
+        tcp_keepalive_intvl(Option<i32>) => set_tcp_keepalive_intvl,
+        get_tcp_keepalive_intvl -> Option<i32> [copied] = Option<i32>: None,
+            OrMinusOne(1, "-1 (the OS's default) or > 0"), gen
+        "`TCP_KEEPINTVL`, seconds between probes (`None`: the OS's default). Must be > 0. Default \
+         the OS's.";
+    /// `ZMQ_TCP_MAXRT` (80): "Set TCP Maximum Retransmit Timeout". Milliseconds, default 0 (the
+    /// OS's).
+    TcpMaxRt = 80, "ZMQ_TCP_MAXRT": Int, NextBindOrConnect, live, applies(all), accepted(all),
+        tcp_maxrt(Option<Duration>) => set_tcp_maxrt,
+        get_tcp_maxrt -> Option<Duration> [copied] = Option<Duration>: None,
+            Millis::or_zero(">= 0 ms (0: the OS's)"), gen
+        "`TCP_USER_TIMEOUT`, how long unacknowledged data may wait before the connection is \
+         dropped (`None` or zero: the OS's default). Default the OS's.";
+    /// `ZMQ_TOS` (57): "Set the Type-of-Service on socket". Default 0.
+    Tos = 57, "ZMQ_TOS": Int, NextBindOrConnect, live, applies(all), accepted(all),
+        tos(i32) => set_tos,
+        get_tos -> i32 [copied] = i32: 0, IntAtLeast(0, ">= 0"), gen
+        "the IP type-of-service byte of outgoing packets. Must be >= 0 (the table's unit says \"> \
+         0\", but its own default is 0, as libzmq's). Default 0.";
+    /// `ZMQ_UNSUBSCRIBE` (7): "Remove message filter". Binary prefix. SUB.
+    Unsubscribe = 7, "ZMQ_UNSUBSCRIBE": Binary, Immediate, live, applies([Sub]),
+        accepted([Sub, XPub, Pub] "SUB, and XPUB or PUB with ZMQ_XPUB_MANUAL on"),
+        unsubscribe(impl Into<Bytes>) => set_unsubscribe;
+    /// `ZMQ_XPUB_VERBOSE` (40): "pass subscribe messages on XPUB socket". 0 or 1, default 0.
+    XpubVerbose = 40, "ZMQ_XPUB_VERBOSE": Int, Immediate, live, applies([XPub]),
+        accepted([XPub, Pub] "XPUB and PUB (an XPUB in libzmq)"),
+        xpub_verbose(bool) => set_xpub_verbose,
+        get_xpub_verbose -> bool [copied] = bool: false, Bool::NonNegative, gen
+        "an XPUB passes every subscription up, repeats included. As in libzmq, this turns \
+         `ZMQ_XPUB_VERBOSER` off. Default off.", then after_xpub_verbose;
+    /// `ZMQ_XPUB_VERBOSER` (78): "pass subscribe and unsubscribe messages on XPUB socket". 0 or
+    /// 1, default 0.
+    XpubVerboser = 78, "ZMQ_XPUB_VERBOSER": Int, Immediate, live, applies([XPub]),
+        accepted([XPub, Pub] "XPUB and PUB (an XPUB in libzmq)"),
+        xpub_verboser(bool) => set_xpub_verboser,
+        get_xpub_verboser -> bool [copied] = bool: false, Bool::NonNegative, gen
+        "an XPUB passes every subscription and unsubscription up. As in libzmq, this sets \
+         `ZMQ_XPUB_VERBOSE` to the same value. Default off.", then after_xpub_verboser;
+    /// `ZMQ_XPUB_MANUAL` (71): "change the subscription handling to manual". 0 or 1, default 0.
+    XpubManual = 71, "ZMQ_XPUB_MANUAL": Int, Immediate, live, applies([XPub]),
+        accepted([XPub, Pub] "XPUB and PUB (an XPUB in libzmq)"),
+        xpub_manual(bool) => set_xpub_manual,
+        get_xpub_manual -> bool [copied] = bool: false, Bool::NonNegative, gen
+        "an XPUB does not subscribe its peers itself; the application does, with `ZMQ_SUBSCRIBE` \
+         on the XPUB. Default off.";
+    /// `ZMQ_XPUB_NODROP` (69): "do not silently drop messages if SENDHWM is reached". 0 or 1,
+    /// default 0.
+    XpubNodrop = 69, "ZMQ_XPUB_NODROP": Int, Immediate, live, applies([XPub, Pub]),
+        accepted([XPub, Pub, Radio] "XPUB, PUB (an XPUB in libzmq) and RADIO"),
+        xpub_nodrop(bool) => set_xpub_nodrop,
+        get_xpub_nodrop -> bool [copied] = bool: false, Bool::NonNegative, gen
+        "an XPUB or PUB whose peer is at its high-water mark blocks (or says `EAGAIN`) instead of \
+         dropping. Default off.";
+    /// `ZMQ_XPUB_WELCOME_MSG` (72): "set welcome message that will be received by subscriber
+    /// when connecting". Binary, default NULL.
+    XpubWelcomeMsg = 72, "ZMQ_XPUB_WELCOME_MSG": Binary, NextConnection, live, applies([XPub]),
+        accepted([XPub, Pub] "XPUB and PUB (an XPUB in libzmq)"),
+        xpub_welcome_msg(impl Into<Bytes>) => set_xpub_welcome_msg,
+        get_xpub_welcome_msg -> Option<&Bytes> [Option::as_ref] = Option<Bytes>: None,
+            Binary::Any, gen
+        "a message an XPUB sends each new subscriber (empty: none). Default none.";
+    /// `ZMQ_ZAP_DOMAIN` (55): "Set RFC 27 authentication domain". String, default not set.
+    ZapDomain = 55, "ZMQ_ZAP_DOMAIN": Text, NextBindOrConnect, live, applies(all), accepted(all),
+        zap_domain(impl Into<String>) => set_zap_domain,
+        get_zap_domain -> Option<&str> [Option::as_deref] = Option<String>: None, Text::Short, gen
+        "the domain put in ZAP requests (at most 255 bytes; empty: not set). With NULL security a \
+         server asks ZAP only when this is set. Default not set.";
+    /// `ZMQ_TCP_ACCEPT_FILTER` (38): "Assign filters to allow new TCP connections". Binary data
+    /// holding a CIDR string, default no filters.
+    TcpAcceptFilter = 38, "ZMQ_TCP_ACCEPT_FILTER": Binary, NextBindOrConnect, live, applies(all),
+        accepted(all),
+        tcp_accept_filter(&str) => set_tcp_accept_filter;
+    /// `ZMQ_IPC_FILTER_GID` (60): "Assign group ID filters to allow new IPC connections".
+    /// `gid_t`, default no filters.
+    IpcFilterGid = 60, "ZMQ_IPC_FILTER_GID": Uint32, NextBindOrConnect, live, applies(all),
+        accepted(all),
+        ipc_filter_gid(u32) => set_ipc_filter_gid;
+    /// `ZMQ_IPC_FILTER_PID` (58): "Assign process ID filters to allow new IPC connections".
+    /// `pid_t`, default no filters.
+    IpcFilterPid = 58, "ZMQ_IPC_FILTER_PID": Int, NextBindOrConnect, live, applies(all),
+        accepted(all),
+        ipc_filter_pid(i32) => set_ipc_filter_pid;
+    /// `ZMQ_IPC_FILTER_UID` (59): "Assign user ID filters to allow new IPC connections".
+    /// `uid_t`, default no filters.
+    IpcFilterUid = 59, "ZMQ_IPC_FILTER_UID": Uint32, NextBindOrConnect, live, applies(all),
+        accepted(all),
+        ipc_filter_uid(u32) => set_ipc_filter_uid;
+    /// `ZMQ_IPV4ONLY` (31): "Use IPv4-only on socket" (deprecated for `ZMQ_IPV6`). Boolean,
+    /// default 1.
+    Ipv4Only = 31, "ZMQ_IPV4ONLY": Int, NextBindOrConnect, live, applies(all), accepted(all),
+        ipv4only(bool) => set_ipv4only;
+    /// `ZMQ_VMCI_BUFFER_SIZE` (85): "Set buffer size of the VMCI socket". `uint64_t` bytes,
+    /// default 65546.
+    VmciBufferSize = 85, "ZMQ_VMCI_BUFFER_SIZE": Uint64, NextBindOrConnect, idle, applies(all),
+        accepted(all),
+        vmci_buffer_size(u64) => set_vmci_buffer_size,
+        get_vmci_buffer_size -> u64 [copied] = u64: 65_546, Uint64, gen
+        "in bytes. Default 65546 (the table's figure).";
+    /// `ZMQ_VMCI_BUFFER_MIN_SIZE` (86): "Set min buffer size of the VMCI socket". `uint64_t`
+    /// bytes, default 128.
+    VmciBufferMinSize = 86, "ZMQ_VMCI_BUFFER_MIN_SIZE": Uint64, NextBindOrConnect, idle,
+        applies(all),
+        accepted(all),
+        vmci_buffer_min_size(u64) => set_vmci_buffer_min_size,
+        get_vmci_buffer_min_size -> u64 [copied] = u64: 128, Uint64, gen
+        "in bytes. Default 128.";
+    /// `ZMQ_VMCI_BUFFER_MAX_SIZE` (87): "Set max buffer size of the VMCI socket". `uint64_t`
+    /// bytes, default 262144.
+    VmciBufferMaxSize = 87, "ZMQ_VMCI_BUFFER_MAX_SIZE": Uint64, NextBindOrConnect, idle,
+        applies(all),
+        accepted(all),
+        vmci_buffer_max_size(u64) => set_vmci_buffer_max_size,
+        get_vmci_buffer_max_size -> u64 [copied] = u64: 262_144, Uint64, gen
+        "in bytes. Default 262144.";
+    /// `ZMQ_VMCI_CONNECT_TIMEOUT` (88): "Set connection timeout of the VMCI socket".
+    /// Milliseconds, default -1.
+    VmciConnectTimeout = 88, "ZMQ_VMCI_CONNECT_TIMEOUT": Int, NextBindOrConnect, idle, applies(all),
+        accepted(all),
+        vmci_connect_timeout(Option<Duration>) => set_vmci_connect_timeout,
+        get_vmci_connect_timeout -> Option<Duration> [copied] = Option<Duration>: None,
+            Millis::or_minus_one("-1 (none) or >= 0 ms"), gen
+        "(`None`: none, libzmq's -1). Default none.";
+    /// `ZMQ_GSSAPI_PRINCIPAL_NAMETYPE` (90), not in the 4.2.2 table (draft there, stable in
+    /// libzmq 4.3): how `ZMQ_GSSAPI_PRINCIPAL` is read. 0 host-based, 1 user name, 2 Kerberos
+    /// principal; default 0.
+    GssapiPrincipalNametype = 90, "ZMQ_GSSAPI_PRINCIPAL_NAMETYPE": Int, NextBindOrConnect, live,
+        applies(all),
+        accepted(all),
+        gssapi_principal_nametype(NameType) => set_gssapi_principal_nametype,
+        get_gssapi_principal_nametype -> NameType [copied] = NameType: NameType::HostBased,
+            NameTypes, gen
+        "(beyond the 4.2.2 table): how `ZMQ_GSSAPI_PRINCIPAL` is read. Default host-based.";
+    /// `ZMQ_GSSAPI_SERVICE_PRINCIPAL_NAMETYPE` (91), not in the 4.2.2 table (draft there, stable
+    /// in libzmq 4.3): how `ZMQ_GSSAPI_SERVICE_PRINCIPAL` is read; default 0.
+    GssapiServicePrincipalNametype = 91, "ZMQ_GSSAPI_SERVICE_PRINCIPAL_NAMETYPE": Int,
+        NextBindOrConnect, live,
+        applies(all),
+        accepted(all),
+        gssapi_service_principal_nametype(NameType) => set_gssapi_service_principal_nametype,
+        get_gssapi_service_principal_nametype -> NameType [copied] = NameType: NameType::HostBased,
+            NameTypes, gen
+        "(beyond the 4.2.2 table): how `ZMQ_GSSAPI_SERVICE_PRINCIPAL` is read. Default host-based.";
+}

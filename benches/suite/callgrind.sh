@@ -6,7 +6,9 @@
 #   benches/suite/callgrind.sh [BINARY] [CASE] [VARIANT] [SIZE] [COUNT]
 #
 # Defaults: the suite's release binary, push_pull_tcp, zmtp-1w-caller, 1 B, 200000 messages.
-# Needs valgrind (apt-get install valgrind).
+# A CURVE case (push_pull_curve_tcp) runs with libzmq's test key pair as the server's (the
+# receiver binds as the CURVE server); the client makes its own. Needs valgrind (apt-get install
+# valgrind).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=${1:-$here/target/release/zmtp-bench}
@@ -16,8 +18,15 @@ size=${4:-1}
 count=${5:-200000}
 out=$(mktemp -d /tmp/zmtp-callgrind.XXXXXX)
 common=(--case "$case" --variant "$variant" --size "$size" --count "$count")
+recv_keys=()
+if [[ $case == *curve* ]]; then
+  # libzmq's test server key pair (tests/testutil_security.cpp), as `--name=value`: a Z85 key
+  # may begin with `-`.
+  common+=("--server-public=rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7")
+  recv_keys=("--server-secret=JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6")
+fi
 valgrind --tool=callgrind --callgrind-out-file="$out/recv.out" \
-  "$bin" peer --role thr-recv "${common[@]}" > "$out/recv.log" 2> "$out/recv.err" &
+  "$bin" peer --role thr-recv "${common[@]}" "${recv_keys[@]}" > "$out/recv.log" 2> "$out/recv.err" &
 recv=$!
 for _ in $(seq 1 600); do
   grep -q '^ENDPOINT ' "$out/recv.log" 2>/dev/null && break

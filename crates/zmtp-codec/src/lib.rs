@@ -12,7 +12,8 @@
 //!   lists; other commands by name.
 //! - [`message`]: [`Message`], multipart [`bytes::Bytes`] frames.
 //! - [`mechanism`]: the [`Mechanism`] trait that security mechanisms implement (the
-//!   `zmtp-security` crate has NULL, PLAIN, CURVE and GSSAPI).
+//!   `zmtp-security` crate has NULL, PLAIN, CURVE and GSSAPI): a handshake, which hands the
+//!   connection a [`RecordLayer`] when done and is dropped.
 //! - [`connection`]: the [`Connection`] state machine a driver runs, quinn-proto style.
 //! - [`raw`]: [`RawConnection`], plain bytes for a peer that is not ZeroMQ (STREAM, raw
 //!   ROUTER).
@@ -58,7 +59,9 @@ pub use error::{
 };
 pub use frame::{Frame, FrameDecoder};
 pub use greeting::{Greeting, LegacyVersion, MechanismName};
-pub use mechanism::{BlockingJob, BlockingOutput, HandshakeContext, Mechanism};
+pub use mechanism::{
+    BlockingJob, BlockingOutput, HandshakeContext, Mechanism, RecordLayer, Sealer,
+};
 pub use message::Message;
 pub use metadata::Metadata;
 pub use protocol::Protocol;

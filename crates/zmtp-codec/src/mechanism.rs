@@ -1,12 +1,16 @@
-//! The [`Mechanism`] trait: what a security mechanism (NULL, PLAIN, CURVE, GSSAPI) does within
-//! the connection state machine, and the [`HandshakeContext`] it does it through.
+//! The [`Mechanism`] trait: the handshake half of a security mechanism (NULL, PLAIN, CURVE,
+//! GSSAPI) within the connection state machine, the [`HandshakeContext`] it works through, and
+//! the [`RecordLayer`] it hands the connection when it is done.
 //!
-//! The connection owns the greeting and the framing. Once both greetings are in and name the same
-//! mechanism, it calls [`Mechanism::start`], then [`Mechanism::handle_command`] for every command
-//! frame until the mechanism calls [`HandshakeContext::complete`]. A server-side mechanism that
-//! needs a ZAP verdict calls [`HandshakeContext::request_zap`] and is resumed through
-//! [`Mechanism::handle_zap_reply`]. After the handshake, a mechanism that [`encrypts`] seals every
-//! outgoing frame and opens every incoming MESSAGE command.
+//! The split is rustls's: the handshake and the records are separate things. The connection owns
+//! the greeting and the framing. Once both greetings are in and name the same mechanism, it
+//! calls [`Mechanism::start`], then [`Mechanism::handle_command`] for every command frame until
+//! the mechanism calls [`HandshakeContext::complete`] (frames travel as they are) or
+//! [`HandshakeContext::complete_sealed`] (every frame is sealed by the [`Sealer`] it hands over).
+//! The connection then drops the mechanism, with whatever it held for the handshake alone, and
+//! keeps only the record layer: for plaintext, nothing at all to call per frame. A server-side
+//! mechanism that needs a ZAP verdict calls [`HandshakeContext::request_zap`] and is resumed
+//! through [`Mechanism::handle_zap_reply`].
 //!
 //! A step that may block the thread (GSSAPI's calls into GSS-API, which can wait on a KDC over
 //! the network) is not done inside the step: the mechanism hands it out as a [`BlockingJob`]
@@ -16,8 +20,6 @@
 //! ([`Connection::handle_blocking_done`](crate::Connection::handle_blocking_done)), and the
 //! connection resumes the mechanism through [`Mechanism::handle_blocking_done`]. NULL, PLAIN and
 //! CURVE never block and never hand out a job.
-//!
-//! [`encrypts`]: Mechanism::encrypts
 
 use std::any::Any;
 use std::fmt;
@@ -33,7 +35,9 @@ use crate::send_buffer::SendBuffer;
 use crate::socket_type::SocketType;
 use crate::zap::{ZapReply, ZapRequest};
 
-/// A security mechanism, client or server side, as a sans-IO state machine.
+/// The handshake of a security mechanism, client or server side, as a sans-IO state machine. It
+/// lives until it completes (or fails); what frames go through afterwards is the [`RecordLayer`]
+/// it hands over on completion.
 pub trait Mechanism: Send + fmt::Debug {
     /// The name this mechanism puts in the greeting.
     fn name(&self) -> MechanismName;
@@ -80,37 +84,34 @@ pub trait Mechanism: Send + fmt::Debug {
         let _ = (cx, output);
         Err(MechanismError::UnexpectedBlockingOutput)
     }
+}
 
-    /// Whether frames are sealed after the handshake (CURVE, GSSAPI unless plaintext).
-    fn encrypts(&self) -> bool {
-        false
-    }
+/// What frames go through once the handshake is done: the record layer a mechanism hands the
+/// connection when it completes. A closed set: plaintext costs no call per frame.
+#[derive(Debug)]
+pub enum RecordLayer {
+    /// Frames travel as they are (NULL, PLAIN, GSSAPI with `ZMQ_GSSAPI_PLAINTEXT`).
+    Plaintext,
+    /// Every frame, message or command, travels sealed in a MESSAGE command (CURVE, GSSAPI).
+    Sealed(Box<dyn Sealer>),
+}
 
+/// Seals and opens the frames of an established connection: the keys (or security context)
+/// and counters a handshake ends with, and nothing of the handshake itself.
+pub trait Sealer: Send + fmt::Debug {
     /// Seals one frame into `out` as a whole wire frame (a MESSAGE command; libzmq puts it in an
-    /// ordinary frame, without the COMMAND flag, and the connection reads either). Only called
-    /// when [`Mechanism::encrypts`] is true.
+    /// ordinary frame, without the COMMAND flag, and the connection reads either).
     fn seal(
         &mut self,
         more: bool,
         command: bool,
         body: &[u8],
         out: &mut BytesMut,
-    ) -> Result<(), MechanismError> {
-        let _ = (more, command, body, out);
-        Err(MechanismError::UnexpectedCommand {
-            expected: "nothing: this mechanism does not seal",
-            got: "a frame to seal".into(),
-        })
-    }
+    ) -> Result<(), MechanismError>;
 
     /// Opens a MESSAGE command received after the handshake (in any frame, command or not) into
-    /// the frame it carries. Only called when [`Mechanism::encrypts`] is true.
-    fn open(&mut self, command: RawCommand) -> Result<Frame, MechanismError> {
-        Err(MechanismError::UnexpectedCommand {
-            expected: "nothing: this mechanism does not open",
-            got: command.name_lossy(),
-        })
-    }
+    /// the frame it carries.
+    fn open(&mut self, command: RawCommand) -> Result<Frame, MechanismError>;
 }
 
 /// What a mechanism sees of the connection during the handshake, and how it answers.
@@ -120,7 +121,7 @@ pub struct HandshakeContext<'a> {
     pub(crate) local_metadata: &'a Metadata,
     pub(crate) peer_greeting: &'a Greeting,
     pub(crate) out: &'a mut SendBuffer,
-    pub(crate) completed: &'a mut Option<Metadata>,
+    pub(crate) completed: &'a mut Option<(Metadata, RecordLayer)>,
     pub(crate) zap_request: &'a mut Option<ZapRequest>,
     pub(crate) zap_template: &'a ZapRequest,
     pub(crate) blocking: &'a mut Option<BlockingJob>,
@@ -182,9 +183,17 @@ impl HandshakeContext<'_> {
     }
 
     /// Ends the handshake successfully with the peer's metadata (already checked with
-    /// [`HandshakeContext::check_peer_metadata`]). Messages may flow from now on.
+    /// [`HandshakeContext::check_peer_metadata`]); frames travel as they are from now on
+    /// ([`RecordLayer::Plaintext`]). Messages may flow, and the mechanism is dropped.
     pub fn complete(&mut self, peer_metadata: Metadata) {
-        *self.completed = Some(peer_metadata);
+        *self.completed = Some((peer_metadata, RecordLayer::Plaintext));
+    }
+
+    /// Ends the handshake successfully, as [`HandshakeContext::complete`] does, and hands the
+    /// connection the [`Sealer`] that seals every frame from now on and opens every frame the
+    /// peer sends ([`RecordLayer::Sealed`]).
+    pub fn complete_sealed(&mut self, peer_metadata: Metadata, sealer: Box<dyn Sealer>) {
+        *self.completed = Some((peer_metadata, RecordLayer::Sealed(sealer)));
     }
 
     /// Asks the ZAP handler about the peer with these credentials. The connection fills in the

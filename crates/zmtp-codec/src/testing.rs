@@ -104,13 +104,16 @@ pub fn pump(a: &mut Connection, b: &mut Connection, now: Instant) {
     pair.pump(a, b, now);
 }
 
-/// Which directions of a [`Pair`] carry bytes, and how many they carried.
-#[derive(Debug, Clone, Copy)]
+/// Which directions of a [`Pair`] carry bytes, how many they carried, and (once asked) the
+/// bytes themselves.
+#[derive(Debug, Clone)]
 struct Link {
     a_to_b: bool,
     b_to_a: bool,
     carried_a_to_b: u64,
     carried_b_to_a: u64,
+    /// What each direction carried, A to B then B to A, when recording.
+    log: Option<(Vec<u8>, Vec<u8>)>,
 }
 
 impl Default for Link {
@@ -120,6 +123,7 @@ impl Default for Link {
             b_to_a: true,
             carried_a_to_b: 0,
             carried_b_to_a: 0,
+            log: None,
         }
     }
 }
@@ -135,10 +139,16 @@ impl Link {
             }
             if self.a_to_b && !ab.is_empty() {
                 self.carried_a_to_b += ab.len() as u64;
+                if let Some((log, _)) = &mut self.log {
+                    log.extend_from_slice(&ab);
+                }
                 b.feed(now, &ab);
             }
             if self.b_to_a && !ba.is_empty() {
                 self.carried_b_to_a += ba.len() as u64;
+                if let Some((_, log)) = &mut self.log {
+                    log.extend_from_slice(&ba);
+                }
                 a.feed(now, &ba);
             }
         }
@@ -201,6 +211,21 @@ impl Pair {
         match from {
             Side::A => self.link.carried_a_to_b,
             Side::B => self.link.carried_b_to_a,
+        }
+    }
+
+    /// Keeps every byte carried from now on, for [`Pair::recorded`] (a test that pins what
+    /// goes on the wire).
+    pub fn record(&mut self) {
+        self.link.log.get_or_insert_with(Default::default);
+    }
+
+    /// The bytes `from` sent that reached the other side since [`Pair::record`] (empty if never
+    /// asked).
+    pub fn recorded(&self, from: Side) -> &[u8] {
+        match (&self.link.log, from) {
+            (Some((log, _)), Side::A) | (Some((_, log)), Side::B) => log,
+            (None, _) => &[],
         }
     }
 

@@ -53,6 +53,8 @@ mod handshake;
 pub mod keys;
 pub mod null;
 pub mod plain;
+#[cfg(any(feature = "curve", feature = "gssapi"))]
+mod record;
 #[cfg(feature = "curve")]
 pub mod rng;
 pub mod z85;

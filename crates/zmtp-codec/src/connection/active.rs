@@ -1,36 +1,41 @@
 //! Once ready: messages and commands from the peer, heartbeats (PING, PONG, the peer's TTL)
 //! and the deadlines a driver waits for.
 
-use super::{Connection, Event, State, FRAME_OVERHEAD, PONG_BACKLOG};
+use super::{Active, Config, Connection, Event, State, FRAME_OVERHEAD, PONG_BACKLOG};
 use crate::command::{Command, RawCommand};
 use crate::error::{ConnectionError, FrameError};
 use crate::frame::Frame;
+use crate::greeting::Greeting;
+use crate::mechanism::RecordLayer;
 use crate::message::Message;
 use crate::socket_type::SocketType;
 use bytes::Bytes;
 use std::time::{Duration, Instant};
 
 impl Connection {
-    /// The PING interval, if heartbeats apply to this peer (ZMTP 3.1 or later).
-    pub(super) fn heartbeat_interval(&self) -> Option<Duration> {
-        let v31 = self.peer_greeting.is_some_and(|g| g.is_v31());
-        self.config.heartbeat_ivl.filter(|_| v31)
+    /// Opens a frame with the record layer, if it seals (every frame after the handshake is
+    /// then a MESSAGE command).
+    pub(super) fn open_frame(&mut self, frame: Frame) -> Result<Frame, ConnectionError> {
+        let State::Active(Active {
+            record: RecordLayer::Sealed(sealer),
+            ..
+        }) = &mut self.state
+        else {
+            return Ok(frame);
+        };
+        // libzmq (4.3 and master) sends CURVE's and GSSAPI's MESSAGE commands in ordinary frames
+        // without the COMMAND flag, and reads either kind: every frame after the handshake is a
+        // sealed command, whatever its flags say. So do we.
+        let command = RawCommand::parse(frame.body)?;
+        Ok(sealer.open(command)?)
     }
 
+    /// A frame once ready, opened: a message frame, or a command.
     pub(super) fn active_frame(
         &mut self,
         frame: Frame,
         now: Instant,
     ) -> Result<(), ConnectionError> {
-        let frame = if self.encrypted {
-            // libzmq (4.3 and master) sends CURVE's and GSSAPI's MESSAGE commands in ordinary
-            // frames without the COMMAND flag, and reads either kind: every frame after the
-            // handshake is a sealed command, whatever its flags say. So do we.
-            let command = RawCommand::parse(frame.body)?;
-            self.mechanism.open(command)?
-        } else {
-            frame
-        };
         if !frame.command {
             return self.message_frame(frame).map_err(Into::into);
         }
@@ -43,8 +48,10 @@ impl Connection {
                 if self.send.len() < PONG_BACKLOG {
                     self.queue_command(&Command::Pong { context })?;
                 }
-                if ttl > 0 && self.ttl_deadline.is_none() {
-                    self.ttl_deadline = Some(now + Duration::from_millis(u64::from(ttl) * 100));
+                if let State::Active(a) = &mut self.state {
+                    if ttl > 0 && a.ttl_deadline.is_none() {
+                        a.ttl_deadline = Some(now + Duration::from_millis(u64::from(ttl) * 100));
+                    }
                 }
             }
             Command::Subscribe(topic) => self.events.push_back(Event::Subscribe(topic)),
@@ -112,56 +119,64 @@ impl Connection {
 
     /// Acts on every deadline that has passed by `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
-        if self.state == State::Closed {
-            return;
-        }
-        if self.handshake_deadline.is_some_and(|d| d <= now) {
-            self.close(ConnectionError::HandshakeTimeout);
-            return;
-        }
-        if self.ping_timeout.is_some_and(|d| d <= now) {
-            self.close(ConnectionError::HeartbeatTimeout);
-            return;
-        }
-        if self.ttl_deadline.is_some_and(|d| d <= now) {
-            self.close(ConnectionError::TtlExpired);
-            return;
-        }
-        if self.next_ping.is_some_and(|d| d <= now) {
-            let Some(ivl) = self.heartbeat_interval() else {
-                self.next_ping = None;
-                return;
-            };
-            let ttl =
-                u16::try_from(self.config.heartbeat_ttl.as_millis() / 100).unwrap_or(u16::MAX);
-            if let Err(e) = self.queue_command(&Command::Ping {
-                ttl,
-                context: Bytes::new(),
-            }) {
-                self.close(e);
-                return;
+        let expired = match &self.state {
+            State::Closed { .. } => return,
+            State::Active(a) => {
+                if a.ping_timeout.is_some_and(|d| d <= now) {
+                    Some(ConnectionError::HeartbeatTimeout)
+                } else if a.ttl_deadline.is_some_and(|d| d <= now) {
+                    Some(ConnectionError::TtlExpired)
+                } else {
+                    None
+                }
             }
-            self.next_ping = Some(now + ivl);
-            let timeout = self.config.heartbeat_timeout.unwrap_or(ivl);
-            if self.ping_timeout.is_none() && !timeout.is_zero() {
-                self.ping_timeout = Some(now + timeout);
-            }
+            _ => self
+                .handshake_deadline
+                .is_some_and(|d| d <= now)
+                .then_some(ConnectionError::HandshakeTimeout),
+        };
+        if let Some(reason) = expired {
+            self.close(reason);
+            return;
+        }
+        let State::Active(a) = &mut self.state else {
+            return;
+        };
+        if a.next_ping.is_none_or(|d| d > now) {
+            return;
+        }
+        let Some(ivl) = heartbeat_interval(&self.config, &a.peer_greeting) else {
+            a.next_ping = None;
+            return;
+        };
+        a.next_ping = Some(now + ivl);
+        let timeout = self.config.heartbeat_timeout.unwrap_or(ivl);
+        if a.ping_timeout.is_none() && !timeout.is_zero() {
+            a.ping_timeout = Some(now + timeout);
+        }
+        let ttl = u16::try_from(self.config.heartbeat_ttl.as_millis() / 100).unwrap_or(u16::MAX);
+        if let Err(e) = self.queue_command(&Command::Ping {
+            ttl,
+            context: Bytes::new(),
+        }) {
+            self.close(e);
         }
     }
 
     /// The earliest deadline at which [`Connection::handle_timeout`] must be called.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        if self.state == State::Closed {
-            return None;
+        match &self.state {
+            State::Closed { .. } => None,
+            State::Active(a) => [a.ping_timeout, a.ttl_deadline, a.next_ping]
+                .into_iter()
+                .flatten()
+                .min(),
+            _ => self.handshake_deadline,
         }
-        [
-            self.handshake_deadline,
-            self.ping_timeout,
-            self.ttl_deadline,
-            self.next_ping,
-        ]
-        .into_iter()
-        .flatten()
-        .min()
     }
+}
+
+/// The PING interval, if heartbeats apply to this peer (ZMTP 3.1 or later).
+pub(super) fn heartbeat_interval(config: &Config, peer: &Greeting) -> Option<Duration> {
+    config.heartbeat_ivl.filter(|_| peer.is_v31())
 }

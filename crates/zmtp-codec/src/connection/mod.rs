@@ -30,6 +30,7 @@
 //! is queued for the transport). This file holds the state and what every stage shares.
 
 mod active;
+use active::heartbeat_interval;
 mod handshake;
 mod read;
 mod send;
@@ -43,7 +44,7 @@ use crate::error::ConnectionError;
 use crate::frame::FrameDecoder;
 use crate::greeting::{Greeting, GreetingDecoder, GreetingWriter, LegacyVersion};
 use crate::legacy::V1Decoder;
-use crate::mechanism::{BlockingJob, Mechanism};
+use crate::mechanism::{BlockingJob, Mechanism, RecordLayer};
 use crate::message::Message;
 use crate::metadata::{Metadata, IDENTITY, SOCKET_TYPE, USER_ID};
 use crate::send_buffer::SendBuffer;
@@ -198,34 +199,91 @@ pub enum Event {
     Closed(ConnectionError),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where the connection is, with what that stage alone needs: the mechanism lives only until the
+/// handshake completes, the record layer it hands over only from then on.
+#[derive(Debug)]
 enum State {
-    Greeting,
+    /// Greetings under way.
+    Greeting(Box<Greetings>),
     /// A versioned legacy peer: its socket type byte (the 12th greeting byte) is awaited.
-    LegacySocketType,
+    LegacySocketType(LegacyVersion),
     /// A legacy peer: its identity frame is awaited.
-    LegacyIdentity,
-    Handshake,
-    Active,
-    Closed,
+    LegacyIdentity(LegacyPeer),
+    /// The security handshake under way.
+    Handshake(Box<Handshake>),
+    /// Ready: messages flow.
+    Active(Active),
+    /// Ended; nothing more happens.
+    Closed {
+        /// The peer's greeting, if it was read before the end.
+        peer_greeting: Option<Greeting>,
+    },
+}
+
+/// The greeting stage: our greeting going out in libzmq's three parts, the peer's coming in,
+/// and the mechanism that starts once both are done.
+#[derive(Debug)]
+struct Greetings {
+    mechanism: Box<dyn Mechanism>,
+    greeting_out: GreetingWriter,
+    greeting_in: GreetingDecoder,
+}
+
+/// A legacy peer (ZMTP 1.0 or 2.0) whose identity frame is awaited.
+#[derive(Debug, Clone, Copy)]
+struct LegacyPeer {
+    version: LegacyVersion,
+    /// Its socket type byte (versioned peers only).
+    socket_type: Option<u8>,
+}
+
+/// The security handshake: the mechanism, and what it waits for.
+#[derive(Debug)]
+struct Handshake {
+    mechanism: Box<dyn Mechanism>,
+    peer_greeting: Greeting,
+    /// A ZAP request is out: frames wait in the buffer until the verdict is in.
+    zap_pending: bool,
+    /// The mechanism's blocking job, if it handed one out.
+    job: Job,
+}
+
+/// Where the mechanism's blocking job is.
+#[derive(Debug)]
+enum Job {
+    /// None handed out.
+    None,
+    /// Handed out, waiting for the driver to take it ([`Connection::poll_blocking`]).
+    Handed(BlockingJob),
+    /// Taken by the driver: frames wait in the buffer until its output is in.
+    Running,
+}
+
+/// Messages flow: the peer as the handshake found it, the record layer its mechanism handed
+/// over, and the heartbeat deadlines.
+#[derive(Debug)]
+struct Active {
+    peer_greeting: Greeting,
+    record: RecordLayer,
+    /// When the next PING goes out.
+    next_ping: Option<Instant>,
+    /// When the peer is given up for not answering a PING.
+    ping_timeout: Option<Instant>,
+    /// When the peer's PING TTL runs out.
+    ttl_deadline: Option<Instant>,
 }
 
 /// One ZMTP connection, from the first greeting byte to the close.
 #[derive(Debug)]
 pub struct Connection {
     config: Config,
-    mechanism: Box<dyn Mechanism>,
     local_metadata: Metadata,
     zap_template: ZapRequest,
     state: State,
-    greeting_out: GreetingWriter,
-    greeting_in: GreetingDecoder,
-    peer_greeting: Option<Greeting>,
     decoder: FrameDecoder,
-    /// The legacy protocol the peer speaks, once detected.
+    /// The legacy protocol the peer speaks, once detected (the framing in force from then on;
+    /// `None`: ZMTP 3.x framing).
     legacy: Option<LegacyVersion>,
-    /// The legacy peer's socket type byte (versioned peers only).
-    legacy_socket_type: Option<u8>,
     /// Frames of a ZMTP 1.0 peer (2.0 peers use `decoder`, the layout being 3.x's).
     v1_decoder: V1Decoder,
     recv: BytesMut,
@@ -246,16 +304,9 @@ pub struct Connection {
     partial_size: u64,
     /// Bytes left in `recv` after the last processing (a partial frame); more means new input.
     unprocessed: usize,
-    encrypted: bool,
-    zap_pending: bool,
-    /// The mechanism's blocking job, until the driver takes it.
-    blocking: Option<BlockingJob>,
-    /// A blocking job is out: frames wait in the buffer until its output is in.
-    blocking_pending: bool,
+    /// The whole greeting and handshake must be done by then (`ZMQ_HANDSHAKE_IVL`); `None`
+    /// once ready, or without a limit.
     handshake_deadline: Option<Instant>,
-    next_ping: Option<Instant>,
-    ping_timeout: Option<Instant>,
-    ttl_deadline: Option<Instant>,
 }
 
 impl Connection {
@@ -276,15 +327,14 @@ impl Connection {
             handshake_deadline: config.handshake_ivl.map(|d| now + d),
             decoder: FrameDecoder::new(config.max_msg_size),
             legacy: None,
-            legacy_socket_type: None,
             v1_decoder: V1Decoder::new(config.max_msg_size),
             config,
-            mechanism,
             zap_template,
-            state: State::Greeting,
-            greeting_out,
-            greeting_in: GreetingDecoder::new(),
-            peer_greeting: None,
+            state: State::Greeting(Box::new(Greetings {
+                mechanism,
+                greeting_out,
+                greeting_in: GreetingDecoder::new(),
+            })),
             recv: BytesMut::with_capacity(INITIAL_READ_CHUNK),
             read_chunk: INITIAL_READ_CHUNK,
             read_chunk_grew: false,
@@ -294,13 +344,6 @@ impl Connection {
             partial: Message::new(),
             partial_size: 0,
             unprocessed: 0,
-            encrypted: false,
-            zap_pending: false,
-            blocking: None,
-            blocking_pending: false,
-            next_ping: None,
-            ping_timeout: None,
-            ttl_deadline: None,
         }
     }
 
@@ -311,7 +354,12 @@ impl Connection {
 
     /// The peer's greeting, once read.
     pub fn peer_greeting(&self) -> Option<&Greeting> {
-        self.peer_greeting.as_ref()
+        match &self.state {
+            State::Handshake(h) => Some(&h.peer_greeting),
+            State::Active(a) => Some(&a.peer_greeting),
+            State::Closed { peer_greeting } => peer_greeting.as_ref(),
+            State::Greeting(_) | State::LegacySocketType(_) | State::LegacyIdentity(_) => None,
+        }
     }
 
     /// The legacy protocol the peer speaks (ZMTP 1.0 or 2.0), once its greeting said so;
@@ -322,12 +370,12 @@ impl Connection {
 
     /// Whether the handshake is done and messages can be sent.
     pub fn is_ready(&self) -> bool {
-        self.state == State::Active
+        matches!(self.state, State::Active(_))
     }
 
     /// Whether the connection has ended.
     pub fn is_closed(&self) -> bool {
-        self.state == State::Closed
+        matches!(self.state, State::Closed { .. })
     }
 
     /// The next event, if any.
@@ -343,7 +391,7 @@ impl Connection {
 
     /// Ends the connection locally. What was queued stays in [`Connection::transmit`].
     pub fn close_locally(&mut self) {
-        if self.state != State::Closed {
+        if !self.is_closed() {
             self.close(ConnectionError::Closed);
         }
     }
@@ -351,29 +399,25 @@ impl Connection {
     /// Ends the connection with `reason`, for failures found outside the state machine (a
     /// malformed ZAP reply, a ZAP handler that is required but missing).
     pub fn abort(&mut self, reason: ConnectionError) {
-        if self.state != State::Closed {
+        if !self.is_closed() {
             self.close(reason);
         }
     }
 
+    /// Ends the connection: the mechanism or record layer goes (and with it any blocking job
+    /// not yet taken, and the heartbeat deadlines), the peer's greeting stays for
+    /// [`Connection::peer_greeting`].
+    #[cold]
+    #[inline(never)]
     fn close(&mut self, reason: ConnectionError) {
-        self.state = State::Closed;
+        let peer_greeting = self.peer_greeting().copied();
+        self.state = State::Closed { peer_greeting };
         self.partial = Message::new();
         self.partial_size = 0;
         self.recv.clear();
         self.spare_recv = Default::default();
-        self.zap_pending = false;
-        self.blocking = None;
-        self.blocking_pending = false;
         self.events.push_back(Event::Closed(reason));
     }
-}
-
-#[cold]
-fn unreachable_state() -> ! {
-    // Every caller is reached only in states where the invariant holds (a handshake step runs
-    // after the greeting was stored; frames are decoded only in Handshake and Active).
-    panic!("zmtp connection state invariant broken")
 }
 
 /// The `User-Id` and ZAP metadata a handler attached, merged into the peer's properties. For

@@ -1,10 +1,11 @@
 //! Reading: the receive buffer a driver reads into, and the frames decoded from it, handed to
 //! the stage the connection is in.
 
-use super::{unreachable_state, Connection, State, MAX_READ, READ_CHUNK};
+use super::{Connection, Job, LegacyPeer, State, MAX_READ, READ_CHUNK};
 use crate::error::{ConnectionError, FrameError};
 use crate::frame::Frame;
 use crate::greeting::LegacyVersion;
+use crate::mechanism::RecordLayer;
 use crate::message::Message;
 use bytes::{Buf, Bytes, BytesMut};
 use std::time::Instant;
@@ -134,14 +135,17 @@ impl Connection {
             self.read_chunk = READ_CHUNK;
             self.read_chunk_grew = true;
         }
-        if self.state == State::Closed {
-            self.recv.clear();
-            return;
-        }
-        if self.recv.len() > self.unprocessed {
-            // New traffic proves the peer alive (libzmq cancels both timers on inbound data).
-            self.ping_timeout = None;
-            self.ttl_deadline = None;
+        match &mut self.state {
+            State::Closed { .. } => {
+                self.recv.clear();
+                return;
+            }
+            State::Active(a) if self.recv.len() > self.unprocessed => {
+                // New traffic proves the peer alive (libzmq cancels both timers on inbound data).
+                a.ping_timeout = None;
+                a.ttl_deadline = None;
+            }
+            _ => {}
         }
         if let Err(e) = self.process(now) {
             self.close(e);
@@ -152,51 +156,82 @@ impl Connection {
     /// The peer closed its end of the transport (a read returned 0 bytes). Ends the connection
     /// with [`ConnectionError::PeerClosed`]; a partial message in the buffer is discarded.
     pub fn handle_eof(&mut self) {
-        if self.state != State::Closed {
-            let during_handshake = self.state != State::Active;
+        if !self.is_closed() {
+            let during_handshake = !self.is_ready();
             self.close(ConnectionError::PeerClosed { during_handshake });
         }
     }
 
     pub(super) fn process(&mut self, now: Instant) -> Result<(), ConnectionError> {
-        if self.state == State::Greeting {
+        if matches!(self.state, State::Greeting(_)) {
             self.process_greeting(now)?;
-            if self.state == State::Greeting {
-                return Ok(());
-            }
         }
-        if self.state == State::LegacySocketType {
+        if let State::LegacySocketType(version) = self.state {
             let Some(&raw) = self.recv.first() else {
                 return Ok(());
             };
             self.recv.advance(1);
-            self.legacy_socket_type = Some(raw);
             // Our identity frame, in the peer's framing.
             let identity = Message::single(self.config.routing_id.clone());
             self.put_message(&identity);
-            self.state = State::LegacyIdentity;
+            self.state = State::LegacyIdentity(LegacyPeer {
+                version,
+                socket_type: Some(raw),
+            });
         }
-        while self.state != State::Closed {
-            if self.zap_pending || self.blocking_pending {
+        loop {
+            match &self.state {
+                State::Active(a) => {
+                    let sealed = matches!(a.record, RecordLayer::Sealed(_));
+                    return self.active_frames(now, sealed);
+                }
                 // Frames wait in the buffer until the ZAP verdict, or the output of the
                 // mechanism's blocking job, is in.
-                return Ok(());
+                State::Handshake(h) if h.zap_pending || !matches!(h.job, Job::None) => {
+                    return Ok(());
+                }
+                State::Handshake(_) => {
+                    let Some(frame) = self.next_frame()? else {
+                        return Ok(());
+                    };
+                    self.handshake_frame(frame, now)?;
+                }
+                &State::LegacyIdentity(peer) => {
+                    let Some(frame) = self.next_frame()? else {
+                        return Ok(());
+                    };
+                    self.legacy_identity(peer, frame);
+                }
+                State::Greeting(_) | State::LegacySocketType(_) | State::Closed { .. } => {
+                    return Ok(());
+                }
             }
-            let Some(frame) = self.next_frame()? else {
-                return Ok(());
+        }
+    }
+
+    /// Every whole frame in the buffer, once ready (`sealed`: the record layer opens each).
+    /// Nothing a frame does leaves this stage but an error, which ends the loop: the state is
+    /// looked at once a read, not once a frame.
+    fn active_frames(&mut self, now: Instant, sealed: bool) -> Result<(), ConnectionError> {
+        if self.legacy.is_some() {
+            while let Some(frame) = self.next_frame()? {
+                self.message_frame(frame)?;
+            }
+            return Ok(());
+        }
+        while let Some(frame) = self.next_frame()? {
+            let frame = if sealed {
+                self.open_frame(frame)?
+            } else {
+                frame
             };
-            match self.state {
-                State::Handshake => self.handshake_frame(frame, now)?,
-                State::Active if self.legacy.is_some() => self.message_frame(frame)?,
-                State::Active => self.active_frame(frame, now)?,
-                State::LegacyIdentity => self.legacy_identity(frame),
-                State::Greeting | State::LegacySocketType | State::Closed => unreachable_state(),
-            }
+            self.active_frame(frame, now)?;
         }
         Ok(())
     }
 
     /// The next frame in the peer's framing, if the buffer holds a whole one.
+    #[inline]
     pub(super) fn next_frame(&mut self) -> Result<Option<Frame>, ConnectionError> {
         match self.legacy {
             None => Ok(self.decoder.decode(&mut self.recv)?),

@@ -1,9 +1,10 @@
 //! The send side: messages, subscriptions and commands queued for the transport.
 
-use super::{Connection, State};
+use super::{Active, Connection, State};
 use crate::command::{legacy_subscription, Command, RawCommand};
-use crate::error::{ConnectionError, SendError};
+use crate::error::{ConnectionError, MechanismError, SendError};
 use crate::greeting::LegacyVersion;
+use crate::mechanism::{RecordLayer, Sealer};
 use crate::message::Message;
 use crate::send_buffer::SendBuffer;
 use crate::socket_type::SocketType;
@@ -12,11 +13,7 @@ use bytes::{Bytes, BytesMut};
 impl Connection {
     /// Encodes a message in the peer's framing (unencrypted connections).
     pub(super) fn put_message(&mut self, msg: &Message) {
-        if self.legacy == Some(LegacyVersion::V1) {
-            self.send.put_message_v1(msg);
-        } else {
-            self.send.put_message(msg);
-        }
+        put_message(&mut self.send, self.legacy, msg);
     }
 
     /// Bytes to write to the transport. Advance it by what was written; the rest stays queued.
@@ -31,28 +28,27 @@ impl Connection {
 
     /// Queues a message for the peer: all its frames or, on error, none.
     pub fn send(&mut self, msg: &Message) -> Result<(), SendError> {
-        self.check_sendable()?;
+        let record = match &mut self.state {
+            State::Active(a) => &mut a.record,
+            State::Closed { .. } => return Err(SendError::Closed),
+            _ => return Err(SendError::NotReady),
+        };
         if msg.is_empty() {
             return Err(SendError::EmptyMessage);
         }
-        if !self.encrypted {
-            self.put_message(msg);
-            return Ok(());
-        }
-        let last = msg.len() - 1;
-        let mark = self.send.tail_mut().len();
-        for (i, frame) in msg.iter().enumerate() {
-            if let Err(e) = self
-                .mechanism
-                .seal(i < last, false, frame, self.send.tail_mut())
-            {
-                // All frames or none: drop what this message had sealed so far.
-                self.send.tail_mut().truncate(mark);
-                self.close(e.into());
-                return Err(SendError::Closed);
+        match record {
+            RecordLayer::Plaintext => {
+                put_message(&mut self.send, self.legacy, msg);
+                Ok(())
+            }
+            RecordLayer::Sealed(sealer) => {
+                if let Err(e) = seal_message(sealer.as_mut(), &mut self.send, msg) {
+                    self.close(e.into());
+                    return Err(SendError::Closed);
+                }
+                Ok(())
             }
         }
-        Ok(())
     }
 
     /// Sends a subscription in the form the peer understands: a SUBSCRIBE command to a ZMTP 3.1
@@ -82,7 +78,7 @@ impl Connection {
             });
             return self.queue_command(&cmd).map_err(|_| SendError::Closed);
         }
-        let v31 = self.peer_greeting.is_some_and(|g| g.is_v31());
+        let v31 = self.peer_greeting().is_some_and(|g| g.is_v31());
         if v31 {
             let topic = Bytes::copy_from_slice(topic);
             let cmd = if subscribe {
@@ -102,25 +98,62 @@ impl Connection {
 
     pub(super) fn check_sendable(&self) -> Result<(), SendError> {
         match self.state {
-            State::Active => Ok(()),
-            State::Closed => Err(SendError::Closed),
-            State::Greeting
-            | State::LegacySocketType
-            | State::LegacyIdentity
-            | State::Handshake => Err(SendError::NotReady),
+            State::Active(_) => Ok(()),
+            State::Closed { .. } => Err(SendError::Closed),
+            State::Greeting(_)
+            | State::LegacySocketType(_)
+            | State::LegacyIdentity(_)
+            | State::Handshake(_) => Err(SendError::NotReady),
         }
     }
 
     /// Queues a command after the handshake, sealed if the mechanism encrypts.
     pub(super) fn queue_command(&mut self, cmd: &Command) -> Result<(), ConnectionError> {
-        if !self.encrypted {
+        let State::Active(Active {
+            record: RecordLayer::Sealed(sealer),
+            ..
+        }) = &mut self.state
+        else {
             self.send.put_command(cmd);
             return Ok(());
-        }
+        };
         let mut body = BytesMut::with_capacity(cmd.body_len());
         cmd.encode_body(&mut body);
-        self.mechanism
+        sealer
             .seal(false, true, &body, self.send.tail_mut())
             .map_err(Into::into)
+    }
+}
+
+/// Seals every frame of a (non-empty) message into `send`: all of them or, on error, none.
+/// Apart from [`Connection::send`], so that its plaintext path stays small enough to inline.
+#[inline(never)]
+fn seal_message(
+    sealer: &mut dyn Sealer,
+    send: &mut SendBuffer,
+    msg: &Message,
+) -> Result<(), MechanismError> {
+    let last = msg.len().saturating_sub(1);
+    let out = send.tail_mut();
+    let mark = out.len();
+    let sealed = msg
+        .iter()
+        .enumerate()
+        .try_for_each(|(i, frame)| sealer.seal(i < last, false, frame, out));
+    if sealed.is_err() {
+        // All frames or none: drop what this message had sealed so far.
+        out.truncate(mark);
+    }
+    sealed
+}
+
+/// Encodes a message in the peer's framing (`legacy`: ZMTP 1.0's, else 3.x's, which 2.0
+/// shares), unsealed.
+#[inline]
+fn put_message(send: &mut SendBuffer, legacy: Option<LegacyVersion>, msg: &Message) {
+    if legacy == Some(LegacyVersion::V1) {
+        send.put_message_v1(msg);
+    } else {
+        send.put_message(msg);
     }
 }

@@ -12,13 +12,14 @@ use std::fmt;
 
 use bytes::{BufMut, BytesMut};
 use x25519_dalek::{PublicKey, StaticSecret};
-use zmtp_codec::{Frame, HandshakeContext, Mechanism, MechanismError, MechanismName, RawCommand};
+use zmtp_codec::{HandshakeContext, Mechanism, MechanismError, MechanismName, RawCommand};
 
 use super::boxes::BoxKey;
 use super::nonce::{self, Counter, PeerNonce};
 use super::session::Session;
 use super::wire::{self, COOKIE_LEN, HELLO_LEN, HELLO_PADDING, READY_MIN, WELCOME_LEN};
 use crate::keys::{CurveKeyPair, CurvePublicKey};
+use crate::record::Records;
 use crate::rng::SecureRandom;
 
 /// The client side of CURVE (`ZMQ_CURVE_SERVERKEY` set): authenticates the server by its
@@ -34,8 +35,8 @@ enum State {
     Start(Start),
     ExpectWelcome(ExpectWelcome),
     ExpectReady(ExpectReady),
-    Active(Session),
-    Failed,
+    /// The handshake is over (the session went to the connection) or failed.
+    Done,
 }
 
 impl State {
@@ -44,8 +45,7 @@ impl State {
             State::Start(_) => "Start",
             State::ExpectWelcome(_) => "ExpectWelcome",
             State::ExpectReady(_) => "ExpectReady",
-            State::Active(_) => "Active",
-            State::Failed => "Failed",
+            State::Done => "Done",
         }
     }
 }
@@ -205,12 +205,13 @@ struct ExpectReady {
 }
 
 impl ExpectReady {
-    /// READY = short nonce, Box[metadata](S'->C').
+    /// READY = short nonce, Box[metadata](S'->C'). Completes the handshake, handing the
+    /// connection the session as its record layer.
     fn handle(
         self,
         cx: &mut HandshakeContext<'_>,
         command: RawCommand,
-    ) -> Result<Session, MechanismError> {
+    ) -> Result<(), MechanismError> {
         if command.is("ERROR") {
             return Err(crate::handshake::peer_error(command));
         }
@@ -231,12 +232,9 @@ impl ExpectReady {
         let metadata =
             crate::handshake::parse_metadata("READY", bytes::Bytes::copy_from_slice(&plain))?;
         cx.check_peer_metadata(&metadata)?;
-        cx.complete(metadata);
-        Ok(Session::client(
-            self.key,
-            self.next,
-            PeerNonce::starting_at(n),
-        ))
+        let session = Session::client(self.key, self.next, PeerNonce::starting_at(n));
+        cx.complete_sealed(metadata, Box::new(Records(session)));
+        Ok(())
     }
 }
 
@@ -246,7 +244,7 @@ impl Mechanism for CurveClient {
     }
 
     fn start(&mut self, cx: &mut HandshakeContext<'_>) -> Result<(), MechanismError> {
-        match std::mem::replace(&mut self.state, State::Failed) {
+        match std::mem::replace(&mut self.state, State::Done) {
             State::Start(start) => {
                 self.state = State::ExpectWelcome(start.send_hello(cx, &mut self.rng)?);
                 Ok(())
@@ -267,42 +265,18 @@ impl Mechanism for CurveClient {
         cx: &mut HandshakeContext<'_>,
         command: RawCommand,
     ) -> Result<(), MechanismError> {
-        self.state = match std::mem::replace(&mut self.state, State::Failed) {
+        self.state = match std::mem::replace(&mut self.state, State::Done) {
             State::ExpectWelcome(step) => {
                 State::ExpectReady(step.handle(cx, command, &mut self.rng)?)
             }
-            State::ExpectReady(step) => State::Active(step.handle(cx, command)?),
-            State::Start(_) | State::Active(_) | State::Failed => {
+            State::ExpectReady(step) => {
+                step.handle(cx, command)?;
+                State::Done
+            }
+            State::Start(_) | State::Done => {
                 return Err(wire::unexpected("nothing", &command));
             }
         };
         Ok(())
-    }
-
-    fn encrypts(&self) -> bool {
-        true
-    }
-
-    fn seal(
-        &mut self,
-        more: bool,
-        command: bool,
-        body: &[u8],
-        out: &mut BytesMut,
-    ) -> Result<(), MechanismError> {
-        match &mut self.state {
-            State::Active(session) => session.seal(more, command, body, out),
-            _ => Err(wire::not_ready()),
-        }
-    }
-
-    fn open(&mut self, command: RawCommand) -> Result<Frame, MechanismError> {
-        match &mut self.state {
-            State::Active(session) => session.open(command),
-            _ => Err(wire::unexpected(
-                "nothing before the handshake is done",
-                &command,
-            )),
-        }
     }
 }

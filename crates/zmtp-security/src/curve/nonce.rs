@@ -71,11 +71,15 @@ impl Counter {
     /// (after 2^64 - 1 commands, which no connection lives to send).
     pub(crate) fn next(&mut self, command: &'static str) -> Result<u64, MechanismError> {
         let n = self.0;
-        self.0 = n.checked_add(1).ok_or(MechanismError::NonceNotIncreasing {
-            command,
-            last: n,
-            got: n,
-        })?;
+        // The error is made only on the way out (`ok_or` made, and dropped, one a MESSAGE).
+        let Some(next) = n.checked_add(1) else {
+            return Err(MechanismError::NonceNotIncreasing {
+                command,
+                last: n,
+                got: n,
+            });
+        };
+        self.0 = next;
         Ok(n)
     }
 }

@@ -16,8 +16,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 use x25519_dalek::{PublicKey, StaticSecret};
 use zeroize::Zeroizing;
 use zmtp_codec::{
-    Frame, HandshakeContext, Mechanism, MechanismError, MechanismName, Metadata, RawCommand,
-    ZapReply,
+    HandshakeContext, Mechanism, MechanismError, MechanismName, Metadata, RawCommand, ZapReply,
 };
 
 use super::boxes::BoxKey;
@@ -25,6 +24,7 @@ use super::nonce::{self, Counter, PeerNonce};
 use super::session::Session;
 use super::wire::{self, COOKIE_LEN, HELLO_LEN, HELLO_PADDING, INITIATE_MIN, VOUCH_LEN};
 use crate::keys::{CurveKeyPair, CurvePublicKey};
+use crate::record::Records;
 use crate::rng::SecureRandom;
 use crate::zap;
 
@@ -45,8 +45,8 @@ enum State {
     ExpectHello(ExpectHello),
     ExpectInitiate(ExpectInitiate),
     AwaitZap(AwaitZap),
-    Active(Session),
-    Failed,
+    /// The handshake is over (the session went to the connection) or failed.
+    Done,
 }
 
 impl State {
@@ -55,8 +55,7 @@ impl State {
             State::ExpectHello(_) => "ExpectHello",
             State::ExpectInitiate(_) => "ExpectInitiate",
             State::AwaitZap(_) => "AwaitZap",
-            State::Active(_) => "Active",
-            State::Failed => "Failed",
+            State::Done => "Done",
         }
     }
 }
@@ -296,7 +295,7 @@ impl Mechanism for CurveServer {
         cx: &mut HandshakeContext<'_>,
         command: RawCommand,
     ) -> Result<(), MechanismError> {
-        self.state = match std::mem::replace(&mut self.state, State::Failed) {
+        self.state = match std::mem::replace(&mut self.state, State::Done) {
             State::ExpectHello(step) => {
                 State::ExpectInitiate(step.handle(cx, command, &mut self.rng)?)
             }
@@ -307,11 +306,11 @@ impl Mechanism for CurveServer {
                     State::AwaitZap(AwaitZap { session, metadata })
                 } else {
                     send_ready(cx, &mut session)?;
-                    cx.complete(metadata);
-                    State::Active(session)
+                    cx.complete_sealed(metadata, Box::new(Records(session)));
+                    State::Done
                 }
             }
-            State::AwaitZap(_) | State::Active(_) | State::Failed => {
+            State::AwaitZap(_) | State::Done => {
                 return Err(wire::unexpected("nothing", &command));
             }
         };
@@ -323,7 +322,7 @@ impl Mechanism for CurveServer {
         cx: &mut HandshakeContext<'_>,
         reply: ZapReply,
     ) -> Result<(), MechanismError> {
-        let mut step = match std::mem::replace(&mut self.state, State::Failed) {
+        let mut step = match std::mem::replace(&mut self.state, State::Done) {
             State::AwaitZap(step) => step,
             other => {
                 self.state = other;
@@ -332,35 +331,7 @@ impl Mechanism for CurveServer {
         };
         zap::apply_verdict(cx, &reply, &mut step.metadata)?;
         send_ready(cx, &mut step.session)?;
-        cx.complete(step.metadata);
-        self.state = State::Active(step.session);
+        cx.complete_sealed(step.metadata, Box::new(Records(step.session)));
         Ok(())
-    }
-
-    fn encrypts(&self) -> bool {
-        true
-    }
-
-    fn seal(
-        &mut self,
-        more: bool,
-        command: bool,
-        body: &[u8],
-        out: &mut BytesMut,
-    ) -> Result<(), MechanismError> {
-        match &mut self.state {
-            State::Active(session) => session.seal(more, command, body, out),
-            _ => Err(wire::not_ready()),
-        }
-    }
-
-    fn open(&mut self, command: RawCommand) -> Result<Frame, MechanismError> {
-        match &mut self.state {
-            State::Active(session) => session.open(command),
-            _ => Err(wire::unexpected(
-                "nothing before the handshake is done",
-                &command,
-            )),
-        }
     }
 }

@@ -1,29 +1,19 @@
-//! The connection after the handshake: every frame, message or command, travels as a MESSAGE
-//! command sealed with the transient keys' shared key.
+//! CURVE's part of the record layer (`crate::record`): the transient keys' shared key and the
+//! short-nonce counters, sealing and opening MESSAGE data.
 //!
 //! ```text
 //! MESSAGE = 07 "MESSAGE" short-nonce:u64 Box[flags:u8 payload](C'<->S')
-//! flags   = bit 0 MORE, bit 1 COMMAND (libzmq's extension: PING, PONG, SUBSCRIBE, CANCEL)
 //! ```
-//! The outer frame is an ordinary frame (flags `00`, or `02` when long), as libzmq sends it,
-//! although the body is a command: libzmq 4.3 (and master) never sets the COMMAND flag on it and
-//! reads either kind, and the connection reads either kind too. (The notes and RFC 25 suggest a
-//! command frame; what libzmq puts on the wire wins.)
 
-use bytes::{Buf, BytesMut};
-use zmtp_codec::frame::{header_len, put_header};
-use zmtp_codec::{Frame, MechanismError, RawCommand};
+use std::fmt;
+
+use bytes::{Buf, Bytes, BytesMut};
+use zmtp_codec::{MechanismError, RawCommand};
 
 use super::boxes::{BoxKey, TAG_LEN};
 use super::nonce::{self, Counter, PeerNonce};
 use super::wire;
-
-/// The MESSAGE command's name with its length byte.
-const MESSAGE_NAME: &[u8] = b"\x07MESSAGE";
-/// Inner flag: more frames follow.
-const INNER_MORE: u8 = 0x01;
-/// Inner flag: the frame is a command.
-const INNER_COMMAND: u8 = 0x02;
+use crate::record::MessageCipher;
 
 /// One side's keys and counters once the handshake is done.
 pub(crate) struct Session {
@@ -66,25 +56,40 @@ impl Session {
     pub(crate) fn next_nonce(&mut self, command: &'static str) -> Result<u64, MechanismError> {
         self.next.next(command)
     }
+}
 
-    /// Writes one frame as a whole MESSAGE frame into `out`, sealing it in place.
-    pub(crate) fn seal(
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The key is a secret; the counters say where the connection is.
+        f.debug_struct("CurveSession")
+            .field("next", &self.next)
+            .field("peer", &self.peer)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MessageCipher for Session {
+    /// The short nonce this MESSAGE takes.
+    type Prepared = u64;
+
+    #[inline]
+    fn prepare(&mut self, _flags: u8, body: &[u8]) -> Result<(u64, usize), MechanismError> {
+        let n = self.next.next("MESSAGE")?;
+        Ok((n, 8 + TAG_LEN + 1 + body.len()))
+    }
+
+    /// The nonce, then the box sealed in place behind it.
+    #[inline]
+    fn write(
         &mut self,
-        more: bool,
-        command: bool,
+        n: u64,
+        flags: u8,
         body: &[u8],
         out: &mut BytesMut,
     ) -> Result<(), MechanismError> {
-        let n = self.next.next("MESSAGE")?;
-        let size = MESSAGE_NAME.len() + 8 + TAG_LEN + 1 + body.len();
-        out.reserve(header_len(size) + size);
-        // No flag: an ordinary frame, as libzmq sends MESSAGE (the inner flags say the rest).
-        put_header(out, 0, size);
-        out.extend_from_slice(MESSAGE_NAME);
         out.extend_from_slice(&n.to_be_bytes());
         let boxed = out.len();
         out.extend_from_slice(&[0u8; TAG_LEN]);
-        let flags = if more { INNER_MORE } else { 0 } | if command { INNER_COMMAND } else { 0 };
         out.extend_from_slice(&[flags]);
         out.extend_from_slice(body);
         self.key
@@ -92,18 +97,14 @@ impl Session {
             .map_err(|e| e.sealing("MESSAGE"))
     }
 
-    /// Opens a MESSAGE command into the frame it carries.
-    pub(crate) fn open(&mut self, command: RawCommand) -> Result<Frame, MechanismError> {
-        if !command.is("MESSAGE") {
-            return Err(wire::unexpected("MESSAGE", &command));
-        }
-        if wire::command_len(&command) < wire::MESSAGE_MIN {
-            return Err(wire::wrong_size("MESSAGE", wire::MESSAGE_MIN, &command));
+    fn open(&mut self, command: &RawCommand) -> Result<(u8, Bytes), MechanismError> {
+        if wire::command_len(command) < wire::MESSAGE_MIN {
+            return Err(wire::wrong_size("MESSAGE", wire::MESSAGE_MIN, command));
         }
         let data = &command.data;
         let n = wire::take::<8>(data, 0)
             .map(nonce::read_u64)
-            .ok_or_else(|| wire::wrong_size("MESSAGE", wire::MESSAGE_MIN, &command))?;
+            .ok_or_else(|| wire::wrong_size("MESSAGE", wire::MESSAGE_MIN, command))?;
         self.peer.check("MESSAGE", n)?;
         // The frame's memory is shared with the read buffer, so the plaintext needs its own.
         let mut buf = BytesMut::from(&data[8..]);
@@ -111,12 +112,12 @@ impl Session {
             .open_in_place(&nonce::short(self.recv_prefix, n), &mut buf)
             .map_err(|_| MechanismError::DecryptFailed { what: "MESSAGE" })?;
         self.peer.accept(n);
-        let flags = buf[TAG_LEN];
+        // MESSAGE_MIN leaves room for the flags byte behind the tag.
+        let flags = buf
+            .get(TAG_LEN)
+            .copied()
+            .ok_or_else(|| wire::wrong_size("MESSAGE", wire::MESSAGE_MIN, command))?;
         buf.advance(TAG_LEN + 1);
-        Ok(Frame {
-            more: flags & INNER_MORE != 0,
-            command: flags & INNER_COMMAND != 0,
-            body: buf.freeze(),
-        })
+        Ok((flags, buf.freeze()))
     }
 }

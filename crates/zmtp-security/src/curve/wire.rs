@@ -46,14 +46,6 @@ pub(crate) fn unexpected(expected: &'static str, command: &RawCommand) -> Mechan
     }
 }
 
-/// Sealing asked for before the handshake is done (the connection never does this).
-pub(crate) fn not_ready() -> MechanismError {
-    MechanismError::UnexpectedCommand {
-        expected: "the end of the handshake",
-        got: "a frame to seal".into(),
-    }
-}
-
 /// The `N` bytes of `data` at offset `at`, if there are that many.
 pub(crate) fn take<const N: usize>(data: &[u8], at: usize) -> Option<&[u8; N]> {
     data.get(at..at + N)?.try_into().ok()

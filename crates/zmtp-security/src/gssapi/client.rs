@@ -5,17 +5,17 @@
 //! them runs inside a handshake step: each is a [`BlockingJob`] that owns the context while it
 //! runs and hands it back with what the step produced.
 
-use bytes::BytesMut;
 use zmtp_codec::{
-    BlockingJob, BlockingOutput, Frame, HandshakeContext, Mechanism, MechanismError, MechanismName,
+    BlockingJob, BlockingOutput, HandshakeContext, Mechanism, MechanismError, MechanismName,
     RawCommand,
 };
 
 use super::gss::{context, take_context, Initiator, Progress};
 use super::ready::{recv_ready, send_ready};
-use super::wire::{self, INITIATE};
+use super::wire::{self, GssCipher, INITIATE};
 use super::{GssapiOptionError, GssapiOptions};
 use crate::handshake::peer_error;
+use crate::record::Records;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Step {
@@ -47,8 +47,6 @@ pub struct GssapiClient {
     options: GssapiOptions,
     context: Option<Initiator>,
     step: Step,
-    /// Reused for the plaintext of each frame wrapped.
-    scratch: Vec<u8>,
 }
 
 impl GssapiClient {
@@ -65,7 +63,6 @@ impl GssapiClient {
             options,
             context: None,
             step: Step::Start,
-            scratch: Vec::new(),
         })
     }
 
@@ -139,13 +136,21 @@ impl Mechanism for GssapiClient {
                 Ok(())
             }
             Step::ExpectReady => {
-                let encrypt = self.encrypt();
-                let initiator = context(&mut self.context)?;
-                let metadata = recv_ready(command, encrypt.then_some(&mut *initiator))?;
-                cx.check_peer_metadata(&metadata)?;
-                send_ready(cx, encrypt.then_some((initiator, &mut self.scratch)))?;
+                // The context goes to the record layer (or, in plaintext, away).
+                let initiator = take_context(&mut self.context)?;
                 self.step = Step::Done;
-                cx.complete(metadata);
+                if self.encrypt() {
+                    let mut records = Records(GssCipher::new(initiator));
+                    let metadata = recv_ready(command, Some(&mut records))?;
+                    cx.check_peer_metadata(&metadata)?;
+                    send_ready(cx, Some(&mut records))?;
+                    cx.complete_sealed(metadata, Box::new(records));
+                } else {
+                    let metadata = recv_ready::<Initiator>(command, None)?;
+                    cx.check_peer_metadata(&metadata)?;
+                    send_ready::<Initiator>(cx, None)?;
+                    cx.complete(metadata);
+                }
                 Ok(())
             }
             step => Err(MechanismError::UnexpectedCommand {
@@ -170,24 +175,5 @@ impl Mechanism for GssapiClient {
         let (initiator, progress) = output.downcast::<StepOutput>()??;
         self.context = Some(initiator);
         self.advance(cx, progress)
-    }
-
-    fn encrypts(&self) -> bool {
-        self.encrypt()
-    }
-
-    fn seal(
-        &mut self,
-        more: bool,
-        command: bool,
-        body: &[u8],
-        out: &mut BytesMut,
-    ) -> Result<(), MechanismError> {
-        let initiator = context(&mut self.context)?;
-        wire::seal(initiator, &mut self.scratch, more, command, body, out)
-    }
-
-    fn open(&mut self, command: RawCommand) -> Result<Frame, MechanismError> {
-        wire::open(context(&mut self.context)?, command)
     }
 }

@@ -1,37 +1,43 @@
 //! The READY exchange that ends a GSSAPI handshake (both sides send one), wrapped unless
 //! `ZMQ_GSSAPI_PLAINTEXT`, and the ERROR a peer may send instead.
 
+use std::fmt::Debug;
+
 use bytes::BytesMut;
-use zmtp_codec::{Command, CommandError, HandshakeContext, MechanismError, Metadata, RawCommand};
+use zmtp_codec::{
+    Command, CommandError, HandshakeContext, MechanismError, Metadata, RawCommand, Sealer,
+};
 
-use super::wire::{self, Wrapping};
+use super::wire::{self, GssCipher, Wrapping};
+use crate::record::Records;
 
-/// Queues our READY: wrapped by `wrapping` (the context and a scratch buffer), or in the clear
-/// when it is `None` (plaintext).
-pub(crate) fn send_ready<W: Wrapping>(
+/// Queues our READY: sealed by `records` (the record layer the handshake is about to hand
+/// over), or in the clear when it is `None` (plaintext).
+pub(crate) fn send_ready<W: Wrapping + Send + Debug>(
     cx: &mut HandshakeContext<'_>,
-    wrapping: Option<(&mut W, &mut Vec<u8>)>,
+    records: Option<&mut Records<GssCipher<W>>>,
 ) -> Result<(), MechanismError> {
     let ready = Command::Ready(cx.local_metadata().clone());
-    match wrapping {
+    match records {
         None => cx.send_command(&ready),
-        Some((context, scratch)) => {
+        Some(records) => {
             let mut body = BytesMut::with_capacity(ready.body_len());
             ready.encode_body(&mut body);
-            wire::send_wrapped(cx, context, scratch, &body)?;
+            wire::send_wrapped(cx, records, &body)?;
         }
     }
     Ok(())
 }
 
-/// Reads the peer's READY (unwrapping it first unless plaintext) and returns its metadata.
-pub(crate) fn recv_ready<W: Wrapping>(
+/// Reads the peer's READY (opening it with `records` first unless plaintext) and returns its
+/// metadata.
+pub(crate) fn recv_ready<W: Wrapping + Send + Debug>(
     command: RawCommand,
-    wrapping: Option<&mut W>,
+    records: Option<&mut Records<GssCipher<W>>>,
 ) -> Result<Metadata, MechanismError> {
-    let command = match wrapping {
+    let command = match records {
         None => command,
-        Some(context) => RawCommand::parse(wire::open(context, command)?.body)?,
+        Some(records) => RawCommand::parse(records.open(command)?.body)?,
     };
     if !command.is("READY") {
         return Err(MechanismError::UnexpectedCommand {

@@ -6,17 +6,18 @@
 //! replay cache, a keytab on a slow disk) may block, so none of them runs inside a handshake
 //! step: each is a [`BlockingJob`] that owns the context while it runs and hands it back.
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use zmtp_codec::{
-    BlockingJob, BlockingOutput, Frame, HandshakeContext, Mechanism, MechanismError, MechanismName,
+    BlockingJob, BlockingOutput, HandshakeContext, Mechanism, MechanismError, MechanismName,
     Metadata, RawCommand, ZapReply,
 };
 
 use super::gss::{context, take_context, Acceptor, Progress};
 use super::ready::{recv_ready, send_ready};
-use super::wire::{self, INITIATE};
+use super::wire::{self, GssCipher, INITIATE};
 use super::{GssapiOptionError, GssapiOptions};
 use crate::handshake::peer_error;
+use crate::record::Records;
 use crate::zap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,9 +56,10 @@ pub struct GssapiServer {
     options: GssapiOptions,
     zap: bool,
     context: Option<Acceptor>,
+    /// The record layer, made from the context once it is established (unless plaintext) for
+    /// the READYs, and handed to the connection at the end of the handshake.
+    records: Option<Records<GssCipher<Acceptor>>>,
     step: Step,
-    /// Reused for the plaintext of each frame wrapped.
-    scratch: Vec<u8>,
     /// `User-Id` and metadata from the ZAP handler, merged into the client's at READY.
     zap_properties: Metadata,
 }
@@ -75,8 +77,8 @@ impl GssapiServer {
             options,
             zap: false,
             context: None,
+            records: None,
             step: Step::Start,
-            scratch: Vec::new(),
             zap_properties: Metadata::new(),
         })
     }
@@ -100,10 +102,16 @@ impl GssapiServer {
         !self.options.plaintext
     }
 
+    /// Sends our READY, sealed by the record layer made now from the context unless
+    /// plaintext.
     fn send_ready(&mut self, cx: &mut HandshakeContext<'_>) -> Result<(), MechanismError> {
-        let encrypt = self.encrypt();
-        let acceptor = context(&mut self.context)?;
-        send_ready(cx, encrypt.then_some((acceptor, &mut self.scratch)))?;
+        if self.encrypt() {
+            let acceptor = take_context(&mut self.context)?;
+            let records = self.records.insert(Records(GssCipher::new(acceptor)));
+            send_ready(cx, Some(records))?;
+        } else {
+            send_ready::<Acceptor>(cx, None)?;
+        }
         self.step = Step::ExpectReady;
         Ok(())
     }
@@ -177,15 +185,16 @@ impl Mechanism for GssapiServer {
                 self.context_established(cx)
             }
             Step::ExpectReady => {
-                let encrypt = self.encrypt();
-                let acceptor = context(&mut self.context)?;
-                let mut metadata = recv_ready(command, encrypt.then_some(acceptor))?;
+                let mut metadata = recv_ready(command, self.records.as_mut())?;
                 cx.check_peer_metadata(&metadata)?;
                 for (name, value) in self.zap_properties.iter() {
                     let _ = metadata.insert(String::from_utf8_lossy(name), value.clone());
                 }
                 self.step = Step::Done;
-                cx.complete(metadata);
+                match self.records.take() {
+                    Some(records) => cx.complete_sealed(metadata, Box::new(records)),
+                    None => cx.complete(metadata),
+                }
                 Ok(())
             }
             step => Err(MechanismError::UnexpectedCommand {
@@ -244,24 +253,5 @@ impl Mechanism for GssapiServer {
         }
         zap::apply_verdict(cx, &reply, &mut self.zap_properties)?;
         self.send_ready(cx)
-    }
-
-    fn encrypts(&self) -> bool {
-        self.encrypt()
-    }
-
-    fn seal(
-        &mut self,
-        more: bool,
-        command: bool,
-        body: &[u8],
-        out: &mut BytesMut,
-    ) -> Result<(), MechanismError> {
-        let acceptor = context(&mut self.context)?;
-        wire::seal(acceptor, &mut self.scratch, more, command, body, out)
-    }
-
-    fn open(&mut self, command: RawCommand) -> Result<Frame, MechanismError> {
-        wire::open(context(&mut self.context)?, command)
     }
 }

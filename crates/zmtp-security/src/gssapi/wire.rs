@@ -1,28 +1,26 @@
-//! libzmq's GSSAPI framing: tokens in INITIATE commands, frames wrapped into MESSAGE commands
-//! behind a flags byte. No GSS-API here: a [`Wrapping`] (the security context, or a stand-in in
-//! the unit tests) does the cryptography.
+//! libzmq's GSSAPI framing: tokens in INITIATE commands, and GSSAPI's part of the record layer
+//! (`crate::record`, whose MESSAGE framing CURVE shares): frames wrapped behind a flags byte. No
+//! GSS-API here: a [`Wrapping`] (the security context, or a stand-in in the unit tests) does the
+//! cryptography.
 
 use std::ops::Deref;
 
 use bytes::{BufMut, Bytes, BytesMut};
-use zmtp_codec::frame::{header_len, put_header};
 use zmtp_codec::{CommandError, Frame, HandshakeContext, MechanismError, RawCommand};
+
+use crate::record::{MessageCipher, Records, INNER_COMMAND, INNER_MORE, MESSAGE};
 
 /// The command carrying a context token.
 pub(crate) const INITIATE: &str = "INITIATE";
-/// The command carrying a wrapped frame.
-pub(crate) const MESSAGE: &str = "MESSAGE";
-
 /// Flags byte: more frames follow.
-const FLAG_MORE: u8 = 0x01;
+const FLAG_MORE: u8 = INNER_MORE;
 /// Flags byte: the frame is a command.
-const FLAG_COMMAND: u8 = 0x02;
+const FLAG_COMMAND: u8 = INNER_COMMAND;
 /// Flags byte (libzmq 4.3.5 on): a subscription, the body is the bare topic.
 const FLAG_SUBSCRIBE: u8 = 0x04;
 /// Flags byte (libzmq 4.3.5 on): a cancellation, the body is the bare topic.
 const FLAG_CANCEL: u8 = 0x08;
 
-const MESSAGE_NAME: &[u8] = b"\x07MESSAGE";
 const SUBSCRIBE_NAME: &[u8] = b"\x09SUBSCRIBE";
 const CANCEL_NAME: &[u8] = b"\x06CANCEL";
 
@@ -91,67 +89,119 @@ fn length_prefixed(command: &'static str, data: &Bytes) -> Result<Bytes, Mechani
     Ok(data.slice(4..))
 }
 
-/// Wraps `[flags][body]`; `scratch` is reused between calls.
-fn wrap_frame<W: Wrapping>(
-    context: &mut W,
-    scratch: &mut Vec<u8>,
-    flags: u8,
-    body: &[u8],
-) -> Result<W::Token, MechanismError> {
-    scratch.clear();
-    scratch.reserve(1 + body.len());
-    scratch.push(flags);
-    scratch.extend_from_slice(body);
-    let token = context.wrap(scratch);
-    scratch.clear();
-    if scratch.capacity() > SCRATCH_KEEP {
-        *scratch = Vec::new();
-    }
-    token
+/// GSSAPI's part of the record layer (`crate::record`): an established security context, which
+/// wraps `[flags][body]` into the MESSAGE data `wrapped_len:u32be token` and unwraps it.
+#[derive(Debug)]
+pub(crate) struct GssCipher<W> {
+    context: W,
+    /// Reused for the plaintext of each frame wrapped.
+    scratch: Vec<u8>,
 }
 
-/// Seals one frame into `out` as a whole wire frame: a MESSAGE command holding the wrapped
-/// `[flags][body]`, in an ordinary frame (flags 00, or 02 when long) as libzmq sends it: its
-/// encoder replaces the message with the MESSAGE command and its empty flags. (libzmq reads a
-/// MESSAGE in a command frame just as well; so does [`open`].)
-pub(crate) fn seal<W: Wrapping>(
-    context: &mut W,
-    scratch: &mut Vec<u8>,
-    more: bool,
-    command: bool,
-    body: &[u8],
-    out: &mut BytesMut,
-) -> Result<(), MechanismError> {
-    let mut flags = 0;
-    if more {
-        flags |= FLAG_MORE;
+impl<W: Wrapping> GssCipher<W> {
+    /// The record layer's cipher over an established `context`.
+    pub(crate) fn new(context: W) -> GssCipher<W> {
+        GssCipher {
+            context,
+            scratch: Vec::new(),
+        }
     }
-    if command {
-        flags |= FLAG_COMMAND;
-    }
-    let token = wrap_frame(context, scratch, flags, body)?;
-    let length = length_field(token.len())?;
-    let body_len = MESSAGE_NAME.len() + length.len() + token.len();
-    out.reserve(header_len(body_len) + body_len);
-    put_header(out, 0, body_len);
-    out.put_slice(MESSAGE_NAME);
-    out.put_slice(&length);
-    out.put_slice(&token);
-    Ok(())
 }
 
-/// Queues a handshake command (READY) wrapped into a MESSAGE command. Its flags byte is 0, as
-/// libzmq's: it wraps the READY before the frame is marked a command.
-pub(crate) fn send_wrapped<W: Wrapping>(
+impl<W: Wrapping + Send + std::fmt::Debug> MessageCipher for GssCipher<W> {
+    /// The wrapped token and its length field.
+    type Prepared = (W::Token, [u8; 4]);
+
+    /// Wraps `[flags][body]` (the token's length is the data's).
+    fn prepare(
+        &mut self,
+        flags: u8,
+        body: &[u8],
+    ) -> Result<(Self::Prepared, usize), MechanismError> {
+        let scratch = &mut self.scratch;
+        scratch.clear();
+        scratch.reserve(1 + body.len());
+        scratch.push(flags);
+        scratch.extend_from_slice(body);
+        let token = self.context.wrap(scratch);
+        scratch.clear();
+        if scratch.capacity() > SCRATCH_KEEP {
+            *scratch = Vec::new();
+        }
+        let token = token?;
+        let length = length_field(token.len())?;
+        let len = length.len() + token.len();
+        Ok(((token, length), len))
+    }
+
+    fn write(
+        &mut self,
+        (token, length): Self::Prepared,
+        _flags: u8,
+        _body: &[u8],
+        out: &mut BytesMut,
+    ) -> Result<(), MechanismError> {
+        out.put_slice(&length);
+        out.put_slice(&token);
+        Ok(())
+    }
+
+    fn open(&mut self, command: &RawCommand) -> Result<(u8, Bytes), MechanismError> {
+        let token = length_prefixed("MESSAGE", &command.data)?;
+        let plaintext = self.context.unwrap(&token)?;
+        let Some(&flags) = plaintext.first() else {
+            return Err(malformed(
+                "MESSAGE",
+                "the unwrapped message has no flags byte",
+            ));
+        };
+        Ok((flags, Bytes::from_owner(Owned(plaintext)).slice(1..)))
+    }
+
+    /// MORE and COMMAND, and libzmq 4.3.5's subscriptions (SUBSCRIBE or CANCEL flag, bare
+    /// topic), which come out as the SUBSCRIBE or CANCEL command frame they stand for. A
+    /// command with MORE is refused.
+    fn frame(flags: u8, body: Bytes) -> Result<Frame, MechanismError> {
+        let more = flags & FLAG_MORE != 0;
+        let is_command = flags & FLAG_COMMAND != 0;
+        let subscription = if is_command {
+            None
+        } else if flags & FLAG_SUBSCRIBE != 0 {
+            Some(SUBSCRIBE_NAME)
+        } else if flags & FLAG_CANCEL != 0 {
+            Some(CANCEL_NAME)
+        } else {
+            None
+        };
+        if more && (is_command || subscription.is_some()) {
+            return Err(malformed("MESSAGE", "a wrapped command has the MORE flag"));
+        }
+        let body = match subscription {
+            Some(name) => {
+                let mut command = BytesMut::with_capacity(name.len() + body.len());
+                command.put_slice(name);
+                command.put_slice(&body);
+                command.freeze()
+            }
+            None => body,
+        };
+        Ok(Frame {
+            more,
+            command: is_command || subscription.is_some(),
+            body,
+        })
+    }
+}
+
+/// Queues a handshake command (READY) sealed into a MESSAGE command, in a command frame. Its
+/// flags byte is 0, as libzmq's: it wraps the READY before the frame is marked a command.
+pub(crate) fn send_wrapped<W: Wrapping + Send + std::fmt::Debug>(
     cx: &mut HandshakeContext<'_>,
-    context: &mut W,
-    scratch: &mut Vec<u8>,
+    records: &mut Records<GssCipher<W>>,
     command_body: &[u8],
 ) -> Result<(), MechanismError> {
-    let token = wrap_frame(context, scratch, 0, command_body)?;
-    let mut data = BytesMut::with_capacity(4 + token.len());
-    data.put_slice(&length_field(token.len())?);
-    data.put_slice(&token);
+    let mut data = BytesMut::new();
+    records.seal_data(0, command_body, &mut data)?;
     cx.send_raw(MESSAGE, data.freeze());
     Ok(())
 }
@@ -165,61 +215,14 @@ impl<T: Deref<Target = [u8]>> AsRef<[u8]> for Owned<T> {
     }
 }
 
-/// Opens a MESSAGE command into the frame it carries. Subscriptions in libzmq 4.3.5's form
-/// (SUBSCRIBE or CANCEL flag, bare topic) come out as the SUBSCRIBE or CANCEL command frame they
-/// stand for.
-pub(crate) fn open<W: Wrapping>(
-    context: &mut W,
-    command: RawCommand,
-) -> Result<Frame, MechanismError> {
-    if !command.is(MESSAGE) {
-        return Err(MechanismError::UnexpectedCommand {
-            expected: "MESSAGE",
-            got: command.name_lossy(),
-        });
-    }
-    let token = length_prefixed("MESSAGE", &command.data)?;
-    let plaintext = context.unwrap(&token)?;
-    let Some(&flags) = plaintext.first() else {
-        return Err(malformed(
-            "MESSAGE",
-            "the unwrapped message has no flags byte",
-        ));
-    };
-    let more = flags & FLAG_MORE != 0;
-    let is_command = flags & FLAG_COMMAND != 0;
-    let subscription = if is_command {
-        None
-    } else if flags & FLAG_SUBSCRIBE != 0 {
-        Some(SUBSCRIBE_NAME)
-    } else if flags & FLAG_CANCEL != 0 {
-        Some(CANCEL_NAME)
-    } else {
-        None
-    };
-    if more && (is_command || subscription.is_some()) {
-        return Err(malformed("MESSAGE", "a wrapped command has the MORE flag"));
-    }
-    let body = match subscription {
-        Some(name) => {
-            let topic = &plaintext[1..];
-            let mut body = BytesMut::with_capacity(name.len() + topic.len());
-            body.put_slice(name);
-            body.put_slice(topic);
-            body.freeze()
-        }
-        None => Bytes::from_owner(Owned(plaintext)).slice(1..),
-    };
-    Ok(Frame {
-        more,
-        command: is_command || subscription.is_some(),
-        body,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use zmtp_codec::Sealer;
+
+    fn records() -> Records<GssCipher<Fake>> {
+        Records(GssCipher::new(Fake::default()))
+    }
 
     /// A stand-in context: "wraps" by prefixing a tag and XOR-ing with a key; unwrap checks the
     /// tag.
@@ -250,15 +253,9 @@ mod tests {
 
     fn sealed(more: bool, command: bool, body: &[u8]) -> BytesMut {
         let mut out = BytesMut::new();
-        seal(
-            &mut Fake::default(),
-            &mut Vec::new(),
-            more,
-            command,
-            body,
-            &mut out,
-        )
-        .expect("seals");
+        records()
+            .seal(more, command, body, &mut out)
+            .expect("seals");
         out
     }
 
@@ -300,7 +297,7 @@ mod tests {
             } else {
                 as_command(&out)
             };
-            let opened = open(&mut Fake::default(), frame).expect("opens");
+            let opened = records().open(frame).expect("opens");
             assert_eq!((opened.more, opened.command), (more, command));
             assert_eq!(&opened.body[..], body);
         }
@@ -318,7 +315,7 @@ mod tests {
                 name: Bytes::from_static(b"MESSAGE"),
                 data: Bytes::from(data),
             };
-            let frame = open(&mut Fake::default(), cmd).expect("opens");
+            let frame = records().open(cmd).expect("opens");
             assert!(frame.command && !frame.more);
             assert_eq!(&frame.body[..], &[name, b"topic"].concat()[..]);
         }
@@ -333,28 +330,28 @@ mod tests {
 
     #[test]
     fn malformed_messages_are_typed_errors() {
-        let mut f = Fake::default();
+        let mut f = records();
         assert_eq!(
-            open(&mut f, message_with(b"\x00\x00")),
+            f.open(message_with(b"\x00\x00")),
             Err(malformed("MESSAGE", "no token length"))
         );
         assert_eq!(
-            open(&mut f, message_with(b"\x00\x00\x00\x05TOK")),
+            f.open(message_with(b"\x00\x00\x00\x05TOK")),
             Err(malformed("MESSAGE", "the token is shorter than its length"))
         );
         assert_eq!(
-            open(&mut f, message_with(b"\x00\x00\x00\x03TOKextra")),
+            f.open(message_with(b"\x00\x00\x00\x03TOKextra")),
             Err(malformed("MESSAGE", "bytes follow the token"))
         );
         assert_eq!(
-            open(&mut f, message_with(b"\x00\x00\x00\x03TOK")),
+            f.open(message_with(b"\x00\x00\x00\x03TOK")),
             Err(malformed(
                 "MESSAGE",
                 "the unwrapped message has no flags byte"
             ))
         );
         assert_eq!(
-            open(&mut f, message_with(b"\x00\x00\x00\x04NOPE")),
+            f.open(message_with(b"\x00\x00\x00\x04NOPE")),
             Err(MechanismError::Gssapi("bad token".into()))
         );
         let more_command = [
@@ -363,17 +360,14 @@ mod tests {
         ]
         .concat();
         assert_eq!(
-            open(&mut f, message_with(&more_command)),
+            f.open(message_with(&more_command)),
             Err(malformed("MESSAGE", "a wrapped command has the MORE flag"))
         );
         assert_eq!(
-            open(
-                &mut f,
-                RawCommand {
-                    name: Bytes::from_static(b"READY"),
-                    data: Bytes::new()
-                }
-            ),
+            f.open(RawCommand {
+                name: Bytes::from_static(b"READY"),
+                data: Bytes::new()
+            }),
             Err(MechanismError::UnexpectedCommand {
                 expected: "MESSAGE",
                 got: "READY".into()

@@ -313,6 +313,23 @@ mod tests {
         assert_eq!(decode(b"\x00"), Some(Message::from(["", ""])));
     }
 
+    /// `ZMQ_MULTICAST_HOPS`: a RADIO's socket to a multicast group has it as its
+    /// `IP_MULTICAST_TTL`, read back from the kernel (the default would be 1).
+    #[tokio::test]
+    async fn multicast_hops_is_the_ttl_the_kernel_reports() {
+        let ep = parse("x", "127.0.0.1;239.192.1.9:5599").expect("multicast");
+        let socket = open_sender(&ep, 7).await.expect("a udp socket");
+        assert_eq!(socket.multicast_ttl_v4().expect("IP_MULTICAST_TTL"), 7);
+        assert!(socket.multicast_loop_v4().expect("IP_MULTICAST_LOOP"));
+        let unicast = parse("x", "127.0.0.1:5599").expect("unicast");
+        let socket = open_sender(&unicast, 7).await.expect("a udp socket");
+        assert_eq!(
+            socket.multicast_ttl_v4().expect("IP_MULTICAST_TTL"),
+            1,
+            "a unicast socket is left alone"
+        );
+    }
+
     #[test]
     fn endpoints() {
         let ep = parse("udp://239.0.0.1:5555", "239.0.0.1:5555").expect("multicast");

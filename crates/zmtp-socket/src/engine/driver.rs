@@ -874,26 +874,30 @@ mod tests {
         }
     }
 
-    /// A connection task's future is allocated at its full size for the connection's whole life,
-    /// idle or not: the connection's state is on the heap, in one block made before the first
-    /// await, and the future holds little more than a pointer to it (this future was 1,712
-    /// bytes, 264 now: the connection's state had room in each of its stages).
-    #[tokio::test]
-    async fn a_connection_task_future_is_small() {
+    /// A socket of `socket_type` at its default options, and its connections' settings.
+    fn socket_with_settings(socket_type: SocketType) -> (Arc<Core>, ConnectionSettings) {
         let ctx = ZmqContext::on_caller_runtime();
         let options = SocketOptions::new();
-        let core = core_with(SocketType::Router, options.clone());
+        let core = core_with(socket_type, options.clone());
         let settings = ConnectionSettings::from_options(
-            &options
-                .build_for(SocketType::Router)
-                .expect("valid options"),
-            SocketType::Router,
+            &options.build_for(socket_type).expect("valid options"),
+            socket_type,
             &core,
             None,
             ctx.shared.clone(),
             Arc::new(Monitors::default()),
         )
         .expect("settings");
+        (core, settings)
+    }
+
+    /// A connection task's future is allocated at its full size for the connection's whole life,
+    /// idle or not: the connection's state is on the heap, in one block made before the first
+    /// await, and the future holds little more than a pointer to it (this future was 1,712
+    /// bytes, 264 now: the connection's state had room in each of its stages).
+    #[tokio::test]
+    async fn a_connection_task_future_is_small() {
+        let (core, settings) = socket_with_settings(SocketType::Router);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("listen");
@@ -923,18 +927,7 @@ mod tests {
     /// between (issue 18: 20 flooders cut a good peer to 75 % of its rate).
     #[tokio::test]
     async fn a_flooding_peer_yields_its_thread_after_its_share() {
-        let ctx = ZmqContext::on_caller_runtime();
-        let options = SocketOptions::new();
-        let core = core_with(SocketType::Pull, options.clone());
-        let settings = ConnectionSettings::from_options(
-            &options.build_for(SocketType::Pull).expect("valid options"),
-            SocketType::Pull,
-            &core,
-            None,
-            ctx.shared.clone(),
-            Arc::new(Monitors::default()),
-        )
-        .expect("settings");
+        let (core, settings) = socket_with_settings(SocketType::Pull);
         // Far more than a turn may read: a driver that does not yield reaches it.
         let cap = 64 << 20;
         let flood = Flood::new(cap);

@@ -444,45 +444,18 @@ impl Inner {
                     }
                     None => None,
                 };
-                let settings = self.settings()?;
-                settings.io_thread()?;
-                let pipe = self.connect_pipe(&settings);
-                let disconnect = Arc::new(Disconnect::default());
-                let task = tcp::spawn_connecter(
-                    self.core.clone(),
-                    settings,
-                    tcp_ep,
-                    proxy,
-                    pipe,
-                    disconnect.clone(),
-                );
-                self.attach(
-                    endpoint.to_owned(),
-                    Attachment::Connecter(task, pipe, Some(disconnect)),
-                );
-                Ok(pipe)
+                self.spawn_connecter(endpoint, |core, settings, pipe, disconnect| {
+                    tcp::spawn_connecter(core, settings, tcp_ep, proxy, pipe, disconnect)
+                })
             }
             Endpoint::Ipc(IpcEndpoint::Any) => Err(Error::Endpoint(EndpointError {
                 endpoint: endpoint.to_owned(),
                 kind: EndpointErrorKind::WildcardConnect,
             })),
             Endpoint::Ipc(ipc_ep) => {
-                let settings = self.settings()?;
-                settings.io_thread()?;
-                let pipe = self.connect_pipe(&settings);
-                let disconnect = Arc::new(Disconnect::default());
-                let task = ipc::spawn_connecter(
-                    self.core.clone(),
-                    settings,
-                    ipc_ep,
-                    pipe,
-                    disconnect.clone(),
-                );
-                self.attach(
-                    endpoint.to_owned(),
-                    Attachment::Connecter(task, pipe, Some(disconnect)),
-                );
-                Ok(pipe)
+                self.spawn_connecter(endpoint, |core, settings, pipe, disconnect| {
+                    ipc::spawn_connecter(core, settings, ipc_ep, pipe, disconnect)
+                })
             }
             Endpoint::Ws(ws_ep) => {
                 if ws_ep.host == TcpHost::Any || ws_ep.port == 0 {
@@ -493,22 +466,9 @@ impl Inner {
                         ),
                     }));
                 }
-                let settings = self.settings()?;
-                settings.io_thread()?;
-                let pipe = self.connect_pipe(&settings);
-                let disconnect = Arc::new(Disconnect::default());
-                let task = ws::spawn_connecter(
-                    self.core.clone(),
-                    settings,
-                    ws_ep,
-                    pipe,
-                    disconnect.clone(),
-                );
-                self.attach(
-                    endpoint.to_owned(),
-                    Attachment::Connecter(task, pipe, Some(disconnect)),
-                );
-                Ok(pipe)
+                self.spawn_connecter(endpoint, |core, settings, pipe, disconnect| {
+                    ws::spawn_connecter(core, settings, ws_ep, pipe, disconnect)
+                })
             }
             Endpoint::Inproc(name) => {
                 let settings = self.settings()?;
@@ -549,6 +509,31 @@ impl Inner {
 
     /// The pipe for a connect: it takes `ZMQ_CONNECT_RID` (once) as its routing id on a ROUTER,
     /// REP or STREAM, so the peer can be addressed before the connection exists.
+    /// Starts the reconnecting task of a stream transport (tcp, ipc, ws) for `endpoint`, on a
+    /// pipe of its own: `spawn` gets the socket, its settings, the pipe and the endpoint's
+    /// disconnect switch.
+    fn spawn_connecter(
+        &self,
+        endpoint: &str,
+        spawn: impl FnOnce(
+            Arc<Core>,
+            Arc<ConnectionSettings>,
+            PipeId,
+            Arc<Disconnect>,
+        ) -> tokio::task::JoinHandle<()>,
+    ) -> Result<PipeId> {
+        let settings = self.settings()?;
+        settings.io_thread()?;
+        let pipe = self.connect_pipe(&settings);
+        let disconnect = Arc::new(Disconnect::default());
+        let task = spawn(self.core.clone(), settings, pipe, disconnect.clone());
+        self.attach(
+            endpoint.to_owned(),
+            Attachment::Connecter(task, pipe, Some(disconnect)),
+        );
+        Ok(pipe)
+    }
+
     fn connect_pipe(&self, settings: &ConnectionSettings) -> PipeId {
         let pipe = self.core.add_pipe(!settings.immediate);
         // Patterns that route by id take it (ROUTER, REP, STREAM); the others ignore it.

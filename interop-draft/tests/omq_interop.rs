@@ -187,6 +187,8 @@ async fn our_clients_on_omq_server_either_side_binding() {
 /// Our RADIO, omq's DISH joined to one of two groups: probes go until the DISH's JOIN has
 /// arrived and it has read one, then N messages to each group, none dropped (ZMQ_XPUB_NODROP:
 /// a full DISH makes our send wait); only the joined group's arrive, in order.
+/// omq's DISH over tcp hands up what arrives for a group it has not joined (libzmq's DISH
+/// drops it), so here the only-joined check rests on our RADIO's group filter.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn our_radio_to_omq_dish_either_side_binding() {
     let joined = Group::try_from(JOINED).expect("group");
@@ -414,7 +416,8 @@ async fn channel_with_omq_both_ways_either_side_binding() {
                     .await
                     .expect("omq answers");
             }
-            // Open until our side has read the last answers.
+            // Open until our side has read the last answers: omq's linger defaults to zero
+            // (libzmq's to forever), so a socket dropped at once loses what it still queues.
             theirs
         });
         for i in 0..N {

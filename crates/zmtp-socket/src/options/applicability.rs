@@ -1,6 +1,6 @@
 //! Which socket types an option is for: what the table says ([`OptionName::applies_to`]) and
 //! what libzmq actually accepts ([`OptionName::accepted_by`]), both given by each option's row
-//! of the table (`table.rs`).
+//! of the table (`table/mod.rs`).
 //!
 //! libzmq's `zmq_setsockopt` first offers an option to the socket type's own code
 //! (`xsetsockopt`), then to the options every socket shares (`options.cpp`). The per-type

@@ -1,6 +1,6 @@
 //! How a typed option value is kept and how it maps to libzmq's encoding: one [`Codec`] per
 //! shape of value (a duration with -1 for "none", a boolean `int` that must be 0 or 1, a
-//! routing id, ...). The rows of the option table (`table.rs`) name theirs; values are stored
+//! routing id, ...). The rows of the option table (`table/mod.rs`) name theirs; values are stored
 //! typed and converted to libzmq's `int`s, sentinels and byte strings only by the dynamic API
 //! (`SocketOptions::set`, `SocketOptions::get`).
 

@@ -1,6 +1,6 @@
 //! Looking options up by libzmq's names and numbers. [`OptionName`] itself, its names and
 //! constants (`zmq.h` of libzmq 4.3, which keeps every 4.2 value), are generated from the option
-//! table (`table.rs`).
+//! table (`table/mod.rs`).
 
 use std::fmt;
 

@@ -44,7 +44,7 @@ use super::value::OptionValue;
 /// (`Duration`, `Option<..>`), in libzmq's encodings only through the dynamic API.
 #[derive(Clone)]
 pub struct SocketOptions {
-    /// The options whose table rows give a codec (`table.rs`), stored typed.
+    /// The options whose table rows give a codec (`table/mod.rs`), stored typed.
     pub(super) values: Values,
     /// `ZMQ_CURVE_PUBLICKEY`: our long-term public key (32 bytes), default NULL.
     pub(super) curve_public_key: Option<CurvePublicKey>,

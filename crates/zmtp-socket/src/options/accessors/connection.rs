@@ -1,5 +1,5 @@
 //! The hand-written typed setters and getters of the options every socket type takes (the others
-//! are generated from their rows in `table.rs`): `ZMQ_HEARTBEAT_TIMEOUT`'s setter (whose `None`
+//! are generated from their rows in `table/mod.rs`): `ZMQ_HEARTBEAT_TIMEOUT`'s setter (whose `None`
 //! the dynamic API may not set), `ZMQ_IPV4ONLY` (the inverse of `ZMQ_IPV6`), and the lists of
 //! accept filters.
 

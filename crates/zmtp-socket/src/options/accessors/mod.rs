@@ -2,7 +2,7 @@
 //! Rust types, and the builder methods (`SocketOptions::new().sndhwm(10_000)`), which keep the
 //! first invalid value for [`SocketOptions::build`](super::SocketOptions::build). The builder
 //! methods, and the setters and getters of the options with a codec, are generated from the
-//! option table (`table.rs`); the files here hold the hand-written rest.
+//! option table (`table/mod.rs`); the files here hold the hand-written rest.
 //!
 //! Rust types stand for libzmq's conventions: `Option<Duration>` where libzmq uses -1 for
 //! "infinite" or 0 for "none" (each accessor says which `None` means), `bool` for 0/1,

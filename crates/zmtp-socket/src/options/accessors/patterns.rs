@@ -1,5 +1,5 @@
 //! The hand-written typed accessors of the options for particular socket types (the others are
-//! generated from their rows in `table.rs`): taking `ZMQ_CONNECT_RID`, and the subscriptions.
+//! generated from their rows in `table/mod.rs`): taking `ZMQ_CONNECT_RID`, and the subscriptions.
 //! These setters do not know the socket type; a socket checks with
 //! [`SocketOptions::check_socket_type`] or sets through [`SocketOptions::set_for`].
 

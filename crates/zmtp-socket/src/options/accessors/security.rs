@@ -1,6 +1,6 @@
 //! The hand-written typed setters and getters of the security options: the server flags, read
 //! from the selected mechanism, and the CURVE keys (the other security options are generated
-//! from their rows in `table.rs`). Each also selects the mechanism, as in libzmq (see
+//! from their rows in `table/mod.rs`). Each also selects the mechanism, as in libzmq (see
 //! [`SocketOptions::mechanism`]).
 
 use zmtp_security::{CurvePublicKey, CurveSecretKey};

@@ -571,26 +571,33 @@ impl<S: AsyncRead + AsyncWrite + Unpin, P: Protocol> Driver<S, P> {
                 Outbound::Empty | Outbound::Finished => return false,
             }
         }
-        let before = self.outbound.len();
-        while self.conn.transmit().len() < WRITE_BACKLOG {
-            let Some(item) = self.outbound.pop_front() else {
+        // Encode in place, then drop the encoded items in one go: dropping them one by one
+        // as they were popped cost a call to the message's drop glue each (about 20
+        // instructions a message on the tcp 1 B row, benches/README.md "Session 9").
+        let mut encoded = 0;
+        for item in self.outbound.iter() {
+            if self.conn.transmit().len() >= WRITE_BACKLOG {
                 break;
-            };
-            progress = true;
+            }
+            encoded += 1;
             // A send fails only once the connection has ended; its event says why.
             // Subscriptions go in the form the peer reads (a 3.1 command, or the 3.0 message).
             let _ = match item {
-                PipeItem::Message(msg) => self.conn.send(&msg),
-                PipeItem::Subscribe(prefix) => self.conn.subscribe(&prefix),
-                PipeItem::Cancel(prefix) => self.conn.cancel(&prefix),
+                PipeItem::Message(msg) => self.conn.send(msg),
+                PipeItem::Subscribe(prefix) => self.conn.subscribe(prefix),
+                PipeItem::Cancel(prefix) => self.conn.cancel(prefix),
             };
         }
-        if !self.outbound.is_empty() && self.outbound.len() < before {
+        if encoded == 0 {
+            return progress;
+        }
+        self.outbound.drain(..encoded);
+        if !self.outbound.is_empty() {
             // Stopped at the backlog with part of the batch left: only that part counts
             // against ZMQ_SNDHWM now, so senders may queue behind it while it is written.
             self.core.still_holds(id, self.outbound.len());
         }
-        progress
+        true
     }
 
     fn poll_write(&mut self) -> std::io::Result<bool> {

@@ -8,7 +8,9 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::report::{self, Results};
-use crate::spec::{Case, Job, Kind, Role, Transport, Variant, DEALER_PROCESSES};
+use crate::spec::{
+    Case, Job, Kind, Role, Transport, Variant, BUSY_DEALER_PROCESSES, DEALER_PROCESSES,
+};
 
 /// What `all` was asked to run.
 #[derive(Clone, Debug)]
@@ -45,6 +47,11 @@ pub fn run_all(plan: &Plan) {
             for &size in case.sizes {
                 let count = match case.kind {
                     Kind::IdleRouter => case.count(size),
+                    // A whole number of messages for each busy DEALER.
+                    Kind::FanIn => {
+                        let scaled = (case.count(size) as f64 * plan.scale).round() as usize;
+                        (scaled / case.peers).max(10) * case.peers
+                    }
                     _ => ((case.count(size) as f64 * plan.scale).round() as usize).max(10),
                 };
                 for variant in &plan.variants {
@@ -198,6 +205,11 @@ pub fn run_one(job: &Job, timeout: Duration) -> Result<Metrics, String> {
             Role::Router,
             vec![(Role::Dealers, job.count / DEALER_PROCESSES); DEALER_PROCESSES],
             DEALER_PROCESSES,
+        ),
+        Kind::FanIn => (
+            Role::BusyRouter,
+            vec![(Role::BusyDealers, job.count / BUSY_DEALER_PROCESSES); BUSY_DEALER_PROCESSES],
+            BUSY_DEALER_PROCESSES,
         ),
     };
     peers

@@ -88,6 +88,11 @@ fn rows(kind: Kind) -> &'static [Row] {
             label: "deliveries/s",
             higher_is_better: true,
         }],
+        Kind::FanIn => &[Row {
+            metric: "rate",
+            label: "msg/s at the ROUTER",
+            higher_is_better: true,
+        }],
         Kind::IdleRouter => &[
             Row {
                 metric: "kib_per_conn",
@@ -107,7 +112,8 @@ fn rows(kind: Kind) -> &'static [Row] {
 const GROUPS: &[(&str, &[&str])] = &[
     ("zmtp, 1 worker", &["zmtp-1w-io", "zmtp-1w-caller"]),
     ("zmtp, default runtime", &["zmtp-mt-io", "zmtp-mt-caller"]),
-    ("libzmq", &["libzmq"]),
+    ("zmtp, 2 I/O threads", &["zmtp-mt-io2"]),
+    ("libzmq", &["libzmq", "libzmq-io2"]),
     ("zmq.rs", &["zmqrs-1w", "zmqrs-mt"]),
     ("omq.rs", &["omq-1w-io", "omq-1w-caller", "omq-mt-caller"]),
     ("raw tokio", &["raw"]),

@@ -24,6 +24,9 @@ pub enum Kind {
     FanOut,
     /// ROUTER with 10,000 idle DEALERs: memory per connection and time to connect them all.
     IdleRouter,
+    /// ROUTER receiving from N busy DEALERs in other processes: messages per second at the
+    /// ROUTER, first to last (the multi-core row, with the two-I/O-thread variants).
+    FanIn,
 }
 
 /// One row group of the table.
@@ -112,12 +115,23 @@ pub const CASES: &[Case] = &[
         sizes: &[0],
         peers: 10_000,
     },
+    Case {
+        name: "router_100_busy_tcp",
+        kind: Kind::FanIn,
+        transport: Transport::Tcp,
+        curve: false,
+        sizes: &[64],
+        peers: 100,
+    },
 ];
 
 /// Processes the DEALERs of the idle-router case are spread over (1,000 each: under libzmq's
 /// default ZMQ_MAX_SOCKETS of 1,023, which the `zmq` crate cannot raise, and far under the
 /// 20,000 open files a process may have).
 pub const DEALER_PROCESSES: usize = 10;
+
+/// Processes the busy DEALERs of the fan-in case are spread over (25 each).
+pub const BUSY_DEALER_PROCESSES: usize = 4;
 
 impl Case {
     /// Messages (or round trips) per run at `size`, before `--scale`: sized so that zmtp and
@@ -148,11 +162,15 @@ impl Case {
                 }
             }
             (Kind::IdleRouter, _, _) => self.peers,
+            (Kind::FanIn, _, _) => 2_000_000,
         }
     }
 
     /// Whether `variant` can run this case, or why not.
     pub fn supported_by(&self, variant: &Variant) -> Result<(), &'static str> {
+        if variant.shape == Shape::IoThreads2 && !self.multi_core() {
+            return Err("the two-I/O-thread variants run the multi-core cases only (pub_sub_10_tcp, router_100_busy_tcp)");
+        }
         match variant.imp {
             Impl::Zmtp | Impl::Libzmq => Ok(()),
             Impl::ZmtpBatch => match self.kind {
@@ -177,6 +195,18 @@ impl Case {
                 Kind::Latency => Ok(()),
                 _ => Err("no raw equivalent"),
             },
+        }
+    }
+}
+
+impl Case {
+    /// The cases of the multi-core row: many connections busy at once, which a second I/O
+    /// thread can share out.
+    pub fn multi_core(&self) -> bool {
+        match self.kind {
+            Kind::FanIn => true,
+            Kind::FanOut => self.peers > 1,
+            _ => false,
         }
     }
 }
@@ -217,6 +247,9 @@ pub enum Shape {
     Caller,
     /// The library has no choice (libzmq: its own I/O thread; zmq.rs, raw: the caller's).
     Fixed,
+    /// On two I/O threads the library owns (zmtp `Context::with_io_threads(2)`, libzmq
+    /// `ZMQ_IO_THREADS` 2): the multi-core row.
+    IoThreads2,
 }
 
 /// One column of the detailed table: an implementation, a runtime flavour and a shape.
@@ -259,6 +292,12 @@ pub const VARIANTS: &[Variant] = &[
         shape: Shape::Caller,
     },
     Variant {
+        name: "zmtp-mt-io2",
+        imp: Impl::Zmtp,
+        flavour: Flavour::Default,
+        shape: Shape::IoThreads2,
+    },
+    Variant {
         name: "zmtp-1w-caller-batch",
         imp: Impl::ZmtpBatch,
         flavour: Flavour::OneWorker,
@@ -269,6 +308,12 @@ pub const VARIANTS: &[Variant] = &[
         imp: Impl::Libzmq,
         flavour: Flavour::OneWorker,
         shape: Shape::Fixed,
+    },
+    Variant {
+        name: "libzmq-io2",
+        imp: Impl::Libzmq,
+        flavour: Flavour::OneWorker,
+        shape: Shape::IoThreads2,
     },
     Variant {
         name: "zmqrs-1w",
@@ -339,6 +384,10 @@ pub enum Role {
     Router,
     /// N DEALERs: created, READY, connect and send one message each on GO, then stay idle.
     Dealers,
+    /// ROUTER: binds, counts the messages of the busy DEALERs, measures from the first.
+    BusyRouter,
+    /// N DEALERs: connect, READY, and on GO each sends its share of the messages at once.
+    BusyDealers,
 }
 
 /// Everything a peer process needs (passed on its command line).

@@ -78,6 +78,54 @@ fn send_all(push: &zmq::Socket, size: usize, count: usize) {
     }
 }
 
+/// The process's libzmq context: the `zmq` crate's (libzmq's default of one I/O thread), or one
+/// made through `zmq-sys` with `ZMQ_IO_THREADS` set (the crate has no setter), which lives until
+/// the process ends.
+enum Ctx {
+    Crate(zmq::Context),
+    Raw(*mut std::os::raw::c_void),
+}
+
+impl Ctx {
+    fn with_io_threads(n: std::os::raw::c_int) -> Ctx {
+        // SAFETY: zmq_ctx_new takes nothing; zmq_ctx_set is given the context just made, before
+        // any socket exists, as zmq_ctx_set(3) asks for ZMQ_IO_THREADS.
+        let raw = unsafe { zmq_sys::zmq_ctx_new() };
+        assert!(!raw.is_null(), "zmq_ctx_new");
+        let rc = unsafe { zmq_sys::zmq_ctx_set(raw, zmq_sys::ZMQ_IO_THREADS as _, n) };
+        assert_eq!(rc, 0, "ZMQ_IO_THREADS");
+        Ctx::Raw(raw)
+    }
+
+    fn socket(&self, t: zmq::SocketType) -> zmq::Result<zmq::Socket> {
+        let raw = match self {
+            Ctx::Crate(ctx) => return ctx.socket(t),
+            Ctx::Raw(raw) => *raw,
+        };
+        let kind = match t {
+            zmq::PAIR => zmq_sys::ZMQ_PAIR,
+            zmq::PUB => zmq_sys::ZMQ_PUB,
+            zmq::SUB => zmq_sys::ZMQ_SUB,
+            zmq::REQ => zmq_sys::ZMQ_REQ,
+            zmq::REP => zmq_sys::ZMQ_REP,
+            zmq::DEALER => zmq_sys::ZMQ_DEALER,
+            zmq::ROUTER => zmq_sys::ZMQ_ROUTER,
+            zmq::PULL => zmq_sys::ZMQ_PULL,
+            zmq::PUSH => zmq_sys::ZMQ_PUSH,
+            zmq::XPUB => zmq_sys::ZMQ_XPUB,
+            zmq::XSUB => zmq_sys::ZMQ_XSUB,
+            zmq::STREAM => zmq_sys::ZMQ_STREAM,
+        };
+        // SAFETY: a live context (never terminated) and a socket type libzmq knows; the socket
+        // made is handed to `zmq::Socket`, which closes it when dropped.
+        let sock = unsafe { zmq_sys::zmq_socket(raw, kind as _) };
+        if sock.is_null() {
+            return Err(zmq::Error::from_raw(unsafe { zmq_sys::zmq_errno() }));
+        }
+        Ok(unsafe { zmq::Socket::from_raw(sock) })
+    }
+}
+
 fn idle_forever() -> ! {
     loop {
         std::thread::park();
@@ -86,7 +134,11 @@ fn idle_forever() -> ! {
 
 /// Runs `role` to the end (or forever, for the roles the driver kills).
 pub fn run(role: Role, job: Job) {
-    let ctx = zmq::Context::new();
+    let ctx = if job.variant.shape == crate::spec::Shape::IoThreads2 {
+        Ctx::with_io_threads(2)
+    } else {
+        Ctx::Crate(zmq::Context::new())
+    };
     match role {
         Role::ThrRecv => {
             let pull = ctx.socket(zmq::PULL).expect("PULL");
@@ -217,6 +269,42 @@ pub fn run(role: Role, job: Job) {
             }
             let connect = t0.elapsed();
             peer::idle_router(before, peer::rss(), job.count, connect);
+        }
+        Role::BusyRouter => {
+            let router = ctx.socket(zmq::ROUTER).expect("ROUTER");
+            bind(&router, &job);
+            let mut msg = zmq::Message::new();
+            // Routing id, then the body, for each message.
+            router.recv(&mut msg, 0).expect("recv");
+            router.recv(&mut msg, 0).expect("recv");
+            let start = Instant::now();
+            for _ in 1..job.count {
+                router.recv(&mut msg, 0).expect("recv");
+                router.recv(&mut msg, 0).expect("recv");
+            }
+            peer::throughput(job.count, start.elapsed());
+        }
+        Role::BusyDealers => {
+            let per_process = job.case.peers / crate::spec::BUSY_DEALER_PROCESSES;
+            let each = job.count / per_process;
+            let dealers: Vec<_> = (0..per_process)
+                .map(|_| {
+                    let d = ctx.socket(zmq::DEALER).expect("DEALER");
+                    d.connect(&job.endpoint).expect("connect");
+                    d
+                })
+                .collect();
+            peer::say("READY");
+            peer::wait_go();
+            let body = peer::payload(job.size, None);
+            // Round robin over this process's DEALERs from the one application thread (libzmq's
+            // sockets are not thread-safe); a DEALER at its HWM holds the turn until it has room.
+            for _ in 0..each {
+                for d in &dealers {
+                    d.send(&body[..], 0).expect("send");
+                }
+            }
+            idle_forever();
         }
         Role::Dealers => {
             let dealers: Vec<_> = (0..job.count)

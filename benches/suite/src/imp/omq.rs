@@ -205,6 +205,45 @@ pub fn run(role: Role, job: Job) {
                 let connect = t0.elapsed();
                 peer::idle_router(before, peer::rss(), job.count, connect);
             }
+            Role::BusyRouter => {
+                let router = socket(SocketType::Router, options(&job, true));
+                bind(&router, &job).await;
+                router.recv().await.expect("first message");
+                let start = Instant::now();
+                for _ in 1..job.count {
+                    router.recv().await.expect("recv");
+                }
+                peer::throughput(job.count, start.elapsed());
+            }
+            Role::BusyDealers => {
+                let per_process = job.case.peers / crate::spec::BUSY_DEALER_PROCESSES;
+                let each = job.count / per_process;
+                let mut dealers = Vec::with_capacity(per_process);
+                for _ in 0..per_process {
+                    let dealer = socket(SocketType::Dealer, options(&job, false));
+                    dealer
+                        .connect(job.endpoint.as_str())
+                        .await
+                        .expect("connect");
+                    dealers.push(dealer);
+                }
+                peer::say("READY");
+                peer::wait_go_async().await;
+                let body = peer::payload(job.size, None);
+                for dealer in dealers {
+                    let body = body.clone();
+                    tokio::spawn(async move {
+                        for _ in 0..each {
+                            dealer
+                                .send(Message::single(body.clone()))
+                                .await
+                                .expect("send");
+                        }
+                        std::future::pending::<()>().await;
+                    });
+                }
+                std::future::pending::<()>().await;
+            }
             Role::Dealers => {
                 let dealers: Vec<Socket> = (0..job.count)
                     .map(|_| socket(SocketType::Dealer, options(&job, false)))

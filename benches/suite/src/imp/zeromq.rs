@@ -162,6 +162,42 @@ pub fn run(role: Role, job: Job) {
                 let connect = t0.elapsed();
                 peer::idle_router(before, peer::rss(), job.count, connect);
             }
+            Role::BusyRouter => {
+                let mut router = RouterSocket::new();
+                bind(&mut router, &job).await;
+                router.recv().await.expect("first message");
+                let start = Instant::now();
+                for _ in 1..job.count {
+                    router.recv().await.expect("recv");
+                }
+                peer::throughput(job.count, start.elapsed());
+            }
+            Role::BusyDealers => {
+                let per_process = job.case.peers / crate::spec::BUSY_DEALER_PROCESSES;
+                let each = job.count / per_process;
+                let mut dealers = Vec::with_capacity(per_process);
+                for _ in 0..per_process {
+                    let mut dealer = DealerSocket::new();
+                    dealer.connect(&job.endpoint).await.expect("connect");
+                    dealers.push(dealer);
+                }
+                peer::say("READY");
+                peer::wait_go_async().await;
+                let body = peer::payload(job.size, None);
+                for mut dealer in dealers {
+                    let body = body.clone();
+                    tokio::spawn(async move {
+                        for _ in 0..each {
+                            dealer
+                                .send(ZmqMessage::from(body.clone()))
+                                .await
+                                .expect("send");
+                        }
+                        std::future::pending::<()>().await;
+                    });
+                }
+                std::future::pending::<()>().await;
+            }
             Role::Dealers => {
                 let mut dealers: Vec<DealerSocket> =
                     (0..job.count).map(|_| DealerSocket::new()).collect();

@@ -13,6 +13,7 @@ use crate::spec::{Impl, Job, Role, Shape};
 fn context(job: &Job) -> Context {
     match job.variant.shape {
         Shape::Caller => Context::on_caller_runtime(),
+        Shape::IoThreads2 => Context::with_io_threads(2).expect("a zmtp context"),
         _ => Context::new().expect("a zmtp context"),
     }
 }
@@ -200,6 +201,47 @@ pub fn run(role: Role, job: Job) {
                 }
                 let connect = t0.elapsed();
                 peer::idle_router(before, peer::rss(), job.count, connect);
+            }
+            Role::BusyRouter => {
+                let router = Router::new_in(&ctx).expect("ROUTER");
+                let ep = router
+                    .bind(&peer::bind_endpoint(
+                        job.case.transport,
+                        &job.variant,
+                        false,
+                    ))
+                    .await
+                    .expect("bind");
+                peer::endpoint(&ep);
+                router.recv().await.expect("first message");
+                let start = Instant::now();
+                for _ in 1..job.count {
+                    router.recv().await.expect("recv");
+                }
+                peer::throughput(job.count, start.elapsed());
+            }
+            Role::BusyDealers => {
+                let per_process = job.case.peers / crate::spec::BUSY_DEALER_PROCESSES;
+                let each = job.count / per_process;
+                let mut dealers = Vec::with_capacity(per_process);
+                for _ in 0..per_process {
+                    let dealer = Dealer::new_in(&ctx).expect("DEALER");
+                    dealer.connect(&job.endpoint).await.expect("connect");
+                    dealers.push(dealer);
+                }
+                peer::say("READY");
+                peer::wait_go_async().await;
+                let body = peer::payload(job.size, None);
+                for dealer in dealers {
+                    let body = body.clone();
+                    tokio::spawn(async move {
+                        for _ in 0..each {
+                            dealer.send(body.clone()).await.expect("send");
+                        }
+                        std::future::pending::<()>().await;
+                    });
+                }
+                std::future::pending::<()>().await;
             }
             Role::Dealers => {
                 let mut dealers = Vec::with_capacity(job.count);

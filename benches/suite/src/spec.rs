@@ -216,7 +216,7 @@ impl Case {
 pub enum Impl {
     /// This project.
     Zmtp,
-    /// This project, the receiving side taking batches (`Socket::recv_many`): its own rows,
+    /// This project, both sides taking batches (`Socket::recv_many`, `Socket::send_many`): its own rows,
     /// never in the summary (the targets are met with the per-message API).
     ZmtpBatch,
     /// libzmq 4.3 through the `zmq` crate 0.9.

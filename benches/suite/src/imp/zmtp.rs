@@ -60,10 +60,7 @@ pub fn run(role: Role, job: Job) {
             Role::ThrSend => {
                 let push = Push::with_options_in(&ctx, options(&job, false)).expect("PUSH");
                 push.connect(&job.endpoint).await.expect("connect");
-                let body = peer::payload(job.size, None);
-                for _ in 0..job.count {
-                    push.send(body.clone()).await.expect("send");
-                }
+                send_all(&push, &job).await;
                 std::future::pending::<()>().await;
             }
             Role::ThrInproc => {
@@ -72,12 +69,9 @@ pub fn run(role: Role, job: Job) {
                 pull.bind(&ep).await.expect("bind");
                 let push = Push::new_in(&ctx).expect("PUSH");
                 push.connect(&ep).await.expect("connect");
-                let (size, count) = (job.size, job.count);
+                let sender = job.clone();
                 tokio::spawn(async move {
-                    let body = peer::payload(size, None);
-                    for _ in 0..count {
-                        push.send(body.clone()).await.expect("send");
-                    }
+                    send_all(&push, &sender).await;
                     std::future::pending::<()>().await;
                 });
                 recv_all(&pull, &job).await;
@@ -258,6 +252,27 @@ pub fn run(role: Role, job: Job) {
             }
         }
     });
+}
+
+/// Sends the run's messages, one at a time, or in batches of up to [`BATCH`] for the batch
+/// variant (`send_many`).
+async fn send_all(push: &Push, job: &Job) {
+    let body = peer::payload(job.size, None);
+    if job.variant.imp != Impl::ZmtpBatch {
+        for _ in 0..job.count {
+            push.send(body.clone()).await.expect("send");
+        }
+        return;
+    }
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut queued = 0;
+    while queued < job.count || !batch.is_empty() {
+        while batch.len() < BATCH && queued < job.count {
+            batch.push(zmtp::Message::from(body.clone()));
+            queued += 1;
+        }
+        push.send_many(&mut batch).await.expect("send_many");
+    }
 }
 
 /// Receives the run's messages, one at a time, or in batches of up to [`BATCH`] for the

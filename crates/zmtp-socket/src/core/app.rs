@@ -158,6 +158,66 @@ impl Core {
         Poll::Ready(done.map(|_| ()))
     }
 
+    /// Sends from the front of `msgs`, without waiting, what can go now: each one sent is taken
+    /// (an empty message is left in its place) and how many went is returned; the first that
+    /// cannot go now (no room, or an error the socket would give it) ends the run and stays.
+    /// A load-balanced pattern (PUSH, DEALER) queues the run under one lock; the others send
+    /// each message as [`Core::poll_send`] does, from a copy (reference counts only) that is
+    /// dropped if it cannot go, since their patterns may reshape what they were given.
+    pub(crate) fn send_more(&self, msgs: &mut [Message]) -> usize {
+        if !self.sends_load_balanced {
+            let mut sent = 0;
+            for msg in msgs.iter_mut() {
+                let mut out = Outgoing::new(msg.clone());
+                match self.poll_send(None, &mut out) {
+                    Poll::Ready(Ok(())) => {
+                        *msg = Message::new();
+                        sent += 1;
+                    }
+                    _ => {
+                        self.abandon_send(&mut out);
+                        break;
+                    }
+                }
+            }
+            return sent;
+        }
+        let mut sent = 0;
+        'runs: while sent < msgs.len() {
+            let mut wake = Wake::default();
+            let mut st = self.state.lock();
+            if st.pipes.closed {
+                break;
+            }
+            while let Some(msg) = msgs.get_mut(sent) {
+                if msg.is_empty() {
+                    break;
+                }
+                let Some(key) = st.pipes.pick_lb() else { break };
+                let Some(pipe) = st.pipes.at_mut(key) else {
+                    break;
+                };
+                sent += 1;
+                if pipe.direct.is_none() && pipe.link.is_none() {
+                    // The usual way: queued for the connection's task, still under the lock.
+                    pipe.push_outbound(std::mem::take(msg));
+                    wake.push(pipe.writer.take());
+                    continue;
+                }
+                // An inproc peer, or a connection that writes inline: delivered as `send`
+                // delivers, which releases the lock; the run goes on under a new one.
+                let mut out = Some(std::mem::take(msg));
+                self.deliver_to(st, key, &mut out);
+                wake.run();
+                continue 'runs;
+            }
+            drop(st);
+            wake.run();
+            break;
+        }
+        sent
+    }
+
     /// Queues `msg` on the pipe at `key`, by the quickest way there is: straight into an inproc
     /// peer's pipe, written by an idle connection now, or queued for the connection's task.
     /// Releases the lock.

@@ -310,6 +310,44 @@ impl<K: Sends> Socket<K> {
         .await?
     }
 
+    /// Sends messages from the front of `buf`, as tokio's `mpsc::Receiver::recv_many` receives
+    /// them, the other way: it waits for the first as [`send`](Socket::send) does (for at most
+    /// `ZMQ_SNDTIMEO`), then sends what else can go now without waiting, in order. The ones
+    /// sent are removed from the front of `buf`; how many is returned: at least one, or 0 at
+    /// once when `buf` is empty. The first that cannot go stays at the front, so a loop of
+    /// `send_many` until `buf` is empty sends them all, in order. A PUSH or DEALER queues a run
+    /// under one lock (other types send one by one). Errors as `send`'s, for the first message;
+    /// then it is still in `buf` (where `send` would have dropped it).
+    ///
+    /// Cancel safety: cancel-safe: if the future is dropped before it completes, nothing was
+    /// sent and `buf` is as it was (a message this handle's sink held may have gone first, as
+    /// with `send`).
+    pub async fn send_many(&self, buf: &mut Vec<Message>) -> Result<usize> {
+        let Some(first) = buf.first() else {
+            return Ok(0);
+        };
+        if self.sink_held.load(Ordering::Acquire) {
+            std::future::poll_fn(|cx| self.poll_sink(cx)).await?;
+        }
+        // The first is sent from a copy (reference counts only): `buf` keeps it until it went.
+        let core = self.core();
+        let mut op = SendOp::new(core, first.clone());
+        let first_sent = match core.poll_send(None, &mut op.out) {
+            Poll::Ready(done) => done,
+            Poll::Pending => {
+                within(
+                    self.inner.sndtimeo(),
+                    std::future::poll_fn(|cx| core.poll_send(Some(cx), &mut op.out)),
+                )
+                .await?
+            }
+        };
+        first_sent?;
+        let sent = 1 + core.send_more(&mut buf[1..]);
+        buf.drain(..sent);
+        Ok(sent)
+    }
+
     /// Sends if it can be done now (`ZMQ_DONTWAIT`), else [`Error::WouldBlock`] (the message
     /// is dropped). While this handle's [`futures::Sink`] holds a message not sent yet, it is
     /// [`Error::WouldBlock`] too: a later message never overtakes it.

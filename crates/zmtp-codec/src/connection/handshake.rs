@@ -115,7 +115,9 @@ impl Connection {
             let _ = metadata.insert(SOCKET_TYPE, Bytes::from_static(t.as_str().as_bytes()));
         }
         // Values up to 2^31 - 1 bytes are accepted; ZMQ_MAXMSGSIZE bounds the frame anyway.
-        let _ = metadata.insert(IDENTITY, frame.body);
+        // Copied out of the read buffer, which it would otherwise hold for the connection's
+        // life (see `Connection::release_recv_buf`).
+        let _ = metadata.insert(IDENTITY, Bytes::copy_from_slice(&frame.body));
         let greeting = Greeting {
             major: match version {
                 LegacyVersion::V1 => 1,

@@ -335,7 +335,9 @@ impl Connection {
                 greeting_out,
                 greeting_in: GreetingDecoder::new(),
             })),
-            recv: BytesMut::with_capacity(INITIAL_READ_CHUNK),
+            // Made by the first `recv_buf` (a driver may read the greeting elsewhere and hand
+            // over a buffer, see `install_recv_buf`).
+            recv: BytesMut::new(),
             read_chunk: INITIAL_READ_CHUNK,
             read_chunk_grew: false,
             spare_recv: Default::default(),

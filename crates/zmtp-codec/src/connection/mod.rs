@@ -55,12 +55,14 @@ use crate::zap::{ZapReply, ZapRequest};
 /// first read that fills the [`INITIAL_READ_CHUNK`] buffer).
 pub const READ_CHUNK: usize = 64 * 1024;
 
-/// Initial capacity of the read buffer: an idle connection, which reads little more than its
-/// handshake, keeps no more than this. The handshake's frames fit (the greeting, READY, CURVE's
+/// Initial capacity of the read buffer: a connection that reads little more than its
+/// handshake reads into no more than this, and gives it up while idle
+/// ([`Connection::release_recv_buf`]). The handshake's frames fit (the greeting, READY, CURVE's
 /// HELLO and INITIATE); a read that fills it moves the connection to [`READ_CHUNK`] reads.
-/// libzmq reads 8 KiB at a time (`in_batch_size`); 2 KiB here, because the buffer of every idle
+/// libzmq reads 8 KiB at a time (`in_batch_size`); 2 KiB here, because the buffer of every
 /// connection counts (10,000 idle DEALERs on a ROUTER: 12.0 -> 7.0 KiB resident a connection,
-/// with the smaller connection future).
+/// with the smaller connection future; 3.8 KiB once idle connections hold no buffer and no
+/// handshake-only state).
 pub const INITIAL_READ_CHUNK: usize = 2 * 1024;
 
 /// The most free space a read is offered while a frame larger than that is under way: the read

@@ -113,9 +113,13 @@ impl Metadata {
         }
     }
 
-    /// Parses a property list; values share `data`'s memory. Lenient as libzmq: names are not
-    /// checked against the grammar, but truncation and empty names are errors.
-    pub fn parse(mut data: Bytes) -> Result<Metadata, MetadataError> {
+    /// Parses a property list. Names and values share one copy of `data`, not `data`'s own
+    /// memory: properties live as long as the connection, and `data` is usually a slice of a
+    /// read buffer, which they would otherwise keep from being reused or freed (an idle
+    /// connection holds no read buffer). Lenient as libzmq: names are not checked against the
+    /// grammar, but truncation and empty names are errors.
+    pub fn parse(data: Bytes) -> Result<Metadata, MetadataError> {
+        let mut data = Bytes::copy_from_slice(&data);
         let total = data.len();
         let mut props = Vec::new();
         while data.has_remaining() {

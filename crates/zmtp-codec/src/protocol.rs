@@ -66,6 +66,25 @@ pub trait Protocol: Send + 'static {
     /// and everything queued is written: a raw peer learns of the application's close this
     /// way; a ZMTP connection just drops its transport.
     fn shuts_down_on_close(&self) -> bool;
+    /// Gives up the read buffer when the connection is idle (see
+    /// [`Connection::release_recv_buf`]); `None` when it keeps it, always for a raw peer.
+    fn release_recv_buf(&mut self) -> Option<BytesMut> {
+        None
+    }
+    /// Whether the connection has room to read into without making a buffer (see
+    /// [`Connection::holds_recv_buf`]); always, for a raw peer.
+    fn holds_recv_buf(&self) -> bool {
+        true
+    }
+    /// Gives the connection a buffer to read into in place of the one it gave up (see
+    /// [`Connection::install_recv_buf`]).
+    fn install_recv_buf(&mut self, _buf: BytesMut) {}
+    /// Appends `data`, read elsewhere, to the read buffer and processes it (see
+    /// [`Connection::feed`]).
+    fn feed(&mut self, now: Instant, data: &[u8]) {
+        self.recv_buf().extend_from_slice(data);
+        self.handle_input(now);
+    }
 }
 
 impl Protocol for Connection {
@@ -128,6 +147,18 @@ impl Protocol for Connection {
     }
     fn shuts_down_on_close(&self) -> bool {
         false
+    }
+    fn release_recv_buf(&mut self) -> Option<BytesMut> {
+        Connection::release_recv_buf(self)
+    }
+    fn holds_recv_buf(&self) -> bool {
+        Connection::holds_recv_buf(self)
+    }
+    fn install_recv_buf(&mut self, buf: BytesMut) {
+        Connection::install_recv_buf(self, buf);
+    }
+    fn feed(&mut self, now: Instant, data: &[u8]) {
+        Connection::feed(self, now, data);
     }
 }
 

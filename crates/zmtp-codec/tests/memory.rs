@@ -20,7 +20,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::time::Instant;
 
-use zmtp_codec::connection::{FRAME_OVERHEAD, READ_CHUNK};
+use zmtp_codec::connection::{FRAME_OVERHEAD, INITIAL_READ_CHUNK, READ_CHUNK};
 use zmtp_codec::{Config, Connection, ConnectionError, FrameError, SocketType};
 
 mod support;
@@ -266,4 +266,87 @@ fn a_frame_claiming_a_huge_size_holds_what_arrived() {
         "{held} bytes held after {sent} bytes of a frame"
     );
     assert_eq!(events(&mut c), []);
+}
+
+/// Reads `data` into the connection's own buffer as a driver does (one read, into
+/// [`Connection::recv_buf`]), then processes it.
+fn read_once(c: &mut Connection, now: Instant, data: &[u8]) {
+    c.recv_buf().extend_from_slice(data);
+    c.handle_input(now);
+}
+
+/// An idle connection holds no read buffer (issue 16: 10,000 idle DEALERs on a ROUTER). A
+/// ROUTER connection reads, each in a read of its own as a driver does, a DEALER's greeting,
+/// its READY (with an `Identity`) and one message; the message is taken and dropped, the
+/// peer's properties kept (as the socket keeps them for the connection's life). Where the
+/// driver's next read would block, the connection gives its read buffer up: it holds none
+/// after, and the buffer it gave up is shared with nothing, not even the properties (they were
+/// copied out of it), so it is whole again for another read. A busy connection (one whose read
+/// filled its buffer) keeps its buffer.
+#[test]
+fn an_idle_connection_gives_up_its_read_buffer() {
+    let now = Instant::now();
+    let mut c = Connection::new(Config::new(SocketType::Router), Box::new(ReadyOnly), now);
+    read_once(
+        &mut c,
+        now,
+        &raw_greeting(1, zmtp_codec::MechanismName::NULL),
+    );
+    let mut props = zmtp_codec::Metadata::new();
+    props.insert("Socket-Type", "DEALER").expect("valid");
+    props.insert("Identity", "peer-1").expect("valid");
+    read_once(
+        &mut c,
+        now,
+        &raw_command(&zmtp_codec::Command::Ready(props)),
+    );
+    read_once(&mut c, now, &data_frame(false, b"hello"));
+    let mut peer = None;
+    let mut received = Vec::new();
+    for event in events(&mut c) {
+        match event {
+            zmtp_codec::Event::Ready(info) => peer = Some(info),
+            zmtp_codec::Event::Message(m) => received.push(m),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    let peer = peer.expect("the handshake is done");
+    assert_eq!(peer.identity().map(|id| &id[..]), Some(&b"peer-1"[..]));
+    assert_eq!(received.len(), 1, "the message arrived");
+    drop(received);
+
+    assert!(c.holds_recv_buf());
+    let mut released = c
+        .release_recv_buf()
+        .expect("an idle connection gives its buffer up");
+    assert!(!c.holds_recv_buf(), "the connection holds no read buffer");
+    assert!(
+        released.try_reclaim(INITIAL_READ_CHUNK),
+        "the buffer given up is shared with nothing (the peer's properties were copied out)"
+    );
+    // Handed back, it is read into again.
+    c.install_recv_buf(released);
+    assert!(c.holds_recv_buf());
+    read_once(&mut c, now, &data_frame(false, b"again"));
+    assert_eq!(messages(events(&mut c)).len(), 1);
+    drop(peer);
+
+    // A read that fills the buffer is traffic: the buffer is kept from then on.
+    let mut busy = ready_pull(None, now);
+    let space = {
+        let buf = busy.recv_buf();
+        buf.capacity() - buf.len()
+    };
+    // A long frame's header is 9 bytes.
+    let frame = data_frame(false, &vec![7u8; space - 9]);
+    assert_eq!(frame.len(), space);
+    read_once(&mut busy, now, &frame);
+    assert_eq!(messages(events(&mut busy)).len(), 1);
+    // The next read is offered a buffer of the full read size; it would block.
+    assert!(busy.recv_buf().capacity() >= READ_CHUNK);
+    assert!(
+        busy.release_recv_buf().is_none(),
+        "a busy connection keeps its buffer"
+    );
+    assert!(busy.holds_recv_buf());
 }

@@ -115,7 +115,9 @@ impl Connection {
             let _ = metadata.insert(SOCKET_TYPE, Bytes::from_static(t.as_str().as_bytes()));
         }
         // Values up to 2^31 - 1 bytes are accepted; ZMQ_MAXMSGSIZE bounds the frame anyway.
-        let _ = metadata.insert(IDENTITY, frame.body);
+        // Copied out of the read buffer, which it would otherwise hold for the connection's
+        // life (see `Connection::release_recv_buf`).
+        let _ = metadata.insert(IDENTITY, Bytes::copy_from_slice(&frame.body));
         let greeting = Greeting {
             major: match version {
                 LegacyVersion::V1 => 1,
@@ -134,6 +136,7 @@ impl Connection {
             ttl_deadline: None,
         });
         self.handshake_deadline = None;
+        self.local = None;
         self.events.push_back(Event::Ready(PeerInfo {
             greeting,
             socket_type,
@@ -179,7 +182,7 @@ impl Connection {
         now: Instant,
         step: impl FnOnce(&mut dyn Mechanism, &mut HandshakeContext<'_>) -> Result<(), MechanismError>,
     ) -> Result<(), ConnectionError> {
-        let State::Handshake(h) = &mut self.state else {
+        let (State::Handshake(h), Some(local)) = (&mut self.state, self.local.as_deref()) else {
             return Ok(());
         };
         let mut completed = None;
@@ -187,12 +190,12 @@ impl Connection {
         let mut blocking = None;
         let mut cx = HandshakeContext {
             socket_type: self.config.socket_type,
-            local_metadata: &self.local_metadata,
+            local_metadata: &local.metadata,
             peer_greeting: &h.peer_greeting,
             out: &mut self.send,
             completed: &mut completed,
             zap_request: &mut zap_request,
-            zap_template: &self.zap_template,
+            zap_template: &local.zap_template,
             blocking: &mut blocking,
         };
         step(h.mechanism.as_mut(), &mut cx)?;
@@ -233,6 +236,7 @@ impl Connection {
             ttl_deadline: None,
         });
         self.handshake_deadline = None;
+        self.local = None;
         self.events.push_back(Event::Ready(PeerInfo {
             greeting,
             socket_type: Some(socket_type),

@@ -43,6 +43,40 @@ impl Connection {
         &mut self.recv
     }
 
+    /// Gives up the read buffer, for a driver whose read would block, when the connection holds
+    /// nothing in it (no partial frame) and has not carried traffic (no read has filled its
+    /// [`INITIAL_READ_CHUNK`](super::INITIAL_READ_CHUNK) buffer): so an idle connection holds
+    /// no read buffer. The spare buffers go too. Returns the buffer, empty but possibly still
+    /// shared with messages read into it, for the driver to hand to this connection or
+    /// another ([`Connection::install_recv_buf`]) once it has room again; without one, the next
+    /// [`Connection::recv_buf`] makes one. A connection that carries traffic keeps its buffers,
+    /// so that its reads allocate nothing.
+    pub fn release_recv_buf(&mut self) -> Option<BytesMut> {
+        if !self.recv.is_empty() || self.recv.capacity() == 0 || self.read_chunk >= READ_CHUNK {
+            return None;
+        }
+        self.spare_recv = Default::default();
+        Some(std::mem::take(&mut self.recv))
+    }
+
+    /// Whether the connection has room to read into without making a buffer: false after
+    /// [`Connection::release_recv_buf`], until [`Connection::recv_buf`] or
+    /// [`Connection::install_recv_buf`]. A driver then reads into space of its own (the next
+    /// read of an idle connection is usually small) and hands the bytes over with
+    /// [`Connection::feed`], after [`Connection::install_recv_buf`] or [`Connection::recv_buf`].
+    pub fn holds_recv_buf(&self) -> bool {
+        self.recv.capacity() != 0
+    }
+
+    /// Gives the connection `buf` (emptied) to read into, in place of the one it gave up with
+    /// [`Connection::release_recv_buf`]. Does nothing while it holds one.
+    pub fn install_recv_buf(&mut self, mut buf: BytesMut) {
+        if self.recv.capacity() == 0 && self.recv.is_empty() {
+            buf.clear();
+            self.recv = buf;
+        }
+    }
+
     /// Makes room for the rest of a long frame whose start is the whole content of the buffer:
     /// at least `want` bytes more, or as many as arrived (doubling), but never more than the
     /// frame's `needed` bytes in all. A spare buffer that large and free again takes the
@@ -84,6 +118,14 @@ impl Connection {
     /// grown, a fresh buffer of the new size, and the smaller ones go.
     pub(super) fn make_room(&mut self, want: usize) {
         let need = want / 2;
+        if self.recv.capacity() == 0 && self.recv.is_empty() {
+            // No buffer (released, or never made): a fresh one of the read size.
+            if std::mem::take(&mut self.read_chunk_grew) {
+                self.spare_recv = Default::default();
+            }
+            self.recv = BytesMut::with_capacity(want);
+            return;
+        }
         let grew = std::mem::take(&mut self.read_chunk_grew);
         if grew {
             // Buffers of the smaller size are of no more use.
@@ -118,9 +160,14 @@ impl Connection {
         }
     }
 
-    /// Appends `data` to the read buffer and processes it (a convenience for tests and
-    /// fuzzing; drivers read into [`Connection::recv_buf`] to avoid the copy).
+    /// Appends `data` to the read buffer and processes it (for tests and fuzzing, and for
+    /// drivers that read an idle connection into space of their own, see
+    /// [`Connection::holds_recv_buf`]; otherwise drivers read into [`Connection::recv_buf`] to
+    /// avoid the copy).
     pub fn feed(&mut self, now: Instant, data: &[u8]) {
+        if !self.holds_recv_buf() {
+            self.make_room(self.read_chunk);
+        }
         self.recv.extend_from_slice(data);
         self.handle_input(now);
     }

@@ -24,6 +24,7 @@
 use std::collections::VecDeque;
 use std::future::Future;
 use std::io::IoSlice;
+use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::sync::{Arc, Weak};
 use std::task::{Context, Poll, Waker};
@@ -32,16 +33,18 @@ use std::time::Instant;
 use bytes::{Buf, Bytes};
 use futures::task::AtomicWaker;
 use parking_lot::{Mutex, MutexGuard};
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Sleep;
 use tokio_util::io::poll_read_buf;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 use tracing::debug;
+use zmtp_codec::connection::INITIAL_READ_CHUNK;
 use zmtp_codec::{
     Connection, ConnectionError, Event, MechanismError, Message, PeerInfo, Protocol, RawConnection,
 };
 
 use super::blocking::BlockingJobs;
+use super::read_pool;
 use super::settings::ConnectionSettings;
 use super::zap::{ZapAnswer, ZapRoute};
 use crate::core::{Core, InlineSend, ItemSource, Outbound, PipeId, PipeItem, State};
@@ -187,7 +190,7 @@ where
             sleep_at: None,
             outbound: VecDeque::new(),
             read_closed: false,
-            peer: None,
+            attached: false,
             closing: false,
             exit: None,
             zap_route,
@@ -227,7 +230,7 @@ where
     if driver.settings.raw {
         driver.end_raw(slot, &exit);
     }
-    (driver.pipe, driver.peer.is_some(), exit)
+    (driver.pipe, driver.attached, exit)
 }
 
 struct Driver<S, P> {
@@ -249,7 +252,10 @@ struct Driver<S, P> {
     /// against `ZMQ_SNDHWM` until the next take.
     outbound: VecDeque<PipeItem>,
     read_closed: bool,
-    peer: Option<PeerInfo>,
+    /// The handshake is done and the pipe attached. The peer's properties are not kept: what
+    /// the socket needs of them (the routing id) it took when the pipe was attached, and an
+    /// idle connection keeps nothing more.
+    attached: bool,
     /// The socket is closed: flush, then end.
     closing: bool,
     /// The connection ended: flush what it left to write (an ERROR), then end.
@@ -408,6 +414,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin, P: Protocol> Driver<S, P> {
         {
             return Ok(false);
         }
+        if !self.conn.holds_recv_buf() {
+            return self.poll_read_idle();
+        }
         let mut cx = Context::from_waker(&self.stream_waker);
         match poll_read_buf(Pin::new(&mut self.stream), &mut cx, self.conn.recv_buf()) {
             Poll::Ready(Ok(0)) => {
@@ -418,6 +427,41 @@ impl<S: AsyncRead + AsyncWrite + Unpin, P: Protocol> Driver<S, P> {
             Poll::Ready(Ok(_)) => {
                 self.reads += 1;
                 self.conn.handle_input(Instant::now());
+                Ok(true)
+            }
+            Poll::Ready(Err(e)) => Err(e),
+            Poll::Pending => {
+                // Nothing more to read: an idle connection gives its read buffer up.
+                if let Some(buf) = self.conn.release_recv_buf() {
+                    read_pool::give(buf);
+                }
+                Ok(false)
+            }
+        }
+    }
+
+    /// A read for a connection that gave its read buffer up: into space on the stack, so
+    /// that waiting holds no buffer; what arrives goes into a buffer given up before (see
+    /// [`read_pool`]), or one the connection makes.
+    fn poll_read_idle(&mut self) -> std::io::Result<bool> {
+        let mut cx = Context::from_waker(&self.stream_waker);
+        let mut space = [MaybeUninit::<u8>::uninit(); INITIAL_READ_CHUNK];
+        let mut buf = ReadBuf::uninit(&mut space);
+        match Pin::new(&mut self.stream).poll_read(&mut cx, &mut buf) {
+            Poll::Ready(Ok(())) if buf.filled().is_empty() => {
+                self.read_closed = true;
+                self.conn.handle_eof();
+                Ok(true)
+            }
+            Poll::Ready(Ok(())) => {
+                self.reads += 1;
+                let data = buf.filled();
+                // Room for these bytes and for half a read more, as the connection asks of
+                // its own buffer.
+                if let Some(kept) = read_pool::take(data.len(), INITIAL_READ_CHUNK / 2) {
+                    self.conn.install_recv_buf(kept);
+                }
+                self.conn.feed(Instant::now(), data);
                 Ok(true)
             }
             Poll::Ready(Err(e)) => Err(e),
@@ -517,7 +561,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, P: Protocol> Driver<S, P> {
             self.core
                 .push_inbound_unbounded(id, [Message::single(Bytes::new())]);
         }
-        self.peer = Some(peer);
+        self.attached = true;
     }
 
     /// A raw connection ended: when the peer went (or the transport failed), what was read and
@@ -790,7 +834,6 @@ mod tests {
     use crate::options::SocketOptions;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::task::Wake;
-    use tokio::io::ReadBuf;
     use zmtp_codec::{Command, Metadata, SendBuffer, SocketType};
 
     /// A PUSH peer that completes a NULL handshake, then sends PINGs for ever, as fast as they
@@ -872,6 +915,111 @@ mod tests {
         }
     }
 
+    /// A DEALER peer whose bytes the test hands over a part at a time: each read takes what
+    /// is there, and would block once nothing is.
+    struct Scripted {
+        queued: Arc<parking_lot::Mutex<Vec<u8>>>,
+    }
+
+    impl AsyncRead for Scripted {
+        fn poll_read(
+            self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<std::io::Result<()>> {
+            let mut queued = self.queued.lock();
+            if queued.is_empty() {
+                return Poll::Pending;
+            }
+            let n = queued.len().min(buf.remaining());
+            buf.put_slice(&queued[..n]);
+            queued.drain(..n);
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    impl AsyncWrite for Scripted {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<std::io::Result<usize>> {
+            Poll::Ready(Ok(buf.len()))
+        }
+        fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    /// An idle connection holds no read buffer (issue 16): a ROUTER's connection that read a
+    /// DEALER's handshake, then one message, gives its read buffer up each time its read would
+    /// block (to its thread's few kept buffers), and reads the next message into one of those,
+    /// allocating none.
+    #[tokio::test]
+    async fn an_idle_connection_holds_no_read_buffer() {
+        let (core, settings) = socket_with_settings(SocketType::Router);
+        let mut head = SendBuffer::new();
+        let mut greeting = [0u8; 64];
+        greeting[0] = 0xFF;
+        greeting[9] = 0x7F;
+        greeting[10] = 3;
+        greeting[11] = 1;
+        greeting[12..16].copy_from_slice(b"NULL");
+        head.put_raw(&greeting);
+        let mut props = Metadata::new();
+        props
+            .insert("Socket-Type", "DEALER")
+            .expect("a valid property");
+        props
+            .insert("Identity", "dealer-1")
+            .expect("a valid property");
+        head.put_command(&Command::Ready(props));
+        let queued = Arc::new(parking_lot::Mutex::new(
+            head.copy_to_bytes(head.remaining()).to_vec(),
+        ));
+        let Started::Zmtp(shared) = start(
+            Ends {
+                core,
+                settings: Arc::new(settings),
+                slot: PipeSlot::OnReady,
+                unbound: None,
+                endpoint: "test://scripted",
+                permit: None,
+            },
+            Scripted {
+                queued: queued.clone(),
+            },
+            Bytes::from_static(b"scripted"),
+        ) else {
+            panic!("a ZMTP connection");
+        };
+        let waker = Waker::from(Arc::new(Wakes::default()));
+        let mut cx = Context::from_waker(&waker);
+        let message = [0x00, 0x05, b'h', b'e', b'l', b'l', b'o'];
+        for round in 0..3 {
+            let mut driver = shared.lock();
+            assert!(driver.poll(&mut cx).is_pending(), "round {round}: running");
+            assert!(queued.lock().is_empty(), "round {round}: everything read");
+            assert!(
+                driver.conn.is_ready(),
+                "round {round}: the handshake is done"
+            );
+            assert!(
+                !driver.conn.holds_recv_buf(),
+                "round {round}: the idle connection holds no read buffer"
+            );
+            assert_eq!(
+                read_pool::kept(),
+                1,
+                "round {round}: its buffer is kept for reuse"
+            );
+            queued.lock().extend_from_slice(&message);
+        }
+    }
+
     #[derive(Default)]
     struct Wakes(AtomicUsize);
 
@@ -926,6 +1074,21 @@ mod tests {
         let size = std::mem::size_of_val(&task);
         eprintln!("a tcp connection's future: {size} bytes");
         assert!(size <= 512, "a tcp connection's future takes {size} bytes");
+    }
+
+    /// A connection's heap block (its driver, with the codec's connection inside) is held for
+    /// the connection's whole life, idle or not: the handshake-only state is boxed and dropped
+    /// once it is done, and the peer's properties are not kept (about 1,296 bytes before, 1,080
+    /// after, and the heap blocks those held are gone too).
+    #[test]
+    fn a_connection_state_is_small() {
+        let driver = std::mem::size_of::<Driver<tokio::net::TcpStream, Connection>>();
+        let conn = std::mem::size_of::<Connection>();
+        eprintln!("a tcp connection's driver: {driver} bytes, its codec connection {conn}");
+        assert!(
+            driver <= 1080,
+            "a tcp connection's driver takes {driver} bytes"
+        );
     }
 
     /// A peer that never stops sending (a PING flood) gets a bounded share of its I/O thread:

@@ -4,6 +4,7 @@
 
 pub(crate) mod blocking;
 pub(crate) mod driver;
+pub(crate) mod read_pool;
 pub(crate) mod settings;
 pub(crate) mod trace;
 pub(crate) mod zap;

@@ -2,8 +2,8 @@
 //! waiters, closing.
 
 use super::test_support::{
-    attach, attached, core, cx, deliver, marks, messages, outbound_messages, received, reconfigure,
-    send, sent, take, CountingWaker,
+    attach, attached, core, cx, deliver, inproc_pair, marks, messages, outbound_messages, received,
+    reconfigure, send, sent, take, CountingWaker,
 };
 use super::*;
 use std::task::{Context, Poll};
@@ -294,4 +294,91 @@ fn a_req_send_waiting_for_room_holds_the_turn_until_abandoned() {
         [Message::from(["", "third"])],
         "the abandoned request never goes"
     );
+}
+
+/// An inproc connection holds SNDHWM + RCVHWM messages, and is unbounded when either mark is 0
+/// (libzmq's `inproc_connect` arithmetic), not only when both are.
+#[test]
+fn an_inproc_connection_is_unbounded_when_either_mark_is_zero() {
+    for (sndhwm, rcvhwm, holds) in [(1, 2, Some(3)), (0, 1, None), (1, 0, None)] {
+        let push = core(SocketType::Push, sndhwm, 10);
+        let pull = core(SocketType::Pull, 10, rcvhwm);
+        inproc_pair(&push, &pull);
+        let went = (0..100u8)
+            .take_while(|&i| send(&push, vec![i]).is_ready())
+            .count();
+        assert_eq!(
+            went,
+            holds.unwrap_or(100),
+            "SNDHWM {sndhwm}, RCVHWM {rcvhwm}"
+        );
+        for i in 0..went {
+            let i = u8::try_from(i).expect("under 100");
+            assert_eq!(received(&pull), Some(Message::from(vec![i])), "in order");
+        }
+    }
+}
+
+/// A mark raised on a live inproc connection gives room at once: the peer's RCVHWM wakes the
+/// sender waiting on the connection, the sender's own SNDHWM lets its next send go.
+#[test]
+fn a_mark_raised_on_a_live_inproc_connection_makes_room() {
+    let push = core(SocketType::Push, 1, 10);
+    let pull = core(SocketType::Pull, 10, 1);
+    inproc_pair(&push, &pull);
+    sent(&push, "1");
+    sent(&push, "2");
+    let (count, waker) = CountingWaker::new();
+    let mut cx = Context::from_waker(&waker);
+    let mut third = Outgoing::new(Message::from("3"));
+    assert!(
+        push.poll_send(Some(&mut cx), &mut third).is_pending(),
+        "SNDHWM 1 + RCVHWM 1"
+    );
+    reconfigure(&pull, SocketType::Pull, marks(10, 2));
+    assert_eq!(count.count(), 1, "the waiting sender is woken");
+    assert!(matches!(
+        push.poll_send(Some(&mut cx), &mut third),
+        Poll::Ready(Ok(()))
+    ));
+    assert!(send(&push, "4").is_pending(), "SNDHWM 1 + RCVHWM 2");
+    reconfigure(&push, SocketType::Push, marks(2, 10));
+    sent(&push, "4");
+    assert!(send(&push, "5").is_pending(), "SNDHWM 2 + RCVHWM 2");
+    for m in ["1", "2", "3", "4"] {
+        assert_eq!(received(&pull), Some(Message::from(m)));
+    }
+}
+
+/// A read wakes a sender waiting on an inproc connection only once the connection has room,
+/// and once: a read that leaves it at or above its mark (lowered meanwhile) wakes no one.
+#[test]
+fn a_read_wakes_an_inproc_sender_once_there_is_room() {
+    let push = core(SocketType::Push, 2, 10);
+    let pull = core(SocketType::Pull, 10, 2);
+    inproc_pair(&push, &pull);
+    for i in 0..4u8 {
+        sent(&push, vec![i]);
+    }
+    let (count, waker) = CountingWaker::new();
+    let mut cx = Context::from_waker(&waker);
+    let mut fifth = Outgoing::new(Message::from(vec![4u8]));
+    assert!(push.poll_send(Some(&mut cx), &mut fifth).is_pending());
+    // The PULL lowers its RCVHWM: the connection holds 4, over its new limit of 3. The sender
+    // looks again, and waits again.
+    reconfigure(&pull, SocketType::Pull, marks(10, 1));
+    assert_eq!(count.count(), 1);
+    assert!(push.poll_send(Some(&mut cx), &mut fifth).is_pending());
+    assert_eq!(received(&pull), Some(Message::from(vec![0u8])));
+    assert_eq!(count.count(), 1, "3 left, at the limit: not woken");
+    assert_eq!(received(&pull), Some(Message::from(vec![1u8])));
+    assert_eq!(count.count(), 2, "2 left: woken");
+    assert!(matches!(
+        push.poll_send(Some(&mut cx), &mut fifth),
+        Poll::Ready(Ok(()))
+    ));
+    for i in 2..5u8 {
+        assert_eq!(received(&pull), Some(Message::from(vec![i])));
+    }
+    assert_eq!(count.count(), 2, "no sender waits: no one is woken");
 }

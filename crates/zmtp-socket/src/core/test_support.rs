@@ -64,10 +64,17 @@ pub(crate) fn attached(core: &Core, identity: Option<&'static str>) -> PipeId {
 }
 
 /// Connects `a` and `b` as an inproc link does: a pipe on each, attached, and a direct path
-/// each way, bounded by the sender's `ZMQ_SNDHWM` plus the receiver's `ZMQ_RCVHWM`. Returns
-/// `a`'s pipe and `b`'s.
+/// each way (see [`link_direct`]). Returns `a`'s pipe and `b`'s.
 pub(crate) fn inproc_pair(a: &Arc<Core>, b: &Arc<Core>) -> (PipeId, PipeId) {
     let (a_pipe, b_pipe) = (attached(a, None), attached(b, None));
+    link_direct(a, a_pipe, b, b_pipe);
+    (a_pipe, b_pipe)
+}
+
+/// Gives the attached pipes `a_pipe` of `a` and `b_pipe` of `b` a direct path each way, as an
+/// inproc link does, each bounded by the sender's `ZMQ_SNDHWM` plus the receiver's
+/// `ZMQ_RCVHWM`.
+pub(crate) fn link_direct(a: &Arc<Core>, a_pipe: PipeId, b: &Arc<Core>, b_pipe: PipeId) {
     let ((a_snd, a_rcv), (b_snd, b_rcv)) = (a.hwm(), b.hwm());
     let a_to_b = Arc::new(Flow::new(a_snd, b_rcv));
     let b_to_a = Arc::new(Flow::new(b_snd, a_rcv));
@@ -89,7 +96,6 @@ pub(crate) fn inproc_pair(a: &Arc<Core>, b: &Arc<Core>) -> (PipeId, PipeId) {
         },
         a_to_b,
     );
-    (a_pipe, b_pipe)
 }
 
 /// Delivers `items` from the pipe's connection, all of which must fit.

@@ -220,9 +220,9 @@ async fn disconnect_takes_the_peer_away_from_the_bound_socket() {
     assert_eq!(msg, Message::from(["two"]));
 }
 
-/// Once connected, a message sent over inproc is in the peer's queue when the send returns, as
-/// with libzmq's inproc pipes: a `try_recv` right after it gets it, with no task run in between
-/// (a current-thread runtime, which also runs the link's task: it never gets a turn there).
+/// Once connected, a message sent over inproc is in the peer's queue when the send returns: a
+/// `try_recv` right after it gets it, with no task run in between (a current-thread runtime,
+/// which also runs the link's task: it never gets a turn there).
 #[tokio::test]
 async fn a_message_sent_over_inproc_is_there_when_the_send_returns() {
     let ctx = Context::on_caller_runtime();

@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use zmtp_socket::endpoint::EndpointErrorKind;
-use zmtp_socket::{Dealer, Error, Message, OptionName, Pair, Pull, Push, Router, SocketType};
+use zmtp_socket::{
+    Context, Dealer, Error, Message, OptionName, Pair, Pull, Push, Router, SocketType,
+};
 
 const LIMIT: Duration = Duration::from_secs(30);
 const COUNT: u32 = 10_000;
@@ -216,4 +218,25 @@ async fn disconnect_takes_the_peer_away_from_the_bound_socket() {
         .expect("within the limit")
         .expect("message");
     assert_eq!(msg, Message::from(["two"]));
+}
+
+/// Once connected, a message sent over inproc is in the peer's queue when the send returns: a
+/// `try_recv` right after it gets it, with no task run in between (a current-thread runtime,
+/// which also runs the link's task: it never gets a turn there).
+#[tokio::test]
+async fn a_message_sent_over_inproc_is_there_when_the_send_returns() {
+    let ctx = Context::on_caller_runtime();
+    let ep = fresh_name();
+    let pull = Pull::new_in(&ctx).expect("PULL");
+    pull.bind(&ep).await.expect("bind");
+    let push = Push::new_in(&ctx).expect("PUSH");
+    push.connect(&ep).await.expect("connect");
+    // The link's task connects the pipes when it first runs: the first message waits for it.
+    push.send(message(0)).await.expect("send");
+    let first = tokio::time::timeout(LIMIT, pull.recv()).await;
+    assert_eq!(first.expect("within the limit").expect("recv"), message(0));
+    for i in 1..4 {
+        push.try_send(message(i)).expect("room");
+        assert_eq!(pull.try_recv().expect("there at once"), message(i));
+    }
 }

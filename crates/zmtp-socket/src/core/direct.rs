@@ -131,7 +131,7 @@ pub(crate) struct DirectOut {
 #[cfg(test)]
 mod tests {
     use super::Flow;
-    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::sync::Arc;
     use std::task::{Wake, Waker};
     use std::thread::{self, ThreadId};
@@ -152,6 +152,40 @@ mod tests {
                 self.woke_in_place.store(true, Ordering::SeqCst);
             }
         }
+    }
+
+    /// Counts its wakes.
+    struct Count(AtomicUsize);
+
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// A sender that registers another waker than the one the flow holds replaces it: a read
+    /// then wakes the new one, not the stale one. (A socket always registers its own
+    /// `Core::send_wake`, so this is the flow's contract rather than something a socket
+    /// shows.)
+    #[test]
+    fn a_new_waker_replaces_the_one_registered_before() {
+        let flow = Flow::new(1, 1);
+        let (old, new) = (
+            Arc::new(Count(AtomicUsize::new(0))),
+            Arc::new(Count(AtomicUsize::new(0))),
+        );
+        flow.pushed(2);
+        assert!(!flow.wait(&Waker::from(old.clone()), 0), "full");
+        assert!(!flow.wait(&Waker::from(new.clone()), 0), "still full");
+        flow.popped(1).expect("room: the sender is woken").wake();
+        assert_eq!(
+            (old.0.load(Ordering::SeqCst), new.0.load(Ordering::SeqCst)),
+            (0, 1),
+            "the waker registered last is woken"
+        );
     }
 
     /// A sender registering while the receiver reads concurrently is never woken from inside

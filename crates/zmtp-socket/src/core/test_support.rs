@@ -10,6 +10,7 @@ use std::task::{Context, Poll, Waker};
 use bytes::Bytes;
 use zmtp_codec::{Message, SocketType};
 
+use super::direct::{DirectOut, Flow};
 use super::{Core, Incoming, Outbound, Outgoing, PipeId, PipeItem};
 use crate::error::Result;
 use crate::options::SocketOptions;
@@ -60,6 +61,41 @@ pub(crate) fn attached(core: &Core, identity: Option<&'static str>) -> PipeId {
     let pipe = core.add_pipe(false);
     assert!(attach(core, pipe, identity), "the peer is admitted");
     pipe
+}
+
+/// Connects `a` and `b` as an inproc link does: a pipe on each, attached, and a direct path
+/// each way (see [`link_direct`]). Returns `a`'s pipe and `b`'s.
+pub(crate) fn inproc_pair(a: &Arc<Core>, b: &Arc<Core>) -> (PipeId, PipeId) {
+    let (a_pipe, b_pipe) = (attached(a, None), attached(b, None));
+    link_direct(a, a_pipe, b, b_pipe);
+    (a_pipe, b_pipe)
+}
+
+/// Gives the attached pipes `a_pipe` of `a` and `b_pipe` of `b` a direct path each way, as an
+/// inproc link does, each bounded by the sender's `ZMQ_SNDHWM` plus the receiver's
+/// `ZMQ_RCVHWM`.
+pub(crate) fn link_direct(a: &Arc<Core>, a_pipe: PipeId, b: &Arc<Core>, b_pipe: PipeId) {
+    let ((a_snd, a_rcv), (b_snd, b_rcv)) = (a.hwm(), b.hwm());
+    let a_to_b = Arc::new(Flow::new(a_snd, b_rcv));
+    let b_to_a = Arc::new(Flow::new(b_snd, a_rcv));
+    a.set_direct(
+        a_pipe,
+        DirectOut {
+            core: b.clone(),
+            pipe: b_pipe,
+            flow: a_to_b.clone(),
+        },
+        b_to_a.clone(),
+    );
+    b.set_direct(
+        b_pipe,
+        DirectOut {
+            core: a.clone(),
+            pipe: a_pipe,
+            flow: b_to_a,
+        },
+        a_to_b,
+    );
 }
 
 /// Delivers `items` from the pipe's connection, all of which must fit.

@@ -2,8 +2,8 @@
 //! waiters, closing.
 
 use super::test_support::{
-    attach, attached, core, cx, deliver, marks, messages, outbound_messages, received, reconfigure,
-    send, sent, take, CountingWaker,
+    attach, attached, core, cx, deliver, inproc_pair, link_direct, marks, messages,
+    outbound_messages, received, reconfigure, send, sent, take, CountingWaker,
 };
 use super::*;
 use std::task::{Context, Poll};
@@ -293,5 +293,249 @@ fn a_req_send_waiting_for_room_holds_the_turn_until_abandoned() {
         outbound_messages(&core, a),
         [Message::from(["", "third"])],
         "the abandoned request never goes"
+    );
+}
+
+/// An inproc connection holds SNDHWM + RCVHWM messages, and is unbounded when either mark is 0
+/// (libzmq's `inproc_connect` arithmetic), not only when both are.
+#[test]
+fn an_inproc_connection_is_unbounded_when_either_mark_is_zero() {
+    for (sndhwm, rcvhwm, holds) in [(1, 2, Some(3)), (0, 1, None), (1, 0, None)] {
+        let push = core(SocketType::Push, sndhwm, 10);
+        let pull = core(SocketType::Pull, 10, rcvhwm);
+        inproc_pair(&push, &pull);
+        let went = (0..100u8)
+            .take_while(|&i| send(&push, vec![i]).is_ready())
+            .count();
+        assert_eq!(
+            went,
+            holds.unwrap_or(100),
+            "SNDHWM {sndhwm}, RCVHWM {rcvhwm}"
+        );
+        for i in 0..went {
+            let i = u8::try_from(i).expect("under 100");
+            assert_eq!(received(&pull), Some(Message::from(vec![i])), "in order");
+        }
+    }
+}
+
+/// A mark raised on a live inproc connection gives room at once: the peer's RCVHWM wakes the
+/// sender waiting on the connection, the sender's own SNDHWM lets its next send go.
+#[test]
+fn a_mark_raised_on_a_live_inproc_connection_makes_room() {
+    let push = core(SocketType::Push, 1, 10);
+    let pull = core(SocketType::Pull, 10, 1);
+    inproc_pair(&push, &pull);
+    sent(&push, "1");
+    sent(&push, "2");
+    let (count, waker) = CountingWaker::new();
+    let mut cx = Context::from_waker(&waker);
+    let mut third = Outgoing::new(Message::from("3"));
+    assert!(
+        push.poll_send(Some(&mut cx), &mut third).is_pending(),
+        "SNDHWM 1 + RCVHWM 1"
+    );
+    reconfigure(&pull, SocketType::Pull, marks(10, 2));
+    assert_eq!(count.count(), 1, "the waiting sender is woken");
+    assert!(matches!(
+        push.poll_send(Some(&mut cx), &mut third),
+        Poll::Ready(Ok(()))
+    ));
+    assert!(send(&push, "4").is_pending(), "SNDHWM 1 + RCVHWM 2");
+    reconfigure(&push, SocketType::Push, marks(2, 10));
+    sent(&push, "4");
+    assert!(send(&push, "5").is_pending(), "SNDHWM 2 + RCVHWM 2");
+    for m in ["1", "2", "3", "4"] {
+        assert_eq!(received(&pull), Some(Message::from(m)));
+    }
+}
+
+/// A read wakes a sender waiting on an inproc connection only once the connection has room,
+/// and once: a read that leaves it at or above its mark (lowered meanwhile) wakes no one.
+#[test]
+fn a_read_wakes_an_inproc_sender_once_there_is_room() {
+    let push = core(SocketType::Push, 2, 10);
+    let pull = core(SocketType::Pull, 10, 2);
+    inproc_pair(&push, &pull);
+    for i in 0..4u8 {
+        sent(&push, vec![i]);
+    }
+    let (count, waker) = CountingWaker::new();
+    let mut cx = Context::from_waker(&waker);
+    let mut fifth = Outgoing::new(Message::from(vec![4u8]));
+    assert!(push.poll_send(Some(&mut cx), &mut fifth).is_pending());
+    // The PULL lowers its RCVHWM: the connection holds 4, over its new limit of 3. The sender
+    // looks again, and waits again.
+    reconfigure(&pull, SocketType::Pull, marks(10, 1));
+    assert_eq!(count.count(), 1);
+    assert!(push.poll_send(Some(&mut cx), &mut fifth).is_pending());
+    assert_eq!(received(&pull), Some(Message::from(vec![0u8])));
+    assert_eq!(count.count(), 1, "3 left, at the limit: not woken");
+    assert_eq!(received(&pull), Some(Message::from(vec![1u8])));
+    assert_eq!(count.count(), 2, "2 left: woken");
+    assert!(matches!(
+        push.poll_send(Some(&mut cx), &mut fifth),
+        Poll::Ready(Ok(()))
+    ));
+    for i in 2..5u8 {
+        assert_eq!(received(&pull), Some(Message::from(vec![i])));
+    }
+    assert_eq!(count.count(), 2, "no sender waits: no one is woken");
+}
+
+/// A connection that takes inline writes while `accept` is set, recording them, and counts the
+/// inline reads asked of it (it never has anything to read).
+#[derive(Default)]
+struct FakeLink {
+    accept: std::sync::atomic::AtomicBool,
+    written: parking_lot::Mutex<Vec<Message>>,
+    reads: std::sync::atomic::AtomicUsize,
+}
+
+impl FakeLink {
+    /// A fake, and the link a pipe holds for it.
+    fn new() -> (Arc<FakeLink>, Weak<dyn InlineSend>) {
+        let fake = Arc::new(FakeLink::default());
+        let link: Weak<dyn InlineSend> = Arc::downgrade(&fake) as Weak<dyn InlineSend>;
+        (fake, link)
+    }
+
+    fn accept(&self, accept: bool) {
+        self.accept
+            .store(accept, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn written(&self) -> Vec<Message> {
+        self.written.lock().clone()
+    }
+
+    fn reads(&self) -> usize {
+        self.reads.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl InlineSend for FakeLink {
+    fn try_send<'g>(
+        &self,
+        msg: Message,
+        state: MutexGuard<'g, State>,
+    ) -> std::result::Result<(), (Message, MutexGuard<'g, State>)> {
+        if self.accept.load(std::sync::atomic::Ordering::SeqCst) {
+            self.written.lock().push(msg);
+            Ok(())
+        } else {
+            Err((msg, state))
+        }
+    }
+
+    fn try_read(&self, _receiver: &Waker) -> bool {
+        self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        false
+    }
+}
+
+/// A send is written inline by an idle connection only when nothing is queued ahead of it:
+/// a message queued while the connection was busy goes first.
+#[test]
+fn an_inline_write_never_overtakes_a_queued_message() {
+    let core = core(SocketType::Dealer, 10, 10);
+    let pipe = attached(&core, None);
+    let (fake, link) = FakeLink::new();
+    core.set_inline(pipe, link);
+    sent(&core, "1");
+    assert!(fake.written().is_empty(), "the connection was busy: queued");
+    fake.accept(true);
+    sent(&core, "2");
+    assert!(
+        fake.written().is_empty(),
+        "'1' is still queued: '2' queues behind it"
+    );
+    assert_eq!(
+        outbound_messages(&core, pipe),
+        ["1", "2"].map(Message::from)
+    );
+    sent(&core, "3");
+    assert_eq!(
+        fake.written(),
+        [Message::from("3")],
+        "nothing queued: written inline"
+    );
+    assert!(outbound_messages(&core, pipe).is_empty());
+}
+
+/// A REQ waiting for its reply reads its peer's connection inline, once per receive (the
+/// transport wakes it after that); not once the connection is detached.
+#[test]
+fn a_req_waiting_for_its_reply_reads_the_connection_inline() {
+    let core = core(SocketType::Req, 10, 10);
+    let pipe = attached(&core, None);
+    let (fake, link) = FakeLink::new();
+    fake.accept(true);
+    core.set_inline(pipe, link);
+    sent(&core, "request");
+    assert_eq!(fake.written().len(), 1, "written inline");
+    let mut cx = cx();
+    let mut op = Incoming::default();
+    assert!(core.poll_recv(Some(&mut cx), &mut op).is_pending());
+    assert_eq!(fake.reads(), 1, "read inline");
+    assert!(core.poll_recv(Some(&mut cx), &mut op).is_pending());
+    assert_eq!(fake.reads(), 1, "once per receive");
+    core.abandon_recv(&mut op);
+}
+
+/// A send on an inproc connection goes straight into the peer's pipe only when nothing sent
+/// before it is still on its way: not ahead of messages queued before the connection was made
+/// direct, nor while the link holds messages it took from the pipe.
+#[test]
+fn an_inproc_send_never_overtakes_what_the_link_still_holds() {
+    let push = core(SocketType::Push, 10, 10);
+    let pull = core(SocketType::Pull, 10, 10);
+    let (a, b) = (attached(&push, None), attached(&pull, None));
+    sent(&push, "1");
+    link_direct(&push, a, &pull, b);
+    sent(&push, "2");
+    assert!(received(&pull).is_none(), "'2' waits behind '1'");
+    let mut held = VecDeque::new();
+    assert_eq!(
+        push.take_outbound(a, &mut cx(), usize::MAX, &mut held),
+        Outbound::Taken
+    );
+    sent(&push, "3");
+    assert!(
+        received(&pull).is_none(),
+        "the link still holds '1' and '2'"
+    );
+    assert!(pull.deliver_inbound(b, &mut cx(), &mut held));
+    let (taken, rest) = take(&push, a, usize::MAX);
+    assert_eq!(taken, Outbound::Taken);
+    let mut rest: VecDeque<PipeItem> = rest.into();
+    assert!(pull.deliver_inbound(b, &mut cx(), &mut rest));
+    assert_eq!(take(&push, a, usize::MAX).0, Outbound::Empty);
+    sent(&push, "4");
+    let got: Vec<Message> = std::iter::from_fn(|| received(&pull)).collect();
+    assert_eq!(got, ["1", "2", "3", "4"].map(Message::from), "in order");
+}
+
+/// Only an attached pipe's connection writes or reads inline: a REQ's request queued for a
+/// connection still to come (no `ZMQ_IMMEDIATE`) stays queued, and its receive waits.
+#[test]
+fn a_pipe_not_attached_has_no_inline_writes_or_reads() {
+    let core = core(SocketType::Req, 10, 10);
+    let pipe = core.add_pipe(true);
+    let (fake, link) = FakeLink::new();
+    fake.accept(true);
+    core.set_inline(pipe, link);
+    sent(&core, "request");
+    assert!(
+        fake.written().is_empty(),
+        "queued for the connection to come"
+    );
+    let mut op = Incoming::default();
+    assert!(core.poll_recv(Some(&mut cx()), &mut op).is_pending());
+    assert_eq!(fake.reads(), 0, "no read inline");
+    core.abandon_recv(&mut op);
+    assert_eq!(
+        outbound_messages(&core, pipe),
+        [Message::from(["", "request"])]
     );
 }

@@ -173,6 +173,8 @@ mod tests {
     #[test]
     fn frames_a_message_command_around_the_ciphers_data() {
         let mut records = Records(Xor);
+        // Debug shows the cipher's own Debug (CURVE's: its counters, never its key).
+        assert_eq!(format!("{records:?}"), "Records(Xor)");
         let mut out = BytesMut::new();
         records.seal(true, false, b"hi", &mut out).expect("seals");
         // Ordinary short frame, 07 MESSAGE, then the cipher's data, exactly as long as it said.

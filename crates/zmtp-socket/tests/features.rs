@@ -108,3 +108,29 @@ async fn a_socks_proxy_needs_the_socks_feature() {
         );
     }
 }
+
+/// GSSAPI options are taken by every build (as libzmq takes them without GSS-API), but a build
+/// without the `gssapi` feature refuses to bind or connect a GSSAPI socket, naming the
+/// feature, rather than running its connections with no security at all.
+#[tokio::test]
+async fn a_gssapi_socket_without_the_feature_is_refused_at_bind() {
+    let mut o = SocketOptions::new();
+    o.set(OptionName::GssapiServer, 1)
+        .expect("taken in every build");
+    let dealer = Dealer::with_options(o).expect("a socket");
+    let bound = dealer.bind("tcp://127.0.0.1:*").await;
+    if cfg!(feature = "gssapi") {
+        return;
+    }
+    let error = bound.expect_err("no GSSAPI in this build");
+    assert!(
+        matches!(
+            &error,
+            Error::Option(OptionError::Invalid {
+                option: OptionName::GssapiServer,
+                reason,
+            }) if reason.contains("`gssapi` feature")
+        ),
+        "{error:?}"
+    );
+}

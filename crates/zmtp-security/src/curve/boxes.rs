@@ -158,6 +158,35 @@ mod tests {
         assert_eq!(key.open(&n, &out).as_deref().map(|v| &v[..]), Ok(&b""[..]));
     }
 
+    /// A box of ours that cannot be sealed is reported with the reason, whatever the box: the
+    /// only text a user gets for it.
+    #[test]
+    fn a_box_that_cannot_be_sealed_says_why() {
+        let key = BoxKey::random(&mut SecureRandom::os());
+        let n = nonce::short(nonce::MESSAGE_C, 1);
+        let error = key
+            .seal_in_place(&n, &mut [0u8; TAG_LEN - 1])
+            .expect_err("no room for the tag");
+        assert_eq!(error, BoxError::Truncated);
+        assert_eq!(
+            error.sealing("vouch"),
+            MechanismError::EncryptFailed {
+                what: "vouch",
+                reason: "shorter than a tag"
+            }
+        );
+        for (error, reason) in [
+            (
+                BoxError::Forged,
+                "the tag does not match (wrong key or tampered data)",
+            ),
+            (BoxError::TooLong, "longer than the XSalsa20 keystream"),
+            (BoxError::Unavailable, "libsodium could not be initialised"),
+        ] {
+            assert_eq!(error.reason(), reason);
+        }
+    }
+
     #[test]
     fn agrees_with_crypto_box() {
         use crypto_box::aead::Aead;

@@ -80,3 +80,29 @@ pub(crate) fn lengths_to_check(max: usize) -> Vec<usize> {
         (0..=max).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::BenchBox;
+
+    /// The measurement box seals and opens MESSAGE boxes for real (a cost measured on a box that
+    /// does nothing would mean nothing), refuses what does not open, and hides its key.
+    #[test]
+    fn the_bench_box_seals_and_opens_for_real() {
+        let key = BenchBox::new(&[7u8; 32]);
+        let text = b"hello";
+        let mut buf = [[0u8; 16].as_slice(), text].concat();
+        assert!(key.seal(3, &mut buf), "a tag and a text seal");
+        assert_ne!(&buf[16..], text, "sealed in place");
+        let mut wrong_nonce = buf.clone();
+        assert!(
+            !key.open(4, &mut wrong_nonce),
+            "another nonce does not open it"
+        );
+        assert!(key.open(3, &mut buf), "its own nonce opens it");
+        assert_eq!(&buf[16..], text);
+        assert!(!key.seal(0, &mut [0u8; 15]), "no room for the tag");
+        assert!(!key.open(0, &mut [0u8; 15]), "shorter than a tag");
+        assert_eq!(format!("{key:?}"), "BenchBox(..)");
+    }
+}

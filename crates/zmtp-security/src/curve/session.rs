@@ -121,3 +121,30 @@ impl MessageCipher for Session {
         Ok((flags, buf.freeze()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::SecureRandom;
+
+    /// Debug shows where the connection is (its counters), never the key.
+    #[test]
+    fn debug_shows_the_counters_not_the_key() {
+        let key = [9u8; 32];
+        let session = Session::client(
+            BoxKey::from_bytes(&key),
+            Counter::new(),
+            PeerNonce::starting_at(5),
+        );
+        assert_eq!(
+            format!("{session:?}"),
+            "CurveSession { next: Counter(1), peer: PeerNonce(5), .. }"
+        );
+        let random = Session::server(
+            BoxKey::random(&mut SecureRandom::os()),
+            Counter::new(),
+            PeerNonce::starting_at(1),
+        );
+        assert!(!format!("{random:?}").contains("key"));
+    }
+}

@@ -841,15 +841,24 @@ mod tests {
     /// never yields would read for ever).
     struct Flood {
         head: Bytes,
+        /// The frame sent for ever after the handshake.
+        frame: &'static [u8],
         served: Arc<AtomicUsize>,
         cap: usize,
     }
 
     /// One PING command frame: TTL 0, no context.
     const PING: [u8; 9] = [0x04, 0x07, 0x04, b'P', b'I', b'N', b'G', 0, 0];
+    /// One message of one frame, `x`.
+    const MESSAGE: [u8; 3] = [0x00, 0x01, b'x'];
 
     impl Flood {
         fn new(cap: usize) -> Flood {
+            Flood::of(&PING, cap)
+        }
+
+        /// A peer that sends `frame` for ever once its handshake is done.
+        fn of(frame: &'static [u8], cap: usize) -> Flood {
             let mut head = SendBuffer::new();
             let mut greeting = [0u8; 64];
             greeting[0] = 0xFF;
@@ -866,6 +875,7 @@ mod tests {
             head.put_command(&Command::Ready(props));
             Flood {
                 head: head.copy_to_bytes(head.remaining()),
+                frame,
                 served: Arc::new(AtomicUsize::new(0)),
                 cap,
             }
@@ -890,11 +900,13 @@ mod tests {
                 "the connection read {served} bytes of PINGs without yielding its thread"
             );
             // Whole frames only, so that the stream stays framed across reads.
-            let frames = buf.remaining() / PING.len();
+            let frame = self.frame;
+            let frames = buf.remaining() / frame.len();
             for _ in 0..frames {
-                buf.put_slice(&PING);
+                buf.put_slice(frame);
             }
-            self.served.fetch_add(frames * PING.len(), Ordering::SeqCst);
+            self.served
+                .fetch_add(frames * frame.len(), Ordering::SeqCst);
             Poll::Ready(Ok(()))
         }
     }
@@ -1031,8 +1043,15 @@ mod tests {
 
     /// A socket of `socket_type` at its default options, and its connections' settings.
     fn socket_with_settings(socket_type: SocketType) -> (Arc<Core>, ConnectionSettings) {
+        socket_with_options(socket_type, SocketOptions::new())
+    }
+
+    /// A socket of `socket_type` with `options`, and its connections' settings.
+    fn socket_with_options(
+        socket_type: SocketType,
+        options: SocketOptions,
+    ) -> (Arc<Core>, ConnectionSettings) {
         let ctx = ZmqContext::on_caller_runtime();
-        let options = SocketOptions::new();
         let core = core_with(socket_type, options.clone());
         let settings = ConnectionSettings::from_options(
             &options.build_for(socket_type).expect("valid options"),
@@ -1134,6 +1153,43 @@ mod tests {
             assert!(
                 wakes.0.load(Ordering::SeqCst) > before,
                 "turn {turn}: the task asked to run again, behind the others"
+            );
+        }
+    }
+
+    /// At `ZMQ_RCVHWM` a connection reads no more: the messages it holds beyond the pipe's room
+    /// wait in it, and what the peer sends next waits in the transport (TCP's flow control), not
+    /// in a buffer of ours that grows while nobody receives.
+    #[tokio::test]
+    async fn a_connection_at_rcvhwm_reads_no_more() {
+        let (core, settings) =
+            socket_with_options(SocketType::Pull, SocketOptions::new().rcvhwm(4));
+        let flood = Flood::of(&MESSAGE, 64 << 20);
+        let served = flood.served.clone();
+        let task = run(
+            Ends {
+                core,
+                settings: Arc::new(settings),
+                slot: PipeSlot::OnReady,
+                unbound: None,
+                endpoint: "test://flood",
+                permit: None,
+            },
+            flood,
+            Bytes::from_static(b"flood"),
+        );
+        let mut task = std::pin::pin!(task);
+        let waker = Waker::from(Arc::new(Wakes::default()));
+        let mut cx = Context::from_waker(&waker);
+        assert!(task.as_mut().poll(&mut cx).is_pending(), "still running");
+        let read = served.load(Ordering::SeqCst);
+        assert!(read > 0, "the handshake done, messages were read");
+        for turn in 2..=5 {
+            assert!(task.as_mut().poll(&mut cx).is_pending(), "still running");
+            assert_eq!(
+                served.load(Ordering::SeqCst),
+                read,
+                "turn {turn} read more with the pipe full and nobody receiving"
             );
         }
     }

@@ -179,3 +179,37 @@ impl ConnectionSettings {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::Context;
+    use crate::core::test_support::core_with;
+
+    /// Debug shows what a connection will run with, and whether a ZAP handler is installed (not
+    /// the handler: a closure has nothing to show).
+    #[test]
+    fn debug_shows_the_settings_and_whether_a_handler_is_set() {
+        let ctx = Context::on_caller_runtime();
+        let options = SocketOptions::new().immediate(true);
+        let core = core_with(SocketType::Dealer, options.clone());
+        let handler: Arc<dyn ZapHandler> =
+            Arc::new(|_: zmtp_codec::ZapRequest| async { zmtp_codec::ZapReply::accept("alice") });
+        let settings = ConnectionSettings::from_options(
+            &options
+                .build_for(SocketType::Dealer)
+                .expect("valid options"),
+            SocketType::Dealer,
+            &core,
+            Some(handler),
+            ctx.shared.clone(),
+            Arc::new(Monitors::default()),
+        )
+        .expect("settings");
+        let shown = format!("{settings:?}");
+        assert!(shown.starts_with("ConnectionSettings {"), "{shown}");
+        assert!(shown.contains("security: Null"), "{shown}");
+        assert!(shown.contains("zap_handler: true"), "{shown}");
+        assert!(shown.contains("immediate: true"), "{shown}");
+    }
+}

@@ -119,6 +119,22 @@ mod tests {
         parts.iter().map(|p| Bytes::from_static(p)).collect()
     }
 
+    /// Debug names the route, not the handler behind it (a closure has nothing to show).
+    #[test]
+    fn debug_names_the_route() {
+        let handler: Arc<dyn ZapHandler> =
+            Arc::new(|_: ZapRequest| async { ZapReply::accept("alice") });
+        assert_eq!(
+            format!("{:?}", ZapRoute::Handler(handler)),
+            "ZapRoute::Handler"
+        );
+        let context = Context::on_caller_runtime();
+        assert_eq!(
+            format!("{:?}", ZapRoute::Inproc(context.shared.clone())),
+            "ZapRoute::Inproc"
+        );
+    }
+
     #[test]
     fn inproc_reply_needs_the_delimiter_then_a_valid_reply() {
         let ok = frames(&[b"", b"1.0", b"1", b"200", b"OK", b"alice", b""]);

@@ -45,7 +45,6 @@ mod name;
 mod security;
 mod socket_options;
 mod table;
-mod validate;
 mod value;
 
 pub use effect::OptionEffect;

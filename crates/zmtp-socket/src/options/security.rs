@@ -62,6 +62,30 @@ impl MechanismKind {
     }
 }
 
+/// libzmq's `mechanism` and `as_server`: what the security options set so far select.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Selected {
+    /// The mechanism.
+    pub(super) kind: MechanismKind,
+    /// The server side of it.
+    pub(super) as_server: bool,
+}
+
+impl Selected {
+    /// The side, and the mechanism (`None`: NULL).
+    pub(super) fn new(as_server: bool, kind: Option<MechanismKind>) -> Selected {
+        Selected {
+            kind: kind.unwrap_or_default(),
+            as_server,
+        }
+    }
+
+    /// libzmq's `as_server && mechanism == kind`.
+    pub(super) fn is_server_of(&self, kind: MechanismKind) -> bool {
+        self.as_server && self.kind == kind
+    }
+}
+
 /// What a connection needs to run the selected mechanism, one side of it.
 #[derive(Debug, Clone)]
 pub enum Security {
@@ -88,13 +112,14 @@ pub enum Security {
 impl SocketOptions {
     /// The mechanism the options select (libzmq's `ZMQ_MECHANISM`).
     pub fn mechanism(&self) -> MechanismKind {
-        self.mechanism
+        self.values.mechanism.kind
     }
 
     /// Whether the options select the server side of [`SocketOptions::mechanism`] (libzmq's
     /// `as_server`). Always false for NULL, which has no sides.
     pub fn is_server(&self) -> bool {
-        self.as_server && self.mechanism != MechanismKind::Null
+        let selected = self.values.mechanism;
+        selected.as_server && selected.kind != MechanismKind::Null
     }
 
     /// The GSSAPI options as the GSSAPI mechanism takes them: the server side if
@@ -124,7 +149,7 @@ impl SocketOptions {
     /// - a CURVE server needs `ZMQ_CURVE_SECRETKEY`, and the same match;
     /// - a GSSAPI client needs `ZMQ_GSSAPI_SERVICE_PRINCIPAL`.
     pub fn security(&self) -> Result<Security, OptionError> {
-        match (self.mechanism, self.as_server) {
+        match (self.values.mechanism.kind, self.values.mechanism.as_server) {
             (MechanismKind::Null, _) => Ok(Security::Null),
             (MechanismKind::Plain, true) => Ok(Security::PlainServer),
             (MechanismKind::Plain, false) => {
@@ -157,12 +182,17 @@ impl SocketOptions {
                 } else {
                     "a CURVE client"
                 };
-                let secret = self.curve_secret_key.clone().ok_or(OptionError::Missing {
-                    option: OptionName::CurveSecretKey,
-                    mechanism: side,
-                })?;
+                let secret = self
+                    .values
+                    .curve_secret_key
+                    .clone()
+                    .ok_or(OptionError::Missing {
+                        option: OptionName::CurveSecretKey,
+                        mechanism: side,
+                    })?;
                 let keys = CurveKeyPair::from_secret(secret);
                 if self
+                    .values
                     .curve_public_key
                     .is_some_and(|public| public != *keys.public())
                 {
@@ -175,7 +205,7 @@ impl SocketOptions {
                 if server {
                     return Ok(Security::CurveServer(keys));
                 }
-                let server = self.curve_server_key.ok_or(OptionError::Missing {
+                let server = self.values.curve_server_key.ok_or(OptionError::Missing {
                     option: OptionName::CurveServerKey,
                     mechanism: side,
                 })?;
@@ -246,14 +276,14 @@ impl SocketOptions {
                 });
             }
             Security::CurveServer(keys) => {
-                next.curve_secret_key = Some(keys.secret().clone());
-                next.curve_public_key = Some(*keys.public());
+                next.values.curve_secret_key = Some(keys.secret().clone());
+                next.values.curve_public_key = Some(*keys.public());
                 next.select(true, Some(MechanismKind::Curve));
             }
             Security::CurveClient { keys, server } => {
-                next.curve_secret_key = Some(keys.secret().clone());
-                next.curve_public_key = Some(*keys.public());
-                next.curve_server_key = Some(server);
+                next.values.curve_secret_key = Some(keys.secret().clone());
+                next.values.curve_public_key = Some(*keys.public());
+                next.values.curve_server_key = Some(server);
                 next.select(false, Some(MechanismKind::Curve));
             }
             Security::Gssapi(gssapi) => {

@@ -53,9 +53,9 @@ macro_rules! options_table {
         $(#[$doc:meta])*
         $variant:ident = $id:literal, $zmq:literal: $kind:ident, $effect:ident, $active:ident,
             applies($($applies:tt)*), accepted($($accepted:tt)*),
-            $builder:ident($in:ty) => $setter:ident
-            $(, $getter:ident -> $out:ty [$read:path] = $ty:ty: $default:expr, $codec:expr,
-                $mode:ident $what:literal $(, then $hook:ident)?)?;
+            $builder:ident($in:ty) => $setter:ident $(/ $getter:ident -> $out:ty [$read:expr])?,
+            $field:ident $(: $ty:ty = $default:expr)?, $codec:expr, $mode:ident $what:literal
+                $(, then $hook:ident)? $(, check $check:ident)?;
     )*) => {
         /// A socket option of libzmq's `zmq_setsockopt`: the 70 rows of the 4.2.2 table
         /// ([`OptionName::ALL`]) and the two GSSAPI name-type options libzmq 4.3 made stable
@@ -137,41 +137,40 @@ macro_rules! options_table {
             }
         }
 
-        /// The options whose rows give a codec, stored typed.
+        /// Every option's value, stored typed (rows sharing a field name it once).
         #[derive(Clone)]
         pub(super) struct Values {
-            $($( pub(super) $builder: $ty, )?)*
+            $($( pub(super) $field: $ty, )?)*
         }
 
         impl Default for Values {
             fn default() -> Values {
-                Values { $($( $builder: $default, )?)* }
+                Values { $($( $field: $default, )?)* }
             }
         }
 
         impl SocketOptions {
-            /// The dynamic `set` of the rows with a codec (`None`: a hand-written option).
+            /// The dynamic `set`: the row's codec checks and stores the value, then its `then` runs
+            /// (or its `check`, which takes back what it refuses).
             pub(super) fn set_row(
                 &mut self,
                 name: OptionName,
                 value: &OptionValue,
-            ) -> Option<Result<(), OptionError>> {
+            ) -> Result<(), OptionError> {
                 match name {
-                    $($( OptionName::$variant => Some(Codec::decode(&$codec, name, value).map(|v| {
-                        self.values.$builder = v;
+                    $( OptionName::$variant => {
+                        Codec::store(&$codec, name, value, &mut self.values.$field)?;
                         $( self.$hook(); )?
-                    })), )?)*
-                    _ => None,
+                        $( self.$check()?; )?
+                    } )*
                 }
+                Ok(())
             }
 
-            /// The dynamic `get` of the rows with a codec (`None`: a hand-written option).
-            pub(super) fn get_row(&self, name: OptionName) -> Option<OptionValue> {
+            /// The dynamic `get`: the row's codec encodes the stored value.
+            pub(super) fn get_row(&self, name: OptionName) -> OptionValue {
                 match name {
-                    $($( OptionName::$variant => {
-                        Some(Codec::encode(&$codec, &self.values.$builder))
-                    } )?)*
-                    _ => None,
+                    $( OptionName::$variant => Codec::encode(&$codec, &self.values.$field), )*
                 }
             }
 
@@ -193,12 +192,13 @@ macro_rules! options_table {
                         "`", $zmq, "`, as [`SocketOptions::", stringify!($setter),
                         "`] describes it."
                     )]
+                    #[allow(clippy::redundant_closure_call)]
                     pub fn $getter(&self) -> $out {
-                        $read(&self.values.$builder)
+                        ($read)(&self.values.$field)
                     }
-
-                    typed_setter!($mode, $variant, $zmq, $setter, $in, $codec, $what);
                 )?
+
+                typed_setter!($mode, $variant, $zmq, $setter, $in, $codec, $what);
             )*
         }
 

@@ -327,7 +327,7 @@ impl Codec for Uint64 {
     type Input = u64;
     fn store(&self, name: OptionName, raw: &OptionValue, slot: &mut Self::Value) -> Stored {
         let signed = match raw {
-            OptionValue::Uint64(v) => *v as i128,
+            OptionValue::Uint64(v) => i128::from(*v),
             OptionValue::Uint32(v) => i128::from(*v),
             OptionValue::Int(v) => i128::from(*v),
             OptionValue::Int64(v) => i128::from(*v),
@@ -666,5 +666,90 @@ impl<T: Ord + Copy + Into<OptionValue>> Codec for Ids<T> {
     }
     fn input(&self, _: OptionName, input: Self::Input) -> Raw {
         Ok(input.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `codec` stores from `raw`, starting from `slot`.
+    fn stored<C: Codec>(
+        codec: C,
+        name: OptionName,
+        raw: OptionValue,
+        mut slot: C::Value,
+    ) -> Result<C::Value, OptionError> {
+        codec.store(name, &raw, &mut slot).map(|()| slot)
+    }
+
+    #[test]
+    fn strings_as_c_passes_them() {
+        let zap = OptionName::ZapDomain;
+        let text = |raw: &[u8]| stored(Text::Short, zap, raw.into(), None);
+        assert_eq!(
+            text(b"global\0"),
+            Ok(Some("global".into())),
+            "one trailing NUL dropped"
+        );
+        assert!(matches!(
+            text(b"glo\0bal"),
+            Err(OptionError::Invalid { .. })
+        ));
+        assert!(matches!(text(b"\xff"), Err(OptionError::Invalid { .. })));
+        assert_eq!(
+            text(&[b'x'; 255]),
+            Ok(Some("x".repeat(255))),
+            "the longest allowed"
+        );
+        assert!(matches!(
+            text(&[b'x'; 256]),
+            Err(OptionError::Length { len: 256, .. })
+        ));
+        assert!(text(&[b'x'; 300]).is_err());
+        assert_eq!(
+            stored(Text::Any, zap, "x".repeat(300).into(), None).map(|t| t.map(|t| t.len())),
+            Ok(Some(300))
+        );
+        let principal = stored(
+            Text::NonEmptyShort,
+            OptionName::GssapiPrincipal,
+            "".into(),
+            None,
+        );
+        assert!(matches!(principal, Err(OptionError::Length { len: 0, .. })));
+        assert!(matches!(
+            stored(Text::Any, zap, 1.into(), None),
+            Err(OptionError::WrongType { .. })
+        ));
+    }
+
+    #[test]
+    fn numbers_widen_as_libzmq_takes_them() {
+        let o = OptionName::Affinity;
+        assert_eq!(stored(Uint64, o, OptionValue::Int(5), 0), Ok(5));
+        assert_eq!(stored(Uint64, o, OptionValue::Uint32(6), 0), Ok(6));
+        assert_eq!(
+            stored(Uint64, o, OptionValue::Uint64(u64::MAX), 0),
+            Ok(u64::MAX)
+        );
+        assert!(matches!(
+            stored(Uint64, o, OptionValue::Int64(-5), 0),
+            Err(OptionError::OutOfRange { got: -5, .. })
+        ));
+        let o = OptionName::IpcFilterUid;
+        assert_eq!(uid(o, &OptionValue::Int(5)), Ok(5));
+        assert!(matches!(
+            uid(o, &OptionValue::Int(-5)),
+            Err(OptionError::OutOfRange { .. })
+        ));
+        assert!(matches!(
+            uid(o, &OptionValue::Int64(5)),
+            Err(OptionError::WrongType { .. })
+        ));
+        assert!(matches!(
+            int(o, &OptionValue::Int64(3)),
+            Err(OptionError::WrongType { .. })
+        ));
     }
 }

@@ -35,7 +35,6 @@
 //! option's doc says where this crate is stricter than libzmq.
 
 mod accessors;
-mod applicability;
 mod codec;
 mod config;
 mod effect;

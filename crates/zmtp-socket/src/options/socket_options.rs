@@ -87,13 +87,6 @@ impl fmt::Debug for SocketOptions {
     }
 }
 
-impl OptionName {
-    /// The option's default, as [`SocketOptions::get`] reads it on fresh options.
-    pub fn default_value(self) -> OptionValue {
-        SocketOptions::default().get(self)
-    }
-}
-
 impl SocketOptions {
     /// Options with the table's defaults.
     pub fn new() -> SocketOptions {

@@ -16,9 +16,9 @@
 //!   settings ([`SocketOptions::connection_config`]).
 //! - [`OptionError`]: what is wrong, naming the option: `ZMQ_SNDHWM must be >= 0, got -5`.
 //!
-//! Each option is declared once, as a row of the table in `table/mod.rs`: its name, libzmq's number,
-//! kind, effect timing, socket types and builder, and for most options the typed field, default
-//! and codec from which the dynamic `set`/`get` arms and the typed accessors are generated.
+//! Each option is declared once, as a row of the table in `table/mod.rs`: its name, libzmq's
+//! number, kind, effect timing, socket types, accessors, typed field, default and codec, from
+//! which the dynamic `set`/`get` arms, the builder method and the typed accessors are generated.
 //! Values are stored typed (`Duration`, `Option<..>`, enums) and turned into libzmq's encodings
 //! (`int` milliseconds, -1 sentinels) only by the dynamic API. A new option is one row there
 //! (plus a line of `options.tsv` if it is in libzmq's table) and the code that uses it.

@@ -2,9 +2,10 @@
 //! `OptionName` variant and its methods, the typed field, its default, the dynamic set/get arms
 //! and the typed accessors).
 
-/// Whether `$t` is among the socket types a row names: `all`, `[A, B]` or `all_but [A]`.
+/// Whether `$t` is among the socket types a row names: `all` (or nothing, for an `accepted`
+/// left out), `[A, B]` or `all_but [A]`.
 macro_rules! socket_types {
-    ($t:ident; all) => {
+    ($t:ident; $(all)?) => {
         true
     };
     ($t:ident; [$($ty:ident),*] $($text:literal)?) => {
@@ -17,7 +18,7 @@ macro_rules! socket_types {
 
 /// The description of the socket types an `accepted(...)` column names.
 macro_rules! accepted_text {
-    (all) => {
+    () => {
         "every socket type"
     };
     ([$($ty:ident),*] $text:literal) => {
@@ -52,7 +53,7 @@ macro_rules! options_table {
     ($(
         $(#[$doc:meta])*
         $variant:ident = $id:literal, $zmq:literal: $kind:ident, $effect:ident, $active:ident,
-            applies($($applies:tt)*), accepted($($accepted:tt)*),
+            applies($($applies:tt)*) $(accepted($($accepted:tt)*))?,
             $builder:ident($in:ty) => $setter:ident $(/ $getter:ident -> $out:ty [$read:expr])?,
             $field:ident $(: $ty:ty = $default:expr)?, $codec:expr, $mode:ident $what:literal
                 $(, then $hook:ident)? $(, check $check:ident)?;
@@ -127,13 +128,13 @@ macro_rules! options_table {
             /// `true` for those types and `set_for` checks the mode.
             pub fn accepted_by(self, socket_type: SocketType) -> bool {
                 match self {
-                    $( OptionName::$variant => socket_types!(socket_type; $($accepted)*), )*
+                    $( OptionName::$variant => socket_types!(socket_type; $($($accepted)*)?), )*
                 }
             }
 
             /// The socket types [`accepted_by`](OptionName::accepted_by) allows, in words.
             pub(crate) fn accepted_by_text(self) -> &'static str {
-                match self { $( OptionName::$variant => accepted_text!($($accepted)*), )* }
+                match self { $( OptionName::$variant => accepted_text!($($($accepted)*)?), )* }
             }
         }
 

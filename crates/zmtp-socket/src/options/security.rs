@@ -127,7 +127,7 @@ impl SocketOptions {
     /// `ZMQ_GSSAPI_PLAINTEXT`.
     pub fn gssapi_options(&self) -> GssapiOptions {
         GssapiOptions {
-            server: self.is_server_of(MechanismKind::Gssapi),
+            server: self.values.mechanism.is_server_of(MechanismKind::Gssapi),
             principal: self.values.gssapi_principal.clone(),
             principal_nametype: self.values.gssapi_principal_nametype,
             service_principal: self.values.gssapi_service_principal.clone(),

@@ -202,32 +202,22 @@ impl SocketOptions {
     /// setter was used ([`SocketOptions::set_security`]), what [`SocketOptions::security`]
     /// finds missing.
     pub fn validate(&self) -> Result<(), OptionError> {
-        match &self.deferred {
-            Some(e) => Err(e.clone()),
-            None => self.check_security_at_build(),
+        if let Some(e) = &self.deferred {
+            return Err(e.clone());
         }
+        if self.security_checked_at_build {
+            self.security()?;
+        }
+        Ok(())
     }
 
     /// Ends a builder chain: the options, or the first invalid value given (its error names
     /// the option). Once a typed security setter was used ([`SocketOptions::set_security`],
     /// [`SocketOptions::with_curve_server`], ...), an incomplete security configuration (what
     /// [`SocketOptions::security`] refuses) is an error here too, not at bind or connect.
-    pub fn build(mut self) -> Result<SocketOptions, OptionError> {
-        match self.deferred.take() {
-            Some(e) => Err(e),
-            None => {
-                self.check_security_at_build()?;
-                Ok(self)
-            }
-        }
-    }
-
-    /// [`SocketOptions::security`]'s error, if a typed security setter asked for the check.
-    fn check_security_at_build(&self) -> Result<(), OptionError> {
-        if self.security_checked_at_build {
-            self.security()?;
-        }
-        Ok(())
+    pub fn build(self) -> Result<SocketOptions, OptionError> {
+        self.validate()?;
+        Ok(self)
     }
 
     /// [`build`](SocketOptions::build), then
@@ -243,11 +233,6 @@ impl SocketOptions {
         if let Err(e) = result {
             self.deferred.get_or_insert(e);
         }
-    }
-
-    /// libzmq's `as_server && mechanism == kind`.
-    pub(super) fn is_server_of(&self, kind: MechanismKind) -> bool {
-        self.values.mechanism.is_server_of(kind)
     }
 
     /// Records a mechanism setting: the side, and the mechanism (`None`: NULL).

@@ -205,28 +205,13 @@ macro_rules! options_table {
 
         impl OptionName {
             /// The 70 rows of `spec/options.tsv`, in the table's order.
-            pub const ALL: [OptionName; IN_TABLE] = {
-                let mut all = [OptionName::Affinity; IN_TABLE];
-                let mut i = 0;
-                while i < IN_TABLE {
-                    all[i] = ROWS[i];
-                    i += 1;
-                }
-                all
-            };
+            pub const ALL: [OptionName; IN_TABLE] = *ROWS.first_chunk().expect("70 rows");
 
             /// Options this crate takes that the 4.2.2 table does not list: the GSSAPI name
             /// types, which the GSSAPI mechanism needs to talk to libzmq's (its client names
             /// itself with a Kerberos principal name, type 2).
-            pub const BEYOND_TABLE: [OptionName; ROWS.len() - IN_TABLE] = {
-                let mut beyond = [OptionName::Affinity; ROWS.len() - IN_TABLE];
-                let mut i = 0;
-                while i < beyond.len() {
-                    beyond[i] = ROWS[IN_TABLE + i];
-                    i += 1;
-                }
-                beyond
-            };
+            pub const BEYOND_TABLE: [OptionName; ROWS.len() - IN_TABLE] =
+                *ROWS.last_chunk().expect("the rows beyond");
 
             /// Whether the option is one of the 70 rows of the 4.2.2 table.
             pub fn in_table(self) -> bool {

@@ -289,24 +289,24 @@ impl SocketOptions {
         self.values.xpub_verbose = self.values.xpub_verboser;
     }
 
-    /// After `ZMQ_TCP_ACCEPT_FILTER`: takes the IPv6 filter just added back out while
-    /// `ZMQ_IPV6` is off (libzmq reads filters with the socket's `ZMQ_IPV6`).
-    pub(super) fn check_accept_filter(&mut self) -> Result<(), OptionError> {
+    /// After `ZMQ_TCP_ACCEPT_FILTER` was set to `raw`: takes the IPv6 filter just added back out
+    /// while `ZMQ_IPV6` is off (libzmq reads filters with the socket's `ZMQ_IPV6`).
+    pub(super) fn check_accept_filter(&mut self, raw: &OptionValue) -> Result<(), OptionError> {
         let filters = &mut self.values.tcp_accept_filters;
-        match filters.last() {
-            Some(filter) if filter.address().is_ipv6() && !self.values.ipv6 => {
-                let text = filter.to_string();
-                filters.pop();
-                Err(OptionError::Invalid {
-                    option: OptionName::TcpAcceptFilter,
-                    reason: format!(
-                        "{text:?} is an IPv6 filter and ZMQ_IPV6 is off (libzmq reads filters \
-                         with the socket's ZMQ_IPV6: set it first)"
-                    ),
-                })
-            }
-            _ => Ok(()),
+        if !filters.last().is_some_and(|f| f.address().is_ipv6()) || self.values.ipv6 {
+            return Ok(());
         }
+        filters.pop();
+        // The text as given (valid UTF-8 with at most a trailing NUL, or it would not be stored).
+        let text = String::from_utf8_lossy(raw.as_bytes().unwrap_or_default());
+        let text = text.strip_suffix('\0').unwrap_or(&text);
+        Err(OptionError::Invalid {
+            option: OptionName::TcpAcceptFilter,
+            reason: format!(
+                "{text:?} is an IPv6 filter and ZMQ_IPV6 is off (libzmq reads filters with the \
+                 socket's ZMQ_IPV6: set it first)"
+            ),
+        })
     }
 }
 
@@ -360,6 +360,30 @@ mod tests {
             assert!(!text.contains(&*secret.to_z85()), "{text}");
             assert!(text.contains(&secret.public_key().to_z85()), "{text}");
         }
+        Ok(())
+    }
+
+    #[test]
+    fn an_ipv6_accept_filter_needs_ipv6_first() -> Result<(), OptionError> {
+        let mut o = SocketOptions::new();
+        o.set(OptionName::TcpAcceptFilter, "10.0.0.0/8")?;
+        assert_eq!(
+            o.set(OptionName::TcpAcceptFilter, "::1\0")
+                .map_err(|e| e.to_string()),
+            Err(
+                "ZMQ_TCP_ACCEPT_FILTER: \"::1\" is an IPv6 filter and ZMQ_IPV6 is off (libzmq \
+                 reads filters with the socket's ZMQ_IPV6: set it first)"
+                    .to_string()
+            )
+        );
+        assert_eq!(
+            o.get_tcp_accept_filters().len(),
+            1,
+            "the refused one is not kept"
+        );
+        o.set_ipv6(true)?;
+        o.set(OptionName::TcpAcceptFilter, "::1")?;
+        assert_eq!(o.get_tcp_accept_filters().len(), 2);
         Ok(())
     }
 

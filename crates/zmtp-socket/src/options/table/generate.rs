@@ -162,7 +162,7 @@ macro_rules! options_table {
                     $( OptionName::$variant => {
                         Codec::store(&$codec, name, value, &mut self.values.$field)?;
                         $( self.$hook(); )?
-                        $( self.$check()?; )?
+                        $( self.$check(value)?; )?
                     } )*
                 }
                 Ok(())

@@ -752,4 +752,24 @@ mod tests {
             Err(OptionError::WrongType { .. })
         ));
     }
+
+    #[test]
+    fn minus_one_is_none_and_the_minimum_is_taken() {
+        let (cnt, buf) = (OptionName::TcpKeepaliveCnt, OptionName::SndBuf);
+        let at_least = |min| OrMinusOne(min, "-1 or at least the minimum");
+        assert_eq!(
+            stored(at_least(1), cnt, OptionValue::Int(-1), Some(5)),
+            Ok(None)
+        );
+        assert_eq!(
+            stored(at_least(1), cnt, OptionValue::Int(1), None),
+            Ok(Some(1))
+        );
+        assert!(stored(at_least(1), cnt, OptionValue::Int(0), None).is_err());
+        assert_eq!(
+            stored(at_least(0), buf, OptionValue::Int(0), None),
+            Ok(Some(0))
+        );
+        assert!(stored(at_least(0), buf, OptionValue::Int(-2), None).is_err());
+    }
 }

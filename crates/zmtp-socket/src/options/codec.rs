@@ -772,4 +772,17 @@ mod tests {
         );
         assert!(stored(at_least(0), buf, OptionValue::Int(-2), None).is_err());
     }
+
+    #[test]
+    fn the_typed_none_is_libzmq_sentinel() {
+        let o = OptionName::SndBuf;
+        assert_eq!(OrMinusOne(0, "").input(o, None), Ok(OptionValue::Int(-1)));
+        assert_eq!(TriState.input(o, None), Ok(OptionValue::Int(-1)));
+        assert_eq!(
+            Millis::or_minus_one("").input(o, None),
+            Ok(OptionValue::Int(-1))
+        );
+        assert_eq!(Millis::or_zero("").input(o, None), Ok(OptionValue::Int(0)));
+        assert_eq!(MaxMsgSize.input(o, None), Ok(OptionValue::Int64(-1)));
+    }
 }

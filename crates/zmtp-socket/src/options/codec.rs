@@ -771,6 +771,15 @@ mod tests {
             Ok(Some(0))
         );
         assert!(stored(at_least(0), buf, OptionValue::Int(-2), None).is_err());
+        let size = OptionName::MaxMsgSize;
+        assert_eq!(
+            stored(MaxMsgSize, size, OptionValue::Int64(-1), Some(5)),
+            Ok(None)
+        );
+        assert_eq!(
+            stored(MaxMsgSize, size, OptionValue::Int(0), None),
+            Ok(Some(0))
+        );
     }
 
     #[test]

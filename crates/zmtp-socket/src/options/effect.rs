@@ -8,8 +8,6 @@
 //! change ([`OptionEffect::NextBindOrConnect`]), as the man page says of the security options.
 //! The few the socket itself consults act at once.
 
-use super::name::OptionName;
-
 /// When a change of an option takes effect (libzmq 4.2 and 4.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OptionEffect {
@@ -26,76 +24,4 @@ pub enum OptionEffect {
     NextBindOrConnect,
     /// Used by the next `connect` only, then forgotten (`ZMQ_CONNECT_RID`).
     NextConnectOnly,
-}
-
-impl OptionName {
-    /// Whether libzmq lets the option change on a live (bound or connected) socket: always.
-    /// See [`OptionName::effect`] for when the change is used.
-    pub const fn settable_when_live(self) -> bool {
-        true
-    }
-
-    /// Whether a change reaches the socket's existing connections
-    /// ([`OptionEffect::Immediate`]), rather than only later ones.
-    pub const fn affects_existing_connections(self) -> bool {
-        matches!(self.effect(), OptionEffect::Immediate)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn immediate_ones() {
-        let immediate: Vec<_> = OptionName::every()
-            .filter(|o| o.affects_existing_connections())
-            .collect();
-        assert_eq!(immediate.len(), 16);
-        for o in [
-            OptionName::Subscribe,
-            OptionName::SndTimeo,
-            OptionName::Linger,
-            OptionName::RouterMandatory,
-            OptionName::XpubNodrop,
-        ] {
-            assert!(immediate.contains(&o), "{o}");
-        }
-        assert_eq!(
-            OptionName::ConnectRid.effect(),
-            OptionEffect::NextConnectOnly
-        );
-        assert_eq!(
-            OptionName::CurveServer.effect(),
-            OptionEffect::NextBindOrConnect
-        );
-        assert!(OptionName::ALL.iter().all(|o| o.settable_when_live()));
-    }
-
-    #[test]
-    fn what_takes_effect_today() {
-        let idle: Vec<_> = OptionName::every().filter(|o| !o.in_effect()).collect();
-        assert_eq!(idle.len(), 4, "only the VMCI rows: {idle:?}");
-        for o in [
-            OptionName::SndHwm,
-            OptionName::Linger,
-            OptionName::CurveServer,
-            OptionName::Subscribe,
-            OptionName::XpubNodrop,
-            OptionName::Conflate,
-            OptionName::HeartbeatIvl,
-            OptionName::TcpMaxRt,
-            OptionName::Ipv6,
-            OptionName::StreamNotify,
-            OptionName::RouterRaw,
-            OptionName::Affinity,
-            OptionName::SocksProxy,
-            OptionName::Rate,
-            OptionName::RecoveryIvl,
-            OptionName::MulticastHops,
-            OptionName::MulticastMaxTpdu,
-        ] {
-            assert!(o.in_effect(), "{o}");
-        }
-    }
 }

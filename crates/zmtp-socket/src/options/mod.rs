@@ -8,20 +8,15 @@
 //!   libzmq's names and numbers, the socket types it applies to ([`OptionName::applies_to`],
 //!   the table; [`OptionName::accepted_by`], what libzmq accepts), its [`ValueKind`], and when
 //!   a change takes effect on a live socket ([`OptionName::effect`]).
-//! - [`SocketOptions`]: every option's value. The dynamic API of libzmq
-//!   ([`SocketOptions::set`], [`SocketOptions::set_for`], [`SocketOptions::get`] with
-//!   [`OptionValue`]s), typed `set_*`/`get_*` accessors, and a builder whose first invalid value
-//!   is reported by [`SocketOptions::build`]. From it: the selected security mechanism
-//!   ([`SocketOptions::mechanism`], [`SocketOptions::security`]) and a connection's codec
-//!   settings ([`SocketOptions::connection_config`]).
+//! - [`SocketOptions`]: every option's value, with libzmq's dynamic API, typed accessors and a
+//!   builder (see its doc), the selected security mechanism and a connection's codec settings.
 //! - [`OptionError`]: what is wrong, naming the option: `ZMQ_SNDHWM must be >= 0, got -5`.
 //!
-//! Each option is declared once, as a row of the table in `table/mod.rs`: its name, libzmq's number,
-//! kind, effect timing, socket types and builder, and for most options the typed field, default
-//! and codec from which the dynamic `set`/`get` arms and the typed accessors are generated.
-//! Values are stored typed (`Duration`, `Option<..>`, enums) and turned into libzmq's encodings
-//! (`int` milliseconds, -1 sentinels) only by the dynamic API. A new option is one row there
-//! (plus a line of `options.tsv` if it is in libzmq's table) and the code that uses it.
+//! Each option is declared once, as a row of the table in `table/mod.rs`, from which all of the
+//! above is generated; values are stored typed and turned into libzmq's encodings (`int`
+//! milliseconds, -1 sentinels) only by the dynamic API, through the row's codec (`codec.rs`). A
+//! new option is one row there (plus a line of `options.tsv` if it is in libzmq's table) and
+//! the code that uses it.
 //!
 //! The security mechanism can be set the libzmq way, one option at a time with the last setting
 //! winning, or whole with the typed setters ([`SocketOptions::set_security`],
@@ -35,7 +30,6 @@
 //! option's doc says where this crate is stricter than libzmq.
 
 mod accessors;
-mod applicability;
 mod codec;
 mod config;
 mod effect;
@@ -45,7 +39,6 @@ mod name;
 mod security;
 mod socket_options;
 mod table;
-mod validate;
 mod value;
 
 pub use effect::OptionEffect;

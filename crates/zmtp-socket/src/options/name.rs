@@ -1,8 +1,14 @@
-//! Looking options up by libzmq's names and numbers. [`OptionName`] itself, its names and
+//! Looking options up by libzmq's names and numbers, and what the rows say about them. [`OptionName`] itself, its names and
 //! constants (`zmq.h` of libzmq 4.3, which keeps every 4.2 value), are generated from the option
 //! table (`table/mod.rs`).
 
 use std::fmt;
+
+use zmtp_codec::SocketType;
+
+use super::effect::OptionEffect;
+use super::socket_options::SocketOptions;
+use super::value::OptionValue;
 
 pub use super::table::OptionName;
 
@@ -41,6 +47,38 @@ impl OptionName {
     /// table give `None`.
     pub fn from_zmq_id(id: i32) -> Option<OptionName> {
         OptionName::every().find(|option| option.zmq_id() == id)
+    }
+
+    /// Whether the option belongs to some socket types only in libzmq (its
+    /// [`accepted_by`](OptionName::accepted_by) is false for some type).
+    ///
+    /// libzmq's `zmq_setsockopt` first offers an option to the socket type's own code
+    /// (`xsetsockopt`), then to the options every socket shares (`options.cpp`). The per-type
+    /// options (ROUTER_*, REQ_*, XPUB_*, SUBSCRIBE, STREAM_NOTIFY, PROBE_ROUTER, CONNECT_RID) exist
+    /// only in their socket types' code, so any other type answers `EINVAL`. The shared ones are
+    /// accepted on every type, even where the table lists only some (`ZMQ_CONFLATE`,
+    /// `ZMQ_IDENTITY`, `ZMQ_INVERT_MATCHING`): there they are stored and have no effect. libzmq's
+    /// class hierarchy widens a few: REP is a ROUTER underneath and takes the ROUTER options, PUB
+    /// is an XPUB and takes the XPUB options.
+    pub fn is_per_socket_type(self) -> bool {
+        SocketType::ALL.iter().any(|t| !self.accepted_by(*t))
+    }
+
+    /// Whether libzmq lets the option change on a live (bound or connected) socket: always.
+    /// See [`OptionName::effect`] for when the change is used.
+    pub const fn settable_when_live(self) -> bool {
+        true
+    }
+
+    /// Whether a change reaches the socket's existing connections
+    /// ([`OptionEffect::Immediate`]), rather than only later ones.
+    pub const fn affects_existing_connections(self) -> bool {
+        matches!(self.effect(), OptionEffect::Immediate)
+    }
+
+    /// The option's default, as [`SocketOptions::get`] reads it on fresh options.
+    pub fn default_value(self) -> OptionValue {
+        SocketOptions::default().get(self)
     }
 }
 
@@ -120,5 +158,37 @@ mod tests {
         for id in [0, 10, 16, 20, 26, 43, 92, -1] {
             assert_eq!(OptionName::from_zmq_id(id), None, "{id}");
         }
+    }
+
+    #[test]
+    fn libzmq_accepts_at_least_what_the_table_lists() {
+        for option in OptionName::every() {
+            for t in SocketType::ALL {
+                if option.applies_to(t) {
+                    assert!(option.accepted_by(t), "{option} on {t}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn per_type_options() {
+        let per_type: Vec<_> = OptionName::every()
+            .filter(|o| o.is_per_socket_type())
+            .map(OptionName::zmq_name)
+            .collect();
+        assert_eq!(
+            per_type.join(" "),
+            "ZMQ_CONNECT_RID ZMQ_PROBE_ROUTER ZMQ_REQ_CORRELATE ZMQ_REQ_RELAXED \
+             ZMQ_ROUTER_HANDOVER ZMQ_ROUTER_MANDATORY ZMQ_ROUTER_RAW ZMQ_STREAM_NOTIFY \
+             ZMQ_SUBSCRIBE ZMQ_UNSUBSCRIBE ZMQ_XPUB_VERBOSE ZMQ_XPUB_VERBOSER ZMQ_XPUB_MANUAL \
+             ZMQ_XPUB_NODROP ZMQ_XPUB_WELCOME_MSG"
+        );
+        assert!(OptionName::RouterMandatory.accepted_by(SocketType::Rep));
+        assert!(!OptionName::RouterMandatory.applies_to(SocketType::Rep));
+        assert!(!OptionName::Subscribe.accepted_by(SocketType::XSub));
+        assert!(OptionName::Conflate.accepted_by(SocketType::Router));
+        assert!(!OptionName::Conflate.applies_to(SocketType::Router));
+        assert!(!OptionName::HandshakeIvl.applies_to(SocketType::Stream));
     }
 }

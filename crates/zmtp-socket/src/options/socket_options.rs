@@ -1,19 +1,14 @@
 //! [`SocketOptions`]: one field per row of the table, libzmq's defaults, and the dynamic
 //! libzmq-style API ([`SocketOptions::set`], [`SocketOptions::get`]).
 
-use std::collections::BTreeSet;
 use std::fmt;
 
-use bytes::Bytes;
 use zmtp_codec::SocketType;
-use zmtp_security::{CurvePublicKey, CurveSecretKey};
 
 use super::error::OptionError;
-use super::filter::TcpAcceptFilter;
 use super::name::OptionName;
-use super::security::MechanismKind;
+use super::security::{MechanismKind, Selected};
 use super::table::Values;
-use super::validate::{self as v, MAX_SHORT_STRING};
 use super::value::OptionValue;
 
 /// The socket options of libzmq's `zmq_setsockopt` table, with the table's defaults.
@@ -42,59 +37,16 @@ use super::value::OptionValue;
 ///
 /// The fields are private so every value goes through the checks; values are stored typed
 /// (`Duration`, `Option<..>`), in libzmq's encodings only through the dynamic API.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct SocketOptions {
-    /// The options whose table rows give a codec (`table/mod.rs`), stored typed.
+    /// Every option's value, in the fields the table's rows name (`table/mod.rs`).
     pub(super) values: Values,
-    /// `ZMQ_CURVE_PUBLICKEY`: our long-term public key (32 bytes), default NULL.
-    pub(super) curve_public_key: Option<CurvePublicKey>,
-    /// `ZMQ_CURVE_SECRETKEY`: our long-term secret key (32 bytes), default NULL.
-    pub(super) curve_secret_key: Option<CurveSecretKey>,
-    /// `ZMQ_CURVE_SERVERKEY`: the server's long-term public key (32 bytes), default NULL.
-    pub(super) curve_server_key: Option<CurvePublicKey>,
-    /// `ZMQ_SUBSCRIBE` and `ZMQ_UNSUBSCRIBE`: the subscriptions in force, in order, with
-    /// repeats (each UNSUBSCRIBE removes one instance), default none.
-    pub(super) subscriptions: Vec<Bytes>,
-    /// `ZMQ_TCP_ACCEPT_FILTER`: the filters, in order, default none (allow from all).
-    pub(super) tcp_accept_filters: Vec<TcpAcceptFilter>,
-    /// `ZMQ_IPC_FILTER_GID`: group ids, default none (allow from all).
-    pub(super) ipc_filter_gids: BTreeSet<u32>,
-    /// `ZMQ_IPC_FILTER_PID`: process ids, default none (allow from all).
-    pub(super) ipc_filter_pids: BTreeSet<i32>,
-    /// `ZMQ_IPC_FILTER_UID`: user ids, default none (allow from all).
-    pub(super) ipc_filter_uids: BTreeSet<u32>,
-    /// The mechanism the settings so far select (libzmq's `mechanism`): `ZMQ_PLAIN_SERVER`,
-    /// `ZMQ_CURVE_SERVER` and `ZMQ_GSSAPI_SERVER` read as "this mechanism and the server side".
-    pub(super) mechanism: MechanismKind,
-    /// libzmq's `as_server`: the server side of [`SocketOptions::mechanism`].
-    pub(super) as_server: bool,
     /// Whether a typed security setter ([`SocketOptions::set_security`] and the `with_*`
     /// builders) was used: then [`SocketOptions::build`] also checks that the mechanism the
     /// settings select has what it needs ([`SocketOptions::security`]).
     pub(super) security_checked_at_build: bool,
     /// The builder's first invalid value, reported by [`SocketOptions::build`].
     pub(super) deferred: Option<OptionError>,
-}
-
-impl Default for SocketOptions {
-    /// The table's defaults.
-    fn default() -> SocketOptions {
-        SocketOptions {
-            values: Values::default(),
-            curve_public_key: None,
-            curve_secret_key: None,
-            curve_server_key: None,
-            subscriptions: Vec::new(),
-            tcp_accept_filters: Vec::new(),
-            ipc_filter_gids: BTreeSet::new(),
-            ipc_filter_pids: BTreeSet::new(),
-            ipc_filter_uids: BTreeSet::new(),
-            mechanism: MechanismKind::Null,
-            as_server: false,
-            security_checked_at_build: false,
-            deferred: None,
-        }
-    }
 }
 
 impl fmt::Debug for SocketOptions {
@@ -114,7 +66,7 @@ impl fmt::Debug for SocketOptions {
                     }
                 }
                 OptionName::CurveSecretKey => {
-                    if let Some(key) = &self.curve_secret_key {
+                    if let Some(key) = &self.values.curve_secret_key {
                         s.field(option.zmq_name(), key);
                     }
                 }
@@ -126,19 +78,12 @@ impl fmt::Debug for SocketOptions {
                 }
             }
         }
-        s.field("mechanism", &self.mechanism)
-            .field("as_server", &self.as_server);
+        s.field("mechanism", &self.values.mechanism.kind)
+            .field("as_server", &self.values.mechanism.as_server);
         if let Some(e) = &self.deferred {
             s.field("deferred_error", e);
         }
         s.finish()
-    }
-}
-
-impl OptionName {
-    /// The option's default, as [`SocketOptions::get`] reads it on fresh options.
-    pub fn default_value(self) -> OptionValue {
-        SocketOptions::default().get(self)
     }
 }
 
@@ -179,93 +124,12 @@ impl SocketOptions {
         name: OptionName,
         value: impl Into<OptionValue>,
     ) -> Result<(), OptionError> {
-        use OptionName::*;
         let value = value.into();
-        let value = &value;
         // No proxy (empty) is what every build can do.
-        if !(name == SocksProxy && value.as_bytes().is_some_and(<[u8]>::is_empty)) {
+        if !(name == OptionName::SocksProxy && value.as_bytes().is_some_and(<[u8]>::is_empty)) {
             require_feature(name)?;
         }
-        if let Some(result) = self.set_row(name, value) {
-            return result;
-        }
-        match name {
-            Ipv4Only => self.values.ipv6 = !v::bool_strict(name, value)?,
-            TcpAcceptFilter => {
-                let text = v::text_len(name, value, true, MAX_SHORT_STRING, "at most 255 bytes")?;
-                if text.is_empty() {
-                    self.tcp_accept_filters.clear();
-                } else {
-                    let filter = super::filter::TcpAcceptFilter::parse(&text)?;
-                    if filter.address().is_ipv6() && !self.values.ipv6 {
-                        return Err(OptionError::Invalid {
-                            option: name,
-                            reason: format!(
-                                "{text:?} is an IPv6 filter and ZMQ_IPV6 is off (libzmq reads \
-                                 filters with the socket's ZMQ_IPV6: set it first)"
-                            ),
-                        });
-                    }
-                    self.tcp_accept_filters.push(filter);
-                }
-            }
-            IpcFilterGid => {
-                if v::is_null(value) {
-                    self.ipc_filter_gids.clear();
-                } else {
-                    self.ipc_filter_gids.insert(v::uint32(name, value)?);
-                }
-            }
-            IpcFilterUid => {
-                if v::is_null(value) {
-                    self.ipc_filter_uids.clear();
-                } else {
-                    self.ipc_filter_uids.insert(v::uint32(name, value)?);
-                }
-            }
-            IpcFilterPid => {
-                if v::is_null(value) {
-                    self.ipc_filter_pids.clear();
-                } else {
-                    self.ipc_filter_pids.insert(v::int(name, value)?);
-                }
-            }
-            PlainServer => {
-                let server = v::bool_strict(name, value)?;
-                self.select(server, server.then_some(MechanismKind::Plain));
-            }
-            CurveServer => {
-                let server = v::bool_strict(name, value)?;
-                self.select(server, server.then_some(MechanismKind::Curve));
-            }
-            CurvePublicKey => {
-                let key = parse_public(name, value)?;
-                self.set_curve_public_key_typed(key);
-            }
-            CurveSecretKey => {
-                let key = zmtp_security::CurveSecretKey::parse(key_bytes(name, value)?)
-                    .map_err(|e| v::bad_key(name, value, Some(e)))?;
-                self.set_curve_secret_key_typed(key);
-            }
-            CurveServerKey => {
-                let key = parse_public(name, value)?;
-                self.set_curve_server_key_typed(key);
-            }
-            GssapiServer => {
-                let server = v::bool_strict(name, value)?;
-                self.select(server, Some(MechanismKind::Gssapi));
-            }
-            Subscribe => self.subscriptions.push(v::binary(name, value)?),
-            Unsubscribe => {
-                let prefix = v::binary(name, value)?;
-                if let Some(i) = self.subscriptions.iter().position(|s| *s == prefix) {
-                    self.subscriptions.remove(i);
-                }
-            }
-            // Every other option has its row's codec (`set_row`).
-            _ => return Err(OptionError::Unknown(name.to_string())),
-        }
-        Ok(())
+        self.set_row(name, &value)
     }
 
     /// Sets an option on a socket of type `socket_type`, as libzmq does: an option the type
@@ -301,41 +165,7 @@ impl SocketOptions {
     /// as the bytes of its text, `address/prefix`), and `ZMQ_CONNECT_RID` the id waiting for
     /// the next connect.
     pub fn get(&self, name: OptionName) -> OptionValue {
-        use OptionName::*;
-        use OptionValue as V;
-        let key = |k: Option<&zmtp_security::CurvePublicKey>| {
-            V::Bytes(k.map_or_else(Bytes::new, |k| Bytes::copy_from_slice(k.as_bytes())))
-        };
-        if let Some(value) = self.get_row(name) {
-            return value;
-        }
-        match name {
-            CurvePublicKey => key(self.curve_public_key.as_ref()),
-            CurveSecretKey => V::Bytes(
-                self.curve_secret_key
-                    .as_ref()
-                    .map_or_else(Bytes::new, |k| Bytes::copy_from_slice(k.as_bytes())),
-            ),
-            CurveServer => V::from(self.is_server_of(MechanismKind::Curve)),
-            CurveServerKey => key(self.curve_server_key.as_ref()),
-            GssapiServer => V::from(self.is_server_of(MechanismKind::Gssapi)),
-            Ipv4Only => V::from(!self.values.ipv6),
-            PlainServer => V::from(self.is_server_of(MechanismKind::Plain)),
-            Subscribe | Unsubscribe => {
-                V::List(self.subscriptions.iter().cloned().map(V::Bytes).collect())
-            }
-            TcpAcceptFilter => V::List(
-                self.tcp_accept_filters
-                    .iter()
-                    .map(|f| V::Bytes(Bytes::from(f.to_string())))
-                    .collect(),
-            ),
-            IpcFilterGid => V::List(self.ipc_filter_gids.iter().map(|g| V::Uint32(*g)).collect()),
-            IpcFilterPid => V::List(self.ipc_filter_pids.iter().map(|p| V::Int(*p)).collect()),
-            IpcFilterUid => V::List(self.ipc_filter_uids.iter().map(|u| V::Uint32(*u)).collect()),
-            // Every other option has its row's codec (`get_row`).
-            _ => V::List(Vec::new()),
-        }
+        self.get_row(name)
     }
 
     /// The error for `name` on `socket_type`, if libzmq refuses it there.
@@ -372,32 +202,22 @@ impl SocketOptions {
     /// setter was used ([`SocketOptions::set_security`]), what [`SocketOptions::security`]
     /// finds missing.
     pub fn validate(&self) -> Result<(), OptionError> {
-        match &self.deferred {
-            Some(e) => Err(e.clone()),
-            None => self.check_security_at_build(),
+        if let Some(e) = &self.deferred {
+            return Err(e.clone());
         }
+        if self.security_checked_at_build {
+            self.security()?;
+        }
+        Ok(())
     }
 
     /// Ends a builder chain: the options, or the first invalid value given (its error names
     /// the option). Once a typed security setter was used ([`SocketOptions::set_security`],
     /// [`SocketOptions::with_curve_server`], ...), an incomplete security configuration (what
     /// [`SocketOptions::security`] refuses) is an error here too, not at bind or connect.
-    pub fn build(mut self) -> Result<SocketOptions, OptionError> {
-        match self.deferred.take() {
-            Some(e) => Err(e),
-            None => {
-                self.check_security_at_build()?;
-                Ok(self)
-            }
-        }
-    }
-
-    /// [`SocketOptions::security`]'s error, if a typed security setter asked for the check.
-    fn check_security_at_build(&self) -> Result<(), OptionError> {
-        if self.security_checked_at_build {
-            self.security()?;
-        }
-        Ok(())
+    pub fn build(self) -> Result<SocketOptions, OptionError> {
+        self.validate()?;
+        Ok(self)
     }
 
     /// [`build`](SocketOptions::build), then
@@ -415,46 +235,47 @@ impl SocketOptions {
         }
     }
 
-    /// libzmq's `as_server && mechanism == kind`.
-    pub(super) fn is_server_of(&self, kind: MechanismKind) -> bool {
-        self.as_server && self.mechanism == kind
-    }
-
     /// Records a mechanism setting: the side, and the mechanism (`None`: NULL).
     pub(super) fn select(&mut self, as_server: bool, mechanism: Option<MechanismKind>) {
-        self.as_server = as_server;
-        self.mechanism = mechanism.unwrap_or(MechanismKind::Null);
+        self.values.mechanism = Selected::new(as_server, mechanism);
     }
 
     /// After `ZMQ_PLAIN_USERNAME`: selects the PLAIN client, or NULL when it was emptied
     /// (libzmq's `(NULL, 0)`; libzmq keeps the old string readable, here it is gone too).
     pub(super) fn after_plain_username(&mut self) {
-        let set = self.values.plain_username.is_some();
-        self.after_plain_credential(set);
+        self.after_plain_credential(self.values.plain_username.is_some());
     }
 
     /// After `ZMQ_PLAIN_PASSWORD`: as [`SocketOptions::after_plain_username`].
     pub(super) fn after_plain_password(&mut self) {
-        let set = self.values.plain_password.as_option().is_some();
-        self.after_plain_credential(set);
+        self.after_plain_credential(self.values.plain_password.as_option().is_some());
     }
 
     fn after_plain_credential(&mut self, set: bool) {
-        if set {
-            self.select(false, Some(MechanismKind::Plain));
-        } else {
-            self.mechanism = MechanismKind::Null;
+        match set {
+            true => self.select(false, Some(MechanismKind::Plain)),
+            false => self.values.mechanism.kind = MechanismKind::Null,
         }
     }
 
     /// After `ZMQ_GSSAPI_PRINCIPAL`: selects GSSAPI, keeps the side.
     pub(super) fn after_gssapi_principal(&mut self) {
-        self.mechanism = MechanismKind::Gssapi;
+        self.values.mechanism.kind = MechanismKind::Gssapi;
     }
 
     /// After `ZMQ_GSSAPI_SERVICE_PRINCIPAL`: selects the GSSAPI client.
     pub(super) fn after_gssapi_service_principal(&mut self) {
         self.select(false, Some(MechanismKind::Gssapi));
+    }
+
+    /// After `ZMQ_CURVE_PUBLICKEY` and `ZMQ_CURVE_SECRETKEY`: selects CURVE, keeps the side.
+    pub(super) fn after_curve_key(&mut self) {
+        self.values.mechanism.kind = MechanismKind::Curve;
+    }
+
+    /// After `ZMQ_CURVE_SERVERKEY`: selects the CURVE client.
+    pub(super) fn after_curve_server_key(&mut self) {
+        self.select(false, Some(MechanismKind::Curve));
     }
 
     /// After `ZMQ_XPUB_VERBOSE`: libzmq's VERBOSE sets "verbose subscriptions" and clears
@@ -468,23 +289,24 @@ impl SocketOptions {
         self.values.xpub_verbose = self.values.xpub_verboser;
     }
 
-    /// `ZMQ_CURVE_PUBLICKEY`: selects CURVE, keeps the side. Callers check
-    /// [`require_feature`] first.
-    pub(super) fn set_curve_public_key_typed(&mut self, key: CurvePublicKey) {
-        self.curve_public_key = Some(key);
-        self.mechanism = MechanismKind::Curve;
-    }
-
-    /// `ZMQ_CURVE_SECRETKEY`: selects CURVE, keeps the side.
-    pub(super) fn set_curve_secret_key_typed(&mut self, key: CurveSecretKey) {
-        self.curve_secret_key = Some(key);
-        self.mechanism = MechanismKind::Curve;
-    }
-
-    /// `ZMQ_CURVE_SERVERKEY`: selects the CURVE client.
-    pub(super) fn set_curve_server_key_typed(&mut self, key: CurvePublicKey) {
-        self.curve_server_key = Some(key);
-        self.select(false, Some(MechanismKind::Curve));
+    /// After `ZMQ_TCP_ACCEPT_FILTER` was set to `raw`: takes the IPv6 filter just added back out
+    /// while `ZMQ_IPV6` is off (libzmq reads filters with the socket's `ZMQ_IPV6`).
+    pub(super) fn check_accept_filter(&mut self, raw: &OptionValue) -> Result<(), OptionError> {
+        let filters = &mut self.values.tcp_accept_filters;
+        if !filters.last().is_some_and(|f| f.address().is_ipv6()) || self.values.ipv6 {
+            return Ok(());
+        }
+        filters.pop();
+        // The text as given (valid UTF-8 with at most a trailing NUL, or it would not be stored).
+        let text = String::from_utf8_lossy(raw.as_bytes().unwrap_or_default());
+        let text = text.strip_suffix('\0').unwrap_or(&text);
+        Err(OptionError::Invalid {
+            option: OptionName::TcpAcceptFilter,
+            reason: format!(
+                "{text:?} is an IPv6 filter and ZMQ_IPV6 is off (libzmq reads filters with the \
+                 socket's ZMQ_IPV6: set it first)"
+            ),
+        })
     }
 }
 
@@ -505,17 +327,6 @@ pub(super) fn require_feature(name: OptionName) -> Result<(), OptionError> {
         option: name,
         feature,
     })
-}
-
-/// The bytes of a CURVE key option value.
-fn key_bytes(name: OptionName, value: &OptionValue) -> Result<&[u8], OptionError> {
-    value
-        .as_bytes()
-        .ok_or_else(|| v::bad_key(name, value, None))
-}
-
-fn parse_public(name: OptionName, value: &OptionValue) -> Result<CurvePublicKey, OptionError> {
-    CurvePublicKey::parse(key_bytes(name, value)?).map_err(|e| v::bad_key(name, value, Some(e)))
 }
 
 #[cfg(test)]
@@ -549,6 +360,30 @@ mod tests {
             assert!(!text.contains(&*secret.to_z85()), "{text}");
             assert!(text.contains(&secret.public_key().to_z85()), "{text}");
         }
+        Ok(())
+    }
+
+    #[test]
+    fn an_ipv6_accept_filter_needs_ipv6_first() -> Result<(), OptionError> {
+        let mut o = SocketOptions::new();
+        o.set(OptionName::TcpAcceptFilter, "10.0.0.0/8")?;
+        assert_eq!(
+            o.set(OptionName::TcpAcceptFilter, "::1\0")
+                .map_err(|e| e.to_string()),
+            Err(
+                "ZMQ_TCP_ACCEPT_FILTER: \"::1\" is an IPv6 filter and ZMQ_IPV6 is off (libzmq \
+                 reads filters with the socket's ZMQ_IPV6: set it first)"
+                    .to_string()
+            )
+        );
+        assert_eq!(
+            o.get_tcp_accept_filters().len(),
+            1,
+            "the refused one is not kept"
+        );
+        o.set_ipv6(true)?;
+        o.set(OptionName::TcpAcceptFilter, "::1")?;
+        assert_eq!(o.get_tcp_accept_filters().len(), 2);
         Ok(())
     }
 

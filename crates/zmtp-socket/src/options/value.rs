@@ -70,40 +70,23 @@ impl OptionValue {
     }
 }
 
-impl From<i32> for OptionValue {
-    fn from(v: i32) -> OptionValue {
-        OptionValue::Int(v)
-    }
+/// `From` for the values that are one variant as they are.
+macro_rules! from {
+    ($($t:ty => $variant:ident),*) => {$(
+        impl From<$t> for OptionValue {
+            fn from(v: $t) -> OptionValue {
+                OptionValue::$variant(v)
+            }
+        }
+    )*};
 }
+
+from!(i32 => Int, i64 => Int64, u64 => Uint64, u32 => Uint32, Bytes => Bytes, String => Str);
 
 impl From<bool> for OptionValue {
     /// A boolean option's `int`: 1 or 0.
     fn from(v: bool) -> OptionValue {
         OptionValue::Int(i32::from(v))
-    }
-}
-
-impl From<i64> for OptionValue {
-    fn from(v: i64) -> OptionValue {
-        OptionValue::Int64(v)
-    }
-}
-
-impl From<u64> for OptionValue {
-    fn from(v: u64) -> OptionValue {
-        OptionValue::Uint64(v)
-    }
-}
-
-impl From<u32> for OptionValue {
-    fn from(v: u32) -> OptionValue {
-        OptionValue::Uint32(v)
-    }
-}
-
-impl From<Bytes> for OptionValue {
-    fn from(v: Bytes) -> OptionValue {
-        OptionValue::Bytes(v)
     }
 }
 
@@ -115,7 +98,7 @@ impl From<&[u8]> for OptionValue {
 
 impl<const N: usize> From<&[u8; N]> for OptionValue {
     fn from(v: &[u8; N]) -> OptionValue {
-        OptionValue::Bytes(Bytes::copy_from_slice(v))
+        OptionValue::from(&v[..])
     }
 }
 
@@ -128,12 +111,6 @@ impl From<Vec<u8>> for OptionValue {
 impl From<&str> for OptionValue {
     fn from(v: &str) -> OptionValue {
         OptionValue::Str(v.to_owned())
-    }
-}
-
-impl From<String> for OptionValue {
-    fn from(v: String) -> OptionValue {
-        OptionValue::Str(v)
     }
 }
 

@@ -2,9 +2,10 @@
 //! `OptionName` variant and its methods, the typed field, its default, the dynamic set/get arms
 //! and the typed accessors).
 
-/// Whether `$t` is among the socket types a row names: `all`, `[A, B]` or `all_but [A]`.
+/// Whether `$t` is among the socket types a row names: `all` (or nothing, for an `accepted`
+/// left out), `[A, B]` or `all_but [A]`.
 macro_rules! socket_types {
-    ($t:ident; all) => {
+    ($t:ident; $(all)?) => {
         true
     };
     ($t:ident; [$($ty:ident),*] $($text:literal)?) => {
@@ -17,7 +18,7 @@ macro_rules! socket_types {
 
 /// The description of the socket types an `accepted(...)` column names.
 macro_rules! accepted_text {
-    (all) => {
+    () => {
         "every socket type"
     };
     ([$($ty:ident),*] $text:literal) => {
@@ -52,10 +53,10 @@ macro_rules! options_table {
     ($(
         $(#[$doc:meta])*
         $variant:ident = $id:literal, $zmq:literal: $kind:ident, $effect:ident, $active:ident,
-            applies($($applies:tt)*), accepted($($accepted:tt)*),
-            $builder:ident($in:ty) => $setter:ident
-            $(, $getter:ident -> $out:ty [$read:path] = $ty:ty: $default:expr, $codec:expr,
-                $mode:ident $what:literal $(, then $hook:ident)?)?;
+            applies($($applies:tt)*) $(accepted($($accepted:tt)*))?,
+            $builder:ident($in:ty) => $setter:ident $(/ $getter:ident -> $out:ty [$read:expr])?,
+            $field:ident $(: $ty:ty = $default:expr)?, $codec:expr, $mode:ident $what:literal
+                $(, then $hook:ident)? $(, check $check:ident)?;
     )*) => {
         /// A socket option of libzmq's `zmq_setsockopt`: the 70 rows of the 4.2.2 table
         /// ([`OptionName::ALL`]) and the two GSSAPI name-type options libzmq 4.3 made stable
@@ -127,51 +128,50 @@ macro_rules! options_table {
             /// `true` for those types and `set_for` checks the mode.
             pub fn accepted_by(self, socket_type: SocketType) -> bool {
                 match self {
-                    $( OptionName::$variant => socket_types!(socket_type; $($accepted)*), )*
+                    $( OptionName::$variant => socket_types!(socket_type; $($($accepted)*)?), )*
                 }
             }
 
             /// The socket types [`accepted_by`](OptionName::accepted_by) allows, in words.
             pub(crate) fn accepted_by_text(self) -> &'static str {
-                match self { $( OptionName::$variant => accepted_text!($($accepted)*), )* }
+                match self { $( OptionName::$variant => accepted_text!($($($accepted)*)?), )* }
             }
         }
 
-        /// The options whose rows give a codec, stored typed.
+        /// Every option's value, stored typed (rows sharing a field name it once).
         #[derive(Clone)]
         pub(super) struct Values {
-            $($( pub(super) $builder: $ty, )?)*
+            $($( pub(super) $field: $ty, )?)*
         }
 
         impl Default for Values {
             fn default() -> Values {
-                Values { $($( $builder: $default, )?)* }
+                Values { $($( $field: $default, )?)* }
             }
         }
 
         impl SocketOptions {
-            /// The dynamic `set` of the rows with a codec (`None`: a hand-written option).
+            /// The dynamic `set`: the row's codec checks and stores the value, then its `then` runs
+            /// (or its `check`, which takes back what it refuses).
             pub(super) fn set_row(
                 &mut self,
                 name: OptionName,
                 value: &OptionValue,
-            ) -> Option<Result<(), OptionError>> {
+            ) -> Result<(), OptionError> {
                 match name {
-                    $($( OptionName::$variant => Some(Codec::decode(&$codec, name, value).map(|v| {
-                        self.values.$builder = v;
+                    $( OptionName::$variant => {
+                        Codec::store(&$codec, name, value, &mut self.values.$field)?;
                         $( self.$hook(); )?
-                    })), )?)*
-                    _ => None,
+                        $( self.$check(value)?; )?
+                    } )*
                 }
+                Ok(())
             }
 
-            /// The dynamic `get` of the rows with a codec (`None`: a hand-written option).
-            pub(super) fn get_row(&self, name: OptionName) -> Option<OptionValue> {
+            /// The dynamic `get`: the row's codec encodes the stored value.
+            pub(super) fn get_row(&self, name: OptionName) -> OptionValue {
                 match name {
-                    $($( OptionName::$variant => {
-                        Some(Codec::encode(&$codec, &self.values.$builder))
-                    } )?)*
-                    _ => None,
+                    $( OptionName::$variant => Codec::encode(&$codec, &self.values.$field), )*
                 }
             }
 
@@ -193,39 +193,25 @@ macro_rules! options_table {
                         "`", $zmq, "`, as [`SocketOptions::", stringify!($setter),
                         "`] describes it."
                     )]
+                    #[allow(clippy::redundant_closure_call)]
                     pub fn $getter(&self) -> $out {
-                        $read(&self.values.$builder)
+                        ($read)(&self.values.$field)
                     }
-
-                    typed_setter!($mode, $variant, $zmq, $setter, $in, $codec, $what);
                 )?
+
+                typed_setter!($mode, $variant, $zmq, $setter, $in, $codec, $what);
             )*
         }
 
         impl OptionName {
             /// The 70 rows of `spec/options.tsv`, in the table's order.
-            pub const ALL: [OptionName; IN_TABLE] = {
-                let mut all = [OptionName::Affinity; IN_TABLE];
-                let mut i = 0;
-                while i < IN_TABLE {
-                    all[i] = ROWS[i];
-                    i += 1;
-                }
-                all
-            };
+            pub const ALL: [OptionName; IN_TABLE] = *ROWS.first_chunk().expect("70 rows");
 
             /// Options this crate takes that the 4.2.2 table does not list: the GSSAPI name
             /// types, which the GSSAPI mechanism needs to talk to libzmq's (its client names
             /// itself with a Kerberos principal name, type 2).
-            pub const BEYOND_TABLE: [OptionName; ROWS.len() - IN_TABLE] = {
-                let mut beyond = [OptionName::Affinity; ROWS.len() - IN_TABLE];
-                let mut i = 0;
-                while i < beyond.len() {
-                    beyond[i] = ROWS[IN_TABLE + i];
-                    i += 1;
-                }
-                beyond
-            };
+            pub const BEYOND_TABLE: [OptionName; ROWS.len() - IN_TABLE] =
+                *ROWS.last_chunk().expect("the rows beyond");
 
             /// Whether the option is one of the 70 rows of the 4.2.2 table.
             pub fn in_table(self) -> bool {

@@ -1,8 +1,8 @@
 //! Typed accessors: `set_*` setters that check at once (for a live socket), `get_*` getters in
 //! Rust types, and the builder methods (`SocketOptions::new().sndhwm(10_000)`), which keep the
-//! first invalid value for [`SocketOptions::build`](super::SocketOptions::build). The builder
-//! methods, and the setters and getters of the options with a codec, are generated from the
-//! option table (`table/mod.rs`); the files here hold the hand-written rest.
+//! first invalid value for [`SocketOptions::build`](super::SocketOptions::build). All are
+//! generated from the option table (`table/mod.rs`) but the few here: two setters that do not
+//! go through libzmq's encoding, and the `clear_*` and `take_*` methods of the lists.
 //!
 //! Rust types stand for libzmq's conventions: `Option<Duration>` where libzmq uses -1 for
 //! "infinite" or 0 for "none" (each accessor says which `None` means), `bool` for 0/1,
@@ -14,14 +14,75 @@
 //! Setters and getters are named like the `zmq` crate's (`set_sndhwm`, `get_sndhwm`); the
 //! builder methods take the bare name.
 
-mod connection;
-mod patterns;
-mod security;
-
 use std::time::Duration;
+
+use bytes::Bytes;
+use zmtp_security::CurveSecretKey;
 
 use super::error::OptionError;
 use super::name::OptionName;
+use super::socket_options::{require_feature, SocketOptions};
+
+impl SocketOptions {
+    /// Sets `ZMQ_HEARTBEAT_TIMEOUT`: close the connection if nothing arrives this long after a
+    /// PING (`None`: the heartbeat interval, the default; zero: no timeout, PINGs go out and a
+    /// peer that answers none is kept).
+    ///
+    /// As in libzmq 4.2 and 4.3, whose default is -1 (the interval) and reads back so, and
+    /// whose explicit 0 turns the timeout off; the table's default of 0 is not libzmq's. Through
+    /// [`SocketOptions::set`], -1 is refused as libzmq refuses it; `None` here restores it.
+    pub fn set_heartbeat_timeout(&mut self, timeout: Option<Duration>) -> Result<(), OptionError> {
+        let name = OptionName::HeartbeatTimeout;
+        match timeout {
+            Some(timeout) => self.set(name, millis(name, timeout)?),
+            None => {
+                self.values.heartbeat_timeout = None;
+                Ok(())
+            }
+        }
+    }
+
+    /// Sets `ZMQ_CURVE_SECRETKEY`: our long-term secret key (client and server need it).
+    /// Selects CURVE. Through [`SocketOptions::set`] it also takes 32 bytes or Z85 text.
+    pub fn set_curve_secret_key(&mut self, key: CurveSecretKey) -> Result<(), OptionError> {
+        require_feature(OptionName::CurveSecretKey)?;
+        // Stored as it is: through `set` the secret would be copied into plain `Bytes`.
+        self.values.curve_secret_key = Some(key);
+        self.after_curve_key();
+        Ok(())
+    }
+
+    /// Removes every `ZMQ_TCP_ACCEPT_FILTER` (libzmq's `(NULL, 0)`).
+    pub fn clear_tcp_accept_filters(&mut self) {
+        self.values.tcp_accept_filters.clear();
+    }
+
+    /// Removes every `ZMQ_IPC_FILTER_UID`.
+    pub fn clear_ipc_filter_uids(&mut self) {
+        self.values.ipc_filter_uids.clear();
+    }
+
+    /// Removes every `ZMQ_IPC_FILTER_GID`.
+    pub fn clear_ipc_filter_gids(&mut self) {
+        self.values.ipc_filter_gids.clear();
+    }
+
+    /// Removes every `ZMQ_IPC_FILTER_PID`.
+    pub fn clear_ipc_filter_pids(&mut self) {
+        self.values.ipc_filter_pids.clear();
+    }
+
+    /// Takes `ZMQ_CONNECT_RID` for a connect: libzmq uses it for the first connect after it
+    /// was set only.
+    pub fn take_connect_rid(&mut self) -> Option<Bytes> {
+        self.values.connect_rid.take()
+    }
+
+    /// Takes the subscriptions out (a new socket hands them to its pattern, which keeps them).
+    pub(crate) fn take_subscriptions(&mut self) -> Vec<Bytes> {
+        std::mem::take(&mut self.values.subscriptions)
+    }
+}
 
 /// Milliseconds in libzmq's `int`, rounded up; too long a duration is an error naming `option`.
 pub(super) fn millis(option: OptionName, duration: Duration) -> Result<i32, OptionError> {
@@ -40,10 +101,9 @@ pub(super) fn millis(option: OptionName, duration: Duration) -> Result<i32, Opti
 
 #[cfg(test)]
 mod tests {
-    use super::super::{OptionValue, SocketOptions};
+    use super::super::OptionValue;
     use super::*;
-    use bytes::Bytes;
-    use zmtp_security::{CurveSecretKey, NameType};
+    use zmtp_security::NameType;
 
     #[test]
     fn typed_accessors_map_to_libzmq_values() -> Result<(), OptionError> {

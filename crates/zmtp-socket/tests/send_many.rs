@@ -214,3 +214,25 @@ async fn a_router_sends_everything_that_can_go_in_one_call() {
         assert_eq!(number(&reply), i);
     }
 }
+
+/// Over inproc, what `send_many` sent is in the peer's queue when it returns (as with `send`:
+/// the direct path, not a queue the link's task carries later), on a current-thread runtime
+/// where no other task runs in between.
+#[tokio::test(flavor = "current_thread")]
+async fn over_inproc_what_was_sent_is_there_when_it_returns() {
+    let ctx = zmtp_socket::Context::on_caller_runtime();
+    let endpoint = format!("inproc://send-many-direct-{}", unique());
+    let pull = Pull::new_in(&ctx).expect("PULL");
+    pull.bind(&endpoint).await.expect("bind");
+    let push = Push::new_in(&ctx).expect("PUSH");
+    push.connect(&endpoint).await.expect("connect");
+    // The link's task connects the pipes when it first runs: the first message waits for it.
+    push.send(Message::from(vec![9])).await.expect("send");
+    within("the first", pull.recv()).await.expect("recv");
+    let mut buf = numbered(0..4);
+    let sent = push.send_many(&mut buf).now_or_never();
+    assert_eq!(sent.map(|r| r.expect("send_many")), Some(4), "all at once");
+    for i in 0..4 {
+        assert_eq!(number(&pull.try_recv().expect("there at once")), i);
+    }
+}

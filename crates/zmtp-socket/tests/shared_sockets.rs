@@ -545,3 +545,51 @@ async fn recv_many_takes_what_is_there_up_to_its_limit() {
     );
     assert_eq!(buf.len(), 10, "nothing appended after the close");
 }
+
+/// A REQ request a dropped handle's sink was fed (not flushed, so not prepared: no envelope yet)
+/// is lingered as a whole request: the REP gets the body, as a request it can answer.
+#[tokio::test]
+async fn a_req_request_fed_to_a_dropped_sink_is_lingered_whole() {
+    let ctx = Context::new().expect("context");
+    let mut req = Req::new_in(&ctx).expect("req");
+    // Before the bind, the connect's pipe waits with room: the request can be queued for it.
+    req.connect("inproc://dropped-req-sink")
+        .await
+        .expect("connect");
+    // poll_ready and start_send, no flush: the sink holds the request, not prepared.
+    SinkExt::feed(&mut req, Message::from("held"))
+        .await
+        .expect("feed");
+    drop(req);
+    let rep = zmtp_socket::Rep::new_in(&ctx).expect("rep");
+    rep.bind("inproc://dropped-req-sink").await.expect("bind");
+    let request = within("lingered", rep.recv()).await.expect("recv");
+    assert_eq!(request, Message::from("held"));
+    rep.send("answer")
+        .await
+        .expect("a REP answers a whole request");
+}
+
+/// A REQ whose `try_send` found no peer (the request prepared, then given up) gives its turn
+/// back: once it has a REP, the next request goes, and it is the only one the REP sees.
+#[tokio::test]
+async fn a_req_try_send_that_found_no_room_gives_its_turn_back() {
+    let ctx = Context::new().expect("context");
+    let req = Req::new_in(&ctx).expect("req");
+    assert!(matches!(req.try_send("nobody"), Err(Error::WouldBlock)));
+    let rep = zmtp_socket::Rep::new_in(&ctx).expect("rep");
+    rep.bind("inproc://req-try-send-turn").await.expect("bind");
+    req.connect("inproc://req-try-send-turn")
+        .await
+        .expect("connect");
+    within("the next request", req.send("next"))
+        .await
+        .expect("the turn was given back");
+    let request = within("request", rep.recv()).await.expect("recv");
+    assert_eq!(request, Message::from("next"));
+    rep.send("answer").await.expect("reply");
+    assert_eq!(
+        within("reply", req.recv()).await.expect("reply"),
+        Message::from("answer")
+    );
+}

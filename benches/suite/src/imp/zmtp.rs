@@ -37,6 +37,11 @@ fn options(job: &Job, server: bool) -> SocketOptions {
     }
 }
 
+/// The endpoint the binding side binds, for this job.
+fn ours(job: &Job) -> String {
+    peer::bind_endpoint(job.case.transport, &job.variant, false)
+}
+
 /// Runs `role` to the end (or forever, for the roles the driver kills).
 pub fn run(role: Role, job: Job) {
     let rt = peer::runtime(job.variant.flavour);
@@ -45,14 +50,7 @@ pub fn run(role: Role, job: Job) {
         match role {
             Role::ThrRecv => {
                 let pull = Pull::with_options_in(&ctx, options(&job, true)).expect("PULL");
-                let ep = pull
-                    .bind(&peer::bind_endpoint(
-                        job.case.transport,
-                        &job.variant,
-                        false,
-                    ))
-                    .await
-                    .expect("bind");
+                let ep = pull.bind(&ours(&job)).await.expect("bind");
                 peer::endpoint(&ep);
                 recv_all(&pull, &job).await;
                 peer::cleanup(&ep);
@@ -78,14 +76,7 @@ pub fn run(role: Role, job: Job) {
             }
             Role::LatRep => {
                 let rep = Rep::new_in(&ctx).expect("REP");
-                let ep = rep
-                    .bind(&peer::bind_endpoint(
-                        job.case.transport,
-                        &job.variant,
-                        false,
-                    ))
-                    .await
-                    .expect("bind");
+                let ep = rep.bind(&ours(&job)).await.expect("bind");
                 peer::endpoint(&ep);
                 while let Ok(msg) = rep.recv().await {
                     rep.send(msg).await.expect("send");
@@ -111,14 +102,7 @@ pub fn run(role: Role, job: Job) {
             Role::Pub => {
                 let nodrop = SocketOptions::new().xpub_nodrop(true);
                 let publisher = Pub::with_options_in(&ctx, nodrop).expect("PUB");
-                let ep = publisher
-                    .bind(&peer::bind_endpoint(
-                        job.case.transport,
-                        &job.variant,
-                        false,
-                    ))
-                    .await
-                    .expect("bind");
+                let ep = publisher.bind(&ours(&job)).await.expect("bind");
                 peer::endpoint(&ep);
                 let go = peer::go_flag();
                 let warm = peer::payload(job.size, Some(peer::WARM_UP));
@@ -178,14 +162,7 @@ pub fn run(role: Role, job: Job) {
             }
             Role::Router => {
                 let router = Router::new_in(&ctx).expect("ROUTER");
-                let ep = router
-                    .bind(&peer::bind_endpoint(
-                        job.case.transport,
-                        &job.variant,
-                        false,
-                    ))
-                    .await
-                    .expect("bind");
+                let ep = router.bind(&ours(&job)).await.expect("bind");
                 peer::endpoint(&ep);
                 let before = peer::rss();
                 peer::wait_go_async().await;
@@ -198,14 +175,7 @@ pub fn run(role: Role, job: Job) {
             }
             Role::BusyRouter => {
                 let router = Router::new_in(&ctx).expect("ROUTER");
-                let ep = router
-                    .bind(&peer::bind_endpoint(
-                        job.case.transport,
-                        &job.variant,
-                        false,
-                    ))
-                    .await
-                    .expect("bind");
+                let ep = router.bind(&ours(&job)).await.expect("bind");
                 peer::endpoint(&ep);
                 router.recv().await.expect("first message");
                 let start = Instant::now();

@@ -852,6 +852,25 @@ mod tests {
     /// One message of one frame, `x`.
     const MESSAGE: [u8; 3] = [0x00, 0x01, b'x'];
 
+    /// A ZMTP 3.1 peer's side of a NULL handshake: its greeting and a READY with `properties`.
+    fn handshake(properties: &[(&'static str, &'static str)]) -> Bytes {
+        let mut head = SendBuffer::new();
+        let mut greeting = [0u8; 64];
+        greeting[0] = 0xFF;
+        greeting[8] = 1;
+        greeting[9] = 0x7F;
+        greeting[10] = 3;
+        greeting[11] = 1;
+        greeting[12..16].copy_from_slice(b"NULL");
+        head.put_raw(&greeting);
+        let mut props = Metadata::new();
+        for (name, value) in properties {
+            props.insert(*name, *value).expect("a valid property");
+        }
+        head.put_command(&Command::Ready(props));
+        head.copy_to_bytes(head.remaining())
+    }
+
     impl Flood {
         fn new(cap: usize) -> Flood {
             Flood::of(&PING, cap)
@@ -859,22 +878,8 @@ mod tests {
 
         /// A peer that sends `frame` for ever once its handshake is done.
         fn of(frame: &'static [u8], cap: usize) -> Flood {
-            let mut head = SendBuffer::new();
-            let mut greeting = [0u8; 64];
-            greeting[0] = 0xFF;
-            greeting[8] = 1;
-            greeting[9] = 0x7F;
-            greeting[10] = 3;
-            greeting[11] = 1;
-            greeting[12..16].copy_from_slice(b"NULL");
-            head.put_raw(&greeting);
-            let mut props = Metadata::new();
-            props
-                .insert("Socket-Type", "PUSH")
-                .expect("a valid property");
-            head.put_command(&Command::Ready(props));
             Flood {
-                head: head.copy_to_bytes(head.remaining()),
+                head: handshake(&[("Socket-Type", "PUSH")]),
                 frame,
                 served: Arc::new(AtomicUsize::new(0)),
                 cap,
@@ -911,21 +916,34 @@ mod tests {
         }
     }
 
-    impl AsyncWrite for Flood {
-        fn poll_write(
-            self: Pin<&mut Self>,
-            _cx: &mut Context<'_>,
-            buf: &[u8],
-        ) -> Poll<std::io::Result<usize>> {
-            Poll::Ready(Ok(buf.len()))
-        }
-        fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-            Poll::Ready(Ok(()))
-        }
-        fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-            Poll::Ready(Ok(()))
-        }
+    // The test peers take every write and keep nothing.
+    macro_rules! swallow_writes {
+        ($($peer:ty),*) => {$(
+            impl AsyncWrite for $peer {
+                fn poll_write(
+                    self: Pin<&mut Self>,
+                    _cx: &mut Context<'_>,
+                    buf: &[u8],
+                ) -> Poll<std::io::Result<usize>> {
+                    Poll::Ready(Ok(buf.len()))
+                }
+                fn poll_flush(
+                    self: Pin<&mut Self>,
+                    _cx: &mut Context<'_>,
+                ) -> Poll<std::io::Result<()>> {
+                    Poll::Ready(Ok(()))
+                }
+                fn poll_shutdown(
+                    self: Pin<&mut Self>,
+                    _cx: &mut Context<'_>,
+                ) -> Poll<std::io::Result<()>> {
+                    Poll::Ready(Ok(()))
+                }
+            }
+        )*};
     }
+
+    swallow_writes!(Flood, Scripted);
 
     /// A DEALER peer whose bytes the test hands over a part at a time: each read takes what
     /// is there, and would block once nothing is.
@@ -950,22 +968,6 @@ mod tests {
         }
     }
 
-    impl AsyncWrite for Scripted {
-        fn poll_write(
-            self: Pin<&mut Self>,
-            _cx: &mut Context<'_>,
-            buf: &[u8],
-        ) -> Poll<std::io::Result<usize>> {
-            Poll::Ready(Ok(buf.len()))
-        }
-        fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-            Poll::Ready(Ok(()))
-        }
-        fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-            Poll::Ready(Ok(()))
-        }
-    }
-
     /// An idle connection holds no read buffer (issue 16): a ROUTER's connection that read a
     /// DEALER's handshake, then one message, gives its read buffer up each time its read would
     /// block (to its thread's few kept buffers), and reads the next message into one of those,
@@ -973,34 +975,11 @@ mod tests {
     #[tokio::test]
     async fn an_idle_connection_holds_no_read_buffer() {
         let (core, settings) = socket_with_settings(SocketType::Router);
-        let mut head = SendBuffer::new();
-        let mut greeting = [0u8; 64];
-        greeting[0] = 0xFF;
-        greeting[9] = 0x7F;
-        greeting[10] = 3;
-        greeting[11] = 1;
-        greeting[12..16].copy_from_slice(b"NULL");
-        head.put_raw(&greeting);
-        let mut props = Metadata::new();
-        props
-            .insert("Socket-Type", "DEALER")
-            .expect("a valid property");
-        props
-            .insert("Identity", "dealer-1")
-            .expect("a valid property");
-        head.put_command(&Command::Ready(props));
         let queued = Arc::new(parking_lot::Mutex::new(
-            head.copy_to_bytes(head.remaining()).to_vec(),
+            handshake(&[("Socket-Type", "DEALER"), ("Identity", "dealer-1")]).to_vec(),
         ));
         let Started::Zmtp(shared) = start(
-            Ends {
-                core,
-                settings: Arc::new(settings),
-                slot: PipeSlot::OnReady,
-                unbound: None,
-                endpoint: "test://scripted",
-                permit: None,
-            },
+            test_ends(core, settings, "test://scripted"),
             Scripted {
                 queued: queued.clone(),
             },
@@ -1042,6 +1021,22 @@ mod tests {
     }
 
     /// A socket of `socket_type` at its default options, and its connections' settings.
+    /// The ends of a test connection serving a pipe made when it is ready.
+    fn test_ends(
+        core: Arc<Core>,
+        settings: ConnectionSettings,
+        endpoint: &'static str,
+    ) -> Ends<'static> {
+        Ends {
+            core,
+            settings: Arc::new(settings),
+            slot: PipeSlot::OnReady,
+            unbound: None,
+            endpoint,
+            permit: None,
+        }
+    }
+
     fn socket_with_settings(socket_type: SocketType) -> (Arc<Core>, ConnectionSettings) {
         socket_with_options(socket_type, SocketOptions::new())
     }
@@ -1079,14 +1074,7 @@ mod tests {
             .await
             .expect("connect");
         let task = run(
-            Ends {
-                core,
-                settings: Arc::new(settings),
-                slot: PipeSlot::OnReady,
-                unbound: None,
-                endpoint: "tcp://127.0.0.1:1",
-                permit: None,
-            },
+            test_ends(core, settings, "tcp://127.0.0.1:1"),
             stream,
             Bytes::from_static(b"127.0.0.1"),
         );
@@ -1122,14 +1110,7 @@ mod tests {
         let flood = Flood::new(cap);
         let served = flood.served.clone();
         let task = run(
-            Ends {
-                core,
-                settings: Arc::new(settings),
-                slot: PipeSlot::OnReady,
-                unbound: None,
-                endpoint: "test://flood",
-                permit: None,
-            },
+            test_ends(core, settings, "test://flood"),
             flood,
             Bytes::from_static(b"flood"),
         );
@@ -1167,14 +1148,7 @@ mod tests {
         let flood = Flood::of(&MESSAGE, 64 << 20);
         let served = flood.served.clone();
         let task = run(
-            Ends {
-                core,
-                settings: Arc::new(settings),
-                slot: PipeSlot::OnReady,
-                unbound: None,
-                endpoint: "test://flood",
-                permit: None,
-            },
+            test_ends(core, settings, "test://flood"),
             flood,
             Bytes::from_static(b"flood"),
         );

@@ -99,6 +99,45 @@ fn linger_zero_discards_what_is_queued() {
     });
 }
 
+/// With `ZMQ_LINGER` 0 the discard is done when the close returns, not later by the link: on
+/// the caller's current-thread runtime the link cannot run while the PULL drains its queue
+/// without yielding, so only what fits the PULL's RCVHWM (10) is still there to read.
+#[test]
+fn linger_zero_discards_before_the_close_returns() {
+    const COUNT: u32 = 5_000;
+    let ctx = Context::on_caller_runtime();
+    let rt = current_thread();
+    rt.block_on(async {
+        let mut pull = Pull::with_options_in(&ctx, SocketOptions::new().rcvhwm(10)).expect("pull");
+        pull.bind("inproc://linger-zero-now").await.expect("bind");
+        let push = Push::with_options_in(
+            &ctx,
+            SocketOptions::new().sndhwm(0).linger(Some(Duration::ZERO)),
+        )
+        .expect("push");
+        push.connect("inproc://linger-zero-now")
+            .await
+            .expect("connect");
+        // One message through first: the link is up, so the rest go straight into the PULL's
+        // queue (the direct path), far beyond its RCVHWM, as SNDHWM 0 allows.
+        push.send(body(0, 16)).await.expect("send");
+        expect_all(&mut pull, 1, 16).await;
+        for i in 1..COUNT {
+            push.send(body(i, 16)).await.expect("send");
+        }
+        drop(push);
+        let mut got = 1;
+        while let Ok(msg) = pull.try_recv() {
+            assert_eq!(msg, body(got, 16), "in order");
+            got += 1;
+        }
+        assert!(
+            got <= 10 + 1,
+            "LINGER 0 left {got} of {COUNT} messages to read after the close returned"
+        );
+    });
+}
+
 /// How long `term_waits_for_linger_then_returns` gives `term`: a third of libzmq's default
 /// `ZMQ_LINGER` (30 s), so that a term that ignored the socket's LINGER of 100 ms, and waited
 /// for the default instead, fails; and a hundred times that LINGER, for a loaded machine.

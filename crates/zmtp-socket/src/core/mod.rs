@@ -663,6 +663,11 @@ impl Core {
 
     fn close_as(&self, linger_until: Option<Instant>, terminated: bool) {
         let mut wake = Wake::default();
+        // With no linger left (ZMQ_LINGER 0), what this socket sent directly beyond its inproc
+        // peers' RCVHWM is discarded now, before the close returns: left to the links, a peer
+        // reading meanwhile would still get it.
+        let expired = linger_until.is_some_and(|t| Instant::now() >= t);
+        let mut discard = Vec::new();
         {
             let mut st = self.state.lock();
             let pipes = &mut st.pipes;
@@ -677,7 +682,14 @@ impl Core {
             for (_, pipe) in pipes.iter_mut() {
                 wake.push(pipe.writer.take());
                 wake.push(pipe.reader.take());
+                if expired {
+                    discard.extend(pipe.direct.clone());
+                }
             }
+        }
+        // The peers' locks are taken after ours is released (never both at once).
+        for out in discard {
+            out.core.discard_beyond_rcvhwm(out.pipe);
         }
         self.closing.cancel();
         wake.run();

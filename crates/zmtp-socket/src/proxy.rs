@@ -119,11 +119,7 @@ impl<K: Kind> Side for Socket<K> {
         self.core_ptr()
     }
     fn poll_recv(&self, cx: &mut Context<'_>, op: &mut Incoming) -> Poll<Result<Message>> {
-        let polled = self.core().poll_recv(Some(cx), op);
-        if polled.is_ready() {
-            op.rearm();
-        }
-        polled
+        self.core().poll_recv(Some(cx), op)
     }
     fn poll_send(&self, cx: &mut Context<'_>, out: &mut Option<Outgoing>) -> Poll<Result<()>> {
         let Some(pending) = out.as_mut() else {

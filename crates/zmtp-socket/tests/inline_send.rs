@@ -6,6 +6,8 @@
 //! (`Context::on_caller_runtime`). After `try_send` the test blocks that thread without ever
 //! yielding to the runtime, so the connection's task cannot run: the REP, on a thread of its
 //! own, receives the request only if `try_send` itself wrote it.
+//!
+//! The receive side likewise: a REQ's receive that the transport wakes reads the reply itself.
 
 use std::sync::mpsc;
 use std::time::Duration;
@@ -72,4 +74,88 @@ fn a_request_to_an_idle_connection_is_written_by_try_send_itself() {
     rt.block_on(async {
         assert_eq!(req.recv().await.expect("reply"), Message::from("second"));
     });
+}
+
+/// Wakes by setting a flag: the test sees when the transport woke the receiver.
+struct Flag(std::sync::atomic::AtomicBool);
+
+impl std::task::Wake for Flag {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.wake_by_ref();
+    }
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// The reverse of the test above: a REQ's receive that the transport wakes reads the reply
+/// itself, in that poll, rather than waiting for the connection's task to read it and wake the
+/// receiver a second time (one more turn of the runtime each round trip).
+///
+/// The receive is polled by hand, outside the runtime. The runtime is turned only until the
+/// transport's readiness wakes that receive: the readiness schedules the connection's task
+/// too, but the runtime returns (its `block_on` future is done) before running it. The next
+/// poll of the receive then has the reply only if it read the connection itself.
+#[test]
+fn a_reply_is_read_by_the_receive_the_transport_woke() {
+    use std::future::Future;
+    use std::sync::atomic::Ordering;
+    use std::sync::Arc;
+    use std::task::{Context as TaskContext, Poll, Waker};
+
+    let (ep_tx, ep_rx) = mpsc::channel::<String>();
+    let rep_thread = std::thread::spawn(move || {
+        runtime().block_on(async move {
+            let ctx = Context::on_caller_runtime();
+            let rep = Rep::new_in(&ctx).expect("REP");
+            let ep = rep.bind("tcp://127.0.0.1:*").await.expect("bind");
+            ep_tx.send(ep).expect("endpoint to the REQ");
+            for _ in 0..2 {
+                match tokio::time::timeout(LIMIT, rep.recv()).await {
+                    Ok(Ok(msg)) => rep.send(msg).await.expect("reply"),
+                    _ => break,
+                }
+            }
+        });
+    });
+
+    let ep = ep_rx.recv().expect("the REP's endpoint");
+    let rt = runtime();
+    let ctx = Context::on_caller_runtime();
+    let req = rt.block_on(async {
+        let req = Req::new_in(&ctx).expect("REQ");
+        req.connect(&ep).await.expect("connect");
+        req.send("first").await.expect("send");
+        assert_eq!(req.recv().await.expect("reply"), Message::from("first"));
+        req
+    });
+    req.try_send("second").expect("a peer is attached");
+
+    let _entered = rt.enter();
+    let flag = Arc::new(Flag(std::sync::atomic::AtomicBool::new(false)));
+    let waker = Waker::from(flag.clone());
+    let mut cx = TaskContext::from_waker(&waker);
+    let mut recv = std::pin::pin!(req.recv());
+    // Before the reply: nothing to read yet (or, on a fast peer, the reply already).
+    if let Poll::Ready(reply) = recv.as_mut().poll(&mut cx) {
+        assert_eq!(reply.expect("reply"), Message::from("second"));
+        rep_thread.join().expect("REP thread");
+        return;
+    }
+    // Turn the runtime until the transport wakes the receive; never longer.
+    rt.block_on(async {
+        let turns = async {
+            while !flag.0.load(Ordering::SeqCst) {
+                tokio::task::yield_now().await;
+            }
+        };
+        tokio::time::timeout(LIMIT, turns)
+            .await
+            .expect("the transport woke the receive");
+    });
+    match recv.as_mut().poll(&mut cx) {
+        Poll::Ready(reply) => assert_eq!(reply.expect("reply"), Message::from("second")),
+        Poll::Pending => panic!("the woken receive did not read the reply itself"),
+    }
+    rep_thread.join().expect("REP thread");
 }

@@ -61,19 +61,10 @@ impl Outgoing {
     }
 }
 
-/// One receive in progress: its place among the waiters, and whether it read its connection
-/// itself already (REQ, REP; see [`Core::poll_recv`]).
+/// One receive in progress: its place among the waiters.
 #[derive(Debug, Default)]
 pub(crate) struct Incoming {
     pub(super) waiter: Option<WaiterId>,
-    pub(super) read_inline: bool,
-}
-
-impl Incoming {
-    /// Ready for the next receive (a stream's next item): reading inline is allowed again.
-    pub(crate) fn rearm(&mut self) {
-        self.read_inline = false;
-    }
 }
 
 impl Core {
@@ -320,14 +311,16 @@ impl Core {
 
     /// Receives, as the socket's pattern does. `Pending` when nothing is there; `cx`'s waker is
     /// then registered. A pattern that reads inline (REQ, REP) reads its only peer's
-    /// connection itself the first time a receive would wait: the message is then there without
-    /// a wake-up from the connection task, and the transport wakes the receiver directly for the
-    /// next one.
+    /// connection itself, once in each poll that would wait: the message is then there without
+    /// a wake-up from the connection task, and the transport wakes the receiver directly, so
+    /// that the poll it wakes reads the reply itself (not the task, whose delivery would wake
+    /// the receiver a second time: one more turn of the runtime a round trip).
     pub(crate) fn poll_recv(
         &self,
         mut cx: Option<&mut Context<'_>>,
         op: &mut Incoming,
     ) -> Poll<Result<Message>> {
+        let mut read_inline = false;
         loop {
             let mut wake = Wake::default();
             let mut st = self.state.lock();
@@ -351,12 +344,12 @@ impl Core {
                 return Poll::Pending;
             };
             pipes.recv_waiters.register(&mut op.waiter, cx.waker());
-            if op.read_inline || !pattern.inline_io() {
+            if read_inline || !pattern.inline_io() {
                 drop(st);
                 wake.run();
                 return Poll::Pending;
             }
-            op.read_inline = true;
+            read_inline = true;
             let [key] = pipes.lb[..] else {
                 drop(st);
                 wake.run();

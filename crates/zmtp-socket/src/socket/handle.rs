@@ -586,10 +586,7 @@ impl<K: Receives> futures::Stream for Socket<K> {
         let this = self.get_mut();
         match this.inner.core.poll_recv(Some(cx), &mut this.stream) {
             Poll::Ready(Err(Error::Closed)) => Poll::Ready(None),
-            Poll::Ready(item) => {
-                this.stream.rearm();
-                Poll::Ready(Some(item))
-            }
+            Poll::Ready(item) => Poll::Ready(Some(item)),
             Poll::Pending => Poll::Pending,
         }
     }

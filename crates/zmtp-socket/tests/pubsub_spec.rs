@@ -934,8 +934,9 @@ async fn resubscribe_after_reconnect(transport: &str) {
     until_subscribed(&mut publisher, &mut sub, "re.probe").await;
     drop(publisher);
     let mut again = bind_pub_again(&ep).await;
-    // Only a subscription received by the new PUB lets the probe through.
-    until_subscribed(&mut again, &mut sub, "re.probe").await;
+    // Only a subscription received by the new PUB lets the probe through. Its own probe text:
+    // the old PUB's probes sent after the one that arrived may still be queued at the SUB.
+    until_subscribed(&mut again, &mut sub, "re.again.probe").await;
     again.send(Message::single("other")).await.expect("publish");
     again
         .send(Message::single("re.after"))

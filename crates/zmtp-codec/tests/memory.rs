@@ -11,6 +11,7 @@
 //! - A long frame under way holds at most its size plus the buffer it started in, midway and
 //!   when its last byte arrives; one claiming a huge size holds at most about twice what
 //!   arrived.
+//! - A stream of long frames reuses the buffers of the messages the application dropped.
 //!
 //! Each test counts only its own thread's allocations, so the tests may run in parallel.
 
@@ -27,6 +28,8 @@ mod support;
 use support::*;
 
 thread_local! {
+    /// Allocations (and growths) of at least [`LARGE`] bytes this thread made.
+    static LARGE_ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
     /// Bytes this thread allocated and has not freed.
     static LIVE: Cell<i64> = const { Cell::new(0) };
     /// The most `LIVE` has been since the last `reset_peak`.
@@ -42,7 +45,17 @@ fn grew(by: i64) {
     });
 }
 
-/// The system allocator, counting each thread's live bytes and their peak.
+/// What counts as a large allocation: a long frame's buffer.
+const LARGE: usize = 256 * 1024;
+
+fn allocated(size: usize) {
+    if size >= LARGE {
+        let _ = LARGE_ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+    }
+}
+
+/// The system allocator, counting each thread's live bytes and their peak, and its large
+/// allocations.
 struct Counting;
 
 // SAFETY: every call is forwarded to the system allocator unchanged; counting touches only
@@ -50,18 +63,23 @@ struct Counting;
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         grew(layout.size() as i64);
+        allocated(layout.size());
         // SAFETY: forwarded with the caller's guarantees.
         unsafe { System.alloc(layout) }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         grew(layout.size() as i64);
+        allocated(layout.size());
         // SAFETY: forwarded with the caller's guarantees.
         unsafe { System.alloc_zeroed(layout) }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         grew(new_size as i64 - layout.size() as i64);
+        if new_size > layout.size() {
+            allocated(new_size);
+        }
         // SAFETY: forwarded with the caller's guarantees.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -242,6 +260,40 @@ fn a_long_frame_under_way_holds_its_size_and_no_more() {
             );
         }
     }
+}
+
+/// Long frames read while the application still holds the last few of their messages: once
+/// there are as many buffers as it holds, each next frame is read into one that a dropped
+/// message left, not into a fresh allocation of its size (which glibc gave back to the system
+/// when freed, and took again page by page: 48 page faults a 1 MiB message).
+#[test]
+fn long_frames_reuse_the_buffers_their_dropped_messages_left() {
+    const HELD: usize = 4;
+    let now = Instant::now();
+    let size = 1 << 20;
+    let mut frame = vec![0x02];
+    frame.extend_from_slice(&(size as u64).to_be_bytes());
+    frame.resize(9 + size, 0x5a);
+    let mut c = ready_pull(None, now);
+    let mut held = std::collections::VecDeque::new();
+    let mut per_frame = Vec::new();
+    for _ in 0..24 {
+        let before = LARGE_ALLOCATIONS.with(Cell::get);
+        read_all(&mut c, now, &frame, READ_CHUNK);
+        let msgs = messages(events(&mut c));
+        assert_eq!(msgs.len(), 1);
+        held.extend(msgs);
+        while held.len() > HELD {
+            held.pop_front();
+        }
+        per_frame.push(LARGE_ALLOCATIONS.with(Cell::get) - before);
+    }
+    println!("large allocations, frame by frame: {per_frame:?}");
+    assert_eq!(
+        per_frame[2 * HELD..].iter().sum::<u64>(),
+        0,
+        "frames read into fresh buffers once the held messages' buffers were made: {per_frame:?}"
+    );
 }
 
 /// A frame claiming far more than is sent (legal without `ZMQ_MAXMSGSIZE`) holds about what

@@ -90,6 +90,12 @@ pub const PONG_BACKLOG: usize = 64 * 1024;
 /// fresh allocation.
 const SPARE_READ_BUFFERS: usize = 3;
 
+/// Long frames' buffers kept for reuse, at most: a stream of long messages (1 MiB, say) then
+/// reads each into a buffer that a dropped one left, rather than into a fresh allocation (which
+/// glibc gave back to the system when freed and took again page by page: 48 page faults a 1 MiB
+/// message).
+const LONG_READ_BUFFERS: usize = 4;
+
 /// Settings of one connection, taken from the socket's options when it connects or accepts.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -306,8 +312,16 @@ pub struct Connection {
     /// reclaimed.
     read_chunk_grew: bool,
     /// Read buffers used before, reused once nothing decoded from them is alive (empty when
-    /// never needed).
-    spare_recv: [BytesMut; SPARE_READ_BUFFERS],
+    /// never needed; at most [`SPARE_READ_BUFFERS`]).
+    spare_recv: Vec<BytesMut>,
+    /// Long frames' buffers used before, oldest first, likewise (at most
+    /// [`LONG_READ_BUFFERS`]).
+    long_recv: Vec<BytesMut>,
+    /// `recv` was made for a long frame (it goes to `long_recv` when replaced).
+    recv_long: bool,
+    /// Where the long frame under way started when `recv` was last grown for it: the same
+    /// address means the same frame, in a buffer of its own (see `grow_for_frame`).
+    grown_at: usize,
     send: SendBuffer,
     events: VecDeque<Event>,
     partial: Message,
@@ -354,7 +368,10 @@ impl Connection {
             recv: BytesMut::new(),
             read_chunk: INITIAL_READ_CHUNK,
             read_chunk_grew: false,
-            spare_recv: Default::default(),
+            spare_recv: Vec::new(),
+            long_recv: Vec::new(),
+            recv_long: false,
+            grown_at: 0,
             send,
             events: VecDeque::new(),
             partial: Message::new(),
@@ -432,7 +449,8 @@ impl Connection {
         self.partial = Message::new();
         self.partial_size = 0;
         self.recv.clear();
-        self.spare_recv = Default::default();
+        self.spare_recv = Vec::new();
+        self.long_recv = Vec::new();
         self.events.push_back(Event::Closed(reason));
     }
 }

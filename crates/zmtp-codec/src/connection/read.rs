@@ -1,7 +1,10 @@
 //! Reading: the receive buffer a driver reads into, and the frames decoded from it, handed to
 //! the stage the connection is in.
 
-use super::{Connection, Job, LegacyPeer, State, MAX_READ, READ_CHUNK};
+use super::{
+    Connection, Job, LegacyPeer, State, INITIAL_READ_CHUNK, LONG_READ_BUFFERS, MAX_READ,
+    READ_CHUNK, SPARE_READ_BUFFERS,
+};
 use crate::error::{ConnectionError, FrameError};
 use crate::frame::Frame;
 use crate::greeting::LegacyVersion;
@@ -37,7 +40,9 @@ impl Connection {
             if rest > free && free < want / 2 {
                 self.grow_for_frame(needed, want);
             }
-        } else if free < want / 2 {
+        } else if free < want / 2 && !(self.recv_long && rest <= free) {
+            // (A long frame's buffer reads the next frame's header into the room it left for
+            // it: a long frame moves on to a buffer of its own with those bytes only.)
             self.make_room(want);
         }
         &mut self.recv
@@ -55,7 +60,9 @@ impl Connection {
         if !self.recv.is_empty() || self.recv.capacity() == 0 || self.read_chunk >= READ_CHUNK {
             return None;
         }
-        self.spare_recv = Default::default();
+        self.spare_recv = Vec::new();
+        self.long_recv = Vec::new();
+        self.recv_long = false;
         Some(std::mem::take(&mut self.recv))
     }
 
@@ -73,42 +80,58 @@ impl Connection {
     pub fn install_recv_buf(&mut self, mut buf: BytesMut) {
         if self.recv.capacity() == 0 && self.recv.is_empty() {
             buf.clear();
-            self.recv = buf;
+            let old = std::mem::replace(&mut self.recv, buf);
+            self.keep(old);
+            self.recv_long = false;
         }
     }
 
     /// Makes room for the rest of a long frame whose start is the whole content of the buffer:
     /// at least `want` bytes more, or as many as arrived (doubling), but never more than the
-    /// frame's `needed` bytes in all. A spare buffer that large and free again takes the
-    /// partial frame (the buffer becomes a spare); otherwise the buffer grows, in place when
-    /// nothing decoded from it is alive (`realloc`, which moves a large block without copying
-    /// it), else into a buffer of the frame's own (the old one is left to the messages read into
-    /// it, and not kept: it holds the frame's first bytes). Either way no other copy of the
-    /// frame's bytes is held.
+    /// frame's `needed` bytes in all, and then [`INITIAL_READ_CHUNK`] more for the start of
+    /// the next frame (so that the next frame starts in this buffer, and moves on with only
+    /// those few bytes if it is long too). A kept long frame's buffer free
+    /// again takes the partial frame. Otherwise a buffer already grown for this frame (nothing
+    /// decoded from it yet) grows in place (`realloc`, which moves a large block without
+    /// copying it), and one the frame started in, which earlier messages may still use, is kept
+    /// while the frame gets a buffer of its own. Either way the frame's bytes are held once,
+    /// and a buffer that only this frame used is never kept beside its grown copy.
     pub(super) fn grow_for_frame(&mut self, needed: usize, want: usize) {
         let len = self.recv.len();
-        let target = needed.min(len + want.max(len));
+        let target = match len + want.max(len) {
+            grown if grown >= needed => needed + INITIAL_READ_CHUNK,
+            grown => grown,
+        };
         if std::mem::take(&mut self.read_chunk_grew) {
-            self.spare_recv = Default::default();
+            self.spare_recv.clear();
         }
+        // The same frame's bytes have not moved since its buffer was last grown.
+        let own = self.recv_long && self.recv.as_ptr() as usize == self.grown_at;
         if let Some(i) = self
-            .spare_recv
+            .long_recv
             .iter_mut()
             .position(|b| b.try_reclaim(target))
         {
-            let mut next = std::mem::take(&mut self.spare_recv[i]);
+            let mut next = self.long_recv.remove(i);
             next.extend_from_slice(&self.recv);
-            let mut old = std::mem::replace(&mut self.recv, next);
-            old.clear();
-            self.spare_recv[i] = old;
-            return;
+            let old = std::mem::replace(&mut self.recv, next);
+            if !own {
+                self.keep(old);
+            }
+        } else if own {
+            // Moves the bytes to the front of the allocation, then grows it in place.
+            let mut grown = Vec::from(std::mem::take(&mut self.recv));
+            grown.reserve_exact(target - grown.len());
+            // Back to a `BytesMut` through a `Bytes`: neither step copies a unique buffer.
+            self.recv = BytesMut::from(Bytes::from(grown));
+        } else {
+            let mut next = BytesMut::with_capacity(target);
+            next.extend_from_slice(&self.recv);
+            let old = std::mem::replace(&mut self.recv, next);
+            self.keep(old);
         }
-        // Moves the bytes to the front of the allocation if the buffer is the only user of it,
-        // copies them out otherwise.
-        let mut grown = Vec::from(std::mem::take(&mut self.recv));
-        grown.reserve_exact(target - grown.len());
-        // Back to a `BytesMut` through a `Bytes`: neither step copies a unique buffer.
-        self.recv = BytesMut::from(Bytes::from(grown));
+        self.recv_long = true;
+        self.grown_at = self.recv.as_ptr() as usize;
     }
 
     /// Makes at least `want / 2` bytes of free space for the next read (`want` when it has to
@@ -118,19 +141,20 @@ impl Connection {
     /// grown, a fresh buffer of the new size, and the smaller ones go.
     pub(super) fn make_room(&mut self, want: usize) {
         let need = want / 2;
-        if self.recv.capacity() == 0 && self.recv.is_empty() {
-            // No buffer (released, or never made): a fresh one of the read size.
-            if std::mem::take(&mut self.read_chunk_grew) {
-                self.spare_recv = Default::default();
-            }
-            self.recv = BytesMut::with_capacity(want);
-            return;
-        }
         let grew = std::mem::take(&mut self.read_chunk_grew);
         if grew {
             // Buffers of the smaller size are of no more use.
-            self.spare_recv = Default::default();
-        } else if self.recv.try_reclaim(need) {
+            self.spare_recv.clear();
+        }
+        if self.recv.capacity() == 0 && self.recv.is_empty() {
+            // No buffer (released, never made, or a long frame's that it ended exactly): a
+            // fresh one of the read size.
+            let old = std::mem::replace(&mut self.recv, BytesMut::with_capacity(want));
+            self.keep(old);
+            self.recv_long = false;
+            return;
+        }
+        if !grew && self.recv.try_reclaim(need) {
             return;
         }
         let partial = self.recv.len();
@@ -139,24 +163,37 @@ impl Connection {
         let ask = want.max(partial + need);
         let reusable = self.spare_recv.iter_mut().position(|b| b.try_reclaim(ask));
         let mut next = match reusable {
-            Some(i) => std::mem::take(&mut self.spare_recv[i]),
+            Some(i) => self.spare_recv.swap_remove(i),
             None => BytesMut::with_capacity((partial + want).max(self.read_chunk)),
         };
         next.extend_from_slice(&self.recv);
-        let mut old = std::mem::replace(&mut self.recv, next);
-        if grew {
-            return;
+        let old = std::mem::replace(&mut self.recv, next);
+        if !grew || self.recv_long {
+            self.keep(old);
         }
+        self.recv_long = false;
+    }
+
+    /// Keeps `old` (emptied), the buffer `recv` was until now, for reuse: a long frame's among
+    /// the long ones (the oldest going when there are [`LONG_READ_BUFFERS`]), another in an
+    /// empty place among the spares, else in place of the smallest. A buffer that goes is
+    /// left to the messages read into it, or freed. Keeping never allocates once the places
+    /// are made.
+    fn keep(&mut self, mut old: BytesMut) {
         old.clear();
-        // Keep the old buffer in an empty slot, else in place of the smallest spare.
-        let slot = self
-            .spare_recv
-            .iter()
-            .enumerate()
-            .min_by_key(|(_, b)| (b.capacity() != 0, b.capacity()))
-            .map(|(i, _)| i);
-        if let Some(i) = slot {
-            self.spare_recv[i] = old;
+        if self.recv_long {
+            if self.long_recv.len() == LONG_READ_BUFFERS {
+                self.long_recv.remove(0);
+            }
+            self.long_recv.reserve_exact(LONG_READ_BUFFERS);
+            self.long_recv.push(old);
+        } else if old.capacity() != 0 {
+            if self.spare_recv.len() < SPARE_READ_BUFFERS {
+                self.spare_recv.reserve_exact(SPARE_READ_BUFFERS);
+                self.spare_recv.push(old);
+            } else if let Some(smallest) = self.spare_recv.iter_mut().min_by_key(|b| b.capacity()) {
+                *smallest = old;
+            }
         }
     }
 

@@ -372,8 +372,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin, P: Protocol> Driver<S, P> {
             progress |= self.poll_timer(cx);
             if !progress {
                 if self.reads >= READS_PER_TURN {
-                    // Its share is used: back of the queue, to read on in the next turn.
-                    cx.waker().wake_by_ref();
+                    // Its share is used: to read on in the next turn, after what else is ready
+                    // (Tokio's `yield_now`: woken once the runtime has looked at its other
+                    // work. A plain self-wake would run it again first on a current-thread
+                    // runtime whose `block_on` future, the application, waits to consume).
+                    let _ = std::pin::pin!(tokio::task::yield_now()).poll(cx);
                 }
                 return Poll::Pending;
             }

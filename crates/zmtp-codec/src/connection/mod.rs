@@ -472,7 +472,8 @@ mod size_tests {
 
     /// Every idle connection holds its `Connection` for its whole life (inside its driver's
     /// heap block), so what only the handshake needs is boxed and dropped once it is done
-    /// (`Local`, the mechanism's stages): 864 bytes before `Local` was, 704 after.
+    /// (`Local`, the mechanism's stages): 864 bytes before `Local` was, 704 after; 664 once
+    /// the spare read buffers were a vector rather than three inline places.
     #[test]
     fn a_connection_is_small() {
         let size = std::mem::size_of::<Connection>();
@@ -486,6 +487,6 @@ mod size_tests {
             std::mem::size_of::<VecDeque<Event>>(),
             std::mem::size_of::<Message>(),
         );
-        assert!(size <= 704, "a Connection takes {size} bytes");
+        assert!(size <= 664, "a Connection takes {size} bytes");
     }
 }

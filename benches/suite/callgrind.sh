@@ -11,6 +11,8 @@
 # valgrind).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=endpoint.sh
+source "$here/endpoint.sh"
 bin=${1:-$here/target/release/zmtp-bench}
 case=${2:-push_pull_tcp}
 variant=${3:-zmtp-1w-caller}
@@ -28,11 +30,7 @@ fi
 valgrind --tool=callgrind --callgrind-out-file="$out/recv.out" \
   "$bin" peer --role thr-recv "${common[@]}" "${recv_keys[@]}" > "$out/recv.log" 2> "$out/recv.err" &
 recv=$!
-for _ in $(seq 1 600); do
-  grep -q '^ENDPOINT ' "$out/recv.log" 2>/dev/null && break
-  sleep 0.1
-done
-endpoint=$(grep -m1 '^ENDPOINT ' "$out/recv.log" | cut -d' ' -f2)
+endpoint=$(announced_endpoint "$out/recv.log")
 valgrind --tool=callgrind --callgrind-out-file="$out/send.out" \
   "$bin" peer --role thr-send "${common[@]}" --endpoint "$endpoint" > "$out/send.log" 2> "$out/send.err" &
 send=$!

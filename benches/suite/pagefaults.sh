@@ -9,6 +9,8 @@
 # Needs perf (apt-get install linux-perf).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=endpoint.sh
+source "$here/endpoint.sh"
 bin=${1:-$here/target/release/zmtp-bench}
 variant=${2:-zmtp-1w-caller}
 size=${3:-1048576}
@@ -19,11 +21,7 @@ common=(--case "$case" --variant "$variant" --size "$size" --count "$count")
 perf stat -e page-faults,task-clock -x, -o "$out/recv.perf" \
   "$bin" peer --role thr-recv "${common[@]}" > "$out/recv.log" 2> "$out/recv.err" &
 recv=$!
-for _ in $(seq 1 600); do
-  grep -q '^ENDPOINT ' "$out/recv.log" 2>/dev/null && break
-  sleep 0.1
-done
-endpoint=$(grep -m1 '^ENDPOINT ' "$out/recv.log" | cut -d' ' -f2)
+endpoint=$(announced_endpoint "$out/recv.log")
 "$bin" peer --role thr-send "${common[@]}" --endpoint "$endpoint" > "$out/send.log" 2> "$out/send.err" &
 send=$!
 wait "$recv"

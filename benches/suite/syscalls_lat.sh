@@ -8,6 +8,8 @@
 # suite's warm-up). Needs strace.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=endpoint.sh
+source "$here/endpoint.sh"
 bin=${1:-$here/target/release/zmtp-bench}
 variant=${2:-zmtp-1w-caller}
 size=${3:-1024}
@@ -16,11 +18,7 @@ out=$(mktemp -d /tmp/zmtp-syscalls.XXXXXX)
 common=(--case req_rep_tcp --variant "$variant" --size "$size" --count "$count")
 strace -f -c -o "$out/rep.strace" \
   "$bin" peer --role lat-rep "${common[@]}" > "$out/rep.log" 2> "$out/rep.err" &
-for _ in $(seq 1 600); do
-  grep -q '^ENDPOINT ' "$out/rep.log" 2>/dev/null && break
-  sleep 0.1
-done
-endpoint=$(grep -m1 '^ENDPOINT ' "$out/rep.log" | cut -d' ' -f2)
+endpoint=$(announced_endpoint "$out/rep.log")
 strace -f -c -o "$out/req.strace" \
   "$bin" peer --role lat-req "${common[@]}" --endpoint "$endpoint" > "$out/req.log" 2> "$out/req.err"
 # The REP echoes until it is ended; strace then writes its summary.

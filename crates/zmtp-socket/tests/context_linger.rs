@@ -62,6 +62,20 @@ fn linger_delivers_after_the_sending_runtime_is_gone() {
     receiver.block_on(expect_all(&mut pull, COUNT, LEN));
 }
 
+/// A PULL (RCVHWM 10) bound at `endpoint` and a PUSH (SNDHWM 0, so unbounded, and
+/// `ZMQ_LINGER` 0) connected to it.
+async fn linger_zero_pair(ctx: &Context, endpoint: &str) -> (Pull, Push) {
+    let pull = Pull::with_options_in(ctx, SocketOptions::new().rcvhwm(10)).expect("pull");
+    pull.bind(endpoint).await.expect("bind");
+    let push = Push::with_options_in(
+        ctx,
+        SocketOptions::new().sndhwm(0).linger(Some(Duration::ZERO)),
+    )
+    .expect("push");
+    push.connect(endpoint).await.expect("connect");
+    (pull, push)
+}
+
 /// The same over inproc with `ZMQ_LINGER` 0: the dropped PUSH's queue is discarded, so the PULL
 /// gets at most what was already in its own pipe or in the link's batch in flight.
 #[test]
@@ -70,14 +84,7 @@ fn linger_zero_discards_what_is_queued() {
     let ctx = Context::new().expect("context");
     let rt = current_thread();
     rt.block_on(async {
-        let mut pull = Pull::with_options_in(&ctx, SocketOptions::new().rcvhwm(10)).expect("pull");
-        pull.bind("inproc://linger-zero").await.expect("bind");
-        let push = Push::with_options_in(
-            &ctx,
-            SocketOptions::new().sndhwm(0).linger(Some(Duration::ZERO)),
-        )
-        .expect("push");
-        push.connect("inproc://linger-zero").await.expect("connect");
+        let (mut pull, push) = linger_zero_pair(&ctx, "inproc://linger-zero").await;
         for i in 0..COUNT {
             push.send(body(i, 16)).await.expect("send");
         }
@@ -108,16 +115,7 @@ fn linger_zero_discards_before_the_close_returns() {
     let ctx = Context::on_caller_runtime();
     let rt = current_thread();
     rt.block_on(async {
-        let mut pull = Pull::with_options_in(&ctx, SocketOptions::new().rcvhwm(10)).expect("pull");
-        pull.bind("inproc://linger-zero-now").await.expect("bind");
-        let push = Push::with_options_in(
-            &ctx,
-            SocketOptions::new().sndhwm(0).linger(Some(Duration::ZERO)),
-        )
-        .expect("push");
-        push.connect("inproc://linger-zero-now")
-            .await
-            .expect("connect");
+        let (mut pull, push) = linger_zero_pair(&ctx, "inproc://linger-zero-now").await;
         // One message through first: the link is up, so the rest go straight into the PULL's
         // queue (the direct path), far beyond its RCVHWM, as SNDHWM 0 allows.
         push.send(body(0, 16)).await.expect("send");

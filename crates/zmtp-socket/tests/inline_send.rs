@@ -25,10 +25,10 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("a runtime")
 }
 
-#[test]
-fn a_request_to_an_idle_connection_is_written_by_try_send_itself() {
+/// A REP on a thread of its own (its connections on its runtime) that echoes two requests,
+/// then returns what it received; and its endpoint.
+fn echoing_rep() -> (String, std::thread::JoinHandle<Vec<Message>>) {
     let (ep_tx, ep_rx) = mpsc::channel::<String>();
-    let (got_tx, got_rx) = mpsc::channel::<Vec<Message>>();
     let rep_thread = std::thread::spawn(move || {
         runtime().block_on(async move {
             let ctx = Context::on_caller_runtime();
@@ -37,7 +37,7 @@ fn a_request_to_an_idle_connection_is_written_by_try_send_itself() {
             ep_tx.send(ep).expect("endpoint to the REQ");
             let mut got = Vec::new();
             // Two requests: the first completes the handshake and a round trip, the second is
-            // the one written inline.
+            // the one under test.
             for _ in 0..2 {
                 match tokio::time::timeout(LIMIT, rep.recv()).await {
                     Ok(Ok(msg)) => {
@@ -47,30 +47,40 @@ fn a_request_to_an_idle_connection_is_written_by_try_send_itself() {
                     _ => break,
                 }
             }
-            got_tx.send(got).expect("report to the REQ");
-        });
+            got
+        })
     });
+    (ep_rx.recv().expect("the REP's endpoint"), rep_thread)
+}
 
-    let ep = ep_rx.recv().expect("the REP's endpoint");
+/// A REQ on a current-thread runtime of its own, connections on that runtime, after one round
+/// trip with the REP at `ep`: its connection is idle (handshake done, nothing to write).
+fn req_after_one_round_trip(ep: &str) -> (tokio::runtime::Runtime, Context, Req) {
     let rt = runtime();
     let ctx = Context::on_caller_runtime();
     let req = rt.block_on(async {
         let req = Req::new_in(&ctx).expect("REQ");
-        req.connect(&ep).await.expect("connect");
+        req.connect(ep).await.expect("connect");
         req.send("first").await.expect("send");
         assert_eq!(req.recv().await.expect("reply"), Message::from("first"));
         req
     });
+    (rt, ctx, req)
+}
+
+#[test]
+fn a_request_to_an_idle_connection_is_written_by_try_send_itself() {
+    let (ep, rep_thread) = echoing_rep();
+    let (rt, _ctx, req) = req_after_one_round_trip(&ep);
     // The connection is idle now (handshake done, nothing waiting to be written).
     req.try_send("second").expect("a peer is attached");
     // Blocks this thread: the runtime, and the REQ's connection task with it, does not run.
-    let got = got_rx.recv().expect("the REP's report");
+    let got = rep_thread.join().expect("REP thread");
     assert_eq!(
         got,
         vec![Message::from("first"), Message::from("second")],
         "the second request reached the REP while the REQ's runtime was not running"
     );
-    rep_thread.join().expect("REP thread");
     rt.block_on(async {
         assert_eq!(req.recv().await.expect("reply"), Message::from("second"));
     });
@@ -103,32 +113,8 @@ fn a_reply_is_read_by_the_receive_the_transport_woke() {
     use std::sync::Arc;
     use std::task::{Context as TaskContext, Poll, Waker};
 
-    let (ep_tx, ep_rx) = mpsc::channel::<String>();
-    let rep_thread = std::thread::spawn(move || {
-        runtime().block_on(async move {
-            let ctx = Context::on_caller_runtime();
-            let rep = Rep::new_in(&ctx).expect("REP");
-            let ep = rep.bind("tcp://127.0.0.1:*").await.expect("bind");
-            ep_tx.send(ep).expect("endpoint to the REQ");
-            for _ in 0..2 {
-                match tokio::time::timeout(LIMIT, rep.recv()).await {
-                    Ok(Ok(msg)) => rep.send(msg).await.expect("reply"),
-                    _ => break,
-                }
-            }
-        });
-    });
-
-    let ep = ep_rx.recv().expect("the REP's endpoint");
-    let rt = runtime();
-    let ctx = Context::on_caller_runtime();
-    let req = rt.block_on(async {
-        let req = Req::new_in(&ctx).expect("REQ");
-        req.connect(&ep).await.expect("connect");
-        req.send("first").await.expect("send");
-        assert_eq!(req.recv().await.expect("reply"), Message::from("first"));
-        req
-    });
+    let (ep, rep_thread) = echoing_rep();
+    let (rt, _ctx, req) = req_after_one_round_trip(&ep);
     req.try_send("second").expect("a peer is attached");
 
     let _entered = rt.enter();

@@ -119,7 +119,20 @@ struct Peers {
 impl Peers {
     fn spawn(&mut self, role: Role, job: &Job, count: usize) -> std::io::Result<()> {
         let exe = std::env::current_exe()?;
-        let mut cmd = Command::new(exe);
+        // ZMTP_BENCH_WRAP_BINDER: a command (split at spaces) the binding peer runs under, to
+        // profile it alone (`strace -f -c -o FILE`, `perf stat -o FILE --`, ...).
+        let wrap = std::env::var("ZMTP_BENCH_WRAP_BINDER")
+            .ok()
+            .filter(|_| job.endpoint.is_empty());
+        let words: Vec<&str> = wrap.as_deref().unwrap_or("").split_whitespace().collect();
+        let mut cmd = match words.split_first() {
+            Some((program, args)) => {
+                let mut cmd = Command::new(program);
+                cmd.args(args).arg(exe);
+                cmd
+            }
+            None => Command::new(exe),
+        };
         cmd.arg("peer")
             .args(["--role", &role_name(role)])
             .args(["--case", job.case.name])

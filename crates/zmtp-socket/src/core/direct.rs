@@ -15,6 +15,7 @@ use std::task::Waker;
 
 use parking_lot::Mutex;
 
+use super::pipe::low_water;
 use super::{Core, PipeId};
 
 /// The state one direction of an inproc connection shares between its two sockets.
@@ -88,11 +89,11 @@ impl Flow {
     }
 
     /// The receiving pipe now holds `len` messages (after a read): the sender to wake, if it
-    /// waits and there is room.
+    /// waits and the connection is down to its low-water mark ([`low_water`]).
     pub(crate) fn popped(&self, len: usize) -> Option<Waker> {
         self.queued.store(len, Ordering::SeqCst);
         if self.sender_waiting.load(Ordering::SeqCst)
-            && len < self.limit()
+            && len <= low_water(self.limit())
             && self.sender_waiting.swap(false, Ordering::SeqCst)
         {
             self.waker.lock().take()

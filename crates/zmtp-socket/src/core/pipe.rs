@@ -217,4 +217,18 @@ impl Pipe {
     pub(crate) fn inbound_full(&self) -> bool {
         !self.conflate && self.rcvhwm != 0 && self.inbound.len() >= self.rcvhwm
     }
+
+    /// Whether a connection that stopped delivering at `ZMQ_RCVHWM` is to go on: once the
+    /// application has read `inbound` down to the low-water mark ([`low_water`]).
+    pub(crate) fn inbound_drained(&self) -> bool {
+        self.conflate || self.rcvhwm == 0 || self.inbound.len() <= low_water(self.rcvhwm)
+    }
+}
+
+/// How many messages a full queue of mark `hwm` holds when whoever waits to add to it is woken:
+/// half of it, libzmq's low-water mark. Woken at each message read instead, the writer would
+/// add one and wait again, in lock-step with the reader: a cross-thread wake-up a message (a
+/// ROUTER whose I/O thread fed full pipes spent a quarter of its application thread waking it).
+pub(crate) fn low_water(hwm: usize) -> usize {
+    hwm / 2
 }

@@ -186,7 +186,6 @@ impl Pipes {
                 self.ready.pop_front();
                 continue;
             };
-            let was_full = pipe.inbound_full();
             let Some(msg) = pipe.inbound.pop_front() else {
                 pipe.in_ready_list = false;
                 self.ready.pop_front();
@@ -197,7 +196,7 @@ impl Pipes {
                 generation: pipe.generation,
             };
             let routing_id = pipe.routing_id.clone();
-            if was_full {
+            if pipe.reader.is_some() && pipe.inbound_drained() {
                 wake.push(pipe.reader.take());
             }
             if let Some(flow) = &pipe.direct_in {

@@ -207,6 +207,29 @@ fn inbound_stops_at_the_high_water_mark() {
     assert!(core.deliver_inbound(a, &mut cx(), &mut batch), "room again");
 }
 
+/// A connection that stopped delivering at `ZMQ_RCVHWM` is woken once the application has
+/// read the pipe down to its low-water mark (half the mark, as libzmq's pipes), not at each
+/// read (lock-step: one cross-thread wake-up a message).
+#[test]
+fn a_connection_stopped_at_rcvhwm_is_woken_at_the_low_water_mark() {
+    let core = core(SocketType::Pull, 10, 4);
+    let a = attached(&core, None);
+    let mut batch: VecDeque<PipeItem> = (0..6u8).map(|i| Message::from(vec![i]).into()).collect();
+    let (count, waker) = CountingWaker::new();
+    let mut cx = Context::from_waker(&waker);
+    assert!(!core.deliver_inbound(a, &mut cx, &mut batch), "four fit");
+    assert_eq!(received(&core), Some(Message::from(vec![0u8])));
+    assert_eq!(count.count(), 0, "3 left: not woken");
+    assert_eq!(received(&core), Some(Message::from(vec![1u8])));
+    assert_eq!(count.count(), 1, "2 left, the low-water mark: woken");
+    assert_eq!(received(&core), Some(Message::from(vec![2u8])));
+    assert_eq!(count.count(), 1, "once");
+    assert!(
+        core.deliver_inbound(a, &mut cx, &mut batch),
+        "room for the rest"
+    );
+}
+
 #[test]
 fn a_closed_socket_refuses_and_connections_finish_once_drained() {
     let core = core(SocketType::Push, 10, 10);
@@ -350,8 +373,10 @@ fn a_mark_raised_on_a_live_inproc_connection_makes_room() {
     }
 }
 
-/// A read wakes a sender waiting on an inproc connection only once the connection has room,
-/// and once: a read that leaves it at or above its mark (lowered meanwhile) wakes no one.
+/// A read wakes a sender waiting on an inproc connection only once the connection is down to
+/// its low-water mark (half its limit, as libzmq's pipes), and once: a read that leaves it at
+/// or above its mark (lowered meanwhile), or with room but above the low-water mark, wakes no
+/// one (woken at each read, the sender would add one and wait again, in lock-step).
 #[test]
 fn a_read_wakes_an_inproc_sender_once_there_is_room() {
     let push = core(SocketType::Push, 2, 10);
@@ -372,12 +397,18 @@ fn a_read_wakes_an_inproc_sender_once_there_is_room() {
     assert_eq!(received(&pull), Some(Message::from(vec![0u8])));
     assert_eq!(count.count(), 1, "3 left, at the limit: not woken");
     assert_eq!(received(&pull), Some(Message::from(vec![1u8])));
-    assert_eq!(count.count(), 2, "2 left: woken");
+    assert_eq!(
+        count.count(),
+        1,
+        "2 left: room, but above the low-water mark (1): not woken"
+    );
+    assert_eq!(received(&pull), Some(Message::from(vec![2u8])));
+    assert_eq!(count.count(), 2, "1 left, the low-water mark: woken");
     assert!(matches!(
         push.poll_send(Some(&mut cx), &mut fifth),
         Poll::Ready(Ok(()))
     ));
-    for i in 2..5u8 {
+    for i in 3..5u8 {
         assert_eq!(received(&pull), Some(Message::from(vec![i])));
     }
     assert_eq!(count.count(), 2, "no sender waits: no one is woken");

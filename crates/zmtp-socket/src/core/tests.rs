@@ -571,3 +571,22 @@ fn a_pipe_not_attached_has_no_inline_writes_or_reads() {
         [Message::from(["", "request"])]
     );
 }
+
+/// A disconnected pipe whose connection ends goes at once, unless the connection keeps it (a
+/// connecting socket's, which its connecter ends: what it queued may still be written within
+/// `ZMQ_LINGER`).
+#[test]
+fn a_disconnected_pipe_goes_when_its_connection_ends_unless_kept() {
+    let core = core(SocketType::Router, 10, 10);
+    let kept = attached(&core, Some("kept"));
+    let gone = attached(&core, Some("gone"));
+    core.disconnect(kept);
+    core.disconnect(gone);
+    core.detach(kept, true);
+    core.detach(gone, false);
+    assert!(
+        core.routing_id(kept).is_some(),
+        "kept for its connecter to end"
+    );
+    assert!(core.routing_id(gone).is_none(), "gone with its connection");
+}

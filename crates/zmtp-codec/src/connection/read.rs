@@ -14,7 +14,7 @@ use bytes::{Buf, Bytes, BytesMut};
 use std::time::Instant;
 
 impl Connection {
-    /// The read buffer, with free space for the next read: [`INITIAL_READ_CHUNK`](super::INITIAL_READ_CHUNK) bytes until a
+    /// The read buffer, with free space for the next read: [`INITIAL_READ_CHUNK`] bytes until a
     /// read fills it, then [`READ_CHUNK`], more when a large frame is under way. Read
     /// transport bytes into it, then call [`Connection::handle_input`].
     ///
@@ -50,7 +50,7 @@ impl Connection {
 
     /// Gives up the read buffer, for a driver whose read would block, when the connection holds
     /// nothing in it (no partial frame) and has not carried traffic (no read has filled its
-    /// [`INITIAL_READ_CHUNK`](super::INITIAL_READ_CHUNK) buffer): so an idle connection holds
+    /// [`INITIAL_READ_CHUNK`] buffer): so an idle connection holds
     /// no read buffer. The spare buffers go too. Returns the buffer, empty but possibly still
     /// shared with messages read into it, for the driver to hand to this connection or
     /// another ([`Connection::install_recv_buf`]) once it has room again; without one, the next

@@ -81,7 +81,10 @@ impl Connection {
         if self.recv.capacity() == 0 && self.recv.is_empty() {
             buf.clear();
             let old = std::mem::replace(&mut self.recv, buf);
-            self.keep(old);
+            // A long frame's buffer that the frame ended exactly is kept for the next ones.
+            if self.recv_long {
+                self.keep(old);
+            }
             self.recv_long = false;
         }
     }
@@ -150,7 +153,9 @@ impl Connection {
             // No buffer (released, never made, or a long frame's that it ended exactly): a
             // fresh one of the read size.
             let old = std::mem::replace(&mut self.recv, BytesMut::with_capacity(want));
-            self.keep(old);
+            if self.recv_long {
+                self.keep(old);
+            }
             self.recv_long = false;
             return;
         }
@@ -185,15 +190,17 @@ impl Connection {
             if self.long_recv.len() == LONG_READ_BUFFERS {
                 self.long_recv.remove(0);
             }
-            self.long_recv.reserve_exact(LONG_READ_BUFFERS);
-            self.long_recv.push(old);
-        } else if old.capacity() != 0 {
-            if self.spare_recv.len() < SPARE_READ_BUFFERS {
-                self.spare_recv.reserve_exact(SPARE_READ_BUFFERS);
-                self.spare_recv.push(old);
-            } else if let Some(smallest) = self.spare_recv.iter_mut().min_by_key(|b| b.capacity()) {
-                *smallest = old;
+            if self.long_recv.capacity() == 0 {
+                self.long_recv.reserve_exact(LONG_READ_BUFFERS);
             }
+            self.long_recv.push(old);
+        } else if self.spare_recv.len() < SPARE_READ_BUFFERS {
+            if self.spare_recv.capacity() == 0 {
+                self.spare_recv.reserve_exact(SPARE_READ_BUFFERS);
+            }
+            self.spare_recv.push(old);
+        } else if let Some(smallest) = self.spare_recv.iter_mut().min_by_key(|b| b.capacity()) {
+            *smallest = old;
         }
     }
 

@@ -659,4 +659,29 @@ mod tests {
         assert_eq!(received(&core), Some(Message::from("xyz")));
         assert_eq!(received(&core), None, "abc filtered out");
     }
+
+    /// A subscription goes to every peer of a subscriber, the last one included; an XSUB's
+    /// message goes to every peer with room (a full one misses it, as in libzmq), while a
+    /// subscription goes to a full one too.
+    #[test]
+    fn subscriptions_go_to_every_peer_and_messages_to_those_with_room() {
+        let subscriber = core(SocketType::Sub, 10, 10);
+        let peers = [(); 3].map(|()| attached(&subscriber, None));
+        subscriber.subscribe(true, b"x").expect("subscribe");
+        for peer in peers {
+            assert_eq!(outbound(&subscriber, peer), [sub("x")], "every peer");
+        }
+        let xsub = core(SocketType::XSub, 1, 10);
+        let (a, b) = (attached(&xsub, None), attached(&xsub, None));
+        sent(&xsub, "first");
+        sent(&xsub, "second");
+        sent(&xsub, b"\x01y".to_vec());
+        for peer in [a, b] {
+            assert_eq!(
+                outbound(&xsub, peer),
+                [PipeItem::Message(Message::from("first")), sub("y")],
+                "SNDHWM 1: the second message missed, the subscription went"
+            );
+        }
+    }
 }

@@ -42,7 +42,7 @@ pub(super) fn docs_table() -> String {
     );
     for row in &ROWS {
         let observed = match row.observed {
-            Observed::Here => format!("`options_conformance/main.rs`: `{}`", test_name(row.option)),
+            Observed::Here => format!("`options_conformance/`: `{}`", test_name(row.option)),
             Observed::In(file, tests) => {
                 let file = file.trim_start_matches("../../../");
                 let names: Vec<String> = tests.iter().map(|t| format!("`{t}`")).collect();

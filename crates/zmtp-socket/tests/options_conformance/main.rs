@@ -16,7 +16,10 @@ mod common;
 mod contract;
 mod docs_table;
 mod effects;
+mod pubsub;
 mod rows;
+mod security;
+mod transport;
 
 use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, BorrowedFd};
@@ -44,11 +47,14 @@ use common::{bind_endpoint, text, unbound_endpoint, within, LIMIT};
 
 use contract::*;
 use effects::*;
+use pubsub::*;
 use rows::*;
+use security::*;
+use transport::*;
 use OptionName as N;
 
 // ---------------------------------------------------------------------------------------------
-// One test per row
+// One test per row (those of the security, pub/sub and transport options in their own files)
 
 #[tokio::test]
 async fn zmq_affinity() {
@@ -76,40 +82,6 @@ async fn zmq_affinity() {
         wrong.bind("tcp://127.0.0.1:*").await,
         Err(Error::NoIoThread { .. })
     ));
-}
-
-#[tokio::test]
-async fn zmq_backlog() {
-    contract_live(N::Backlog).await;
-    let router = Router::with_options(SocketOptions::new().backlog(37)).expect("router");
-    let ep = router.bind("tcp://127.0.0.1:*").await.expect("bind");
-    let port = ep.rsplit(':').next().expect("port");
-    // The kernel shows a listener's backlog as its Send-Q (`ss -lt`).
-    let out = std::process::Command::new("ss")
-        .args(["-Hltn", &format!("sport = :{port}")])
-        .output()
-        .expect("ss (iproute2; apt-get install iproute2)");
-    let listing = String::from_utf8_lossy(&out.stdout);
-    let send_q: Vec<&str> = listing
-        .lines()
-        .filter_map(|l| l.split_whitespace().nth(2))
-        .collect();
-    assert_eq!(send_q, ["37"], "ss -lt: {listing}");
-    // ipc listeners too, as libzmq's.
-    let router = Router::with_options(SocketOptions::new().backlog(38)).expect("router");
-    let ep = router.bind("ipc://*").await.expect("bind");
-    let path = ep.trim_start_matches("ipc://");
-    let out = std::process::Command::new("ss")
-        .args(["-Hlxn"])
-        .output()
-        .expect("ss (iproute2; apt-get install iproute2)");
-    let listing = String::from_utf8_lossy(&out.stdout);
-    let send_q: Vec<&str> = listing
-        .lines()
-        .filter(|l| l.split_whitespace().any(|w| w == path))
-        .filter_map(|l| l.split_whitespace().nth(3))
-        .collect();
-    assert_eq!(send_q, ["38"], "ss -lx: {listing}");
 }
 
 #[tokio::test]
@@ -201,107 +173,6 @@ async fn zmq_connect_timeout() {
     .await;
     drop(fillers);
     drop(full);
-}
-
-#[cfg(feature = "curve")]
-/// A CURVE server and client, and whether a message gets through.
-async fn curve_pair(server_key_for_client: Option<CurveKeyPair>) -> bool {
-    let server_keys = CurveKeyPair::generate();
-    let client_keys = CurveKeyPair::generate();
-    let pull = Pull::with_options(
-        SocketOptions::new()
-            .curve_server(true)
-            .curve_secret_key(server_keys.secret().clone())
-            .curve_public_key(*server_keys.public()),
-    )
-    .expect("pull");
-    let mut monitor = pull.monitor();
-    let ep = pull.bind("tcp://127.0.0.1:*").await.expect("bind");
-    let server_key = server_key_for_client
-        .map(|k| *k.public())
-        .unwrap_or_else(|| *server_keys.public());
-    let push = Push::with_options(
-        SocketOptions::new()
-            .curve_server_key(server_key)
-            .curve_public_key(*client_keys.public())
-            .curve_secret_key(client_keys.secret().clone()),
-    )
-    .expect("push");
-    push.connect(&ep).await.expect("connect");
-    push.send("secret").await.expect("send");
-    let ok = event(&mut monitor, "the handshake's outcome", |e| match e {
-        MonitorEvent::HandshakeSucceeded { .. } => Some(true),
-        MonitorEvent::HandshakeFailedNoDetail { .. }
-        | MonitorEvent::HandshakeFailedProtocol { .. }
-        | MonitorEvent::HandshakeFailedAuth { .. } => Some(false),
-        _ => None,
-    })
-    .await;
-    if ok {
-        let m = within("the message", pull.recv()).await.expect("recv");
-        assert_eq!(text(&m), ["secret"]);
-    }
-    ok
-}
-
-#[cfg(feature = "curve")]
-#[tokio::test]
-async fn zmq_curve_publickey() {
-    contract_live(N::CurvePublicKey).await;
-    assert!(
-        curve_pair(None).await,
-        "matching keys: the handshake succeeds"
-    );
-}
-
-#[cfg(feature = "curve")]
-#[tokio::test]
-async fn zmq_curve_secretkey() {
-    contract_live(N::CurveSecretKey).await;
-    assert!(curve_pair(None).await);
-}
-
-#[cfg(feature = "curve")]
-#[tokio::test]
-async fn zmq_curve_server() {
-    contract_live(N::CurveServer).await;
-    assert!(curve_pair(None).await);
-    let pull = Pull::with_options(SocketOptions::new().curve_server(true)).expect("pull");
-    assert_eq!(
-        pull.options().mechanism(),
-        MechanismKind::Curve,
-        "CURVE_SERVER selects CURVE"
-    );
-}
-
-#[cfg(feature = "curve")]
-#[tokio::test]
-async fn zmq_curve_serverkey() {
-    contract_live(N::CurveServerKey).await;
-    assert!(
-        !curve_pair(Some(CurveKeyPair::generate())).await,
-        "a client with the wrong server key never completes the handshake"
-    );
-}
-
-#[tokio::test]
-async fn zmq_gssapi_plaintext() {
-    contract_live(N::GssapiPlaintext).await;
-}
-
-#[tokio::test]
-async fn zmq_gssapi_principal() {
-    contract_live(N::GssapiPrincipal).await;
-}
-
-#[tokio::test]
-async fn zmq_gssapi_server() {
-    contract_live(N::GssapiServer).await;
-}
-
-#[tokio::test]
-async fn zmq_gssapi_service_principal() {
-    contract_live(N::GssapiServicePrincipal).await;
 }
 
 #[tokio::test]
@@ -505,50 +376,6 @@ async fn zmq_immediate() {
 }
 
 #[tokio::test]
-async fn zmq_invert_matching() {
-    contract_live(N::InvertMatching).await;
-    // An XPUB and a SUB both inverted (as libzmq asks of a PUB's subscribers): the SUB subscribed
-    // to "a" gets what does not start with "a". The publisher sends "a.1" only to subscribers
-    // that did not subscribe to it, the SUB keeps only "b.1": either half missing and "b.1"
-    // never arrives (or "a.1" does).
-    for invert in [true, false] {
-        let xpub = XPub::with_options(SocketOptions::new().invert_matching(invert)).expect("xpub");
-        let ep = xpub.bind(&bind_endpoint("inproc")).await.expect("bind");
-        let sub = Sub::with_options(SocketOptions::new().invert_matching(invert)).expect("sub");
-        sub.connect(&ep).await.expect("connect");
-        sub.subscribe("a").expect("subscribe");
-        let m = within("the subscription", xpub.recv()).await.expect("recv");
-        assert_eq!(m.frames()[0], &b"\x01a"[..]);
-        xpub.send("a.1").await.expect("send");
-        xpub.send("b.1").await.expect("send");
-        let m = within("the first message", sub.recv()).await.expect("recv");
-        let expected = if invert { "b.1" } else { "a.1" };
-        assert_eq!(text(&m), [expected], "ZMQ_INVERT_MATCHING {invert}");
-    }
-}
-
-#[tokio::test]
-async fn zmq_ipv6() {
-    contract_live(N::Ipv6).await;
-    let mut router = Router::with_options(SocketOptions::new().ipv6(true)).expect("router");
-    let ep = router.bind("tcp://*:*").await.expect("bind");
-    let port = ep.rsplit(':').next().expect("port");
-    for host in ["127.0.0.1", "[::1]"] {
-        let mut dealer = Dealer::with_options(SocketOptions::new().ipv6(true)).expect("dealer");
-        dealer
-            .connect(&format!("tcp://{host}:{port}"))
-            .await
-            .expect("connect");
-        round_trip(&mut router, &mut dealer, host).await;
-    }
-    // Without it, `*` is IPv4 only and an IPv6 address is refused.
-    let v4 = Router::new();
-    let ep = v4.bind("tcp://*:*").await.expect("bind");
-    assert!(ep.starts_with("tcp://0.0.0.0:"), "{ep}");
-    assert!(v4.bind("tcp://[::1]:*").await.is_err());
-}
-
-#[tokio::test]
 async fn zmq_linger() {
     contract_live(N::Linger).await;
     // A PUSH queues three messages for an endpoint nobody has bound yet and is closed; its
@@ -631,89 +458,6 @@ async fn zmq_multicast_maxtpdu() {
     // interop/tests/libzmq_pgm.rs.
 }
 
-/// A PLAIN server and a client with this password: whether a message gets through, and what
-/// the server's ZAP handler saw.
-async fn plain_pair(password: &str) -> (bool, Vec<ZapRequest>) {
-    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let record = seen.clone();
-    let pull = Pull::with_options(SocketOptions::new().plain_server(true)).expect("pull");
-    pull.set_zap_handler(move |req: ZapRequest| {
-        let ok = req.credentials.get(1).is_some_and(|p| p == "right");
-        record.lock().expect("lock").push(req);
-        std::future::ready(if ok {
-            ZapReply::accept("admin")
-        } else {
-            ZapReply::refuse("wrong password")
-        })
-    });
-    let mut monitor = pull.monitor();
-    let ep = pull.bind("tcp://127.0.0.1:*").await.expect("bind");
-    let push = Push::with_options(
-        SocketOptions::new()
-            .plain_username("admin")
-            .plain_password(password),
-    )
-    .expect("push");
-    push.connect(&ep).await.expect("connect");
-    let ok = event(&mut monitor, "the handshake's outcome", |e| match e {
-        MonitorEvent::HandshakeSucceeded { .. } => Some(true),
-        MonitorEvent::HandshakeFailedAuth { .. } => Some(false),
-        _ => None,
-    })
-    .await;
-    // Sent once the outcome is known: a refused client has no peer to send to (as in libzmq,
-    // it does not reconnect), and a send would wait for ever.
-    if ok {
-        push.send("m").await.expect("send");
-        within("the message", pull.recv()).await.expect("recv");
-    }
-    let seen = seen.lock().expect("lock").clone();
-    (ok, seen)
-}
-
-#[tokio::test]
-async fn zmq_plain_password() {
-    contract_live(N::PlainPassword).await;
-    let (ok, seen) = plain_pair("right").await;
-    assert!(ok);
-    assert_eq!(seen[0].credentials[1], "right");
-    let (ok, _) = plain_pair("wrong").await;
-    assert!(!ok, "a wrong password is refused");
-}
-
-#[tokio::test]
-async fn zmq_plain_server() {
-    contract_live(N::PlainServer).await;
-    let (ok, seen) = plain_pair("right").await;
-    assert!(ok);
-    assert_eq!(seen[0].mechanism.to_string(), "PLAIN");
-}
-
-#[tokio::test]
-async fn zmq_plain_username() {
-    contract_live(N::PlainUsername).await;
-    let (_, seen) = plain_pair("right").await;
-    assert_eq!(seen[0].credentials[0], "admin");
-}
-
-#[tokio::test]
-async fn zmq_use_fd() {
-    contract_live(N::UseFd).await;
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
-    let addr = listener.local_addr().expect("addr");
-    let pull =
-        Pull::with_options(SocketOptions::new().use_fd(Some(listener.as_raw_fd()))).expect("pull");
-    // The endpoint is only a name: the socket listens where the descriptor does.
-    pull.bind("tcp://127.0.0.1:1").await.expect("bind");
-    let push = Push::new();
-    push.connect(&format!("tcp://{addr}"))
-        .await
-        .expect("connect");
-    push.send("via the fd").await.expect("send");
-    let m = within("the message", pull.recv()).await.expect("recv");
-    assert_eq!(text(&m), ["via the fd"]);
-}
-
 #[tokio::test]
 async fn zmq_probe_router() {
     contract_live(N::ProbeRouter).await;
@@ -730,17 +474,6 @@ async fn zmq_probe_router() {
 async fn zmq_rate() {
     contract_live(N::Rate).await;
     // The effect: crates/zmtp-socket/src/transport/pgm/tests.rs (rows.rs names the test).
-}
-
-#[tokio::test]
-async fn zmq_rcvbuf() {
-    contract_live(N::RcvBuf).await;
-    let (accepted, connecting, _r, _d) =
-        tuned_tcp(SocketOptions::new().rcvbuf(Some(64 * 1024))).await;
-    // Linux doubles what is asked (bookkeeping overhead).
-    for s in [&accepted, &connecting] {
-        assert_eq!(s.recv_buffer_size().expect("SO_RCVBUF"), 128 * 1024);
-    }
 }
 
 #[tokio::test]
@@ -1011,16 +744,6 @@ async fn zmq_router_raw() {
 }
 
 #[tokio::test]
-async fn zmq_sndbuf() {
-    contract_live(N::SndBuf).await;
-    let (accepted, connecting, _r, _d) =
-        tuned_tcp(SocketOptions::new().sndbuf(Some(64 * 1024))).await;
-    for s in [&accepted, &connecting] {
-        assert_eq!(s.send_buffer_size().expect("SO_SNDBUF"), 128 * 1024);
-    }
-}
-
-#[tokio::test]
 async fn zmq_sndhwm() {
     contract_live(N::SndHwm).await;
     // An inproc connection holds exactly SNDHWM + RCVHWM (libzmq's pipe): the count follows
@@ -1044,27 +767,6 @@ async fn zmq_sndtimeo() {
     assert!(matches!(push.send("x").await, Err(Error::Timeout(_))));
     push.set_option(N::SndTimeo, 0).expect("option");
     assert!(matches!(push.send("x").await, Err(Error::WouldBlock)));
-}
-
-#[cfg(feature = "socks")]
-#[tokio::test]
-async fn zmq_socks_proxy() {
-    contract_live(N::SocksProxy).await;
-    // The host name exists only for the proxy, which relays to the ROUTER: messages flow only
-    // if the connection went through it.
-    let mut router = Router::new();
-    let ep = router.bind("tcp://127.0.0.1:*").await.expect("bind");
-    let target: SocketAddr = ep.trim_start_matches("tcp://").parse().expect("address");
-    let (proxy, relay) = socks5_relay(target).await;
-    let mut dealer =
-        Dealer::with_options(SocketOptions::new().socks_proxy(proxy.to_string())).expect("dealer");
-    dealer
-        .connect("tcp://only-through-the-proxy.invalid:5555")
-        .await
-        .expect("connect");
-    round_trip(&mut router, &mut dealer, "through").await;
-    let asked = within("the proxy's request", relay).await.expect("relay");
-    assert_eq!(asked, ("only-through-the-proxy.invalid".to_owned(), 5555));
 }
 
 #[tokio::test]
@@ -1107,411 +809,6 @@ async fn zmq_stream_notify() {
             );
         }
     }
-}
-
-/// A SUB with `prefixes` connected to a PUB; the topics of `sent` that reach it, in order.
-async fn filtered(prefixes: &[&str], unsubscribe: &[&str], sent: &[&str]) -> Vec<String> {
-    let publisher = XPub::new();
-    let ep = publisher.bind("tcp://127.0.0.1:*").await.expect("bind");
-    let sub = Sub::new();
-    sub.connect(&ep).await.expect("connect");
-    for p in prefixes.iter().chain(["fence"].iter()) {
-        sub.subscribe(p).expect("subscribe");
-    }
-    for p in unsubscribe {
-        sub.unsubscribe(p).expect("unsubscribe");
-    }
-    // The XPUB hears each (un)subscription in order; the fence's arrival means all are in.
-    within("the subscriptions", async {
-        loop {
-            let m = publisher.recv().await.expect("subscription");
-            if m.frames()[0] == b"\x01fence"[..] {
-                break;
-            }
-        }
-    })
-    .await;
-    for topic in sent.iter().chain(["fence"].iter()) {
-        publisher.send(topic.to_string()).await.expect("publish");
-    }
-    let mut got = Vec::new();
-    within("the fence", async {
-        loop {
-            let m = sub.recv().await.expect("recv");
-            let t = String::from_utf8_lossy(&m.frames()[0]).into_owned();
-            if t == "fence" {
-                break;
-            }
-            got.push(t);
-        }
-    })
-    .await;
-    got
-}
-
-#[tokio::test]
-async fn zmq_subscribe() {
-    contract_live(N::Subscribe).await;
-    let got = filtered(&["a."], &[], &["a.1", "b.1", "a.2"]).await;
-    assert_eq!(got, ["a.1", "a.2"]);
-}
-
-#[tokio::test]
-async fn zmq_tcp_keepalive() {
-    contract_live(N::TcpKeepalive).await;
-    let (accepted, connecting, _r, _d) =
-        tuned_tcp(SocketOptions::new().tcp_keepalive(Some(true))).await;
-    for s in [&accepted, &connecting] {
-        assert!(s.keepalive().expect("SO_KEEPALIVE"));
-    }
-}
-
-#[tokio::test]
-async fn zmq_tcp_keepalive_cnt() {
-    contract_live(N::TcpKeepaliveCnt).await;
-    let (accepted, connecting, _r, _d) = tuned_tcp(
-        SocketOptions::new()
-            .tcp_keepalive(Some(true))
-            .tcp_keepalive_cnt(Some(7)),
-    )
-    .await;
-    for s in [&accepted, &connecting] {
-        assert_eq!(s.tcp_keepalive_retries().expect("TCP_KEEPCNT"), 7);
-    }
-}
-
-#[tokio::test]
-async fn zmq_tcp_keepalive_idle() {
-    contract_live(N::TcpKeepaliveIdle).await;
-    let (accepted, connecting, _r, _d) = tuned_tcp(
-        SocketOptions::new()
-            .tcp_keepalive(Some(true))
-            .tcp_keepalive_idle(Some(77)),
-    )
-    .await;
-    for s in [&accepted, &connecting] {
-        assert_eq!(
-            s.tcp_keepalive_time().expect("TCP_KEEPIDLE"),
-            Duration::from_secs(77)
-        );
-    }
-}
-
-#[tokio::test]
-async fn zmq_tcp_keepalive_intvl() {
-    contract_live(N::TcpKeepaliveIntvl).await;
-    let (accepted, connecting, _r, _d) = tuned_tcp(
-        SocketOptions::new()
-            .tcp_keepalive(Some(true))
-            .tcp_keepalive_intvl(Some(9)),
-    )
-    .await;
-    for s in [&accepted, &connecting] {
-        assert_eq!(
-            s.tcp_keepalive_interval().expect("TCP_KEEPINTVL"),
-            Duration::from_secs(9)
-        );
-    }
-}
-
-#[tokio::test]
-async fn zmq_tcp_maxrt() {
-    contract_live(N::TcpMaxRt).await;
-    let (accepted, connecting, _r, _d) =
-        tuned_tcp(SocketOptions::new().tcp_maxrt(Some(Duration::from_millis(4321)))).await;
-    for s in [&accepted, &connecting] {
-        assert_eq!(
-            s.tcp_user_timeout().expect("TCP_USER_TIMEOUT"),
-            Some(Duration::from_millis(4321))
-        );
-    }
-}
-
-#[tokio::test]
-async fn zmq_tos() {
-    contract_live(N::Tos).await;
-    let (accepted, connecting, _r, _d) = tuned_tcp(SocketOptions::new().tos(0x28)).await;
-    for s in [&accepted, &connecting] {
-        assert_eq!(s.tos_v4().expect("IP_TOS"), 0x28);
-    }
-}
-
-#[tokio::test]
-async fn zmq_unsubscribe() {
-    contract_live(N::Unsubscribe).await;
-    let got = filtered(&["a.", "b."], &["a."], &["a.1", "b.1"]).await;
-    assert_eq!(got, ["b.1"]);
-}
-
-#[tokio::test]
-async fn zmq_xpub_verbose() {
-    contract(N::XpubVerbose);
-    // A second subscriber's "a", which the XPUB already has, is passed up only when verbose;
-    // the "b" after it on the same pipe shows what came before.
-    for verbose in [true, false] {
-        let (xpub, subs) = xpub_and_subs(SocketOptions::new().xpub_verbose(verbose), 2).await;
-        subs[0].subscribe("a").expect("subscribe");
-        assert_eq!(next_subscription(&xpub).await, "+a");
-        subs[1].subscribe("a").expect("subscribe");
-        subs[1].subscribe("b").expect("subscribe");
-        let expected = if verbose { "+a" } else { "+b" };
-        assert_eq!(
-            next_subscription(&xpub).await,
-            expected,
-            "verbose {verbose}"
-        );
-    }
-}
-
-#[tokio::test]
-async fn zmq_xpub_verboser() {
-    contract(N::XpubVerboser);
-    // A cancel of "a", which the other subscriber still holds, is passed up only by VERBOSER
-    // (VERBOSE passes subscriptions only); the "c" after it shows what came before.
-    for verboser in [true, false] {
-        let options = if verboser {
-            SocketOptions::new().xpub_verboser(true)
-        } else {
-            SocketOptions::new().xpub_verbose(true)
-        };
-        let (xpub, subs) = xpub_and_subs(options, 2).await;
-        for sub in &subs {
-            sub.subscribe("a").expect("subscribe");
-            assert_eq!(next_subscription(&xpub).await, "+a");
-        }
-        subs[1].unsubscribe("a").expect("unsubscribe");
-        subs[1].subscribe("c").expect("subscribe");
-        let expected = if verboser { "-a" } else { "+c" };
-        assert_eq!(
-            next_subscription(&xpub).await,
-            expected,
-            "verboser {verboser}"
-        );
-    }
-}
-
-#[tokio::test]
-async fn zmq_xpub_manual() {
-    contract(N::XpubManual);
-    // The subscriber asks for everything; a manual XPUB passes that up and applies only what
-    // the application says ("b" here), so "a.1" is not sent and "b.1" is.
-    for manual in [true, false] {
-        let (xpub, subs) = xpub_and_subs(SocketOptions::new().xpub_manual(manual), 1).await;
-        subs[0].subscribe("").expect("subscribe");
-        assert_eq!(next_subscription(&xpub).await, "+");
-        xpub.send("a.1").await.expect("send");
-        if manual {
-            xpub.subscribe_last_peer("b").expect("manual subscription");
-        }
-        xpub.send("b.1").await.expect("send");
-        let m = within("the first message", subs[0].recv())
-            .await
-            .expect("recv");
-        let expected = if manual { "b.1" } else { "a.1" };
-        assert_eq!(text(&m), [expected], "manual {manual}");
-    }
-}
-
-#[tokio::test]
-async fn zmq_xpub_nodrop() {
-    contract(N::XpubNodrop);
-    // Over inproc the connection holds SNDHWM + RCVHWM: with NODROP the XPUB then refuses
-    // (`WouldBlock`) and the subscriber gets every message sent; without, it never blocks and
-    // drops what does not fit.
-    for nodrop in [true, false] {
-        let ctx = Context::on_caller_runtime();
-        let xpub = XPub::with_options_in(&ctx, SocketOptions::new().xpub_nodrop(nodrop).sndhwm(2))
-            .expect("xpub");
-        let ep = xpub.bind(&bind_endpoint("inproc")).await.expect("bind");
-        let sub = Sub::with_options_in(&ctx, SocketOptions::new().rcvhwm(3)).expect("sub");
-        sub.connect(&ep).await.expect("connect");
-        sub.subscribe("").expect("subscribe");
-        assert_eq!(next_subscription(&xpub).await, "+");
-        let sent = fill(|m| xpub.try_send(m), 1000).await;
-        if nodrop {
-            assert_eq!(sent, 5, "SNDHWM + RCVHWM, then WouldBlock");
-        } else {
-            assert_eq!(sent, 1000, "never blocks");
-        }
-        // What reached the subscriber, once the runtime has nothing else to do.
-        let mut got = Vec::new();
-        let mut idle = 0;
-        while idle < 200 {
-            match sub.try_recv() {
-                Ok(m) => {
-                    got.extend(text(&m));
-                    idle = 0;
-                }
-                Err(Error::WouldBlock) => {
-                    idle += 1;
-                    tokio::task::yield_now().await;
-                }
-                Err(e) => panic!("recv: {e}"),
-            }
-        }
-        let numbers: Vec<u32> = got.iter().map(|t| t.parse().expect("a number")).collect();
-        if nodrop {
-            assert_eq!(numbers, (0..sent).collect::<Vec<_>>(), "none dropped");
-        } else {
-            assert!(numbers.len() < 100, "dropped at the HWM: {numbers:?}");
-            assert!(numbers.windows(2).all(|w| w[0] < w[1]), "{numbers:?}");
-        }
-        // Once the subscriber has read, there is room again.
-        xpub.try_send(Message::from(["last"])).expect("room again");
-        let m = within("the last message", sub.recv()).await.expect("recv");
-        assert_eq!(text(&m), ["last"]);
-    }
-}
-
-#[tokio::test]
-async fn zmq_xpub_welcome_msg() {
-    contract(N::XpubWelcomeMsg);
-    let xpub = XPub::with_options(SocketOptions::new().xpub_welcome_msg("welcome")).expect("xpub");
-    let ep = xpub.bind("tcp://127.0.0.1:*").await.expect("bind");
-    let sub = Sub::new();
-    sub.subscribe("welcome").expect("subscribe");
-    sub.connect(&ep).await.expect("connect");
-    let m = within("the welcome message", sub.recv())
-        .await
-        .expect("recv");
-    assert_eq!(text(&m), ["welcome"]);
-}
-
-#[tokio::test]
-async fn zmq_zap_domain() {
-    contract_live(N::ZapDomain).await;
-    let (handler, seen) = zap_recorder();
-    let mut router =
-        Router::with_options(SocketOptions::new().zap_domain("the-domain")).expect("router");
-    router.set_zap_handler(handler);
-    let ep = router.bind("tcp://127.0.0.1:*").await.expect("bind");
-    let mut dealer = Dealer::new();
-    dealer.connect(&ep).await.expect("connect");
-    round_trip(&mut router, &mut dealer, "x").await;
-    let seen = seen.lock().expect("lock");
-    assert_eq!(seen.len(), 1, "NULL asks ZAP once a domain is set");
-    assert_eq!(seen[0].domain, "the-domain");
-}
-
-/// Whether a raw tcp client of a ROUTER with this accept filter gets the greeting.
-async fn admitted_over_tcp(filter: &str) -> bool {
-    let router =
-        Router::with_options(SocketOptions::new().tcp_accept_filter(filter)).expect("router");
-    let ep = router.bind("tcp://127.0.0.1:*").await.expect("bind");
-    let mut client = tokio::net::TcpStream::connect(ep.trim_start_matches("tcp://"))
-        .await
-        .expect("connect");
-    let mut first = [0u8; 1];
-    matches!(
-        within("the first byte or the end", client.read(&mut first)).await,
-        Ok(1)
-    )
-}
-
-#[tokio::test]
-async fn zmq_tcp_accept_filter() {
-    contract_live(N::TcpAcceptFilter).await;
-    assert!(admitted_over_tcp("127.0.0.0/8").await);
-    assert!(
-        !admitted_over_tcp("10.0.0.0/8").await,
-        "closed before any byte"
-    );
-}
-
-/// Whether an ipc client of a ROUTER with these options gets the greeting.
-async fn admitted_over_ipc(options: SocketOptions) -> bool {
-    let router = Router::with_options(options).expect("router");
-    let ep = router.bind("ipc://*").await.expect("bind");
-    let mut client = tokio::net::UnixStream::connect(ep.trim_start_matches("ipc://"))
-        .await
-        .expect("connect");
-    let mut first = [0u8; 1];
-    matches!(
-        within("the first byte or the end", client.read(&mut first)).await,
-        Ok(1)
-    )
-}
-
-#[tokio::test]
-async fn zmq_ipc_filter_gid() {
-    contract_live(N::IpcFilterGid).await;
-    let gid = std::fs::metadata("/proc/self").map_or(0, |m| {
-        use std::os::unix::fs::MetadataExt;
-        m.gid()
-    });
-    assert!(admitted_over_ipc(SocketOptions::new().ipc_filter_gid(gid)).await);
-    assert!(
-        !admitted_over_ipc(SocketOptions::new().ipc_filter_gid(gid.wrapping_add(4242))).await,
-        "another group is closed before any byte"
-    );
-}
-
-#[tokio::test]
-async fn zmq_ipc_filter_pid() {
-    contract_live(N::IpcFilterPid).await;
-    let pid = i32::try_from(std::process::id()).expect("a pid");
-    assert!(admitted_over_ipc(SocketOptions::new().ipc_filter_pid(pid)).await);
-    assert!(
-        !admitted_over_ipc(SocketOptions::new().ipc_filter_pid(pid + 1)).await,
-        "a peer of another process is closed before any byte"
-    );
-}
-
-#[tokio::test]
-async fn zmq_ipc_filter_uid() {
-    contract_live(N::IpcFilterUid).await;
-    let uid = std::fs::metadata("/proc/self").map_or(0, |m| {
-        use std::os::unix::fs::MetadataExt;
-        m.uid()
-    });
-    assert!(admitted_over_ipc(SocketOptions::new().ipc_filter_uid(uid)).await);
-    assert!(
-        !admitted_over_ipc(SocketOptions::new().ipc_filter_uid(uid.wrapping_add(4242))).await,
-        "another user is closed before any byte"
-    );
-}
-
-#[tokio::test]
-async fn zmq_ipv4only() {
-    contract_live(N::Ipv4Only).await;
-    let mut router = Router::with_options(SocketOptions::new().ipv4only(false)).expect("router");
-    assert!(router.options().get_ipv6(), "IPV4ONLY 0 is IPV6 1");
-    let ep = router.bind("tcp://*:*").await.expect("bind");
-    let port = ep.rsplit(':').next().expect("port");
-    let mut dealer = Dealer::with_options(SocketOptions::new().ipv6(true)).expect("dealer");
-    dealer
-        .connect(&format!("tcp://[::1]:{port}"))
-        .await
-        .expect("connect");
-    round_trip(&mut router, &mut dealer, "v6").await;
-}
-
-#[tokio::test]
-async fn zmq_vmci_buffer_size() {
-    contract_live(N::VmciBufferSize).await;
-    unsupported_transport_is_refused(
-        "vmci://1:5555",
-        SocketOptions::new().vmci_buffer_size(1 << 20),
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn zmq_vmci_buffer_min_size() {
-    contract_live(N::VmciBufferMinSize).await;
-    unsupported_transport_is_refused("vmci://1:5555", SocketOptions::new()).await;
-}
-
-#[tokio::test]
-async fn zmq_vmci_buffer_max_size() {
-    contract_live(N::VmciBufferMaxSize).await;
-    unsupported_transport_is_refused("vmci://1:5555", SocketOptions::new()).await;
-}
-
-#[tokio::test]
-async fn zmq_vmci_connect_timeout() {
-    contract_live(N::VmciConnectTimeout).await;
-    unsupported_transport_is_refused("vmci://1:5555", SocketOptions::new()).await;
 }
 
 // ---------------------------------------------------------------------------------------------

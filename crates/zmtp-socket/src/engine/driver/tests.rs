@@ -194,7 +194,6 @@ impl Wake for Wakes {
     }
 }
 
-/// A socket of `socket_type` at its default options, and its connections' settings.
 /// The ends of a test connection serving a pipe made when it is ready.
 fn test_ends(
     core: Arc<Core>,
@@ -211,8 +210,28 @@ fn test_ends(
     }
 }
 
+/// A socket of `socket_type` at its default options, and its connections' settings.
 fn socket_with_settings(socket_type: SocketType) -> (Arc<Core>, ConnectionSettings) {
     socket_with_options(socket_type, SocketOptions::new())
+}
+
+/// The connection task of a PULL with `options` reading `flood`, and the count of the bytes
+/// the flood served.
+fn flooded_pull(
+    options: SocketOptions,
+    flood: Flood,
+) -> (
+    impl Future<Output = (Option<PipeId>, bool, Exit)>,
+    Arc<AtomicUsize>,
+) {
+    let (core, settings) = socket_with_options(SocketType::Pull, options);
+    let served = flood.served.clone();
+    let task = run(
+        test_ends(core, settings, "test://flood"),
+        flood,
+        Bytes::from_static(b"flood"),
+    );
+    (task, served)
 }
 
 /// A socket of `socket_type` with `options`, and its connections' settings.
@@ -281,16 +300,8 @@ fn a_connection_state_is_small() {
 /// reused). Its wake comes only once the runtime has looked at its other work.
 #[tokio::test]
 async fn a_flooding_peer_yields_its_thread_after_its_share() {
-    let (core, settings) = socket_with_settings(SocketType::Pull);
     // Far more than a turn may read: a driver that does not yield reaches it.
-    let cap = 64 << 20;
-    let flood = Flood::new(cap);
-    let served = flood.served.clone();
-    let task = run(
-        test_ends(core, settings, "test://flood"),
-        flood,
-        Bytes::from_static(b"flood"),
-    );
+    let (task, served) = flooded_pull(SocketOptions::new(), Flood::new(64 << 20));
     let mut task = std::pin::pin!(task);
     let wakes = Arc::new(Wakes::default());
     let waker = Waker::from(wakes.clone());
@@ -328,13 +339,9 @@ async fn a_flooding_peer_yields_its_thread_after_its_share() {
 /// in a buffer of ours that grows while nobody receives.
 #[tokio::test]
 async fn a_connection_at_rcvhwm_reads_no_more() {
-    let (core, settings) = socket_with_options(SocketType::Pull, SocketOptions::new().rcvhwm(4));
-    let flood = Flood::of(&MESSAGE, 64 << 20);
-    let served = flood.served.clone();
-    let task = run(
-        test_ends(core, settings, "test://flood"),
-        flood,
-        Bytes::from_static(b"flood"),
+    let (task, served) = flooded_pull(
+        SocketOptions::new().rcvhwm(4),
+        Flood::of(&MESSAGE, 64 << 20),
     );
     let mut task = std::pin::pin!(task);
     let waker = Waker::from(Arc::new(Wakes::default()));

@@ -167,6 +167,21 @@ EOF
   [ -s "$dir/test.keytab" ] || die "no keytab was written: $(cat "$dir/kadmin.log")"
 }
 
+# Puts a ticket-granting ticket for each keyed principal into the cache collection before any
+# test runs, the client's last (it becomes the primary cache). Without them the first GSS-API
+# calls of concurrent test threads each get initial credentials, and MIT krb5 (1.20) writes
+# those through a temporary file in the collection's directory that it then renames: another
+# thread scanning the collection at that moment may pick the temporary file, gone when it opens
+# it ("No credentials cache found (filename: .../ccdir/tktXXXXXX.YYYYYY)"). With the caches
+# there (no refresh time: kinit sets none), the tests only read them.
+fill_collection() {
+  local principal
+  for principal in "zmq/localhost@$realm" "client@$realm"; do
+    KRB5CCNAME="DIR:$dir/ccdir" kinit -kt "$dir/test.keytab" "$principal" >>"$dir/kinit.log" 2>&1 \
+      || die "kinit $principal into $dir/ccdir failed: $(tail -n 5 "$dir/kinit.log")"
+  done
+}
+
 start() {
   if running; then
     print_env
@@ -196,6 +211,7 @@ start() {
       kill -0 "$pid" 2>/dev/null || break
       if KRB5CCNAME="FILE:$dir/probe.ccache" kinit -kt "$dir/test.keytab" "client@$realm" \
         >"$dir/kinit.log" 2>&1; then
+        fill_collection
         touch "$dir/ready"
         print_env
         return

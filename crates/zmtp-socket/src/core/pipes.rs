@@ -266,7 +266,7 @@ impl Pipes {
                 item.clone()
             };
             match copy {
-                Some(PipeItem::Message(m)) if !ignore_hwm => pipe.push_outbound(m),
+                Some(PipeItem::Message(m)) => pipe.push_outbound(m),
                 // A subscription is never conflated away (ZMQ_CONFLATE is for data).
                 Some(other) => pipe.outbound.push_back(other),
                 None => {}

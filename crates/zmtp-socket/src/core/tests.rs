@@ -548,6 +548,68 @@ fn an_inproc_send_never_overtakes_what_the_link_still_holds() {
     assert_eq!(got, ["1", "2", "3", "4"].map(Message::from), "in order");
 }
 
+/// A sender that found no room registers on the flow and looks again: a read made in between
+/// (it found no sender waiting, so it wakes no one) leaves room that second look must see.
+#[test]
+fn a_waiting_sender_sees_room_a_read_made_before_it_registered() {
+    let push = core(SocketType::Push, 1, 10);
+    let pull = core(SocketType::Pull, 10, 1);
+    inproc_pair(&push, &pull);
+    sent(&push, "1");
+    sent(&push, "2");
+    assert!(
+        matches!(send(&push, "3"), Poll::Pending),
+        "the connection holds 2, its limit (1 + 1)"
+    );
+    // The sender gave that send up: no one waits when the PULL reads.
+    let (count, waker) = CountingWaker::new();
+    push.state.lock().pipes.wait_direct(&waker);
+    assert_eq!(received(&pull), Some(Message::from("1")));
+    assert_eq!(
+        count.count(),
+        1,
+        "the registered sender is woken by that read"
+    );
+    assert_eq!(received(&pull), Some(Message::from("2")));
+    assert_eq!(count.count(), 1, "no sender waits now: no wake");
+    assert!(
+        push.state.lock().pipes.wait_direct(&waker),
+        "the second look finds the room the reads made"
+    );
+}
+
+/// Over an inproc connection the sender counts against the connection's mark what its own
+/// pipe still holds from before the connection went direct: queued, and taken by the link
+/// but not yet handed over.
+#[test]
+fn a_waiting_sender_counts_what_its_link_still_holds() {
+    let push = core(SocketType::Push, 3, 10);
+    let pull = core(SocketType::Pull, 10, 1);
+    let (a, b) = (attached(&push, None), attached(&pull, None));
+    sent(&push, "1");
+    sent(&push, "2");
+    let mut held = VecDeque::new();
+    assert_eq!(
+        push.take_outbound(a, &mut cx(), 1, &mut held),
+        Outbound::Taken
+    );
+    sent(&push, "3");
+    link_direct(&push, a, &pull, b);
+    deliver(&pull, b, [Message::from("0")]);
+    // The connection's limit is 3 + 1 = 4: the PULL holds 1, the PUSH's pipe 1 taken and 2
+    // queued.
+    let (_, waker) = CountingWaker::new();
+    assert!(
+        !push.state.lock().pipes.wait_direct(&waker),
+        "1 + 1 + 2 = 4: no room"
+    );
+    assert_eq!(received(&pull), Some(Message::from("0")));
+    assert!(
+        push.state.lock().pipes.wait_direct(&waker),
+        "1 + 2 = 3: room for one"
+    );
+}
+
 /// Only an attached pipe's connection writes or reads inline: a REQ's request queued for a
 /// connection still to come (no `ZMQ_IMMEDIATE`) stays queued, and its receive waits.
 #[test]

@@ -8,6 +8,7 @@ use crate::monitor::Monitors;
 use crate::options::SocketOptions;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Wake;
+use std::time::Duration;
 use zmtp_codec::{Command, Metadata, SendBuffer, SocketType};
 
 /// A PUSH peer that completes a NULL handshake, then sends PINGs for ever, as fast as they
@@ -357,4 +358,128 @@ async fn a_connection_at_rcvhwm_reads_no_more() {
             "turn {turn} read more with the pipe full and nobody receiving"
         );
     }
+}
+
+/// A PULL peer that completes a NULL handshake and then sends nothing; what is written to it
+/// is kept, and while its gate is shut a write waits (as on a peer that stopped reading).
+struct Gated {
+    head: Bytes,
+    open: Arc<std::sync::atomic::AtomicBool>,
+    written: Arc<parking_lot::Mutex<Vec<u8>>>,
+}
+
+impl AsyncRead for Gated {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        if self.head.is_empty() {
+            return Poll::Pending;
+        }
+        let n = self.head.len().min(buf.remaining());
+        let part = self.head.split_to(n);
+        buf.put_slice(&part);
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl AsyncWrite for Gated {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        if !self.open.load(Ordering::SeqCst) {
+            return Poll::Pending;
+        }
+        self.written.lock().extend_from_slice(buf);
+        Poll::Ready(Ok(buf.len()))
+    }
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// The message frames (not commands) in what a ZMTP 3 peer wrote after its 64-byte greeting.
+fn message_frames(mut bytes: &[u8]) -> usize {
+    bytes = &bytes[64..];
+    let mut frames = 0;
+    while let [flags, rest @ ..] = bytes {
+        let (size, rest) = if flags & 0x02 != 0 {
+            let (size, rest) = rest.split_at(8);
+            (
+                u64::from_be_bytes(size.try_into().expect("8 bytes")) as usize,
+                rest,
+            )
+        } else {
+            (usize::from(rest[0]), &rest[1..])
+        };
+        if flags & 0x04 == 0 {
+            frames += 1;
+        }
+        bytes = &rest[size..];
+    }
+    frames
+}
+
+/// A closed socket lingers on a connection whose other timer fires meanwhile: the heartbeat's
+/// timer firing before the linger deadline sends a PING and drops nothing. The peer stops
+/// reading with the messages still in the connection; the socket closes with `ZMQ_LINGER` 60 s;
+/// the heartbeat timer (`ZMQ_HEARTBEAT_IVL` 1 ms, no timeout to end the connection) fires;
+/// then the peer reads again and gets every message.
+#[tokio::test]
+async fn another_timer_firing_while_lingering_drops_nothing() {
+    const MESSAGES: usize = 20;
+    let (core, settings) = socket_with_options(
+        SocketType::Push,
+        SocketOptions::new()
+            .heartbeat_ivl(Some(Duration::from_millis(1)))
+            .heartbeat_timeout(Some(Duration::from_secs(3600)))
+            .linger(Some(Duration::from_secs(60))),
+    );
+    let open = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let written = Arc::new(parking_lot::Mutex::new(Vec::new()));
+    let peer = Gated {
+        head: handshake(&[("Socket-Type", "PULL")]),
+        open: open.clone(),
+        written: written.clone(),
+    };
+    let task = run(
+        test_ends(core.clone(), settings, "test://gated"),
+        peer,
+        Bytes::from_static(b"gated"),
+    );
+    let mut task = std::pin::pin!(task);
+    let wakes = Arc::new(Wakes::default());
+    let waker = Waker::from(wakes.clone());
+    let mut cx = Context::from_waker(&waker);
+    assert!(task.as_mut().poll(&mut cx).is_pending(), "handshake done");
+    open.store(false, Ordering::SeqCst);
+    for i in 0..MESSAGES {
+        crate::core::test_support::sent(&core, vec![i as u8]);
+    }
+    assert!(task.as_mut().poll(&mut cx).is_pending(), "the writes wait");
+    core.close(Some(Instant::now() + Duration::from_secs(60)));
+    // Wait for the heartbeat timer to fire (it wakes the task), then let the task handle it,
+    // several times over.
+    for _ in 0..3 {
+        let before = wakes.0.load(Ordering::SeqCst);
+        while wakes.0.load(Ordering::SeqCst) == before {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        assert!(
+            task.as_mut().poll(&mut cx).is_pending(),
+            "a timer fired 60 s before the linger deadline: the connection still lingers"
+        );
+    }
+    open.store(true, Ordering::SeqCst);
+    let (_, _, exit) = tokio::time::timeout(Duration::from_secs(30), task)
+        .await
+        .expect("the connection ends once it has written everything");
+    assert!(matches!(exit, Exit::SocketClosed), "{exit:?}");
+    assert_eq!(message_frames(&written.lock()), MESSAGES, "nothing dropped");
 }

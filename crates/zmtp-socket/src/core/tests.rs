@@ -3,7 +3,7 @@
 
 use super::test_support::{
     attach, attached, core, cx, deliver, inproc_pair, link_direct, marks, messages,
-    outbound_messages, received, reconfigure, send, sent, take, CountingWaker,
+    outbound_messages, received, reconfigure, recv, send, sent, take, CountingWaker,
 };
 use super::*;
 use std::task::{Context, Poll};
@@ -77,6 +77,76 @@ fn a_pull_socket_refuses_to_send() {
         Poll::Ready(Err(crate::Error::InvalidState(_)))
     ));
     assert!(outbound_messages(&core, a).is_empty());
+}
+
+/// A message without frames is refused by every socket type that sends, before it goes
+/// anywhere (libzmq cannot even express one); the types that send nothing refuse to send.
+#[test]
+fn every_sending_socket_refuses_a_message_without_frames() {
+    for socket_type in [
+        SocketType::Pair,
+        SocketType::Pub,
+        SocketType::XPub,
+        SocketType::XSub,
+        SocketType::Push,
+        SocketType::Dealer,
+        SocketType::Req,
+        SocketType::Router,
+        SocketType::Stream,
+        SocketType::Client,
+        SocketType::Server,
+        SocketType::Radio,
+        SocketType::Scatter,
+        SocketType::Peer,
+        SocketType::Channel,
+    ] {
+        let core = core(socket_type, 10, 10);
+        let a = attached(&core, Some("peer"));
+        assert!(
+            matches!(
+                send(&core, Message::new()),
+                Poll::Ready(Err(crate::Error::EmptyMessage))
+            ),
+            "{socket_type:?}"
+        );
+        assert!(outbound_messages(&core, a).is_empty(), "{socket_type:?}");
+    }
+}
+
+/// The socket types that only send refuse to receive (libzmq: ENOTSUP), and the types that
+/// do not subscribe refuse `ZMQ_SUBSCRIBE`, rather than answering with nothing.
+#[test]
+fn send_only_sockets_refuse_to_receive_and_others_to_subscribe() {
+    for socket_type in [
+        SocketType::Push,
+        SocketType::Pub,
+        SocketType::Radio,
+        SocketType::Scatter,
+    ] {
+        let core = core(socket_type, 10, 10);
+        attached(&core, None);
+        assert!(
+            matches!(recv(&core), Poll::Ready(Err(crate::Error::InvalidState(_)))),
+            "{socket_type:?}"
+        );
+    }
+    for socket_type in [
+        SocketType::Pair,
+        SocketType::Push,
+        SocketType::Pull,
+        SocketType::Dealer,
+        SocketType::Router,
+        SocketType::Pub,
+    ] {
+        let core = core(socket_type, 10, 10);
+        assert!(
+            matches!(
+                core.subscribe(true, b"x"),
+                Err(crate::Error::InvalidState(_))
+            ),
+            "{socket_type:?}"
+        );
+    }
 }
 
 #[test]

@@ -580,6 +580,51 @@ mod tests {
         assert_eq!(outbound_messages(&core, a), [Message::from("other.1")]);
     }
 
+    /// `ZMQ_CONFLATE` acts on PUB and SUB, not on XPUB and XSUB (libzmq's list): a PUB's
+    /// subscriber and a SUB's peer keep only the newest message, an XPUB's and an XSUB's keep
+    /// every one.
+    #[test]
+    fn conflate_keeps_the_newest_on_pub_and_sub_only() {
+        let newest = [Message::from("x.3")];
+        let all = ["x.1", "x.2", "x.3"].map(Message::from);
+        for (socket_type, expected) in
+            [(SocketType::Pub, &newest[..]), (SocketType::XPub, &all[..])]
+        {
+            let core = core_with(socket_type, marks(10, 10).conflate(true));
+            let a = attached(&core, None);
+            deliver(&core, a, [sub("x")]);
+            for m in &all {
+                sent(&core, m.clone());
+            }
+            assert_eq!(outbound_messages(&core, a), expected, "{socket_type:?}");
+        }
+        for (socket_type, expected) in
+            [(SocketType::Sub, &newest[..]), (SocketType::XSub, &all[..])]
+        {
+            let core = core_with(socket_type, marks(10, 10).conflate(true));
+            let a = attached(&core, None);
+            core.subscribe(true, b"x").expect("subscribe");
+            deliver(&core, a, all.clone());
+            let got: Vec<Message> = std::iter::from_fn(|| received(&core)).collect();
+            assert_eq!(got, expected, "{socket_type:?}");
+        }
+    }
+
+    /// With `ZMQ_XPUB_MANUAL`, the subscription the application applies goes to the peer whose
+    /// request it read last, even after another peer left meanwhile.
+    #[test]
+    fn xpub_manual_applies_to_the_last_requester_after_another_peer_leaves() {
+        let core = core_with(SocketType::XPub, marks(10, 10).xpub_manual(true));
+        let a = attached(&core, None);
+        let b = attached(&core, None);
+        deliver(&core, a, [sub("x")]);
+        assert_eq!(received(&core), Some(subscription_message(true, b"x")));
+        core.detach(b, true);
+        core.subscribe(true, b"x").expect("applied");
+        sent(&core, "x.1");
+        assert_eq!(outbound_messages(&core, a), [Message::from("x.1")]);
+    }
+
     #[test]
     fn a_sub_filters_by_its_subscriptions_when_the_message_is_read() {
         let core = core(SocketType::Sub, 10, 10);

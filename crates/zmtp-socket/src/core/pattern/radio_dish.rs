@@ -300,6 +300,21 @@ mod tests {
             send(&core, ["tv", "a", "b"]),
             Poll::Ready(Err(Error::InvalidArgument(_)))
         ));
+        assert!(
+            matches!(
+                send(&core, ["tv"]),
+                Poll::Ready(Err(Error::InvalidArgument(_)))
+            ),
+            "a message without its group"
+        );
+        assert!(matches!(
+            send(&core, Message::new()),
+            Poll::Ready(Err(Error::EmptyMessage))
+        ));
+        assert!(
+            outbound_messages(&core, b).is_empty(),
+            "nothing refused went"
+        );
     }
 
     #[test]

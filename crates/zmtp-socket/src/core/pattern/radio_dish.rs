@@ -348,5 +348,34 @@ mod tests {
         );
         assert_eq!(received(&core), Some(Message::from(["tv", "yes"])));
         assert_eq!(received(&core), None);
+        core.subscribe(true, b"0123456789abcde")
+            .expect("a group of 15 bytes, the longest");
+    }
+
+    /// A DISH that leaves goes from its groups; the other DISHes of a group stay in it.
+    #[test]
+    fn a_departed_dish_leaves_the_others_in_the_group() {
+        let core = core(SocketType::Radio, 10, 10);
+        let (a, b) = (attached(&core, None), attached(&core, None));
+        deliver(&core, a, [join("tv")]);
+        deliver(&core, b, [join("tv")]);
+        core.detach(a, false);
+        assert!(matches!(send(&core, ["tv", "news"]), Poll::Ready(Ok(()))));
+        assert_eq!(outbound_messages(&core, b), [Message::from(["tv", "news"])]);
+    }
+
+    /// A DISH whose connection is lost drops the joins still queued for it: the next
+    /// connection is told the groups it is in then, once.
+    #[test]
+    fn a_dish_reconnecting_sends_only_its_current_groups() {
+        let core = core(SocketType::Dish, 10, 10);
+        let a = core.add_pipe(true);
+        assert!(core.attach_peer(a, None));
+        core.subscribe(true, b"gone").expect("join");
+        core.subscribe(true, b"kept").expect("join");
+        core.detach(a, true);
+        core.subscribe(false, b"gone").expect("leave");
+        assert!(core.attach_peer(a, None));
+        assert_eq!(outbound(&core, a), [join("kept")]);
     }
 }

@@ -2,7 +2,7 @@
 //! waiters, closing.
 
 use super::test_support::{
-    attach, attached, core, cx, deliver, inproc_pair, link_direct, marks, messages,
+    attach, attached, core, core_with, cx, deliver, inproc_pair, link_direct, marks, messages,
     outbound_messages, received, reconfigure, recv, send, sent, take, CountingWaker,
 };
 use super::*;
@@ -66,6 +66,76 @@ fn a_push_handle_dropped_holding_a_send_queues_it_for_the_next_pipe_in_turn() {
             vec![Message::from("held")]
         ]
     );
+}
+
+/// A REQ handle dropped while holding a request queues it for the next peer in turn, as its
+/// send would have: after a round trip with the first peer, the second.
+#[test]
+fn a_req_handle_dropped_holding_a_request_queues_it_for_the_next_peer_in_turn() {
+    let core = core(SocketType::Req, 10, 10);
+    let (a, b) = (attached(&core, None), attached(&core, None));
+    sent(&core, "1");
+    assert_eq!(outbound_messages(&core, a), [Message::from(["", "1"])]);
+    deliver(&core, a, [Message::from(["", "reply"])]);
+    assert_eq!(received(&core), Some(Message::from("reply")));
+    core.send_on_drop(Outgoing::new(Message::from("held")));
+    assert!(outbound_messages(&core, a).is_empty());
+    assert_eq!(outbound_messages(&core, b), [Message::from(["", "held"])]);
+}
+
+/// A REP is a ROUTER underneath (libzmq): a second peer announcing a routing id already
+/// in use is not read, unless `ZMQ_ROUTER_HANDOVER` gives the id to it; a peer gone for good
+/// frees its id; `ZMQ_CONNECT_RID` names a connecting pipe, whatever its peer announces.
+#[test]
+fn a_rep_routes_its_peers_by_routing_id_as_a_router() {
+    let request = |body: &'static str| Message::from(["", body]);
+    let rep = core(SocketType::Rep, 10, 10);
+    let a = attached(&rep, Some("X"));
+    let b = attached(&rep, Some("X"));
+    deliver(&rep, b, [request("from b")]);
+    assert_eq!(received(&rep), None, "the duplicate is never read");
+    rep.detach(a, false);
+    // Another peer takes the departed one's slot, so the next one cannot pass for it.
+    attached(&rep, Some("Y"));
+    let c = attached(&rep, Some("X"));
+    deliver(&rep, c, [request("from c")]);
+    assert_eq!(
+        received(&rep),
+        Some(Message::from("from c")),
+        "the departed peer's id is free again"
+    );
+
+    let handover = core_with(SocketType::Rep, marks(10, 10).router_handover(true));
+    attached(&handover, Some("X"));
+    let b = attached(&handover, Some("X"));
+    deliver(&handover, b, [request("from b")]);
+    assert_eq!(received(&handover), Some(Message::from("from b")));
+
+    let named = core(SocketType::Rep, 10, 10);
+    let a = named.add_pipe(true);
+    named.set_connect_rid(a, bytes::Bytes::from_static(b"X"));
+    assert!(attach(&named, a, Some("other")));
+    let b = attached(&named, Some("X"));
+    deliver(&named, b, [request("from b")]);
+    assert_eq!(received(&named), None, "X names the connected pipe");
+}
+
+/// A REP's reply to a peer at `ZMQ_SNDHWM` is dropped, never queued beyond the mark (libzmq's
+/// REP, a ROUTER without `ZMQ_ROUTER_MANDATORY`).
+#[test]
+fn a_rep_drops_a_reply_to_a_full_peer() {
+    let rep = core(SocketType::Rep, 1, 10);
+    let a = attached(&rep, None);
+    deliver(
+        &rep,
+        a,
+        [Message::from(["", "1"]), Message::from(["", "2"])],
+    );
+    assert_eq!(received(&rep), Some(Message::from("1")));
+    sent(&rep, "reply 1");
+    assert_eq!(received(&rep), Some(Message::from("2")));
+    sent(&rep, "reply 2");
+    assert_eq!(outbound_messages(&rep, a), [Message::from(["", "reply 1"])]);
 }
 
 #[test]

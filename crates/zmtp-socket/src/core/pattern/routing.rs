@@ -310,6 +310,14 @@ mod tests {
         assert_eq!(n(&ib), n(&ia).wrapping_add(1), "consecutive");
     }
 
+    /// The counter of generated ids (and REQ's request id) starts somewhere unpredictable, as
+    /// libzmq's: four draws are not all the same (a false failure has odds of 2^-96).
+    #[test]
+    fn the_counters_start_at_random_values() {
+        let draws = [(); 4].map(|()| random_u32());
+        assert!(draws.iter().any(|&d| d != draws[0]), "{draws:?}");
+    }
+
     #[test]
     fn routing_by_announced_identity_and_mandatory_errors() {
         let core = core(SocketType::Router, 1, 10);

@@ -292,7 +292,7 @@ mod tests {
         attach, attached, core, core_with, deliver, marks, outbound_messages, received,
         reconfigure, send, take,
     };
-    use crate::core::Outbound;
+    use crate::core::{Outbound, Outgoing};
     use zmtp_codec::SocketType;
 
     #[test]
@@ -364,6 +364,43 @@ mod tests {
         assert_eq!(received(&core), None, "never read");
         deliver(&core, a, [Message::from(["from a"])]);
         assert_eq!(received(&core), Some(Message::from(["X", "from a"])));
+    }
+
+    /// A peer gone for good frees its routing id for a newcomer; after a handover, the old
+    /// peer's end leaves the id with the newcomer.
+    #[test]
+    fn an_id_is_freed_by_its_peer_leaving_and_kept_by_a_newcomer_it_went_to() {
+        let core = core_with(SocketType::Router, marks(10, 10).router_mandatory(true));
+        let a = attached(&core, Some("X"));
+        core.detach(a, false);
+        // Another peer takes the departed one's slot, so the next one cannot pass for it.
+        attached(&core, Some("Y"));
+        let b = attached(&core, Some("X"));
+        assert_eq!(core.routing_id(b), Some(Bytes::from_static(b"X")));
+
+        let core = core_with(SocketType::Router, marks(10, 10).router_handover(true));
+        let a = attached(&core, Some("X"));
+        let b = attached(&core, Some("X"));
+        core.detach(a, false);
+        assert!(matches!(send(&core, ["X", "to b"]), Poll::Ready(Ok(()))));
+        assert_eq!(outbound_messages(&core, b), [Message::from(["to b"])]);
+    }
+
+    /// A ROUTER handle dropped while its send waits (`ZMQ_ROUTER_MANDATORY`, the peer at
+    /// `ZMQ_SNDHWM`) queues the message for that peer, whatever the mark; a message that is
+    /// only a routing id is dropped.
+    #[test]
+    fn a_handle_dropped_holding_a_send_queues_it_for_its_peer() {
+        let core = core_with(SocketType::Router, marks(1, 10).router_mandatory(true));
+        let a = attached(&core, Some("A"));
+        assert!(matches!(send(&core, ["A", "1"]), Poll::Ready(Ok(()))));
+        assert!(send(&core, ["A", "2"]).is_pending(), "full");
+        core.send_on_drop(Outgoing::new(Message::from(["A", "held"])));
+        core.send_on_drop(Outgoing::new(Message::from(["A"])));
+        assert_eq!(
+            outbound_messages(&core, a),
+            [Message::from(["1"]), Message::from(["held"])]
+        );
     }
 
     #[test]

@@ -61,13 +61,19 @@ impl Server {
         if pipe.routing_id.is_some() {
             return;
         }
+        let id = self.allocate_id();
+        pipe.routing_id = Some(id_frame(id));
+        self.routes.insert(id, key);
+    }
+
+    /// The next id in turn that is neither 0 nor in use.
+    fn allocate_id(&mut self) -> u32 {
         let mut id = self.next_id;
         while id == 0 || self.routes.contains_key(&id) {
             id = id.wrapping_add(1);
         }
         self.next_id = id.wrapping_add(1);
-        pipe.routing_id = Some(id_frame(id));
-        self.routes.insert(id, key);
+        id
     }
 
     /// The pipe for a message `[routing id, body]`, room or not.
@@ -182,6 +188,17 @@ mod tests {
     use super::*;
     use crate::core::test_support::{attached, core, deliver, outbound_messages, received, send};
     use zmtp_codec::SocketType;
+
+    /// Ids go in turn from a random start, skipping 0 and those in use, across the wrap.
+    #[test]
+    fn ids_skip_zero_and_those_in_use() {
+        let mut server = Server {
+            routes: HashMap::from([(1, 0), (3, 1)]),
+            next_id: u32::MAX,
+        };
+        let ids = [(); 3].map(|()| server.allocate_id());
+        assert_eq!(ids, [u32::MAX, 2, 4]);
+    }
 
     #[test]
     fn peers_get_distinct_nonzero_ids_and_replies_go_by_id() {

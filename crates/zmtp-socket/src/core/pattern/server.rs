@@ -200,6 +200,23 @@ mod tests {
         assert_eq!(ids, [u32::MAX, 2, 4]);
     }
 
+    /// A departed peer's id goes with it: a reply to it is refused, never delivered to the peer
+    /// that took its place.
+    #[test]
+    fn a_departed_peers_id_reaches_no_one() {
+        let core = core(SocketType::Server, 10, 10);
+        let a = attached(&core, None);
+        let ia = core.routing_id(a).expect("named");
+        core.detach(a, false);
+        let b = attached(&core, None);
+        assert_eq!(b.key, a.key, "the slot is reused");
+        assert!(matches!(
+            send(&core, [ia, Bytes::from_static(b"late")]),
+            Poll::Ready(Err(_))
+        ));
+        assert!(outbound_messages(&core, b).is_empty());
+    }
+
     #[test]
     fn peers_get_distinct_nonzero_ids_and_replies_go_by_id() {
         let core = core(SocketType::Server, 1, 10);

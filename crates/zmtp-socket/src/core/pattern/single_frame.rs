@@ -110,9 +110,33 @@ impl<P: Pattern> Pattern for SingleFrame<P> {
 
 #[cfg(test)]
 mod tests {
-    use crate::core::test_support::{attached, core, deliver, outbound_messages, received, send};
+    use crate::core::test_support::{
+        attach, attached, core, deliver, outbound_messages, received, send, sent,
+    };
+    use crate::core::Outgoing;
     use std::task::Poll;
     use zmtp_codec::{Message, SocketType};
+
+    /// A CHANNEL is a PAIR underneath: one peer at a time.
+    #[test]
+    fn a_channel_admits_one_peer_at_a_time() {
+        let core = core(SocketType::Channel, 10, 10);
+        attached(&core, None);
+        let second = core.add_pipe(false);
+        assert!(!attach(&core, second, None), "a second peer is refused");
+    }
+
+    /// A CLIENT handle dropped holding a send queues it for the next peer in turn, as its send
+    /// would have (a DEALER underneath).
+    #[test]
+    fn a_client_handle_dropped_holding_a_send_queues_it_for_the_next_peer() {
+        let core = core(SocketType::Client, 10, 10);
+        let (a, b) = (attached(&core, None), attached(&core, None));
+        sent(&core, "1");
+        core.send_on_drop(Outgoing::new(Message::from("held")));
+        assert_eq!(outbound_messages(&core, a), [Message::from("1")]);
+        assert_eq!(outbound_messages(&core, b), [Message::from("held")]);
+    }
 
     #[test]
     fn multipart_sends_are_refused_and_multipart_arrivals_dropped() {

@@ -364,6 +364,35 @@ mod tests {
         assert_eq!(outbound_messages(&core, b), [Message::from(["tv", "news"])]);
     }
 
+    /// A datagram pipe (udp://) takes every group; one gone for good stops taking them (a DISH
+    /// in its slot gets only its groups), the others go on. A group name of 15 bytes, the longest, is sent.
+    #[test]
+    fn datagram_pipes_take_every_group_until_they_go() {
+        let core = core(SocketType::Radio, 10, 10);
+        let [a, b] = [(); 2].map(|()| {
+            let pipe = core.add_pipe(false);
+            core.mark_datagram(pipe);
+            assert!(core.attach_peer(pipe, None));
+            pipe
+        });
+        assert!(matches!(
+            send(&core, ["0123456789abcde", "x"]),
+            Poll::Ready(Ok(()))
+        ));
+        core.detach(a, false);
+        let dish = attached(&core, None);
+        assert_eq!(dish.key, a.key, "a DISH that joined nothing takes the slot");
+        assert!(matches!(send(&core, ["tv", "y"]), Poll::Ready(Ok(()))));
+        assert!(outbound_messages(&core, dish).is_empty());
+        assert_eq!(
+            outbound_messages(&core, b),
+            [
+                Message::from(["0123456789abcde", "x"]),
+                Message::from(["tv", "y"])
+            ]
+        );
+    }
+
     /// A DISH whose connection is lost drops the joins still queued for it: the next
     /// connection is told the groups it is in then, once.
     #[test]

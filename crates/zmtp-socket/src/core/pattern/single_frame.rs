@@ -110,10 +110,12 @@ impl<P: Pattern> Pattern for SingleFrame<P> {
 
 #[cfg(test)]
 mod tests {
+    use super::{check_single, MULTIPART_REFUSED};
     use crate::core::test_support::{
         attach, attached, core, deliver, outbound_messages, received, send, sent,
     };
     use crate::core::Outgoing;
+    use crate::error::Error;
     use std::task::Poll;
     use zmtp_codec::{Message, SocketType};
 
@@ -131,11 +133,34 @@ mod tests {
     #[test]
     fn a_client_handle_dropped_holding_a_send_queues_it_for_the_next_peer() {
         let core = core(SocketType::Client, 10, 10);
-        let (a, b) = (attached(&core, None), attached(&core, None));
+        let pipes = [(); 3].map(|()| attached(&core, None));
         sent(&core, "1");
+        sent(&core, "2");
         core.send_on_drop(Outgoing::new(Message::from("held")));
-        assert_eq!(outbound_messages(&core, a), [Message::from("1")]);
-        assert_eq!(outbound_messages(&core, b), [Message::from("held")]);
+        let queued = pipes.map(|pipe| outbound_messages(&core, pipe));
+        assert_eq!(
+            queued,
+            [
+                vec![Message::from("1")],
+                vec![Message::from("2")],
+                vec![Message::from("held")]
+            ]
+        );
+    }
+
+    /// The single-frame rule: one frame goes; none is an empty message, more a multipart one.
+    #[test]
+    fn check_single_takes_exactly_one_frame() {
+        assert!(check_single(&Some(Message::from("one"))).is_ok());
+        assert!(matches!(
+            check_single(&Some(Message::new())),
+            Err(Error::EmptyMessage)
+        ));
+        assert!(matches!(check_single(&None), Err(Error::EmptyMessage)));
+        assert!(matches!(
+            check_single(&Some(Message::from(["a", "b"]))),
+            Err(Error::InvalidArgument(MULTIPART_REFUSED))
+        ));
     }
 
     #[test]

@@ -41,101 +41,79 @@ fn a_pair_handle_dropped_holding_a_send_queues_it_for_its_peer() {
     }
 }
 
-/// A message a dropped PUSH handle's sink still held goes to the next pipe in turn, as a send
-/// would have.
+/// A message a dropped handle's sink still held goes to the next pipe in turn, as a send would
+/// have: PUSH and DEALER, and CLIENT and SCATTER (the same underneath, one frame a message).
 #[test]
-fn a_push_handle_dropped_holding_a_send_queues_it_for_the_next_pipe_in_turn() {
-    let core = core(SocketType::Push, 10, 10);
-    let pipes = [
-        attached(&core, None),
-        attached(&core, None),
-        attached(&core, None),
-    ];
-    sent(&core, "1");
-    sent(&core, "2");
-    core.send_on_drop(Outgoing::new(Message::from("held")));
-    let queued: Vec<Vec<Message>> = pipes
-        .iter()
-        .map(|&pipe| outbound_messages(&core, pipe))
-        .collect();
-    assert_eq!(
-        queued,
-        [
-            vec![Message::from("1")],
-            vec![Message::from("2")],
-            vec![Message::from("held")]
-        ]
-    );
+fn a_load_balancing_handle_dropped_holding_a_send_queues_it_for_the_next_pipe_in_turn() {
+    for socket_type in [
+        SocketType::Push,
+        SocketType::Dealer,
+        SocketType::Client,
+        SocketType::Scatter,
+    ] {
+        let core = core(socket_type, 10, 10);
+        let pipes = [(); 3].map(|()| attached(&core, None));
+        sent(&core, "1");
+        sent(&core, "2");
+        core.send_on_drop(Outgoing::new(Message::from("held")));
+        let queued = pipes.map(|pipe| outbound_messages(&core, pipe));
+        assert_eq!(
+            queued,
+            [
+                vec![Message::from("1")],
+                vec![Message::from("2")],
+                vec![Message::from("held")]
+            ],
+            "{socket_type:?}"
+        );
+    }
 }
 
-/// A REQ handle dropped while holding a request queues it for the next peer in turn, as its
-/// send would have: after a round trip with the first peer, the second.
+/// A handle dropped while its send to a routing id waits for room (SERVER, STREAM, and ROUTER
+/// with `ZMQ_ROUTER_MANDATORY`; the peer at `ZMQ_SNDHWM` 1) queues the message for that peer,
+/// whatever the mark.
 #[test]
-fn a_req_handle_dropped_holding_a_request_queues_it_for_the_next_peer_in_turn() {
-    let core = core(SocketType::Req, 10, 10);
-    let (a, b) = (attached(&core, None), attached(&core, None));
-    sent(&core, "1");
-    assert_eq!(outbound_messages(&core, a), [Message::from(["", "1"])]);
-    deliver(&core, a, [Message::from(["", "reply"])]);
-    assert_eq!(received(&core), Some(Message::from("reply")));
-    core.send_on_drop(Outgoing::new(Message::from("held")));
-    assert!(outbound_messages(&core, a).is_empty());
-    assert_eq!(outbound_messages(&core, b), [Message::from(["", "held"])]);
+fn a_routed_send_held_by_a_dropped_handle_goes_to_its_peer() {
+    for (socket_type, options) in [
+        (SocketType::Server, marks(1, 10)),
+        (SocketType::Stream, marks(1, 10)),
+        (SocketType::Router, marks(1, 10).router_mandatory(true)),
+    ] {
+        let core = core_with(socket_type, options);
+        let a = attached(&core, Some("A"));
+        let id = core.routing_id(a).expect("named");
+        let to_a = |body: &'static str| Message::from([id.clone(), bytes::Bytes::from(body)]);
+        assert!(matches!(send(&core, to_a("1")), Poll::Ready(Ok(()))));
+        assert!(send(&core, to_a("2")).is_pending(), "{socket_type:?}: full");
+        core.send_on_drop(Outgoing::new(to_a("held")));
+        assert_eq!(
+            outbound_messages(&core, a),
+            [Message::from("1"), Message::from("held")],
+            "{socket_type:?}"
+        );
+    }
 }
 
-/// A REP is a ROUTER underneath (libzmq): a second peer announcing a routing id already
-/// in use is not read, unless `ZMQ_ROUTER_HANDOVER` gives the id to it; a peer gone for good
-/// frees its id; `ZMQ_CONNECT_RID` names a connecting pipe, whatever its peer announces.
+/// A departed peer's id goes with it (SERVER's and STREAM's generated ids): a send to it is
+/// refused, never delivered to the peer that took its place.
 #[test]
-fn a_rep_routes_its_peers_by_routing_id_as_a_router() {
-    let request = |body: &'static str| Message::from(["", body]);
-    let rep = core(SocketType::Rep, 10, 10);
-    let a = attached(&rep, Some("X"));
-    let b = attached(&rep, Some("X"));
-    deliver(&rep, b, [request("from b")]);
-    assert_eq!(received(&rep), None, "the duplicate is never read");
-    rep.detach(a, false);
-    // Another peer takes the departed one's slot, so the next one cannot pass for it.
-    attached(&rep, Some("Y"));
-    let c = attached(&rep, Some("X"));
-    deliver(&rep, c, [request("from c")]);
-    assert_eq!(
-        received(&rep),
-        Some(Message::from("from c")),
-        "the departed peer's id is free again"
-    );
-
-    let handover = core_with(SocketType::Rep, marks(10, 10).router_handover(true));
-    attached(&handover, Some("X"));
-    let b = attached(&handover, Some("X"));
-    deliver(&handover, b, [request("from b")]);
-    assert_eq!(received(&handover), Some(Message::from("from b")));
-
-    let named = core(SocketType::Rep, 10, 10);
-    let a = named.add_pipe(true);
-    named.set_connect_rid(a, bytes::Bytes::from_static(b"X"));
-    assert!(attach(&named, a, Some("other")));
-    let b = attached(&named, Some("X"));
-    deliver(&named, b, [request("from b")]);
-    assert_eq!(received(&named), None, "X names the connected pipe");
-}
-
-/// A REP's reply to a peer at `ZMQ_SNDHWM` is dropped, never queued beyond the mark (libzmq's
-/// REP, a ROUTER without `ZMQ_ROUTER_MANDATORY`).
-#[test]
-fn a_rep_drops_a_reply_to_a_full_peer() {
-    let rep = core(SocketType::Rep, 1, 10);
-    let a = attached(&rep, None);
-    deliver(
-        &rep,
-        a,
-        [Message::from(["", "1"]), Message::from(["", "2"])],
-    );
-    assert_eq!(received(&rep), Some(Message::from("1")));
-    sent(&rep, "reply 1");
-    assert_eq!(received(&rep), Some(Message::from("2")));
-    sent(&rep, "reply 2");
-    assert_eq!(outbound_messages(&rep, a), [Message::from(["", "reply 1"])]);
+fn a_departed_peers_id_reaches_no_one() {
+    for socket_type in [SocketType::Server, SocketType::Stream] {
+        let core = core(socket_type, 10, 10);
+        let a = attached(&core, None);
+        let id = core.routing_id(a).expect("named");
+        core.detach(a, false);
+        let b = attached(&core, None);
+        assert_eq!(b.key, a.key, "the slot is reused");
+        assert!(
+            matches!(
+                send(&core, [id, bytes::Bytes::from_static(b"late")]),
+                Poll::Ready(Err(_))
+            ),
+            "{socket_type:?}"
+        );
+        assert!(outbound_messages(&core, b).is_empty(), "{socket_type:?}");
+    }
 }
 
 #[test]

@@ -187,7 +187,6 @@ impl Pattern for Server {
 mod tests {
     use super::*;
     use crate::core::test_support::{attached, core, deliver, outbound_messages, received, send};
-    use crate::core::Outgoing;
     use zmtp_codec::SocketType;
 
     /// Ids go in turn from a random start, skipping 0 and those in use, across the wrap.
@@ -199,45 +198,6 @@ mod tests {
         };
         let ids = [(); 3].map(|()| server.allocate_id());
         assert_eq!(ids, [u32::MAX, 2, 4]);
-    }
-
-    /// A SERVER handle dropped while its send waits for room queues the message for its peer,
-    /// whatever the mark.
-    #[test]
-    fn a_handle_dropped_holding_a_send_queues_it_for_its_peer() {
-        let core = core(SocketType::Server, 1, 10);
-        let a = attached(&core, None);
-        let ia = core.routing_id(a).expect("named");
-        assert!(matches!(
-            send(&core, [ia.clone(), Bytes::from_static(b"1")]),
-            Poll::Ready(Ok(()))
-        ));
-        assert!(send(&core, [ia.clone(), Bytes::from_static(b"2")]).is_pending());
-        core.send_on_drop(Outgoing::new(Message::from([
-            ia,
-            Bytes::from_static(b"held"),
-        ])));
-        assert_eq!(
-            outbound_messages(&core, a),
-            [Message::from(["1"]), Message::from(["held"])]
-        );
-    }
-
-    /// A departed peer's id goes with it: a reply to it is refused, never delivered to the peer
-    /// that took its place.
-    #[test]
-    fn a_departed_peers_id_reaches_no_one() {
-        let core = core(SocketType::Server, 10, 10);
-        let a = attached(&core, None);
-        let ia = core.routing_id(a).expect("named");
-        core.detach(a, false);
-        let b = attached(&core, None);
-        assert_eq!(b.key, a.key, "the slot is reused");
-        assert!(matches!(
-            send(&core, [ia, Bytes::from_static(b"late")]),
-            Poll::Ready(Err(_))
-        ));
-        assert!(outbound_messages(&core, b).is_empty());
     }
 
     #[test]

@@ -112,9 +112,8 @@ impl<P: Pattern> Pattern for SingleFrame<P> {
 mod tests {
     use super::{check_single, MULTIPART_REFUSED};
     use crate::core::test_support::{
-        attach, attached, core, deliver, outbound_messages, received, send, sent,
+        attach, attached, core, deliver, outbound_messages, received, send,
     };
-    use crate::core::Outgoing;
     use crate::error::Error;
     use std::task::Poll;
     use zmtp_codec::{Message, SocketType};
@@ -126,26 +125,6 @@ mod tests {
         attached(&core, None);
         let second = core.add_pipe(false);
         assert!(!attach(&core, second, None), "a second peer is refused");
-    }
-
-    /// A CLIENT handle dropped holding a send queues it for the next peer in turn, as its send
-    /// would have (a DEALER underneath).
-    #[test]
-    fn a_client_handle_dropped_holding_a_send_queues_it_for_the_next_peer() {
-        let core = core(SocketType::Client, 10, 10);
-        let pipes = [(); 3].map(|()| attached(&core, None));
-        sent(&core, "1");
-        sent(&core, "2");
-        core.send_on_drop(Outgoing::new(Message::from("held")));
-        let queued = pipes.map(|pipe| outbound_messages(&core, pipe));
-        assert_eq!(
-            queued,
-            [
-                vec![Message::from("1")],
-                vec![Message::from("2")],
-                vec![Message::from("held")]
-            ]
-        );
     }
 
     /// The single-frame rule: one frame goes; none is an empty message, more a multipart one.

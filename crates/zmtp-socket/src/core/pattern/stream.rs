@@ -95,50 +95,9 @@ impl Pattern for Stream {
 
 #[cfg(test)]
 mod tests {
-    use crate::core::test_support::{attached, core, outbound_messages, received, send};
-    use crate::core::Outgoing;
+    use crate::core::test_support::{attached, core, received};
     use bytes::Bytes;
-    use std::task::Poll;
     use zmtp_codec::{Message, SocketType};
-
-    /// A departed peer's generated id goes with it: data for it is refused, never delivered
-    /// to the peer that took its place.
-    #[test]
-    fn a_departed_peers_id_reaches_no_one() {
-        let core = core(SocketType::Stream, 10, 10);
-        let a = attached(&core, None);
-        let ia = core.routing_id(a).expect("a generated id");
-        core.detach(a, false);
-        let b = attached(&core, None);
-        assert_eq!(b.key, a.key, "the slot is reused");
-        assert!(matches!(
-            send(&core, [ia, Bytes::from_static(b"late")]),
-            Poll::Ready(Err(_))
-        ));
-        assert!(outbound_messages(&core, b).is_empty());
-    }
-
-    /// A STREAM handle dropped while its send waits for room queues the data for its peer,
-    /// whatever the mark.
-    #[test]
-    fn a_handle_dropped_holding_a_send_queues_it_for_its_peer() {
-        let core = core(SocketType::Stream, 1, 10);
-        let a = attached(&core, None);
-        let ia = core.routing_id(a).expect("a generated id");
-        assert!(matches!(
-            send(&core, [ia.clone(), Bytes::from_static(b"1")]),
-            Poll::Ready(Ok(()))
-        ));
-        assert!(send(&core, [ia.clone(), Bytes::from_static(b"2")]).is_pending());
-        core.send_on_drop(Outgoing::new(Message::from([
-            ia,
-            Bytes::from_static(b"held"),
-        ])));
-        assert_eq!(
-            outbound_messages(&core, a),
-            [Message::from(["1"]), Message::from(["held"])]
-        );
-    }
 
     #[test]
     fn notices_pass_a_full_pipe_and_carry_the_routing_id() {

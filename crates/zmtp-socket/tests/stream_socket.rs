@@ -406,3 +406,51 @@ async fn over_ipc_too() {
         .expect("read");
     assert_eq!(all, b"def");
 }
+
+/// A connection the application closes (an empty message) is not remade by a connecting
+/// STREAM, as libzmq ends such a session: no second connection reaches the server while a clock
+/// client with the same `ZMQ_RECONNECT_IVL` makes ten attempts elsewhere (counted, not slept).
+#[tokio::test]
+async fn a_connection_the_application_closes_is_not_remade() {
+    const IVL: Duration = Duration::from_millis(10);
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("listen");
+    let addr = listener.local_addr().expect("addr");
+    let mut client = StreamSocket::with_options(SocketOptions::new().reconnect_ivl(Some(IVL)))
+        .expect("a STREAM");
+    client
+        .connect(&format!("tcp://{addr}"))
+        .await
+        .expect("connect");
+    let (mut stream, _) = within("accept", listener.accept()).await.expect("accept");
+    let (id, data) = next(&mut client).await;
+    assert!(data.is_empty(), "the connect notification");
+    client
+        .send(Message::from([id, Bytes::new()]))
+        .await
+        .expect("close");
+    let mut rest = Vec::new();
+    within("the close", stream.read_to_end(&mut rest))
+        .await
+        .expect("read to the end");
+
+    let clock_listener = TcpListener::bind("127.0.0.1:0").await.expect("listen");
+    let clock = StreamSocket::with_options(SocketOptions::new().reconnect_ivl(Some(IVL)))
+        .expect("a STREAM");
+    clock
+        .connect(&format!(
+            "tcp://{}",
+            clock_listener.local_addr().expect("addr")
+        ))
+        .await
+        .expect("connect");
+    for _ in 0..10 {
+        let (s, _) = within("the clock's attempts", clock_listener.accept())
+            .await
+            .expect("accept");
+        drop(s);
+    }
+    assert!(
+        futures::FutureExt::now_or_never(listener.accept()).is_none(),
+        "the closed connection was remade"
+    );
+}

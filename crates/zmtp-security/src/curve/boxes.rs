@@ -23,7 +23,7 @@ use zmtp_codec::MechanismError;
 
 use super::nonce::Nonce;
 pub(crate) use super::secretbox::BoxError;
-use super::secretbox::SecretBox;
+use super::secretbox::{PrefixBox, SecretBox};
 use crate::rng::SecureRandom;
 
 /// The Poly1305 tag in front of every box.
@@ -104,6 +104,43 @@ impl BoxKey {
         let (tag, text) = buf.split_at_mut(TAG_LEN);
         let tag: &[u8; TAG_LEN] = (&*tag).try_into().map_err(|_| BoxError::Truncated)?;
         self.0.open(nonce, text, tag)
+    }
+}
+
+impl BoxKey {
+    /// The boxes under this key whose nonces are `prefix` and a counter (one direction's
+    /// MESSAGE commands), laid out as [`BoxKey`]'s: tag, then ciphertext.
+    pub(crate) fn with_prefix(&self, prefix: &'static [u8; 16]) -> MessageKey {
+        MessageKey(self.0.with_prefix(prefix))
+    }
+}
+
+/// One direction's MESSAGE boxes: a [`BoxKey`] with its nonces' prefix fixed and its XSalsa20
+/// subkey derived once (`secretbox::PrefixBox`); box `n` is the [`BoxKey`]'s under the nonce
+/// `prefix || n`.
+pub(crate) struct MessageKey(PrefixBox);
+
+impl MessageKey {
+    /// Seals `buf` in place under nonce `n`: its first [`TAG_LEN`] bytes receive the tag, the
+    /// rest is the plaintext and becomes the ciphertext.
+    pub(crate) fn seal_in_place(&self, n: u64, buf: &mut [u8]) -> Result<(), BoxError> {
+        if buf.len() < TAG_LEN {
+            return Err(BoxError::Truncated);
+        }
+        let (tag_out, text) = buf.split_at_mut(TAG_LEN);
+        tag_out.copy_from_slice(&self.0.seal(n, text)?);
+        Ok(())
+    }
+
+    /// Opens `buf` (tag, then ciphertext) in place under nonce `n`: on success
+    /// `buf[TAG_LEN..]` holds the plaintext; on an error `buf` is left as it was.
+    pub(crate) fn open_in_place(&self, n: u64, buf: &mut [u8]) -> Result<(), BoxError> {
+        if buf.len() < TAG_LEN {
+            return Err(BoxError::Truncated);
+        }
+        let (tag, text) = buf.split_at_mut(TAG_LEN);
+        let tag: &[u8; TAG_LEN] = (&*tag).try_into().map_err(|_| BoxError::Truncated)?;
+        self.0.open(n, text, tag)
     }
 }
 
@@ -219,7 +256,7 @@ mod tests {
 
     /// Our seal is crypto_box's (the independent RustCrypto implementation, on the previous
     /// releases of `salsa20` and `poly1305`) byte for byte, tag and ciphertext, and opens back
-    /// to the text, over text lengths from 0 to 65,553 bytes (a 64 KiB message's box and a
+    /// to the text, and so is a MESSAGE box's ([`MessageKey`], its subkey derived once), over text lengths from 0 to 65,553 bytes (a 64 KiB message's box and a
     /// little more). An optimized build (`cargo test --release`) checks every length; a debug
     /// build, where the generic cipher code runs unoptimized and every length takes many
     /// minutes, checks every length to 2,048 (all alignments of Salsa20's 64-byte blocks and
@@ -230,14 +267,27 @@ mod tests {
         use crypto_box::aead::AeadInPlace;
         const MAX: usize = 65_553;
         let (ours, theirs) = both_boxes();
+        let messages = ours.with_prefix(nonce::MESSAGE_C);
         let plain: Vec<u8> = (0..MAX).map(|i| (i * 131 + 7) as u8).collect();
         let mut mine = vec![0u8; TAG_LEN + MAX];
+        let mut message = vec![0u8; TAG_LEN + MAX];
         let mut reference = vec![0u8; MAX];
         for len in crate::curve::lengths_to_check(MAX) {
-            let n = nonce::short(nonce::MESSAGE_C, len as u64 + 1);
+            let counter = len as u64 * 0x0101_0101 + 1;
+            let n = nonce::short(nonce::MESSAGE_C, counter);
             let boxed = &mut mine[..TAG_LEN + len];
             boxed[TAG_LEN..].copy_from_slice(&plain[..len]);
             ours.seal_in_place(&n, boxed).expect("seals");
+            // A MESSAGE box (subkey derived once for the prefix) is the same box.
+            let sealed = &mut message[..TAG_LEN + len];
+            sealed[TAG_LEN..].copy_from_slice(&plain[..len]);
+            messages.seal_in_place(counter, sealed).expect("seals");
+            assert!(sealed == boxed, "a MESSAGE box differs at {len} bytes");
+            messages.open_in_place(counter, sealed).expect("opens");
+            assert!(
+                sealed[TAG_LEN..] == plain[..len],
+                "a MESSAGE box opens, {len} B"
+            );
             let text = &mut reference[..len];
             text.copy_from_slice(&plain[..len]);
             let tag = theirs

@@ -31,9 +31,10 @@ pub use server::CurveServer;
 
 /// Not part of the API: a box key for the per-box cost measurements (`examples/box_cost.rs`,
 /// `benches/README.md`): the XSalsa20-Poly1305 seal and open every CURVE MESSAGE uses, in place
-/// on `tag || text`, under the short nonce `CurveZMQMESSAGEC` + `n`.
+/// on `tag || text`, under the short nonce `CurveZMQMESSAGEC` + `n` (its subkey derived once, as
+/// a connection's is).
 #[doc(hidden)]
-pub struct BenchBox(boxes::BoxKey);
+pub struct BenchBox(boxes::MessageKey);
 
 impl std::fmt::Debug for BenchBox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -44,24 +45,20 @@ impl std::fmt::Debug for BenchBox {
 impl BenchBox {
     /// The box under `key`.
     pub fn new(key: &[u8; 32]) -> BenchBox {
-        BenchBox(boxes::BoxKey::from_bytes(key))
+        BenchBox(boxes::BoxKey::from_bytes(key).with_prefix(nonce::MESSAGE_C))
     }
 
     /// Seals `buf[16..]` in place, its tag into `buf[..16]`; `false` if it could not. Never inlined, so that a profiler
     /// can count it alone.
     #[inline(never)]
     pub fn seal(&self, n: u64, buf: &mut [u8]) -> bool {
-        self.0
-            .seal_in_place(&nonce::short(nonce::MESSAGE_C, n), buf)
-            .is_ok()
+        self.0.seal_in_place(n, buf).is_ok()
     }
 
     /// Opens what [`BenchBox::seal`] sealed, in place; `false` if it does not open.
     #[inline(never)]
     pub fn open(&self, n: u64, buf: &mut [u8]) -> bool {
-        self.0
-            .open_in_place(&nonce::short(nonce::MESSAGE_C, n), buf)
-            .is_ok()
+        self.0.open_in_place(n, buf).is_ok()
     }
 }
 

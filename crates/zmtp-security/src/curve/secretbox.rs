@@ -17,10 +17,11 @@
 
 use poly1305::universal_hash::KeyInit;
 use poly1305::Poly1305;
+use salsa20::cipher::consts::U10;
 use salsa20::cipher::{KeyIvInit, StreamCipher};
-use salsa20::XSalsa20;
+use salsa20::{Salsa20, XSalsa20};
 use subtle::ConstantTimeEq;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::nonce::Nonce;
 
@@ -90,11 +91,7 @@ impl SecretBox {
     /// [`SecretBox::seal`] on RustCrypto's crates.
     #[cfg_attr(all(feature = "curve-sodium", not(test)), allow(dead_code))]
     fn seal_rustcrypto(&self, nonce: &Nonce, text: &mut [u8]) -> Result<[u8; 16], BoxError> {
-        let (mut stream, mac) = self.stream(nonce)?;
-        stream
-            .try_apply_keystream(text)
-            .map_err(|_| BoxError::TooLong)?;
-        Ok(mac.compute_unpadded(text).into())
+        seal_on(XSalsa20::new((&*self.key).into(), nonce.into()), text)
     }
 
     /// [`SecretBox::open`] on RustCrypto's crates.
@@ -105,29 +102,107 @@ impl SecretBox {
         text: &mut [u8],
         tag: &[u8; 16],
     ) -> Result<(), BoxError> {
-        let (mut stream, mac) = self.stream(nonce)?;
-        // The right tag for this text is a forgery for whoever reads it: wiped too.
-        let expected: Zeroizing<[u8; 16]> = Zeroizing::new(mac.compute_unpadded(text).into());
-        if !bool::from(expected.ct_eq(tag)) {
-            return Err(BoxError::Forged);
-        }
-        stream
-            .try_apply_keystream(text)
-            .map_err(|_| BoxError::TooLong)
+        open_on(XSalsa20::new((&*self.key).into(), nonce.into()), text, tag)
     }
 
-    /// The XSalsa20 stream for `nonce`, past the one-time Poly1305 key it starts with, and the
-    /// Poly1305 state under that key.
-    #[cfg_attr(all(feature = "curve-sodium", not(test)), allow(dead_code))]
-    fn stream(&self, nonce: &Nonce) -> Result<(XSalsa20, Poly1305), BoxError> {
-        let mut stream = XSalsa20::new((&*self.key).into(), nonce.into());
-        let mut mac_key = Zeroizing::new([0u8; 32]);
-        stream
-            .try_apply_keystream(mac_key.as_mut())
-            .map_err(|_| BoxError::TooLong)?;
-        let mac = Poly1305::new((&*mac_key).into());
-        Ok((stream, mac))
+    /// The boxes under this key whose nonces begin with `prefix` (one direction's MESSAGE
+    /// commands), with their XSalsa20 subkey derived once.
+    pub(crate) fn with_prefix(&self, prefix: &[u8; 16]) -> PrefixBox {
+        // XSalsa20's subkey: HSalsa20 (20 rounds: U10 double rounds) of the key and the nonce's
+        // first 16 bytes.
+        let mut derived = salsa20::hsalsa::<U10>((&*self.key).into(), prefix.into());
+        let mut subkey = Zeroizing::new([0u8; 32]);
+        subkey.copy_from_slice(&derived);
+        derived.as_mut_slice().zeroize();
+        PrefixBox { subkey }
     }
+}
+
+/// The boxes under one key whose nonces all begin with the same 16 bytes, as CurveZMQ's MESSAGE
+/// nonces do (`CurveZMQMESSAGEC` or `CurveZMQMESSAGES`, then a 64-bit counter).
+///
+/// XSalsa20 under a key and a 24-byte nonce is Salsa20 under a subkey, HSalsa20 of the key and
+/// the nonce's first 16 bytes, and the nonce's last 8. With the first 16 bytes fixed, the subkey
+/// is the same for every box: it is derived once here (it costs as much as a Salsa20 block)
+/// rather than once a box, and each box is Salsa20 under it with the counter as its nonce. The
+/// boxes are [`SecretBox`]'s byte for byte (the tests check it at every length). The subkey
+/// is wiped on drop.
+pub(crate) struct PrefixBox {
+    subkey: Zeroizing<[u8; 32]>,
+}
+
+impl PrefixBox {
+    /// Encrypts `text` in place under the nonce `prefix || n` (big-endian) and returns its tag:
+    /// on libsodium in a `curve-sodium` build, on RustCrypto's crates otherwise.
+    pub(crate) fn seal(&self, n: u64, text: &mut [u8]) -> Result<[u8; 16], BoxError> {
+        #[cfg(feature = "curve-sodium")]
+        return super::sodium::seal_salsa(&self.subkey, n, text);
+        #[cfg(not(feature = "curve-sodium"))]
+        return self.seal_rustcrypto(n, text);
+    }
+
+    /// Checks `tag` over `text` and, only if it matches, decrypts `text` in place (nonce
+    /// `prefix || n`). On an error `text` is untouched.
+    pub(crate) fn open(&self, n: u64, text: &mut [u8], tag: &[u8; 16]) -> Result<(), BoxError> {
+        #[cfg(feature = "curve-sodium")]
+        return super::sodium::open_salsa(&self.subkey, n, text, tag);
+        #[cfg(not(feature = "curve-sodium"))]
+        return self.open_rustcrypto(n, text, tag);
+    }
+
+    /// The Salsa20 stream of box `n`.
+    #[cfg_attr(all(feature = "curve-sodium", not(test)), allow(dead_code))]
+    fn stream(&self, n: u64) -> Salsa20 {
+        Salsa20::new((&*self.subkey).into(), (&n.to_be_bytes()).into())
+    }
+
+    /// [`PrefixBox::seal`] on RustCrypto's crates.
+    #[cfg_attr(all(feature = "curve-sodium", not(test)), allow(dead_code))]
+    fn seal_rustcrypto(&self, n: u64, text: &mut [u8]) -> Result<[u8; 16], BoxError> {
+        seal_on(self.stream(n), text)
+    }
+
+    /// [`PrefixBox::open`] on RustCrypto's crates.
+    #[cfg_attr(all(feature = "curve-sodium", not(test)), allow(dead_code))]
+    fn open_rustcrypto(&self, n: u64, text: &mut [u8], tag: &[u8; 16]) -> Result<(), BoxError> {
+        open_on(self.stream(n), text, tag)
+    }
+}
+
+/// Seals `text` in place with `stream`, a fresh XSalsa20 or Salsa20 keystream: its first 32
+/// bytes key Poly1305, the rest encrypts the text; the tag authenticates the ciphertext.
+#[cfg_attr(all(feature = "curve-sodium", not(test)), allow(dead_code))]
+fn seal_on(mut stream: impl StreamCipher, text: &mut [u8]) -> Result<[u8; 16], BoxError> {
+    let mac = one_time_mac(&mut stream)?;
+    stream
+        .try_apply_keystream(text)
+        .map_err(|_| BoxError::TooLong)?;
+    Ok(mac.compute_unpadded(text).into())
+}
+
+/// Opens `text` in place with `stream` as [`seal_on`] sealed it: the tag is checked before a
+/// byte is decrypted.
+#[cfg_attr(all(feature = "curve-sodium", not(test)), allow(dead_code))]
+fn open_on(mut stream: impl StreamCipher, text: &mut [u8], tag: &[u8; 16]) -> Result<(), BoxError> {
+    let mac = one_time_mac(&mut stream)?;
+    // The right tag for this text is a forgery for whoever reads it: wiped too.
+    let expected: Zeroizing<[u8; 16]> = Zeroizing::new(mac.compute_unpadded(text).into());
+    if !bool::from(expected.ct_eq(tag)) {
+        return Err(BoxError::Forged);
+    }
+    stream
+        .try_apply_keystream(text)
+        .map_err(|_| BoxError::TooLong)
+}
+
+/// The Poly1305 state under the keystream's first 32 bytes (the stream moves past them).
+#[cfg_attr(all(feature = "curve-sodium", not(test)), allow(dead_code))]
+fn one_time_mac(stream: &mut impl StreamCipher) -> Result<Poly1305, BoxError> {
+    let mut mac_key = Zeroizing::new([0u8; 32]);
+    stream
+        .try_apply_keystream(mac_key.as_mut())
+        .map_err(|_| BoxError::TooLong)?;
+    Ok(Poly1305::new((&*mac_key).into()))
 }
 
 #[cfg(test)]
@@ -171,6 +246,82 @@ mod tests {
             super::super::sodium::open(&ours.key, &nonce, b, &tag_b).expect("and back");
             assert!(
                 a == b && b == &plain[..len],
+                "opens to the text, {len} bytes"
+            );
+        }
+    }
+
+    /// A [`PrefixBox`] (the subkey of the nonces' prefix derived once) seals and opens as
+    /// [`SecretBox`] does under the whole nonce, byte for byte, at every text length from 0 to
+    /// 65,553 ([`crate::curve::lengths_to_check`]): on RustCrypto's crates, and on libsodium in a
+    /// `curve-sodium` build (each opens what the other sealed). A box altered in its tag, its
+    /// first or its last byte, or opened under the next counter, is refused by both and left as
+    /// it came.
+    #[test]
+    fn a_prefix_box_is_the_secret_box_of_its_nonce() {
+        const MAX: usize = 65_553;
+        let key = [0x6du8; 32];
+        let whole = SecretBox::new(&key);
+        let prefixed = whole.with_prefix(crate::curve::nonce::MESSAGE_S);
+        let plain: Vec<u8> = (0..MAX).map(|i| (i * 43 + 5) as u8).collect();
+        let (mut a, mut b, mut c) = (vec![0u8; MAX], vec![0u8; MAX], vec![0u8; MAX]);
+        for len in crate::curve::lengths_to_check(MAX) {
+            let n = (len as u64) << 40 | 0x00ff_00ff_0001;
+            let nonce = crate::curve::nonce::short(crate::curve::nonce::MESSAGE_S, n);
+            let (a, b, c) = (&mut a[..len], &mut b[..len], &mut c[..len]);
+            for text in [&mut *a, &mut *b, &mut *c] {
+                text.copy_from_slice(&plain[..len]);
+            }
+            let tag_a = whole.seal_rustcrypto(&nonce, a).expect("seals");
+            let tag_b = prefixed.seal(n, b).expect("seals");
+            let tag_c = prefixed.seal_rustcrypto(n, c).expect("seals");
+            assert!(
+                tag_a == tag_b && a == b && tag_a == tag_c && a == c,
+                "a prefix box differs at {len} bytes"
+            );
+            let mut spots = vec![("tag", None)];
+            if len > 0 {
+                spots.extend([("first byte", Some(0)), ("last byte", Some(len - 1))]);
+            }
+            for (what, forged) in spots {
+                let mut tag = tag_b;
+                match forged {
+                    Some(at) => b[at] ^= 0x20,
+                    None => tag[len % 16] ^= 0x20,
+                }
+                let copy = b.to_vec();
+                assert_eq!(
+                    prefixed.open(n, b, &tag),
+                    Err(BoxError::Forged),
+                    "{what}, {len} B"
+                );
+                assert_eq!(
+                    prefixed.open_rustcrypto(n, b, &tag),
+                    Err(BoxError::Forged),
+                    "{what}, {len} B"
+                );
+                assert!(
+                    b == copy,
+                    "a refused box is left as it came ({what}, {len} B)"
+                );
+                if let Some(at) = forged {
+                    b[at] ^= 0x20;
+                }
+            }
+            assert_eq!(
+                prefixed.open(n + 1, b, &tag_b),
+                Err(BoxError::Forged),
+                "the next counter, {len} B"
+            );
+            prefixed
+                .open(n, b, &tag_c)
+                .expect("opens the RustCrypto box");
+            prefixed
+                .open_rustcrypto(n, c, &tag_b)
+                .expect("and the other way round");
+            whole.open_rustcrypto(&nonce, a, &tag_a).expect("opens");
+            assert!(
+                a == &plain[..len] && b == &plain[..len] && c == &plain[..len],
                 "opens to the text, {len} bytes"
             );
         }

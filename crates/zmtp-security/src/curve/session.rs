@@ -10,7 +10,7 @@ use std::fmt;
 use bytes::{Buf, Bytes, BytesMut};
 use zmtp_codec::{MechanismError, RawCommand};
 
-use super::boxes::{BoxKey, TAG_LEN};
+use super::boxes::{BoxKey, MessageKey, TAG_LEN};
 use super::nonce::{self, Counter, PeerNonce};
 use super::wire;
 use crate::record::MessageCipher;
@@ -18,8 +18,9 @@ use crate::record::MessageCipher;
 /// One side's keys and counters once the handshake is done.
 pub(crate) struct Session {
     key: BoxKey,
-    send_prefix: &'static [u8; 16],
-    recv_prefix: &'static [u8; 16],
+    /// Our MESSAGE boxes and the peer's, under `key` with their nonce prefixes.
+    send: MessageKey,
+    recv: MessageKey,
     next: Counter,
     peer: PeerNonce,
 }
@@ -28,9 +29,9 @@ impl Session {
     /// The client's session: seals with `CurveZMQMESSAGEC`, opens `CurveZMQMESSAGES`.
     pub(crate) fn client(key: BoxKey, next: Counter, peer: PeerNonce) -> Session {
         Session {
+            send: key.with_prefix(nonce::MESSAGE_C),
+            recv: key.with_prefix(nonce::MESSAGE_S),
             key,
-            send_prefix: nonce::MESSAGE_C,
-            recv_prefix: nonce::MESSAGE_S,
             next,
             peer,
         }
@@ -39,9 +40,9 @@ impl Session {
     /// The server's session: seals with `CurveZMQMESSAGES`, opens `CurveZMQMESSAGEC`.
     pub(crate) fn server(key: BoxKey, next: Counter, peer: PeerNonce) -> Session {
         Session {
+            send: key.with_prefix(nonce::MESSAGE_S),
+            recv: key.with_prefix(nonce::MESSAGE_C),
             key,
-            send_prefix: nonce::MESSAGE_S,
-            recv_prefix: nonce::MESSAGE_C,
             next,
             peer,
         }
@@ -92,8 +93,8 @@ impl MessageCipher for Session {
         out.extend_from_slice(&[0u8; TAG_LEN]);
         out.extend_from_slice(&[flags]);
         out.extend_from_slice(body);
-        self.key
-            .seal_in_place(&nonce::short(self.send_prefix, n), &mut out[boxed..])
+        self.send
+            .seal_in_place(n, &mut out[boxed..])
             .map_err(|e| e.sealing("MESSAGE"))
     }
 
@@ -108,8 +109,8 @@ impl MessageCipher for Session {
         self.peer.check("MESSAGE", n)?;
         // The frame's memory is shared with the read buffer, so the plaintext needs its own.
         let mut buf = BytesMut::from(&data[8..]);
-        self.key
-            .open_in_place(&nonce::short(self.recv_prefix, n), &mut buf)
+        self.recv
+            .open_in_place(n, &mut buf)
             .map_err(|_| MechanismError::DecryptFailed { what: "MESSAGE" })?;
         self.peer.accept(n);
         // MESSAGE_MIN leaves room for the flags byte behind the tag.

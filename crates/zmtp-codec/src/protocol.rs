@@ -97,9 +97,11 @@ impl Protocol for Connection {
     fn handle_eof(&mut self) {
         Connection::handle_eof(self);
     }
+    #[inline]
     fn poll_event(&mut self) -> Option<Event> {
         Connection::poll_event(self)
     }
+    #[inline]
     fn peek_event(&self) -> Option<&Event> {
         Connection::peek_event(self)
     }

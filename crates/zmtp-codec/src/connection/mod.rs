@@ -412,12 +412,14 @@ impl Connection {
     }
 
     /// The next event, if any.
+    #[inline]
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
     }
 
     /// The next event, left in place: a driver that delivers messages only while its socket
     /// has room leaves the rest here (and reads no more until they are taken).
+    #[inline]
     pub fn peek_event(&self) -> Option<&Event> {
         self.events.front()
     }

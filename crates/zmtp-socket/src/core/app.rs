@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use parking_lot::MutexGuard;
 use zmtp_codec::Message;
 
-use super::pattern::{check_non_empty, poll_send_lb, Sent};
+use super::pattern::{check_non_empty, poll_recv_fq, poll_send_lb, Sent};
 use super::waiters::{WaiterId, Wake};
 use super::{Core, Pipe, PipeId, State};
 use crate::error::Result;
@@ -325,7 +325,11 @@ impl Core {
             let mut wake = Wake::default();
             let mut st = self.state.lock();
             let State { pipes, pattern } = &mut *st;
-            let polled = pattern.poll_recv(pipes, &mut wake);
+            let polled = if self.receives_fair_queued {
+                poll_recv_fq(pipes, &mut wake)
+            } else {
+                pattern.poll_recv(pipes, &mut wake)
+            };
             let polled = match polled {
                 Poll::Pending if pipes.closed => Poll::Ready(Err(pipes.closed_error())),
                 other => other,

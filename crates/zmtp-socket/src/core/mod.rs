@@ -55,6 +55,9 @@ pub(crate) struct Core {
     /// The pattern sends by plain load balancing ([`Pattern::sends_load_balanced`]): a send
     /// picks its pipe here, without a call through the pattern.
     sends_load_balanced: bool,
+    /// The pattern receives by plain fair queueing ([`Pattern::receives_fair_queued`]): a
+    /// receive takes the next message here, without a call through the pattern.
+    receives_fair_queued: bool,
 }
 
 /// What the lock guards.
@@ -118,6 +121,7 @@ impl Core {
     /// A socket core with `pattern`, configured by `options`.
     pub(crate) fn new(pattern: Box<dyn Pattern>, options: &SocketOptions) -> Arc<Core> {
         let sends_load_balanced = pattern.sends_load_balanced();
+        let receives_fair_queued = pattern.receives_fair_queued();
         let core = Arc::new_cyclic(|me: &Weak<Core>| Core {
             state: Mutex::new(State {
                 pipes: Pipes::default(),
@@ -127,6 +131,7 @@ impl Core {
             tasks: TaskTracker::new(),
             send_wake: Waker::from(Arc::new(SendWake(me.clone()))),
             sends_load_balanced,
+            receives_fair_queued,
         });
         core.configure(options);
         core
@@ -469,7 +474,7 @@ impl Core {
         &self,
         id: PipeId,
         cx: &mut Context<'_>,
-        from: &mut dyn ItemSource,
+        from: &mut impl ItemSource,
     ) -> bool {
         let mut wake = Wake::default();
         let all = {

@@ -175,7 +175,15 @@ impl Pipes {
         Some(self.lb[at])
     }
 
+    /// The next inbound message in fair-queueing order (as [`Pipes::pop_inbound`], without the
+    /// pipe's id and routing id).
+    #[inline]
+    pub(crate) fn pop_message(&mut self, wake: &mut Wake) -> Option<Message> {
+        self.pop_inbound(wake).map(|(_, msg, _)| msg)
+    }
+
     /// The next inbound message in fair-queueing order, with its pipe and the pipe's routing id.
+    #[inline]
     pub(crate) fn pop_inbound(
         &mut self,
         wake: &mut Wake,

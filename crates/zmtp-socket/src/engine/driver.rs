@@ -805,6 +805,7 @@ struct Items<'a, P> {
 }
 
 impl<P: Protocol> ItemSource for Items<'_, P> {
+    #[inline]
     fn next_item(&mut self) -> Option<PipeItem> {
         if !self.has_item() {
             return None;
@@ -820,6 +821,7 @@ impl<P: Protocol> ItemSource for Items<'_, P> {
         Some(item)
     }
 
+    #[inline]
     fn has_item(&self) -> bool {
         matches!(
             self.conn.peek_event(),

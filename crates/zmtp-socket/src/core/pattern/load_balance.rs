@@ -67,6 +67,10 @@ impl Pattern for LoadBalance {
         poll_send_lb(pipes)
     }
 
+    fn receives_fair_queued(&self) -> bool {
+        self.receives
+    }
+
     fn sends_load_balanced(&self) -> bool {
         self.sends
     }

@@ -137,6 +137,14 @@ pub(crate) trait Pattern: Send + fmt::Debug {
         false
     }
 
+    /// Whether a receive is plain fair queueing, as PULL's, DEALER's and PAIR's: the next
+    /// message in fair-queueing order, as it came ([`poll_recv_fq`]). The core then takes it
+    /// itself, with no call through the pattern per message; the pattern's
+    /// [`Pattern::poll_recv`] must do the same.
+    fn receives_fair_queued(&self) -> bool {
+        false
+    }
+
     /// Sends the prepared `msg`, or answers `Pending` while it must wait for room (the message
     /// stays in `msg`).
     fn poll_send(
@@ -286,9 +294,10 @@ pub(crate) fn poll_send_lb(pipes: &mut Pipes) -> Poll<Result<Sent>> {
 }
 
 /// Fair-queued receive: the next message from the next pipe in turn, or `Pending`.
+#[inline]
 pub(crate) fn poll_recv_fq(pipes: &mut Pipes, wake: &mut Wake) -> Poll<Result<Message>> {
-    match pipes.pop_inbound(wake) {
-        Some((_, msg, _)) => Poll::Ready(Ok(msg)),
+    match pipes.pop_message(wake) {
+        Some(msg) => Poll::Ready(Ok(msg)),
         None => Poll::Pending,
     }
 }

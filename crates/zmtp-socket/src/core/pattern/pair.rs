@@ -35,4 +35,8 @@ impl Pattern for Pair {
     fn poll_recv(&mut self, pipes: &mut Pipes, wake: &mut Wake) -> Poll<Result<Message>> {
         poll_recv_fq(pipes, wake)
     }
+
+    fn receives_fair_queued(&self) -> bool {
+        true
+    }
 }

@@ -52,7 +52,7 @@ pub mod testing;
 pub mod zap;
 
 pub use command::{Command, RawCommand};
-pub use connection::{Config, Connection, Event, PeerInfo};
+pub use connection::{Config, Connection, Event, EventKind, PeerInfo};
 pub use error::{
     CommandError, ConnectionError, FrameError, GreetingError, MechanismError, MetadataError,
     SendError,

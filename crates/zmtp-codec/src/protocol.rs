@@ -8,11 +8,12 @@
 //! calls [`Protocol::handle_timeout`] at [`Protocol::poll_timeout`]. Nothing here reads a clock
 //! or touches I/O: the engine passes `now`.
 
+use std::collections::VecDeque;
 use std::time::Instant;
 
 use bytes::BytesMut;
 
-use crate::connection::{Connection, Event};
+use crate::connection::{Connection, Event, EventKind};
 use crate::error::{ConnectionError, SendError};
 use crate::mechanism::{BlockingJob, BlockingOutput};
 use crate::message::Message;
@@ -31,9 +32,15 @@ pub trait Protocol: Send + 'static {
     fn handle_eof(&mut self);
     /// The next event, if any.
     fn poll_event(&mut self) -> Option<Event>;
-    /// The next event, left in place (an engine delivers messages only while the socket has
-    /// room, and leaves the rest here).
-    fn peek_event(&self) -> Option<&Event>;
+    /// The kind of the next event, which stays in place (an engine delivers messages only
+    /// while the socket has room, and leaves the rest here).
+    fn peek_kind(&self) -> Option<EventKind>;
+    /// Moves up to `max` of the next events, while they are messages, to the back of `into`
+    /// in one go where it can; how many (none: take them with [`Protocol::poll_event`]).
+    fn take_messages(&mut self, into: &mut VecDeque<Message>, max: usize) -> usize {
+        let _ = (into, max);
+        0
+    }
     /// Whether messages can be sent (the handshake is done and the connection has not ended).
     fn is_ready(&self) -> bool;
     /// Whether the connection has ended.
@@ -102,8 +109,12 @@ impl Protocol for Connection {
         Connection::poll_event(self)
     }
     #[inline]
-    fn peek_event(&self) -> Option<&Event> {
-        Connection::peek_event(self)
+    fn peek_kind(&self) -> Option<EventKind> {
+        Connection::peek_kind(self)
+    }
+    #[inline]
+    fn take_messages(&mut self, into: &mut VecDeque<Message>, max: usize) -> usize {
+        Connection::take_messages(self, into, max)
     }
     fn is_ready(&self) -> bool {
         Connection::is_ready(self)
@@ -177,8 +188,8 @@ impl Protocol for RawConnection {
     fn poll_event(&mut self) -> Option<Event> {
         RawConnection::poll_event(self)
     }
-    fn peek_event(&self) -> Option<&Event> {
-        RawConnection::peek_event(self)
+    fn peek_kind(&self) -> Option<EventKind> {
+        RawConnection::peek_kind(self)
     }
     fn is_ready(&self) -> bool {
         RawConnection::is_ready(self)

@@ -12,7 +12,7 @@ use std::collections::VecDeque;
 
 use bytes::{Bytes, BytesMut};
 
-use crate::connection::{Event, PeerInfo};
+use crate::connection::{Event, EventKind, PeerInfo};
 use crate::error::{ConnectionError, SendError};
 use crate::greeting::{Greeting, MechanismName};
 use crate::message::Message;
@@ -82,9 +82,9 @@ impl RawConnection {
         self.events.pop_front()
     }
 
-    /// The next event, left in place.
-    pub fn peek_event(&self) -> Option<&Event> {
-        self.events.front()
+    /// The kind of the next event, which stays in place.
+    pub fn peek_kind(&self) -> Option<EventKind> {
+        self.events.front().map(Event::kind)
     }
 
     /// Whether messages can be sent: until the connection ends.

@@ -85,8 +85,7 @@ impl Connection {
         if !frame.more && self.partial.is_empty() {
             // The common case, a one-frame message, skips the assembly buffer (and the size
             // check: the decoder checked the frame).
-            self.events
-                .push_back(Event::Message(Message::single(frame.body)));
+            self.push_message(Message::single(frame.body));
             return Ok(());
         }
         if let Some(max) = self.config.max_msg_size {
@@ -112,7 +111,7 @@ impl Connection {
         if !frame.more {
             let msg = std::mem::take(&mut self.partial);
             self.partial_size = 0;
-            self.events.push_back(Event::Message(msg));
+            self.push_message(msg);
         }
         Ok(())
     }

@@ -207,6 +207,49 @@ pub enum Event {
     Closed(ConnectionError),
 }
 
+impl Event {
+    /// What kind of event this is.
+    pub fn kind(&self) -> EventKind {
+        match self {
+            Event::Ready(_) => EventKind::Ready,
+            Event::Message(_) => EventKind::Message,
+            Event::Subscribe(_) => EventKind::Subscribe,
+            Event::Cancel(_) => EventKind::Cancel,
+            Event::ZapRequest(_) => EventKind::ZapRequest,
+            Event::Closed(_) => EventKind::Closed,
+        }
+    }
+}
+
+/// The kind of an [`Event`], without its content: what [`Connection::peek_kind`] tells of the
+/// next event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    /// [`Event::Ready`].
+    Ready,
+    /// [`Event::Message`].
+    Message,
+    /// [`Event::Subscribe`].
+    Subscribe,
+    /// [`Event::Cancel`].
+    Cancel,
+    /// [`Event::ZapRequest`].
+    ZapRequest,
+    /// [`Event::Closed`].
+    Closed,
+}
+
+impl EventKind {
+    /// Whether the event is for the socket's pipe (a message, a subscription or a cancel)
+    /// rather than for the engine.
+    pub fn is_item(self) -> bool {
+        matches!(
+            self,
+            EventKind::Message | EventKind::Subscribe | EventKind::Cancel
+        )
+    }
+}
+
 /// Where the connection is, with what that stage alone needs: the mechanism lives only until the
 /// handshake completes, the record layer it hands over only from then on.
 #[derive(Debug)]
@@ -323,6 +366,11 @@ pub struct Connection {
     /// address means the same frame, in a buffer of its own (see `grow_for_frame`).
     grown_at: usize,
     send: SendBuffer,
+    /// Messages that come before every queued event (the usual case: no event is queued),
+    /// kept apart so that a driver can hand them to its socket's pipe in one move
+    /// ([`Connection::take_messages`]). A message that arrives while an event is queued goes
+    /// behind it, into `events`.
+    messages: VecDeque<Message>,
     events: VecDeque<Event>,
     partial: Message,
     /// What `partial` counts against `ZMQ_MAXMSGSIZE`: its bodies' bytes plus
@@ -373,6 +421,7 @@ impl Connection {
             recv_long: false,
             grown_at: 0,
             send,
+            messages: VecDeque::new(),
             events: VecDeque::new(),
             partial: Message::new(),
             partial_size: 0,
@@ -414,14 +463,47 @@ impl Connection {
     /// The next event, if any.
     #[inline]
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        match self.messages.pop_front() {
+            Some(msg) => Some(Event::Message(msg)),
+            None => self.events.pop_front(),
+        }
     }
 
-    /// The next event, left in place: a driver that delivers messages only while its socket
-    /// has room leaves the rest here (and reads no more until they are taken).
+    /// The kind of the next event, which stays in place: a driver that delivers messages only
+    /// while its socket has room leaves the rest here (and reads no more until they are
+    /// taken).
     #[inline]
-    pub fn peek_event(&self) -> Option<&Event> {
-        self.events.front()
+    pub fn peek_kind(&self) -> Option<EventKind> {
+        if self.messages.is_empty() {
+            self.events.front().map(Event::kind)
+        } else {
+            Some(EventKind::Message)
+        }
+    }
+
+    /// Moves up to `max` of the next events, as long as they are messages, to the back of
+    /// `into` (a socket's inbound queue), in order; how many. When `into` is empty and takes
+    /// them all, the two queues trade places: one move for the whole batch, not one a message.
+    /// Messages behind another event are left for [`Connection::poll_event`].
+    #[inline]
+    pub fn take_messages(&mut self, into: &mut VecDeque<Message>, max: usize) -> usize {
+        let n = self.messages.len().min(max);
+        if n == self.messages.len() && into.is_empty() {
+            std::mem::swap(&mut self.messages, into);
+        } else {
+            into.extend(self.messages.drain(..n));
+        }
+        n
+    }
+
+    /// Queues a whole message behind what is queued.
+    #[inline]
+    pub(super) fn push_message(&mut self, msg: Message) {
+        if self.events.is_empty() {
+            self.messages.push_back(msg);
+        } else {
+            self.events.push_back(Event::Message(msg));
+        }
     }
 
     /// Ends the connection locally. What was queued stays in [`Connection::transmit`].
@@ -475,7 +557,9 @@ mod size_tests {
     /// Every idle connection holds its `Connection` for its whole life (inside its driver's
     /// heap block), so what only the handshake needs is boxed and dropped once it is done
     /// (`Local`, the mechanism's stages): 864 bytes before `Local` was, 704 after; 664 once
-    /// the spare read buffers were a vector rather than three inline places.
+    /// the spare read buffers were a vector rather than three inline places; 696 with the
+    /// queue of messages apart from the other events (`messages`, for the driver's one-move
+    /// hand-over).
     #[test]
     fn a_connection_is_small() {
         let size = std::mem::size_of::<Connection>();
@@ -489,6 +573,6 @@ mod size_tests {
             std::mem::size_of::<VecDeque<Event>>(),
             std::mem::size_of::<Message>(),
         );
-        assert!(size <= 664, "a Connection takes {size} bytes");
+        assert!(size <= 696, "a Connection takes {size} bytes");
     }
 }

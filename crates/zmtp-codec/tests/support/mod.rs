@@ -47,12 +47,14 @@ impl Mechanism for ReadyOnly {
 }
 
 /// A connection of `config` that has finished its handshake, at `now`, with a raw ZMTP 3.1
-/// peer of the matching type (PUSH for a PULL, DEALER otherwise); its output and events so far
+/// peer of the matching type (PUSH for a PULL, PULL for a PUSH, XSUB for a PUB or XPUB, DEALER
+/// otherwise); its output and events so far
 /// are taken.
 pub fn ready_with_raw_peer(config: Config, now: Instant) -> Connection {
     let peer_type = match config.socket_type {
         SocketType::Pull => SocketType::Push,
         SocketType::Push => SocketType::Pull,
+        SocketType::XPub | SocketType::Pub => SocketType::XSub,
         _ => SocketType::Dealer,
     };
     let mut c = Connection::new(config, Box::new(ReadyOnly), now);

@@ -501,6 +501,11 @@ impl Core {
                     };
                     // Only messages reach the application.
                     while room > 0 {
+                        // The run of messages next, in one move where the source can.
+                        room -= from.take_messages(&mut pipe.inbound, room);
+                        if room == 0 {
+                            break;
+                        }
                         match from.next_item() {
                             Some(PipeItem::Message(msg)) => {
                                 pipe.inbound.push_back(msg);

@@ -49,6 +49,13 @@ pub(crate) trait ItemSource {
     fn next_item(&mut self) -> Option<PipeItem>;
     /// Whether an item is next.
     fn has_item(&self) -> bool;
+    /// Moves up to `max` of the next items, while they are messages, to the back of `into`,
+    /// in one go where the source can (a connection's queue of messages traded for an empty
+    /// `into`); how many. None by default: the items are then taken one at a time.
+    fn take_messages(&mut self, into: &mut VecDeque<Message>, max: usize) -> usize {
+        let _ = (into, max);
+        0
+    }
 }
 
 impl ItemSource for VecDeque<PipeItem> {

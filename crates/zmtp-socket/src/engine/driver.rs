@@ -40,7 +40,8 @@ use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 use tracing::debug;
 use zmtp_codec::connection::INITIAL_READ_CHUNK;
 use zmtp_codec::{
-    Connection, ConnectionError, Event, MechanismError, Message, PeerInfo, Protocol, RawConnection,
+    Connection, ConnectionError, Event, EventKind, MechanismError, Message, PeerInfo, Protocol,
+    RawConnection,
 };
 
 use super::blocking::BlockingJobs;
@@ -411,7 +412,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, P: Protocol> Driver<S, P> {
     fn poll_read(&mut self) -> std::io::Result<bool> {
         // Events not taken yet (messages over ZMQ_RCVHWM) hold reading back.
         if self.read_closed
-            || self.conn.peek_event().is_some()
+            || self.conn.peek_kind().is_some()
             || self.conn.is_closed()
             || self.reads >= READS_PER_TURN
         {
@@ -478,9 +479,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin, P: Protocol> Driver<S, P> {
     fn take_events(&mut self, cx: &mut Context<'_>) -> bool {
         let mut progress = false;
         loop {
-            match self.conn.peek_event() {
+            match self.conn.peek_kind() {
                 None => return progress,
-                Some(Event::Message(_) | Event::Subscribe(_) | Event::Cancel(_)) => {
+                Some(kind) if kind.is_item() => {
                     let Some(id) = self.pipe else {
                         // Messages arrive only after Ready, which makes the pipe.
                         self.conn.poll_event();
@@ -766,7 +767,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send, P: Protocol> InlineSend for Mutex
             return false;
         };
         let driver = &mut *driver;
-        if !driver.idle() || driver.conn.peek_event().is_some() || driver.read_closed {
+        if !driver.idle() || driver.conn.peek_kind().is_some() || driver.read_closed {
             return false;
         }
         let Some(waker) = driver.task_waker.take() else {
@@ -786,7 +787,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send, P: Protocol> InlineSend for Mutex
         if driver.io_error.is_some()
             || driver.exit.is_some()
             || driver.read_closed
-            || driver.conn.peek_event().is_some()
+            || driver.conn.peek_kind().is_some()
             || driver.conn.wants_to_transmit()
             || driver.zap.is_some()
         {
@@ -823,10 +824,14 @@ impl<P: Protocol> ItemSource for Items<'_, P> {
 
     #[inline]
     fn has_item(&self) -> bool {
-        matches!(
-            self.conn.peek_event(),
-            Some(Event::Message(_) | Event::Subscribe(_) | Event::Cancel(_))
-        )
+        self.conn.peek_kind().is_some_and(EventKind::is_item)
+    }
+
+    #[inline]
+    fn take_messages(&mut self, into: &mut VecDeque<Message>, max: usize) -> usize {
+        let n = self.conn.take_messages(into, max);
+        self.taken += n;
+        n
     }
 }
 

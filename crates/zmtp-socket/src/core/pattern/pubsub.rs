@@ -432,7 +432,7 @@ impl Pattern for Subscriber {
     /// Checks each message against the subscriptions as they are when it is read (a welcome
     /// message that arrives just before the SUB subscribes to it is kept, as in libzmq).
     fn poll_recv(&mut self, pipes: &mut Pipes, wake: &mut Wake) -> Poll<Result<Message>> {
-        while let Some((_, msg, _)) = pipes.pop_inbound(wake) {
+        while let Some(msg) = pipes.pop_message(wake) {
             if self.keeps(&msg) {
                 return Poll::Ready(Ok(msg));
             }

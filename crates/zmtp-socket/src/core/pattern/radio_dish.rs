@@ -210,7 +210,7 @@ impl Pattern for Dish {
     }
 
     fn poll_recv(&mut self, pipes: &mut Pipes, wake: &mut Wake) -> Poll<Result<Message>> {
-        while let Some((_, msg, _)) = pipes.pop_inbound(wake) {
+        while let Some(msg) = pipes.pop_message(wake) {
             if msg.len() == 2 && self.joined.contains(&msg.frames()[0]) {
                 return Poll::Ready(Ok(msg));
             }

@@ -256,12 +256,12 @@ mod tests {
 
     /// Our seal is crypto_box's (the independent RustCrypto implementation, on the previous
     /// releases of `salsa20` and `poly1305`) byte for byte, tag and ciphertext, and opens back
-    /// to the text, and so is a MESSAGE box's ([`MessageKey`], its subkey derived once), over text lengths from 0 to 65,553 bytes (a 64 KiB message's box and a
-    /// little more). An optimized build (`cargo test --release`) checks every length; a debug
-    /// build, where the generic cipher code runs unoptimized and every length takes many
-    /// minutes, checks every length to 2,048 (all alignments of Salsa20's 64-byte blocks and
-    /// Poly1305's 16-byte ones, and its 4-block batches), every 97th to 65,408 and every one
-    /// from 65,409 to 65,553.
+    /// to the text, and so is a MESSAGE box's ([`MessageKey`], its subkey derived once), over
+    /// text lengths from 0 to 65,553 bytes (a 64 KiB message's box and a little more). An
+    /// optimized build (`cargo test --release`) checks every length; a debug build, where the
+    /// generic cipher code runs unoptimized and every length takes many minutes, checks every
+    /// length to 2,048 (all alignments of Salsa20's 64-byte blocks and Poly1305's 16-byte ones,
+    /// and its 4-block batches), every 97th to 65,408 and every one from 65,409 to 65,553.
     #[test]
     fn seal_is_crypto_box_at_every_length() {
         use crypto_box::aead::AeadInPlace;

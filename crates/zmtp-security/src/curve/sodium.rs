@@ -81,6 +81,8 @@ pub(crate) fn open(
 pub(crate) fn seal_salsa(subkey: &[u8; 32], n: u64, text: &mut [u8]) -> Result<[u8; 16], BoxError> {
     ready()?;
     let nonce = n.to_be_bytes();
+    // Checked before the text is touched (as every check here: an error leaves it as it came).
+    let len = u64::try_from(text.len()).map_err(|_| BoxError::TooLong)?;
     let (head, rest) = text.split_at_mut(text.len().min(32));
     // Keystream block 0: its first 32 bytes key Poly1305, its last 32 encrypt the text's first
     // 32 bytes (one Salsa20 block for both, as libsodium's own secretbox does).
@@ -91,7 +93,6 @@ pub(crate) fn seal_salsa(subkey: &[u8; 32], n: u64, text: &mut [u8]) -> Result<[
     if !rest.is_empty() {
         xor_from_block(rest, &nonce, 1, subkey)?;
     }
-    let len = u64::try_from(text.len()).map_err(|_| BoxError::TooLong)?;
     let mut tag = [0u8; 16];
     // SAFETY: `tag` is 16 writable bytes (crypto_onetimeauth_poly1305_BYTES); `text` is `len`
     // readable bytes; the key is block0's first 32 bytes (crypto_onetimeauth_poly1305_KEYBYTES).
@@ -139,6 +140,8 @@ pub(crate) fn open_salsa(
 }
 
 /// XORs `buf` in place with the Salsa20 keystream of `key` and `nonce` from block `block` on.
+/// (libsodium's `crypto_stream_salsa20_xor_ic` returns 0 for every length a slice can have; the
+/// result is checked all the same.)
 fn xor_from_block(
     buf: &mut [u8],
     nonce: &[u8; 8],

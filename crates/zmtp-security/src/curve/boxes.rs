@@ -78,11 +78,8 @@ impl BoxKey {
     /// Seals `buf` in place: its first [`TAG_LEN`] bytes receive the tag, the rest is the
     /// plaintext and becomes the ciphertext.
     pub(crate) fn seal_in_place(&self, nonce: &Nonce, buf: &mut [u8]) -> Result<(), BoxError> {
-        if buf.len() < TAG_LEN {
-            return Err(BoxError::Truncated);
-        }
-        let (tag_out, text) = buf.split_at_mut(TAG_LEN);
-        tag_out.copy_from_slice(&self.0.seal(nonce, text)?);
+        let (tag_out, text) = split_tag(buf)?;
+        *tag_out = self.0.seal(nonce, text)?;
         Ok(())
     }
 
@@ -98,16 +95,10 @@ impl BoxKey {
     /// plaintext. An error when the tag does not match (wrong key, tampered bytes; `buf` is left
     /// as it was) or `buf` is shorter than a tag.
     pub(crate) fn open_in_place(&self, nonce: &Nonce, buf: &mut [u8]) -> Result<(), BoxError> {
-        if buf.len() < TAG_LEN {
-            return Err(BoxError::Truncated);
-        }
-        let (tag, text) = buf.split_at_mut(TAG_LEN);
-        let tag: &[u8; TAG_LEN] = (&*tag).try_into().map_err(|_| BoxError::Truncated)?;
+        let (tag, text) = split_tag(buf)?;
         self.0.open(nonce, text, tag)
     }
-}
 
-impl BoxKey {
     /// The boxes under this key whose nonces are `prefix` and a counter (one direction's
     /// MESSAGE commands), laid out as [`BoxKey`]'s: tag, then ciphertext.
     pub(crate) fn with_prefix(&self, prefix: &'static [u8; 16]) -> MessageKey {
@@ -124,24 +115,26 @@ impl MessageKey {
     /// Seals `buf` in place under nonce `n`: its first [`TAG_LEN`] bytes receive the tag, the
     /// rest is the plaintext and becomes the ciphertext.
     pub(crate) fn seal_in_place(&self, n: u64, buf: &mut [u8]) -> Result<(), BoxError> {
-        if buf.len() < TAG_LEN {
-            return Err(BoxError::Truncated);
-        }
-        let (tag_out, text) = buf.split_at_mut(TAG_LEN);
-        tag_out.copy_from_slice(&self.0.seal(n, text)?);
+        let (tag_out, text) = split_tag(buf)?;
+        *tag_out = self.0.seal(n, text)?;
         Ok(())
     }
 
     /// Opens `buf` (tag, then ciphertext) in place under nonce `n`: on success
     /// `buf[TAG_LEN..]` holds the plaintext; on an error `buf` is left as it was.
     pub(crate) fn open_in_place(&self, n: u64, buf: &mut [u8]) -> Result<(), BoxError> {
-        if buf.len() < TAG_LEN {
-            return Err(BoxError::Truncated);
-        }
-        let (tag, text) = buf.split_at_mut(TAG_LEN);
-        let tag: &[u8; TAG_LEN] = (&*tag).try_into().map_err(|_| BoxError::Truncated)?;
+        let (tag, text) = split_tag(buf)?;
         self.0.open(n, text, tag)
     }
+}
+
+/// A box's tag and text, in `buf` as CurveZMQ lays a box out (tag first); an error when `buf`
+/// is shorter than a tag.
+fn split_tag(buf: &mut [u8]) -> Result<(&mut [u8; TAG_LEN], &mut [u8]), BoxError> {
+    let (tag, text) = buf
+        .split_first_chunk_mut::<TAG_LEN>()
+        .ok_or(BoxError::Truncated)?;
+    Ok((tag, text))
 }
 
 impl BoxError {
